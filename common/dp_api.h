@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane control protocol: typed, versioned, size-checked messages between spgate-dp
+ * and its clients (spgatectl, spgate-control) over a SOCK_SEQPACKET Unix socket, one message
+ * per datagram. Every request is answered by exactly one reply carrying the request's seq
+ * and an errno (0 on success).
+ *
+ * Byte order: addresses and SPIs are in network byte order (as they sit in packets);
+ * everything else (ports, lengths, counters, ids) is in host byte order, because both ends
+ * always run on the same host.
+ */
+#ifndef SPG_DP_API_H
+#define SPG_DP_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPG_DP_API_VERSION 1
+#define SPG_DP_SOCKET_DEFAULT "/run/spgate/dp.sock"
+/* Largest datagram either side sends or accepts; larger ones are refused. */
+#define SPG_DP_MSG_MAX 65536
+
+#define SPG_DP_MAX_PORT_RANGES 8
+#define SPG_DP_KEY_MAX 32
+#define SPG_DP_SALT_LEN 4
+#define SPG_DP_NAME_LEN 32
+
+enum spg_dp_msg_type {
+	SPG_DP_HELLO = 1,
+	SPG_DP_PING,
+	SPG_DP_SESSION_ADD,
+	SPG_DP_SESSION_UPDATE,
+	SPG_DP_SESSION_DEL,
+	SPG_DP_SESSION_GET,
+	SPG_DP_SESSION_LIST,
+	SPG_DP_STATS,
+	SPG_DP_DROPS,
+	SPG_DP_MSG_TYPE_MAX
+};
+
+/* A reply has the request's type with this bit set. */
+#define SPG_DP_REPLY 0x8000u
+
+struct spg_dp_hdr {
+	uint16_t version; /* SPG_DP_API_VERSION */
+	uint16_t type;    /* enum spg_dp_msg_type, | SPG_DP_REPLY in replies */
+	uint32_t len;     /* whole message, header included */
+	uint32_t seq;     /* chosen by the client, echoed in the reply */
+	int32_t error;    /* replies: 0 or a positive errno; requests: 0 */
+};
+
+/* ---- building blocks ---- */
+
+struct spg_dp_port_range {
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t pad[3];
+	uint16_t lo; /* inclusive, host order */
+	uint16_t hi; /* inclusive, host order */
+};
+
+/* A token bucket; bytes_per_sec == 0 means unlimited. */
+struct spg_dp_rate {
+	uint64_t bytes_per_sec;
+	uint64_t burst_bytes;
+};
+
+/* One direction's ESP SA. AES-GCM: key (16 or 32 bytes) plus the 4-byte salt (RFC 4106). */
+struct spg_dp_sa_keys {
+	uint32_t spi; /* network order, nonzero, >= 256 (RFC 4303 reserves 1..255) */
+	uint8_t key_len; /* must match the cipher spgate-dp is configured with */
+	uint8_t pad[3];
+	uint8_t key[SPG_DP_KEY_MAX];
+	uint8_t salt[SPG_DP_SALT_LEN];
+};
+
+struct spg_dp_session_params {
+	uint64_t id;               /* chosen by the caller; nonzero, unique */
+	uint32_t virtual_addr;     /* V_i: must lie in the configured virtual pool */
+	uint32_t workstation_addr; /* W: the only vendor-side source allowed to use V_i */
+	uint32_t peer_addr;        /* E_i: the SP site's outer address */
+	uint16_t peer_port;        /* E_i: the SP site's outer UDP port (host order) */
+	uint8_t icmp_echo;         /* 1: echo request/reply to the SP allowed */
+	uint8_t n_port_ranges;
+	struct spg_dp_port_range ports[SPG_DP_MAX_PORT_RANGES];
+	struct spg_dp_rate rate_out; /* vendor -> SP */
+	struct spg_dp_rate rate_in;  /* SP -> vendor */
+	struct spg_dp_sa_keys sa_out; /* we encrypt with it */
+	struct spg_dp_sa_keys sa_in;  /* we decrypt with it */
+};
+
+/* ---- requests and replies (bodies follow struct spg_dp_hdr) ---- */
+
+struct spg_dp_hello_req {
+	uint32_t client_version;
+	uint32_t pad;
+	char client_name[SPG_DP_NAME_LEN];
+};
+
+struct spg_dp_hello_rep {
+	uint32_t api_version;
+	uint32_t max_sessions;
+	uint32_t n_sessions;
+	uint32_t n_workers;
+	uint8_t key_len; /* the cipher's key length: 16 (aes-128-gcm) or 32 (aes-256-gcm) */
+	uint8_t pad[7];
+	uint32_t shared_addr;    /* S */
+	uint32_t inner_addr;     /* G_in */
+	uint32_t pool_addr;      /* virtual pool network */
+	uint32_t pool_prefix_len;
+	char version[SPG_DP_NAME_LEN];
+};
+
+struct spg_dp_session_add_req {
+	struct spg_dp_session_params p;
+};
+
+enum spg_dp_update_what {
+	SPG_DP_UPD_ENDPOINT = 1u << 0, /* peer_addr, peer_port */
+	SPG_DP_UPD_RATE = 1u << 1,     /* rate_out, rate_in */
+	SPG_DP_UPD_KEYS = 1u << 2,     /* sa_out, sa_in (rekey: new SPIs and keys) */
+	SPG_DP_UPD_PORTS = 1u << 3,    /* icmp_echo, n_port_ranges, ports */
+	SPG_DP_UPD_ALL = 0xfu,
+};
+
+struct spg_dp_session_update_req {
+	uint32_t what; /* enum spg_dp_update_what bits; fields not named are ignored */
+	uint32_t pad;
+	struct spg_dp_session_params p; /* p.id names the session */
+};
+
+struct spg_dp_session_id_req { /* SESSION_DEL and SESSION_GET */
+	uint64_t id;
+};
+
+struct spg_dp_dir_counters {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t drops;
+};
+
+/* What a session looks like from outside: never contains keys. */
+struct spg_dp_session_info {
+	uint64_t id;
+	uint32_t virtual_addr;
+	uint32_t workstation_addr;
+	uint32_t peer_addr;
+	uint16_t peer_port;
+	uint8_t icmp_echo;
+	uint8_t n_port_ranges;
+	struct spg_dp_port_range ports[SPG_DP_MAX_PORT_RANGES];
+	struct spg_dp_rate rate_out;
+	struct spg_dp_rate rate_in;
+	uint32_t spi_out;
+	uint32_t spi_in;
+	uint64_t age_ms; /* since the session was added */
+	struct spg_dp_dir_counters out; /* vendor -> SP */
+	struct spg_dp_dir_counters in;  /* SP -> vendor */
+};
+
+struct spg_dp_session_get_rep {
+	struct spg_dp_session_info s;
+};
+
+struct spg_dp_session_list_req {
+	uint32_t cursor; /* 0 to start; then the reply's next_cursor */
+	uint32_t max;    /* at most this many entries (0: as many as fit) */
+};
+
+struct spg_dp_session_list_rep {
+	uint32_t count;       /* entries in this reply */
+	uint32_t next_cursor; /* pass back to continue */
+	uint32_t total;       /* sessions in the table */
+	uint32_t done;        /* 1 when the iteration is complete */
+	struct spg_dp_session_info entries[];
+};
+
+#define SPG_DP_LIST_MAX_ENTRIES                                                            \
+	((SPG_DP_MSG_MAX - sizeof(struct spg_dp_hdr) - sizeof(struct spg_dp_session_list_rep)) / \
+	 sizeof(struct spg_dp_session_info))
+
+enum spg_dp_port_index { SPG_DP_PORT_VENDOR = 0, SPG_DP_PORT_SP = 1, SPG_DP_N_PORTS = 2 };
+
+struct spg_dp_port_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t rx_missed; /* NIC/PMD could not keep up */
+	uint64_t tx_errors;
+};
+
+struct spg_dp_stats_rep {
+	uint64_t uptime_ms;
+	uint32_t n_sessions;
+	uint32_t max_sessions;
+	uint32_t n_workers;
+	uint32_t pad;
+	struct spg_dp_port_stats ports[SPG_DP_N_PORTS];
+	struct spg_dp_dir_counters out; /* all sessions, vendor -> SP, forwarded */
+	struct spg_dp_dir_counters in;  /* all sessions, SP -> vendor, forwarded */
+	uint64_t drops_total;
+};
+
+struct spg_dp_drop_count {
+	char name[SPG_DP_NAME_LEN];
+	uint64_t count;
+};
+
+#define SPG_DP_MAX_DROP_REASONS 64
+
+struct spg_dp_drops_rep {
+	uint32_t n_reasons;
+	uint32_t pad;
+	struct spg_dp_drop_count reasons[SPG_DP_MAX_DROP_REASONS];
+};
+
+/*
+ * Structural check of a received message of len bytes: header version, known type, declared
+ * length equal to the received length and to what the type requires. Returns 0, or an errno
+ * (EPROTO bad version, EBADMSG bad length, EOPNOTSUPP unknown type) with *why set to a
+ * sentence naming the problem.
+ */
+int spg_dp_msg_check(const void *buf, size_t len, bool is_reply, const char **why);
+
+/*
+ * Semantic check of session parameters: nonzero id and addresses, SPIs >= 256 and distinct,
+ * key_len == expected_key_len, port ranges well formed (tcp/udp, lo <= hi, at most
+ * SPG_DP_MAX_PORT_RANGES), nonzero peer port. Returns 0 or EINVAL with *why set.
+ */
+int spg_dp_session_params_check(const struct spg_dp_session_params *p, uint8_t expected_key_len,
+				const char **why);
+
+const char *spg_dp_msg_type_name(uint16_t type);
+
+#endif

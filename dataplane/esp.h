@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ESP tunnel mode with UDP encapsulation (RFC 4303, 3948), AES-GCM (RFC 4106), through
+ * librte_ipsec over rte_cryptodev. Anti-replay window with ESN on inbound SAs; outbound SAs
+ * are safe to use from several workers at once (atomic sequence numbers).
+ */
+#ifndef SPG_ESP_H
+#define SPG_ESP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "dp_api.h"
+#include "drops.h"
+
+/* Outer IPv4 + UDP + ESP header + IV, and the most trailer (pad to 4, pad length, next
+ * header, ICV) an AES-GCM packet carries. */
+#define SPG_ESP_HDR_OVERHEAD (20 + 8 + 8 + 8)
+#define SPG_ESP_TRAILER_MAX (3 + 2 + 16)
+
+struct spg_esp_config {
+	const char *crypto_device; /* vdev name, e.g. "crypto_aesni_mb" or "crypto_openssl" */
+	uint8_t key_len;           /* 16 or 32 */
+	uint32_t replay_window;    /* >= 64 */
+	uint16_t udp_port;         /* our ESP-in-UDP port, usually 4500 */
+	uint32_t local_addr;       /* G_out: source of outer packets (network order) */
+	uint16_t n_queue_pairs;    /* one per worker */
+	uint32_t max_sas;          /* both directions together */
+	int socket_id;
+};
+
+struct spg_esp;
+struct spg_sa;
+
+/* Creates (or finds) the crypto device, its queue pairs and session pools. NULL + rte_errno. */
+struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg);
+void spg_esp_free(struct spg_esp *esp);
+
+/* Control thread only. NULL + rte_errno (EINVAL bad keys, ENOSPC no room). */
+struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *keys, bool outbound);
+/* Only after no worker can still hold sa (after an RCU grace period). */
+void spg_sa_free(struct spg_esp *esp, struct spg_sa *sa);
+uint32_t spg_sa_spi(const struct spg_sa *sa); /* network order */
+
+/* The largest inner IPv4 packet that, encrypted, fits a link of link_mtu. */
+uint16_t spg_esp_inner_mtu(uint16_t link_mtu);
+
+/*
+ * Encrypts n inner packets on crypto queue pair qp. On entry mb[i]'s data starts at its inner
+ * IPv4 header and sa[i] is its outbound SA; ctx[i] is the caller's pointer for it. On return
+ * mb[0..ret) and ctx[0..ret) are the packets that succeeded, now ESP-in-UDP starting at the
+ * outer IPv4 header (m->l2_len = 0, m->l3_len = 20), outer source and UDP source port set,
+ * outer destination address and port still zero — the caller writes the session's current
+ * endpoint and then calls spg_esp_outer_finish(). mb/ctx[ret..n) failed, reason[i] says why;
+ * the caller frees them. Packets are regrouped by SA; the order within an SA is kept.
+ */
+uint16_t spg_esp_outbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
+				struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[]);
+
+/* Writes the outer destination, the UDP length and the outer IPv4 checksum. */
+void spg_esp_outer_finish(struct rte_mbuf *m, uint32_t dst_addr, uint16_t dst_port);
+
+/*
+ * Decrypts n ESP-in-UDP packets on queue pair qp. On entry mb[i]'s data starts at the outer
+ * IPv4 header (m->l2_len = 0, m->l3_len = outer IP header length, UDP header next, length
+ * already checked to hold UDP + ESP header + IV + ICV) and sa[i] is the inbound SA its SPI
+ * found. On return mb/ctx[0..ret) succeeded and start at the inner IPv4 header (l2_len = 0);
+ * mb/ctx[ret..n) failed with reason[i]: REPLAY, BAD_ICV, MALFORMED_ESP or CRYPTO_ERROR.
+ */
+uint16_t spg_esp_inbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
+			       struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[]);
+
+#endif

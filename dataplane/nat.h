@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-session address translation with incremental checksum updates (RFC 1624):
+ * outbound W -> V_i becomes G_in -> S, inbound S -> G_in becomes V_i -> W.
+ */
+#ifndef SPG_NAT_H
+#define SPG_NAT_H
+
+#include <stdint.h>
+
+#include <rte_ip.h>
+
+#include "drops.h"
+
+/*
+ * Rewrites ip's source to new_src and destination to new_dst, updating the IPv4 header
+ * checksum and the TCP/UDP checksum (a zero UDP checksum stays zero). For ICMP errors
+ * (unreachable, time exceeded, parameter problem, source quench, redirect) the quoted IP
+ * header is translated the other way round — its source becomes new_dst and its destination
+ * new_src — with its header checksum, its UDP/TCP checksum where quoted, and the ICMP
+ * checksum updated. l4_len is the number of bytes from the L4 header to the end of the packet.
+ * Returns SPG_OK, or MALFORMED_L4 when a quoted header is truncated (nothing is changed then).
+ */
+enum spg_drop spg_nat_translate(struct rte_ipv4_hdr *ip, uint32_t l4_len, uint32_t new_src,
+				uint32_t new_dst);
+
+/* Incremental update of a one's complement checksum field for a 32-bit value change. */
+uint16_t spg_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
+/* Same for a 16-bit value change. */
+uint16_t spg_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val);
+
+#endif

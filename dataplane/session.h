@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The session table: sessions preallocated in one array, found by virtual address
+ * (outbound) and by inbound SPI through rte_hash tables with lock-free readers. Only the
+ * control thread writes; deleted sessions and replaced SAs are freed after an RCU grace
+ * period (workers report quiescent states between bursts).
+ */
+#ifndef SPG_SESSION_H
+#define SPG_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dp_api.h"
+#include "esp.h"
+#include "meter.h"
+#include "port_filter.h"
+
+struct spg_session {
+	/* Read on every packet. */
+	uint32_t virtual_addr;     /* V_i */
+	uint32_t workstation_addr; /* W */
+	/* Outer endpoint E_i as one word (addr | port << 32, both network order) so roaming
+	 * replaces it with a single store. */
+	uint64_t peer;
+	struct spg_sa *sa_out; /* swapped by the control thread on rekey */
+	struct spg_sa *sa_in;
+	uint32_t index; /* slot in the table; indexes per-worker counters */
+	uint32_t spi_in; /* the key the SPI hash holds for this session (network order) */
+	struct spg_port_filter filter;
+	struct spg_meter meter_out;
+	struct spg_meter meter_in;
+	/* Control thread only. */
+	uint64_t id;
+	uint64_t created_tsc;
+	struct spg_dp_rate rate_out;
+	struct spg_dp_rate rate_in;
+	bool in_use;
+} __rte_cache_aligned;
+
+static inline uint64_t spg_peer_pack(uint32_t addr_be, uint16_t port_be)
+{
+	return (uint64_t)addr_be | ((uint64_t)port_be << 32);
+}
+static inline uint32_t spg_peer_addr(uint64_t peer)
+{
+	return (uint32_t)peer;
+}
+static inline uint16_t spg_peer_port(uint64_t peer)
+{
+	return (uint16_t)(peer >> 32);
+}
+
+struct spg_session_table;
+
+/* NULL + rte_errno. The table uses esp to create and free the sessions' SAs. */
+struct spg_session_table *spg_session_table_create(uint32_t max_sessions, int socket_id,
+						   struct rte_rcu_qsbr *qsbr, struct spg_esp *esp);
+void spg_session_table_free(struct spg_session_table *t);
+
+/*
+ * Control thread only; all return 0 or -errno: -EEXIST (id, virtual address or inbound SPI
+ * already in use), -ENOSPC (table full), -ENOENT (no such id), -EINVAL (bad parameters),
+ * or what the crypto layer returned.
+ */
+int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_params *p);
+int spg_session_update(struct spg_session_table *t, uint32_t what, const struct spg_dp_session_params *p);
+int spg_session_del(struct spg_session_table *t, uint64_t id);
+/* Roaming: sets the outer endpoint of the session in slot index (from a worker's report). */
+void spg_session_set_peer(struct spg_session_table *t, uint32_t index, uint64_t peer);
+/* Frees what the grace period allows; call regularly from the control thread. */
+void spg_session_table_reclaim(struct spg_session_table *t);
+
+/* Control-side lookups and iteration (not for workers). */
+struct spg_session *spg_session_find(struct spg_session_table *t, uint64_t id);
+/* Next session in use at or after *cursor, advancing *cursor past it; NULL at the end. */
+struct spg_session *spg_session_next(struct spg_session_table *t, uint32_t *cursor);
+uint32_t spg_session_count(const struct spg_session_table *t);
+uint32_t spg_session_capacity(const struct spg_session_table *t);
+struct spg_session *spg_session_at(struct spg_session_table *t, uint32_t index);
+
+/*
+ * Workers: bulk lookups, keys in network order; out[i] is NULL where nothing matched.
+ * n <= RTE_HASH_LOOKUP_BULK_MAX.
+ */
+void spg_session_lookup_vip_bulk(struct spg_session_table *t, const uint32_t keys[], uint32_t n,
+				 struct spg_session *out[]);
+void spg_session_lookup_spi_bulk(struct spg_session_table *t, const uint32_t keys[], uint32_t n,
+				 struct spg_session *out[]);
+
+#endif

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread's share of packet work: ARP (answer for our port addresses, learn,
+ * solicit unresolved next hops), ICMP echo to our port addresses, and applying the roaming
+ * reports of workers. It sends on each port's last TX queue, which no worker uses.
+ */
+#ifndef SPG_SLOW_PATH_H
+#define SPG_SLOW_PATH_H
+
+#include "dp.h"
+
+/* Handles what the workers queued. Returns the number of items handled. */
+unsigned int spg_slow_path_poll(struct spg_dp *dp);
+
+#endif
