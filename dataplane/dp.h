@@ -29,12 +29,6 @@ struct spg_port {
 	uint16_t mtu;
 };
 
-/* Per-session counters, one array per worker, summed on read. */
-struct spg_sess_counters {
-	struct spg_dp_dir_counters out;
-	struct spg_dp_dir_counters in;
-};
-
 struct spg_worker_stats {
 	uint64_t drops[SPG_DROP_MAX];
 	struct spg_dp_dir_counters out; /* forwarded vendor -> SP */
@@ -54,15 +48,22 @@ struct spg_worker {
 	uint16_t id;    /* 0 .. n_workers-1: also its RX/TX queue and crypto queue pair */
 	uint64_t now;   /* TSC at the start of the current burst */
 	struct spg_worker_stats stats;
-	struct spg_sess_counters *sess; /* max_sessions entries */
+	struct spg_sess_counters *sess; /* this worker's counters, indexed by session slot */
 	struct spg_txbuf tx[SPG_DP_N_PORTS];
 } __rte_cache_aligned;
 
 /* What a worker hands to the control thread: a slow-path packet or a roaming report. */
 struct spg_roam {
 	uint32_t index;
+	uint32_t pad;
+	uint64_t id; /* the slot may have been reused by the time the report is read */
 	uint64_t peer;
 };
+
+static inline uint64_t spg_resolve_pack(uint16_t port_index, uint32_t addr)
+{
+	return (uint64_t)port_index << 32 | addr;
+}
 
 struct spg_dp {
 	struct spg_dp_config cfg;
@@ -72,9 +73,9 @@ struct spg_dp {
 	struct spg_session_table *sessions;
 	struct spg_neigh_table *neigh;
 	struct rte_rcu_qsbr *qsbr;
-	struct rte_ring *slow_ring;  /* mbufs: ARP, packets to our own addresses */
-	struct rte_ring *roam_ring;  /* struct spg_roam *, fixed pool below */
-	struct rte_ring *resolve_ring; /* next hops to resolve, as (uintptr_t)(addr | port << 32) */
+	struct rte_ring *slow_ring;    /* mbufs: ARP, ICMP to our own port addresses */
+	struct rte_ring *roam_ring;    /* elements: struct spg_roam */
+	struct rte_ring *resolve_ring; /* elements: uint64_t, spg_resolve_pack() */
 	struct spg_worker *workers[SPG_CFG_MAX_WORKERS];
 	unsigned int n_workers;
 	uint16_t inner_mtu; /* largest inner packet the SP link carries after ESP */
@@ -92,4 +93,13 @@ void spg_dp_session_info(struct spg_dp *dp, const struct spg_session *s, struct 
 /* Port statistics from the PMDs. */
 void spg_dp_port_stats(struct spg_dp *dp, struct spg_dp_port_stats out[SPG_DP_N_PORTS]);
 
+
+
+/*
+ * Builds the dataplane's state from dp->cfg after rte_eal_init: mbuf pool, crypto, session
+ * and neighbor tables, rings, RCU, ports and workers (not yet launched). Returns 0 or -errno,
+ * having logged the reason; spg_dp_fini undoes whatever was done.
+ */
+int spg_dp_init(struct spg_dp *dp);
+void spg_dp_fini(struct spg_dp *dp);
 #endif

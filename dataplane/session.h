@@ -30,7 +30,10 @@ struct spg_session {
 	struct spg_sa *sa_in;
 	uint32_t index; /* slot in the table; indexes per-worker counters */
 	uint32_t spi_in; /* the key the SPI hash holds for this session (network order) */
-	struct spg_port_filter filter;
+	/* Two copies so a port update never shows a reader half of each: the control thread
+	 * fills the inactive one after a grace period, then flips filter_active. */
+	uint8_t filter_active;
+	struct spg_port_filter filter[2];
 	struct spg_meter meter_out;
 	struct spg_meter meter_in;
 	/* Control thread only. */
@@ -40,6 +43,17 @@ struct spg_session {
 	struct spg_dp_rate rate_in;
 	bool in_use;
 } __rte_cache_aligned;
+
+static inline const struct spg_port_filter *spg_session_filter(const struct spg_session *s)
+{
+	return &s->filter[__atomic_load_n(&s->filter_active, __ATOMIC_ACQUIRE)];
+}
+
+/* Per-session counters, one array per worker (indexed by slot), summed on read. */
+struct spg_sess_counters {
+	struct spg_dp_dir_counters out;
+	struct spg_dp_dir_counters in;
+};
 
 static inline uint64_t spg_peer_pack(uint32_t addr_be, uint16_t port_be)
 {
@@ -60,6 +74,12 @@ struct spg_session_table;
 struct spg_session_table *spg_session_table_create(uint32_t max_sessions, int socket_id,
 						   struct rte_rcu_qsbr *qsbr, struct spg_esp *esp);
 void spg_session_table_free(struct spg_session_table *t);
+/* Allocates per-worker counter arrays (capacity entries each). 0 or -ENOMEM. */
+int spg_session_table_alloc_counters(struct spg_session_table *t, unsigned int n_workers);
+/* Worker w's counter array, or NULL when counters were not allocated. */
+struct spg_sess_counters *spg_session_table_counters(struct spg_session_table *t, unsigned int w);
+/* Counters of slot index summed over workers (zero when not allocated). */
+void spg_session_counters_sum(struct spg_session_table *t, uint32_t index, struct spg_sess_counters *sum);
 
 /*
  * Control thread only; all return 0 or -errno: -EEXIST (id, virtual address or inbound SPI

@@ -9,7 +9,9 @@
 
 #include <stdint.h>
 
+#include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "dp.h"
 
@@ -28,6 +30,44 @@ static inline void spg_drop(struct spg_worker *w, struct rte_mbuf *m, enum spg_d
 {
 	w->stats.drops[why]++;
 	rte_pktmbuf_free(m);
+}
+
+/* Hands m to the control thread (ARP, ICMP to our addresses); counts it when that is full. */
+static inline void spg_to_slow_path(struct spg_worker *w, struct rte_mbuf *m)
+{
+	if (rte_ring_mp_enqueue(w->dp->slow_ring, m) != 0)
+		spg_drop(w, m, SPG_DROP_SLOW_PATH_FULL);
+}
+
+/*
+ * The Ethernet layer of both directions. Returns true when m is an IPv4 frame for us that the
+ * caller should process (m->l2_len set); otherwise m went to the slow path or was dropped.
+ */
+static inline bool spg_l2_input(struct spg_worker *w, const struct spg_port *port, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth;
+
+	if (unlikely(m->data_len < sizeof(*eth) || m->nb_segs != 1)) {
+		spg_drop(w, m, SPG_DROP_MALFORMED_L2);
+		return false;
+	}
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		/* Frames for other hosts reach a promiscuous or packet-socket port too. */
+		if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, &port->mac) &&
+			     !rte_is_broadcast_ether_addr(&eth->dst_addr))) {
+			spg_drop(w, m, SPG_DROP_NOT_FOR_US);
+			return false;
+		}
+		m->l2_len = sizeof(*eth);
+		return true;
+	}
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+		spg_to_slow_path(w, m);
+		return false;
+	}
+	spg_drop(w, m, SPG_DROP_NOT_IPV4);
+	return false;
 }
 
 /* Worker main loop (rte_eal_remote_launch). */

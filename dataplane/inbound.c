@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SP -> vendor: parse the outer packet, find the SA by SPI, decrypt (ICV, anti-replay),
+ * insist on S -> G_in inside, filter, meter, translate back to V_i -> W, send to W.
+ * An authenticated packet from a new outer endpoint moves the session there (roaming).
+ */
+#include <rte_byteorder.h>
+#include <rte_esp.h>
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+#include <rte_udp.h>
+
+#include "meter.h"
+#include "nat.h"
+#include "pkt.h"
+#include "port_filter.h"
+#include "worker.h"
+
+/* UDP payload: ESP header, 8-byte IV, at least pad length + next header, 16-byte ICV. */
+#define ESP_MIN_UDP_PAYLOAD (sizeof(struct rte_esp_hdr) + 8 + 2 + 16)
+
+struct in_meta {
+	struct spg_session *s;
+	uint64_t from; /* outer source as spg_peer_pack() */
+};
+
+static inline void count_drop(struct spg_worker *w, struct spg_session *s, struct rte_mbuf *m, enum spg_drop why)
+{
+	w->sess[s->index].in.drops++;
+	spg_drop(w, m, why);
+}
+
+/* Checks that m is ESP in UDP to our port; returns its SPI (network order) or 0. */
+static uint32_t esp_spi(struct spg_worker *w, struct rte_mbuf *m, uint64_t *from)
+{
+	const struct rte_ipv4_hdr *ip = spg_pkt_ipv4(m);
+	const struct rte_udp_hdr *udp;
+	uint32_t spi;
+
+	if (ip->next_proto_id != IPPROTO_UDP)
+		return 0;
+	udp = spg_pkt_l4(m);
+	if (udp->dst_port != rte_cpu_to_be_16(w->dp->cfg.esp_udp_port) ||
+	    rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp) + ESP_MIN_UDP_PAYLOAD)
+		return 0;
+	/* A zero SPI is RFC 3948's non-ESP marker (IKE), not ours to handle. */
+	spi = *(const uint32_t *)(udp + 1);
+	*from = spg_peer_pack(ip->src_addr, udp->src_port);
+	return spi;
+}
+
+static uint16_t classify(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **cand,
+			 uint32_t *keys, uint64_t *from)
+{
+	const struct spg_port *sp = &w->dp->ports[SPG_DP_PORT_SP];
+	uint16_t nc = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ipv4_hdr *ip;
+		enum spg_drop why;
+		uint32_t spi;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (!spg_l2_input(w, sp, m))
+			continue;
+		why = spg_pkt_check_ipv4(m);
+		if (unlikely(why != SPG_OK)) {
+			spg_drop(w, m, why);
+			continue;
+		}
+		ip = spg_pkt_ipv4(m);
+		if (unlikely(ip->dst_addr != sp->addr)) {
+			spg_drop(w, m, SPG_DROP_NOT_FOR_US);
+			continue;
+		}
+		spi = esp_spi(w, m, &from[nc]);
+		if (unlikely(spi == 0)) {
+			if (ip->next_proto_id == IPPROTO_ICMP)
+				spg_to_slow_path(w, m);
+			else
+				spg_drop(w, m, SPG_DROP_NOT_ESP);
+			continue;
+		}
+		keys[nc] = spi;
+		cand[nc++] = m;
+	}
+	return nc;
+}
+
+/* Checks and translates one decrypted packet; SPG_OK when it may go to the workstation. */
+static enum spg_drop finish_one(struct spg_worker *w, struct spg_session *s, struct rte_mbuf *m)
+{
+	struct spg_dp *dp = w->dp;
+	struct rte_ipv4_hdr *ip;
+	uint32_t l4_len;
+	enum spg_drop why;
+
+	m->l2_len = 0;
+	why = spg_pkt_check_ipv4(m);
+	if (unlikely(why != SPG_OK))
+		return why;
+	ip = spg_pkt_ipv4(m);
+	if (unlikely(ip->src_addr != dp->cfg.shared_addr || ip->dst_addr != dp->cfg.inner_addr))
+		return SPG_DROP_SPOOFED_INNER;
+	l4_len = rte_be_to_cpu_16(ip->total_length) - m->l3_len;
+	why = spg_port_filter_inbound(spg_session_filter(s), ip, spg_pkt_l4(m), l4_len);
+	if (unlikely(why != SPG_OK))
+		return why;
+	if (unlikely(ip->time_to_live <= 1))
+		return SPG_DROP_TTL_EXCEEDED;
+	if (unlikely(!spg_meter_allow(&s->meter_in, w->now, m->pkt_len)))
+		return SPG_DROP_OVER_RATE;
+	why = spg_nat_translate(ip, l4_len, s->virtual_addr, s->workstation_addr);
+	if (unlikely(why != SPG_OK))
+		return why;
+	ip->time_to_live--;
+	ip->hdr_checksum = spg_csum_update16(ip->hdr_checksum, rte_cpu_to_be_16((uint16_t)(ip->time_to_live + 1) << 8),
+					     rte_cpu_to_be_16((uint16_t)ip->time_to_live << 8));
+	return SPG_OK;
+}
+
+static void deliver(struct spg_worker *w, struct rte_mbuf *m, const struct in_meta *meta)
+{
+	struct spg_session *s = meta->s;
+	struct spg_txbuf *tx = &w->tx[SPG_DP_PORT_VENDOR];
+	struct spg_sess_counters *c = &w->sess[s->index];
+	uint32_t len;
+	enum spg_drop why;
+
+	why = finish_one(w, s, m);
+	if (unlikely(why != SPG_OK)) {
+		count_drop(w, s, m, why);
+		return;
+	}
+	/* Authenticated and not a replay: the SP site may have moved (NAT rebinding). */
+	if (unlikely(meta->from != __atomic_load_n(&s->peer, __ATOMIC_RELAXED))) {
+		struct spg_roam r = { .index = s->index, .id = s->id, .peer = meta->from };
+
+		rte_ring_mp_enqueue_elem(w->dp->roam_ring, &r, sizeof(r));
+	}
+	len = m->pkt_len;
+	if (unlikely(!spg_l2_prepend(w, SPG_DP_PORT_VENDOR, m, s->workstation_addr) || tx->n == RTE_DIM(tx->pkts))) {
+		count_drop(w, s, m, SPG_DROP_NO_NEIGHBOR);
+		return;
+	}
+	c->in.packets++;
+	c->in.bytes += len;
+	w->stats.in.packets++;
+	w->stats.in.bytes += len;
+	tx->pkts[tx->n++] = m;
+}
+
+void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct spg_dp *dp = w->dp;
+	struct rte_mbuf *cand[SPG_BURST], *esp_pkts[SPG_BURST];
+	struct spg_session *sess[SPG_BURST];
+	struct spg_sa *sas[SPG_BURST];
+	struct in_meta meta[SPG_BURST];
+	uint64_t from[SPG_BURST];
+	void *ctx[SPG_BURST];
+	uint8_t reason[SPG_BURST];
+	uint32_t keys[SPG_BURST];
+	uint16_t nc, ne = 0, ok;
+
+	RTE_ASSERT(n <= SPG_BURST);
+	nc = classify(w, pkts, n, cand, keys, from);
+	if (nc == 0)
+		return;
+	spg_session_lookup_spi_bulk(dp->sessions, keys, nc, sess);
+
+	for (uint16_t i = 0; i < nc; i++) {
+		struct rte_mbuf *m = cand[i];
+
+		if (unlikely(sess[i] == NULL)) {
+			spg_drop(w, m, SPG_DROP_NO_SA);
+			continue;
+		}
+		rte_pktmbuf_adj(m, m->l2_len);
+		m->l2_len = 0;
+		meta[ne] = (struct in_meta){ .s = sess[i], .from = from[i] };
+		ctx[ne] = &meta[ne];
+		sas[ne] = __atomic_load_n(&sess[i]->sa_in, __ATOMIC_ACQUIRE);
+		esp_pkts[ne++] = m;
+	}
+	if (ne == 0)
+		return;
+
+	ok = spg_esp_inbound_burst(dp->esp, w->id, esp_pkts, sas, ctx, ne, reason);
+	for (uint16_t i = 0; i < ok; i++)
+		deliver(w, esp_pkts[i], ctx[i]);
+	for (uint16_t i = ok; i < ne; i++)
+		count_drop(w, ((struct in_meta *)ctx[i])->s, esp_pkts[i], (enum spg_drop)reason[i]);
+}
