@@ -76,6 +76,9 @@ struct spg_dp {
 	struct rte_ring *slow_ring;    /* mbufs: ARP, ICMP to our own port addresses */
 	struct rte_ring *roam_ring;    /* elements: struct spg_roam */
 	struct rte_ring *resolve_ring; /* elements: uint64_t, spg_resolve_pack() */
+	/* Frames the control thread sends (ARP, ping replies), m->port = port index; worker 0
+	 * transmits them on its own queues, so PMDs with a single TX queue work too. */
+	struct rte_ring *ctl_tx_ring;
 	struct spg_worker *workers[SPG_CFG_MAX_WORKERS];
 	unsigned int n_workers;
 	uint16_t inner_mtu; /* largest inner packet the SP link carries after ESP */
@@ -92,7 +95,6 @@ void spg_dp_sum_session(struct spg_dp *dp, uint32_t index, struct spg_sess_count
 void spg_dp_session_info(struct spg_dp *dp, const struct spg_session *s, struct spg_dp_session_info *info);
 /* Port statistics from the PMDs. */
 void spg_dp_port_stats(struct spg_dp *dp, struct spg_dp_port_stats out[SPG_DP_N_PORTS]);
-
 
 
 /*

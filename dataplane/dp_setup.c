@@ -30,7 +30,8 @@ static int create_rings(struct spg_dp *dp, int socket)
 	dp->slow_ring = rte_ring_create("spg_slow", SLOW_RING_SIZE, socket, RING_F_SC_DEQ);
 	dp->roam_ring = rte_ring_create_elem("spg_roam", sizeof(struct spg_roam), ROAM_RING_SIZE, socket, RING_F_SC_DEQ);
 	dp->resolve_ring = rte_ring_create_elem("spg_resolve", sizeof(uint64_t), RESOLVE_RING_SIZE, socket, RING_F_SC_DEQ);
-	if (dp->slow_ring == NULL || dp->roam_ring == NULL || dp->resolve_ring == NULL)
+	dp->ctl_tx_ring = rte_ring_create("spg_ctl_tx", SLOW_RING_SIZE, socket, RING_F_SC_DEQ);
+	if (dp->slow_ring == NULL || dp->roam_ring == NULL || dp->resolve_ring == NULL || dp->ctl_tx_ring == NULL)
 		return fail("rings", rte_errno);
 	return 0;
 }
@@ -108,11 +109,11 @@ int spg_dp_init(struct spg_dp *dp)
 		rc = create_crypto(dp, socket);
 	if (rc == 0)
 		rc = create_tables(dp, socket);
-	/* Workers use queues 0..n-1 of each port; the control thread sends on queue n. */
+	/* Worker i uses RX and TX queue i of each port. */
 	if (rc == 0)
-		rc = spg_port_setup(dp, SPG_DP_PORT_VENDOR, &dp->cfg.vendor, n_q, n_q + 1);
+		rc = spg_port_setup(dp, SPG_DP_PORT_VENDOR, &dp->cfg.vendor, n_q, n_q);
 	if (rc == 0)
-		rc = spg_port_setup(dp, SPG_DP_PORT_SP, &dp->cfg.sp, n_q, n_q + 1);
+		rc = spg_port_setup(dp, SPG_DP_PORT_SP, &dp->cfg.sp, n_q, n_q);
 	if (rc == 0) {
 		/* The inner packet must fit the SP link after ESP, and the vendor link as it is. */
 		dp->inner_mtu = RTE_MIN(spg_esp_inner_mtu(dp->cfg.sp.mtu), dp->cfg.vendor.mtu);
@@ -137,6 +138,13 @@ void spg_dp_fini(struct spg_dp *dp)
 	rte_ring_free(dp->slow_ring);
 	rte_ring_free(dp->roam_ring);
 	rte_ring_free(dp->resolve_ring);
+	if (dp->ctl_tx_ring != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(dp->ctl_tx_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp->ctl_tx_ring);
+	}
 	rte_mempool_free(dp->mbuf_pool);
 	memset(dp->ports, 0, sizeof(dp->ports));
 	dp->sessions = NULL;

@@ -21,10 +21,10 @@ static int port_index_of(const struct spg_dp *dp, uint16_t port_id)
 	return -1;
 }
 
-/* The control thread owns each port's last TX queue. */
 static void send_ctl(struct spg_dp *dp, int port, struct rte_mbuf *m)
 {
-	if (rte_eth_tx_burst(dp->ports[port].port_id, (uint16_t)dp->n_workers, &m, 1) != 1)
+	m->port = (uint16_t)port;
+	if (rte_ring_mp_enqueue(dp->ctl_tx_ring, m) != 0)
 		rte_pktmbuf_free(m);
 }
 

@@ -2,7 +2,7 @@
 /*
  * The control thread's share of packet work: ARP (answer for our port addresses, learn,
  * solicit unresolved next hops), ICMP echo to our port addresses, and applying the roaming
- * reports of workers. It sends on each port's last TX queue, which no worker uses.
+ * reports of workers. What it sends goes through dp->ctl_tx_ring to worker 0.
  */
 #ifndef SPG_SLOW_PATH_H
 #define SPG_SLOW_PATH_H

@@ -61,6 +61,25 @@ void spg_worker_flush(struct spg_worker *w)
 	}
 }
 
+/* Worker 0 also sends what the control thread queued (ARP, ping replies). */
+static uint16_t send_control_frames(struct spg_worker *w)
+{
+	struct rte_mbuf *pkts[SPG_BURST];
+	unsigned int n;
+
+	n = rte_ring_sc_dequeue_burst(w->dp->ctl_tx_ring, (void **)pkts, SPG_BURST, NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		struct spg_txbuf *tx = &w->tx[pkts[i]->port < SPG_DP_N_PORTS ? pkts[i]->port : 0];
+
+		if (tx->n == RTE_DIM(tx->pkts)) {
+			spg_drop(w, pkts[i], SPG_DROP_TX_FULL);
+			continue;
+		}
+		tx->pkts[tx->n++] = pkts[i];
+	}
+	return (uint16_t)n;
+}
+
 static void idle_sleep(struct spg_worker *w, unsigned int *idle)
 {
 	struct spg_dp *dp = w->dp;
@@ -98,6 +117,8 @@ int spg_worker_main(void *arg)
 			spg_inbound_burst(w, pkts, n);
 		total += n;
 		spg_worker_flush(w);
+		if (w->id == 0 && send_control_frames(w) != 0)
+			spg_worker_flush(w);
 		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
 		if (total == 0)
 			idle_sleep(w, &idle);
