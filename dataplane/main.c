@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 
@@ -54,24 +55,24 @@ static bool is_vdev(const char *devargs)
 }
 
 /* EAL arguments from the configuration; strings live in bufs. */
-static int build_eal_args(const struct spg_dp_config *c, char *argv[], char bufs[][64])
+static int build_eal_args(const struct spg_dp_config *c, char *argv[], char bufs[][96])
 {
 	int argc = 0, b = 0, n;
 
 	argv[argc++] = (char *)"spgate-dp";
-	n = snprintf(bufs[b], 64, "%u", c->main_lcore);
-	for (unsigned int i = 0; i < c->n_workers && n < 60; i++)
-		n += snprintf(bufs[b] + n, 64 - n, ",%u", c->worker_lcores[i]);
+	n = snprintf(bufs[b], 96, "%u", c->main_lcore);
+	for (unsigned int i = 0; i < c->n_workers && n < 90; i++)
+		n += snprintf(bufs[b] + n, 96 - n, ",%u", c->worker_lcores[i]);
 	argv[argc++] = (char *)"-l";
 	argv[argc++] = bufs[b++];
-	snprintf(bufs[b], 64, "--main-lcore=%u", c->main_lcore);
+	snprintf(bufs[b], 96, "--main-lcore=%u", c->main_lcore);
 	argv[argc++] = bufs[b++];
-	snprintf(bufs[b], 64, "--file-prefix=%s", c->file_prefix);
+	snprintf(bufs[b], 96, "--file-prefix=%s", c->file_prefix);
 	argv[argc++] = bufs[b++];
 	if (c->no_huge)
 		argv[argc++] = (char *)"--no-huge";
 	if (c->memory_mb != 0) {
-		snprintf(bufs[b], 64, "%u", c->memory_mb);
+		snprintf(bufs[b], 96, "%u", c->memory_mb);
 		argv[argc++] = (char *)"-m";
 		argv[argc++] = bufs[b++];
 	}
@@ -123,7 +124,7 @@ static void control_loop(struct spg_dp *dp, struct spg_ctl_server *ctl)
 
 static int run(struct spg_dp *dp)
 {
-	char bufs[8][64];
+	char bufs[8][96];
 	char *eal_argv[MAX_EAL_ARGS];
 	struct spg_ctl_server *ctl = NULL;
 	int eal_argc, rc;

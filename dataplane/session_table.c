@@ -285,8 +285,12 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 	    rte_hash_lookup(t->by_spi, &p->sa_in.spi) >= 0)
 		return -EEXIST;
 	if (t->n_free == 0) {
-		/* Slots may only be waiting for their grace period. */
+		/* Deleted sessions' slots may only be waiting for their grace period. */
 		rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
+		if (t->n_free == 0 && t->count < t->capacity) {
+			rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+			rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
+		}
 		if (t->n_free == 0)
 			return -ENOSPC;
 	}
