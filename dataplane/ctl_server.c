@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control socket: answers dp_api.h requests from spgatectl and spgate-control. Runs on
+ * the control thread; every table change goes through session_table.c under dp->ctl_lock,
+ * which the telemetry thread takes too.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+
+#include "addr.h"
+#include "ctl_server.h"
+
+#ifndef SPGATE_VERSION
+#define SPGATE_VERSION "unknown" /* meson.build passes the project version */
+#endif
+
+#define CTL_MAX_CLIENTS 16
+/* Datagrams served per client per poll, so one busy client cannot starve the others. */
+#define CTL_MSGS_PER_POLL 32
+
+struct spg_ctl_server {
+	struct spg_dp *dp;
+	int listen_fd;
+	int clients[CTL_MAX_CLIENTS]; /* -1: free */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint8_t *req; /* SPG_DP_MSG_MAX + 1: the spare byte reveals oversize datagrams */
+	uint8_t *rep; /* SPG_DP_MSG_MAX */
+};
+
+/* ---- request handlers: fill the reply body, return 0 or a positive errno ---- */
+
+union ctl_req {
+	struct spg_dp_hello_req hello;
+	struct spg_dp_session_add_req add;
+	struct spg_dp_session_update_req update;
+	struct spg_dp_session_id_req id;
+	struct spg_dp_session_list_req list;
+};
+
+typedef int (*ctl_handler)(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len);
+
+/* src may lack a NUL within n - 1 bytes; dst gets at most n - 1 printable characters. */
+static void printable_copy(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n - 1 && src[i] != '\0'; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+static int handle_hello(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	struct spg_dp_hello_rep rep = {0};
+	char name[SPG_DP_NAME_LEN + 1];
+
+	printable_copy(name, req->hello.client_name, sizeof(name));
+	RTE_LOG(DEBUG, USER1, "control: hello from \"%s\" (api %u)\n", name, req->hello.client_version);
+	rep.api_version = SPG_DP_API_VERSION;
+	rep.max_sessions = spg_session_capacity(dp->sessions);
+	rep.n_sessions = spg_session_count(dp->sessions);
+	rep.n_workers = dp->n_workers;
+	rep.key_len = spg_cipher_key_len(dp->cfg.cipher);
+	rep.shared_addr = dp->cfg.shared_addr;
+	rep.inner_addr = dp->cfg.inner_addr;
+	rep.pool_addr = dp->cfg.pool_addr;
+	rep.pool_prefix_len = dp->cfg.pool_prefix_len;
+	snprintf(rep.version, sizeof(rep.version), "spgate-dp %s", SPGATE_VERSION);
+	memcpy(body, &rep, sizeof(rep));
+	*body_len = sizeof(rep);
+	return 0;
+}
+
+static int handle_ping(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	RTE_SET_USED(dp);
+	RTE_SET_USED(req);
+	RTE_SET_USED(body);
+	*body_len = 0;
+	return 0;
+}
+
+/* V_i must be a host address of the configured pool (/31 and /32 pools have no network or
+ * broadcast address to exclude, RFC 3021). */
+static int check_virtual_in_pool(const struct spg_dp_config *cfg, uint32_t vaddr, const char **why)
+{
+	uint32_t mask = spg_prefix_mask(cfg->pool_prefix_len);
+	uint32_t host = ntohl(vaddr & ~mask);
+
+	if ((vaddr & mask) != (cfg->pool_addr & mask)) {
+		*why = "virtual address outside the virtual pool";
+		return EINVAL;
+	}
+	if (cfg->pool_prefix_len <= 30 && host == 0) {
+		*why = "virtual address is the pool's network address";
+		return EINVAL;
+	}
+	if (cfg->pool_prefix_len <= 30 && host == ntohl(~mask)) {
+		*why = "virtual address is the pool's broadcast address";
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* One line per control event; keys are never logged. upd == 0: an add. */
+static void log_params(const char *what, uint32_t upd, const struct spg_dp_session_params *p, int err)
+{
+	char v[SPG_ADDR_STRLEN], w[SPG_ADDR_STRLEN], e[SPG_ADDR_STRLEN];
+	char parts[256];
+	size_t n = 0;
+
+	if (err != 0) {
+		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": %s refused: %s\n", p->id, what, strerror(err));
+		return;
+	}
+	spg_addr_str(p->virtual_addr, v);
+	spg_addr_str(p->workstation_addr, w);
+	spg_addr_str(p->peer_addr, e);
+	if (upd == 0) {
+		RTE_LOG(INFO, USER1,
+			"session %" PRIu64 ": added, virtual %s workstation %s peer %s:%u spi out 0x%08x in 0x%08x, "
+			"%u port ranges%s, rate out %" PRIu64 " in %" PRIu64 " bytes/s\n",
+			p->id, v, w, e, p->peer_port, ntohl(p->sa_out.spi), ntohl(p->sa_in.spi), p->n_port_ranges,
+			p->icmp_echo ? " + icmp echo" : "", p->rate_out.bytes_per_sec, p->rate_in.bytes_per_sec);
+		return;
+	}
+	parts[0] = '\0';
+	if (upd & SPG_DP_UPD_ENDPOINT)
+		n += (size_t)snprintf(parts + n, sizeof(parts) - n, ", peer %s:%u", e, p->peer_port);
+	if ((upd & SPG_DP_UPD_RATE) && n < sizeof(parts))
+		n += (size_t)snprintf(parts + n, sizeof(parts) - n, ", rate out %" PRIu64 " in %" PRIu64 " bytes/s",
+				      p->rate_out.bytes_per_sec, p->rate_in.bytes_per_sec);
+	if ((upd & SPG_DP_UPD_KEYS) && n < sizeof(parts))
+		n += (size_t)snprintf(parts + n, sizeof(parts) - n, ", rekeyed to spi out 0x%08x in 0x%08x",
+				      ntohl(p->sa_out.spi), ntohl(p->sa_in.spi));
+	if ((upd & SPG_DP_UPD_PORTS) && n < sizeof(parts))
+		snprintf(parts + n, sizeof(parts) - n, ", %u port ranges%s", p->n_port_ranges,
+			 p->icmp_echo ? " + icmp echo" : "");
+	RTE_LOG(INFO, USER1, "session %" PRIu64 ": updated%s\n", p->id, parts);
+}
+
+static int handle_session_add(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	const struct spg_dp_session_params *p = &req->add.p;
+	const char *why = NULL;
+	int err;
+
+	RTE_SET_USED(body);
+	*body_len = 0;
+	err = spg_dp_session_params_check(p, spg_cipher_key_len(dp->cfg.cipher), &why);
+	if (err == 0)
+		err = check_virtual_in_pool(&dp->cfg, p->virtual_addr, &why);
+	if (err != 0) {
+		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": add refused: %s\n", p->id, why);
+		return err;
+	}
+	err = -spg_session_add(dp->sessions, p);
+	log_params("add", 0, p, err);
+	return err;
+}
+
+/*
+ * The parts of an update that `what` does not name are ignored by the table; to check the
+ * named parts with the same rules as an add, overlay them on the session as it is now.
+ */
+static void merge_current(struct spg_dp *dp, const struct spg_session *s, uint32_t what,
+			  const struct spg_dp_session_params *upd, struct spg_dp_session_params *m)
+{
+	struct spg_dp_session_info info;
+	uint8_t key_len = spg_cipher_key_len(dp->cfg.cipher);
+
+	spg_dp_session_info(dp, s, &info);
+	memset(m, 0, sizeof(*m));
+	m->id = info.id;
+	m->virtual_addr = info.virtual_addr;
+	m->workstation_addr = info.workstation_addr;
+	m->peer_addr = info.peer_addr;
+	m->peer_port = info.peer_port;
+	m->icmp_echo = info.icmp_echo;
+	m->n_port_ranges = info.n_port_ranges;
+	memcpy(m->ports, info.ports, sizeof(m->ports));
+	m->rate_out = info.rate_out;
+	m->rate_in = info.rate_in;
+	m->sa_out.spi = info.spi_out;
+	m->sa_out.key_len = key_len;
+	m->sa_in.spi = info.spi_in;
+	m->sa_in.key_len = key_len;
+	if (what & SPG_DP_UPD_ENDPOINT) {
+		m->peer_addr = upd->peer_addr;
+		m->peer_port = upd->peer_port;
+	}
+	if (what & SPG_DP_UPD_RATE) {
+		m->rate_out = upd->rate_out;
+		m->rate_in = upd->rate_in;
+	}
+	if (what & SPG_DP_UPD_KEYS) {
+		m->sa_out = upd->sa_out;
+		m->sa_in = upd->sa_in;
+	}
+	if (what & SPG_DP_UPD_PORTS) {
+		m->icmp_echo = upd->icmp_echo;
+		m->n_port_ranges = upd->n_port_ranges;
+		memcpy(m->ports, upd->ports, sizeof(m->ports));
+	}
+}
+
+static int handle_session_update(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	const struct spg_dp_session_params *p = &req->update.p;
+	uint32_t what = req->update.what;
+	struct spg_dp_session_params merged;
+	struct spg_session *s;
+	const char *why = NULL;
+	int err;
+
+	RTE_SET_USED(body);
+	*body_len = 0;
+	if (what == 0 || (what & ~(uint32_t)SPG_DP_UPD_ALL) != 0) {
+		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": update refused: what=0x%x names no known part\n",
+			p->id, what);
+		return EINVAL;
+	}
+	s = spg_session_find(dp->sessions, p->id);
+	if (s == NULL)
+		return ENOENT;
+	merge_current(dp, s, what, p, &merged);
+	err = spg_dp_session_params_check(&merged, spg_cipher_key_len(dp->cfg.cipher), &why);
+	if (err != 0) {
+		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": update refused: %s\n", p->id, why);
+		return err;
+	}
+	err = -spg_session_update(dp->sessions, what, p);
+	log_params("update", what, p, err);
+	return err;
+}
+
+static int handle_session_del(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	int err;
+
+	RTE_SET_USED(body);
+	*body_len = 0;
+	err = -spg_session_del(dp->sessions, req->id.id);
+	if (err == 0)
+		RTE_LOG(INFO, USER1, "session %" PRIu64 ": deleted\n", req->id.id);
+	else if (err != ENOENT)
+		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": delete failed: %s\n", req->id.id, strerror(err));
+	return err;
+}
+
+static int handle_session_get(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	struct spg_dp_session_get_rep rep;
+	struct spg_session *s;
+
+	*body_len = 0;
+	s = spg_session_find(dp->sessions, req->id.id);
+	if (s == NULL)
+		return ENOENT;
+	memset(&rep, 0, sizeof(rep));
+	spg_dp_session_info(dp, s, &rep.s);
+	memcpy(body, &rep, sizeof(rep));
+	*body_len = sizeof(rep);
+	return 0;
+}
+
+static int handle_session_list(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	struct spg_dp_session_list_rep head = {0};
+	uint32_t cursor = req->list.cursor, peek;
+	uint32_t max = req->list.max;
+	struct spg_dp_session_info info;
+	struct spg_session *s;
+	uint8_t *entry = body + sizeof(head);
+
+	if (max == 0 || max > SPG_DP_LIST_MAX_ENTRIES)
+		max = SPG_DP_LIST_MAX_ENTRIES;
+	while (head.count < max && (s = spg_session_next(dp->sessions, &cursor)) != NULL) {
+		memset(&info, 0, sizeof(info));
+		spg_dp_session_info(dp, s, &info);
+		memcpy(entry, &info, sizeof(info));
+		entry += sizeof(info);
+		head.count++;
+	}
+	/* Look one ahead without moving the cursor, so a full reply can still say "done". */
+	peek = cursor;
+	head.done = spg_session_next(dp->sessions, &peek) == NULL;
+	head.next_cursor = cursor;
+	head.total = spg_session_count(dp->sessions);
+	memcpy(body, &head, sizeof(head));
+	*body_len = sizeof(head) + (size_t)head.count * sizeof(info);
+	return 0;
+}
+
+static uint64_t drops_total(const struct spg_worker_stats *sum)
+{
+	uint64_t total = 0;
+	unsigned int i;
+
+	for (i = 1; i < SPG_DROP_MAX; i++)
+		total += sum->drops[i];
+	return total;
+}
+
+static int handle_stats(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	struct spg_worker_stats sum;
+	struct spg_dp_stats_rep rep;
+
+	RTE_SET_USED(req);
+	memset(&rep, 0, sizeof(rep));
+	memset(&sum, 0, sizeof(sum));
+	spg_dp_sum_stats(dp, &sum);
+	spg_dp_port_stats(dp, rep.ports);
+	rep.uptime_ms = (rte_get_tsc_cycles() - dp->start_tsc) * 1000 / rte_get_tsc_hz();
+	rep.n_sessions = spg_session_count(dp->sessions);
+	rep.max_sessions = spg_session_capacity(dp->sessions);
+	rep.n_workers = dp->n_workers;
+	rep.out = sum.out;
+	rep.in = sum.in;
+	rep.drops_total = drops_total(&sum);
+	memcpy(body, &rep, sizeof(rep));
+	*body_len = sizeof(rep);
+	return 0;
+}
+
+static int handle_drops(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	struct spg_worker_stats sum;
+	struct spg_dp_drops_rep rep;
+	unsigned int i;
+
+	RTE_SET_USED(req);
+	RTE_BUILD_BUG_ON(SPG_DROP_MAX - 1 > SPG_DP_MAX_DROP_REASONS);
+	memset(&rep, 0, sizeof(rep));
+	memset(&sum, 0, sizeof(sum));
+	spg_dp_sum_stats(dp, &sum);
+	for (i = 1; i < SPG_DROP_MAX; i++) {
+		struct spg_dp_drop_count *d = &rep.reasons[rep.n_reasons++];
+
+		snprintf(d->name, sizeof(d->name), "%s", spg_drop_name(i));
+		d->count = sum.drops[i];
+	}
+	memcpy(body, &rep, sizeof(rep));
+	*body_len = sizeof(rep);
+	return 0;
+}
+
+static const ctl_handler handlers[SPG_DP_MSG_TYPE_MAX] = {
+	[SPG_DP_HELLO] = handle_hello,
+	[SPG_DP_PING] = handle_ping,
+	[SPG_DP_SESSION_ADD] = handle_session_add,
+	[SPG_DP_SESSION_UPDATE] = handle_session_update,
+	[SPG_DP_SESSION_DEL] = handle_session_del,
+	[SPG_DP_SESSION_GET] = handle_session_get,
+	[SPG_DP_SESSION_LIST] = handle_session_list,
+	[SPG_DP_STATS] = handle_stats,
+	[SPG_DP_DROPS] = handle_drops,
+};
+
+static size_t reply_header(void *rep, uint16_t type, uint32_t seq, int err, size_t body_len)
+{
+	struct spg_dp_hdr h = {
+		.version = SPG_DP_API_VERSION,
+		.type = type | SPG_DP_REPLY,
+		.len = (uint32_t)(sizeof(h) + body_len),
+		.seq = seq,
+		.error = err,
+	};
+
+	memcpy(rep, &h, sizeof(h));
+	return h.len;
+}
+
+size_t spg_ctl_handle(struct spg_dp *dp, const void *req, size_t len, void *rep)
+{
+	const size_t hlen = sizeof(struct spg_dp_hdr);
+	uint8_t *rep_body = (uint8_t *)rep + hlen;
+	struct spg_dp_hdr h = {0};
+	union ctl_req body;
+	size_t body_len = 0;
+	const char *why;
+	int err;
+
+	if (len >= hlen)
+		memcpy(&h, req, hlen);
+	err = spg_dp_msg_check(req, len, false, &why);
+	if (err != 0) {
+		RTE_LOG(NOTICE, USER1, "control: refused a message: %s\n", why);
+		return reply_header(rep, h.type, h.seq, err, 0);
+	}
+	/* Copied out: the caller's buffer carries no alignment promise. */
+	memset(&body, 0, sizeof(body));
+	memcpy(&body, (const uint8_t *)req + hlen, len - hlen);
+
+	pthread_mutex_lock(&dp->ctl_lock);
+	err = handlers[h.type](dp, &body, rep_body, &body_len);
+	pthread_mutex_unlock(&dp->ctl_lock);
+	if (err != 0)
+		body_len = 0;
+	return reply_header(rep, h.type, h.seq, err, body_len);
+}
+
+/* ---- the socket ---- */
+
+/* mkdir -p of path's parent directory, mode 0755 for what it creates. */
+static int make_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (i = 1; dir[i] != '\0'; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		dir[i] = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* A socket file left by a dataplane that died is removed; one that still answers is not. */
+static int remove_stale_socket(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		RTE_LOG(ERR, USER1, "control: %s exists and is not a socket\n", sa->sun_path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (rc == 0) {
+		RTE_LOG(ERR, USER1, "control: another dataplane is serving %s\n", sa->sun_path);
+		return -EADDRINUSE;
+	}
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+struct spg_ctl_server *spg_ctl_server_create(struct spg_dp *dp, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct spg_ctl_server *s;
+	mode_t old_umask;
+	int rc, i;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->dp = dp;
+	s->listen_fd = -1;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		s->clients[i] = -1;
+	strcpy(s->path, path);
+	s->req = malloc(SPG_DP_MSG_MAX + 1);
+	s->rep = malloc(SPG_DP_MSG_MAX);
+	if (s->req == NULL || s->rep == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = make_parent_dir(path);
+	if (rc == 0)
+		rc = remove_stale_socket(&sa);
+	if (rc < 0)
+		goto fail;
+	s->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	/* Born 0600, so there is no moment in which others could connect. */
+	old_umask = umask(0177);
+	rc = bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (rc < 0)
+		rc = -errno;
+	umask(old_umask);
+	if (rc < 0)
+		goto fail;
+	if (chmod(path, 0600) < 0 || listen(s->listen_fd, CTL_MAX_CLIENTS) < 0) {
+		rc = -errno;
+		unlink(path);
+		goto fail;
+	}
+	RTE_LOG(INFO, USER1, "control: listening on %s\n", path);
+	return s;
+
+fail:
+	RTE_LOG(ERR, USER1, "control: cannot serve %s: %s\n", path, strerror(-rc));
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	free(s->req);
+	free(s->rep);
+	free(s);
+	errno = -rc;
+	return NULL;
+}
+
+void spg_ctl_server_free(struct spg_ctl_server *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (s->clients[i] >= 0)
+			close(s->clients[i]);
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->path);
+	}
+	free(s->req);
+	free(s->rep);
+	free(s);
+}
+
+static void client_close(struct spg_ctl_server *s, int slot)
+{
+	close(s->clients[slot]);
+	s->clients[slot] = -1;
+}
+
+static void accept_clients(struct spg_ctl_server *s)
+{
+	struct ucred cred;
+	socklen_t cl;
+	int fd, slot;
+
+	for (;;) {
+		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				RTE_LOG(ERR, USER1, "control: accept: %s\n", strerror(errno));
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		cl = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
+			RTE_LOG(ERR, USER1, "control: SO_PEERCRED: %s\n", strerror(errno));
+			close(fd);
+			continue;
+		}
+		if (cred.uid != 0 && cred.uid != geteuid()) {
+			RTE_LOG(WARNING, USER1, "control: refused a client with uid %u (pid %d)\n",
+				(unsigned int)cred.uid, (int)cred.pid);
+			close(fd);
+			continue;
+		}
+		for (slot = 0; slot < CTL_MAX_CLIENTS && s->clients[slot] >= 0; slot++)
+			;
+		if (slot == CTL_MAX_CLIENTS) {
+			RTE_LOG(WARNING, USER1, "control: refused pid %d: %d clients already connected\n",
+				(int)cred.pid, CTL_MAX_CLIENTS);
+			close(fd);
+			continue;
+		}
+		s->clients[slot] = fd;
+	}
+}
+
+/* recv() returns 0 both at end of file and for an empty datagram; only the first is a hang-up. */
+static bool peer_closed(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLRDHUP};
+
+	int rc = poll(&pfd, 1, 0);
+
+	return rc < 0 || (rc == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0);
+}
+
+/* Answers what one client sent; closes it when it hung up or misbehaved. */
+static void serve_client(struct spg_ctl_server *s, int slot)
+{
+	const size_t hlen = sizeof(struct spg_dp_hdr);
+	int fd = s->clients[slot];
+	struct spg_dp_hdr h;
+	size_t rep_len;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < CTL_MSGS_PER_POLL; i++) {
+		n = recv(fd, s->req, SPG_DP_MSG_MAX + 1, MSG_TRUNC | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0 || (n == 0 && peer_closed(fd))) {
+			client_close(s, slot);
+			return;
+		}
+		if ((size_t)n > SPG_DP_MSG_MAX) {
+			/* MSG_TRUNC returned the real size; the first SPG_DP_MSG_MAX bytes hold the header. */
+			memcpy(&h, s->req, hlen);
+			RTE_LOG(NOTICE, USER1, "control: refused a %zd-byte message (at most %u)\n", n,
+				SPG_DP_MSG_MAX);
+			rep_len = reply_header(s->rep, h.type, h.seq, EMSGSIZE, 0);
+		} else {
+			rep_len = spg_ctl_handle(s->dp, s->req, (size_t)n, s->rep);
+		}
+		if (send(fd, s->rep, rep_len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)rep_len) {
+			/* A client that does not read its replies loses its connection, not our time. */
+			RTE_LOG(NOTICE, USER1, "control: dropped a client: reply not sent: %s\n", strerror(errno));
+			client_close(s, slot);
+			return;
+		}
+	}
+}
+
+void spg_ctl_server_poll(struct spg_ctl_server *s, int timeout_ms)
+{
+	struct pollfd pfd[1 + CTL_MAX_CLIENTS];
+	int slot_of[1 + CTL_MAX_CLIENTS];
+	int n = 0, i, rc;
+
+	pfd[n] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+	slot_of[n++] = -1;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		if (s->clients[i] < 0)
+			continue;
+		pfd[n] = (struct pollfd){.fd = s->clients[i], .events = POLLIN};
+		slot_of[n++] = i;
+	}
+	rc = poll(pfd, (nfds_t)n, timeout_ms);
+	if (rc <= 0)
+		return;
+	for (i = 1; i < n; i++) {
+		if (pfd[i].revents & POLLIN)
+			serve_client(s, slot_of[i]);
+		else if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+			client_close(s, slot_of[i]);
+	}
+	/* After serving, so a client accepted now is not looked at with a stale pollfd. */
+	if (pfd[0].revents & POLLIN)
+		accept_clients(s);
+}
