@@ -24,7 +24,8 @@
 enum spg_drop spg_nat_translate(struct rte_ipv4_hdr *ip, uint32_t l4_len, uint32_t new_src,
 				uint32_t new_dst);
 
-/* Incremental update of a one's complement checksum field for a 32-bit value change. */
+/* Incremental update of a one's complement checksum field for a 32-bit value change; the checksum
+ * and the values must be in the same byte order (as they sit in the packet, normally). */
 uint16_t spg_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
 /* Same for a 16-bit value change. */
 uint16_t spg_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val);
