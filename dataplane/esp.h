@@ -2,7 +2,12 @@
 /*
  * ESP tunnel mode with UDP encapsulation (RFC 4303, 3948), AES-GCM (RFC 4106), through
  * librte_ipsec over rte_cryptodev. Anti-replay window with ESN on inbound SAs; outbound SAs
- * are safe to use from several workers at once (atomic sequence numbers).
+ * are safe to use from several workers at once (atomic sequence numbers). An inbound SA must
+ * be processed by one worker at a time (its window is not locked): RSS on the outer flow
+ * keeps each SP site on one queue.
+ *
+ * Buffers: outbound packets need 44 bytes of headroom and up to 41 of tailroom (else NO_MBUF),
+ * inbound ones 20 bytes of tailroom. Failed mbufs are in an unspecified state: free them.
  */
 #ifndef SPG_ESP_H
 #define SPG_ESP_H
@@ -19,6 +24,9 @@
  * header, ICV) an AES-GCM packet carries. */
 #define SPG_ESP_HDR_OVERHEAD (20 + 8 + 8 + 8)
 #define SPG_ESP_TRAILER_MAX (3 + 2 + 16)
+
+/* The most packets one burst call takes. */
+#define SPG_ESP_BURST_MAX 64
 
 struct spg_esp_config {
 	const char *crypto_device; /* vdev name, e.g. "crypto_aesni_mb" or "crypto_openssl" */
@@ -52,8 +60,8 @@ uint16_t spg_esp_inner_mtu(uint16_t link_mtu);
  * IPv4 header and sa[i] is its outbound SA; ctx[i] is the caller's pointer for it. On return
  * mb[0..ret) and ctx[0..ret) are the packets that succeeded, now ESP-in-UDP starting at the
  * outer IPv4 header (m->l2_len = 0, m->l3_len = 20), outer source and UDP source port set,
- * outer destination address and port still zero — the caller writes the session's current
- * endpoint and then calls spg_esp_outer_finish(). mb/ctx[ret..n) failed, reason[i] says why;
+ * outer destination address and port still zero — the caller then calls spg_esp_outer_finish()
+ * with the session's current endpoint. mb/ctx[ret..n) failed, reason[i] says why;
  * the caller frees them. Packets are regrouped by SA; the order within an SA is kept.
  */
 uint16_t spg_esp_outbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],

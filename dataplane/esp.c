@@ -1,0 +1,838 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ESP tunnel mode in UDP (RFC 4303, 3948) with AES-GCM (RFC 4106), through librte_ipsec
+ * lookaside over an rte_cryptodev (RTE_SECURITY_ACTION_TYPE_NONE).
+ *
+ * What librte_ipsec 22.11 does for NAT-T, and what this file does about it:
+ * - Outbound (options.udp_encap = 1): the library appends a UDP header to our outer IPv4
+ *   template (ports from ipsec_xform.udp), fills the UDP length, the outer total length and
+ *   the packet id (low 16 bits of the sequence number). It computes no outer IPv4 checksum
+ *   and sets l3_len to the IPv4 header alone. spg_esp_outer_finish() writes the destination,
+ *   both lengths, a zero UDP checksum and the IPv4 checksum.
+ * - Inbound: the library knows nothing of NAT-T. It finds the ESP header at l2_len + l3_len,
+ *   so we add the UDP header to l3_len. Inbound SAs must NOT set options.udp_encap: in 22.11
+ *   esp_sa_init() has no case for an inbound NAT-T tunnel SA and silently leaves it
+ *   uninitialised (no next-header check, zero cipher offsets).
+ *
+ * The anti-replay window is ours, not the library's. In 22.11 esn_inb_update_sqn() keeps the
+ * bit to set in a uint32_t, so sequence numbers whose position in their 64-bit word is 32..63
+ * are never recorded: their replays pass. And for windows such as 128 or 256 its bitmap has
+ * too few words, so words alias. We keep an RFC 6479 bitmap per inbound SA (a word more than
+ * the window spans), check it before crypto and update it after decryption; the library's
+ * window stays (it cannot be turned off with ESN), sized so that its words never alias
+ * (lib_window_size), and can then only refuse what ours refuses too. ESN reconstruction
+ * (RFC 4303 A2.1) uses the library's window size on both sides, so that the sequence number
+ * we record is the one the ICV authenticated.
+ *
+ * Drop reasons. The library says per burst only "these k succeeded, the rest are behind
+ * them, in order" (rte_errno holds the last error of the batch), so we recover which packet
+ * failed where by matching mbuf pointers (follow_refusal) and classify each failure:
+ * - refused by our window before crypto (seen, too old, zero): REPLAY.
+ * - refused by prepare: inbound, a length not fitting AES-GCM is MALFORMED_ESP, no tailroom
+ *   for the library's scratch (ESN high half + AAD, 20 bytes) is CRYPTO_ERROR, anything else
+ *   is the library's window: REPLAY. Outbound, no headroom/tailroom is NO_MBUF, anything else
+ *   is sequence-number exhaustion: CRYPTO_ERROR.
+ * - not enqueued, or not back from the device in time: CRYPTO_ERROR.
+ * - crypto op status AUTH_FAILED: BAD_ICV, except a stale packet (see inb_auth_failure);
+ *   other statuses: CRYPTO_ERROR. These never reach rte_ipsec_pkt_process() nor our window,
+ *   so a forged packet cannot move it.
+ * - refused by process: the library first checks the trailer (padding, pad length, next
+ *   header == IPv4) and only strips packets that pass, which resets l2_len/l3_len to 0; then
+ *   it updates its window. So a refused packet whose l3_len still covers the outer headers is
+ *   MALFORMED_ESP, one with l3_len == 0 is REPLAY.
+ * - refused by our window after decryption (a duplicate that raced, e.g. twice in one
+ *   burst, or a number a later packet of the burst pushed out of the window): REPLAY.
+ * - decrypted, but the inner packet is not IPv4: MALFORMED_ESP.
+ *
+ * Threads: outbound SAs use RTE_IPSEC_SAFLAG_SQN_ATOM, so several workers may send on one.
+ * Inbound SAs do not: one worker at a time per inbound SA (neither window is locked).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_crypto.h>
+#include <rte_cryptodev.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_esp.h>
+#include <rte_ip.h>
+#include <rte_ipsec.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+#include <rte_udp.h>
+
+#include "esp.h"
+
+#define ESP_BURST_MAX 64
+#define ESP_ICV_LEN 16
+#define ESP_IV_LEN 8		/* on the wire */
+#define ESP_NONCE_LEN 12	/* salt + IV */
+#define ESP_AAD_LEN_ESN 12	/* SPI, sequence high, sequence low (RFC 4106 section 5) */
+#define ESP_PAD_ALIGN 4
+#define ESP_TRAILER_MIN 2	/* pad length, next header */
+/* What the library parks behind the ICV while the op is in flight: the ESN high half, and its
+ * AAD scratch (struct aead_gcm_aad, 16 bytes with its padding). */
+#define ESP_LIB_SCRATCH (4 + 16)
+#define ESP_OUTER_TTL 64
+
+/* librte_ipsec refuses more than 2^21; the arithmetic here is safe far beyond this */
+#define ESP_REPLAY_WINDOW_MAX (1u << 20)
+#define ESP_QP_DESCRIPTORS 256
+#define ESP_OPS_PER_QP 256
+#define ESP_OP_CACHE 32
+#define ESP_DEQUEUE_SPINS (1u << 20)
+
+/* A crypto op is rte_crypto_op, rte_crypto_sym_op, then our private area: the GCM counter
+ * block the library fills (salt, IV, counter: 16 bytes), then the packet's index in the burst. */
+#define ESP_OP_IV_OFS (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
+#define ESP_OP_TAG_OFS (ESP_OP_IV_OFS + 16)
+#define ESP_OP_PRIV_SIZE 32
+
+struct spg_esp {
+	struct rte_mempool *op_pool;
+	struct rte_mempool *sess_pool;
+	struct rte_mempool *sa_pool;
+	uint32_t sa_lib_size;  /* bytes an rte_ipsec_sa of either direction needs */
+	uint32_t replay_words; /* our bitmap's 64-bit words, a power of 2 */
+	uint32_t replay_window;
+	uint32_t lib_window;
+	uint32_t local_addr;
+	uint16_t udp_port;
+	uint8_t key_len;
+	uint8_t dev_id;
+	bool dev_created; /* we plugged it in, so we remove it */
+	bool dev_started;
+	char dev_name[RTE_CRYPTODEV_NAME_MAX_LEN];
+};
+
+struct spg_sa {
+	/* First: its address is the crypto session's opaque data, and groups come back by it. */
+	struct rte_ipsec_session ss;
+	void *crypto_ses;
+	/* inbound: the anti-replay window */
+	uint64_t top;	/* highest sequence number accepted */
+	uint64_t *seen; /* RFC 6479 bitmap, replay_mask + 1 words, after lib_sa */
+	uint32_t replay_mask;
+	uint32_t window;     /* what we accept: top - window + 1 .. top */
+	uint32_t lib_window; /* what the library (and ESN reconstruction) uses, >= window */
+	uint32_t spi;	     /* network order */
+	bool outbound;
+	bool in_use;
+	uint8_t lib_sa[] __rte_cache_aligned; /* struct rte_ipsec_sa, sa_lib_size bytes */
+};
+
+struct esp_group {
+	struct spg_sa *sa;
+	uint16_t start;
+	uint16_t cnt;
+	uint16_t fill;
+};
+
+static unsigned int esp_instances; /* names the pools of each spg_esp uniquely */
+
+static struct rte_ipsec_sa *sa_lib(struct spg_sa *s)
+{
+	return (struct rte_ipsec_sa *)s->lib_sa;
+}
+
+static struct spg_sa *sa_of_session(const struct rte_ipsec_session *ss)
+{
+	return container_of(ss, struct spg_sa, ss);
+}
+
+static uint16_t *op_tag(struct rte_crypto_op *op)
+{
+	return rte_crypto_op_ctod_offset(op, uint16_t *, ESP_OP_TAG_OFS);
+}
+
+/* ---- set-up ---- */
+
+static void sa_params(const struct spg_esp *esp, bool outbound, uint32_t spi_host, uint32_t salt,
+		      struct rte_crypto_sym_xform *xf, struct rte_ipv4_hdr *outer,
+		      struct rte_ipsec_sa_prm *prm)
+{
+	memset(prm, 0, sizeof(*prm));
+	prm->crypto_xform = xf;
+	prm->ipsec_xform.spi = spi_host;
+	prm->ipsec_xform.salt = salt;
+	prm->ipsec_xform.options.esn = 1;
+	prm->ipsec_xform.proto = RTE_SECURITY_IPSEC_SA_PROTO_ESP;
+	prm->ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
+	prm->ipsec_xform.tunnel.type = RTE_SECURITY_IPSEC_TUNNEL_IPV4;
+	prm->tun.next_proto = IPPROTO_IPIP;
+	if (outbound) {
+		memset(outer, 0, sizeof(*outer));
+		outer->version_ihl = RTE_IPV4_VHL_DEF;
+		outer->time_to_live = ESP_OUTER_TTL;
+		outer->next_proto_id = IPPROTO_UDP;
+		outer->src_addr = esp->local_addr;
+		prm->flags = RTE_IPSEC_SAFLAG_SQN_ATOM;
+		prm->ipsec_xform.direction = RTE_SECURITY_IPSEC_SA_DIR_EGRESS;
+		prm->ipsec_xform.options.udp_encap = 1;
+		prm->ipsec_xform.udp.sport = esp->udp_port;
+		prm->ipsec_xform.udp.dport = 0; /* the session's endpoint, per packet */
+		prm->tun.hdr = outer;
+		prm->tun.hdr_len = sizeof(*outer);
+		prm->tun.hdr_l3_off = 0;
+	} else {
+		prm->ipsec_xform.direction = RTE_SECURITY_IPSEC_SA_DIR_INGRESS;
+		prm->ipsec_xform.replay_win_sz = esp->lib_window;
+	}
+}
+
+static void gcm_xform(const struct spg_esp *esp, bool outbound, const uint8_t *key,
+		      struct rte_crypto_sym_xform *xf)
+{
+	memset(xf, 0, sizeof(*xf));
+	xf->type = RTE_CRYPTO_SYM_XFORM_AEAD;
+	xf->aead.op = outbound ? RTE_CRYPTO_AEAD_OP_ENCRYPT : RTE_CRYPTO_AEAD_OP_DECRYPT;
+	xf->aead.algo = RTE_CRYPTO_AEAD_AES_GCM;
+	xf->aead.key.data = key;
+	xf->aead.key.length = esp->key_len;
+	xf->aead.iv.offset = ESP_OP_IV_OFS;
+	xf->aead.iv.length = ESP_NONCE_LEN;
+	xf->aead.digest_length = ESP_ICV_LEN;
+	xf->aead.aad_length = ESP_AAD_LEN_ESN;
+}
+
+/*
+ * librte_ipsec 22.11 keeps max(2, pow2(ceil(w / 64))) 64-bit words for a window of w, but w
+ * numbers can span (w - 1) / 64 + 2 words: for w = 128 the oldest and newest share a word.
+ * The smallest w' >= w for which they never do.
+ */
+static uint32_t lib_window_size(uint32_t w)
+{
+	for (;; w++) {
+		uint32_t words = RTE_MAX(rte_align32pow2(RTE_ALIGN_MUL_CEIL(w, 64) / 64), 2u);
+
+		if (words >= (w - 1) / 64 + 2)
+			return w;
+	}
+}
+
+/* The larger of what an inbound and an outbound rte_ipsec_sa need, or a negative errno. */
+static int sa_lib_size(const struct spg_esp *esp)
+{
+	static const uint8_t zero_key[SPG_DP_KEY_MAX];
+	struct rte_crypto_sym_xform xf;
+	struct rte_ipv4_hdr outer;
+	struct rte_ipsec_sa_prm prm;
+	int in, out;
+
+	gcm_xform(esp, false, zero_key, &xf);
+	sa_params(esp, false, 256, 0, &xf, &outer, &prm);
+	in = rte_ipsec_sa_size(&prm);
+	gcm_xform(esp, true, zero_key, &xf);
+	sa_params(esp, true, 256, 0, &xf, &outer, &prm);
+	out = rte_ipsec_sa_size(&prm);
+	if (in < 0)
+		return in;
+	if (out < 0)
+		return out;
+	return RTE_MAX(in, out);
+}
+
+static int crypto_device_open(struct spg_esp *esp, const struct spg_esp_config *cfg)
+{
+	struct rte_cryptodev_sym_capability_idx cap_idx = {
+		.type = RTE_CRYPTO_SYM_XFORM_AEAD,
+		.algo.aead = RTE_CRYPTO_AEAD_AES_GCM,
+	};
+	const struct rte_cryptodev_symmetric_capability *cap;
+	struct rte_cryptodev_info info;
+	char args[64];
+	int id;
+
+	snprintf(esp->dev_name, sizeof(esp->dev_name), "%s", cfg->crypto_device);
+	id = rte_cryptodev_get_dev_id(esp->dev_name);
+	if (id < 0) {
+		snprintf(args, sizeof(args), "max_nb_queue_pairs=%u", cfg->n_queue_pairs);
+		/* rte_vdev_init() by way of EAL: librte_bus_vdev is not in libdpdk.pc's libraries */
+		if (rte_eal_hotplug_add("vdev", esp->dev_name, args) != 0)
+			return ENODEV;
+		esp->dev_created = true;
+		id = rte_cryptodev_get_dev_id(esp->dev_name);
+		if (id < 0)
+			return ENODEV;
+	}
+	esp->dev_id = (uint8_t)id;
+
+	rte_cryptodev_info_get(esp->dev_id, &info);
+	if (cfg->n_queue_pairs > info.max_nb_queue_pairs)
+		return EINVAL;
+	cap = rte_cryptodev_sym_capability_get(esp->dev_id, &cap_idx);
+	if (cap == NULL || rte_cryptodev_sym_capability_check_aead(cap, cfg->key_len, ESP_ICV_LEN,
+								    ESP_AAD_LEN_ESN,
+								    ESP_NONCE_LEN) != 0)
+		return ENOTSUP;
+	return 0;
+}
+
+static int crypto_device_start(struct spg_esp *esp, const struct spg_esp_config *cfg)
+{
+	struct rte_cryptodev_config conf = {
+		.socket_id = cfg->socket_id,
+		.nb_queue_pairs = cfg->n_queue_pairs,
+		.ff_disable = RTE_CRYPTODEV_FF_ASYMMETRIC_CRYPTO | RTE_CRYPTODEV_FF_SECURITY,
+	};
+	struct rte_cryptodev_qp_conf qp_conf = {
+		.nb_descriptors = ESP_QP_DESCRIPTORS,
+		.mp_session = esp->sess_pool,
+	};
+	uint16_t qp;
+
+	if (rte_cryptodev_configure(esp->dev_id, &conf) != 0)
+		return EIO;
+	for (qp = 0; qp < cfg->n_queue_pairs; qp++)
+		if (rte_cryptodev_queue_pair_setup(esp->dev_id, qp, &qp_conf, cfg->socket_id) != 0)
+			return EIO;
+	if (rte_cryptodev_start(esp->dev_id) != 0)
+		return EIO;
+	esp->dev_started = true;
+	return 0;
+}
+
+static bool config_valid(const struct spg_esp_config *cfg)
+{
+	return cfg != NULL && cfg->crypto_device != NULL && cfg->crypto_device[0] != '\0' &&
+	       (cfg->key_len == 16 || cfg->key_len == 32) && cfg->replay_window >= 64 &&
+	       cfg->replay_window <= ESP_REPLAY_WINDOW_MAX &&
+	       cfg->udp_port != 0 && cfg->n_queue_pairs != 0 && cfg->max_sas != 0;
+}
+
+struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct spg_esp *esp;
+	unsigned int instance;
+	int rc, size;
+
+	if (!config_valid(cfg)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	esp = rte_zmalloc_socket("spg_esp", sizeof(*esp), 0, cfg->socket_id);
+	if (esp == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	esp->key_len = cfg->key_len;
+	esp->replay_window = cfg->replay_window;
+	esp->lib_window = lib_window_size(cfg->replay_window);
+	/* a word more than the window can span, so the oldest word is never the newest */
+	esp->replay_words = rte_align32pow2(RTE_ALIGN_MUL_CEIL(cfg->replay_window, 64) / 64 + 1);
+	esp->udp_port = cfg->udp_port;
+	esp->local_addr = cfg->local_addr;
+	instance = __atomic_fetch_add(&esp_instances, 1, __ATOMIC_RELAXED);
+
+	size = sa_lib_size(esp);
+	if (size < 0) {
+		rc = -size;
+		goto fail;
+	}
+	esp->sa_lib_size = RTE_ALIGN_CEIL((uint32_t)size, RTE_CACHE_LINE_SIZE);
+
+	rc = crypto_device_open(esp, cfg);
+	if (rc != 0)
+		goto fail;
+
+	rc = ENOMEM;
+	snprintf(name, sizeof(name), "spg_esp%u_ses", instance);
+	esp->sess_pool = rte_cryptodev_sym_session_pool_create(
+		name, cfg->max_sas, rte_cryptodev_sym_get_private_session_size(esp->dev_id), 0, 0,
+		cfg->socket_id);
+	if (esp->sess_pool == NULL)
+		goto fail;
+	snprintf(name, sizeof(name), "spg_esp%u_ops", instance);
+	esp->op_pool = rte_crypto_op_pool_create(name, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
+						 (unsigned int)cfg->n_queue_pairs * ESP_OPS_PER_QP,
+						 ESP_OP_CACHE, ESP_OP_PRIV_SIZE, cfg->socket_id);
+	if (esp->op_pool == NULL)
+		goto fail;
+	snprintf(name, sizeof(name), "spg_esp%u_sa", instance);
+	esp->sa_pool = rte_mempool_create(name, cfg->max_sas,
+					  sizeof(struct spg_sa) + esp->sa_lib_size +
+						  esp->replay_words * sizeof(uint64_t),
+					  0, 0, NULL, NULL, NULL, NULL, cfg->socket_id, 0);
+	if (esp->sa_pool == NULL)
+		goto fail;
+
+	rc = crypto_device_start(esp, cfg);
+	if (rc != 0)
+		goto fail;
+	return esp;
+
+fail:
+	spg_esp_free(esp);
+	rte_errno = rc;
+	return NULL;
+}
+
+static void sa_release(struct spg_esp *esp, struct spg_sa *s)
+{
+	rte_ipsec_sa_fini(sa_lib(s));
+	rte_cryptodev_sym_session_free(esp->dev_id, s->crypto_ses);
+	memset(s, 0, sizeof(*s));
+}
+
+static void sa_release_if_used(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	struct spg_sa *s = obj;
+
+	RTE_SET_USED(mp);
+	RTE_SET_USED(idx);
+	if (s->in_use)
+		sa_release(arg, s);
+}
+
+void spg_esp_free(struct spg_esp *esp)
+{
+	if (esp == NULL)
+		return;
+	/* SAs still held: their crypto sessions go back to the device before it stops. */
+	if (esp->sa_pool != NULL)
+		rte_mempool_obj_iter(esp->sa_pool, sa_release_if_used, esp);
+	if (esp->dev_started)
+		rte_cryptodev_stop(esp->dev_id);
+	/* A device we created goes away; one we found (--vdev) stays, stopped: closed, it could
+	 * never be started again. */
+	if (esp->dev_created)
+		rte_eal_hotplug_remove("vdev", esp->dev_name);
+	rte_mempool_free(esp->sa_pool);
+	rte_mempool_free(esp->op_pool);
+	rte_mempool_free(esp->sess_pool);
+	rte_free(esp);
+}
+
+struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *keys, bool outbound)
+{
+	struct rte_crypto_sym_xform xf;
+	struct rte_ipsec_sa_prm prm;
+	struct rte_ipv4_hdr outer;
+	struct spg_sa *s;
+	void *obj;
+	uint32_t salt;
+	int rc;
+
+	if (esp == NULL || keys == NULL || keys->key_len != esp->key_len ||
+	    rte_be_to_cpu_32(keys->spi) < 256) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (rte_mempool_get(esp->sa_pool, &obj) != 0) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	s = obj;
+	memset(s, 0, sizeof(*s));
+
+	gcm_xform(esp, outbound, keys->key, &xf);
+	s->crypto_ses = rte_cryptodev_sym_session_create(esp->dev_id, &xf, esp->sess_pool);
+	if (s->crypto_ses == NULL) {
+		rc = rte_errno == ENOMEM ? ENOSPC : rte_errno;
+		goto fail;
+	}
+	/* The library copies the salt into the nonce as it lies in memory (network order). */
+	memcpy(&salt, keys->salt, sizeof(salt));
+	sa_params(esp, outbound, rte_be_to_cpu_32(keys->spi), salt, &xf, &outer, &prm);
+	rc = rte_ipsec_sa_init(sa_lib(s), &prm, esp->sa_lib_size);
+	if (rc < 0) {
+		rc = -rc;
+		goto fail_ses;
+	}
+	s->ss.sa = sa_lib(s);
+	s->ss.type = RTE_SECURITY_ACTION_TYPE_NONE;
+	s->ss.crypto.ses = s->crypto_ses;
+	s->ss.crypto.dev_id = esp->dev_id;
+	rc = rte_ipsec_session_prepare(&s->ss);
+	if (rc != 0) {
+		rc = -rc;
+		goto fail_sa;
+	}
+	s->seen = (uint64_t *)(s->lib_sa + esp->sa_lib_size);
+	memset(s->seen, 0, esp->replay_words * sizeof(uint64_t));
+	s->replay_mask = esp->replay_words - 1;
+	s->window = esp->replay_window;
+	s->lib_window = esp->lib_window;
+	s->spi = keys->spi;
+	s->outbound = outbound;
+	s->in_use = true;
+	return s;
+
+fail_sa:
+	rte_ipsec_sa_fini(sa_lib(s));
+fail_ses:
+	rte_cryptodev_sym_session_free(esp->dev_id, s->crypto_ses);
+fail:
+	memset(s, 0, sizeof(*s));
+	rte_mempool_put(esp->sa_pool, s);
+	rte_errno = rc;
+	return NULL;
+}
+
+void spg_sa_free(struct spg_esp *esp, struct spg_sa *sa)
+{
+	if (esp == NULL || sa == NULL)
+		return;
+	sa_release(esp, sa);
+	rte_mempool_put(esp->sa_pool, sa);
+}
+
+uint32_t spg_sa_spi(const struct spg_sa *sa)
+{
+	return sa->spi;
+}
+
+uint16_t spg_esp_inner_mtu(uint16_t link_mtu)
+{
+	const unsigned int fixed = SPG_ESP_HDR_OVERHEAD + ESP_ICV_LEN;
+	unsigned int room;
+
+	/* outer IP + UDP + ESP + IV + round_up(L + 2, 4) + ICV <= link_mtu */
+	if (link_mtu < fixed + ESP_PAD_ALIGN)
+		return 0;
+	room = RTE_ALIGN_FLOOR(link_mtu - fixed, ESP_PAD_ALIGN);
+	return (uint16_t)(room - ESP_TRAILER_MIN);
+}
+
+void spg_esp_outer_finish(struct rte_mbuf *m, uint32_t dst_addr, uint16_t dst_port)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t len = (uint16_t)rte_pktmbuf_pkt_len(m);
+
+	ip->dst_addr = dst_addr;
+	ip->total_length = rte_cpu_to_be_16(len);
+	udp->dst_port = rte_cpu_to_be_16(dst_port);
+	udp->dgram_len = rte_cpu_to_be_16(len - sizeof(*ip));
+	udp->dgram_cksum = 0; /* allowed for ESP in UDP over IPv4 (RFC 3948 section 2.1) */
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+/* ---- bursts ---- */
+
+/*
+ * Orders the burst by SA, keeping the order within each SA: order[] lists the packets'
+ * indexes group after group. Returns the number of groups.
+ */
+static uint16_t group_by_sa(struct spg_sa *const sa[], uint16_t n, uint16_t order[],
+			    struct esp_group g[])
+{
+	uint8_t gid[ESP_BURST_MAX];
+	uint16_t i, j, ng = 0, start = 0;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && sa[i] == sa[i - 1]) {
+			j = gid[i - 1];
+		} else {
+			for (j = 0; j < ng && g[j].sa != sa[i]; j++)
+				;
+			if (j == ng) {
+				g[ng].sa = sa[i];
+				g[ng].cnt = 0;
+				ng++;
+			}
+		}
+		gid[i] = (uint8_t)j;
+		g[j].cnt++;
+	}
+	for (j = 0; j < ng; j++) {
+		g[j].start = start;
+		g[j].fill = start;
+		start += g[j].cnt;
+	}
+	for (i = 0; i < n; i++)
+		order[g[gid[i]].fill++] = i;
+	return ng;
+}
+
+/*
+ * A librte_ipsec call accepted n_ok of the n packets passed in after[] and moved the others
+ * behind them, both in their original order. Reorders idx[] (the packets' burst indexes, as
+ * passed) the same way, by matching each packet's mbuf against the accepted ones.
+ */
+static void follow_refusal(struct rte_mbuf *const by_index[], struct rte_mbuf *const after[],
+			   uint16_t idx[], uint16_t n, uint16_t n_ok)
+{
+	uint16_t tmp[ESP_BURST_MAX];
+	uint16_t i, good = 0, bad = n_ok;
+
+	for (i = 0; i < n; i++) {
+		if (good < n_ok && after[good] == by_index[idx[i]])
+			tmp[good++] = idx[i];
+		else
+			tmp[bad++] = idx[i];
+	}
+	memcpy(idx, tmp, n * sizeof(tmp[0]));
+}
+
+/* RFC 4303 appendix A2.1, as librte_ipsec does it (ipsec_sqn.h: reconstruct_esn). */
+static uint64_t esn_reconstruct(uint64_t top, uint32_t seq_lo, uint32_t window)
+{
+	uint32_t tl = (uint32_t)top, th = (uint32_t)(top >> 32), bottom = tl - window + 1;
+
+	if (tl >= window - 1)
+		th += seq_lo < bottom;
+	else if (th != 0)
+		th -= seq_lo >= bottom;
+	return (uint64_t)th << 32 | seq_lo;
+}
+
+static bool replay_fresh(const struct spg_sa *s, uint64_t sqn)
+{
+	if (sqn == 0)
+		return false;
+	if (sqn > s->top)
+		return true;
+	if (sqn + s->window <= s->top)
+		return false;
+	return (s->seen[(sqn >> 6) & s->replay_mask] & UINT64_C(1) << (sqn & 63)) == 0;
+}
+
+/* Records sqn as seen, sliding the window when it is the new top; false if it was not fresh. */
+static bool replay_record(struct spg_sa *s, uint64_t sqn)
+{
+	uint64_t word = sqn >> 6, top_word = s->top >> 6, i, n;
+
+	if (!replay_fresh(s, sqn))
+		return false;
+	if (sqn > s->top) {
+		n = RTE_MIN(word - top_word, (uint64_t)s->replay_mask + 1);
+		for (i = 1; i <= n; i++)
+			s->seen[(top_word + i) & s->replay_mask] = 0;
+		s->top = sqn;
+	}
+	s->seen[word & s->replay_mask] |= UINT64_C(1) << (sqn & 63);
+	return true;
+}
+
+static uint8_t outb_prepare_failure(struct rte_mbuf *m)
+{
+	uint32_t plen = rte_pktmbuf_pkt_len(m);
+	uint32_t tail = RTE_ALIGN_CEIL(plen + ESP_TRAILER_MIN, ESP_PAD_ALIGN) - plen +
+			ESP_ICV_LEN + ESP_LIB_SCRATCH;
+
+	if (rte_pktmbuf_headroom(m) < SPG_ESP_HDR_OVERHEAD ||
+	    rte_pktmbuf_tailroom(rte_pktmbuf_lastseg(m)) < tail)
+		return SPG_DROP_NO_MBUF;
+	return SPG_DROP_CRYPTO_ERROR; /* sequence numbers exhausted */
+}
+
+static uint8_t inb_prepare_failure(struct rte_mbuf *m)
+{
+	int64_t clen = (int64_t)rte_pktmbuf_pkt_len(m) - m->l2_len - m->l3_len -
+		       (int64_t)(sizeof(struct rte_esp_hdr) + ESP_IV_LEN + ESP_ICV_LEN);
+
+	if (clen < 0 || (clen & (ESP_PAD_ALIGN - 1)) != 0)
+		return SPG_DROP_MALFORMED_ESP;
+	if (rte_pktmbuf_tailroom(rte_pktmbuf_lastseg(m)) < ESP_LIB_SCRATCH)
+		return SPG_DROP_CRYPTO_ERROR;
+	return SPG_DROP_REPLAY;
+}
+
+/*
+ * With ESN, a packet below the window never fails a window check: RFC 4303 A2.2 (and the
+ * library) take it for the next 2^32 subspace, so it reaches the device and fails
+ * authentication. When the library took it for a packet ahead of the window although, modulo
+ * 2^32, it lies behind the window by less than 2^31 (and such an older sequence number
+ * exists), it is a late or replayed packet, not a forgery: REPLAY.
+ */
+static uint8_t inb_auth_failure(const struct spg_sa *s, uint32_t seq_lo)
+{
+	uint32_t behind = (uint32_t)s->top - seq_lo;
+
+	if (esn_reconstruct(s->top, seq_lo, s->lib_window) > s->top && behind >= s->lib_window &&
+	    behind < UINT32_C(1) << 31 && s->top > behind)
+		return SPG_DROP_REPLAY;
+	return SPG_DROP_BAD_ICV;
+}
+
+/* The packet now starts at the inner header; it must at least look like IPv4. */
+static bool inb_inner_ok(struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	uint32_t hlen;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*ip) || (ip->version_ihl >> 4) != IPVERSION)
+		return false;
+	hlen = rte_ipv4_hdr_len(ip);
+	if (hlen < sizeof(*ip) || hlen > rte_pktmbuf_data_len(m))
+		return false;
+	m->l2_len = 0;
+	m->l3_len = hlen;
+	return true;
+}
+
+static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
+			  struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[],
+			  bool outbound)
+{
+	struct rte_mbuf *in_mb[ESP_BURST_MAX], *work[ESP_BURST_MAX], *done[ESP_BURST_MAX];
+	struct rte_crypto_op *ops[ESP_BURST_MAX], *deq[ESP_BURST_MAX];
+	struct rte_ipsec_group grp[ESP_BURST_MAX];
+	struct esp_group g[ESP_BURST_MAX];
+	void *in_ctx[ESP_BURST_MAX];
+	uint64_t sqn[ESP_BURST_MAX]; /* inbound: as reconstructed, and authenticated */
+	uint16_t order[ESP_BURST_MAX], widx[ESP_BURST_MAX], ok[ESP_BURST_MAX];
+	uint8_t why[ESP_BURST_MAX];
+	uint16_t i, j, k, x, ng, n_grp, n_in, n_op = 0, n_enq = 0, n_deq = 0, n_ok = 0, pos;
+	uint32_t spins = 0;
+
+	n_in = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
+	for (i = 0; i < n_in; i++) {
+		in_mb[i] = mb[i];
+		in_ctx[i] = ctx[i];
+		/* every path that does not end in success names its reason */
+		why[i] = SPG_DROP_CRYPTO_ERROR;
+	}
+	if (n_in == 0 ||
+	    rte_crypto_op_bulk_alloc(esp->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC, ops, n_in) == 0)
+		goto out;
+
+	ng = group_by_sa(sa, n_in, order, g);
+	for (i = 0; i < ng; i++) {
+		struct rte_mbuf **gm = &work[g[i].start];
+		uint16_t *gidx = &widx[g[i].start];
+
+		/* a caller's slip, not the packets' fault: CRYPTO_ERROR rather than a crash */
+		if (g[i].sa == NULL || g[i].sa->outbound != outbound)
+			continue;
+
+		for (j = 0, n_grp = 0; j < g[i].cnt; j++) {
+			struct rte_mbuf *m;
+
+			x = order[g[i].start + j];
+			m = in_mb[x];
+			m->ol_flags &= ~(RTE_MBUF_F_RX_SEC_OFFLOAD | RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED);
+			if (outbound) {
+				m->l2_len = 0;
+			} else {
+				const struct rte_esp_hdr *eh;
+
+				m->l3_len += sizeof(struct rte_udp_hdr);
+				eh = rte_pktmbuf_mtod_offset(m, const struct rte_esp_hdr *,
+							     m->l2_len + m->l3_len);
+				sqn[x] = esn_reconstruct(g[i].sa->top, rte_be_to_cpu_32(eh->seq),
+							 g[i].sa->lib_window);
+				if (!replay_fresh(g[i].sa, sqn[x])) {
+					why[x] = SPG_DROP_REPLAY;
+					continue;
+				}
+			}
+			gm[n_grp] = m;
+			gidx[n_grp++] = x;
+		}
+		if (n_grp == 0)
+			continue;
+		k = rte_ipsec_pkt_crypto_prepare(&g[i].sa->ss, gm, &ops[n_op], n_grp);
+		if (k != n_grp) {
+			follow_refusal(in_mb, gm, gidx, n_grp, k);
+			for (j = k; j < n_grp; j++)
+				why[gidx[j]] = outbound ? outb_prepare_failure(in_mb[gidx[j]])
+							: inb_prepare_failure(in_mb[gidx[j]]);
+		}
+		for (j = 0; j < k; j++)
+			*op_tag(ops[n_op + j]) = gidx[j];
+		n_op += k;
+	}
+
+	if (n_op != 0)
+		n_enq = rte_cryptodev_enqueue_burst(esp->dev_id, qp, ops, n_op);
+	/* The software PMDs finish within the first dequeue. A device that does not return an
+	 * op within the bound keeps it (and its mbuf): never seen with the software PMDs. */
+	while (n_deq < n_enq && spins < ESP_DEQUEUE_SPINS) {
+		uint16_t got = rte_cryptodev_dequeue_burst(esp->dev_id, qp, &deq[n_deq],
+							   n_enq - n_deq);
+
+		n_deq += got;
+		spins += got == 0;
+	}
+
+	/* (its VLAs must not be empty) */
+	ng = n_deq == 0 ? 0
+			: rte_ipsec_pkt_crypto_group((const struct rte_crypto_op **)(uintptr_t)deq,
+						     done, grp, n_deq);
+	for (i = 0; i < ng; i++) {
+		const struct rte_ipsec_session *ss = grp[i].id.ptr;
+		struct spg_sa *s = sa_of_session(ss);
+		uint16_t first = (uint16_t)(grp[i].m - done), n_good = 0;
+
+		for (j = 0; j < grp[i].cnt; j++) {
+			struct rte_crypto_op *op = deq[first + j];
+
+			x = *op_tag(op);
+			if (op->status == RTE_CRYPTO_OP_STATUS_SUCCESS) {
+				work[n_good] = done[first + j];
+				widx[n_good++] = x;
+			} else if (!outbound && op->status == RTE_CRYPTO_OP_STATUS_AUTH_FAILED) {
+				why[x] = inb_auth_failure(s, (uint32_t)sqn[x]);
+			}
+		}
+		if (n_good == 0)
+			continue;
+		k = rte_ipsec_pkt_process(ss, work, n_good);
+		if (k != n_good) {
+			follow_refusal(in_mb, work, widx, n_good, k);
+			for (j = k; j < n_good; j++) {
+				x = widx[j];
+				if (!outbound)
+					why[x] = in_mb[x]->l3_len == 0 ? SPG_DROP_REPLAY
+								       : SPG_DROP_MALFORMED_ESP;
+			}
+		}
+		for (j = 0; j < k; j++) {
+			x = widx[j];
+			if (outbound) {
+				in_mb[x]->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
+			} else {
+				if (!replay_record(s, sqn[x])) {
+					why[x] = SPG_DROP_REPLAY;
+					continue;
+				}
+				if (!inb_inner_ok(in_mb[x])) {
+					why[x] = SPG_DROP_MALFORMED_ESP;
+					continue;
+				}
+			}
+			why[x] = SPG_OK;
+			ok[n_ok++] = x;
+		}
+	}
+
+	/* back to the pool: what came back, and what never went to the device */
+	rte_mempool_put_bulk(esp->op_pool, (void **)deq, n_deq);
+	rte_mempool_put_bulk(esp->op_pool, (void **)&ops[n_enq], n_in - n_enq);
+
+out:
+	for (pos = 0; pos < n_ok; pos++) {
+		mb[pos] = in_mb[ok[pos]];
+		ctx[pos] = in_ctx[ok[pos]];
+		reason[pos] = SPG_OK;
+	}
+	for (i = 0; i < n_in; i++) {
+		if (why[i] == SPG_OK)
+			continue;
+		mb[pos] = in_mb[i];
+		ctx[pos] = in_ctx[i];
+		reason[pos++] = why[i];
+	}
+	/* more than the contract allows: refused untouched, where they are */
+	for (i = n_in; i < n; i++)
+		reason[i] = SPG_DROP_CRYPTO_ERROR;
+	return n_ok;
+}
+
+uint16_t spg_esp_outbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
+				struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[])
+{
+	return esp_burst(esp, qp, mb, sa, ctx, n, reason, true);
+}
+
+uint16_t spg_esp_inbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
+			       struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[])
+{
+	return esp_burst(esp, qp, mb, sa, ctx, n, reason, false);
+}
