@@ -108,6 +108,9 @@ struct spg_dp_hello_rep {
 	uint32_t inner_addr;     /* G_in */
 	uint32_t pool_addr;      /* virtual pool network */
 	uint32_t pool_prefix_len;
+	uint32_t outer_addr;   /* G_out: the SP port's address, source of the tunnels */
+	uint16_t esp_udp_port; /* host order */
+	uint16_t sp_mtu;       /* the SP link's MTU */
 	char version[SPG_DP_NAME_LEN];
 };
 

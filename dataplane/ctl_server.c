@@ -77,6 +77,9 @@ static int handle_hello(struct spg_dp *dp, const union ctl_req *req, uint8_t *bo
 	rep.inner_addr = dp->cfg.inner_addr;
 	rep.pool_addr = dp->cfg.pool_addr;
 	rep.pool_prefix_len = dp->cfg.pool_prefix_len;
+	rep.outer_addr = dp->cfg.sp.addr;
+	rep.esp_udp_port = dp->cfg.esp_udp_port;
+	rep.sp_mtu = dp->cfg.sp.mtu;
 	snprintf(rep.version, sizeof(rep.version), "spgate-dp %s", SPGATE_VERSION);
 	memcpy(body, &rep, sizeof(rep));
 	*body_len = sizeof(rep);

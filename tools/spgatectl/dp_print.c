@@ -34,6 +34,8 @@ void dp_print_hello(const struct spg_dp_hello_rep *rep, bool json)
 		out_json_u64(&j, "key_len", rep->key_len);
 		out_json_string(&j, "shared_address", spg_addr_str(rep->shared_addr, a));
 		out_json_string(&j, "inner_address", spg_addr_str(rep->inner_addr, a));
+		out_json_string(&j, "outer_address", spg_addr_str(rep->outer_addr, a));
+		out_json_u64(&j, "esp_udp_port", rep->esp_udp_port);
 		snprintf(pool, sizeof(pool), "%s/%u", spg_addr_str(rep->pool_addr, a), rep->pool_prefix_len);
 		out_json_string(&j, "virtual_pool", pool);
 		out_json_object_end(&j);
@@ -47,6 +49,7 @@ void dp_print_hello(const struct spg_dp_hello_rep *rep, bool json)
 	out_kv(stdout, "cipher", "%s (%u-byte keys)", cipher, rep->key_len);
 	out_kv(stdout, "shared address", "%s", spg_addr_str(rep->shared_addr, a));
 	out_kv(stdout, "inner address", "%s", spg_addr_str(rep->inner_addr, a));
+	out_kv(stdout, "outer address", "%s:%u", spg_addr_str(rep->outer_addr, a), rep->esp_udp_port);
 	out_kv(stdout, "virtual pool", "%s/%u", spg_addr_str(rep->pool_addr, a), rep->pool_prefix_len);
 }
 
