@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * spgatectl: the operator's and engineer's command line. Global options, then a table of
- * command groups, each in a file of its own (dp_cmds.c: talking to spgate-dp).
+ * command groups, each in a file of its own (dp_cmds.c: talking to spgate-dp; ctl_*.c:
+ * talking to spgate-control, see ctl.h).
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,10 +12,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "dp_api.h"
 #include "spgatectl.h"
 
 static const struct spgctl_cmd commands[] = {
+	{"login", ctl_cmd_login, "log in to spgate-control and keep the token"},
+	{"logout", ctl_cmd_logout, "forget the token"},
+	{"whoami", ctl_cmd_whoami, "who the token (or the operator socket) stands for"},
+	{"search", ctl_cmd_search, "find systems by serial, customer, site or ticket"},
+	{"connect", ctl_cmd_connect, "ask for a session to a system"},
+	{"sessions", ctl_cmd_sessions, "list sessions"},
+	{"session", ctl_cmd_session, "show one session"},
+	{"disconnect", ctl_cmd_disconnect, "close a session"},
+	{"approve", ctl_cmd_approve, "approve a session awaiting approval"},
+	{"deny", ctl_cmd_deny, "deny a session awaiting approval"},
+	{"ticket", ctl_cmd_ticket, "file a service ticket"},
+	{"tickets", ctl_cmd_tickets, "list service tickets"},
+	{"lines", ctl_cmd_lines, "list the lines to SP sites"},
+	{"audit", ctl_cmd_audit, "read the audit log (operator)"},
+	{"inventory", ctl_cmd_inventory, "import the inventory (operator)"},
 	{"dp", spgctl_cmd_dp, "inspect and program the dataplane (spgate-dp) directly"},
 	{NULL, NULL, NULL},
 };
@@ -24,22 +41,32 @@ static void usage(FILE *f)
 	const struct spgctl_cmd *c;
 
 	fprintf(f,
-		"usage: spgatectl [--socket PATH] [--json] [--timeout MS] <command> [args]\n"
+		"usage: spgatectl [--server HOST:PORT] [--ca FILE] [--operator [--control-socket PATH]]\n"
+		"                 [--socket PATH] [--json] [--timeout MS] <command> [args]\n"
 		"\n"
 		"global options:\n"
-		"  --socket PATH   the dataplane's control socket (default: $SPGATE_DP_SOCKET,\n"
-		"                  else %s)\n"
-		"  --json          print JSON for scripts instead of tables\n"
-		"  --timeout MS    how long to wait for a reply (default %d)\n"
-		"  --help          this text; every command takes --help too\n"
+		"  --server HOST:PORT     spgate-control's engineer API (TLS) (default: $SPGATE_SERVER,\n"
+		"                         else the server of the saved token)\n"
+		"  --ca FILE              CA certificates to check the server with (default: $SPGATE_CA,\n"
+		"                         else the one used at login)\n"
+		"  --operator             use the operators' Unix socket instead of TLS and a token\n"
+		"                         (audit and inventory always do)\n"
+		"  --control-socket PATH  that socket (default: $SPGATE_CONTROL_SOCKET, else\n"
+		"                         %s)\n"
+		"  --socket PATH          the dataplane's control socket, for dp commands (default:\n"
+		"                         $SPGATE_DP_SOCKET, else %s)\n"
+		"  --json                 print JSON for scripts instead of tables\n"
+		"  --timeout MS           how long to wait for a reply (default %d)\n"
+		"  --help                 this text; every command takes --help too\n"
 		"\n"
 		"commands:\n",
-		SPG_DP_SOCKET_DEFAULT, SPGCTL_DEFAULT_TIMEOUT_MS);
+		CTL_CONTROL_SOCKET_DEFAULT, SPG_DP_SOCKET_DEFAULT, SPGCTL_DEFAULT_TIMEOUT_MS);
 	for (c = commands; c->name != NULL; c++)
 		fprintf(f, "  %-14s  %s\n", c->name, c->summary);
 	fprintf(f,
 		"\n"
-		"exit codes: 0 success, 1 refused, 2 usage error, 3 dataplane unreachable\n");
+		"exit codes: 0 success, 1 refused, 2 usage error, 3 server or dataplane unreachable\n"
+		"(or a bad reply), 4 not logged in or the token expired (run spgatectl login)\n");
 }
 
 int spgctl_usage_error(const char *cmd, const char *fmt, ...)
@@ -151,14 +178,25 @@ static bool parse_timeout(const char *s, int *ms)
 	return true;
 }
 
+/* The global options that take a value, and where main keeps them. */
+enum { G_SOCKET, G_TIMEOUT, G_SERVER, G_CA, G_CONTROL_SOCKET, G_END };
+static const char *const global_value_opts[G_END] = {
+	[G_SOCKET] = "--socket",
+	[G_TIMEOUT] = "--timeout",
+	[G_SERVER] = "--server",
+	[G_CA] = "--ca",
+	[G_CONTROL_SOCKET] = "--control-socket",
+};
+
 /* Global options come before the command; returns the index of the command or -exit code. */
-static int parse_global(struct spgctl *ctl, int argc, char **argv)
+static int parse_global(struct spgctl *ctl, struct ctl_global *cg, int argc, char **argv)
 {
-	int i;
+	int i, g;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *arg = argv[i];
 		const char *val = NULL;
+		size_t len;
 
 		if (is_help(arg)) {
 			usage(stdout);
@@ -168,24 +206,45 @@ static int parse_global(struct spgctl *ctl, int argc, char **argv)
 			ctl->json = true;
 			continue;
 		}
-		if (strncmp(arg, "--socket=", 9) == 0)
-			val = arg + 9;
-		else if (strncmp(arg, "--timeout=", 10) == 0)
-			val = arg + 10;
-		else if (strcmp(arg, "--socket") == 0 || strcmp(arg, "--timeout") == 0) {
-			if (i + 1 >= argc)
-				return -spgctl_usage_error(NULL, "%s needs a value", arg);
-			val = argv[++i];
-		} else {
-			return -spgctl_usage_error(NULL, "unknown option '%s'", arg);
+		if (strcmp(arg, "--operator") == 0) {
+			cg->operator_mode = true;
+			continue;
 		}
-		if (strncmp(arg, "--socket", 8) == 0) {
-			if (val[0] == '\0')
-				return -spgctl_usage_error(NULL, "--socket: empty path");
+		for (g = 0; g < G_END; g++) {
+			len = strlen(global_value_opts[g]);
+			if (strncmp(arg, global_value_opts[g], len) == 0 && (arg[len] == '\0' || arg[len] == '='))
+				break;
+		}
+		if (g == G_END)
+			return -spgctl_usage_error(NULL, "unknown option '%s'", arg);
+		if (arg[len] == '=')
+			val = arg + len + 1;
+		else if (i + 1 >= argc)
+			return -spgctl_usage_error(NULL, "%s needs a value", arg);
+		else
+			val = argv[++i];
+		if (g != G_TIMEOUT && val[0] == '\0')
+			return -spgctl_usage_error(NULL, "%s: empty %s", global_value_opts[g],
+						   g == G_SERVER ? "server" : "path");
+		switch (g) {
+		case G_SOCKET:
 			ctl->dp_socket = val;
-		} else if (!parse_timeout(val, &ctl->timeout_ms)) {
-			return -spgctl_usage_error(NULL, "--timeout: \"%s\" is not a positive number of milliseconds",
-						   val);
+			break;
+		case G_TIMEOUT:
+			if (!parse_timeout(val, &ctl->timeout_ms))
+				return -spgctl_usage_error(NULL,
+							   "--timeout: \"%s\" is not a positive number of milliseconds",
+							   val);
+			break;
+		case G_SERVER:
+			cg->server = val;
+			break;
+		case G_CA:
+			cg->ca = val;
+			break;
+		default:
+			cg->control_socket = val;
+			break;
 		}
 	}
 	return i;
@@ -198,6 +257,7 @@ int main(int argc, char **argv)
 		.timeout_ms = SPGCTL_DEFAULT_TIMEOUT_MS,
 		.dp_fd = -1,
 	};
+	struct ctl_global cg = {0};
 	const struct spgctl_cmd *c;
 	const char *env;
 	int first, rc;
@@ -205,7 +265,7 @@ int main(int argc, char **argv)
 	env = getenv("SPGATE_DP_SOCKET");
 	if (env != NULL && env[0] != '\0')
 		ctl.dp_socket = env;
-	first = parse_global(&ctl, argc, argv);
+	first = parse_global(&ctl, &cg, argc, argv);
 	if (first <= 0)
 		return -first;
 	if (first >= argc) {
@@ -217,6 +277,7 @@ int main(int argc, char **argv)
 			break;
 	if (c->name == NULL)
 		return spgctl_usage_error(NULL, "unknown command '%s'", argv[first]);
+	ctl_init(&cg);
 	rc = c->run(&ctl, argc - first, argv + first);
 	if (ctl.dp_fd >= 0)
 		close(ctl.dp_fd);

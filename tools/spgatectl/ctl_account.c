@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* `spgatectl login | logout | whoami`: the engineer's token, like `tsh login`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "output.h"
+
+#define PASSWORD_MAX 1024
+
+/* ---- reading a password without echo ---- */
+
+static int tty_fd = -1;
+static struct termios tty_saved;
+
+/* Echo back on before dying of a signal that arrived at the password prompt. */
+static void restore_tty(int sig)
+{
+	tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Reads a line from the terminal with echo off into buf; false when there is no terminal. */
+static bool read_password(const char *prompt, char *buf, size_t size)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+	struct sigaction sa = {.sa_handler = restore_tty}, old[5];
+	struct termios quiet;
+	size_t len = 0, i;
+	bool ok = true;
+	ssize_t n;
+	char c;
+
+	tty_fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (tty_fd < 0)
+		return false;
+	if (tcgetattr(tty_fd, &tty_saved) < 0) {
+		close(tty_fd);
+		return false;
+	}
+	for (i = 0; i < 5; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	quiet = tty_saved;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
+	quiet.c_lflag |= ECHONL;
+	if (write(tty_fd, prompt, strlen(prompt)) < 0 || tcsetattr(tty_fd, TCSAFLUSH, &quiet) < 0)
+		ok = false;
+	while (ok && (n = read(tty_fd, &c, 1)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || c == '\n' || c == '\r')
+			break;
+		if (len + 1 < size)
+			buf[len++] = c;
+	}
+	buf[len] = '\0';
+	tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	for (i = 0; i < 5; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	close(tty_fd);
+	tty_fd = -1;
+	return ok;
+}
+
+static const char *local_user(void)
+{
+	const char *u = getenv("USER");
+	struct passwd *pw;
+
+	if (u != NULL && u[0] != '\0')
+		return u;
+	pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_name : NULL;
+}
+
+/* "2024-05-01 20:00:00 (in 7h59m)" */
+static const char *fmt_expiry(time_t expires, char *buf, size_t size)
+{
+	json_t *o = json_pack("{s:I}", "t", (json_int_t)expires);
+	char when[64], left[24];
+
+	ctl_fmt_time(o, "t", when, sizeof(when));
+	json_decref(o);
+	if (expires > time(NULL))
+		snprintf(buf, size, "%s (in %s)", when,
+			 out_fmt_age((uint64_t)(expires - time(NULL)) * 1000, left, sizeof(left)));
+	else
+		snprintf(buf, size, "%s (expired)", when);
+	return buf;
+}
+
+/* ---- login ---- */
+
+static const char login_usage[] =
+	"usage: spgatectl [--server HOST:PORT] [--ca FILE] login [--user NAME]\n"
+	"\n"
+	"Logs in to spgate-control over TLS and keeps the token, with the server, the CA file\n"
+	"and the expiry, in $SPGATE_TOKEN_FILE or ~/.config/spgate/token (mode 0600), so that\n"
+	"later commands need none of them. The password is read from the terminal without\n"
+	"echo, or from $SPGATE_PASSWORD (for scripts).\n"
+	"\n"
+	"  --user NAME   who to log in as (default: the local user name)\n";
+
+static int login_reply(struct ctl_api *api, json_t *rep, const char *user)
+{
+	const char *token = json_string_value(json_object_get(rep, "token"));
+	json_t *expires = json_object_get(rep, "expires");
+	const char *who = json_string_value(json_object_get(rep, "user"));
+	struct ctl_token t = {0};
+	char err[600], when[128], groups[512];
+	int rc;
+
+	if (token == NULL || !json_is_integer(expires))
+		return ctl_api_malformed(api, "no \"token\" and \"expires\" in the login reply");
+	t.token = (char *)token;
+	t.server = api->server;
+	t.ca = api->ca;
+	t.user = (char *)(who != NULL ? who : user);
+	t.expires = (time_t)json_integer_value(expires);
+	rc = ctl_token_save(&t, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "spgatectl: login: %s\n", err);
+		return SPGCTL_EXIT_USAGE;
+	}
+	if (api->ctl->json) {
+		json_object_del(rep, "ok");
+		json_object_del(rep, "token");
+		json_object_set_new(rep, "server", json_string(api->server));
+		ctl_print_json(rep);
+		return SPGCTL_EXIT_OK;
+	}
+	printf("logged in to %s as %s (groups: %s)\n", api->server, t.user,
+	       ctl_text(rep, "groups", groups, sizeof(groups)));
+	printf("token valid until %s\n", fmt_expiry(t.expires, when, sizeof(when)));
+	return SPGCTL_EXIT_OK;
+}
+
+int ctl_cmd_login(struct spgctl *ctl, int argc, char **argv)
+{
+	struct spgctl_opt opts[] = {{"user", true, NULL, false}, {NULL, false, NULL, false}};
+	char password[PASSWORD_MAX], prompt[CTL_SERVER_MAX + 300];
+	const char *user, *env_password;
+	struct ctl_api api;
+	json_t *req, *rep = NULL;
+	int n_pos, rc;
+
+	rc = ctl_parse("login", login_usage, argc, argv, opts, NULL, 0, &n_pos);
+	if (rc != 0)
+		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
+	if (ctl_global_options()->operator_mode)
+		return spgctl_usage_error("login", "--operator: operators need no login (their socket is their credential)");
+	user = opts[0].seen ? opts[0].value : local_user();
+	if (user == NULL || user[0] == '\0')
+		return spgctl_usage_error("login", "--user: %s", user == NULL ? "no local user name; give one" : "empty");
+	/* Connect first: a wrong server or CA shows before the password is typed. */
+	rc = ctl_api_open(&api, ctl, "login", CTL_ROUTE_LOGIN);
+	if (rc != 0)
+		return rc;
+	env_password = getenv("SPGATE_PASSWORD");
+	if (env_password != NULL) {
+		snprintf(password, sizeof(password), "%s", env_password);
+	} else {
+		snprintf(prompt, sizeof(prompt), "Password for %s at %s: ", user, api.server);
+		if (!read_password(prompt, password, sizeof(password))) {
+			rc = spgctl_usage_error("login", "no terminal to read the password from; set SPGATE_PASSWORD");
+			goto out;
+		}
+	}
+	req = json_pack("{s:s, s:s, s:s}", "op", "login", "user", user, "password", password);
+	explicit_bzero(password, sizeof(password));
+	if (req == NULL) {
+		rc = spgctl_usage_error("login", "--user: \"%s\" or the password is not UTF-8", user);
+		goto out;
+	}
+	rc = ctl_api_call(&api, req, &rep);
+	if (rc == 0)
+		rc = login_reply(&api, rep, user);
+out:
+	json_decref(rep);
+	ctl_api_close(&api);
+	return rc;
+}
+
+/* ---- logout ---- */
+
+static const char logout_usage[] =
+	"usage: spgatectl logout\n"
+	"\n"
+	"Forgets the saved token (deletes the token file). The API has no logout operation:\n"
+	"the server honours the token until it expires.\n";
+
+int ctl_cmd_logout(struct spgctl *ctl, int argc, char **argv)
+{
+	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
+	struct ctl_token tok;
+	char err[600], path[4096];
+	int n_pos, rc;
+
+	rc = ctl_parse("logout", logout_usage, argc, argv, opts, NULL, 0, &n_pos);
+	if (rc != 0)
+		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
+	if (ctl_token_load(&tok, err, sizeof(err)) < 0)
+		tok.server = NULL;
+	rc = ctl_token_remove(err, sizeof(err));
+	if (rc < 0 && rc != -ENOENT) {
+		fprintf(stderr, "spgatectl: logout: %s\n", err);
+		ctl_token_clear(&tok);
+		return SPGCTL_EXIT_USAGE;
+	}
+	if (ctl->json)
+		printf("{\"logged_out\":%s}\n", rc == 0 ? "true" : "false");
+	else if (rc == -ENOENT)
+		printf("not logged in (no token file %s)\n", ctl_token_path(path, sizeof(path)) ? path : "");
+	else
+		printf("logged out%s%s\n", tok.server != NULL ? " of " : "", tok.server != NULL ? tok.server : "");
+	ctl_token_clear(&tok);
+	return SPGCTL_EXIT_OK;
+}
+
+/* ---- whoami ---- */
+
+static const char whoami_usage[] =
+	"usage: spgatectl [--operator] whoami\n"
+	"\n"
+	"Asks spgate-control who the saved token (or, with --operator, the socket) stands for:\n"
+	"user, groups, role and when the token expires.\n";
+
+int ctl_cmd_whoami(struct spgctl *ctl, int argc, char **argv)
+{
+	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
+	char buf[512], when[128];
+	struct ctl_api api;
+	json_t *rep = NULL, *expires;
+	int n_pos, rc;
+
+	rc = ctl_parse("whoami", whoami_usage, argc, argv, opts, NULL, 0, &n_pos);
+	if (rc != 0)
+		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
+	rc = ctl_api_open(&api, ctl, "whoami", CTL_ROUTE_USER);
+	if (rc != 0)
+		return rc;
+	rc = ctl_api_call(&api, json_pack("{s:s}", "op", "whoami"), &rep);
+	if (rc != 0)
+		goto out;
+	if (ctl->json) {
+		json_object_del(rep, "ok");
+		ctl_print_json(rep);
+		goto out;
+	}
+	out_kv(stdout, "user", "%s", ctl_text(rep, "user", buf, sizeof(buf)));
+	out_kv(stdout, "groups", "%s", ctl_text(rep, "groups", buf, sizeof(buf)));
+	out_kv(stdout, "role", "%s", ctl_text(rep, "role", buf, sizeof(buf)));
+	if (json_object_get(rep, "privileged") != NULL)
+		out_kv(stdout, "privileged", "%s", ctl_text(rep, "privileged", buf, sizeof(buf)));
+	expires = json_object_get(rep, "expires");
+	if (json_is_integer(expires))
+		out_kv(stdout, "expires", "%s", fmt_expiry((time_t)json_integer_value(expires), when, sizeof(when)));
+	out_kv(stdout, api.engineer ? "server" : "socket", "%s", ctl_api_where(&api));
+out:
+	json_decref(rep);
+	ctl_api_close(&api);
+	return rc;
+}
