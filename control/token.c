@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "token.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "b64.h"
+
+#define TOKEN_MAC_LEN 32
+#define TOKEN_PAYLOAD_MAX TOKEN_MAX_LEN /* decoded is always shorter than encoded */
+
+struct token_key {
+	uint8_t key[TOKEN_KEY_LEN];
+};
+
+struct token_key *token_key_from_bytes(const uint8_t key[TOKEN_KEY_LEN])
+{
+	struct token_key *k = malloc(sizeof(*k));
+
+	if (k == NULL)
+		return NULL;
+	memcpy(k->key, key, TOKEN_KEY_LEN);
+	return k;
+}
+
+void token_key_free(struct token_key *k)
+{
+	if (k == NULL)
+		return;
+	OPENSSL_cleanse(k, sizeof(*k));
+	free(k);
+}
+
+/* Reads exactly TOKEN_KEY_LEN bytes from a file nobody but its owner may read. */
+static int token_key_read(const char *path, uint8_t key[TOKEN_KEY_LEN])
+{
+	struct stat st;
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+	} else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		fprintf(stderr, "token: %s: must be a regular file of mode 0600 (is %04o)\n", path,
+			(unsigned)(st.st_mode & 07777));
+		rc = -EPERM;
+	} else if (st.st_size != TOKEN_KEY_LEN ||
+		   (n = read(fd, key, TOKEN_KEY_LEN)) != TOKEN_KEY_LEN) {
+		fprintf(stderr, "token: %s: must hold exactly %d bytes (has %lld)\n", path,
+			TOKEN_KEY_LEN, (long long)st.st_size);
+		rc = -EINVAL;
+	}
+	close(fd);
+	return rc;
+}
+
+/*
+ * Writes a new random key to a private temporary file and links it into place, so a
+ * crash never leaves a short key file and two starting daemons agree on one key.
+ */
+static int token_key_create(const char *path, uint8_t key[TOKEN_KEY_LEN])
+{
+	char tmp[PATH_MAX];
+	int fd, rc = 0;
+
+	if (RAND_bytes(key, TOKEN_KEY_LEN) != 1)
+		return -EIO;
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, key, TOKEN_KEY_LEN) != TOKEN_KEY_LEN || fsync(fd) < 0)
+		rc = errno ? -errno : -EIO;
+	close(fd);
+	if (rc == 0 && link(tmp, path) < 0)
+		rc = -errno;
+	unlink(tmp);
+	return rc;
+}
+
+struct token_key *token_key_load(const char *state_dir)
+{
+	uint8_t key[TOKEN_KEY_LEN];
+	struct token_key *k = NULL;
+	char path[PATH_MAX];
+	int rc;
+
+	if (state_dir == NULL ||
+	    snprintf(path, sizeof(path), "%s/token.key", state_dir) >= (int)sizeof(path)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rc = token_key_read(path, key);
+	if (rc == -ENOENT) {
+		rc = token_key_create(path, key);
+		if (rc == -EEXIST) /* another process created it first: use theirs */
+			rc = token_key_read(path, key);
+	}
+	if (rc < 0) {
+		if (rc != -EPERM && rc != -EINVAL)
+			fprintf(stderr, "token: %s: %s\n", path, strerror(-rc));
+		errno = -rc;
+		goto out;
+	}
+	k = token_key_from_bytes(key);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	return k;
+}
+
+static void token_mac(const struct token_key *k, const void *msg, size_t len,
+		      uint8_t mac[TOKEN_MAC_LEN])
+{
+	unsigned int maclen = TOKEN_MAC_LEN;
+
+	HMAC(EVP_sha256(), k->key, TOKEN_KEY_LEN, msg, len, mac, &maclen);
+}
+
+static bool token_name_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return n > 0 && n < TOKEN_NAME_MAX;
+}
+
+static json_t *token_payload(const char *user, const char groups[][TOKEN_NAME_MAX],
+			     unsigned n_groups, unsigned ttl_s, int64_t now)
+{
+	json_t *g = json_array(), *p;
+	unsigned i;
+
+	for (i = 0; g != NULL && i < n_groups; i++)
+		json_array_append_new(g, json_string(groups[i]));
+	p = json_pack("{s:s, s:o, s:I, s:I}", "u", user, "g", g, "iat", (json_int_t)now, "exp",
+		      (json_int_t)(now + ttl_s));
+	return p;
+}
+
+int token_issue(const struct token_key *k, const char *user, const char groups[][TOKEN_NAME_MAX],
+		unsigned n_groups, unsigned ttl_s, int64_t now, char *out, size_t outlen)
+{
+	uint8_t mac[TOKEN_MAC_LEN];
+	char *payload;
+	size_t plen;
+	ssize_t n, m;
+	unsigned i;
+	json_t *j;
+
+	if (k == NULL || !token_name_ok(user) || n_groups > TOKEN_MAX_GROUPS || ttl_s == 0 ||
+	    out == NULL)
+		return -EINVAL;
+	for (i = 0; i < n_groups; i++)
+		if (!token_name_ok(groups[i]))
+			return -EINVAL;
+	j = token_payload(user, groups, n_groups, ttl_s, now);
+	if (j == NULL)
+		return -EINVAL; /* json_pack refuses invalid UTF-8 */
+	payload = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (payload == NULL)
+		return -ENOMEM;
+	plen = strlen(payload);
+	token_mac(k, payload, plen, mac);
+	n = b64_encode(payload, plen, out, outlen, B64_URL);
+	free(payload);
+	if (n < 0 || (size_t)n + 1 >= outlen)
+		return -ENOSPC;
+	out[n] = '.';
+	m = b64_encode(mac, sizeof(mac), out + n + 1, outlen - (size_t)n - 1, B64_URL);
+	return m < 0 ? -ENOSPC : 0;
+}
+
+static int token_copy_name(json_t *v, char out[TOKEN_NAME_MAX])
+{
+	const char *s = json_string_value(v);
+
+	if (!token_name_ok(s))
+		return -EBADMSG;
+	strcpy(out, s);
+	return 0;
+}
+
+static int token_parse_claims(const char *payload, size_t len, struct token_claims *c)
+{
+	json_t *j, *u, *g, *iat, *exp, *v;
+	size_t i;
+	int rc = -EBADMSG;
+
+	j = json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL);
+	if (j == NULL)
+		return -EBADMSG;
+	u = json_object_get(j, "u");
+	g = json_object_get(j, "g");
+	iat = json_object_get(j, "iat");
+	exp = json_object_get(j, "exp");
+	if (!json_is_integer(iat) || !json_is_integer(exp) || !json_is_array(g) ||
+	    json_array_size(g) > TOKEN_MAX_GROUPS || token_copy_name(u, c->user) < 0)
+		goto out;
+	c->iat = json_integer_value(iat);
+	c->exp = json_integer_value(exp);
+	c->n_groups = 0;
+	json_array_foreach(g, i, v) {
+		if (token_copy_name(v, c->groups[c->n_groups]) < 0)
+			goto out;
+		c->n_groups++;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+int token_verify(const struct token_key *k, const char *token, int64_t now,
+		 struct token_claims *claims)
+{
+	uint8_t mac[TOKEN_MAC_LEN], want[TOKEN_MAC_LEN];
+	char payload[TOKEN_PAYLOAD_MAX];
+	struct token_claims c;
+	const char *dot;
+	ssize_t plen;
+	int rc;
+
+	if (k == NULL || token == NULL || strnlen(token, TOKEN_MAX_LEN) >= TOKEN_MAX_LEN)
+		return -EBADMSG;
+	dot = strchr(token, '.');
+	if (dot == NULL || strchr(dot + 1, '.') != NULL)
+		return -EBADMSG;
+	plen = b64_decode(token, (size_t)(dot - token), payload, sizeof(payload), B64_URL);
+	if (plen <= 0 || b64_decode(dot + 1, strlen(dot + 1), mac, sizeof(mac), B64_URL) !=
+				 TOKEN_MAC_LEN)
+		return -EBADMSG;
+	token_mac(k, payload, (size_t)plen, want);
+	/* Check the MAC before believing a byte of the payload, in constant time. */
+	if (CRYPTO_memcmp(mac, want, TOKEN_MAC_LEN) != 0)
+		return -EKEYREJECTED;
+	rc = token_parse_claims(payload, (size_t)plen, &c);
+	if (rc < 0)
+		return rc;
+	if (c.exp <= now)
+		return -EKEYEXPIRED;
+	if (claims != NULL)
+		*claims = c;
+	return 0;
+}
