@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * spgate-control configuration, loaded from YAML (config/control.example.yaml documents every
+ * key). Strict: unknown keys, wrong types, relative paths and bad addresses are errors naming
+ * file:line:column and the key path. Addresses are in network byte order, ports host order.
+ */
+#ifndef SPG_CTL_CONFIG_H
+#define SPG_CTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTL_PATH_MAX 256
+#define CTL_SOCKET_MAX 108 /* sun_path */
+#define CTL_NAME_MAX 64
+#define CTL_MAX_GROUPS 16
+#define CTL_RADIUS_MAX_SERVERS 8
+#define CTL_SECRET_MAX 128
+
+enum ctl_auth_method { CTL_AUTH_RADIUS, CTL_AUTH_LOCAL };
+enum ctl_group_attribute { CTL_GROUP_ATTR_CLASS, CTL_GROUP_ATTR_FILTER_ID };
+
+struct ctl_radius_server {
+	uint32_t addr;
+	uint16_t port; /* default 1812 */
+	char secret[CTL_SECRET_MAX];
+};
+
+struct ctl_config {
+	struct {
+		char database[CTL_PATH_MAX];        /* /var/lib/spgate/spgate.db */
+		char audit_log[CTL_PATH_MAX];       /* /var/log/spgate/audit.jsonl */
+		char operator_socket[CTL_SOCKET_MAX]; /* /run/spgate/control.sock */
+		char operator_group[CTL_NAME_MAX];  /* "" none: only root operates */
+		char dataplane_socket[CTL_SOCKET_MAX]; /* /run/spgate/dp.sock */
+		char state_dir[CTL_PATH_MAX];       /* /var/lib/spgate */
+	} control;
+	struct {
+		uint32_t listen_addr; /* required */
+		uint16_t listen_port;
+		char certificate[CTL_PATH_MAX]; /* required */
+		char private_key[CTL_PATH_MAX]; /* required */
+		uint32_t token_ttl;             /* s, 60..604800, default 28800 */
+	} engineer_api;
+	struct {
+		enum ctl_auth_method methods[2]; /* tried in order; default [local] */
+		unsigned n_methods;
+		struct {
+			struct ctl_radius_server servers[CTL_RADIUS_MAX_SERVERS];
+			unsigned n_servers;
+			uint32_t timeout_ms;  /* default 1000, 100..60000 */
+			uint32_t retries;     /* default 1, 0..10 */
+			enum ctl_group_attribute group_attribute; /* default Class */
+			char nas_identifier[CTL_NAME_MAX];        /* default "spgate" */
+		} radius;
+		uint32_t lockout_max_failures; /* default 5, 1..1000 */
+		uint32_t lockout_window;       /* s, default 300, 1..86400 */
+	} auth;
+	struct {
+		char signing_key[CTL_PATH_MAX]; /* required: PEM Ed25519 private key */
+		uint32_t lifetime;              /* s, default 28800, 60..604800 */
+	} grant;
+	struct {
+		uint16_t port;             /* default 7443 */
+		char ca[CTL_PATH_MAX];     /* required */
+		uint32_t keepalive;        /* s, default 10, 1..3600 */
+		uint32_t connect_timeout;  /* s, default 5, 1..300 */
+		uint32_t rekey_after;      /* s, default 3600, 60..86400 */
+		uint32_t grace;            /* s, default 60, 1..3600 */
+	} agent;
+	struct {
+		uint32_t idle_timeout;     /* s, default 1800, 0 = none, ..604800 */
+		uint32_t max_duration;     /* s, default 28800, 60..604800 */
+		uint32_t approval_timeout; /* s, default 300, 10..86400 */
+		uint32_t address_holdback; /* s, default 60, 0..86400 */
+		char privileged_groups[CTL_MAX_GROUPS][CTL_NAME_MAX]; /* default none */
+		unsigned n_privileged_groups;
+		char approver_groups[CTL_MAX_GROUPS][CTL_NAME_MAX];   /* default [approvers] */
+		unsigned n_approver_groups;
+	} sessions;
+};
+
+/* Fills *c with the defaults above; required keys are left empty/zero. */
+void ctl_config_defaults(struct ctl_config *c);
+
+/*
+ * Loads and checks path into *c. Returns 0, or -1 with a message in err such as
+ * "control.yaml:12:11: engineer_api.listen: \"1.2.3.4\" has no port (a.b.c.d:port)".
+ * On error *c holds the defaults.
+ */
+int ctl_config_load(const char *path, struct ctl_config *c, char *err, size_t errlen);
+
+/* Releases what ctl_config_load allocated (nothing today; call it anyway). */
+void ctl_config_free(struct ctl_config *c);
+
+/* True when group is one of the names in list[0..n). */
+bool ctl_config_group_in(const char list[][CTL_NAME_MAX], unsigned n, const char *group);
+
+/* "radius" | "local". */
+const char *ctl_auth_method_name(enum ctl_auth_method m);
+/* "Class" | "Filter-Id". */
+const char *ctl_group_attribute_name(enum ctl_group_attribute a);
+
+#endif

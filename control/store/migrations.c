@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The store's schema, one migration per version. A released migration is never edited:
+ * a change is a new entry at the end, so every database can be upgraded step by step.
+ * Addresses are dotted-quad TEXT so that an operator's sqlite3 shell shows them as such;
+ * "live" sessions are those with closed IS NULL.
+ */
+#include "store/store.h"
+
+static const char v1_inventory[] =
+	"CREATE TABLE customers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  approval_policy TEXT NOT NULL CHECK (approval_policy IN ('auto', 'ask', 'deny')),"
+	"  approvers TEXT);"
+	"CREATE TABLE sites ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers (id),"
+	"  name TEXT NOT NULL,"
+	"  region TEXT NOT NULL,"
+	"  UNIQUE (customer_id, name));"
+	"CREATE TABLE service_profiles ("
+	"  name TEXT PRIMARY KEY,"
+	"  ports TEXT NOT NULL,"
+	"  icmp_echo INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE systems ("
+	"  serial TEXT PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers (id),"
+	"  site_id INTEGER NOT NULL REFERENCES sites (id),"
+	"  region TEXT NOT NULL,"
+	"  connect_method TEXT NOT NULL CHECK (connect_method IN ('network', 'modem')),"
+	"  address TEXT NOT NULL,"
+	"  profile TEXT NOT NULL REFERENCES service_profiles (name));"
+	"CREATE INDEX systems_by_customer ON systems (customer_id);"
+	"CREATE INDEX systems_by_site ON systems (site_id);"
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY,"
+	"  password_hash TEXT NOT NULL DEFAULT '',"
+	"  \"groups\" TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE \"groups\" ("
+	"  name TEXT PRIMARY KEY,"
+	"  privileged INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE access_rules ("
+	"  id INTEGER PRIMARY KEY,"
+	"  group_name TEXT NOT NULL,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers (id),"
+	"  site_id INTEGER REFERENCES sites (id));"
+	/* NULL site ids are all distinct to UNIQUE: compare them as 0. */
+	"CREATE UNIQUE INDEX access_rules_unique"
+	"  ON access_rules (group_name, customer_id, IFNULL(site_id, 0));"
+	"CREATE TABLE lines ("
+	"  id TEXT PRIMARY KEY,"
+	"  type TEXT NOT NULL CHECK (type IN ('network', 'modem')),"
+	"  region TEXT NOT NULL,"
+	"  customer_id INTEGER REFERENCES customers (id),"
+	"  state TEXT NOT NULL DEFAULT 'idle'"
+	"    CHECK (state IN ('idle', 'dialing', 'connected', 'failed', 'disabled')),"
+	"  device TEXT NOT NULL DEFAULT '',"
+	"  session_id INTEGER);"
+	"CREATE TABLE tickets ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  serial TEXT NOT NULL REFERENCES systems (serial),"
+	"  customer TEXT NOT NULL,"
+	"  site TEXT NOT NULL,"
+	"  problem TEXT NOT NULL,"
+	"  submitted_by TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);";
+
+static const char v2_sessions[] =
+	/* AUTOINCREMENT: a session id is never handed out twice, even after deletes. */
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  serial TEXT NOT NULL REFERENCES systems (serial),"
+	"  user TEXT NOT NULL,"
+	"  workstation TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  line_id TEXT,"
+	"  virtual_address TEXT,"
+	"  spi_in INTEGER NOT NULL DEFAULT 0,"
+	"  spi_out INTEGER NOT NULL DEFAULT 0,"
+	"  sp_address TEXT,"
+	"  speed_bps INTEGER NOT NULL DEFAULT 0,"
+	"  grant BLOB,"
+	"  grant_sig BLOB,"
+	"  agent_address TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  closed INTEGER,"
+	"  generation INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX sessions_live_by_serial ON sessions (serial) WHERE closed IS NULL;"
+	"CREATE INDEX sessions_live_by_address ON sessions (virtual_address)"
+	"  WHERE closed IS NULL;"
+	"CREATE INDEX sessions_live_by_spi ON sessions (spi_in) WHERE closed IS NULL;"
+	"CREATE INDEX sessions_by_user ON sessions (user, id);"
+	"CREATE TABLE approvals ("
+	"  session_id INTEGER PRIMARY KEY REFERENCES sessions (id),"
+	"  deadline INTEGER NOT NULL,"
+	"  decided_by TEXT,"
+	"  decision TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (decision IN ('pending', 'approved', 'denied', 'expired')),"
+	"  decided_at INTEGER);"
+	"CREATE INDEX approvals_pending ON approvals (deadline) WHERE decision = 'pending';"
+	"CREATE TABLE address_holdback ("
+	"  address TEXT PRIMARY KEY,"
+	"  until INTEGER NOT NULL);";
+
+static const char v3_counters_audit[] =
+	"ALTER TABLE sessions ADD COLUMN out_packets INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN in_packets INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN out_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN in_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN drops INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN last_activity INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  detail TEXT);"
+	"CREATE INDEX audit_by_time ON audit (time);";
+
+const struct store_migration store_migrations[] = {
+	{ 1, "inventory: customers, sites, profiles, systems, users, groups, rules, lines, tickets",
+	  v1_inventory },
+	{ 2, "sessions, approvals and address hold-backs", v2_sessions },
+	{ 3, "sessions keep traffic counters; the audit table", v3_counters_audit },
+};
+
+const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

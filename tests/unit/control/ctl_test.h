@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared by the store-backed tests of spgate-control: a CUnit runner (tests/unit/unit.h's
+ * needs DPDK), a fresh store in a temporary directory, and the sample inventory.
+ */
+#ifndef SPG_CTL_TEST_H
+#define SPG_CTL_TEST_H
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "inventory.h"
+#include "store/store.h"
+
+struct ctl_test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Runs the cases as one suite; exit status 0 only when every assertion held. */
+static inline int ctl_test_run(const char *suite, const struct ctl_test_case *cases,
+			       int (*init)(void), int (*clean)(void))
+{
+	unsigned int failures;
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite(suite, init, clean);
+	if (s == NULL)
+		return 2;
+	for (; cases->name != NULL; cases++)
+		if (CU_add_test(s, cases->name, cases->fn) == NULL)
+			return 2;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
+
+/* A temporary directory for one test (path: at least 64 bytes); aborts on failure. */
+static inline void ctl_test_tmpdir(char *path, size_t len)
+{
+	snprintf(path, len, "/tmp/spg-ctl-test-XXXXXX");
+	if (mkdtemp(path) == NULL)
+		abort();
+}
+
+/* Removes the directory and what a store leaves in it (db, -wal, -shm, audit log). */
+static inline void ctl_test_rmdir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (strncmp(dir, "/tmp/spg-ctl-test-", 18) == 0 && system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+/* A fresh store at DIR/spgate.db (path gets the database's path); aborts on failure. */
+static inline struct store *ctl_test_store(const char *dir, char *path, size_t len)
+{
+	char err[256];
+	struct store *st;
+
+	snprintf(path, len, "%s/spgate.db", dir);
+	st = store_open(path, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		abort();
+	}
+	return st;
+}
+
+/*
+ * The path of a file under tests/unit/control/data, found next to this test's source.
+ * meson compiles with source paths relative to the build directory; the test binary sits
+ * in BUILD/tests/unit/control, so the build directory is found from it whatever the cwd.
+ */
+static inline void ctl_test_data(const char *source, const char *name, char *path, size_t len)
+{
+	char copy[512], exe[512], *p;
+	ssize_t n;
+	int up;
+
+	snprintf(copy, sizeof(copy), "%s", source);
+	n = source[0] == '/' ? -1 : readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		snprintf(path, len, "%s/data/%s", dirname(copy), name);
+		return;
+	}
+	exe[n] = '\0';
+	for (up = 0; up < 4 && (p = strrchr(exe, '/')) != NULL; up++)
+		*p = '\0';
+	if ((size_t)snprintf(path, len, "%s/%s/data/%s", exe, dirname(copy), name) >= len)
+		abort();
+}
+
+/* Imports data/inventory.yaml (the sample: acme, globex, CK2001, ...) into st; 0 or -errno. */
+#define ctl_test_load_sample(st) ctl_test_load_data((st), __FILE__, "inventory.yaml")
+
+static inline int ctl_test_load_data(struct store *st, const char *source, const char *name)
+{
+	char path[512], err[512];
+	int rc;
+
+	ctl_test_data(source, name, path, sizeof(path));
+	rc = inventory_import_file(st, INVENTORY_YAML, path, NULL, err, sizeof(err), NULL);
+	if (rc < 0)
+		fprintf(stderr, "importing %s: %s\n", path, err);
+	return rc;
+}
+
+#endif

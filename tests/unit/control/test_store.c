@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The SQLite store: schema migrations, transactions, and session and approval rows. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "ctl_test.h"
+#include "store/inventory_store.h"
+#include "store/session_store.h"
+#include "store/store.h"
+
+#define NOW 1700000000
+
+static char dir[64], db[128];
+static struct store *st;
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		abort();
+	return a.s_addr;
+}
+
+static void fresh(void)
+{
+	ctl_test_tmpdir(dir, sizeof(dir));
+	st = ctl_test_store(dir, db, sizeof(db));
+}
+
+static void done(void)
+{
+	store_close(st);
+	st = NULL;
+	ctl_test_rmdir(dir);
+}
+
+static int64_t count_rows(struct store *s, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *q;
+	int64_t n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
+static void a_new_database_gets_the_latest_schema(void)
+{
+	fresh();
+	CU_ASSERT_EQUAL(store_schema_version(st), store_latest_version());
+	CU_ASSERT(store_latest_version() >= 3);
+	CU_ASSERT_EQUAL(count_rows(st, "sessions"), 0);
+	CU_ASSERT_EQUAL(count_rows(st, "audit"), 0);
+	done();
+}
+
+static void a_version_1_database_is_upgraded_and_keeps_its_rows(void)
+{
+	struct store_customer c = { .policy = STORE_POLICY_ASK }, got;
+	char err[256];
+
+	ctl_test_tmpdir(dir, sizeof(dir));
+	snprintf(db, sizeof(db), "%s/spgate.db", dir);
+	st = store_open_at(db, 1, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_schema_version(st), 1);
+	CU_ASSERT_EQUAL(count_rows(st, "sessions"), -1); /* not there yet */
+	snprintf(c.name, sizeof(c.name), "acme");
+	CU_ASSERT_EQUAL(store_customer_put(st, &c), 0);
+	store_close(st);
+
+	st = store_open(db, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_schema_version(st), store_latest_version());
+	CU_ASSERT_EQUAL(count_rows(st, "sessions"), 0);
+	CU_ASSERT_EQUAL(store_customer_get(st, "acme", &got), 0);
+	CU_ASSERT_EQUAL(got.policy, STORE_POLICY_ASK);
+	done();
+}
+
+static void a_schema_newer_than_the_code_is_refused(void)
+{
+	char err[256], v[16];
+	struct store *again;
+
+	fresh();
+	snprintf(v, sizeof(v), "%d", store_latest_version() + 1);
+	CU_ASSERT_EQUAL(store_meta_set(st, "schema_version", v), 0);
+	store_close(st);
+	st = NULL;
+	errno = 0;
+	again = store_open(db, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(again);
+	CU_ASSERT_EQUAL(errno, EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is newer than this spgate-control"));
+	store_close(again);
+	done();
+}
+
+static void the_database_file_is_readable_by_its_owner_only(void)
+{
+	struct stat sb;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(stat(db, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
+	done();
+}
+
+static void wal_mode_and_foreign_keys_are_on(void)
+{
+	sqlite3_stmt *q;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_db(st), "PRAGMA journal_mode", -1, &q, NULL),
+			      SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_step(q), SQLITE_ROW);
+	CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(q, 0), "wal");
+	sqlite3_finalize(q);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_db(st), "PRAGMA foreign_keys", -1, &q, NULL),
+			      SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_step(q), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_int(q, 0), 1);
+	sqlite3_finalize(q);
+	done();
+}
+
+static void an_inner_rollback_undoes_only_the_inner_transaction(void)
+{
+	struct store_group g = { .name = "outer" }, h = { .name = "inner" }, got;
+
+	fresh();
+	CU_ASSERT_EQUAL(store_begin(st), 0);
+	CU_ASSERT_EQUAL(store_group_put(st, &g), 0);
+	CU_ASSERT_EQUAL(store_begin(st), 0);
+	CU_ASSERT_EQUAL(store_group_put(st, &h), 0);
+	CU_ASSERT_EQUAL(store_rollback(st), 0);
+	CU_ASSERT_EQUAL(store_commit(st), 0);
+	CU_ASSERT_EQUAL(store_group_get(st, "outer", &got), 0);
+	CU_ASSERT_EQUAL(store_group_get(st, "inner", &got), -ENOENT);
+	CU_ASSERT_EQUAL(store_commit(st), -EINVAL); /* nothing open */
+	done();
+}
+
+static void a_site_of_an_unknown_customer_is_refused(void)
+{
+	struct store_site s = { .customer = "nobody", .name = "paris", .region = "eu" };
+
+	fresh();
+	CU_ASSERT_EQUAL(store_site_put(st, &s), -ENOENT);
+	done();
+}
+
+static void new_session(struct store_session *s, const char *serial, const char *user)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->serial, sizeof(s->serial), "%s", serial);
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	s->workstation = ip("198.51.100.7");
+	s->state = STORE_SESSION_REQUESTED;
+	s->created = s->updated = NOW;
+}
+
+static void session_rows_survive_a_restart_with_every_field(void)
+{
+	struct store_session s, got;
+	char err[256];
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(ctl_test_load_sample(st), 0);
+	new_session(&s, "CK2001", "alice");
+	CU_ASSERT_EQUAL_FATAL(store_session_create(st, &s), 0);
+	CU_ASSERT(s.id > 0);
+	s.state = STORE_SESSION_ACTIVE;
+	s.virtual_address = ip("198.18.0.5");
+	s.spi_in = 0x1234;
+	s.spi_out = 0xabcdef01;
+	s.sp_address = ip("192.0.2.10");
+	s.speed_bps = 56000;
+	s.grant_len = 5;
+	memcpy(s.grant, "{\"v\":", 5);
+	s.grant_sig_len = 64;
+	memset(s.grant_sig, 0xa5, 64);
+	s.agent_address = ip("203.0.113.11");
+	s.agent_port = 7443;
+	s.generation = 2;
+	s.updated = NOW + 5;
+	snprintf(s.line_id, sizeof(s.line_id), "net1");
+	CU_ASSERT_EQUAL(store_session_update(st, &s), 0);
+	store_close(st);
+
+	st = store_open(db, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(store_session_get(st, s.id, &got), 0);
+	CU_ASSERT_STRING_EQUAL(got.serial, "CK2001");
+	CU_ASSERT_STRING_EQUAL(got.customer, "acme");
+	CU_ASSERT_STRING_EQUAL(got.user, "alice");
+	CU_ASSERT_EQUAL(got.workstation, ip("198.51.100.7"));
+	CU_ASSERT_EQUAL(got.state, STORE_SESSION_ACTIVE);
+	CU_ASSERT_EQUAL(got.virtual_address, ip("198.18.0.5"));
+	CU_ASSERT_EQUAL(got.spi_in, 0x1234);
+	CU_ASSERT_EQUAL(got.spi_out, 0xabcdef01);
+	CU_ASSERT_EQUAL(got.sp_address, ip("192.0.2.10"));
+	CU_ASSERT_EQUAL(got.speed_bps, 56000);
+	CU_ASSERT_EQUAL(got.grant_len, 5);
+	CU_ASSERT_EQUAL(memcmp(got.grant, "{\"v\":", 5), 0);
+	CU_ASSERT_EQUAL(got.grant_sig_len, 64);
+	CU_ASSERT_EQUAL(got.grant_sig[63], 0xa5);
+	CU_ASSERT_EQUAL(got.agent_address, ip("203.0.113.11"));
+	CU_ASSERT_EQUAL(got.agent_port, 7443);
+	CU_ASSERT_EQUAL(got.generation, 2);
+	CU_ASSERT_STRING_EQUAL(got.line_id, "net1");
+	CU_ASSERT_EQUAL(got.created, NOW);
+	CU_ASSERT_EQUAL(got.updated, NOW + 5);
+	CU_ASSERT_EQUAL(got.closed, 0);
+	done();
+}
+
+static int count_cb(const struct store_session *s, void *arg)
+{
+	(void)s;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void a_final_state_closes_the_session_and_hides_it_from_live_lists(void)
+{
+	struct store_session_filter live = { .live_only = true };
+	struct store_session a, b, got;
+	int n = 0;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(ctl_test_load_sample(st), 0);
+	new_session(&a, "CK2001", "alice");
+	new_session(&b, "CK2002", "alice");
+	CU_ASSERT_EQUAL_FATAL(store_session_create(st, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(store_session_create(st, &b), 0);
+	CU_ASSERT(b.id > a.id);
+	CU_ASSERT_EQUAL(store_session_set_state(st, a.id, STORE_SESSION_FAILED, "line busy",
+						NOW + 9), 0);
+	CU_ASSERT_EQUAL(store_session_get(st, a.id, &got), 0);
+	CU_ASSERT_EQUAL(got.closed, NOW + 9);
+	CU_ASSERT_STRING_EQUAL(got.reason, "line busy");
+	CU_ASSERT_EQUAL(store_session_foreach(st, &live, count_cb, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	n = 0;
+	CU_ASSERT_EQUAL(store_session_foreach(st, NULL, count_cb, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(store_session_live_for_serial(st, "CK2001", &got), 0);
+	CU_ASSERT_EQUAL(store_session_live_for_serial(st, "CK2002", &got), 1);
+	CU_ASSERT_EQUAL(store_session_set_state(st, 999, STORE_SESSION_CLOSED, NULL, NOW),
+			-ENOENT);
+	done();
+}
+
+static void a_session_to_an_unknown_system_is_refused(void)
+{
+	struct store_session s;
+
+	fresh();
+	new_session(&s, "NOSUCH", "alice");
+	CU_ASSERT_EQUAL(store_session_create(st, &s), -ENOENT);
+	done();
+}
+
+static void an_approval_is_decided_once(void)
+{
+	struct store_approval a;
+	struct store_session s;
+	int64_t deadline = 0;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(ctl_test_load_sample(st), 0);
+	new_session(&s, "CK3001", "bob");
+	CU_ASSERT_EQUAL_FATAL(store_session_create(st, &s), 0);
+	CU_ASSERT_EQUAL(store_approval_next_deadline(st, &deadline), 0);
+	CU_ASSERT_EQUAL(store_approval_insert(st, s.id, NOW + 300), 0);
+	CU_ASSERT_EQUAL(store_approval_insert(st, s.id, NOW + 300), -EEXIST);
+	CU_ASSERT_EQUAL(store_approval_next_deadline(st, &deadline), 1);
+	CU_ASSERT_EQUAL(deadline, NOW + 300);
+	CU_ASSERT_EQUAL(store_approval_decide(st, s.id, STORE_APPROVAL_APPROVED, "carol", NOW + 1),
+			0);
+	CU_ASSERT_EQUAL(store_approval_decide(st, s.id, STORE_APPROVAL_DENIED, "dave", NOW + 2),
+			-EALREADY);
+	CU_ASSERT_EQUAL(store_approval_get(st, s.id, &a), 0);
+	CU_ASSERT_EQUAL(a.decision, STORE_APPROVAL_APPROVED);
+	CU_ASSERT_STRING_EQUAL(a.decided_by, "carol");
+	CU_ASSERT_EQUAL(store_approval_decide(st, 999, STORE_APPROVAL_DENIED, "x", NOW), -ENOENT);
+	done();
+}
+
+static void a_holdback_ends_at_its_time(void)
+{
+	uint32_t a = ip("198.18.0.9");
+
+	fresh();
+	CU_ASSERT_EQUAL(store_holdback_put(st, a, NOW + 60), 0);
+	CU_ASSERT_EQUAL(store_holdback_active(st, a, NOW), 1);
+	CU_ASSERT_EQUAL(store_holdback_active(st, a, NOW + 60), 0);
+	CU_ASSERT_EQUAL(store_holdback_put(st, a, NOW + 10), 0); /* an earlier end never shortens */
+	CU_ASSERT_EQUAL(store_holdback_active(st, a, NOW + 59), 1);
+	CU_ASSERT_EQUAL(store_holdback_prune(st, NOW + 61), 0);
+	CU_ASSERT_EQUAL(count_rows(st, "address_holdback"), 0);
+	done();
+}
+
+static void names_split_and_refuse_empty_or_too_many(void)
+{
+	char names[2][STORE_NAME_MAX];
+	unsigned n;
+
+	CU_ASSERT_EQUAL(store_split_names("a,b", ',', names, 2, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(names[1], "b");
+	CU_ASSERT_EQUAL(store_split_names("", ',', names, 2, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(store_split_names("a,,b", ',', names, 2, &n), -EINVAL);
+	CU_ASSERT_EQUAL(store_split_names("a,b,c", ',', names, 2, &n), -E2BIG);
+}
+
+int main(void)
+{
+	static const struct ctl_test_case cases[] = {
+		{ "a_new_database_gets_the_latest_schema", a_new_database_gets_the_latest_schema },
+		{ "a_version_1_database_is_upgraded_and_keeps_its_rows",
+		  a_version_1_database_is_upgraded_and_keeps_its_rows },
+		{ "a_schema_newer_than_the_code_is_refused", a_schema_newer_than_the_code_is_refused },
+		{ "the_database_file_is_readable_by_its_owner_only",
+		  the_database_file_is_readable_by_its_owner_only },
+		{ "wal_mode_and_foreign_keys_are_on", wal_mode_and_foreign_keys_are_on },
+		{ "an_inner_rollback_undoes_only_the_inner_transaction",
+		  an_inner_rollback_undoes_only_the_inner_transaction },
+		{ "a_site_of_an_unknown_customer_is_refused",
+		  a_site_of_an_unknown_customer_is_refused },
+		{ "session_rows_survive_a_restart_with_every_field",
+		  session_rows_survive_a_restart_with_every_field },
+		{ "a_final_state_closes_the_session_and_hides_it_from_live_lists",
+		  a_final_state_closes_the_session_and_hides_it_from_live_lists },
+		{ "a_session_to_an_unknown_system_is_refused",
+		  a_session_to_an_unknown_system_is_refused },
+		{ "an_approval_is_decided_once", an_approval_is_decided_once },
+		{ "a_holdback_ends_at_its_time", a_holdback_ends_at_its_time },
+		{ "names_split_and_refuse_empty_or_too_many",
+		  names_split_and_refuse_empty_or_too_many },
+		{ NULL, NULL },
+	};
+
+	return ctl_test_run("store", cases, NULL, NULL);
+}
