@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ops table and the gate in front of it: parse, find the op, who is asking, may they,
+ * then the handler. Also the identity ops: login and whoami.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "api/json.h"
+#include "api/ops.h"
+#include "audit.h"
+#include "auth/auth.h"
+#include "search.h"
+#include "token.h"
+
+static json_t *op_login(struct api_req *r);
+static json_t *op_whoami(struct api_req *r);
+
+static const struct api_op api_ops[] = {
+	{"login", API_ROLE_ENGINEER, false, op_login},
+	{"whoami", API_ROLES_ANY, true, op_whoami},
+	{"search", API_ROLES_ANY, true, api_op_search},
+	{"connect", API_ROLE_ENGINEER, true, api_op_connect},
+	{"sessions", API_ROLES_ANY, true, api_op_sessions},
+	{"session", API_ROLES_ANY, true, api_op_session},
+	{"disconnect", API_ROLES_ANY, true, api_op_disconnect},
+	{"approve", API_ROLES_ANY, true, api_op_approve},
+	{"deny", API_ROLES_ANY, true, api_op_deny},
+	{"ticket_submit", API_ROLES_ANY, true, api_op_ticket_submit},
+	{"tickets", API_ROLES_ANY, true, api_op_tickets},
+	{"lines", API_ROLES_ANY, true, api_op_lines},
+	{"audit", API_ROLE_OPERATOR, true, api_op_audit},
+	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import},
+	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats},
+	{NULL, 0, false, NULL},
+};
+
+const struct api_op *api_op_find(const char *name)
+{
+	const struct api_op *op;
+
+	for (op = api_ops; op->name != NULL; op++)
+		if (strcmp(op->name, name) == 0)
+			return op;
+	return NULL;
+}
+
+int64_t api_now(const struct api_ctx *ctx)
+{
+	return ctx->now != NULL ? ctx->now() : (int64_t)time(NULL);
+}
+
+void api_audit(struct api_req *r, const char *action, const char *target, const char *result,
+	       const char *detail_json)
+{
+	const char *actor = r->who.user[0] != '\0' ? r->who.user : r->peer->name;
+
+	if (r->ctx->audit != NULL)
+		audit_event_at(r->ctx->audit, api_now(r->ctx), actor, action, target, result, detail_json);
+}
+
+void api_req_finish(struct api_req *r, json_t *reply)
+{
+	r->reply(reply, r->reply_arg);
+	json_decref(r->args);
+	free(r);
+}
+
+static void identity_set_groups(struct api_identity *who, const char groups[][API_NAME_MAX], unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n && i < API_MAX_GROUPS; i++) {
+		snprintf(who->groups[i], sizeof(who->groups[i]), "%s", groups[i]);
+		who->group_ptrs[i] = who->groups[i];
+	}
+	who->n_groups = i;
+}
+
+/* An operator is who the socket says: the uid's name. */
+static void identity_operator(struct api_req *r)
+{
+	struct passwd pw, *pwp = NULL;
+	char buf[4096];
+
+	r->who.role = API_ROLE_OPERATOR;
+	r->who.privileged = true;
+	if (getpwuid_r(r->peer->uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL)
+		snprintf(r->who.user, sizeof(r->who.user), "%s", pwp->pw_name);
+	else
+		snprintf(r->who.user, sizeof(r->who.user), "uid%u", (unsigned)r->peer->uid);
+}
+
+/* An engineer is who the token says. Returns NULL, or the refusal. */
+static json_t *identity_engineer(struct api_req *r, bool needs_token)
+{
+	struct token_claims claims;
+	const char *token;
+	json_t *err = NULL;
+
+	r->who.role = API_ROLE_ENGINEER;
+	if (!needs_token)
+		return NULL;
+	if (api_arg_string_opt(r->args, "token", &token, &err) != 0)
+		return err;
+	if (token == NULL)
+		return api_json_error(API_E_UNAUTHORIZED, "%s needs a token: log in first", r->op);
+	if (r->ctx->tokens == NULL || token_verify(r->ctx->tokens, token, api_now(r->ctx), &claims) != 0)
+		return api_json_error(API_E_UNAUTHORIZED, "the token is invalid or has expired: log in again");
+	snprintf(r->who.user, sizeof(r->who.user), "%s", claims.user);
+	identity_set_groups(&r->who, claims.groups, claims.n_groups);
+	r->who.expires = claims.exp;
+	r->who.privileged = r->ctx->store != NULL &&
+			    search_groups_privileged(r->ctx->store, r->ctx->cfg, r->who.group_ptrs, r->who.n_groups);
+	return NULL;
+}
+
+static const char *role_name(unsigned roles)
+{
+	if (roles == API_ROLE_OPERATOR)
+		return "operators";
+	if (roles == API_ROLE_ENGINEER)
+		return "engineers";
+	return "engineers and operators";
+}
+
+/* Who may call op; NULL, or the refusal. */
+static json_t *api_gate(struct api_req *r, const struct api_op *op)
+{
+	json_t *err;
+
+	if (r->peer->transport == API_TRANSPORT_UNIX) {
+		identity_operator(r);
+	} else {
+		err = identity_engineer(r, op->needs_token);
+		if (err != NULL)
+			return err;
+	}
+	if (!(op->roles & r->who.role))
+		return api_json_error(API_E_FORBIDDEN, "%s is for %s only", op->name, role_name(op->roles));
+	return NULL;
+}
+
+void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
+		    void (*reply)(json_t *reply, void *arg), void *arg)
+{
+	const struct api_op *op;
+	struct api_req *r;
+	json_t *args, *out = NULL;
+	const char *name;
+
+	args = api_json_parse_request(line, len, &name, &out);
+	if (args == NULL) {
+		reply(out, arg);
+		return;
+	}
+	op = api_op_find(name);
+	if (op == NULL) {
+		reply(api_json_error(API_E_BAD_REQUEST, "unknown op \"%.64s\"", name), arg);
+		json_decref(args);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		reply(api_json_error(API_E_INTERNAL, "out of memory"), arg);
+		json_decref(args);
+		return;
+	}
+	*r = (struct api_req){.ctx = ctx, .peer = peer, .args = args, .op = op->name, .reply = reply, .reply_arg = arg};
+	out = api_gate(r, op);
+	if (out == NULL)
+		out = op->fn(r);
+	if (out != NULL)
+		api_req_finish(r, out);
+}
+
+static void serve_reply(json_t *reply, void *arg)
+{
+	api_call_reply(arg, reply);
+}
+
+void api_ops_serve(struct api_call *call, const char *line, size_t len, void *arg)
+{
+	api_ops_handle(arg, api_call_peer(call), line, len, serve_reply, call);
+}
+
+static json_t *login_ok(struct api_req *r, const struct auth_result *res)
+{
+	char token[TOKEN_MAX_LEN];
+	json_t *reply, *groups;
+	int64_t now = api_now(r->ctx);
+	unsigned i;
+	int ret;
+
+	ret = token_issue(r->ctx->tokens, res->user, res->groups, res->n_groups, r->ctx->cfg->engineer_api.token_ttl,
+			  now, token, sizeof(token));
+	if (ret != 0)
+		return api_json_error(API_E_INTERNAL, "cannot issue a token: %s", strerror(-ret));
+	groups = json_array();
+	for (i = 0; i < res->n_groups; i++)
+		json_array_append_new(groups, json_string(res->groups[i]));
+	reply = api_json_ok();
+	json_object_set_new(reply, "token", json_string(token));
+	json_object_set_new(reply, "expires", json_integer(now + r->ctx->cfg->engineer_api.token_ttl));
+	json_object_set_new(reply, "user", json_string(res->user));
+	json_object_set_new(reply, "groups", groups);
+	explicit_bzero(token, sizeof(token));
+	return reply;
+}
+
+static void login_done(const struct auth_result *res, void *arg)
+{
+	struct api_req *r = arg;
+	const char *outcome = auth_outcome_name(res->outcome);
+	json_t *reply, *detail;
+	char *text;
+
+	switch (res->outcome) {
+	case AUTH_OK:
+		reply = login_ok(r, res);
+		break;
+	case AUTH_FAILED:
+		reply = api_json_error(API_E_AUTH_FAILED, "login refused: unknown user or wrong password");
+		break;
+	case AUTH_RATE_LIMITED:
+		reply = api_json_error(API_E_RATE_LIMITED, "too many failed logins; try again later");
+		break;
+	default:
+		reply = api_json_error(API_E_AUTH_UNAVAILABLE, "no authentication backend answered; try again later");
+		break;
+	}
+	detail = json_pack("{s:s,s:s,s:s}", "source", res->source, "method", res->method ? res->method : "none",
+			   "detail", res->detail);
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	snprintf(r->who.user, sizeof(r->who.user), "%s", res->user);
+	api_audit(r, "login", res->user, outcome, text);
+	free(text);
+	json_decref(detail);
+	api_req_finish(r, reply);
+}
+
+static json_t *op_login(struct api_req *r)
+{
+	const char *user, *password;
+	char source[SPG_ADDR_STRLEN];
+	json_t *err = NULL;
+	int ret;
+
+	if (api_arg_string(r->args, "user", &user, &err) != 0 ||
+	    api_arg_string(r->args, "password", &password, &err) != 0)
+		return err;
+	if (r->ctx->auth == NULL || r->ctx->tokens == NULL)
+		return api_json_error(API_E_AUTH_UNAVAILABLE, "authentication is not configured");
+	ret = auth_start(r->ctx->auth, user, password, spg_addr_str(r->peer->addr, source), login_done, r);
+	if (ret == -EINVAL)
+		return api_json_error(API_E_BAD_REQUEST,
+				      "argument \"user\" or \"password\" is too long or holds control characters");
+	if (ret == -EBUSY)
+		return api_json_error(API_E_AUTH_UNAVAILABLE, "too many logins in progress; try again later");
+	if (ret != 0)
+		return api_json_error(API_E_INTERNAL, "cannot start authentication: %s", strerror(-ret));
+	return NULL;
+}
+
+static json_t *op_whoami(struct api_req *r)
+{
+	json_t *reply = api_json_ok(), *groups = json_array();
+	unsigned i;
+
+	for (i = 0; i < r->who.n_groups; i++)
+		json_array_append_new(groups, json_string(r->who.groups[i]));
+	json_object_set_new(reply, "user", json_string(r->who.user));
+	json_object_set_new(reply, "groups", groups);
+	json_object_set_new(reply, "role", json_string(r->who.role == API_ROLE_OPERATOR ? "operator" : "engineer"));
+	json_object_set_new(reply, "privileged", json_boolean(r->who.privileged));
+	json_object_set_new(reply, "expires", r->who.expires ? json_integer(r->who.expires) : json_null());
+	return reply;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The API's operations (docs/control-plane.md §2): a table of name, roles allowed and
+ * handler, and the gate every request passes: parse, find the op, establish who is asking
+ * (token for engineers, socket credentials for operators), check the role, call the handler.
+ *
+ * Handlers are in ops.c (login, whoami), ops_session.c (connect, sessions, session,
+ * disconnect, approve, deny), ops_inventory.c (search, ticket_submit, tickets, lines,
+ * inventory_import) and ops_operator.c (audit, dp_stats).
+ */
+#ifndef SPG_API_OPS_H
+#define SPG_API_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "api/server.h"
+#include "config.h"
+#include "store/store.h"
+
+struct audit;
+struct auth;
+struct dpp;
+struct session_mgr;
+struct token_key;
+
+enum api_role {
+	API_ROLE_ENGINEER = 1u << 0,
+	API_ROLE_OPERATOR = 1u << 1,
+};
+#define API_ROLES_ANY (API_ROLE_ENGINEER | API_ROLE_OPERATOR)
+
+/* The daemon's parts the handlers use; filled by main.c (tests leave out what they need not). */
+struct api_ctx {
+	const struct ctl_config *cfg;
+	struct store *store;
+	struct audit *audit;
+	struct auth *auth;
+	struct token_key *tokens;
+	struct session_mgr *sessions;
+	struct dpp *dp;
+	int64_t (*now)(void); /* NULL: time(NULL) */
+};
+
+#define API_NAME_MAX 64
+#define API_MAX_GROUPS 16
+
+/* Who is asking. */
+struct api_identity {
+	enum api_role role;
+	char user[API_NAME_MAX];
+	char groups[API_MAX_GROUPS][API_NAME_MAX];
+	const char *group_ptrs[API_MAX_GROUPS]; /* groups as const char *const * for search.h */
+	unsigned n_groups;
+	bool privileged; /* operators, and engineers in a privileged group */
+	int64_t expires; /* the token's expiry; 0 for operators */
+};
+
+/* One request being handled. */
+struct api_req {
+	struct api_ctx *ctx;
+	const struct api_peer *peer;
+	json_t *args; /* the request object */
+	const char *op;
+	struct api_identity who;
+	void (*reply)(json_t *reply, void *arg);
+	void *reply_arg;
+};
+
+/* Returns the reply, or NULL when it will come later through api_req_finish. */
+typedef json_t *(*api_handler_fn)(struct api_req *r);
+
+struct api_op {
+	const char *name;
+	unsigned roles;   /* enum api_role bits */
+	bool needs_token; /* engineers must present a valid token */
+	api_handler_fn fn;
+};
+
+/* The op called name, or NULL. */
+const struct api_op *api_op_find(const char *name);
+
+/*
+ * Handles one request line from peer: reply(reply_json, arg) is called exactly once (now,
+ * or later for ops that wait, such as login); it takes the reply's reference.
+ */
+void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
+		    void (*reply)(json_t *reply, void *arg), void *arg);
+
+/* api_request_fn for api_server_new: arg is the struct api_ctx. */
+void api_ops_serve(struct api_call *call, const char *line, size_t len, void *arg);
+
+/* Completes a request whose handler returned NULL, and frees r. */
+void api_req_finish(struct api_req *r, json_t *reply);
+
+/* The current time as the ops see it. */
+int64_t api_now(const struct api_ctx *ctx);
+
+/* An audit record for r (actor: the caller). detail_json may be NULL. */
+void api_audit(struct api_req *r, const char *action, const char *target, const char *result,
+	       const char *detail_json);
+
+/* The handlers outside ops.c. */
+json_t *api_op_connect(struct api_req *r);
+json_t *api_op_sessions(struct api_req *r);
+json_t *api_op_session(struct api_req *r);
+json_t *api_op_disconnect(struct api_req *r);
+json_t *api_op_approve(struct api_req *r);
+json_t *api_op_deny(struct api_req *r);
+json_t *api_op_search(struct api_req *r);
+json_t *api_op_ticket_submit(struct api_req *r);
+json_t *api_op_tickets(struct api_req *r);
+json_t *api_op_lines(struct api_req *r);
+json_t *api_op_inventory_import(struct api_req *r);
+json_t *api_op_audit(struct api_req *r);
+json_t *api_op_dp_stats(struct api_req *r);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The operator's ops: audit (the trail) and dp_stats (spgate-dp's counters). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/json.h"
+#include "api/ops.h"
+#include "audit.h"
+#include "dp_prog.h"
+
+static int event_one(const struct audit_record *rec, void *arg)
+{
+	json_t *o = audit_record_json(rec);
+
+	if (o == NULL)
+		return -ENOMEM;
+	json_array_append_new(arg, o);
+	return 0;
+}
+
+json_t *api_op_audit(struct api_req *r)
+{
+	uint64_t limit = 100, since = 0;
+	json_t *err = NULL, *events, *reply;
+	int ret;
+
+	if (api_arg_uint_opt(r->args, "limit", 100000, &limit, &err) != 0 ||
+	    api_arg_uint_opt(r->args, "since", INT64_MAX, &since, &err) != 0)
+		return err;
+	events = json_array();
+	ret = audit_list(r->ctx->store, (int64_t)since, (unsigned)limit, event_one, events);
+	if (ret != 0) {
+		json_decref(events);
+		return api_json_error(API_E_INTERNAL, "cannot read the audit trail: %s", strerror(-ret));
+	}
+	reply = api_json_ok();
+	json_object_set_new(reply, "events", events);
+	return reply;
+}
+
+static json_t *port_stats_json(const struct spg_dp_port_stats *ps)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)ps->rx_packets, "rx_bytes",
+			 (json_int_t)ps->rx_bytes, "tx_packets", (json_int_t)ps->tx_packets, "tx_bytes",
+			 (json_int_t)ps->tx_bytes, "rx_missed", (json_int_t)ps->rx_missed, "tx_errors",
+			 (json_int_t)ps->tx_errors);
+}
+
+/* The same shape as `spgatectl dp stats --json`. */
+static json_t *stats_json(const struct spg_dp_stats_rep *st)
+{
+	json_t *o;
+
+	o = json_pack("{s:b,s:I,s:i,s:i,s:i,s:{s:o,s:o},s:{s:I,s:I},s:{s:I,s:I},s:I}", "ok", 1, "uptime_ms",
+		      (json_int_t)st->uptime_ms, "sessions", (int)st->n_sessions, "max_sessions", (int)st->max_sessions,
+		      "workers", (int)st->n_workers, "ports", "vendor", port_stats_json(&st->ports[SPG_DP_PORT_VENDOR]),
+		      "sp", port_stats_json(&st->ports[SPG_DP_PORT_SP]), "out", "packets", (json_int_t)st->out.packets,
+		      "bytes", (json_int_t)st->out.bytes, "in", "packets", (json_int_t)st->in.packets, "bytes",
+		      (json_int_t)st->in.bytes, "drops_total", (json_int_t)st->drops_total);
+	return o != NULL ? o : api_json_error(API_E_INTERNAL, "out of memory");
+}
+
+json_t *api_op_dp_stats(struct api_req *r)
+{
+	struct spg_dp_stats_rep st;
+	int ret;
+
+	if (r->ctx->dp == NULL || !dpp_is_up(r->ctx->dp))
+		return api_json_error(API_E_DATAPLANE, "the dataplane (spgate-dp) is not running");
+	memset(&st, 0, sizeof(st));
+	ret = dpp_stats(r->ctx->dp, &st);
+	if (ret != 0)
+		return api_json_error(API_E_DATAPLANE, "spgate-dp did not give its stats: %s", strerror(-ret));
+	return stats_json(&st);
+}

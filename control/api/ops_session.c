@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The session ops: connect, sessions, session, disconnect, approve, deny. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/json.h"
+#include "api/ops.h"
+#include "approval.h"
+#include "session.h"
+#include "ticket.h"
+
+static json_t *session_json(struct api_req *r, const struct store_session *s)
+{
+	const struct store_session_counters *c = &s->counters;
+	struct store_approval a;
+	json_t *o;
+
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)s->id, "serial",
+		      s->serial, "customer", s->customer, "user", s->user, "state", store_session_state_name(s->state),
+		      "reason", s->reason, "speed_bps", (json_int_t)s->speed_bps, "created", (json_int_t)s->created,
+		      "updated", (json_int_t)s->updated, "out_packets", (json_int_t)c->out_packets, "in_packets",
+		      (json_int_t)c->in_packets, "out_bytes", (json_int_t)c->out_bytes, "in_bytes",
+		      (json_int_t)c->in_bytes, "drops", (json_int_t)c->drops);
+	if (o == NULL)
+		return NULL;
+	api_json_set_ipv4(o, "workstation", s->workstation);
+	api_json_set_ipv4(o, "virtual_address", s->virtual_address);
+	api_json_set_ipv4(o, "sp_address", s->sp_address);
+	json_object_set_new(o, "line", s->line_id[0] ? json_string(s->line_id) : json_null());
+	if (approval_get(r->ctx->store, s->id, &a) == 0) {
+		json_object_set_new(o, "approval_id", json_integer(s->id));
+		json_object_set_new(o, "approval", json_string(store_approval_decision_name(a.decision)));
+		json_object_set_new(o, "approval_deadline", json_integer(a.deadline));
+	}
+	return o;
+}
+
+static json_t *reply_session(struct api_req *r, const struct store_session *s)
+{
+	json_t *reply = api_json_ok();
+
+	json_object_set_new(reply, "session", session_json(r, s));
+	return reply;
+}
+
+static bool is_operator(const struct api_req *r)
+{
+	return r->who.role == API_ROLE_OPERATOR;
+}
+
+static bool may_decide(struct api_req *r, int64_t id)
+{
+	return is_operator(r) || approval_may_decide(r->ctx->store, r->ctx->cfg, r->who.group_ptrs, r->who.n_groups, id);
+}
+
+/* The serial to connect to: given, or from the ticket. NULL with *err set. */
+static const char *connect_serial(struct api_req *r, struct store_ticket *t, json_t **err)
+{
+	const char *serial, *ticket;
+	struct search_caller who = {r->who.user, r->who.group_ptrs, r->who.n_groups, r->who.privileged};
+	int64_t id;
+
+	if (api_arg_string_opt(r->args, "serial", &serial, err) != 0 ||
+	    api_arg_string_opt(r->args, "ticket", &ticket, err) != 0)
+		return NULL;
+	if (serial != NULL)
+		return serial;
+	if (ticket == NULL) {
+		*err = api_json_error(API_E_BAD_REQUEST, "missing argument \"serial\" (or \"ticket\")");
+		return NULL;
+	}
+	if (ticket_id_parse(ticket, &id) != 0) {
+		*err = api_json_error(API_E_BAD_REQUEST, "argument \"ticket\": \"%.64s\" is not a ticket id (42 or T42)",
+				      ticket);
+		return NULL;
+	}
+	if (ticket_get(r->ctx->store, &who, id, t) != 0) {
+		*err = api_json_error(API_E_NOT_FOUND, "no ticket T%" PRId64 " that you may see", id);
+		return NULL;
+	}
+	return t->serial;
+}
+
+static json_t *busy_reply(const char *serial, const struct alloc_holder *h)
+{
+	json_t *reply = api_json_error(API_E_BUSY, "%s is in use by %s (session %" PRId64 "); work together with them",
+				       serial, h->user, h->session);
+	json_t *holder = json_pack("{s:I,s:s,s:I}", "session", (json_int_t)h->session, "user", h->user, "since",
+				   (json_int_t)h->since);
+
+	api_json_set_ipv4(holder, "workstation", h->workstation);
+	json_object_set_new(reply, "holder", holder);
+	return reply;
+}
+
+static json_t *connect_refused(struct api_req *r, const char *serial, int ret, const struct alloc_holder *h)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "{\"error\":\"%s\"}", strerror(-ret));
+	api_audit(r, "connect", serial, ret == -EACCES ? "forbidden" : ret == -EBUSY ? "busy" : "failed", detail);
+	switch (ret) {
+	case -EACCES:
+		return api_json_error(API_E_FORBIDDEN, "you may not reach system %s", serial);
+	case -ENOENT:
+		return api_json_error(API_E_NOT_FOUND, "no system %s", serial);
+	case -EBUSY:
+		return busy_reply(serial, h);
+	case -ENOTCONN:
+		return api_json_error(API_E_DATAPLANE, "the dataplane (spgate-dp) is not running");
+	default:
+		return api_json_error(API_E_INTERNAL, "cannot start the session: %s", strerror(-ret));
+	}
+}
+
+json_t *api_op_connect(struct api_req *r)
+{
+	struct session_request req = {.user = r->who.user, .groups = r->who.group_ptrs, .n_groups = r->who.n_groups,
+				      .privileged = r->who.privileged};
+	struct store_session s;
+	struct alloc_holder h;
+	struct store_ticket t;
+	const char *code;
+	json_t *err = NULL, *reply;
+	bool given = false;
+	int ret;
+
+	req.serial = connect_serial(r, &t, &err);
+	if (req.serial == NULL)
+		return err;
+	req.workstation = r->peer->addr;
+	if (api_arg_ipv4_opt(r->args, "workstation", &req.workstation, &given, &err) != 0)
+		return err;
+	if (req.workstation == 0)
+		return api_json_error(API_E_BAD_REQUEST, "missing argument \"workstation\" (no peer address to use)");
+	ret = session_connect(r->ctx->sessions, &req, &s, &code, &h);
+	if (ret != 0)
+		return connect_refused(r, req.serial, ret, &h);
+	if (code == NULL)
+		return reply_session(r, &s);
+	reply = api_json_error(code, "%s", s.reason);
+	json_object_set_new(reply, "reason", json_string(s.reason));
+	json_object_set_new(reply, "session", session_json(r, &s));
+	return reply;
+}
+
+struct list_ctx {
+	struct api_req *r;
+	json_t *list;
+};
+
+static int list_one(const struct store_session *s, void *arg)
+{
+	struct list_ctx *l = arg;
+
+	json_array_append_new(l->list, session_json(l->r, s));
+	return 0;
+}
+
+json_t *api_op_sessions(struct api_req *r)
+{
+	struct store_session_filter f = {.live_only = true, .limit = 1000};
+	struct list_ctx l = {r, NULL};
+	bool all = false, history = false;
+	json_t *err = NULL, *reply;
+	int ret;
+
+	if (api_arg_bool_opt(r->args, "all", &all, &err) != 0 || api_arg_bool_opt(r->args, "history", &history, &err) != 0)
+		return err;
+	if (all && !r->who.privileged)
+		return api_json_error(API_E_FORBIDDEN, "only operators and privileged engineers see everybody's sessions");
+	if (!is_operator(r) && !all)
+		f.user = r->who.user;
+	f.live_only = !history;
+	l.list = json_array();
+	ret = store_session_foreach(r->ctx->store, &f, list_one, &l);
+	if (ret != 0) {
+		json_decref(l.list);
+		return api_json_error(API_E_INTERNAL, "cannot list sessions: %s", strerror(-ret));
+	}
+	reply = api_json_ok();
+	json_object_set_new(reply, "sessions", l.list);
+	return reply;
+}
+
+/* Reads session id for r; NULL, or the refusal. */
+static json_t *get_session(struct api_req *r, uint64_t *id, struct store_session *s)
+{
+	json_t *err = NULL;
+
+	if (api_arg_id(r->args, "id", id, &err) != 0)
+		return err;
+	if (*id > INT64_MAX || session_get(r->ctx->sessions, (int64_t)*id, s) != 0)
+		return api_json_error(API_E_NOT_FOUND, "no session %" PRIu64, *id);
+	return NULL;
+}
+
+json_t *api_op_session(struct api_req *r)
+{
+	struct store_session s;
+	json_t *err;
+	uint64_t id;
+
+	err = get_session(r, &id, &s);
+	if (err != NULL)
+		return err;
+	if (!r->who.privileged && strcmp(s.user, r->who.user) != 0 && !may_decide(r, s.id))
+		return api_json_error(API_E_FORBIDDEN, "session %" PRIu64 " is not yours", id);
+	return reply_session(r, &s);
+}
+
+json_t *api_op_disconnect(struct api_req *r)
+{
+	struct store_session s;
+	char reason[128];
+	json_t *err;
+	uint64_t id;
+	int ret;
+
+	err = get_session(r, &id, &s);
+	if (err != NULL)
+		return err;
+	if (!is_operator(r) && strcmp(s.user, r->who.user) != 0)
+		return api_json_error(API_E_FORBIDDEN, "session %" PRIu64 " belongs to %s; only they or an operator may end it",
+				      id, s.user);
+	snprintf(reason, sizeof(reason), "disconnected by %s", r->who.user);
+	ret = session_disconnect(r->ctx->sessions, s.id, r->who.user, reason, &s);
+	if (ret != 0)
+		return api_json_error(API_E_INTERNAL, "cannot end session %" PRIu64 ": %s", id, strerror(-ret));
+	api_audit(r, "disconnect", s.serial, "ok", NULL);
+	return reply_session(r, &s);
+}
+
+static json_t *decide(struct api_req *r, bool approve)
+{
+	struct store_session s;
+	json_t *err;
+	uint64_t id;
+	int ret;
+
+	err = get_session(r, &id, &s);
+	if (err != NULL)
+		return err;
+	if (!may_decide(r, s.id))
+		return api_json_error(API_E_FORBIDDEN, "you are not an approver for %s's systems", s.customer);
+	ret = session_decide(r->ctx->sessions, s.id, approve, r->who.user, &s);
+	api_audit(r, approve ? "approve" : "deny", s.serial, ret == 0 ? "ok" : "failed", NULL);
+	switch (ret) {
+	case 0:
+		return reply_session(r, &s);
+	case -ETIMEDOUT:
+		return api_json_error(API_E_TIMEOUT, "session %" PRIu64 ": the approval had already timed out", id);
+	case -EALREADY:
+		return api_json_error(API_E_BAD_REQUEST, "session %" PRIu64 " was already decided", id);
+	case -EINVAL:
+		return api_json_error(API_E_BAD_REQUEST, "session %" PRIu64 " is %s, not awaiting approval", id,
+				      store_session_state_name(s.state));
+	default:
+		return api_json_error(API_E_INTERNAL, "session %" PRIu64 ": %s", id, strerror(-ret));
+	}
+}
+
+json_t *api_op_approve(struct api_req *r)
+{
+	return decide(r, true);
+}
+
+json_t *api_op_deny(struct api_req *r)
+{
+	return decide(r, false);
+}

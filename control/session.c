@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The session lifecycle: the table of live sessions, transitions (persisted and audited),
+ * ending a session and the API's entry points. The SP side is in session_sp.c, timers in
+ * session_timers.c, taking over after a restart in session_restore.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "approval.h"
+#include "search.h"
+#include "session_int.h"
+
+static void sess_tick_cb(evutil_socket_t fd, short what, void *arg);
+
+int64_t sess_now(const struct session_mgr *m)
+{
+	return m->env.now != NULL ? m->env.now() : (int64_t)time(NULL);
+}
+
+static struct session_bucket *bucket_of(struct session_mgr *m, int64_t id)
+{
+	return &m->buckets[(uint64_t)id % SESS_BUCKETS];
+}
+
+struct session *sess_find(struct session_mgr *m, int64_t id)
+{
+	struct session *s;
+
+	LIST_FOREACH(s, bucket_of(m, id), bucket)
+		if (s->row.id == id)
+			return s;
+	return NULL;
+}
+
+struct session *sess_add(struct session_mgr *m, const struct store_session *row)
+{
+	struct session *s;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->m = m;
+	s->row = *row;
+	s->dp = SESS_DP_ABSENT;
+	s->last_activity = sess_now(m);
+	TAILQ_INSERT_TAIL(&m->all, s, all);
+	LIST_INSERT_HEAD(bucket_of(m, row->id), s, bucket);
+	m->n++;
+	return s;
+}
+
+void sess_free(struct session *s)
+{
+	struct session_mgr *m = s->m;
+
+	if (s->line != NULL)
+		m->env.peers->line_cancel(m->env.peers_arg, s->line);
+	if (s->sp != NULL)
+		m->env.peers->sp_free(m->env.peers_arg, s->sp);
+	TAILQ_REMOVE(&m->all, s, all);
+	LIST_REMOVE(s, bucket);
+	m->n--;
+	free(s->grant_b64);
+	free(s->sig_b64);
+	free(s);
+}
+
+void sess_audit(struct session *s, const char *actor, const char *action, const char *result, const char *reason)
+{
+	json_t *detail;
+	char *text;
+
+	if (s->m->env.audit == NULL)
+		return;
+	detail = json_pack("{s:I,s:s}", "session", (json_int_t)s->row.id, "state",
+			   store_session_state_name(s->row.state));
+	if (detail != NULL && reason != NULL && reason[0] != '\0')
+		json_object_set_new(detail, "reason", json_string(reason));
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	audit_event_at(s->m->env.audit, sess_now(s->m), actor, action, s->row.serial, result, text);
+	free(text);
+	json_decref(detail);
+}
+
+void sess_save(struct session *s)
+{
+	int ret;
+
+	s->row.updated = sess_now(s->m);
+	ret = store_session_update(s->m->env.store, &s->row);
+	if (ret != 0)
+		fprintf(stderr, "spgate-control: session %lld: cannot store it: %s\n", (long long)s->row.id,
+			strerror(-ret));
+}
+
+static void sess_persist_state(struct session *s, enum store_session_state state, const char *reason)
+{
+	int64_t now = sess_now(s->m);
+	int ret;
+
+	s->row.state = state;
+	if (reason != NULL)
+		snprintf(s->row.reason, sizeof(s->row.reason), "%s", reason);
+	s->row.updated = now;
+	if (!store_session_state_live(state))
+		s->row.closed = now;
+	ret = store_session_set_state(s->m->env.store, s->row.id, state, reason, now);
+	if (ret != 0)
+		fprintf(stderr, "spgate-control: session %lld: cannot store state %s: %s\n", (long long)s->row.id,
+			store_session_state_name(state), strerror(-ret));
+}
+
+void sess_to(struct session *s, enum store_session_state state, const char *reason, const char *actor)
+{
+	char action[48];
+
+	sess_persist_state(s, state, reason);
+	snprintf(action, sizeof(action), "session_%s", store_session_state_name(state));
+	sess_audit(s, actor, action, "ok", reason);
+}
+
+static void sess_release(struct session *s)
+{
+	struct session_mgr *m = s->m;
+	int ret;
+
+	if (s->row.line_id[0] != '\0') {
+		ret = alloc_line_release(m->env.store, s->row.line_id);
+		if (ret != 0 && ret != -ENOENT)
+			fprintf(stderr, "spgate-control: session %lld: cannot release line %s: %s\n",
+				(long long)s->row.id, s->row.line_id, strerror(-ret));
+	}
+	if (s->row.virtual_address != 0) {
+		ret = alloc_release_address(m->env.store, s->row.virtual_address, sess_now(m),
+					    m->env.cfg->sessions.address_holdback);
+		if (ret != 0)
+			fprintf(stderr, "spgate-control: session %lld: cannot hold back its address: %s\n",
+				(long long)s->row.id, strerror(-ret));
+	}
+}
+
+static void sess_dp_forget(struct session *s)
+{
+	struct session_mgr *m = s->m;
+	int ret;
+
+	if (s->dp == SESS_DP_ABSENT)
+		return;
+	ret = m->env.peers->dp_delete(m->env.peers_arg, (uint64_t)s->row.id);
+	/* -ENOTCONN: spgate-dp is down; reconcile deletes it as an orphan when it is back. */
+	if (ret != 0 && ret != -ENOENT && ret != -ENOTCONN)
+		fprintf(stderr, "spgate-control: session %lld: spgate-dp refused to delete it: %s\n",
+			(long long)s->row.id, strerror(-ret));
+	s->dp = SESS_DP_ABSENT;
+}
+
+void sess_end(struct session *s, enum store_session_state state, const char *code, const char *actor,
+	      const char *fmt, ...)
+{
+	struct session_mgr *m = s->m;
+	char reason[STORE_REASON_MAX];
+	char action[48];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (s->line != NULL) {
+		m->env.peers->line_cancel(m->env.peers_arg, s->line);
+		s->line = NULL;
+	}
+	/*
+	 * The agent's tunnel is up: ask it to tear down rather than leave it to its grace timer,
+	 * and keep s until it answered (the channel's callbacks point at s).
+	 */
+	if (s->sp != NULL) {
+		if (s->sp_state == SESS_SP_UP && m->env.peers->sp_close(m->env.peers_arg, s->sp, reason) == 0)
+			s->sp_state = SESS_SP_CLOSING;
+		if (s->sp_state == SESS_SP_CLOSING)
+			s->ending = true;
+		else
+			sess_sp_drop(s);
+	}
+	sess_dp_forget(s);
+	sess_release(s);
+	sess_persist_state(s, state, reason);
+	snprintf(action, sizeof(action), "session_%s", store_session_state_name(state));
+	sess_audit(s, actor, action, state == STORE_SESSION_FAILED ? "failed" : "ok", reason);
+	if (state == STORE_SESSION_FAILED) {
+		m->last_fail_id = s->row.id;
+		m->last_fail_code = code != NULL ? code : "internal";
+	}
+	if (!s->ending)
+		sess_free(s);
+}
+
+void sess_close(struct session *s, const char *actor, const char *reason)
+{
+	struct session_mgr *m = s->m;
+
+	if (s->ending || s->row.state == STORE_SESSION_CLOSING)
+		return;
+	if (s->sp != NULL && s->sp_state == SESS_SP_UP &&
+	    m->env.peers->sp_close(m->env.peers_arg, s->sp, reason) == 0) {
+		s->sp_state = SESS_SP_CLOSING;
+		sess_to(s, STORE_SESSION_CLOSING, reason, actor);
+		return;
+	}
+	/* No channel to the agent (never opened, or lost): nobody to wait for. */
+	sess_end(s, STORE_SESSION_CLOSED, NULL, actor, "%s", reason);
+}
+
+struct session_mgr *session_mgr_new(const struct session_env *env)
+{
+	struct session_mgr *m;
+	struct timeval tv;
+	unsigned i;
+
+	if (env->base == NULL || env->cfg == NULL || env->store == NULL || env->peers == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return NULL;
+	m->env = *env;
+	if (m->env.tick_ms == 0)
+		m->env.tick_ms = 1000;
+	if (m->env.poll_ticks == 0)
+		m->env.poll_ticks = 5;
+	TAILQ_INIT(&m->all);
+	for (i = 0; i < SESS_BUCKETS; i++)
+		LIST_INIT(&m->buckets[i]);
+	m->tick = event_new(env->base, -1, EV_PERSIST, sess_tick_cb, m);
+	if (m->tick == NULL) {
+		free(m);
+		errno = ENOMEM;
+		return NULL;
+	}
+	tv.tv_sec = m->env.tick_ms / 1000;
+	tv.tv_usec = (m->env.tick_ms % 1000) * 1000;
+	event_add(m->tick, &tv);
+	return m;
+}
+
+void session_mgr_free(struct session_mgr *m)
+{
+	struct session *s;
+
+	if (m == NULL)
+		return;
+	while ((s = TAILQ_FIRST(&m->all)) != NULL)
+		sess_free(s);
+	event_free(m->tick);
+	free(m);
+}
+
+size_t session_mgr_count(const struct session_mgr *m)
+{
+	return m->n;
+}
+
+static void sess_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	session_mgr_tick(arg);
+}
+
+/*
+ * The first steps of connect: a row in requested, authorized at once, the grant signed.
+ * Returns s; or NULL with *id set when the session was created but has failed already
+ * (and is gone from memory); or NULL with *id 0 and errno set.
+ */
+static struct session *sess_create(struct session_mgr *m, const struct session_request *req,
+				   const struct store_system *sys, const struct dpp_hello *hello, int64_t *id)
+{
+	struct store_session row;
+	struct session *s;
+	char err[256];
+	int ret;
+
+	memset(&row, 0, sizeof(row));
+	snprintf(row.serial, sizeof(row.serial), "%s", req->serial);
+	snprintf(row.user, sizeof(row.user), "%s", req->user);
+	row.workstation = req->workstation;
+	row.state = STORE_SESSION_REQUESTED;
+	row.created = row.updated = sess_now(m);
+	ret = store_session_create(m->env.store, &row);
+	if (ret != 0) {
+		errno = -ret;
+		return NULL;
+	}
+	s = sess_add(m, &row);
+	if (s == NULL) {
+		store_session_set_state(m->env.store, row.id, STORE_SESSION_FAILED, "out of memory", row.created);
+		errno = ENOMEM;
+		return NULL;
+	}
+	*id = row.id;
+	sess_audit(s, req->user, "session_requested", "ok", NULL);
+	sess_to(s, STORE_SESSION_AUTHORIZED, NULL, req->user);
+	if (sess_issue_grant(s, req, sys, hello, err, sizeof(err)) != 0) {
+		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "cannot issue a grant: %s", err);
+		return NULL;
+	}
+	return s;
+}
+
+/* The customer's approval policy decides whether s goes on now, waits, or ends. */
+static void sess_apply_policy(struct session *s, const char *actor)
+{
+	struct session_mgr *m = s->m;
+	enum store_policy policy;
+	int64_t deadline;
+	int ret;
+
+	ret = approval_policy(m->env.store, s->row.serial, &policy);
+	if (ret != 0) {
+		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "cannot read the approval policy: %s",
+			 strerror(-ret));
+		return;
+	}
+	switch (policy) {
+	case STORE_POLICY_AUTO:
+		sess_proceed(s, actor);
+		return;
+	case STORE_POLICY_DENY:
+		sess_end(s, STORE_SESSION_FAILED, "denied", SESS_ACTOR_SYSTEM,
+			 "the customer does not allow remote sessions");
+		return;
+	case STORE_POLICY_ASK:
+		break;
+	}
+	deadline = sess_now(m) + m->env.cfg->sessions.approval_timeout;
+	ret = approval_request(m->env.store, s->row.id, deadline);
+	if (ret != 0) {
+		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "cannot ask for approval: %s",
+			 strerror(-ret));
+		return;
+	}
+	sess_to(s, STORE_SESSION_AWAITING_APPROVAL, NULL, actor);
+}
+
+int session_connect(struct session_mgr *m, const struct session_request *req, struct store_session *out,
+		    const char **error_code, struct alloc_holder *holder)
+{
+	struct search_caller who = {req->user, req->groups, req->n_groups, req->privileged};
+	const struct dpp_hello *hello;
+	struct store_system sys;
+	struct session *s;
+	int64_t id = 0;
+	int ret;
+
+	*error_code = NULL;
+	ret = search_may_access(m->env.store, &who, req->serial);
+	if (ret <= 0)
+		return ret == 0 ? -EACCES : ret;
+	ret = alloc_holder(m->env.store, req->serial, holder);
+	if (ret != 0)
+		return ret > 0 ? -EBUSY : ret;
+	hello = m->env.peers->dp_hello(m->env.peers_arg);
+	if (hello == NULL)
+		return -ENOTCONN;
+	ret = store_system_get(m->env.store, req->serial, &sys);
+	if (ret != 0)
+		return ret;
+	s = sess_create(m, req, &sys, hello, &id);
+	if (s == NULL && id == 0)
+		return -errno;
+	/* s may be gone after this (failed sessions are freed); the store has the outcome. */
+	if (s != NULL)
+		sess_apply_policy(s, req->user);
+	ret = store_session_get(m->env.store, id, out);
+	if (ret != 0)
+		return ret;
+	if (out->state == STORE_SESSION_FAILED && m->last_fail_id == id)
+		*error_code = m->last_fail_code;
+	return 0;
+}
+
+int session_decide(struct session_mgr *m, int64_t id, bool approve, const char *actor, struct store_session *out)
+{
+	struct session *s = sess_find(m, id);
+	int ret;
+
+	if (s == NULL || s->row.state != STORE_SESSION_AWAITING_APPROVAL) {
+		ret = store_session_get(m->env.store, id, out);
+		return ret != 0 ? ret : -EINVAL;
+	}
+	ret = approval_decide(m->env.store, id, approve, actor, sess_now(m));
+	if (ret == -ETIMEDOUT) {
+		sess_end(s, STORE_SESSION_FAILED, "timeout", SESS_ACTOR_SYSTEM,
+			 "no approver answered within %u s", m->env.cfg->sessions.approval_timeout);
+		return ret;
+	}
+	if (ret != 0)
+		return ret;
+	if (approve) {
+		sess_audit(s, actor, "session_approved", "ok", NULL);
+		sess_proceed(s, actor);
+	} else {
+		sess_end(s, STORE_SESSION_FAILED, "denied", actor, "the customer's approver %s denied the session", actor);
+	}
+	return store_session_get(m->env.store, id, out);
+}
+
+int session_disconnect(struct session_mgr *m, int64_t id, const char *actor, const char *reason,
+		       struct store_session *out)
+{
+	struct session *s = sess_find(m, id);
+	int ret;
+
+	if (s != NULL && !s->ending) {
+		if (s->row.state == STORE_SESSION_KEYED || s->row.state == STORE_SESSION_ACTIVE ||
+		    s->row.state == STORE_SESSION_CLOSING)
+			sess_close(s, actor, reason);
+		else
+			sess_end(s, STORE_SESSION_CLOSED, NULL, actor, "%s", reason);
+		return store_session_get(m->env.store, id, out);
+	}
+	ret = store_session_get(m->env.store, id, out);
+	if (ret != 0 || !store_session_state_live(out->state))
+		return ret;
+	/* Live in the store but not here: nothing runs for it any more; just write it off. */
+	ret = store_session_set_state(m->env.store, id, STORE_SESSION_CLOSED, reason, sess_now(m));
+	if (ret != 0)
+		return ret;
+	return store_session_get(m->env.store, id, out);
+}
+
+int session_get(struct session_mgr *m, int64_t id, struct store_session *out)
+{
+	return store_session_get(m->env.store, id, out);
+}

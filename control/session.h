@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The session lifecycle (docs/control-plane.md §2, DESIGN §4):
+ *
+ *   requested -> authorized -> [awaiting_approval] -> dialing -> sp_auth -> keyed -> active
+ *             -> closing -> closed          or, from any live state, failed(reason)
+ *
+ * Every transition is written to the store (so it survives a restart) and to the audit
+ * trail. Timers: the approval deadline, the idle timeout (from spgate-dp's counters, polled
+ * every few seconds), the maximum duration, the agent channel's grace after it was lost,
+ * and the rekey interval. When a session ends its line is released and its virtual address
+ * held back for sessions.address_holdback.
+ *
+ * The session talks to its peers (the SP's agent, spgate-dp, the line) through struct
+ * session_peers, which main.c fills with sp_handshake.h, dp_prog.h and line.h and the unit
+ * tests with fakes.
+ */
+#ifndef SPG_SESSION_H
+#define SPG_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <openssl/evp.h>
+
+#include "alloc.h"
+#include "audit.h"
+#include "config.h"
+#include "dp_api.h"
+#include "dp_prog.h"
+#include "line.h"
+#include "sp_handshake.h"
+#include "store/session_store.h"
+
+struct session_peers {
+	/* The SP's agent (sp_handshake.h): the same contracts as sph_open ... sph_free. */
+	struct sph_conn *(*sp_open)(void *arg, const struct sph_params *p, const struct sph_events *ev,
+				    void *ev_arg);
+	struct sph_conn *(*sp_attach)(void *arg, const struct sph_params *p, const struct sph_events *ev,
+				      void *ev_arg);
+	int (*sp_rekey)(void *arg, struct sph_conn *c, uint32_t new_gw_spi);
+	int (*sp_close)(void *arg, struct sph_conn *c, const char *reason);
+	void (*sp_free)(void *arg, struct sph_conn *c);
+	/* spgate-dp (dp_prog.h). dp_hello returns NULL while spgate-dp is not up. */
+	const struct dpp_hello *(*dp_hello)(void *arg);
+	int (*dp_add)(void *arg, const struct spg_dp_session_params *p);
+	int (*dp_update)(void *arg, uint32_t what, const struct spg_dp_session_params *p);
+	int (*dp_delete)(void *arg, uint64_t id);
+	int (*dp_list)(void *arg, int (*fn)(const struct spg_dp_session_info *s, void *a), void *a);
+	/* The line (line.h). */
+	struct line_call *(*line_connect)(void *arg, const struct store_line *line, const struct store_system *sys,
+					  uint16_t default_agent_port, line_done_fn done, void *done_arg);
+	void (*line_cancel)(void *arg, struct line_call *c);
+};
+
+struct session_env {
+	struct event_base *base;
+	const struct ctl_config *cfg;
+	struct store *store;
+	struct audit *audit;       /* may be NULL (tests) */
+	EVP_PKEY *grant_key;       /* the vendor's Ed25519 key that signs grants */
+	const struct session_peers *peers;
+	void *peers_arg;
+	int64_t (*now)(void);      /* unix seconds; NULL: time(NULL) */
+	unsigned tick_ms;          /* timers' granularity; 0: 1000 */
+	unsigned poll_ticks;       /* counters polled every this many ticks; 0: 5 */
+};
+
+/* What `connect` asks for; the caller has authenticated the user. */
+struct session_request {
+	const char *serial;
+	const char *user;
+	const char *const *groups;
+	size_t n_groups;
+	bool privileged;      /* sees every system */
+	uint32_t workstation; /* W, network order */
+};
+
+struct session_mgr;
+
+/* NULL with errno set. Arms the timers; sessions come with session_mgr_restore. */
+struct session_mgr *session_mgr_new(const struct session_env *env);
+/*
+ * Forgets the sessions in memory without ending them: the store keeps them, spgate-dp keeps
+ * forwarding and the agents keep their tunnels for agent.grace, so a restarted daemon can
+ * take them over (session_mgr_restore).
+ */
+void session_mgr_free(struct session_mgr *m);
+
+/*
+ * Takes over the live sessions of the store after a start: waiting approvals wait on,
+ * active sessions re-attach their agent channel (retrying within agent.grace), sessions
+ * caught half-way are failed and cleaned up, closing ones are closed. Returns how many
+ * sessions were taken over, or -errno.
+ */
+int session_mgr_restore(struct session_mgr *m);
+
+/*
+ * Tells the manager spgate-dp came up (again) or went away. Up: reconcile: sessions the
+ * store has as active but spgate-dp lacks are rekeyed through their agent and re-added;
+ * spgate-dp's sessions the store does not know are deleted; the others are not touched.
+ */
+void session_mgr_dp_state(struct session_mgr *m, bool up);
+
+/*
+ * Starts a session (the API's connect). Returns 0 with *out the session in its state now
+ * (when it already failed, *error_code is the API's code for it, else NULL); -EACCES when
+ * the user may not reach serial; -ENOENT no such system; -EBUSY when someone holds the
+ * system (*holder filled); -ENOTCONN when spgate-dp is not up; other -errno.
+ */
+int session_connect(struct session_mgr *m, const struct session_request *req, struct store_session *out,
+		    const char **error_code, struct alloc_holder *holder);
+
+/*
+ * Approves or denies a session awaiting approval, as actor. 0 with *out the session;
+ * -ENOENT no such session or approval; -EALREADY already decided; -ETIMEDOUT expired;
+ * -EINVAL not awaiting approval.
+ */
+int session_decide(struct session_mgr *m, int64_t id, bool approve, const char *actor, struct store_session *out);
+
+/* Ends a session (the API's disconnect). 0 with *out (closing or closed); -ENOENT. */
+int session_disconnect(struct session_mgr *m, int64_t id, const char *actor, const char *reason,
+		       struct store_session *out);
+
+/* The session as the store has it. 0 or -ENOENT. */
+int session_get(struct session_mgr *m, int64_t id, struct store_session *out);
+
+/* Sessions held in memory (live ones, and ended ones still draining their agent channel). */
+size_t session_mgr_count(const struct session_mgr *m);
+
+/*
+ * One timer tick, as the loop runs it every tick_ms: expires approvals, closes sessions
+ * past max_duration, gives up lost channels past agent.grace, rekeys due sessions, and
+ * every poll_ticks ticks reads spgate-dp's counters and closes idle sessions. Public so
+ * tests can drive it with their own clock.
+ */
+void session_mgr_tick(struct session_mgr *m);
+
+#endif

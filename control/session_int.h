@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the session module (session.c, session_sp.c, session_timers.c,
+ * session_restore.c); nothing else includes this.
+ */
+#ifndef SPG_SESSION_INT_H
+#define SPG_SESSION_INT_H
+
+#include <sys/queue.h>
+
+#include "session.h"
+
+/* glibc's sys/queue.h predates the _SAFE iterator. */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                                 \
+	for ((var) = TAILQ_FIRST(head); (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);      \
+	     (var) = (tvar))
+#endif
+
+#define SESS_ACTOR_SYSTEM "spgate-control"
+#define SESS_BUCKETS 1024
+#define SESS_ATTACH_RETRY_S 2
+
+/* The agent channel. */
+enum sess_sp {
+	SESS_SP_NONE,      /* none (not yet, or lost: lost_at says) */
+	SESS_SP_OPENING,   /* sph_open in flight */
+	SESS_SP_ATTACHING, /* sph_attach in flight */
+	SESS_SP_UP,
+	SESS_SP_CLOSING,   /* sph_close in flight */
+};
+
+/* Whether spgate-dp holds the session, as far as we know. */
+enum sess_dp {
+	SESS_DP_ABSENT,
+	SESS_DP_PRESENT,
+	SESS_DP_STALE,   /* present with other SPIs than ours (a rekey cut short by a crash) */
+	SESS_DP_UNKNOWN, /* spgate-dp is down or not asked yet */
+};
+
+struct session {
+	TAILQ_ENTRY(session) all;
+	LIST_ENTRY(session) bucket;
+	struct session_mgr *m;
+	struct store_session row; /* what the store has; written through on every change */
+	char *grant_b64, *sig_b64;
+	struct line_call *line;
+	struct sph_conn *sp;
+	enum sess_sp sp_state;
+	enum sess_dp dp;
+	uint16_t esp_port;       /* the agent's ESP-in-UDP port (0: spgate-dp's own) */
+	bool rekey_inflight;
+	uint32_t rekey_spi;      /* our new inbound SPI while a rekey is in flight */
+	int64_t keyed_at;        /* last (re)key: rekey_after counts from here */
+	int64_t lost_at;         /* the agent channel went away at; 0: not lost */
+	int64_t retry_at;        /* next attach attempt while lost */
+	int64_t last_activity;   /* a counter last grew at (idle timeout) */
+	uint64_t last_packets;
+	bool sp_starting;        /* inside sp_open/sp_attach, which may report failure at once */
+	bool sp_early_fail;      /* ... and did: handled once the call has returned */
+	bool sp_early_refused;
+	char sp_early_reason[STORE_REASON_MAX];
+	bool ending;             /* final state written; waiting for the agent to confirm */
+	bool seen;               /* reconcile: spgate-dp listed it */
+};
+
+TAILQ_HEAD(session_list, session);
+LIST_HEAD(session_bucket, session);
+
+struct session_mgr {
+	struct session_env env;
+	struct session_list all;
+	struct session_bucket buckets[SESS_BUCKETS];
+	size_t n;
+	struct event *tick;
+	unsigned ticks;
+	bool dp_up;
+	/* The API code of the last failure, for session_connect's synchronous answer. */
+	int64_t last_fail_id;
+	const char *last_fail_code;
+};
+
+/* session.c */
+int64_t sess_now(const struct session_mgr *m);
+struct session *sess_find(struct session_mgr *m, int64_t id);
+struct session *sess_add(struct session_mgr *m, const struct store_session *row);
+void sess_free(struct session *s);
+/* Moves s to a live state: persisted, audited. */
+void sess_to(struct session *s, enum store_session_state state, const char *reason, const char *actor);
+/* Writes every field of s->row; logs a failure (the session goes on in memory). */
+void sess_save(struct session *s);
+/*
+ * Ends s in a final state: line and address released, spgate-dp entry deleted, agent
+ * told (failed while its channel is up) or dropped, persisted, audited; s is freed, or
+ * kept until the agent answers. code: the API error code of a failure (NULL: internal).
+ */
+void sess_end(struct session *s, enum store_session_state state, const char *code, const char *actor,
+	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Closes s the orderly way: closing, the agent tears down, spgate-dp forgets it, closed. */
+void sess_close(struct session *s, const char *actor, const char *reason);
+/* An audit record about s. */
+void sess_audit(struct session *s, const char *actor, const char *action, const char *result, const char *reason);
+
+/* session_sp.c */
+int sess_issue_grant(struct session *s, const struct session_request *req, const struct store_system *sys,
+		     const struct dpp_hello *hello, char *err, size_t errlen);
+/* Allocates line, address and SPI and brings the line up (after authorization/approval). */
+void sess_proceed(struct session *s, const char *actor);
+/*
+ * Re-attaches the agent channel of an active session (restart, or lost channel). Returns
+ * false when the agent refused at once and s was ended (and freed).
+ */
+bool sess_reattach(struct session *s);
+/* Starts a rekey (rekey_after, or to (re)install s in spgate-dp); 0 or -errno. */
+int sess_rekey(struct session *s);
+/* Lets go of the agent channel without telling the agent. */
+void sess_sp_drop(struct session *s);
+
+/* session_timers.c */
+void sess_poll_counters(struct session_mgr *m);
+
+#endif

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The JSON API's gate and argument checks: malformed requests, unknown ops and missing or
+ * ill-typed arguments are bad_request naming what is wrong; tokens and roles decide who may
+ * call what; the operator socket enforces the request size limit.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "api/json.h"
+#include "api/ops.h"
+#include "api/server.h"
+#include "config.h"
+#include "ctl_test.h"
+#include "token.h"
+
+#define NOW 1700000000
+
+static char dir[64], db[128];
+static struct store *st;
+static struct token_key *tokens;
+static struct ctl_config cfg;
+static struct api_ctx ctx;
+static json_t *last;
+
+static const struct api_peer engineer_peer = {.transport = API_TRANSPORT_TLS, .addr = 0x0a6433c6, .name = "198.51.100.10:5000"};
+static const struct api_peer operator_peer = {.transport = API_TRANSPORT_UNIX, .uid = 0, .name = "uid 0 pid 1"};
+
+static int64_t fake_now(void)
+{
+	return NOW;
+}
+
+static void keep_reply(json_t *reply, void *arg)
+{
+	(void)arg;
+	json_decref(last);
+	last = reply;
+}
+
+/* Sends line as peer and returns the reply (owned by the test's `last`). */
+static json_t *call(const struct api_peer *peer, const char *line)
+{
+	json_decref(last);
+	last = NULL;
+	api_ops_handle(&ctx, peer, line, strlen(line), keep_reply, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+	return last;
+}
+
+static const char *error_of(const json_t *reply)
+{
+	const char *e = json_string_value(json_object_get(reply, "error"));
+
+	return e != NULL ? e : "(none)";
+}
+
+static const char *message_of(const json_t *reply)
+{
+	const char *m = json_string_value(json_object_get(reply, "message"));
+
+	return m != NULL ? m : "";
+}
+
+/* A request from alice (storage-eu) with a valid token; fmt is the rest of the object. */
+static json_t *as_alice(const char *fields)
+{
+	static const char groups[1][TOKEN_NAME_MAX] = {"storage-eu"};
+	char token[TOKEN_MAX_LEN], line[TOKEN_MAX_LEN + 512];
+
+	CU_ASSERT_EQUAL_FATAL(token_issue(tokens, "alice", groups, 1, 600, NOW, token, sizeof(token)), 0);
+	snprintf(line, sizeof(line), "{\"token\":\"%s\"%s%s}", token, fields[0] ? "," : "", fields);
+	return call(&engineer_peer, line);
+}
+
+static void bad_json_is_a_bad_request(void)
+{
+	json_t *r = call(&engineer_peer, "{\"op\":\"login\",");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "not valid JSON"));
+	CU_ASSERT_TRUE(json_is_false(json_object_get(r, "ok")));
+}
+
+static void a_request_that_is_not_an_object_is_a_bad_request(void)
+{
+	json_t *r = call(&engineer_peer, "[\"login\"]");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "object"));
+}
+
+static void a_request_without_op_names_op(void)
+{
+	json_t *r = call(&engineer_peer, "{\"user\":\"alice\"}");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"op\""));
+}
+
+static void duplicate_keys_are_refused(void)
+{
+	json_t *r = call(&engineer_peer, "{\"op\":\"login\",\"op\":\"audit\"}");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+}
+
+static void an_unknown_op_is_a_bad_request_naming_it(void)
+{
+	json_t *r = call(&engineer_peer, "{\"op\":\"reboot_everything\"}");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "reboot_everything"));
+}
+
+static void login_without_password_names_password(void)
+{
+	json_t *r = call(&engineer_peer, "{\"op\":\"login\",\"user\":\"alice\"}");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"password\""));
+}
+
+static void login_with_a_numeric_user_says_it_must_be_a_string(void)
+{
+	json_t *r = call(&engineer_peer, "{\"op\":\"login\",\"user\":7,\"password\":\"x\"}");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"user\" must be a string"));
+}
+
+static void an_engineer_without_token_is_unauthorized(void)
+{
+	json_t *r = call(&engineer_peer, "{\"op\":\"sessions\"}");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_UNAUTHORIZED);
+}
+
+static void a_forged_token_is_unauthorized(void)
+{
+	json_t *r = call(&engineer_peer, "{\"op\":\"whoami\",\"token\":\"eyJ1IjoibWFsbG9yeSJ9.AAAA\"}");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_UNAUTHORIZED);
+}
+
+static void whoami_tells_an_engineer_who_the_token_says(void)
+{
+	json_t *r = as_alice("\"op\":\"whoami\"");
+
+	CU_ASSERT_TRUE(json_is_true(json_object_get(r, "ok")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "user")), "alice");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "role")), "engineer");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(r, "groups"), 0)), "storage-eu");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "expires")), NOW + 600);
+}
+
+static void the_operator_socket_makes_an_operator_without_token(void)
+{
+	json_t *r = call(&operator_peer, "{\"op\":\"whoami\"}");
+
+	CU_ASSERT_TRUE(json_is_true(json_object_get(r, "ok")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "role")), "operator");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "user")), "root");
+}
+
+static void an_engineer_may_not_read_the_audit_trail(void)
+{
+	json_t *r = as_alice("\"op\":\"audit\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_FORBIDDEN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "operators"));
+}
+
+static void an_operator_may_not_connect_or_log_in(void)
+{
+	CU_ASSERT_STRING_EQUAL(error_of(call(&operator_peer, "{\"op\":\"connect\",\"serial\":\"CK2001\"}")),
+			       API_E_FORBIDDEN);
+	CU_ASSERT_STRING_EQUAL(error_of(call(&operator_peer, "{\"op\":\"login\",\"user\":\"a\",\"password\":\"b\"}")),
+			       API_E_FORBIDDEN);
+}
+
+static void connect_without_serial_or_ticket_names_serial(void)
+{
+	json_t *r = as_alice("\"op\":\"connect\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"serial\""));
+}
+
+static void connect_with_a_bad_workstation_quotes_it(void)
+{
+	json_t *r = as_alice("\"op\":\"connect\",\"serial\":\"CK2001\",\"workstation\":\"10.0.0.300\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"workstation\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "10.0.0.300"));
+}
+
+static void connect_with_a_bad_ticket_names_ticket(void)
+{
+	json_t *r = as_alice("\"op\":\"connect\",\"ticket\":\"yesterday\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"ticket\""));
+}
+
+static void session_with_a_word_for_id_names_id(void)
+{
+	json_t *r = as_alice("\"op\":\"session\",\"id\":\"seven\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"id\""));
+}
+
+static void disconnect_without_id_names_id(void)
+{
+	json_t *r = as_alice("\"op\":\"disconnect\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "missing argument \"id\""));
+}
+
+static void search_by_an_unknown_field_lists_the_choices(void)
+{
+	json_t *r = as_alice("\"op\":\"search\",\"query\":\"CK\",\"by\":\"colour\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"by\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "serial"));
+}
+
+static void search_shows_only_systems_the_engineer_may_reach(void)
+{
+	json_t *r = as_alice("\"op\":\"search\",\"query\":\"CK\",\"by\":\"serial\"");
+	json_t *systems = json_object_get(r, "systems"), *s;
+	size_t i;
+	bool saw_globex = false;
+
+	CU_ASSERT_TRUE_FATAL(json_is_true(json_object_get(r, "ok")));
+	CU_ASSERT_EQUAL(json_array_size(systems), 2);
+	json_array_foreach(systems, i, s)
+		if (strcmp(json_string_value(json_object_get(s, "customer")), "globex") == 0)
+			saw_globex = true;
+	CU_ASSERT_FALSE(saw_globex);
+	s = json_array_get(systems, 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(s, "connect")), "network");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(s, "ports"), 0)), "tcp:7000");
+}
+
+static void audit_with_a_negative_limit_names_limit(void)
+{
+	json_t *r = call(&operator_peer, "{\"op\":\"audit\",\"limit\":-1}");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"limit\""));
+}
+
+static void ids_may_be_numbers_or_decimal_strings(void)
+{
+	json_t *req = json_pack("{s:i,s:s,s:s,s:i}", "a", 42, "b", "18446744073709551615", "c", "1e3", "d", -1);
+	json_t *err = NULL;
+	uint64_t id = 0;
+
+	CU_ASSERT_EQUAL(api_arg_id(req, "a", &id, &err), 0);
+	CU_ASSERT_EQUAL(id, 42);
+	CU_ASSERT_EQUAL(api_arg_id(req, "b", &id, &err), 0);
+	CU_ASSERT_EQUAL(id, UINT64_MAX);
+	CU_ASSERT_EQUAL(api_arg_id(req, "c", &id, &err), -EINVAL);
+	json_decref(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(api_arg_id(req, "d", &id, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(err), "\"d\""));
+	json_decref(err);
+	json_decref(req);
+}
+
+static void a_reply_is_one_line(void)
+{
+	json_t *r = api_json_error(API_E_NOT_FOUND, "no session %d\nreally", 7);
+	size_t len;
+	char *line = api_json_dump_line(r, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+	CU_ASSERT_EQUAL(line[len - 1], '\n');
+	CU_ASSERT_PTR_NULL(memchr(line, '\n', len - 1));
+	free(line);
+	json_decref(r);
+}
+
+/* ---- the operator socket, end to end through the server ---- */
+
+static struct event_base *base;
+
+/* Writes text to fd and runs the loop until a reply line (or EOF) is back. */
+static ssize_t exchange(int fd, const char *text, size_t len, char *out, size_t outlen)
+{
+	size_t sent = 0, got = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 4000 && (got == 0 || out[got - 1] != '\n'); i++) {
+		if (sent < len) {
+			n = send(fd, text + sent, len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (poll(&p, 1, 1) == 1) {
+			n = recv(fd, out + got, outlen - got - 1, MSG_DONTWAIT);
+			if (n == 0)
+				break;
+			if (n > 0)
+				got += (size_t)n;
+		}
+	}
+	out[got] = '\0';
+	return (ssize_t)got;
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -1;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void the_operator_socket_answers_line_by_line_and_refuses_oversize_requests(void)
+{
+	struct api_server_config sc = {.idle_timeout_s = 10};
+	char path[128], err[256], reply[4096], *big;
+	struct api_server *srv;
+	size_t big_len = API_REQUEST_MAX + 100;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/control.sock", dir);
+	sc.unix_path = path;
+	/* Our own group operates, so the test passes as root and as anyone else. */
+	sc.operator_group = getgrgid(getgid()) != NULL ? getgrgid(getgid())->gr_name : NULL;
+	base = event_base_new();
+	srv = api_server_new(base, &sc, api_ops_serve, &ctx, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+	fd = connect_unix(path);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	exchange(fd, "{\"op\":\"whoami\"}\n{\"op\":\"nope\"}\n", 31, reply, sizeof(reply));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, "\"role\":\"operator\""));
+	if (strchr(reply, '\n') == reply + strlen(reply) - 1)
+		exchange(fd, "", 0, reply + strlen(reply), sizeof(reply) - strlen(reply));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, "unknown op"));
+	big = malloc(big_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, ' ', big_len);
+	memcpy(big, "{\"op\":\"whoami\",\"x\":\"", 20);
+	exchange(fd, big, big_len, reply, sizeof(reply));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, "larger than 65536"));
+	/* ... and the server closed the connection after saying so. */
+	CU_ASSERT_EQUAL(exchange(fd, "", 0, reply, sizeof(reply)), 0);
+	free(big);
+	close(fd);
+	api_server_free(srv);
+	event_base_free(base);
+}
+
+static int setup(void)
+{
+	uint8_t key[TOKEN_KEY_LEN] = {1, 2, 3};
+
+	ctl_test_tmpdir(dir, sizeof(dir));
+	st = ctl_test_store(dir, db, sizeof(db));
+	if (ctl_test_load_sample(st) != 0)
+		return -1;
+	tokens = token_key_from_bytes(key);
+	ctl_config_defaults(&cfg);
+	ctx = (struct api_ctx){.cfg = &cfg, .store = st, .tokens = tokens, .now = fake_now};
+	return tokens == NULL ? -1 : 0;
+}
+
+static int teardown(void)
+{
+	json_decref(last);
+	token_key_free(tokens);
+	store_close(st);
+	ctl_test_rmdir(dir);
+	return 0;
+}
+
+int main(void)
+{
+	static const struct ctl_test_case cases[] = {
+		{"bad_json_is_a_bad_request", bad_json_is_a_bad_request},
+		{"a_request_that_is_not_an_object_is_a_bad_request", a_request_that_is_not_an_object_is_a_bad_request},
+		{"a_request_without_op_names_op", a_request_without_op_names_op},
+		{"duplicate_keys_are_refused", duplicate_keys_are_refused},
+		{"an_unknown_op_is_a_bad_request_naming_it", an_unknown_op_is_a_bad_request_naming_it},
+		{"login_without_password_names_password", login_without_password_names_password},
+		{"login_with_a_numeric_user_says_it_must_be_a_string", login_with_a_numeric_user_says_it_must_be_a_string},
+		{"an_engineer_without_token_is_unauthorized", an_engineer_without_token_is_unauthorized},
+		{"a_forged_token_is_unauthorized", a_forged_token_is_unauthorized},
+		{"whoami_tells_an_engineer_who_the_token_says", whoami_tells_an_engineer_who_the_token_says},
+		{"the_operator_socket_makes_an_operator_without_token", the_operator_socket_makes_an_operator_without_token},
+		{"an_engineer_may_not_read_the_audit_trail", an_engineer_may_not_read_the_audit_trail},
+		{"an_operator_may_not_connect_or_log_in", an_operator_may_not_connect_or_log_in},
+		{"connect_without_serial_or_ticket_names_serial", connect_without_serial_or_ticket_names_serial},
+		{"connect_with_a_bad_workstation_quotes_it", connect_with_a_bad_workstation_quotes_it},
+		{"connect_with_a_bad_ticket_names_ticket", connect_with_a_bad_ticket_names_ticket},
+		{"session_with_a_word_for_id_names_id", session_with_a_word_for_id_names_id},
+		{"disconnect_without_id_names_id", disconnect_without_id_names_id},
+		{"search_by_an_unknown_field_lists_the_choices", search_by_an_unknown_field_lists_the_choices},
+		{"search_shows_only_systems_the_engineer_may_reach", search_shows_only_systems_the_engineer_may_reach},
+		{"audit_with_a_negative_limit_names_limit", audit_with_a_negative_limit_names_limit},
+		{"ids_may_be_numbers_or_decimal_strings", ids_may_be_numbers_or_decimal_strings},
+		{"a_reply_is_one_line", a_reply_is_one_line},
+		{"the_operator_socket_answers_line_by_line_and_refuses_oversize_requests",
+		 the_operator_socket_answers_line_by_line_and_refuses_oversize_requests},
+		{NULL, NULL},
+	};
+
+	return ctl_test_run("json_api", cases, setup, teardown);
+}
