@@ -23,6 +23,7 @@
 	X(SP_INITIATED, "sp_initiated")       /* SP tried to open a connection */     \
 	X(OVER_RATE, "over_rate")             /* above the session's line rate */     \
 	X(NOT_ESP, "not_esp")                 /* to the SP port, but not ESP-in-UDP */ \
+	X(NAT_KEEPALIVE, "nat_keepalive")     /* RFC 3948 keepalive: expected, ignored */ \
 	X(MALFORMED_ESP, "malformed_esp")     /* too short, bad padding or trailer */ \
 	X(NO_SA, "no_sa")                     /* unknown SPI */                       \
 	X(REPLAY, "replay")                   /* sequence number seen or too old */   \

@@ -49,6 +49,19 @@ static uint32_t esp_spi(struct spg_worker *w, struct rte_mbuf *m, uint64_t *from
 	return spi;
 }
 
+/* RFC 3948 §2.3: a single 0xFF byte to our ESP port keeps the SP site's NAT binding open. */
+static bool is_nat_keepalive(struct spg_worker *w, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = spg_pkt_ipv4(m);
+	const struct rte_udp_hdr *udp;
+
+	if (ip->next_proto_id != IPPROTO_UDP)
+		return false;
+	udp = spg_pkt_l4(m);
+	return udp->dst_port == rte_cpu_to_be_16(w->dp->cfg.esp_udp_port) &&
+	       rte_be_to_cpu_16(udp->dgram_len) == sizeof(*udp) + 1 && *(const uint8_t *)(udp + 1) == 0xff;
+}
+
 static uint16_t classify(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **cand,
 			 uint32_t *keys, uint64_t *from)
 {
@@ -77,7 +90,9 @@ static uint16_t classify(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t 
 		}
 		spi = esp_spi(w, m, &from[nc]);
 		if (unlikely(spi == 0)) {
-			if (ip->next_proto_id == IPPROTO_ICMP)
+			if (is_nat_keepalive(w, m))
+				spg_drop(w, m, SPG_DROP_NAT_KEEPALIVE);
+			else if (ip->next_proto_id == IPPROTO_ICMP)
 				spg_to_slow_path(w, m);
 			else
 				spg_drop(w, m, SPG_DROP_NOT_ESP);
