@@ -67,7 +67,8 @@ uint16_t spg_esp_inner_mtu(uint16_t link_mtu);
 uint16_t spg_esp_outbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
 				struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[]);
 
-/* Writes the outer destination, the UDP length and the outer IPv4 checksum. */
+/* Writes the outer destination (dst_addr network order, dst_port host order), the UDP length
+ * and the outer IPv4 checksum. */
 void spg_esp_outer_finish(struct rte_mbuf *m, uint32_t dst_addr, uint16_t dst_port);
 
 /*

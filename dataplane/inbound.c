@@ -30,36 +30,32 @@ static inline void count_drop(struct spg_worker *w, struct spg_session *s, struc
 	spg_drop(w, m, why);
 }
 
-/* Checks that m is ESP in UDP to our port; returns its SPI (network order) or 0. */
-static uint32_t esp_spi(struct spg_worker *w, struct rte_mbuf *m, uint64_t *from)
+/*
+ * Finds the SPI of ESP in UDP to our port (network order) and the sender's endpoint.
+ * Returns SPG_OK, or why m is no ESP packet of ours: NOT_ESP (another protocol or port, or
+ * RFC 3948's non-ESP marker for IKE), NAT_KEEPALIVE, or MALFORMED_ESP (too short).
+ */
+static enum spg_drop esp_spi(struct spg_worker *w, struct rte_mbuf *m, uint32_t *spi, uint64_t *from)
 {
 	const struct rte_ipv4_hdr *ip = spg_pkt_ipv4(m);
 	const struct rte_udp_hdr *udp;
-	uint32_t spi;
+	uint16_t payload;
 
 	if (ip->next_proto_id != IPPROTO_UDP)
-		return 0;
+		return SPG_DROP_NOT_ESP;
 	udp = spg_pkt_l4(m);
-	if (udp->dst_port != rte_cpu_to_be_16(w->dp->cfg.esp_udp_port) ||
-	    rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp) + ESP_MIN_UDP_PAYLOAD)
-		return 0;
-	/* A zero SPI is RFC 3948's non-ESP marker (IKE), not ours to handle. */
-	spi = *(const uint32_t *)(udp + 1);
+	if (udp->dst_port != rte_cpu_to_be_16(w->dp->cfg.esp_udp_port))
+		return SPG_DROP_NOT_ESP;
+	payload = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
+	if (payload == 1 && *(const uint8_t *)(udp + 1) == 0xff)
+		return SPG_DROP_NAT_KEEPALIVE;
+	if (payload >= sizeof(uint32_t) && *(const uint32_t *)(udp + 1) == 0)
+		return SPG_DROP_NOT_ESP;
+	if (payload < ESP_MIN_UDP_PAYLOAD)
+		return SPG_DROP_MALFORMED_ESP;
+	*spi = *(const uint32_t *)(udp + 1);
 	*from = spg_peer_pack(ip->src_addr, udp->src_port);
-	return spi;
-}
-
-/* RFC 3948 §2.3: a single 0xFF byte to our ESP port keeps the SP site's NAT binding open. */
-static bool is_nat_keepalive(struct spg_worker *w, struct rte_mbuf *m)
-{
-	const struct rte_ipv4_hdr *ip = spg_pkt_ipv4(m);
-	const struct rte_udp_hdr *udp;
-
-	if (ip->next_proto_id != IPPROTO_UDP)
-		return false;
-	udp = spg_pkt_l4(m);
-	return udp->dst_port == rte_cpu_to_be_16(w->dp->cfg.esp_udp_port) &&
-	       rte_be_to_cpu_16(udp->dgram_len) == sizeof(*udp) + 1 && *(const uint8_t *)(udp + 1) == 0xff;
+	return SPG_OK;
 }
 
 static uint16_t classify(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **cand,
@@ -88,14 +84,12 @@ static uint16_t classify(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t 
 			spg_drop(w, m, SPG_DROP_NOT_FOR_US);
 			continue;
 		}
-		spi = esp_spi(w, m, &from[nc]);
-		if (unlikely(spi == 0)) {
-			if (is_nat_keepalive(w, m))
-				spg_drop(w, m, SPG_DROP_NAT_KEEPALIVE);
-			else if (ip->next_proto_id == IPPROTO_ICMP)
+		why = esp_spi(w, m, &spi, &from[nc]);
+		if (unlikely(why != SPG_OK)) {
+			if (ip->next_proto_id == IPPROTO_ICMP)
 				spg_to_slow_path(w, m);
 			else
-				spg_drop(w, m, SPG_DROP_NOT_ESP);
+				spg_drop(w, m, why);
 			continue;
 		}
 		keys[nc] = spi;

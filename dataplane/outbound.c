@@ -110,7 +110,7 @@ static void send_encrypted(struct spg_worker *w, struct rte_mbuf *m, const struc
 	uint64_t peer = __atomic_load_n(&s->peer, __ATOMIC_ACQUIRE);
 	struct spg_sess_counters *c = &w->sess[s->index];
 
-	spg_esp_outer_finish(m, spg_peer_addr(peer), spg_peer_port(peer));
+	spg_esp_outer_finish(m, spg_peer_addr(peer), rte_be_to_cpu_16(spg_peer_port(peer)));
 	if (unlikely(!spg_l2_prepend(w, SPG_DP_PORT_SP, m, spg_peer_addr(peer)))) {
 		count_drop(w, s, m, SPG_DROP_NO_NEIGHBOR);
 		return;

@@ -71,7 +71,8 @@ enum spg_drop spg_pkt_check_ipv4(struct rte_mbuf *m)
 	if ((ip->version_ihl >> 4) != 4)
 		return SPG_DROP_MALFORMED_IP;
 	ihl = ip->version_ihl & RTE_IPV4_HDR_IHL_MASK;
-	if (ihl < 5)
+	/* A header longer than what arrived is malformed, whatever it claims to carry. */
+	if (ihl < 5 || (uint32_t)ihl * 4 > avail)
 		return SPG_DROP_MALFORMED_IP;
 	if (ihl > 5)
 		return SPG_DROP_IP_OPTIONS;

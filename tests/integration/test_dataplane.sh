@@ -1,0 +1,429 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Integration test of spgate-dp: the lab topology (tools/lab/topology.sh) in namespaces of its
+# own (prefix spgt-, so it can run next to a running lab), scapy's ESP as the SP-side peer,
+# driven only through spgatectl and ordinary tools. Each assertion prints PASS/FAIL and a
+# sentence; the last line is "N passed, N failed, N skipped". Run as root, from anywhere.
+#
+#   SPG_KEEP=1 tests/integration/test_dataplane.sh    keep the state directory (logs, pcaps)
+set -uo pipefail
+
+SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC2034 # read by topology.sh
+SPG_NS=spgt- SPG_N_SP=3
+SPG_PY=/usr/bin/python3
+SPG_STATE=$(mktemp -d /tmp/spgate-test.XXXXXX)
+SPG_DP_CONFIG=$SPG_STATE/dp.yaml
+SPG_SOCK=$SPG_STATE/dp.sock
+FILE_PREFIX=spgate-test
+# shellcheck source=tools/lab/topology.sh
+. "$SPG_REPO/tools/lab/topology.sh"
+
+HERE=$SPG_REPO/tests/integration
+WS=$(topo_ns ws) GW=$(topo_ns gw) WAN=$(topo_ns wan) SP1=$(topo_ns sp1)
+T0=$SECONDS
+n_pass=0
+n_fail=0
+n_skip=0
+failed=()
+
+pass() { echo "PASS: $*"; n_pass=$((n_pass + 1)); }
+skip() { echo "SKIP: $*"; n_skip=$((n_skip + 1)); }
+fail() { echo "FAIL: $*"; n_fail=$((n_fail + 1)); failed+=("$*"); }
+# check "sentence" CMD...: PASS if CMD succeeds
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+finish() {
+	local rc=$?
+	trap - EXIT INT TERM
+	topo_destroy >/dev/null 2>&1
+	if [ $n_fail -gt 0 ] || [ $rc -ne 0 ]; then
+		echo "--- spgate-dp log (last 40 lines):"
+		tail -n 40 "$SPG_STATE/logs/dp.out" 2>/dev/null
+		echo "--- state kept in $SPG_STATE"
+	elif [ "${SPG_KEEP:-0}" = 1 ]; then
+		echo "--- state kept in $SPG_STATE"
+	else
+		rm -rf "$SPG_STATE"
+	fi
+	echo "runtime: $((SECONDS - T0)) s"
+	if [ $n_fail -gt 0 ]; then
+		echo "failed:"
+		printf '  %s\n' "${failed[@]}"
+	fi
+	echo "$n_pass passed, $n_fail failed, $n_skip skipped"
+	[ $n_fail -eq 0 ] && [ $rc -eq 0 ] && exit 0
+	exit 1
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# abort "sentence": a failure after which nothing else can be tested
+abort() {
+	fail "$*"
+	exit 1
+}
+
+# ---- counters ----
+
+# drops_json: {reason: count} for every reason. Accepts {reason: n}, {"drops": {...}} or a
+# list of {"reason"/"name": .., "count"/"packets": n}, whichever spgatectl prints.
+drops_json() {
+	topo_ctl --json dp drops --all 2>/dev/null | $SPG_PY -c '
+import json, sys
+d = json.load(sys.stdin)
+if isinstance(d, dict) and isinstance(d.get("drops"), (dict, list)):
+    d = d["drops"]
+if isinstance(d, list):
+    d = {e.get("reason", e.get("name")): e.get("count", e.get("packets", 0)) for e in d}
+print(json.dumps({k: int(v) for k, v in d.items()}))'
+}
+
+drop_count() { # drop_count REASON
+	drops_json | $SPG_PY -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], 0))' "$1"
+}
+
+snapshot() { drops_json >"$SPG_STATE/snap.json"; } # remember every drop counter
+
+delta() { # delta REASON: how far REASON rose since the last snapshot
+	local now
+	now=$(drop_count "$1")
+	$SPG_PY -c 'import json,sys; print(int(sys.argv[2]) - json.load(open(sys.argv[1])).get(sys.argv[3], 0))' \
+		"$SPG_STATE/snap.json" "${now:-0}" "$1"
+}
+
+changes() { # every drop counter that moved since the last snapshot, as "name +n ..."
+	drops_json | $SPG_PY -c '
+import json, sys
+old = json.load(open(sys.argv[1]))
+new = json.load(sys.stdin)
+print(" ".join(f"{k} +{v - old.get(k, 0)}" for k, v in sorted(new.items()) if v != old.get(k, 0)) or "none")' \
+		"$SPG_STATE/snap.json"
+}
+
+delta_at_least() { [ "$(delta "$1")" -ge "$2" ]; } # delta_at_least REASON N
+
+# wait_delta REASON N [SECONDS]: waits until REASON rose by N; prints the rise either way
+wait_delta() {
+	wait_until "${3:-5}" delta_at_least "$1" "$2"
+	sleep 0.3 # let stragglers be counted, so "exactly N" means something
+	delta "$1"
+}
+
+peer_stat() { # peer_stat I NAME: a counter of SP I's esp_peer
+	$SPG_PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], 0))' \
+		"$SPG_STATE/esp_peer$1.json" "$2" 2>/dev/null || echo 0
+}
+
+pcap_count() { # pcap_count FILE [FILTER...]: packets in FILE matching FILTER
+	tcpdump -n -r "$1" "${@:2}" 2>/dev/null | wc -l
+}
+
+session_ids() { # the ids dp sessions --json lists, sorted, space separated
+	topo_ctl --json dp sessions 2>/dev/null | $SPG_PY -c '
+import json, sys
+d = json.load(sys.stdin)
+if isinstance(d, dict):
+    d = d.get("sessions", d)
+print(" ".join(str(i) for i in sorted(int(s["id"]) for s in d)))' 2>/dev/null
+}
+
+mac_of() { ip -n "$1" -j link show "$2" | $SPG_PY -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
+
+# ---- preflight ----
+
+[ "$(id -u)" -eq 0 ] || abort "the integration test runs as root (namespaces, af_packet)"
+for exe in build/dataplane/spgate-dp build/tools/spgatectl/spgatectl; do
+	[ -x "$SPG_REPO/$exe" ] || abort "$exe is built (run: meson setup build && ninja -C build)"
+done
+[ -f "$SPG_REPO/config/lab-dp.yaml" ] || abort "config/lab-dp.yaml exists"
+TELEMETRY=$(command -v dpdk-telemetry.py || echo /usr/bin/dpdk-telemetry.py)
+
+# The lab's config with a control socket and an EAL file prefix of our own.
+sed -e "s|^\([[:space:]]*control_socket:\).*|\1 $SPG_SOCK|" \
+	-e "s|^\([[:space:]]*file_prefix:\).*|\1 $FILE_PREFIX|" \
+	"$SPG_REPO/config/lab-dp.yaml" >"$SPG_DP_CONFIG"
+grep -q "control_socket: $SPG_SOCK" "$SPG_DP_CONFIG" ||
+	abort "config/lab-dp.yaml has a dataplane.control_socket line to point at the test's socket"
+grep -q "file_prefix: $FILE_PREFIX" "$SPG_DP_CONFIG" ||
+	abort "config/lab-dp.yaml has a dataplane.eal.file_prefix line to point at the test's prefix"
+
+# ---- topology, SPs, dataplane, sessions ----
+
+topo_destroy >/dev/null 2>&1 # leftovers of an earlier run that was killed
+topo_create >/dev/null || abort "the topology (6 namespaces, veths, br-wan) is created"
+check "TX checksum offload is off on every veth (af_packet must see full checksums)" \
+	topo_check_offloads
+topo_keys_generate
+topo_sps_start || abort "the three SPs start: scapy ESP peers with tun S=$SPG_S, services on 7000/8080/9999"
+pass "the three SPs run, each with the same inner address $SPG_S on its tun"
+topo_dp_start 60 || abort "spgate-dp starts in $GW and answers 'dp hello'"
+pass "spgate-dp starts in $GW and answers 'dp hello'"
+topo_sessions_add >"$SPG_STATE/logs/sessions_add.out" 2>&1 ||
+	{ cat "$SPG_STATE/logs/sessions_add.out"; abort "spgatectl adds sessions 1..3"; }
+pass "spgatectl adds sessions 1..3 (virtual 198.19.0.1..3 -> SPs 203.0.113.11..13)"
+ids=$(session_ids)
+check "dp sessions lists sessions 1, 2 and 3 (got: $ids)" [ "$ids" = "1 2 3" ]
+
+# Session 4 exists only for the authentic-but-wrong ESP cases: its SP-side keys are ours.
+KEY_OUT_4=$(topo_random_key)
+KEY_IN_4=$(topo_random_key)
+topo_ctl dp session add --id 4 --virtual 198.19.0.4 --workstation "$SPG_W" \
+	--peer 203.0.113.11:4500 --spi-out 0x1004 --spi-in 0x2004 \
+	--key-out "$KEY_OUT_4" --key-in "$KEY_IN_4" --ports tcp:7000 >/dev/null ||
+	fail "spgatectl adds session 4 (for the spoofing cases)"
+
+topo_capture_start wan "$WAN" br-wan || fail "tcpdump listens on br-wan"
+
+# ---- three sessions at once ----
+
+pids=()
+for i in 1 2 3; do
+	(topo_fetch "$i" 7000 5 >"$SPG_STATE/fetch$i.out") &
+	pids+=($!)
+done
+wait "${pids[@]}" # not a bare wait: spgate-dp and the SPs are children of this shell too
+for i in 1 2 3; do
+	got=$(cat "$SPG_STATE/fetch$i.out")
+	check "$(topo_virtual "$i"):7000 answers with its own SP's name (want sp$i, got '${got}')" \
+		[ "$got" = "sp$i" ]
+done
+got=$(topo_fetch 2 8080 5)
+check "the second allowed port works too: $(topo_virtual 2):8080 answers '${got}'" [ "$got" = sp2 ]
+
+out=$(ip netns exec "$WS" ping -c 3 -i 0.3 -W 2 "$(topo_virtual 1)" 2>&1)
+check "ping -c 3 $(topo_virtual 1) through the tunnel gets 3 replies" \
+	grep -q '3 packets transmitted, 3 received' <<<"$out"
+
+json=$(topo_ctl --json dp session show 1 2>/dev/null)
+pkts=$($SPG_PY -c '
+import json, sys
+d = json.loads(sys.argv[1])
+def walk(o, path=""):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            yield from walk(v, path + "/" + k)
+    elif isinstance(o, (int, float)):
+        yield path, o
+print(sum(v for p, v in walk(d) if "packets" in p))' "$json" 2>/dev/null)
+check "dp session show 1 --json counts the session's packets (sum of packet counters: ${pkts:-none})" \
+	[ "${pkts:-0}" -gt 0 ]
+topo_ctl --json dp stats >"$SPG_STATE/stats.json" 2>&1
+check "dp stats --json answers with JSON" $SPG_PY -m json.tool "$SPG_STATE/stats.json" /dev/null
+
+# ---- the SP-side port filter ----
+
+topo_capture_start tun9999 "$SP1" sptun0 port 9999
+snapshot
+ip netns exec "$WS" timeout 4 nc -w 2 "$(topo_virtual 1)" 9999 </dev/null >/dev/null 2>&1
+d=$(wait_delta port_filtered 1 5)
+check "a connection to disallowed port 9999 is dropped at the gateway: port_filtered +$d" \
+	[ "$d" -ge 1 ]
+topo_capture_stop tun9999
+check "the SP's 9999 listener was never reached (its log is empty)" \
+	[ ! -s "$SPG_STATE/logs/sp1-9999.log" ]
+c=$(pcap_count "$SPG_STATE/tun9999.pcap")
+check "nothing to or from port 9999 appeared inside SP 1's tunnel ($c packets)" [ "$c" -eq 0 ]
+
+snapshot
+ip netns exec "$SP1" timeout 4 nc -w 2 "$SPG_G_IN" 22 </dev/null >/dev/null 2>&1
+d=$(wait_delta sp_initiated 1 5)
+check "a connection the SP opens (from sp1's tun to $SPG_G_IN:22) is dropped: sp_initiated +$d" \
+	[ "$d" -ge 1 ]
+
+# ---- anti-replay and authentication ----
+
+got=$(topo_fetch 1 7000 5)
+[ "$got" = sp1 ] || fail "sp1 answers before the replay test (got '$got')"
+sleep 0.5
+snapshot
+kill -USR1 "$(cat "$SPG_STATE/pids/esp_peer1.pid")"
+d=$(wait_delta replay 1 5)
+check "a datagram sp1 replays (SIGUSR1 to its esp_peer) is dropped: replay +$d (want 1)" \
+	[ "$d" -eq 1 ]
+
+snapshot
+kill -USR2 "$(cat "$SPG_STATE/pids/esp_peer1.pid")"
+sleep 0.3
+ip netns exec "$WS" ping -c 1 -W 2 "$(topo_virtual 1)" >/dev/null 2>&1
+d=$(wait_delta bad_icv 1 5)
+check "a datagram with one ciphertext byte flipped (SIGUSR2) fails authentication: bad_icv +$d (want 1)" \
+	[ "$d" -eq 1 ]
+check "sp1's esp_peer did tamper with exactly one datagram" [ "$(peer_stat 1 tampered)" -eq 1 ]
+got=$(topo_fetch 1 7000 5)
+check "sp1 still answers after the replay and the tampering (got '$got')" [ "$got" = sp1 ]
+
+# ---- path MTU ----
+
+topo_capture_start fragneeded "$WS" ws0 icmp
+snapshot
+out=$(ip netns exec "$WS" ping -M "do" -s 1472 -c 1 -W 2 "$(topo_virtual 1)" 2>&1)
+d=$(wait_delta frag_needed 1 5)
+topo_capture_stop fragneeded
+check "a 1500-byte DF packet gets 'fragmentation needed': frag_needed +$d" [ "$d" -ge 1 ]
+c=$(tcpdump -n -v -r "$SPG_STATE/fragneeded.pcap" 2>/dev/null | grep -c 'need to frag (mtu 1438)')
+check "the ICMP error announces mtu 1438 (ping said: $(grep -o 'mtu = [0-9]*' <<<"$out" | head -1))" \
+	[ "$c" -ge 1 ]
+out=$(ip netns exec "$WS" ping -M "do" -s 1410 -c 1 -W 2 "$(topo_virtual 1)" 2>&1)
+check "a 1438-byte DF packet fits and is answered" grep -q '1 received' <<<"$out"
+
+# ---- rate matching ----
+
+snapshot
+topo_ctl dp session update 3 --rate-out 8k --rate-in 8k >/dev/null
+check "dp session update 3 sets a line rate of 8 kbit/s" [ $? -eq 0 ]
+ip netns exec "$WS" ping -q -c 40 -i 0.01 -s 1000 -W 1 "$(topo_virtual 3)" >/dev/null 2>&1
+d=$(delta over_rate)
+check "40 KB in half a second over an 8 kbit/s session are throttled: over_rate +$d" [ "$d" -ge 1 ]
+topo_ctl dp session update 3 --rate-out 0 --rate-in 0 >/dev/null
+got=$(topo_fetch 3 7000 5)
+check "with the rate lifted again, $(topo_virtual 3):7000 answers '$got'" [ "$got" = sp3 ]
+
+# Everything so far went through the tunnels; the malformed WAN cases below are plaintext on
+# purpose, so the capture ends here.
+topo_capture_stop wan
+c_all=$(pcap_count "$SPG_STATE/wan.pcap")
+c_esp=$(pcap_count "$SPG_STATE/wan.pcap" udp port 4500)
+c_tcp=$(pcap_count "$SPG_STATE/wan.pcap" tcp)
+c_other=$(pcap_count "$SPG_STATE/wan.pcap" 'not (udp port 4500) and not arp')
+ok=0
+[ "$c_esp" -gt 0 ] && [ "$c_tcp" -eq 0 ] && [ "$c_other" -eq 0 ] && ok=1
+check "on br-wan all traffic is ESP in UDP 4500 ($c_esp of $c_all packets) and ARP: no plaintext TCP ($c_tcp) and nothing else ($c_other)" \
+	[ $ok = 1 ]
+
+# ---- malformed and unwanted input, case by case ----
+
+VENDOR_MAC=$(mac_of "$GW" gw-vendor)
+SP_MAC=$(mac_of "$GW" gw-sp)
+N=20
+seq_base=1
+# DPDK's af_packet PMD joins its sockets to a PACKET_FANOUT group with
+# PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles IPv4 fragments before spgate-dp sees them
+# and holds lone fragments until they time out. Fragments never reach an af_packet port.
+af_packet=0
+grep -q 'net_af_packet' "$SPG_DP_CONFIG" && af_packet=1
+while read -r name side reason doc; do
+	extra=()
+	if [ "$reason" = fragment ] && [ $af_packet = 1 ]; then
+		skip "$side: $doc -> $reason: the af_packet PMD has the kernel reassemble fragments (PACKET_FANOUT_FLAG_DEFRAG), so none reach spgate-dp"
+		continue
+	fi
+	if [ "$side" = vendor ]; then
+		ns=$WS iface=ws0 mac=$VENDOR_MAC
+	else
+		ns=$SP1 iface=eth0 mac=$SP_MAC
+		extra=(--spi 0x2004 --key "$KEY_IN_4" --esp-src 203.0.113.11 --seq-base "$seq_base")
+		seq_base=$((seq_base + N))
+	fi
+	snapshot
+	if ! ip netns exec "$ns" $SPG_PY "$HERE/malformed.py" --iface "$iface" --dst-mac "$mac" \
+		--case "$name" --count $N "${extra[@]}" >/dev/null 2>"$SPG_STATE/logs/malformed.err"; then
+		fail "malformed.py sends case $name ($(tail -1 "$SPG_STATE/logs/malformed.err"))"
+		continue
+	fi
+	d=$(wait_delta "$reason" $N 3)
+	if [ "$d" -eq $N ]; then
+		pass "$side: $doc -> $reason +$d"
+	else
+		fail "$side: $doc -> $reason +$d, want +$N (drops that moved: $(changes))"
+	fi
+done < <($SPG_PY "$HERE/malformed.py" --list)
+
+check "spgate-dp is still running after the malformed input" topo_dp_alive
+got=$(topo_fetch 1 7000 5)
+check "a name fetch after the malformed input still works (got '$got')" [ "$got" = sp1 ]
+
+
+for i in 1 2 3; do
+	e=$(peer_stat "$i" format_errors)
+	check "sp$i's scapy peer found the gateway's ESP well-formed (RFC 4303 padding, next header 4): $e errors" \
+		[ "$e" -eq 0 ]
+done
+
+# ---- telemetry ----
+
+for cmd in /spgate/stats /spgate/drops; do
+	out=$(echo "$cmd" | timeout 10 $SPG_PY "$TELEMETRY" -f "$FILE_PREFIX" 2>&1)
+	check "dpdk-telemetry.py -f $FILE_PREFIX answers $cmd" \
+		$SPG_PY -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if sys.argv[2] in d and d[sys.argv[2]] else 1)' \
+		"$out" "$cmd"
+done
+
+# ---- deleting a session under load ----
+
+(ip netns exec "$WS" ping -i 0.2 -c 40 -W 1 "$(topo_virtual 2)" >"$SPG_STATE/ping2.out" 2>&1) &
+ping_pid=$!
+(
+	for ((k = 0; k < 30; k++)); do
+		echo "$SECONDS $(topo_fetch 2 7000 1)"
+		sleep 0.1
+	done >"$SPG_STATE/tcp2.out"
+) &
+tcp_pid=$!
+sleep 2
+snapshot
+topo_ctl dp session del 2 >/dev/null
+check "dp session del 2 succeeds while a ping and a TCP loop use session 2" [ $? -eq 0 ]
+check "spgate-dp still answers 'dp hello' right after the deletion" topo_ctl dp hello
+sleep 2
+check "session 2's traffic is now dropped as no_session (+$(delta no_session))" delta_at_least no_session 1
+got=$(topo_fetch 2 7000 2)
+check "$(topo_virtual 2):7000 no longer answers (got '${got}')" [ -z "$got" ]
+for i in 1 3; do
+	got=$(topo_fetch "$i" 7000 5)
+	check "session $i is unaffected: $(topo_virtual "$i"):7000 answers '$got'" [ "$got" = "sp$i" ]
+done
+wait $ping_pid $tcp_pid 2>/dev/null
+ok_before=$(grep -c ' sp2$' "$SPG_STATE/tcp2.out")
+check "the TCP loop on session 2 got answers before the deletion ($ok_before of 30)" [ "$ok_before" -ge 1 ]
+check "spgate-dp is still running after the deletion" topo_dp_alive
+ids=$(session_ids)
+check "dp sessions now lists sessions 1, 3 and 4 (got: $ids)" [ "$ids" = "1 3 4" ]
+
+# ---- clean stop ----
+
+pid=$(cat "$SPG_STATE/pids/dp.pid")
+t_term=$(date +%s%N)
+kill -TERM "$pid"
+stop_ms() { echo $((($(date +%s%N) - t_term) / 1000000)); }
+# Once seen gone (or a zombie: its threads are done) it has stopped; /proc of a process whose
+# threads are still exiting flickers, so it is not asked twice.
+stopped=0
+while [ "$(stop_ms)" -lt 10000 ]; do
+	if ! pid_running "$pid"; then
+		stopped=1
+		break
+	fi
+	sleep 0.1
+done
+ms=$(stop_ms)
+if [ $stopped = 0 ]; then
+	fail "spgate-dp exits within 10 s of SIGTERM"
+	echo "--- spgate-dp's threads $ms ms after SIGTERM (name, state, wait channel):"
+	for t in /proc/"$pid"/task/*; do
+		echo "  $(cat "$t/comm" 2>/dev/null) $(awk '{print $3}' "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)"
+	done
+else
+	# spgate-dp is this shell's child: wait reaps it and gives its exit status. A watchdog
+	# bounds the wait in case its last threads hang.
+	(
+		sleep 20
+		grep -q spgate-dp "/proc/$pid/cmdline" 2>/dev/null && kill -KILL "$pid"
+	) &
+	watchdog=$!
+	wait "$pid"
+	rc=$?
+	kill "$watchdog" 2>/dev/null
+	check "spgate-dp exits within 10 s of SIGTERM ($ms ms), with status 0 (got $rc)" [ $rc -eq 0 ]
+	rm -f "$SPG_STATE/pids/dp.pid"
+fi
+if grep -qiE 'AddressSanitizer|segmentation fault|panic|assert' "$SPG_STATE/logs/dp.out"; then
+	fail "spgate-dp's log shows no crash, panic or failed assertion"
+else
+	pass "spgate-dp's log shows no crash, panic or failed assertion"
+fi

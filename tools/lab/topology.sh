@@ -1,0 +1,353 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+# The spgate lab topology, as functions: sourced by tools/lab/lab.sh (the demo) and by
+# tests/integration/test_dataplane.sh (the same topology with assertions).
+#
+#   <ns>ws   workstation W 198.51.100.10/24 on ws0; 198.19.0.0/24 via 198.51.100.1
+#     | veth ws0 <-> gw-vendor
+#   <ns>gw   spgate-dp: vendor port gw-vendor 198.51.100.1, SP port gw-sp 203.0.113.1
+#     | veth gw-sp <-> wan-gw
+#   <ns>wan  bridge br-wan: wan-gw, wan-sp1, wan-sp2, wan-sp3
+#     | veth wan-spN <-> eth0
+#   <ns>spN  eth0 203.0.113.1N/24; esp_peer.py with tun sptun0 = S 192.0.2.10 (the same on
+#            every SP), route to G_in 192.0.2.1 via the tun; sp_service.py on 7000 and 8080
+#            answering "spN", and a listener on 9999 that the gateway must never let through
+#
+# The caller sets, before sourcing or calling:
+#   SPG_REPO   repository root            SPG_STATE  directory for pids, keys, logs
+#   SPG_NS     namespace name prefix (default "spg-")
+#   SPG_N_SP   number of SPs (default 3)  SPG_DP_CONFIG  spgate-dp's YAML config
+#   SPG_SOCK   spgate-dp's control socket (must match the config)
+# Every wait is bounded; every process started is recorded in $SPG_STATE/pids/NAME.pid and
+# stopped by topo_stop_all/topo_destroy.
+
+: "${SPG_NS:=spg-}"
+: "${SPG_N_SP:=3}"
+: "${SPG_PY:=/usr/bin/python3}"
+
+SPG_W=198.51.100.10
+SPG_VENDOR_GW=198.51.100.1
+SPG_SP_GW=203.0.113.1
+SPG_S=192.0.2.10
+SPG_G_IN=192.0.2.1
+SPG_POOL=198.19.0.0/24
+SPG_INNER_MTU=1438
+
+topo_log() { echo "[$(date +%H:%M:%S)] $*"; }
+
+topo_ns() { echo "${SPG_NS}$1"; } # topo_ns ws|gw|wan|sp1..
+
+topo_sp_addr() { echo "203.0.113.$((10 + $1))"; } # E_i
+topo_virtual() { echo "198.19.0.$1"; }            # V_i
+topo_spi_out() { printf '0x%x' $((0x1000 + $1)); } # gateway -> SP i
+topo_spi_in() { printf '0x%x' $((0x2000 + $1)); }  # SP i -> gateway
+
+topo_ctl() { "$SPG_REPO/build/tools/spgatectl/spgatectl" --socket "$SPG_SOCK" "$@"; }
+
+# wait_until SECONDS CMD...: runs CMD every 0.2 s until it succeeds; 1 if it never did.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -lt $deadline ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	"$@" >/dev/null 2>&1
+}
+
+# pid_running PID: the process exists and is not a zombie (an exited child not yet reaped
+# still answers kill -0).
+pid_running() {
+	[ -n "$1" ] && [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+topo_pid_alive() { # topo_pid_alive NAME
+	local f=$SPG_STATE/pids/$1.pid
+	[ -f "$f" ] && pid_running "$(cat "$f")"
+}
+
+# topo_spawn NAME NS CMD...: starts CMD in namespace NS (or the host if NS is "-") in the
+# background, stdout+stderr to $SPG_STATE/logs/NAME.out, pid to $SPG_STATE/pids/NAME.pid.
+# `ip netns exec` execs the command, so the pid is the command's own.
+topo_spawn() {
+	local name=$1 ns=$2
+	shift 2
+	mkdir -p "$SPG_STATE/pids" "$SPG_STATE/logs"
+	if [ "$ns" = - ]; then
+		"$@" >"$SPG_STATE/logs/$name.out" 2>&1 </dev/null &
+	else
+		ip netns exec "$ns" "$@" >"$SPG_STATE/logs/$name.out" 2>&1 </dev/null &
+	fi
+	echo $! >"$SPG_STATE/pids/$name.pid"
+}
+
+# topo_stop NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default 5).
+topo_stop() {
+	local f=$SPG_STATE/pids/$1.pid pid i
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	if pid_running "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		# once seen gone it has stopped: /proc flickers while a process's threads exit
+		for ((i = 0; i < ${2:-5} * 10; i++)); do
+			pid_running "$pid" || break
+			sleep 0.1
+		done
+		if [ "$i" -ge $((${2:-5} * 10)) ]; then
+			topo_log "$1 (pid $pid) did not stop on SIGTERM; killing it"
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	fi
+	rm -f "$f"
+}
+
+topo_stop_all() {
+	local f
+	[ -d "$SPG_STATE/pids" ] || return 0
+	# the dataplane first: it is the one that takes longest and holds the veths
+	topo_stop dp 10
+	# then everything else at once: SIGTERM to all, then wait for each (bounded)
+	for f in "$SPG_STATE"/pids/*.pid; do
+		[ -f "$f" ] && pid_running "$(cat "$f")" && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+	for f in "$SPG_STATE"/pids/*.pid; do
+		[ -f "$f" ] && topo_stop "$(basename "$f" .pid)" 3
+	done
+}
+
+topo_namespaces() {
+	local i
+	echo "$(topo_ns ws) $(topo_ns gw) $(topo_ns wan)"
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		topo_ns "sp$i"
+	done
+}
+
+topo_destroy() {
+	local ns
+	topo_stop_all
+	for ns in $(topo_namespaces); do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+# Quiet link: no IPv6 (no router solicitations, MLD or DAD in captures and counters), and no
+# checksum or segmentation offloads: veth would otherwise hand af_packet frames with partial
+# checksums, or 64 KiB GSO frames, that no real wire carries.
+topo_quiet_link() { # topo_quiet_link NS DEV
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" 2>/dev/null || true
+	ip netns exec "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1 ||
+		ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 || true
+}
+
+topo_link_tx_csum_off() { # topo_link_tx_csum_off NS DEV
+	ip netns exec "$1" ethtool -k "$2" 2>/dev/null | grep -q '^tx-checksumming: off'
+}
+
+topo_create() {
+	local ws gw wan sp i dev
+	ws=$(topo_ns ws) gw=$(topo_ns gw) wan=$(topo_ns wan)
+	topo_log "creating namespaces $(topo_namespaces | tr '\n' ' ')"
+	for ns in $(topo_namespaces); do
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+
+	ip link add ws0 netns "$ws" type veth peer name gw-vendor netns "$gw" || return 1
+	ip link add gw-sp netns "$gw" type veth peer name wan-gw netns "$wan" || return 1
+	ip -n "$wan" link add br-wan type bridge || return 1
+	ip netns exec "$wan" sysctl -qw net.ipv6.conf.br-wan.disable_ipv6=1
+	# A plain switch: with br_netfilter loaded, bridged IPv4 would go through iptables,
+	# which drops frames with bad IPv4 headers before spgate-dp can count them.
+	ip netns exec "$wan" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
+		net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0 2>/dev/null
+	# forward_delay 0: ports forward at once instead of after 15 s of listening/learning
+	ip -n "$wan" link set br-wan type bridge forward_delay 0 stp_state 0
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		sp=$(topo_ns "sp$i")
+		ip link add "wan-sp$i" netns "$wan" type veth peer name eth0 netns "$sp" || return 1
+	done
+
+	topo_quiet_link "$ws" ws0
+	topo_quiet_link "$gw" gw-vendor
+	topo_quiet_link "$gw" gw-sp
+	topo_quiet_link "$wan" wan-gw
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		topo_quiet_link "$wan" "wan-sp$i"
+		topo_quiet_link "$(topo_ns sp$i)" eth0
+	done
+
+	# workstation
+	ip -n "$ws" addr add "$SPG_W/24" dev ws0
+	ip -n "$ws" link set ws0 up
+	ip -n "$ws" route add "$SPG_POOL" via "$SPG_VENDOR_GW"
+	# gateway: no kernel addresses on gw-*; spgate-dp owns them through af_packet
+	ip -n "$gw" link set gw-vendor up
+	ip -n "$gw" link set gw-sp up
+	# WAN bridge
+	ip -n "$wan" link set wan-gw master br-wan
+	ip -n "$wan" link set wan-gw up
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		ip -n "$wan" link set "wan-sp$i" master br-wan
+		ip -n "$wan" link set "wan-sp$i" up
+	done
+	ip -n "$wan" link set br-wan up
+	# SP sites
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		sp=$(topo_ns "sp$i")
+		ip -n "$sp" addr add "$(topo_sp_addr "$i")/24" dev eth0
+		ip -n "$sp" link set eth0 up
+		# the tun's traffic comes from G_in, which only the tun route knows
+		ip netns exec "$sp" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
+	done
+}
+
+# Prints the links whose TX checksum offload is still on (none: success).
+topo_check_offloads() {
+	local bad="" i
+	topo_link_tx_csum_off "$(topo_ns ws)" ws0 || bad="$bad ws0"
+	topo_link_tx_csum_off "$(topo_ns gw)" gw-vendor || bad="$bad gw-vendor"
+	topo_link_tx_csum_off "$(topo_ns gw)" gw-sp || bad="$bad gw-sp"
+	topo_link_tx_csum_off "$(topo_ns wan)" wan-gw || bad="$bad wan-gw"
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		topo_link_tx_csum_off "$(topo_ns wan)" "wan-sp$i" || bad="$bad wan-sp$i"
+		topo_link_tx_csum_off "$(topo_ns sp$i)" eth0 || bad="$bad sp$i:eth0"
+	done
+	[ -z "$bad" ] || {
+		echo "TX checksum offload still on:$bad"
+		return 1
+	}
+}
+
+topo_random_key() { od -An -tx1 -N20 /dev/urandom | tr -d ' \n'; } # AES-128 key || salt
+
+# Keys as the gateway sees them: KEY_OUT_i encrypts gateway -> SP i, KEY_IN_i the reverse.
+topo_keys_generate() {
+	local i f=$SPG_STATE/keys.env
+	: >"$f"
+	chmod 600 "$f"
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		echo "KEY_OUT_$i=$(topo_random_key)" >>"$f"
+		echo "KEY_IN_$i=$(topo_random_key)" >>"$f"
+	done
+}
+
+topo_key() { # topo_key out|in I
+	local var
+	var="KEY_$(echo "$1" | tr "[:lower:]" "[:upper:]")_$2"
+	grep "^$var=" "$SPG_STATE/keys.env" | cut -d= -f2
+}
+
+# Starts SP i: its ESP endpoint (scapy) with the tun, the services answering "spI" on 7000
+# and 8080, and the forbidden listener on 9999.
+topo_sp_start() { # topo_sp_start I
+	local i=$1 sp
+	sp=$(topo_ns "sp$i")
+	topo_spawn "esp_peer$i" "$sp" "$SPG_PY" "$SPG_REPO/tests/integration/esp_peer.py" \
+		--local "$(topo_sp_addr "$i")" --gateway "$SPG_SP_GW" \
+		--spi-in "$(topo_spi_out "$i")" --key-in "$(topo_key out "$i")" \
+		--spi-out "$(topo_spi_in "$i")" --key-out "$(topo_key in "$i")" \
+		--tun sptun0 --shared "$SPG_S" --inner "$SPG_G_IN" --mtu "$SPG_INNER_MTU" \
+		--stats "$SPG_STATE/esp_peer$i.json" --log "$SPG_STATE/logs/esp_peer$i.log"
+	topo_spawn "svc${i}_7000" "$sp" "$SPG_PY" "$SPG_REPO/tests/integration/sp_service.py" \
+		--name "sp$i" --port 7000 --log "$SPG_STATE/logs/sp$i-7000.log"
+	topo_spawn "svc${i}_8080" "$sp" "$SPG_PY" "$SPG_REPO/tests/integration/sp_service.py" \
+		--name "sp$i" --port 8080 --log "$SPG_STATE/logs/sp$i-8080.log"
+	topo_spawn "svc${i}_9999" "$sp" "$SPG_PY" "$SPG_REPO/tests/integration/sp_service.py" \
+		--name "sp$i-forbidden" --port 9999 --log "$SPG_STATE/logs/sp$i-9999.log"
+	: >>"$SPG_STATE/logs/sp$i-9999.log"
+}
+
+topo_sp_ready() { # topo_sp_ready I: tun up and all three services listening
+	local sp
+	sp=$(topo_ns sp"$1")
+	ip -n "$sp" link show sptun0 2>/dev/null | grep -q 'state UNKNOWN\|,UP' &&
+		ip -n "$sp" route show "$SPG_G_IN" | grep -q sptun0 &&
+		[ "$(ip netns exec "$sp" ss -Htln 'sport = :7000 or sport = :8080 or sport = :9999' | wc -l)" -ge 3 ]
+}
+
+topo_sps_start() {
+	local i
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		topo_sp_start "$i"
+	done
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		if ! wait_until 20 topo_sp_ready "$i"; then
+			topo_log "SP $i did not come up; its logs:"
+			tail -n 20 "$SPG_STATE/logs/esp_peer$i".* "$SPG_STATE"/logs/svc"$i"_*.out 2>/dev/null
+			return 1
+		fi
+	done
+}
+
+topo_dp_alive() { topo_pid_alive dp; }
+
+# Starts spgate-dp in the gateway namespace and waits until it answers `dp hello`.
+topo_dp_start() { # topo_dp_start [TIMEOUT]
+	local t=${1:-60} deadline
+	if ! "$SPG_REPO/build/dataplane/spgate-dp" --check-config "$SPG_DP_CONFIG" \
+		>"$SPG_STATE/logs/check-config.out" 2>&1; then
+		cat "$SPG_STATE/logs/check-config.out"
+		topo_log "spgate-dp --check-config $SPG_DP_CONFIG failed"
+		return 1
+	fi
+	mkdir -p "$(dirname "$SPG_SOCK")"
+	topo_log "starting spgate-dp in $(topo_ns gw) (log: $SPG_STATE/logs/dp.out)"
+	topo_spawn dp "$(topo_ns gw)" "$SPG_REPO/build/dataplane/spgate-dp" --config "$SPG_DP_CONFIG"
+	deadline=$((SECONDS + t))
+	while [ $SECONDS -lt $deadline ]; do
+		if ! topo_dp_alive; then
+			topo_log "spgate-dp exited during start-up; its log:"
+			tail -n 30 "$SPG_STATE/logs/dp.out"
+			return 1
+		fi
+		if topo_ctl dp hello >/dev/null 2>&1; then
+			topo_log "spgate-dp answers on $SPG_SOCK"
+			return 0
+		fi
+		sleep 0.5
+	done
+	topo_log "spgate-dp did not answer 'dp hello' within ${t}s; its log:"
+	tail -n 30 "$SPG_STATE/logs/dp.out"
+	return 1
+}
+
+topo_session_add() { # topo_session_add I [extra spgatectl options...]
+	local i=$1
+	shift
+	topo_ctl dp session add --id "$i" --virtual "$(topo_virtual "$i")" --workstation "$SPG_W" \
+		--peer "$(topo_sp_addr "$i"):4500" \
+		--spi-out "$(topo_spi_out "$i")" --spi-in "$(topo_spi_in "$i")" \
+		--key-out "$(topo_key out "$i")" --key-in "$(topo_key in "$i")" \
+		--ports tcp:7000,tcp:8080 --icmp-echo "$@"
+}
+
+topo_sessions_add() {
+	local i
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		topo_session_add "$i" || return 1
+	done
+}
+
+# topo_fetch I [PORT] [TIMEOUT]: what the service behind V_i:PORT answers, from the workstation.
+topo_fetch() {
+	local t=${3:-5}
+	ip netns exec "$(topo_ns ws)" timeout "$((t + 1))" \
+		nc -w "$t" "$(topo_virtual "$1")" "${2:-7000}" </dev/null 2>/dev/null
+}
+
+# topo_capture_start NAME NS IFACE [FILTER...]: tcpdump to $SPG_STATE/NAME.pcap.
+topo_capture_start() {
+	local name=$1 ns=$2 dev=$3
+	shift 3
+	topo_spawn "cap_$name" "$ns" tcpdump -U -n -i "$dev" -w "$SPG_STATE/$name.pcap" "$@"
+	# tcpdump says "listening on" once the capture is open
+	wait_until 5 grep -q "listening on" "$SPG_STATE/logs/cap_$name.out"
+}
+
+topo_capture_stop() { # topo_capture_stop NAME
+	topo_stop "cap_$1" 3
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what spgate needs to build, test and run its lab on Debian 12 (bookworm).
+# Idempotent: installs only missing packages and runs `apt-get update` only if something is
+# missing. Needs root (or sudo) for the installation itself.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential meson ninja-build pkg-config
+	# libraries: DPDK 22.11 (+ the intel-ipsec-mb library behind crypto_aesni_mb), libyaml,
+	# CUnit, OpenSSL
+	libdpdk-dev dpdk libipsec-mb1 libyaml-dev libcunit1-dev libssl-dev
+	# dpdk-dev ships dpdk-telemetry.py (and dpdk-testpmd, dpdk-proc-info)
+	dpdk-dev
+	# spgatectl, spgate-control and spgate-agent: JSON, event loop, store, RADIUS client
+	libjansson-dev libevent-dev libsqlite3-dev libradcli-dev
+	# eBPF programs (clang -target bpf, skeletons with bpftool) and their loaders
+	clang llvm bpftool libbpf-dev libxdp-dev
+	# the control plane's tests authenticate against a real FreeRADIUS
+	freeradius
+	# the integration tests and the lab: scapy's ESP as the SP-side peer, namespaces, captures
+	python3 python3-scapy python3-cryptography iproute2 ethtool tcpdump iputils-ping
+	procps psmisc curl netcat-openbsd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "setup: all ${#packages[@]} packages are installed"
+	exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	sudo="sudo"
+fi
+
+echo "setup: installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	"${missing[@]}"
+echo "setup: installed: ${missing[*]}"
