@@ -156,6 +156,9 @@ else
 		integ_fail=$(echo "$line" | awk '{print $3}')
 	fi
 	rm -f "$integ_log"
+	# The control plane's peers: a real FreeRADIUS, and spgate-agent against scapy's ESP.
+	run_step radius env SPG_BUILD=build bash tests/integration/test_radius.sh
+	run_step agent env SPG_BUILD=build bash tests/integration/test_agent.sh
 fi
 
 echo
