@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "esp.h"
+#include "esp_test_util.h"
 #include "unit.h"
 
 #define ADDR(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -39,28 +40,6 @@ struct peer {
 	uint8_t key[32];
 	uint8_t salt[4];
 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
 
 static uint16_t ip_checksum(const uint8_t *h, size_t len)
 {
@@ -845,18 +824,13 @@ static void outer_finish_writes_the_roaming_endpoint(void)
 
 static int suite_init(void)
 {
-	if (unit_eal_init("test_esp", "crypto_aesni_mb") != 0)
-		return -1;
-	pool = rte_pktmbuf_pool_create("test_esp", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       (int)rte_socket_id());
+	pool = esp_test_eal_pool("test_esp", 8191);
 	return pool == NULL ? -1 : 0;
 }
 
 static int suite_clean(void)
 {
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	return 0;
+	return esp_test_eal_free(pool);
 }
 
 int main(void)

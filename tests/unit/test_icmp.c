@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "esp_test_util.h"
 #include "icmp.h"
 #include "unit.h"
 
@@ -14,28 +15,6 @@ static const uint32_t V = ADDR(198, 18, 128, 7);  /* its session's virtual addre
 static const uint32_t GW = ADDR(198, 18, 0, 1);   /* the gateway's vendor-side address */
 
 enum { P_ICMP = 1, P_TCP = 6, P_UDP = 17 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
 
 /* Over data that carries its own checksum, a correct one makes the sum all ones. */
 static uint16_t ones_sum(const uint8_t *p, size_t len)

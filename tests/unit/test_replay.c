@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "esp.h"
+#include "esp_test_util.h"
 #include "unit.h"
 
 #define NATT_PORT 4500
@@ -33,18 +34,6 @@ struct rig {
 	uint8_t key[16];
 	uint8_t salt[4];
 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
 
 /* The inner packet of sequence number seq: IPv4/UDP carrying seq. */
 static void inner_packet(uint8_t *b, uint64_t seq)
@@ -447,18 +436,13 @@ static void within_one_burst_the_window_moves_in_order(void)
 
 static int suite_init(void)
 {
-	if (unit_eal_init("test_replay", "crypto_aesni_mb") != 0)
-		return -1;
-	pool = rte_pktmbuf_pool_create("test_replay", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       (int)rte_socket_id());
+	pool = esp_test_eal_pool("test_replay", 1023);
 	return pool == NULL ? -1 : 0;
 }
 
 static int suite_clean(void)
 {
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	return 0;
+	return esp_test_eal_free(pool);
 }
 
 int main(void)

@@ -1,42 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Shared by the unit tests: a CUnit runner, fake mbufs on the stack, and EAL start-up. */
+/*
+ * Shared by the dataplane unit tests: the CUnit runner (unit_run.h, which the tests without
+ * DPDK include alone), fake mbufs on the stack, and EAL start-up.
+ */
 #ifndef SPG_UNIT_H
 #define SPG_UNIT_H
 
 #include <stdio.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
-
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
-struct unit_case {
-	const char *name;
-	void (*fn)(void);
-};
-
-/* Runs the cases as one suite; exit status 0 only when every assertion held. */
-static inline int unit_run(const char *suite, const struct unit_case *cases, int (*init)(void),
-			   int (*clean)(void))
-{
-	unsigned int failures;
-	CU_pSuite s;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite(suite, init, clean);
-	if (s == NULL)
-		return 2;
-	for (; cases->name != NULL; cases++)
-		if (CU_add_test(s, cases->name, cases->fn) == NULL)
-			return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
-}
+#include "unit_run.h"
 
 /* A packet buffer on the stack that DPDK's mbuf helpers accept (never freed to a pool). */
 struct unit_mbuf {

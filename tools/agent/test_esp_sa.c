@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
-
 #include "esp_sa.h"
 #include "esp_tun.h"
+#include "unit_run.h"
 
 static const uint8_t key16[20] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 				  0xa0, 0xa1, 0xa2, 0xa3};
@@ -323,10 +322,7 @@ static void icmp_echo_needs_the_grants_permission_and_errors_always_pass(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} cases[] = {
+	static const struct unit_case cases[] = {
 #define T(x) {#x, x}
 		T(sealing_matches_an_independent_aes_gcm_byte_for_byte),
 		T(opening_the_reference_packet_gives_the_inner_packet_back),
@@ -344,20 +340,8 @@ int main(void)
 		T(the_tunnel_lets_only_the_sessions_service_ports_reach_s),
 		T(icmp_echo_needs_the_grants_permission_and_errors_always_pass),
 #undef T
+		{NULL, NULL},
 	};
-	unsigned int failures;
-	CU_pSuite s;
-	size_t i;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("agent_esp_sa", NULL, NULL);
-	for (i = 0; s != NULL && i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (CU_add_test(s, cases[i].name, cases[i].fn) == NULL)
-			return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return unit_run("agent_esp_sa", cases, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Shared by the store-backed tests of spgate-control: a CUnit runner (tests/unit/unit.h's
- * needs DPDK), a fresh store in a temporary directory, and the sample inventory.
+ * Shared by the store-backed tests of spgate-control: the CUnit runner (tests/unit/unit_run.h,
+ * free of DPDK), a fresh store in a temporary directory, and the sample inventory.
  */
 #ifndef SPG_CTL_TEST_H
 #define SPG_CTL_TEST_H
@@ -12,37 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
-
 #include "inventory.h"
 #include "store/store.h"
+#include "unit_run.h"
 
-struct ctl_test_case {
-	const char *name;
-	void (*fn)(void);
-};
-
-/* Runs the cases as one suite; exit status 0 only when every assertion held. */
-static inline int ctl_test_run(const char *suite, const struct ctl_test_case *cases,
-			       int (*init)(void), int (*clean)(void))
-{
-	unsigned int failures;
-	CU_pSuite s;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite(suite, init, clean);
-	if (s == NULL)
-		return 2;
-	for (; cases->name != NULL; cases++)
-		if (CU_add_test(s, cases->name, cases->fn) == NULL)
-			return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
-}
+/* The names these tests have always used for unit_run.h's runner. */
+#define ctl_test_case unit_case
+#define ctl_test_run unit_run
 
 /* A temporary directory for one test (path: at least 64 bytes); aborts on failure. */
 static inline void ctl_test_tmpdir(char *path, size_t len)

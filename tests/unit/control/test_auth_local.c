@@ -9,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <CUnit/Basic.h>
 #include <event2/event.h>
 
 #include "auth/auth.h"
 #include "auth/passwd.h"
 #include "auth/radius.h"
+#include "unit_run.h"
 
 struct fake_user {
 	const char *name, *password;
@@ -448,10 +448,7 @@ static int teardown(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} cases[] = {
+	static const struct unit_case cases[] = {
 #define T(x) {#x, x}
 		T(a_hashed_password_verifies_within_the_login_budget),
 		T(the_encoding_names_scrypt_and_its_parameters),
@@ -473,21 +470,8 @@ int main(void)
 		T(a_freed_authenticator_drops_pending_requests),
 		T(reply_values_split_into_group_names),
 #undef T
+		{NULL, NULL},
 	};
-	unsigned int failures;
-	CU_pSuite s;
-	size_t i;
 
-	/* not unit.h: it pulls in DPDK, which authentication has nothing to do with */
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("auth_local", setup, teardown);
-	for (i = 0; s != NULL && i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (CU_add_test(s, cases[i].name, cases[i].fn) == NULL)
-			return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return unit_run("auth_local", cases, setup, teardown);
 }

@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
 #include <openssl/evp.h>
 
 #include "grant.h"
+#include "unit_run.h"
 
 #define NOW 1700000000
 
@@ -385,10 +385,7 @@ static void the_exporter_context_is_session_then_generation_big_endian(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} cases[] = {
+	static const struct unit_case cases[] = {
 #define T(x) {#x, x}
 		T(a_signed_grant_verifies_and_reads_back_every_field),
 		T(the_serialised_grant_has_the_contracts_key_order),
@@ -407,25 +404,16 @@ int main(void)
 		T(ports_parse_as_protocol_and_number),
 		T(the_exporter_context_is_session_then_generation_big_endian),
 #undef T
+		{NULL, NULL},
 	};
-	unsigned int failures;
-	CU_pSuite s;
-	size_t i;
+	int rc;
 
-	/* not unit.h: it pulls in DPDK, which grants have nothing to do with */
 	vendor_key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	other_key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (vendor_key == NULL || other_key == NULL || CU_initialize_registry() != CUE_SUCCESS)
+	if (vendor_key == NULL || other_key == NULL)
 		return 2;
-	s = CU_add_suite("grant", NULL, NULL);
-	for (i = 0; s != NULL && i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (CU_add_test(s, cases[i].name, cases[i].fn) == NULL)
-			return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
+	rc = unit_run("grant", cases, NULL, NULL);
 	EVP_PKEY_free(vendor_key);
 	EVP_PKEY_free(other_key);
-	return failures ? 1 : 0;
+	return rc;
 }

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "auth/radius_pkt.h"
+#include "unit_run.h"
 
 #define SECRET "testing123"
 
@@ -319,10 +319,7 @@ static void a_128_byte_password_fills_eight_blocks(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} cases[] = {
+	static const struct unit_case cases[] = {
 #define T(x) {#x, x}
 		T(a_request_is_an_access_request_with_its_length_and_identifier),
 		T(the_password_is_hidden_and_only_the_secret_reveals_it),
@@ -341,21 +338,8 @@ int main(void)
 		T(requests_with_bad_inputs_are_refused),
 		T(a_128_byte_password_fills_eight_blocks),
 #undef T
+		{NULL, NULL},
 	};
-	unsigned int failures;
-	CU_pSuite s;
-	size_t i;
 
-	/* not unit.h: it pulls in DPDK, which RADIUS has nothing to do with */
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("radius_pkt", NULL, NULL);
-	for (i = 0; s != NULL && i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (CU_add_test(s, cases[i].name, cases[i].fn) == NULL)
-			return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return unit_run("radius_pkt", cases, NULL, NULL);
 }

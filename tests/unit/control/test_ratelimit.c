@@ -3,9 +3,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <CUnit/Basic.h>
-
 #include "auth/ratelimit.h"
+#include "unit_run.h"
 
 static uint64_t fake_now;
 
@@ -192,10 +191,7 @@ static void a_full_table_with_nothing_expired_evicts_the_stalest_key(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} cases[] = {
+	static const struct unit_case cases[] = {
 #define T(x) {#x, x}
 		T(a_fresh_user_may_try),
 		T(failures_below_the_limit_still_allow_a_try),
@@ -210,21 +206,8 @@ int main(void)
 		T(a_full_table_forgets_expired_keys_first),
 		T(a_full_table_with_nothing_expired_evicts_the_stalest_key),
 #undef T
+		{NULL, NULL},
 	};
-	unsigned int failures;
-	CU_pSuite s;
-	size_t i;
 
-	/* not unit.h: it pulls in DPDK, which this module has nothing to do with */
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("ratelimit", NULL, NULL);
-	for (i = 0; s != NULL && i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (CU_add_test(s, cases[i].name, cases[i].fn) == NULL)
-			return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return unit_run("ratelimit", cases, NULL, NULL);
 }

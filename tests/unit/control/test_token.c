@@ -8,10 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
-
 #include "b64.h"
 #include "token.h"
+#include "unit_run.h"
 
 #define NOW 1700000000
 
@@ -248,10 +247,7 @@ static int teardown(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} cases[] = {
+	static const struct unit_case cases[] = {
 #define T(x) {#x, x}
 		T(a_token_verifies_and_reads_back_user_groups_and_times),
 		T(a_token_is_url_safe_text_with_one_dot),
@@ -268,22 +264,9 @@ int main(void)
 		T(a_key_file_others_may_read_is_refused),
 		T(a_key_file_of_the_wrong_size_is_refused),
 #undef T
+		{NULL, NULL},
 	};
-	unsigned int failures;
-	CU_pSuite s;
-	size_t i;
 
-	/* not unit.h: it pulls in DPDK, which tokens have nothing to do with */
 	umask(022); /* the key must come out 0600 whatever the umask */
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("token", setup, teardown);
-	for (i = 0; s != NULL && i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (CU_add_test(s, cases[i].name, cases[i].fn) == NULL)
-			return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return unit_run("token", cases, setup, teardown);
 }
