@@ -40,6 +40,17 @@ struct spg_txbuf {
 	struct rte_mbuf *pkts[SPG_BURST * 2];
 };
 
+/*
+ * A worker's resolved next hops per port, direct-mapped by address: the SP side's gateway
+ * and the vendor side's workstations, without a hash lookup per packet.
+ */
+#define SPG_NH_CACHE_SIZE 64 /* a power of 2 */
+struct spg_nh_cache {
+	uint32_t addr; /* network order; 0: empty */
+	uint32_t generation; /* spg_neigh_generation() when mac was looked up */
+	struct rte_ether_addr mac;
+};
+
 struct spg_dp;
 
 struct spg_worker {
@@ -50,6 +61,7 @@ struct spg_worker {
 	struct spg_worker_stats stats;
 	struct spg_sess_counters *sess; /* this worker's counters, indexed by session slot */
 	struct spg_txbuf tx[SPG_DP_N_PORTS];
+	struct spg_nh_cache nh[SPG_DP_N_PORTS][SPG_NH_CACHE_SIZE];
 } __rte_cache_aligned;
 
 /* What a worker hands to the control thread: a slow-path packet or a roaming report. */

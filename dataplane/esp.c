@@ -61,6 +61,7 @@
 #include <rte_ipsec.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
+#include <rte_prefetch.h>
 #include <rte_udp.h>
 
 #include "esp.h"
@@ -355,7 +356,10 @@ struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg)
 	esp->sa_pool = rte_mempool_create(name, cfg->max_sas,
 					  sizeof(struct spg_sa) + esp->sa_lib_size +
 						  esp->replay_words * sizeof(uint64_t),
-					  0, 0, NULL, NULL, NULL, NULL, cfg->socket_id, 0);
+					  0, 0, NULL, NULL, NULL, NULL, cfg->socket_id,
+					  /* Looked up through sessions, never walked: no padding to
+					   * spread objects over memory channels. */
+					  RTE_MEMPOOL_F_NO_SPREAD);
 	if (esp->sa_pool == NULL)
 		goto fail;
 
@@ -693,6 +697,16 @@ static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[
 		goto out;
 
 	ng = group_by_sa(sa, n_in, order, g);
+	/* Each group's library SA and crypto session (its first lines: the private data
+	 * starts on the second) are read only when its turn comes: ask for them now. */
+	for (i = 0; i < ng; i++) {
+		if (g[i].sa == NULL)
+			continue;
+		rte_prefetch0(g[i].sa->lib_sa);
+		rte_prefetch0(g[i].sa->crypto_ses);
+		rte_prefetch0(RTE_PTR_ADD(g[i].sa->crypto_ses, RTE_CACHE_LINE_SIZE));
+		rte_prefetch0(RTE_PTR_ADD(g[i].sa->crypto_ses, 2 * RTE_CACHE_LINE_SIZE));
+	}
 	for (i = 0; i < ng; i++) {
 		struct rte_mbuf **gm = &work[g[i].start];
 		uint16_t *gidx = &widx[g[i].start];

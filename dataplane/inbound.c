@@ -19,10 +19,23 @@
 /* UDP payload: ESP header, 8-byte IV, at least pad length + next header, 16-byte ICV. */
 #define ESP_MIN_UDP_PAYLOAD (sizeof(struct rte_esp_hdr) + 8 + 2 + 16)
 
+/* How many packets ahead the SA and counters of a session are prefetched. */
+#define PREFETCH_AHEAD 4
+
 struct in_meta {
 	struct spg_session *s;
 	uint64_t from; /* outer source as spg_peer_pack() */
 };
+
+/* The second stage: what the packet's processing reads beyond the session's first line. */
+static inline void prefetch_session(const struct spg_worker *w, const struct spg_session *s)
+{
+	if (s == NULL)
+		return;
+	spg_session_prefetch_rest(s, &s->meter_in);
+	rte_prefetch0(s->sa_in);
+	rte_prefetch0(&w->sess[s->index]);
+}
 
 static inline void count_drop(struct spg_worker *w, struct spg_session *s, struct rte_mbuf *m, enum spg_drop why)
 {
@@ -119,7 +132,7 @@ static enum spg_drop finish_one(struct spg_worker *w, struct spg_session *s, str
 		return why;
 	if (unlikely(ip->time_to_live <= 1))
 		return SPG_DROP_TTL_EXCEEDED;
-	if (unlikely(!spg_meter_allow(&s->meter_in, w->now, m->pkt_len)))
+	if (unlikely(!spg_meter_check(&s->meter_in, w->now, m->pkt_len, dp->n_workers > 1)))
 		return SPG_DROP_OVER_RATE;
 	why = spg_nat_translate(ip, l4_len, s->virtual_addr, s->workstation_addr);
 	if (unlikely(why != SPG_OK))
@@ -179,10 +192,20 @@ void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	if (nc == 0)
 		return;
 	spg_session_lookup_spi_bulk(dp->sessions, keys, nc, sess);
+	/* Two stages, as l3fwd does: the sessions' first lines now, for the whole burst; the
+	 * rest of a session, its SA and its counters a few packets ahead of use, once that
+	 * first line (with the SA pointer and the slot index) has had time to arrive. */
+	for (uint16_t i = 0; i < nc; i++)
+		if (sess[i] != NULL)
+			rte_prefetch0(sess[i]);
+	for (uint16_t i = 0; i < PREFETCH_AHEAD && i < nc; i++)
+		prefetch_session(w, sess[i]);
 
 	for (uint16_t i = 0; i < nc; i++) {
 		struct rte_mbuf *m = cand[i];
 
+		if (i + PREFETCH_AHEAD < nc)
+			prefetch_session(w, sess[i + PREFETCH_AHEAD]);
 		if (unlikely(sess[i] == NULL)) {
 			spg_drop(w, m, SPG_DROP_NO_SA);
 			continue;

@@ -19,6 +19,7 @@ struct spg_neigh_table {
 	struct rte_hash *h; /* (port << 32 | addr) -> entry index */
 	struct neigh_entry *entries;
 	uint32_t capacity;
+	uint32_t generation; /* bumped whenever a MAC appears or changes */
 };
 
 static uint64_t neigh_key(uint16_t port, uint32_t addr)
@@ -104,9 +105,18 @@ int spg_neigh_learn(struct spg_neigh_table *t, uint16_t port, uint32_t addr, con
 	if (pos < 0)
 		return pos;
 	memcpy(&word, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
-	__atomic_store_n(&t->entries[pos].mac, word, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&t->entries[pos].mac, __ATOMIC_RELAXED) != word) {
+		__atomic_store_n(&t->entries[pos].mac, word, __ATOMIC_RELEASE);
+		/* After the MAC: a worker that sees the new generation finds the new MAC. */
+		__atomic_fetch_add(&t->generation, 1, __ATOMIC_RELEASE);
+	}
 	t->entries[pos].learned_tsc = now_tsc;
 	return 0;
+}
+
+uint32_t spg_neigh_generation(const struct spg_neigh_table *t)
+{
+	return __atomic_load_n(&t->generation, __ATOMIC_ACQUIRE);
 }
 
 bool spg_neigh_should_solicit(struct spg_neigh_table *t, uint16_t port, uint32_t addr, uint64_t now_tsc)

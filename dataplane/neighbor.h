@@ -19,6 +19,12 @@ void spg_neigh_free(struct spg_neigh_table *t);
 /* Worker: the MAC for addr (network order) on port, or false when unknown. */
 bool spg_neigh_lookup(struct spg_neigh_table *t, uint16_t port, uint32_t addr, struct rte_ether_addr *mac);
 
+/*
+ * Changes whenever a lookup's answer may have changed (a MAC learned or replaced): a worker
+ * may keep what it looked up for as long as this stays the same.
+ */
+uint32_t spg_neigh_generation(const struct spg_neigh_table *t);
+
 /* Control thread: learn or refresh. Returns 0 or -ENOSPC. */
 int spg_neigh_learn(struct spg_neigh_table *t, uint16_t port, uint32_t addr, const struct rte_ether_addr *mac,
 		    uint64_t now_tsc);

@@ -14,10 +14,23 @@
 #include "port_filter.h"
 #include "worker.h"
 
+/* How many packets ahead the SA and counters of a session are prefetched. */
+#define PREFETCH_AHEAD 4
+
 struct out_meta {
 	struct spg_session *s;
 	uint32_t inner_len;
 };
+
+/* The second stage: what the packet's processing reads beyond the session's first line. */
+static inline void prefetch_session(const struct spg_worker *w, const struct spg_session *s)
+{
+	if (s == NULL)
+		return;
+	spg_session_prefetch_rest(s, &s->meter_out);
+	rte_prefetch0(s->sa_out);
+	rte_prefetch0(&w->sess[s->index]);
+}
 
 static inline void count_drop(struct spg_worker *w, struct spg_session *s, struct rte_mbuf *m, enum spg_drop why)
 {
@@ -71,7 +84,7 @@ static enum spg_drop prepare_one(struct spg_worker *w, struct spg_session *s, st
 	if (unlikely(len > dp->inner_mtu))
 		return (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) ? SPG_DROP_FRAG_NEEDED
 									   : SPG_DROP_TOO_BIG;
-	if (unlikely(!spg_meter_allow(&s->meter_out, w->now, len)))
+	if (unlikely(!spg_meter_check(&s->meter_out, w->now, len, dp->n_workers > 1)))
 		return SPG_DROP_OVER_RATE;
 
 	why = spg_nat_translate(ip, l4_len, dp->cfg.inner_addr, dp->cfg.shared_addr);
@@ -175,12 +188,22 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 	if (nc == 0)
 		return;
 	spg_session_lookup_vip_bulk(dp->sessions, keys, nc, sess);
+	/* Two stages, as l3fwd does: the sessions' first lines now, for the whole burst; the
+	 * rest of a session, its SA and its counters a few packets ahead of use, once that
+	 * first line (with the SA pointer and the slot index) has had time to arrive. */
+	for (uint16_t i = 0; i < nc; i++)
+		if (sess[i] != NULL)
+			rte_prefetch0(sess[i]);
+	for (uint16_t i = 0; i < PREFETCH_AHEAD && i < nc; i++)
+		prefetch_session(w, sess[i]);
 
 	for (uint16_t i = 0; i < nc; i++) {
 		struct spg_session *s = sess[i];
 		struct rte_mbuf *m = cand[i];
 		enum spg_drop why;
 
+		if (i + PREFETCH_AHEAD < nc)
+			prefetch_session(w, sess[i + PREFETCH_AHEAD]);
 		if (unlikely(s == NULL)) {
 			spg_drop(w, m, SPG_DROP_NO_SESSION);
 			continue;

@@ -22,6 +22,7 @@ struct defer_item {
 
 struct spg_session_table {
 	struct spg_session *slots;
+	struct spg_session_ctl *ctl; /* beside slots, same index */
 	uint32_t capacity;
 	uint32_t count;
 	uint32_t *free_stack;
@@ -53,6 +54,16 @@ static struct rte_hash *hash_create(const char *what, uint32_t entries, uint32_t
 
 	snprintf(name, sizeof(name), "spg_%s_%u", what, seq++);
 	return rte_hash_create(&prm);
+}
+
+/*
+ * A cuckoo hash refuses inserts before it is full (both buckets of a key and its
+ * displacement path full): at exactly max_sessions entries a table of 1024 gave up near
+ * 1013. A quarter more, plus a little for small tables, lets every slot be indexed.
+ */
+static uint32_t hash_entries(uint32_t max_sessions)
+{
+	return max_sessions + max_sessions / 4 + 64;
 }
 
 static void defer_free(void *p, void *e, unsigned int n)
@@ -108,9 +119,10 @@ struct spg_session_table *spg_session_table_create(uint32_t max_sessions, int so
 	t->esp = esp;
 	t->slots = rte_zmalloc_socket("spg_sessions", sizeof(*t->slots) * (size_t)max_sessions,
 				      RTE_CACHE_LINE_SIZE, socket_id);
+	t->ctl = rte_zmalloc_socket("spg_session_ctl", sizeof(*t->ctl) * (size_t)max_sessions, 0, socket_id);
 	t->free_stack = rte_malloc_socket("spg_session_free", sizeof(uint32_t) * (size_t)max_sessions,
 					  0, socket_id);
-	if (t->slots == NULL || t->free_stack == NULL)
+	if (t->slots == NULL || t->ctl == NULL || t->free_stack == NULL)
 		goto nomem;
 	/* Hand out low slots first: pop from the top of a stack filled in reverse. */
 	for (uint32_t i = 0; i < max_sessions; i++) {
@@ -119,18 +131,19 @@ struct spg_session_table *spg_session_table_create(uint32_t max_sessions, int so
 	}
 	t->n_free = max_sessions;
 
-	t->by_vip = hash_create("vip", max_sessions, sizeof(uint32_t), socket_id, true);
+	t->by_vip = hash_create("vip", hash_entries(max_sessions), sizeof(uint32_t), socket_id, true);
 	/* Rekeying holds the old and the new inbound SPI of a session for a moment. */
-	t->by_spi = hash_create("spi", max_sessions + 64, sizeof(uint32_t), socket_id, true);
-	t->by_id = hash_create("id", max_sessions, sizeof(uint64_t), socket_id, false);
+	t->by_spi = hash_create("spi", hash_entries(max_sessions) + 64, sizeof(uint32_t), socket_id, true);
+	t->by_id = hash_create("id", hash_entries(max_sessions), sizeof(uint64_t), socket_id, false);
 	if (t->by_vip == NULL || t->by_spi == NULL || t->by_id == NULL)
 		goto fail;
 	if (attach_rcu(t, t->by_vip) != 0 || attach_rcu(t, t->by_spi) != 0)
 		goto fail;
 
 	snprintf(dq_name, sizeof(dq_name), "spg_sdq_%u", seq++);
-	/* Each session retires one slot item and maybe one SA item per update in flight. */
-	dqp.size = max_sessions * 2 + 64;
+	/* One item per delete and one per rekey waits out a grace period; a full queue only
+	 * makes defer() wait one out, so room for every session plus some rekeys is enough. */
+	dqp.size = max_sessions + 64;
 	dqp.trigger_reclaim_limit = 64;
 	dqp.max_reclaim_size = dqp.size;
 	dqp.p = t;
@@ -175,6 +188,7 @@ void spg_session_table_free(struct spg_session_table *t)
 	for (unsigned int w = 0; w < t->n_counter_sets; w++)
 		rte_free(t->counters[w]);
 	rte_free(t->free_stack);
+	rte_free(t->ctl);
 	rte_free(t->slots);
 	rte_free(t);
 }
@@ -232,7 +246,7 @@ static int defer(struct spg_session_table *t, struct defer_item *item)
 	return rte_rcu_qsbr_dq_enqueue(t->dq, item) == 0 ? 0 : -rte_errno;
 }
 
-static int meter_set(struct spg_meter *mt, const struct spg_dp_rate *rate)
+static int meter_set(struct spg_session_table *t, struct spg_meter *mt, const struct spg_dp_rate *rate)
 {
 	struct spg_meter fresh;
 	int rc;
@@ -240,12 +254,16 @@ static int meter_set(struct spg_meter *mt, const struct spg_dp_rate *rate)
 	rc = spg_meter_config(&fresh, rate);
 	if (rc != 0)
 		return rc;
-	/* Workers may be metering right now: swap the state under their lock. */
+	/* A single worker meters without the lock: switch metering off, wait until no worker
+	 * can still be inside the old state, then rewrite it and switch back on. The lock
+	 * still orders this against workers that share sessions. */
+	__atomic_store_n(&mt->limited, false, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
 	rte_spinlock_lock(&mt->lock);
-	mt->limited = fresh.limited;
 	mt->m = fresh.m;
 	mt->prof = fresh.prof;
 	rte_spinlock_unlock(&mt->lock);
+	__atomic_store_n(&mt->limited, fresh.limited, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -304,9 +322,11 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 	s->workstation_addr = p->workstation_addr;
 	s->peer = peer_of(p);
 	s->spi_in = p->sa_in.spi;
-	s->rate_out = p->rate_out;
-	s->rate_in = p->rate_in;
-	s->created_tsc = rte_get_tsc_cycles();
+	t->ctl[index] = (struct spg_session_ctl){
+		.created_tsc = rte_get_tsc_cycles(),
+		.rate_out = p->rate_out,
+		.rate_in = p->rate_in,
+	};
 	spg_port_filter_init(&s->filter[0], p);
 	rc = spg_meter_config(&s->meter_out, &p->rate_out);
 	if (rc == 0)
@@ -420,10 +440,10 @@ int spg_session_update(struct spg_session_table *t, uint32_t what, const struct 
 	if (what & SPG_DP_UPD_ENDPOINT)
 		__atomic_store_n(&s->peer, peer_of(p), __ATOMIC_RELEASE);
 	if (what & SPG_DP_UPD_RATE) {
-		meter_set(&s->meter_out, &p->rate_out);
-		meter_set(&s->meter_in, &p->rate_in);
-		s->rate_out = p->rate_out;
-		s->rate_in = p->rate_in;
+		meter_set(t, &s->meter_out, &p->rate_out);
+		meter_set(t, &s->meter_in, &p->rate_in);
+		t->ctl[s->index].rate_out = p->rate_out;
+		t->ctl[s->index].rate_in = p->rate_in;
 	}
 	if (what & SPG_DP_UPD_PORTS)
 		filter_set(t, s, p, true);
@@ -493,6 +513,11 @@ uint32_t spg_session_capacity(const struct spg_session_table *t)
 struct spg_session *spg_session_at(struct spg_session_table *t, uint32_t index)
 {
 	return index < t->capacity ? &t->slots[index] : NULL;
+}
+
+const struct spg_session_ctl *spg_session_ctl_of(const struct spg_session_table *t, const struct spg_session *s)
+{
+	return &t->ctl[s->index];
 }
 
 static void lookup_bulk(struct rte_hash *h, const uint32_t keys[], uint32_t n, struct spg_session *out[])

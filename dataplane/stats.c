@@ -30,6 +30,7 @@ void spg_dp_sum_session(struct spg_dp *dp, uint32_t index, struct spg_sess_count
 void spg_dp_session_info(struct spg_dp *dp, const struct spg_session *s, struct spg_dp_session_info *info)
 {
 	const struct spg_port_filter *f = spg_session_filter(s);
+	const struct spg_session_ctl *ctl = spg_session_ctl_of(dp->sessions, s);
 	struct spg_sess_counters c;
 
 	memset(info, 0, sizeof(*info));
@@ -41,11 +42,11 @@ void spg_dp_session_info(struct spg_dp *dp, const struct spg_session *s, struct 
 	info->icmp_echo = f->icmp_echo;
 	info->n_port_ranges = f->n_ranges;
 	memcpy(info->ports, f->ranges, sizeof(info->ports));
-	info->rate_out = s->rate_out;
-	info->rate_in = s->rate_in;
+	info->rate_out = ctl->rate_out;
+	info->rate_in = ctl->rate_in;
 	info->spi_out = spg_sa_spi(s->sa_out);
 	info->spi_in = s->spi_in;
-	info->age_ms = (rte_get_tsc_cycles() - s->created_tsc) * 1000 / rte_get_tsc_hz();
+	info->age_ms = (rte_get_tsc_cycles() - ctl->created_tsc) * 1000 / rte_get_tsc_hz();
 	spg_dp_sum_session(dp, s->index, &c);
 	info->out = c.out;
 	info->in = c.in;

@@ -20,26 +20,44 @@ static uint32_t next_hop_for(const struct spg_port *p, uint32_t dst)
 	return p->next_hop;
 }
 
+static inline uint32_t nh_slot(uint32_t addr)
+{
+	uint32_t h = rte_be_to_cpu_32(addr);
+
+	return (h ^ (h >> 8) ^ (h >> 16)) & (SPG_NH_CACHE_SIZE - 1);
+}
+
 bool spg_l2_prepend(struct spg_worker *w, uint16_t port_index, struct rte_mbuf *m, uint32_t dst_addr)
 {
 	const struct spg_port *p = &w->dp->ports[port_index];
+	struct spg_nh_cache *c;
 	struct rte_ether_hdr *eth;
 	uint32_t nh = next_hop_for(p, dst_addr);
-	struct rte_ether_addr mac;
+	uint32_t gen;
 
 	if (nh == 0)
 		return false;
-	if (unlikely(!spg_neigh_lookup(w->dp->neigh, port_index, nh, &mac))) {
-		uint64_t req = spg_resolve_pack(port_index, nh);
+	/* Keep what the table said while nothing was learned since: no hash lookup per packet. */
+	c = &w->nh[port_index][nh_slot(nh)];
+	gen = spg_neigh_generation(w->dp->neigh);
+	if (unlikely(c->addr != nh || c->generation != gen)) {
+		struct rte_ether_addr mac;
 
-		/* The control thread asks; a full ring only delays that. */
-		rte_ring_mp_enqueue_elem(w->dp->resolve_ring, &req, sizeof(req));
-		return false;
+		if (unlikely(!spg_neigh_lookup(w->dp->neigh, port_index, nh, &mac))) {
+			uint64_t req = spg_resolve_pack(port_index, nh);
+
+			/* The control thread asks; a full ring only delays that. */
+			rte_ring_mp_enqueue_elem(w->dp->resolve_ring, &req, sizeof(req));
+			return false;
+		}
+		c->addr = nh;
+		c->generation = gen;
+		c->mac = mac;
 	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
 	if (unlikely(eth == NULL))
 		return false;
-	eth->dst_addr = mac;
+	eth->dst_addr = c->mac;
 	eth->src_addr = p->mac;
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	m->l2_len = sizeof(*eth);

@@ -159,6 +159,26 @@ static void full_table_refuses_then_reuses_a_deleted_slot(void)
 	spg_session_table_free(t);
 }
 
+static void table_of_1024_takes_exactly_1024_sessions(void)
+{
+	struct spg_session_table *t = table(1024);
+	struct spg_dp_session_params p;
+	unsigned int added = 0;
+
+	for (uint64_t id = 1; id <= 1024; id++) {
+		p = params(id);
+		if (spg_session_add(t, &p) == 0)
+			added++;
+	}
+	CU_ASSERT_EQUAL(added, 1024);
+	CU_ASSERT_EQUAL(spg_session_count(t), 1024);
+	CU_ASSERT_PTR_NOT_NULL(by_vip(t, params(1024).virtual_addr));
+	CU_ASSERT_PTR_NOT_NULL(by_spi(t, params(1024).sa_in.spi));
+	p = params(1025);
+	CU_ASSERT_EQUAL(spg_session_add(t, &p), -ENOSPC);
+	spg_session_table_free(t);
+}
+
 static void delete_of_unknown_id_is_enoent(void)
 {
 	struct spg_session_table *t = table(SMALL);
@@ -201,7 +221,7 @@ static void update_moves_endpoint_rate_ports_and_rekeys(void)
 	CU_ASSERT_EQUAL(spg_session_update(t, SPG_DP_UPD_RATE, &p), 0);
 	CU_ASSERT_TRUE(s->meter_out.limited);
 	CU_ASSERT_FALSE(s->meter_in.limited);
-	CU_ASSERT_EQUAL(s->rate_out.bytes_per_sec, 4200);
+	CU_ASSERT_EQUAL(spg_session_ctl_of(t, s)->rate_out.bytes_per_sec, 4200);
 
 	p.n_port_ranges = 2;
 	p.ports[1] = (struct spg_dp_port_range){ .proto = 17, .lo = 161, .hi = 162 };
@@ -320,6 +340,7 @@ int main(void)
 		  added_session_is_found_by_id_virtual_address_and_spi },
 		{ "add_refuses_duplicate_id_virtual_address_or_spi", add_refuses_duplicate_id_virtual_address_or_spi },
 		{ "full_table_refuses_then_reuses_a_deleted_slot", full_table_refuses_then_reuses_a_deleted_slot },
+		{ "table_of_1024_takes_exactly_1024_sessions", table_of_1024_takes_exactly_1024_sessions },
 		{ "delete_of_unknown_id_is_enoent", delete_of_unknown_id_is_enoent },
 		{ "bad_keys_are_refused_and_leave_nothing_behind", bad_keys_are_refused_and_leave_nothing_behind },
 		{ "update_moves_endpoint_rate_ports_and_rekeys", update_moves_endpoint_rate_ports_and_rekeys },
