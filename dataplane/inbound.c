@@ -4,6 +4,8 @@
  * insist on S -> G_in inside, filter, meter, translate back to V_i -> W, send to W.
  * An authenticated packet from a new outer endpoint moves the session there (roaming).
  */
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_esp.h>
 #include <rte_ip.h>
@@ -62,11 +64,14 @@ static enum spg_drop esp_spi(struct spg_worker *w, struct rte_mbuf *m, uint32_t 
 	payload = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
 	if (payload == 1 && *(const uint8_t *)(udp + 1) == 0xff)
 		return SPG_DROP_NAT_KEEPALIVE;
-	if (payload >= sizeof(uint32_t) && *(const uint32_t *)(udp + 1) == 0)
+	if (payload < sizeof(uint32_t))
+		return SPG_DROP_MALFORMED_ESP;
+	/* After the 14-byte Ethernet header the SPI is only 2-byte aligned. */
+	memcpy(spi, udp + 1, sizeof(*spi));
+	if (*spi == 0)
 		return SPG_DROP_NOT_ESP;
 	if (payload < ESP_MIN_UDP_PAYLOAD)
 		return SPG_DROP_MALFORMED_ESP;
-	*spi = *(const uint32_t *)(udp + 1);
 	*from = spg_peer_pack(ip->src_addr, udp->src_port);
 	return SPG_OK;
 }

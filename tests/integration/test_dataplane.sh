@@ -264,6 +264,8 @@ topo_capture_start fragneeded "$WS" ws0 icmp
 snapshot
 out=$(ip netns exec "$WS" ping -M "do" -s 1472 -c 1 -W 2 "$(topo_virtual 1)" 2>&1)
 d=$(wait_delta frag_needed 1 5)
+# tcpdump -U writes each packet as it comes; wait for it rather than race its stop
+wait_until 5 bash -c "tcpdump -n -v -r '$SPG_STATE/fragneeded.pcap' 2>/dev/null | grep -q 'need to frag (mtu 1438)'" || true
 topo_capture_stop fragneeded
 check "a 1500-byte DF packet gets 'fragmentation needed': frag_needed +$d" [ "$d" -ge 1 ]
 c=$(tcpdump -n -v -r "$SPG_STATE/fragneeded.pcap" 2>/dev/null | grep -c 'need to frag (mtu 1438)')

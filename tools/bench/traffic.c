@@ -14,7 +14,8 @@
 
 #include "traffic.h"
 
-#define IP4(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
+/* Not RTE_IPV4: in 22.11 it shifts an int left by 24, undefined for a first byte >= 128. */
+#define IP4(a, b, c, d) rte_cpu_to_be_32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 /* Sessions' SP sites: 203.0.113.1 .. .250, then the next UDP port. */
 #define PEER_HOSTS 250
 #define PEER_BASE_PORT 4500
