@@ -12,8 +12,8 @@ packages=(
 	libdpdk-dev dpdk libipsec-mb1 libyaml-dev libcunit1-dev libssl-dev
 	# dpdk-dev ships dpdk-telemetry.py (and dpdk-testpmd, dpdk-proc-info)
 	dpdk-dev
-	# spgatectl, spgate-control and spgate-agent: JSON, event loop, store, RADIUS client
-	libjansson-dev libevent-dev libsqlite3-dev libradcli-dev
+	# spgatectl, spgate-control and spgate-agent: JSON, event loop, store, TLS certificates
+	libjansson-dev libevent-dev libsqlite3-dev openssl
 	# eBPF programs (clang -target bpf, skeletons with bpftool) and their loaders
 	clang llvm bpftool libbpf-dev libxdp-dev
 	# the control plane's tests authenticate against a real FreeRADIUS
@@ -21,6 +21,9 @@ packages=(
 	# the integration tests and the lab: scapy's ESP as the SP-side peer, namespaces, captures
 	python3 python3-scapy python3-cryptography iproute2 ethtool tcpdump iputils-ping
 	procps psmisc curl netcat-openbsd
+	# the lab's customer router (NAT in front of an SP) and the end-to-end test; jq reads
+	# spgate-agent's --status in the agent test
+	nftables jq
 )
 
 missing=()

@@ -159,6 +159,8 @@ else
 	# The control plane's peers: a real FreeRADIUS, and spgate-agent against scapy's ESP.
 	run_step radius env SPG_BUILD=build bash tests/integration/test_radius.sh
 	run_step agent env SPG_BUILD=build bash tests/integration/test_agent.sh
+	# The whole system (tools/lab in namespaces of its own): the connection flow end to end.
+	run_step e2e bash tests/integration/test_e2e.sh
 fi
 
 echo

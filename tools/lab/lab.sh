@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The spgate lab: a gateway, a workstation and three SPs that all have the same address S,
-# in network namespaces on this machine, with the real spgate-dp forwarding between them.
+# The spgate lab: the whole system in network namespaces on this machine. A workstation, the
+# gateway (spgate-dp, spgate-control, FreeRADIUS), four SPs that all have the same address S,
+# each running spgate-agent (one of them behind its customer's NAT), and a stranger.
 #
 #   sudo tools/lab/lab.sh up [--duration SECONDS]   build, start, demo; stays up until Ctrl-C,
 #                                                   `lab.sh down` or the duration ends
 #   sudo tools/lab/lab.sh status                    what is running, sessions and counters
 #   sudo tools/lab/lab.sh down                      stop everything (idempotent)
 #
-# State (pids, keys, logs, captures) lives in /run/spgate-lab (SPG_STATE overrides it).
+# State (pids, PKI, database, logs) lives in /run/spgate-lab (SPG_STATE overrides it).
 set -uo pipefail
 
 SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${SPG_STATE:=/run/spgate-lab}"
 : "${SPG_DP_CONFIG:=$SPG_REPO/config/lab-dp.yaml}"
-# shellcheck disable=SC2034 # read by topology.sh
-SPG_NS=spg-
-SPG_N_SP=3
+: "${SPG_INVENTORY:=$SPG_REPO/config/lab-inventory.yaml}"
+# shellcheck disable=SC2034 # read by topology.sh, agents.sh and control.sh
+SPG_NS=spg- SPG_N_SP=4 SPG_CONTROL=1 SPG_NAT_SPS=3
+SPG_PKI=$SPG_STATE/pki
 # shellcheck source=tools/lab/topology.sh
 . "$SPG_REPO/tools/lab/topology.sh"
+# shellcheck source=tools/lab/agents.sh
+. "$SPG_REPO/tools/lab/agents.sh"
+# shellcheck source=tools/lab/control.sh
+. "$SPG_REPO/tools/lab/control.sh"
+# shellcheck source=tools/lab/pki.sh
+. "$SPG_REPO/tools/lab/pki.sh"
 
 # The control socket the config names (the lab config's default otherwise).
 SPG_SOCK=$(sed -n 's/^[[:space:]]*control_socket:[[:space:]]*"\{0,1\}\([^"#[:space:]]*\).*/\1/p' \
@@ -27,15 +35,17 @@ SPG_SOCK=$(sed -n 's/^[[:space:]]*control_socket:[[:space:]]*"\{0,1\}\([^"#[:spa
 FILE_PREFIX=$(sed -n 's/^[[:space:]]*file_prefix:[[:space:]]*"\{0,1\}\([^"#[:space:]]*\).*/\1/p' \
 	"$SPG_DP_CONFIG" 2>/dev/null | head -1)
 : "${FILE_PREFIX:=spgate-lab}"
+CTL=$SPG_REPO/build/tools/spgatectl/spgatectl
+EXES="dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent"
 
 usage() {
-	sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "lab.sh: needs root (network namespaces, af_packet): sudo $0 $*" >&2
+		echo "lab.sh: needs root (network namespaces, af_packet, XDP): sudo $0 $*" >&2
 		exit 1
 	fi
 }
@@ -45,89 +55,147 @@ lab_is_up() {
 }
 
 build_all() {
+	local exe
 	topo_log "installing what is missing (tools/setup.sh)"
 	bash "$SPG_REPO/tools/setup.sh" || return 1
-	topo_log "building spgate-dp and spgatectl in $SPG_REPO/build"
+	topo_log "building spgate-dp, spgate-control, spgate-agent and spgatectl in $SPG_REPO/build"
 	# Only what the lab runs: the lab need not wait for (or fail on) the rest of the tree.
 	(
 		if [ ! -f "$SPG_REPO/build/build.ninja" ]; then
 			meson setup "$SPG_REPO/build" "$SPG_REPO" || exit 1
 		fi
-		ninja -C "$SPG_REPO/build" dataplane/spgate-dp tools/spgatectl/spgatectl
+		# shellcheck disable=SC2086
+		ninja -C "$SPG_REPO/build" $EXES
 	) >"$SPG_STATE/logs/build.log" 2>&1 || {
 		tail -n 30 "$SPG_STATE/logs/build.log"
 		topo_log "build failed (whole log: $SPG_STATE/logs/build.log)"
 		return 1
 	}
-	local exe
-	for exe in build/dataplane/spgate-dp build/tools/spgatectl/spgatectl; do
-		if [ ! -x "$SPG_REPO/$exe" ]; then
-			topo_log "$exe was not built"
+	for exe in $EXES; do
+		if [ ! -x "$SPG_REPO/build/$exe" ]; then
+			topo_log "build/$exe was not built"
 			return 1
 		fi
 	done
+}
+
+# Everything an earlier lab left but its logs: a fresh database, PKI, RADIUS tree, tokens.
+clear_state() {
+	rm -rf "$SPG_STATE/pids" "$SPG_STATE/pki" "$SPG_STATE/radius" "$SPG_STATE/agents" \
+		"$SPG_STATE/tokens" "$SPG_STATE/control" "$SPG_STATE"/spgate.db* \
+		"$SPG_STATE/audit.jsonl" "$SPG_STATE/control.yaml" "$SPG_STATE/control.sock"
+	rm -f "$SPG_STATE"/logs/*
 }
 
 teardown() {
 	trap - EXIT INT TERM
 	topo_log "tearing the lab down"
 	topo_destroy
-	rm -f "$SPG_STATE/lab.pid" "$SPG_STATE/keys.env"
+	rm -f "$SPG_STATE/lab.pid"
 	topo_log "lab is down (logs kept in $SPG_STATE/logs)"
 }
 
+# The sessions alice holds, as "ID SERIAL VIRTUAL STATE" lines
+alice_sessions() {
+	eng alice --json sessions 2>/dev/null | "$SPG_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for s in d.get("sessions", []) if isinstance(d, dict) else d:
+    print(s["id"], s["serial"], s.get("virtual_address") or "-", s["state"])'
+}
+
 demo() {
-	local i answer
+	local serial id virt state answer rc pids=() f answered=0
 	echo
-	topo_log "demo: three sessions, three SPs, one shared SP address $SPG_S"
-	for ((i = 1; i <= SPG_N_SP; i++)); do
-		answer=$(topo_fetch "$i" 7000 5)
-		printf '  W %s -> %s:7000 (session %d, SP %s) answers: %s\n' "$SPG_W" \
-			"$(topo_virtual "$i")" "$i" "$(topo_sp_addr "$i")" "${answer:-<nothing>}"
+	topo_log "demo: alice (RADIUS group storage-eu) logs in from the workstation $SPG_W"
+	echo "  \$ spgatectl login --user alice"
+	eng_login alice alice-pw 2>&1 | sed 's/^/  /'
+	echo
+	echo "  \$ spgatectl search acme"
+	eng alice search acme 2>&1 | sed 's/^/  /'
+	echo "  (globex's CK3001 is not listed: alice's groups do not reach globex)"
+	echo
+	topo_log "demo: alice connects to CK2001 (Paris) and CK2003 (Lyon, behind acme's NAT) at once"
+	for serial in CK2001 CK2003; do
+		echo "  \$ spgatectl connect $serial --wait &"
+		(eng alice connect "$serial" --wait --wait-timeout 60 >"$SPG_STATE/logs/demo-$serial.out" 2>&1
+			echo $? >"$SPG_STATE/logs/demo-$serial.rc") &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for serial in CK2001 CK2003; do
+		rc=$(cat "$SPG_STATE/logs/demo-$serial.rc" 2>/dev/null)
+		echo "  $serial:"
+		grep -E '^(session|state|reason|line|virtual|sp address) ' \
+			"$SPG_STATE/logs/demo-$serial.out" | sed 's/^/    /'
+		grep '^spgatectl' "$SPG_STATE/logs/demo-$serial.out" | sed 's/^/    /'
+		[ "$rc" = 0 ] || { topo_log "connect $serial exited $rc"; DEMO_FAILED=1; }
 	done
 	echo
-	ip netns exec "$(topo_ns ws)" ping -c 3 -i 0.3 -W 2 "$(topo_virtual 1)" | sed 's/^/  /'
+	topo_log "demo: every SP has the address $SPG_S; the virtual address says which one answers"
+	while read -r id serial virt state; do
+		[ "$state" = active ] || continue
+		answer=$(ip netns exec "$(topo_ns ws)" timeout 6 nc -w 5 "$virt" 7000 </dev/null 2>/dev/null)
+		printf '  session %s: W %s -> %s:7000 (%s) answers: %s\n' "$id" "$SPG_W" "$virt" \
+			"$serial" "${answer:-<nothing>}"
+		[ "$answer" = "sp${serial: -1}" ] || DEMO_FAILED=1
+		answered=$((answered + 1))
+	done < <(alice_sessions)
+	[ "$answered" = 2 ] || DEMO_FAILED=1
+	virt=$(alice_sessions | awk '$4 == "active" {print $3; exit}')
+	if [ -n "$virt" ]; then
+		echo "  \$ ping -c 3 $virt"
+		ip netns exec "$(topo_ns ws)" ping -c 3 -i 0.3 -W 2 "$virt" | sed 's/^/  /'
+	fi
 	echo
-	topo_log "spgatectl dp sessions"
-	topo_ctl dp sessions | sed 's/^/  /'
+	echo "  \$ spgatectl sessions"
+	eng alice sessions 2>&1 | sed 's/^/  /'
 	echo
-	topo_log "spgatectl dp stats"
-	topo_ctl dp stats | sed 's/^/  /'
+	topo_log "the SP side: spgate-agent --status of SP 1 (CK2001)"
+	agent_status 1 2>&1 | sed 's/^/  /'
+	for f in CK2001 CK2003; do rm -f "$SPG_STATE/logs/demo-$f.rc"; done
 }
 
 hints() {
-	local ctl="$SPG_REPO/build/tools/spgatectl/spgatectl --socket $SPG_SOCK"
+	local ws="ip netns exec spg-ws"
 	cat <<EOF
 
-The lab is up. Try, from another shell (as root):
+The lab is up. Try, from another shell (as root). As an engineer on the workstation
+(the token of alice's login is in $SPG_STATE/tokens/alice):
 
-  # talk to the SPs from the workstation: each virtual address is another SP behind S
-  ip netns exec spg-ws nc -w 3 198.19.0.2 7000 </dev/null
-  ip netns exec spg-ws ping -c 3 198.19.0.3
-  ip netns exec spg-ws nc -w 3 198.19.0.1 9999 </dev/null     # filtered: port_filtered rises
+  eng() { ip netns exec spg-ws env SPGATE_TOKEN_FILE=$SPG_STATE/tokens/\$1 \\
+          SPGATE_SERVER=$SPG_MGMT:$SPG_API_PORT SPGATE_CA=$SPG_PKI/ca.crt \\
+          SPGATE_PASSWORD=\$1-pw $CTL "\${@:2}"; }
+  eng alice sessions
+  eng alice connect CK2002 --wait                  # a third SP, same address $SPG_S
+  $ws nc -w 3 198.19.0.1 7000 </dev/null        # each session's virtual address (see sessions)
+  $ws nc -w 3 198.19.0.1 9999 </dev/null        # not granted: spgate-dp drops it (port_filtered)
+  eng alice disconnect ID
+  eng bob login --user bob && eng bob search CK   # bob (storage-globex) sees only globex
+  eng bob connect CK3001 --wait                    # globex asks: it waits for an approver...
+  eng carol login --user carol && eng carol approve ID   # ...carol (approvers) lets it in
+  eng carol login --user carol && eng carol connect CK2001   # busy: alice holds it, says who
 
-  # operate the dataplane
-  $ctl dp sessions
-  $ctl dp session show 1
-  $ctl dp stats
-  $ctl dp drops --all
-  $ctl dp session update 2 --rate-out 1m --rate-in 1m
-  $ctl dp session del 3
+As the operator on the gateway:
 
-  # DPDK telemetry
-  echo /spgate/stats | dpdk-telemetry.py -f $FILE_PREFIX
-  echo /spgate/drops | dpdk-telemetry.py -f $FILE_PREFIX
+  op() { $CTL --operator --control-socket $SPG_STATE/control.sock "\$@"; }
+  op sessions --all
+  op lines
+  op audit --limit 20
+  op deny ID                                       # refuse a session awaiting approval
+  $CTL --socket $SPG_SOCK dp sessions             # what spgate-dp forwards
+  $CTL --socket $SPG_SOCK dp drops
 
-  # watch the wire: only ESP in UDP 4500 between the gateway and the SPs
-  ip netns exec spg-wan tcpdump -n -i br-wan
-  ip netns exec spg-sp1 tcpdump -n -i sptun0     # the plaintext inside SP 1's tunnel
+On the SPs and the wire:
 
-  # SP side (scapy's ESP peer): counters and the hooks the tests use
-  cat $SPG_STATE/esp_peer1.json
-  kill -USR1 \$(cat $SPG_STATE/pids/esp_peer1.pid)   # replay its last datagram: replay rises
-  kill -USR2 \$(cat $SPG_STATE/pids/esp_peer1.pid)   # tamper with its next one: bad_icv rises
+  $(agent_bin) -c $SPG_STATE/agents/sp1.yaml --status
+  ip netns exec spg-wan tcpdump -n -i br-wan        # ESP in UDP 4500, TLS 7443, ARP only
+  ip netns exec spg-sp3 tcpdump -n -i eth0         # CK2003 behind its NAT (198.18.3.10)
+  ip netns exec spg-sp1 tcpdump -n -i sptun0       # the plaintext inside SP 1's tunnel
+  ip netns exec spg-x nc -w 3 203.0.113.11 7000 </dev/null   # a stranger: the SP's guard drops it
 
-Logs: $SPG_STATE/logs/  (spgate-dp: dp.out)
+Sessions close after 10 minutes without traffic (sessions.idle_timeout, config/lab-control.yaml).
+Logs: $SPG_STATE/logs/  (spgate-control: control.out, spgate-dp: dp.out, agents: agentN.out)
 Stop: Ctrl-C here, or: sudo $SPG_REPO/tools/lab/lab.sh down
 EOF
 }
@@ -146,39 +214,60 @@ cmd_up() {
 		exit 1
 	fi
 	mkdir -p "$SPG_STATE/logs"
+	# leftovers from a lab that was killed without tearing down
+	topo_destroy
+	clear_state
 	echo $$ >"$SPG_STATE/lab.pid"
 	trap teardown EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 
 	build_all || exit 1
-	# leftovers from a lab that was killed without tearing down
-	topo_destroy
 	topo_create || { topo_log "creating the topology failed"; exit 1; }
 	if ! topo_check_offloads; then
 		topo_log "warning: af_packet will see partial checksums on those links"
 	fi
-	topo_keys_generate
-	topo_log "starting the SPs (scapy ESP peers on tun, services on 7000/8080, a forbidden 9999)"
-	topo_sps_start || exit 1
+	topo_log "making the lab's CA, certificates and vendor key in $SPG_PKI"
+	local pairs=() i
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		pairs+=("$(agent_serial "$i")=$(topo_sp_local "$i")")
+	done
+	pki_make "$SPG_PKI" "$SPG_MGMT" "${pairs[@]}" || exit 1
+	topo_log "starting FreeRADIUS in $(topo_ns gw) (127.0.0.1:$SPG_RADIUS_PORT)"
+	control_radius_start || { topo_log "FreeRADIUS did not start"; exit 1; }
 	topo_dp_start 60 || exit 1
-	topo_log "programming sessions 1..$SPG_N_SP"
-	topo_sessions_add || { topo_log "spgatectl dp session add failed"; exit 1; }
+	topo_log "starting the SPs: spgate-agent and the services on 7000/8080 (and a forbidden 9999)"
+	agents_start || exit 1
+	topo_log "starting spgate-control in $(topo_ns gw) (engineer API $SPG_MGMT:$SPG_API_PORT)"
+	# shellcheck disable=SC2119 # the lab's config as it is
+	control_config_make || { topo_log "the control plane's config does not check"; exit 1; }
+	control_start 60 || exit 1
+	topo_log "the operator imports the inventory ($SPG_INVENTORY)"
+	control_import "$SPG_INVENTORY" 2>&1 | sed 's/^/  /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "inventory import failed"; exit 1; }
+	DEMO_FAILED=0
 	demo
 	hints
+	[ "$DEMO_FAILED" = 0 ] || topo_log "the demo did not go as it should (see above); staying up to look"
 
-	local deadline=0 warned=0
+	local deadline=0 warned_dp=0 warned_ctl=0
 	[ "$duration" -gt 0 ] && deadline=$((SECONDS + duration))
 	# Up until Ctrl-C, `lab.sh down` (SIGTERM) or the duration: `sleep & wait` lets traps run.
 	while [ "$deadline" -eq 0 ] || [ $SECONDS -lt "$deadline" ]; do
-		if [ $warned -eq 0 ] && ! topo_dp_alive; then
+		if [ $warned_dp -eq 0 ] && ! topo_dp_alive; then
 			topo_log "spgate-dp has exited; its log ends with:"
 			tail -n 20 "$SPG_STATE/logs/dp.out"
-			warned=1
+			warned_dp=1
+		fi
+		if [ $warned_ctl -eq 0 ] && ! control_alive; then
+			topo_log "spgate-control has exited; its log ends with:"
+			tail -n 20 "$SPG_STATE/logs/control.out"
+			warned_ctl=1
 		fi
 		sleep 2 &
 		wait $!
 	done
+	[ "$DEMO_FAILED" = 0 ] || exit 1
 }
 
 cmd_down() {
@@ -195,7 +284,7 @@ cmd_down() {
 	fi
 	# Whatever is left (a lab killed with SIGKILL, or one that did not stop in 30 s).
 	topo_destroy
-	rm -f "$SPG_STATE/lab.pid" "$SPG_STATE/keys.env"
+	rm -f "$SPG_STATE/lab.pid"
 	topo_log "lab is down"
 }
 
@@ -220,7 +309,12 @@ cmd_status() {
 			echo "  $name: not running"
 		fi
 	done
-	if [ -S "$SPG_SOCK" ] && [ -x "$SPG_REPO/build/tools/spgatectl/spgatectl" ]; then
+	if [ -S "$(control_socket)" ] && [ -x "$CTL" ]; then
+		echo "spgate-control (operator view):"
+		op_ctl sessions --all 2>&1 | sed 's/^/  /'
+		op_ctl lines 2>&1 | sed 's/^/  /'
+	fi
+	if [ -S "$SPG_SOCK" ] && [ -x "$CTL" ]; then
 		echo "spgate-dp:"
 		topo_ctl dp hello 2>&1 | sed 's/^/  /'
 		topo_ctl dp sessions 2>&1 | sed 's/^/  /'

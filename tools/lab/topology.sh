@@ -13,17 +13,34 @@
 #            every SP), route to G_in 192.0.2.1 via the tun; sp_service.py on 7000 and 8080
 #            answering "spN", and a listener on 9999 that the gateway must never let through
 #
+# With SPG_CONTROL=1 (the whole system: tools/lab/lab.sh, tests/integration/test_e2e.sh) the
+# topology also has what the control plane needs:
+#   <ns>ws  ws-mgmt <-> gw-mgmt <ns>gw   a management link: the gateway's kernel has
+#           198.51.100.2 (spgate-control's engineer API) there; the workstation a host route
+#   <ns>gw  gw-kern <-> wan-kern on br-wan: the gateway's kernel has 203.0.113.2 on the SP
+#           network, from where spgate-control reaches the agents' TLS port 7443 (spgate-dp
+#           owns gw-sp and 203.0.113.1; arp_ignore keeps the kernel off the DPDK links)
+#   <ns>natN  for N in SPG_NAT_SPS: SP N's customer router. Outside (on br-wan) it has the
+#           site address 203.0.113.1N; inside 198.18.N.1/24 towards SP N (198.18.N.10, default
+#           route via the router). nftables: DNAT of UDP 4500 and TCP 7443 to the SP,
+#           masquerade of everything leaving outside.
+#   <ns>x   a stranger on the SP network: 203.0.113.99 on br-wan
+#
 # The caller sets, before sourcing or calling:
 #   SPG_REPO   repository root            SPG_STATE  directory for pids, keys, logs
 #   SPG_NS     namespace name prefix (default "spg-")
 #   SPG_N_SP   number of SPs (default 3)  SPG_DP_CONFIG  spgate-dp's YAML config
 #   SPG_SOCK   spgate-dp's control socket (must match the config)
+#   SPG_CONTROL  1: the control-plane links, routers and stranger above (default 0)
+#   SPG_NAT_SPS  SP numbers behind a customer NAT, space separated (with SPG_CONTROL=1)
 # Every wait is bounded; every process started is recorded in $SPG_STATE/pids/NAME.pid and
 # stopped by topo_stop_all/topo_destroy.
 
 : "${SPG_NS:=spg-}"
 : "${SPG_N_SP:=3}"
 : "${SPG_PY:=/usr/bin/python3}"
+: "${SPG_CONTROL:=0}"
+: "${SPG_NAT_SPS:=}"
 
 SPG_W=198.51.100.10
 SPG_VENDOR_GW=198.51.100.1
@@ -32,12 +49,25 @@ SPG_S=192.0.2.10
 SPG_G_IN=192.0.2.1
 SPG_POOL=198.19.0.0/24
 SPG_INNER_MTU=1438
+SPG_MGMT=198.51.100.2     # the gateway kernel's management address (engineer API)
+SPG_GW_KERNEL=203.0.113.2 # the gateway kernel's address on the SP network
+SPG_STRANGER=203.0.113.99 # somebody else on the SP network
 
 topo_log() { echo "[$(date +%H:%M:%S)] $*"; }
 
 topo_ns() { echo "${SPG_NS}$1"; } # topo_ns ws|gw|wan|sp1..
 
-topo_sp_addr() { echo "203.0.113.$((10 + $1))"; } # E_i
+topo_sp_addr() { echo "203.0.113.$((10 + $1))"; } # E_i: the site address
+topo_sp_natted() { [[ " $SPG_NAT_SPS " == *" $1 "* ]]; } # topo_sp_natted I
+# The address SP i itself has on its eth0: the site address, or behind a NAT a private one.
+topo_sp_local() {
+	if [ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$1"; then
+		echo "198.18.$1.10"
+	else
+		topo_sp_addr "$1"
+	fi
+}
+topo_nat_inside() { echo "198.18.$1.1"; } # the customer router's inside address
 topo_virtual() { echo "198.19.0.$1"; }            # V_i
 topo_spi_out() { printf '0x%x' $((0x1000 + $1)); } # gateway -> SP i
 topo_spi_in() { printf '0x%x' $((0x2000 + $1)); }  # SP i -> gateway
@@ -121,6 +151,12 @@ topo_namespaces() {
 	for ((i = 1; i <= SPG_N_SP; i++)); do
 		topo_ns "sp$i"
 	done
+	if [ "$SPG_CONTROL" = 1 ]; then
+		for i in $SPG_NAT_SPS; do
+			topo_ns "nat$i"
+		done
+		topo_ns x
+	fi
 }
 
 topo_destroy() {
@@ -167,6 +203,8 @@ topo_create() {
 	ip -n "$wan" link set br-wan type bridge forward_delay 0 stp_state 0
 	for ((i = 1; i <= SPG_N_SP; i++)); do
 		sp=$(topo_ns "sp$i")
+		# a SP behind a customer NAT: its router is on the bridge, the SP behind it
+		if [ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$i"; then sp=$(topo_ns "nat$i"); fi
 		ip link add "wan-sp$i" netns "$wan" type veth peer name eth0 netns "$sp" || return 1
 	done
 
@@ -176,7 +214,11 @@ topo_create() {
 	topo_quiet_link "$wan" wan-gw
 	for ((i = 1; i <= SPG_N_SP; i++)); do
 		topo_quiet_link "$wan" "wan-sp$i"
-		topo_quiet_link "$(topo_ns sp$i)" eth0
+		if [ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$i"; then
+			topo_quiet_link "$(topo_ns nat$i)" eth0
+		else
+			topo_quiet_link "$(topo_ns sp$i)" eth0
+		fi
 	done
 
 	# workstation
@@ -196,6 +238,7 @@ topo_create() {
 	ip -n "$wan" link set br-wan up
 	# SP sites
 	for ((i = 1; i <= SPG_N_SP; i++)); do
+		[ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$i" && continue # topo_create_control
 		sp=$(topo_ns "sp$i")
 		ip -n "$sp" addr add "$(topo_sp_addr "$i")/24" dev eth0
 		ip -n "$sp" link set eth0 up
@@ -203,6 +246,88 @@ topo_create() {
 		ip netns exec "$sp" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0
 	done
+	if [ "$SPG_CONTROL" = 1 ]; then
+		topo_create_control || return 1
+	fi
+}
+
+# The control plane's links, the customer routers and the stranger (see the top of this
+# file). Called by topo_create when SPG_CONTROL=1.
+topo_create_control() {
+	local ws gw wan x nat sp i
+	ws=$(topo_ns ws) gw=$(topo_ns gw) wan=$(topo_ns wan) x=$(topo_ns x)
+	if ! command -v nft >/dev/null && [ -n "$SPG_NAT_SPS" ]; then
+		topo_log "nft (Debian package nftables) is missing: the customer NAT needs it"
+		return 1
+	fi
+	# The gateway's kernel answers ARP only on the links it has addresses on: spgate-dp owns
+	# gw-vendor and gw-sp, whose frames the kernel sees too (af_packet only listens).
+	ip netns exec "$gw" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+
+	# management link: workstation -> spgate-control's engineer API on $SPG_MGMT
+	ip link add ws-mgmt netns "$ws" type veth peer name gw-mgmt netns "$gw" || return 1
+	topo_quiet_link "$ws" ws-mgmt
+	topo_quiet_link "$gw" gw-mgmt
+	ip -n "$gw" addr add "$SPG_MGMT/32" dev gw-mgmt
+	ip -n "$gw" link set gw-mgmt up
+	ip -n "$gw" route add "$SPG_W/32" dev gw-mgmt src "$SPG_MGMT"
+	ip -n "$ws" link set ws-mgmt up
+	ip -n "$ws" route add "$SPG_MGMT/32" dev ws-mgmt src "$SPG_W"
+
+	# the gateway's kernel on the SP network: spgate-control -> agents (TCP 7443)
+	ip link add gw-kern netns "$gw" type veth peer name wan-kern netns "$wan" || return 1
+	topo_quiet_link "$gw" gw-kern
+	topo_quiet_link "$wan" wan-kern
+	ip -n "$gw" addr add "$SPG_GW_KERNEL/24" dev gw-kern
+	ip -n "$gw" link set gw-kern up
+	ip -n "$wan" link set wan-kern master br-wan
+	ip -n "$wan" link set wan-kern up
+
+	# a stranger on the SP network
+	ip link add x0 netns "$x" type veth peer name wan-x netns "$wan" || return 1
+	topo_quiet_link "$x" x0
+	topo_quiet_link "$wan" wan-x
+	ip -n "$x" addr add "$SPG_STRANGER/24" dev x0
+	ip -n "$x" link set x0 up
+	ip -n "$wan" link set wan-x master br-wan
+	ip -n "$wan" link set wan-x up
+
+	# customer routers with NAT in front of their SPs
+	for i in $SPG_NAT_SPS; do
+		nat=$(topo_ns "nat$i") sp=$(topo_ns "sp$i")
+		ip -n "$nat" addr add "$(topo_sp_addr "$i")/24" dev eth0
+		ip -n "$nat" link set eth0 up
+		ip link add lan0 netns "$nat" type veth peer name eth0 netns "$sp" || return 1
+		topo_quiet_link "$nat" lan0
+		topo_quiet_link "$sp" eth0
+		ip -n "$nat" addr add "$(topo_nat_inside "$i")/24" dev lan0
+		ip -n "$nat" link set lan0 up
+		ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
+		ip -n "$sp" addr add "$(topo_sp_local "$i")/24" dev eth0
+		ip -n "$sp" link set eth0 up
+		ip -n "$sp" route add default via "$(topo_nat_inside "$i")"
+		ip netns exec "$sp" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
+		topo_nat_rules "$i" | ip netns exec "$nat" nft -f - || return 1
+	done
+}
+
+# The customer router's nftables: the site address forwards the agent's two ports to the SP,
+# and everything the site sends out leaves from the site address.
+topo_nat_rules() { # topo_nat_rules I
+	cat <<EOF
+table ip customer_nat {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "eth0" udp dport 4500 counter dnat to $(topo_sp_local "$1")
+		iifname "eth0" tcp dport 7443 counter dnat to $(topo_sp_local "$1")
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "eth0" masquerade
+	}
+}
+EOF
 }
 
 # Prints the links whose TX checksum offload is still on (none: success).
