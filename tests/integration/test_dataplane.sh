@@ -413,7 +413,9 @@ if [ $stopped = 0 ]; then
 else
 	# spgate-dp is this shell's child: wait reaps it and gives its exit status. A watchdog
 	# bounds the wait in case its last threads hang.
+	# (without this script's traps: killing the watchdog must not run finish in it)
 	(
+		trap - EXIT INT TERM
 		sleep 20
 		grep -q spgate-dp "/proc/$pid/cmdline" 2>/dev/null && kill -KILL "$pid"
 	) &
