@@ -39,6 +39,8 @@ check() {
 
 finish() {
 	local rc=$?
+	# Background subshells inherit this trap: only the test itself reports and cleans up.
+	[ "$BASHPID" = "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
 	topo_destroy >/dev/null 2>&1
 	if [ $n_fail -gt 0 ] || [ $rc -ne 0 ]; then

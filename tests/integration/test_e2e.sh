@@ -49,6 +49,8 @@ bg_pids=()
 
 finish() {
 	local rc=$? p
+	# Background subshells inherit this trap: only the test itself reports and cleans up.
+	[ "$BASHPID" = "$$" ] || exit "$rc"
 	trap - EXIT INT TERM
 	for p in "${bg_pids[@]}"; do
 		kill "$p" 2>/dev/null
