@@ -670,36 +670,60 @@ static bool inb_inner_ok(struct rte_mbuf *m)
 	return true;
 }
 
-static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
-			  struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[],
-			  bool outbound)
-{
+/* One burst's working state, shared by the steps of esp_burst(). Packets are named by their
+ * index x into in_mb[]; why[x] is SPG_OK only for those that made it through. */
+struct esp_burst {
 	struct rte_mbuf *in_mb[ESP_BURST_MAX], *work[ESP_BURST_MAX], *done[ESP_BURST_MAX];
 	struct rte_crypto_op *ops[ESP_BURST_MAX], *deq[ESP_BURST_MAX];
-	struct rte_ipsec_group grp[ESP_BURST_MAX];
-	struct esp_group g[ESP_BURST_MAX];
 	void *in_ctx[ESP_BURST_MAX];
 	uint64_t sqn[ESP_BURST_MAX]; /* inbound: as reconstructed, and authenticated */
-	uint16_t order[ESP_BURST_MAX], widx[ESP_BURST_MAX], ok[ESP_BURST_MAX];
+	uint16_t widx[ESP_BURST_MAX], ok[ESP_BURST_MAX];
 	uint8_t why[ESP_BURST_MAX];
-	uint16_t i, j, k, x, ng, n_grp, n_in, n_op = 0, n_enq = 0, n_deq = 0, n_ok = 0, pos;
-	uint32_t spins = 0;
+	uint16_t n_in, n_op, n_enq, n_deq, n_ok;
+	bool outbound;
+};
 
-	n_in = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
-	for (i = 0; i < n_in; i++) {
-		in_mb[i] = mb[i];
-		in_ctx[i] = ctx[i];
-		/* every path that does not end in success names its reason */
-		why[i] = SPG_DROP_CRYPTO_ERROR;
+/* Takes group g's packets that may go to the device into b->work (inbound: those the replay
+ * window lets through) and returns how many. */
+static uint16_t burst_admit_group(struct esp_burst *b, const struct esp_group *g, const uint16_t order[],
+				  struct rte_mbuf **gm, uint16_t *gidx)
+{
+	uint16_t n_grp = 0;
+
+	for (uint16_t j = 0; j < g->cnt; j++) {
+		uint16_t x = order[g->start + j];
+		struct rte_mbuf *m = b->in_mb[x];
+
+		m->ol_flags &= ~(RTE_MBUF_F_RX_SEC_OFFLOAD | RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED);
+		if (b->outbound) {
+			m->l2_len = 0;
+		} else {
+			const struct rte_esp_hdr *eh;
+
+			m->l3_len += sizeof(struct rte_udp_hdr);
+			eh = rte_pktmbuf_mtod_offset(m, const struct rte_esp_hdr *, m->l2_len + m->l3_len);
+			b->sqn[x] = esn_reconstruct(g->sa->top, rte_be_to_cpu_32(eh->seq), g->sa->lib_window);
+			if (!replay_fresh(g->sa, b->sqn[x])) {
+				b->why[x] = SPG_DROP_REPLAY;
+				continue;
+			}
+		}
+		gm[n_grp] = m;
+		gidx[n_grp++] = x;
 	}
-	if (n_in == 0 ||
-	    rte_crypto_op_bulk_alloc(esp->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC, ops, n_in) == 0)
-		goto out;
+	return n_grp;
+}
 
-	ng = group_by_sa(sa, n_in, order, g);
+/* Groups the burst by SA and has librte_ipsec prepare a crypto op for each packet. */
+static void burst_prepare(struct esp_burst *b, struct spg_sa *sa[])
+{
+	struct esp_group g[ESP_BURST_MAX];
+	uint16_t order[ESP_BURST_MAX];
+	uint16_t ng = group_by_sa(sa, b->n_in, order, g);
+
 	/* Each group's library SA and crypto session (its first lines: the private data
 	 * starts on the second) are read only when its turn comes: ask for them now. */
-	for (i = 0; i < ng; i++) {
+	for (uint16_t i = 0; i < ng; i++) {
 		if (g[i].sa == NULL)
 			continue;
 		rte_prefetch0(g[i].sa->lib_sa);
@@ -707,136 +731,162 @@ static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[
 		rte_prefetch0(RTE_PTR_ADD(g[i].sa->crypto_ses, RTE_CACHE_LINE_SIZE));
 		rte_prefetch0(RTE_PTR_ADD(g[i].sa->crypto_ses, 2 * RTE_CACHE_LINE_SIZE));
 	}
-	for (i = 0; i < ng; i++) {
-		struct rte_mbuf **gm = &work[g[i].start];
-		uint16_t *gidx = &widx[g[i].start];
+	for (uint16_t i = 0; i < ng; i++) {
+		struct rte_mbuf **gm = &b->work[g[i].start];
+		uint16_t *gidx = &b->widx[g[i].start];
+		uint16_t n_grp, k;
 
 		/* a caller's slip, not the packets' fault: CRYPTO_ERROR rather than a crash */
-		if (g[i].sa == NULL || g[i].sa->outbound != outbound)
+		if (g[i].sa == NULL || g[i].sa->outbound != b->outbound)
 			continue;
-
-		for (j = 0, n_grp = 0; j < g[i].cnt; j++) {
-			struct rte_mbuf *m;
-
-			x = order[g[i].start + j];
-			m = in_mb[x];
-			m->ol_flags &= ~(RTE_MBUF_F_RX_SEC_OFFLOAD | RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED);
-			if (outbound) {
-				m->l2_len = 0;
-			} else {
-				const struct rte_esp_hdr *eh;
-
-				m->l3_len += sizeof(struct rte_udp_hdr);
-				eh = rte_pktmbuf_mtod_offset(m, const struct rte_esp_hdr *,
-							     m->l2_len + m->l3_len);
-				sqn[x] = esn_reconstruct(g[i].sa->top, rte_be_to_cpu_32(eh->seq),
-							 g[i].sa->lib_window);
-				if (!replay_fresh(g[i].sa, sqn[x])) {
-					why[x] = SPG_DROP_REPLAY;
-					continue;
-				}
-			}
-			gm[n_grp] = m;
-			gidx[n_grp++] = x;
-		}
+		n_grp = burst_admit_group(b, &g[i], order, gm, gidx);
 		if (n_grp == 0)
 			continue;
-		k = rte_ipsec_pkt_crypto_prepare(&g[i].sa->ss, gm, &ops[n_op], n_grp);
+		k = rte_ipsec_pkt_crypto_prepare(&g[i].sa->ss, gm, &b->ops[b->n_op], n_grp);
 		if (k != n_grp) {
-			follow_refusal(in_mb, gm, gidx, n_grp, k);
-			for (j = k; j < n_grp; j++)
-				why[gidx[j]] = outbound ? outb_prepare_failure(in_mb[gidx[j]])
-							: inb_prepare_failure(in_mb[gidx[j]]);
+			follow_refusal(b->in_mb, gm, gidx, n_grp, k);
+			for (uint16_t j = k; j < n_grp; j++)
+				b->why[gidx[j]] = b->outbound ? outb_prepare_failure(b->in_mb[gidx[j]])
+							      : inb_prepare_failure(b->in_mb[gidx[j]]);
 		}
-		for (j = 0; j < k; j++)
-			*op_tag(ops[n_op + j]) = gidx[j];
-		n_op += k;
+		for (uint16_t j = 0; j < k; j++)
+			*op_tag(b->ops[b->n_op + j]) = gidx[j];
+		b->n_op += k;
 	}
+}
 
-	if (n_op != 0)
-		n_enq = rte_cryptodev_enqueue_burst(esp->dev_id, qp, ops, n_op);
+/* Enqueues the prepared ops and collects them back. */
+static void burst_crypto(struct spg_esp *esp, uint16_t qp, struct esp_burst *b)
+{
+	uint32_t spins = 0;
+
+	if (b->n_op != 0)
+		b->n_enq = rte_cryptodev_enqueue_burst(esp->dev_id, qp, b->ops, b->n_op);
 	/* The software PMDs finish within the first dequeue. A device that does not return an
 	 * op within the bound keeps it (and its mbuf): never seen with the software PMDs. */
-	while (n_deq < n_enq && spins < ESP_DEQUEUE_SPINS) {
-		uint16_t got = rte_cryptodev_dequeue_burst(esp->dev_id, qp, &deq[n_deq],
-							   n_enq - n_deq);
+	while (b->n_deq < b->n_enq && spins < ESP_DEQUEUE_SPINS) {
+		uint16_t got = rte_cryptodev_dequeue_burst(esp->dev_id, qp, &b->deq[b->n_deq], b->n_enq - b->n_deq);
 
-		n_deq += got;
+		b->n_deq += got;
 		spins += got == 0;
 	}
+}
+
+/* The last checks of packets the library processed: inbound, the replay window and the
+ * inner header. */
+static void burst_accept(struct esp_burst *b, struct spg_sa *s, uint16_t k)
+{
+	for (uint16_t j = 0; j < k; j++) {
+		uint16_t x = b->widx[j];
+
+		if (b->outbound) {
+			b->in_mb[x]->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
+		} else {
+			if (!replay_record(s, b->sqn[x])) {
+				b->why[x] = SPG_DROP_REPLAY;
+				continue;
+			}
+			if (!inb_inner_ok(b->in_mb[x])) {
+				b->why[x] = SPG_DROP_MALFORMED_ESP;
+				continue;
+			}
+		}
+		b->why[x] = SPG_OK;
+		b->ok[b->n_ok++] = x;
+	}
+}
+
+/* Regroups what came back by SA and has librte_ipsec finish each group. */
+static void burst_process(struct esp_burst *b)
+{
+	struct rte_ipsec_group grp[ESP_BURST_MAX];
+	uint16_t ng;
 
 	/* (its VLAs must not be empty) */
-	ng = n_deq == 0 ? 0
-			: rte_ipsec_pkt_crypto_group((const struct rte_crypto_op **)(uintptr_t)deq,
-						     done, grp, n_deq);
-	for (i = 0; i < ng; i++) {
+	ng = b->n_deq == 0 ? 0
+			   : rte_ipsec_pkt_crypto_group((const struct rte_crypto_op **)(uintptr_t)b->deq,
+							b->done, grp, b->n_deq);
+	for (uint16_t i = 0; i < ng; i++) {
 		const struct rte_ipsec_session *ss = grp[i].id.ptr;
 		struct spg_sa *s = sa_of_session(ss);
-		uint16_t first = (uint16_t)(grp[i].m - done), n_good = 0;
+		uint16_t first = (uint16_t)(grp[i].m - b->done), n_good = 0, k;
 
-		for (j = 0; j < grp[i].cnt; j++) {
-			struct rte_crypto_op *op = deq[first + j];
+		for (uint16_t j = 0; j < grp[i].cnt; j++) {
+			struct rte_crypto_op *op = b->deq[first + j];
+			uint16_t x = *op_tag(op);
 
-			x = *op_tag(op);
 			if (op->status == RTE_CRYPTO_OP_STATUS_SUCCESS) {
-				work[n_good] = done[first + j];
-				widx[n_good++] = x;
-			} else if (!outbound && op->status == RTE_CRYPTO_OP_STATUS_AUTH_FAILED) {
-				why[x] = inb_auth_failure(s, (uint32_t)sqn[x]);
+				b->work[n_good] = b->done[first + j];
+				b->widx[n_good++] = x;
+			} else if (!b->outbound && op->status == RTE_CRYPTO_OP_STATUS_AUTH_FAILED) {
+				b->why[x] = inb_auth_failure(s, (uint32_t)b->sqn[x]);
 			}
 		}
 		if (n_good == 0)
 			continue;
-		k = rte_ipsec_pkt_process(ss, work, n_good);
+		k = rte_ipsec_pkt_process(ss, b->work, n_good);
 		if (k != n_good) {
-			follow_refusal(in_mb, work, widx, n_good, k);
-			for (j = k; j < n_good; j++) {
-				x = widx[j];
-				if (!outbound)
-					why[x] = in_mb[x]->l3_len == 0 ? SPG_DROP_REPLAY
-								       : SPG_DROP_MALFORMED_ESP;
+			follow_refusal(b->in_mb, b->work, b->widx, n_good, k);
+			for (uint16_t j = k; j < n_good; j++) {
+				uint16_t x = b->widx[j];
+
+				if (!b->outbound)
+					b->why[x] = b->in_mb[x]->l3_len == 0 ? SPG_DROP_REPLAY : SPG_DROP_MALFORMED_ESP;
 			}
 		}
-		for (j = 0; j < k; j++) {
-			x = widx[j];
-			if (outbound) {
-				in_mb[x]->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
-			} else {
-				if (!replay_record(s, sqn[x])) {
-					why[x] = SPG_DROP_REPLAY;
-					continue;
-				}
-				if (!inb_inner_ok(in_mb[x])) {
-					why[x] = SPG_DROP_MALFORMED_ESP;
-					continue;
-				}
-			}
-			why[x] = SPG_OK;
-			ok[n_ok++] = x;
-		}
+		burst_accept(b, s, k);
 	}
+}
 
-	/* back to the pool: what came back, and what never went to the device */
-	rte_mempool_put_bulk(esp->op_pool, (void **)deq, n_deq);
-	rte_mempool_put_bulk(esp->op_pool, (void **)&ops[n_enq], n_in - n_enq);
+/* Successes first, then failures with their reasons, as the contract says. */
+static uint16_t burst_report(const struct esp_burst *b, struct rte_mbuf *mb[], void *ctx[], uint16_t n,
+			     uint8_t reason[])
+{
+	uint16_t pos;
 
-out:
-	for (pos = 0; pos < n_ok; pos++) {
-		mb[pos] = in_mb[ok[pos]];
-		ctx[pos] = in_ctx[ok[pos]];
+	for (pos = 0; pos < b->n_ok; pos++) {
+		mb[pos] = b->in_mb[b->ok[pos]];
+		ctx[pos] = b->in_ctx[b->ok[pos]];
 		reason[pos] = SPG_OK;
 	}
-	for (i = 0; i < n_in; i++) {
-		if (why[i] == SPG_OK)
+	for (uint16_t i = 0; i < b->n_in; i++) {
+		if (b->why[i] == SPG_OK)
 			continue;
-		mb[pos] = in_mb[i];
-		ctx[pos] = in_ctx[i];
-		reason[pos++] = why[i];
+		mb[pos] = b->in_mb[i];
+		ctx[pos] = b->in_ctx[i];
+		reason[pos++] = b->why[i];
 	}
 	/* more than the contract allows: refused untouched, where they are */
-	for (i = n_in; i < n; i++)
+	for (uint16_t i = b->n_in; i < n; i++)
 		reason[i] = SPG_DROP_CRYPTO_ERROR;
-	return n_ok;
+	return b->n_ok;
+}
+
+static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
+			  struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[],
+			  bool outbound)
+{
+	struct esp_burst b;
+
+	b.outbound = outbound;
+	b.n_op = b.n_enq = b.n_deq = b.n_ok = 0;
+	b.n_in = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
+	for (uint16_t i = 0; i < b.n_in; i++) {
+		b.in_mb[i] = mb[i];
+		b.in_ctx[i] = ctx[i];
+		/* every path that does not end in success names its reason */
+		b.why[i] = SPG_DROP_CRYPTO_ERROR;
+	}
+	if (b.n_in != 0 &&
+	    rte_crypto_op_bulk_alloc(esp->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC, b.ops, b.n_in) != 0) {
+		burst_prepare(&b, sa);
+		burst_crypto(esp, qp, &b);
+		burst_process(&b);
+		/* back to the pool: what came back, and what never went to the device */
+		rte_mempool_put_bulk(esp->op_pool, (void **)b.deq, b.n_deq);
+		rte_mempool_put_bulk(esp->op_pool, (void **)&b.ops[b.n_enq], b.n_in - b.n_enq);
+	}
+	return burst_report(&b, mb, ctx, n, reason);
 }
 
 uint16_t spg_esp_outbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
