@@ -36,6 +36,7 @@ enum spg_dp_msg_type {
 	SPG_DP_SESSION_LIST,
 	SPG_DP_STATS,
 	SPG_DP_DROPS,
+	SPG_DP_SESSION_ADD_BATCH, /* since spgate 0.1: older dataplanes answer EOPNOTSUPP */
 	SPG_DP_MSG_TYPE_MAX
 };
 
@@ -116,6 +117,27 @@ struct spg_dp_hello_rep {
 
 struct spg_dp_session_add_req {
 	struct spg_dp_session_params p;
+};
+
+/*
+ * SESSION_ADD_BATCH: count (1 .. SPG_DP_ADD_BATCH_MAX) sessions in one datagram, each added
+ * exactly as by SESSION_ADD, in order; the body is this head and count params. The reply
+ * (header error 0 once the message itself was well formed) carries count errnos, one per
+ * session in the request's order. A dataplane older than the message answers EOPNOTSUPP in
+ * the header: send single SESSION_ADDs then.
+ */
+#define SPG_DP_ADD_BATCH_MAX 64
+
+struct spg_dp_session_add_batch_req {
+	uint32_t count;
+	uint32_t pad;
+	struct spg_dp_session_params p[];
+};
+
+struct spg_dp_session_add_batch_rep {
+	uint32_t count;    /* as in the request */
+	uint32_t n_failed; /* how many error[] are not 0 */
+	int32_t error[];   /* 0 or a positive errno, as a SESSION_ADD reply's header would say */
 };
 
 enum spg_dp_update_what {

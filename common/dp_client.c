@@ -2,6 +2,7 @@
 /* Client side of the dataplane control socket: one request, one checked reply. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +13,34 @@
 #include "dp_client.h"
 
 static uint32_t next_seq;
+
+/* The receive buffer: SPG_DP_MSG_MAX and a spare byte (so that MSG_TRUNC reveals a datagram
+ * larger than any valid one), allocated once per thread that calls, freed when it exits. */
+static pthread_key_t rx_buf_key;
+static pthread_once_t rx_buf_once = PTHREAD_ONCE_INIT;
+static int rx_buf_key_err;
+
+static void rx_buf_key_create(void)
+{
+	rx_buf_key_err = pthread_key_create(&rx_buf_key, free);
+}
+
+static uint8_t *rx_buf(void)
+{
+	uint8_t *buf;
+
+	if (pthread_once(&rx_buf_once, rx_buf_key_create) != 0 || rx_buf_key_err != 0)
+		return NULL;
+	buf = pthread_getspecific(rx_buf_key);
+	if (buf != NULL)
+		return buf;
+	buf = malloc(SPG_DP_MSG_MAX + 1);
+	if (buf != NULL && pthread_setspecific(rx_buf_key, buf) != 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
 
 int spg_dp_client_connect(const char *path)
 {
@@ -115,8 +144,7 @@ int spg_dp_client_request(int fd, uint16_t type, const void *body, size_t body_l
 		return -EMSGSIZE;
 	if (type & SPG_DP_REPLY)
 		return -EINVAL;
-	/* One spare byte so that MSG_TRUNC reveals a datagram larger than any valid one. */
-	buf = malloc(SPG_DP_MSG_MAX + 1);
+	buf = rx_buf();
 	if (buf == NULL)
 		return -ENOMEM;
 	seq = __atomic_add_fetch(&next_seq, 1, __ATOMIC_RELAXED);
@@ -155,7 +183,6 @@ int spg_dp_client_request(int fd, uint16_t type, const void *body, size_t body_l
 	*reply_error = h.error;
 	ret = 0;
 out:
-	free(buf);
 	return ret;
 }
 

@@ -112,9 +112,10 @@ int alloc_line_release(struct store *st, const char *line_id)
 	rc = store_line_get(st, line_id, &l);
 	if (rc < 0)
 		return rc;
+	/* An operator's "disabled" and the line module's "failed" outlast the session. */
 	return store_line_set_state(st, line_id,
-				    l.state == STORE_LINE_DISABLED ? STORE_LINE_DISABLED
-								   : STORE_LINE_IDLE,
+				    l.state == STORE_LINE_DISABLED || l.state == STORE_LINE_FAILED ? l.state
+												 : STORE_LINE_IDLE,
 				    0);
 }
 

@@ -30,7 +30,7 @@ struct alloc_holder {
  */
 int alloc_line(struct store *st, const char *serial, int64_t session_id, struct store_line *line);
 
-/* Returns a line to idle and detaches its session (a disabled line stays disabled). */
+/* Returns a line to idle and detaches its session (a disabled or failed line stays so). */
 int alloc_line_release(struct store *st, const char *line_id);
 
 /*

@@ -21,6 +21,31 @@
 enum ctl_auth_method { CTL_AUTH_RADIUS, CTL_AUTH_LOCAL };
 enum ctl_group_attribute { CTL_GROUP_ATTR_CLASS, CTL_GROUP_ATTR_FILTER_ID };
 
+#define CTL_SNMP_MAX_MANAGERS 8
+/* sub-identifiers of snmp.base_oid: net-snmp's 128 less the deepest object below it (a
+ * line table cell: 4 + a line id index of up to 64) and some spare */
+#define CTL_SNMP_OID_MAX 48
+#define CTL_SNMP_ENGINE_ID_MAX 32  /* RFC 3411: 5..32 octets */
+#define CTL_SNMP_PASSPHRASE_MIN 8  /* RFC 3414's minimum for USM passphrases */
+
+enum ctl_snmp_notify { CTL_SNMP_TRAP, CTL_SNMP_INFORM };
+enum ctl_snmp_version { CTL_SNMP_V2C, CTL_SNMP_V3 };
+enum ctl_snmp_auth { CTL_SNMP_AUTH_NONE, CTL_SNMP_AUTH_SHA, CTL_SNMP_AUTH_SHA256, CTL_SNMP_AUTH_MD5 };
+enum ctl_snmp_priv { CTL_SNMP_PRIV_NONE, CTL_SNMP_PRIV_AES, CTL_SNMP_PRIV_DES };
+
+/* A network manager that receives the notifications. */
+struct ctl_snmp_manager {
+	uint32_t addr;
+	uint16_t port;                       /* default 162 */
+	enum ctl_snmp_version version;
+	char community[CTL_SECRET_MAX];      /* v2c: required */
+	char user[CTL_NAME_MAX];             /* v3: required */
+	enum ctl_snmp_auth auth;             /* v3: none (noAuthNoPriv) unless given */
+	char auth_passphrase[CTL_SECRET_MAX];
+	enum ctl_snmp_priv priv;             /* v3: none unless given; needs auth */
+	char priv_passphrase[CTL_SECRET_MAX];
+};
+
 struct ctl_radius_server {
 	uint32_t addr;
 	uint16_t port; /* default 1812 */
@@ -79,6 +104,30 @@ struct ctl_config {
 		char approver_groups[CTL_MAX_GROUPS][CTL_NAME_MAX];   /* default [approvers] */
 		unsigned n_approver_groups;
 	} sessions;
+	struct {
+		uint32_t command_timeout_ms; /* an AT command's OK: default 3000, 100..60000 */
+		uint32_t connect_timeout;    /* s, ATDT until a result: default 60, 5..300 */
+		uint32_t guard_ms;           /* "+++" guard time: default 1000, 50..5000 */
+		uint32_t retry_delay_ms;     /* first back-off, doubling: default 5000, 10..600000 */
+		uint32_t busy_retries;       /* a busy number redialed: default 2, 0..20 */
+		uint32_t line_retries;       /* a line fault retried within a call: default 1, 0..10 */
+		uint32_t max_line_faults;    /* faults in a row that mark a line failed: default 3, 1..100 */
+		uint32_t health_check;       /* s between checks of failed lines: default 60, 0 none */
+		uint32_t baud;               /* a modem line's default DTE speed: 115200 */
+	} dial;
+	struct {
+		bool enabled;                         /* default false */
+		char base_oid_text[CTL_PATH_MAX];     /* default "1.3.6.1.4.1.8072.9999.9999" */
+		uint32_t base_oid[CTL_SNMP_OID_MAX];  /* the same, parsed */
+		unsigned base_oid_len;
+		char agentx_socket[CTL_PATH_MAX];     /* "/var/agentx/master", or "tcp:HOST:PORT" */
+		uint32_t agentx_ping;                 /* s, default 5, 1..3600: reconnect interval */
+		enum ctl_snmp_notify notify;          /* default trap */
+		struct ctl_snmp_manager managers[CTL_SNMP_MAX_MANAGERS];
+		unsigned n_managers;
+		uint8_t engine_id[CTL_SNMP_ENGINE_ID_MAX]; /* ours, for v3 traps; required then */
+		size_t engine_id_len;
+	} snmp;
 };
 
 /* Fills *c with the defaults above; required keys are left empty/zero. */

@@ -11,6 +11,8 @@
 
 #include "dp_client.h"
 #include "dp_prog.h"
+
+#define DPP_MIN_BURST (3 * 1514ull)
 #include "grant.h"
 #include "sp_handshake.h"
 
@@ -291,6 +293,11 @@ int dpp_stats(struct dpp *d, struct spg_dp_stats_rep *rep)
 	return dpp_call(d, SPG_DP_STATS, NULL, 0, rep, sizeof(*rep), NULL);
 }
 
+int dpp_drops(struct dpp *d, struct spg_dp_drops_rep *rep)
+{
+	return dpp_call(d, SPG_DP_DROPS, NULL, 0, rep, sizeof(*rep), NULL);
+}
+
 static void set_sa(struct spg_dp_sa_keys *sa, uint32_t spi, const uint8_t *key_salt, uint8_t key_len)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -366,4 +373,13 @@ void dpp_set_rate(struct spg_dp_session_params *p, uint64_t speed_bps)
 	memset(&p->rate_in, 0, sizeof(p->rate_in));
 	p->rate_out.bytes_per_sec = speed_bps / 8;
 	p->rate_in.bytes_per_sec = speed_bps / 8;
+	/*
+	 * The burst a line of that speed can deliver at once: a quarter second of it, but never
+	 * less than three full-size packets, or a slow line (33,600 bit/s: 4,200 bytes/s) would
+	 * drop the packets its own modem already let through.
+	 */
+	if (speed_bps != 0) {
+		p->rate_out.burst_bytes = (speed_bps / 8 / 4 > DPP_MIN_BURST ? speed_bps / 8 / 4 : DPP_MIN_BURST);
+		p->rate_in.burst_bytes = p->rate_out.burst_bytes;
+	}
 }

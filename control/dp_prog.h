@@ -66,6 +66,8 @@ int dpp_get(struct dpp *d, uint64_t id, struct spg_dp_session_info *info);
 /* Calls fn for every session spgate-dp holds; stops at and returns fn's first non-zero. */
 int dpp_list(struct dpp *d, int (*fn)(const struct spg_dp_session_info *s, void *arg), void *arg);
 int dpp_stats(struct dpp *d, struct spg_dp_stats_rep *rep);
+/* Drops by reason: reasons[i] is reason number i + 1 of dataplane/drops.h. */
+int dpp_drops(struct dpp *d, struct spg_dp_drops_rep *rep);
 
 /*
  * Sets p's SAs from a handshake's keys: sa_out (we encrypt, gateway -> SP) with the agent's

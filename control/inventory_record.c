@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "addr.h"
+#include "dial/hayes.h"
 #include "inventory_record.h"
 #include "yaml_util.h"
 
 #define MSG_MAX 256
-#define PHONE_MAX 32
 
 #define FLD(n, t, req, member) { n, t, req, false, offsetof(struct inventory_record, u.member), \
 				 sizeof(((struct inventory_record *)0)->u.member) }
@@ -60,7 +60,12 @@ const struct inventory_kind_desc inventory_kinds[INV_N] = {
 		FLD("customer", INVF_OPT_NAME, false, line.customer),
 		FLD("device", INVF_DEVICE, false, line.device),
 		{ "enabled", INVF_BOOL, false, false, offsetof(struct inventory_record, enabled),
-		  sizeof(bool) } }, 6 },
+		  sizeof(bool) },
+		FLD("peer", INVF_ENDPOINT, false, line.peer_addr),
+		FLD("baud", INVF_BAUD, false, line.baud),
+		FLD("flow", INVF_FLOW, false, line.flow),
+		FLD("init", INVF_AT_TEXT, false, line.init),
+		FLD("dial_prefix", INVF_DIAL_PREFIX, false, line.dial_prefix) }, 11 },
 };
 
 int inventory_error(struct inventory_import *im, unsigned line, const char *fmt, ...)
@@ -109,18 +114,6 @@ static bool is_name(const char *s)
 		if (!is_name_char(*s))
 			return false;
 	return n > 0 && n < STORE_NAME_MAX;
-}
-
-static bool is_phone(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > PHONE_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!strchr("0123456789+*#,WwPp-", s[i]))
-			return false;
-	return true;
 }
 
 static bool is_printable_word(const char *s)
@@ -176,6 +169,39 @@ static const char *parse_bool(const char *v, bool *out)
 	else
 		return "is not true or false";
 	return NULL;
+}
+
+static const char *parse_baud(const char *v, uint32_t *dst)
+{
+	static const uint32_t bauds[] = { 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400,
+					  460800, 921600 };
+	char *end;
+	unsigned long b = strtoul(v, &end, 10);
+	size_t i;
+
+	for (i = 0; *v >= '0' && *v <= '9' && *end == '\0' && i < sizeof(bauds) / sizeof(bauds[0]); i++)
+		if (b == bauds[i]) {
+			*dst = (uint32_t)b;
+			return NULL;
+		}
+	return "is not a serial speed (1200, 2400, ... 115200, 230400, 460800, 921600)";
+}
+
+/* An init string goes to the modem as one command line: printable, no CR or LF. */
+static bool is_at_text(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (*v < 0x20 || *v > 0x7e)
+			return false;
+	return true;
+}
+
+/* A modem line's peer: where the SP answers once the call is up (its agent's TCP port). */
+static const char *parse_peer(const char *v, struct inventory_record *r)
+{
+	return spg_endpoint_parse(v, &r->u.line.peer_addr, &r->u.line.peer_port, 0)
+		       ? NULL
+		       : "is not an IPv4 address (a.b.c.d or a.b.c.d:port)";
 }
 
 static const char *copy_checked(const char *v, char *dst, size_t size, bool ok, const char *what)
@@ -239,14 +265,32 @@ const char *inventory_set_field(struct inventory_record *r, const struct invento
 	case INVF_DEVICE:
 		return copy_checked(v, dst, f->size, v[0] == '/' && is_printable_word(v),
 				    "is not an absolute device path");
+	case INVF_BAUD:
+		return parse_baud(v, dst);
+	case INVF_FLOW:
+		return copy_checked(v, dst, f->size,
+				    strcmp(v, "rtscts") == 0 || strcmp(v, "xonxoff") == 0 || strcmp(v, "none") == 0,
+				    "is not rtscts, xonxoff or none");
+	case INVF_AT_TEXT:
+		return copy_checked(v, dst, f->size, is_at_text(v),
+				    "is not an AT command string (printable ASCII, no line breaks)");
+	case INVF_DIAL_PREFIX:
+		return copy_checked(v, dst, f->size, strspn(v, "0123456789*#,WP!@") == strlen(v),
+				    "is not a dial prefix (digits and * # , W P ! @)");
+	case INVF_ENDPOINT:
+		return parse_peer(v, r);
 	}
 	return "has an unknown type";
 }
 
-/* A network address: "a.b.c.d" or "a.b.c.d:port"; a modem's: phone numbers ';'. */
-static const char *check_address(const struct store_system *s)
+/*
+ * A network address: "a.b.c.d" or "a.b.c.d:port". A modem's: phone numbers separated by ';',
+ * each normalised in place ("+33 1 55-55-01 00" -> "+33155550100"), tried in that order.
+ */
+static const char *check_address(struct store_system *s, char *why, size_t whylen)
 {
-	const char *p = s->address, *sep;
+	char out[STORE_ADDRESS_MAX] = "", num[STORE_ADDRESS_MAX], norm[HAYES_PHONE_MAX], err[128];
+	char *save = NULL, *tok;
 	uint32_t addr;
 	uint16_t port;
 
@@ -254,25 +298,49 @@ static const char *check_address(const struct store_system *s)
 		return spg_endpoint_parse(s->address, &addr, &port, 1)
 			       ? NULL
 			       : "is not an IPv4 address (a.b.c.d or a.b.c.d:port)";
-	for (;;) {
-		sep = strchr(p, ';');
-		if (!is_phone(p, sep != NULL ? (size_t)(sep - p) : strlen(p)))
-			return "is not a list of phone numbers (digits + * # , W P -)";
-		if (sep == NULL)
-			return NULL;
-		p = sep + 1;
+	snprintf(num, sizeof(num), "%s", s->address);
+	if (num[0] == '\0' || num[strlen(num) - 1] == ';' || strstr(num, ";;") != NULL)
+		return "has an empty phone number";
+	for (tok = strtok_r(num, ";", &save); tok != NULL; tok = strtok_r(NULL, ";", &save)) {
+		if (hayes_phone_normalise(tok, norm, err, sizeof(err)) != 0) {
+			/* the normaliser's message names the number; keep what fits */
+			if (snprintf(why, whylen, "is not a list of phone numbers (%s)", err) >= (int)whylen)
+				why[whylen - 2] = ')';
+			return why;
+		}
+		if (strlen(out) + strlen(norm) + 2 > sizeof(out))
+			return "lists too many phone numbers";
+		if (out[0] != '\0')
+			strcat(out, ";");
+		strcat(out, norm);
 	}
+	memcpy(s->address, out, sizeof(out));
+	return NULL;
+}
+
+/* What a line needs beyond its fields: a modem its device and peer, a network line neither. */
+static const char *check_line(const struct store_line *l)
+{
+	if (l->type == STORE_CONNECT_MODEM && l->device[0] == '\0')
+		return "a modem line needs a device";
+	if (l->type == STORE_CONNECT_MODEM && l->peer_addr == 0)
+		return "a modem line needs a peer (where the SP answers once the call is up)";
+	if (l->type == STORE_CONNECT_NETWORK &&
+	    (l->device[0] != '\0' || l->peer_addr != 0 || l->baud != 0 || l->init[0] != '\0' ||
+	     l->dial_prefix[0] != '\0' || l->flow[0] != '\0'))
+		return "device, peer, baud, flow, init and dial_prefix are for modem lines";
+	return NULL;
 }
 
 /* Checks a record whose fields are all set; fills its natural key. */
 int inventory_check_record(struct inventory_import *im, struct inventory_record *r)
 {
-	char q[INVENTORY_QUOTE];
+	char q[INVENTORY_QUOTE], whybuf[160];
 	const char *why;
 
 	switch (r->kind) {
 	case INV_SYSTEM:
-		why = check_address(&r->u.system);
+		why = check_address(&r->u.system, whybuf, sizeof(whybuf));
 		if (why != NULL)
 			return inventory_record_error(im, r, "address %s %s",
 						      spg_yaml_quote(r->u.system.address,
@@ -289,9 +357,9 @@ int inventory_check_record(struct inventory_import *im, struct inventory_record 
 		snprintf(r->key, sizeof(r->key), "%s", r->u.user.name);
 		break;
 	case INV_LINE:
-		if (r->u.line.type == STORE_CONNECT_MODEM && r->u.line.device[0] == '\0')
-			return inventory_record_error(im, r, "%s: a modem line needs a device",
-						      r->u.line.id);
+		why = check_line(&r->u.line);
+		if (why != NULL)
+			return inventory_record_error(im, r, "%s: %s", r->u.line.id, why);
 		snprintf(r->key, sizeof(r->key), "%s", r->u.line.id);
 		break;
 	case INV_SITE:

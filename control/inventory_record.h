@@ -12,7 +12,7 @@
 #include "inventory.h"
 #include "store/inventory_store.h"
 
-#define INVENTORY_MAX_FIELDS 8
+#define INVENTORY_MAX_FIELDS 12
 #define INVENTORY_VALUE_MAX 1024 /* a field's text, lists joined with ';' */
 #define INVENTORY_QUOTE 80	 /* room for a quoted value in a message */
 
@@ -42,6 +42,11 @@ enum inventory_ftype {
 	INVF_PASSWORD,
 	INVF_GROUPS,
 	INVF_DEVICE,
+	INVF_BAUD,     /* a serial line's speed: one termios knows */
+	INVF_FLOW,     /* rtscts | xonxoff | none */
+	INVF_AT_TEXT,  /* an init string: printable ASCII, no CR/LF */
+	INVF_DIAL_PREFIX,
+	INVF_ENDPOINT, /* a.b.c.d[:port] into a (uint32_t addr, uint16_t port) pair */
 };
 
 struct inventory_record {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -31,6 +32,7 @@
 #include "grant.h"
 #include "line.h"
 #include "session.h"
+#include "snmp/snmp.h"
 #include "sp_handshake.h"
 #include "store/store.h"
 #include "token.h"
@@ -38,6 +40,9 @@
 #define CTL_CONFIG_DEFAULT "/etc/spgate/control.yaml"
 #define CTL_API_IDLE_S 300
 #define CTL_AUDIT_SYNC_S 10
+/* The SNMP session table shows sessions that ended within this long, besides the live ones. */
+#define CTL_SNMP_RECENT_S 3600
+#define CTL_SNMP_RECENT_MAX 1000
 
 struct ctl {
 	struct ctl_config cfg;
@@ -49,6 +54,8 @@ struct ctl {
 	SSL_CTX *agent_ctx;
 	struct auth *auth;
 	struct dpp *dp;
+	struct snmp_reporter *snmp; /* NULL: SNMP not configured */
+	struct line_mgr *lines;
 	struct session_mgr *sessions;
 	struct api_ctx api_ctx;
 	struct api_server *api;
@@ -118,9 +125,9 @@ static int peer_dp_list(void *arg, int (*fn)(const struct spg_dp_session_info *s
 }
 
 static struct line_call *peer_line_connect(void *arg, const struct store_line *line, const struct store_system *sys,
-					   uint16_t port, line_done_fn done, void *done_arg)
+					   uint16_t port, const struct line_events *ev, void *ev_arg)
 {
-	return line_connect(((struct ctl *)arg)->base, line, sys, port, done, done_arg);
+	return line_connect(((struct ctl *)arg)->lines, line, sys, port, ev, ev_arg);
 }
 
 static void peer_line_cancel(void *arg, struct line_call *c)
@@ -143,6 +150,85 @@ static const struct session_peers real_peers = {
 	.line_connect = peer_line_connect,
 	.line_cancel = peer_line_cancel,
 };
+
+/* ---- what the SNMP subagent serves (snmp/snmp.h) ---- */
+
+struct snmp_recent {
+	int (*fn)(const struct store_session *s, void *a);
+	void *a;
+};
+
+static int snmp_recent_one(const struct store_session *s, void *arg)
+{
+	struct snmp_recent *r = arg;
+
+	/* the live ones were given already */
+	return store_session_state_live(s->state) ? 0 : r->fn(s, r->a);
+}
+
+static int snmp_src_sessions(void *arg, int (*fn)(const struct store_session *s, void *a), void *a)
+{
+	struct ctl *ctl = arg;
+	struct store_session_filter live = {.live_only = true};
+	struct store_session_filter recent = {.since = (int64_t)time(NULL) - CTL_SNMP_RECENT_S,
+					      .limit = CTL_SNMP_RECENT_MAX};
+	struct snmp_recent r = {fn, a};
+	int ret;
+
+	ret = store_session_foreach(ctl->store, &live, fn, a);
+	return ret != 0 ? ret : store_session_foreach(ctl->store, &recent, snmp_recent_one, &r);
+}
+
+static int snmp_src_lines(void *arg, int (*fn)(const struct store_line *l, void *a), void *a)
+{
+	return store_line_foreach(((struct ctl *)arg)->store, fn, a);
+}
+
+/* spgate-dp's calls fail fast with -ENOTCONN while it is down: no reconnect is forced here. */
+static int snmp_src_dp_sessions(void *arg, int (*fn)(const struct spg_dp_session_info *s, void *a), void *a)
+{
+	struct ctl *ctl = arg;
+
+	return dpp_is_up(ctl->dp) ? dpp_list(ctl->dp, fn, a) : -ENOTCONN;
+}
+
+static int snmp_src_dp_stats(void *arg, struct spg_dp_stats_rep *rep)
+{
+	struct ctl *ctl = arg;
+
+	return dpp_is_up(ctl->dp) ? dpp_stats(ctl->dp, rep) : -ENOTCONN;
+}
+
+static int snmp_src_dp_drops(void *arg, struct spg_dp_drops_rep *rep)
+{
+	struct ctl *ctl = arg;
+
+	return dpp_is_up(ctl->dp) ? dpp_drops(ctl->dp, rep) : -ENOTCONN;
+}
+
+/* SNMP as the config says (nothing when snmp.enabled is false). 0 or -1 after saying why. */
+static int start_snmp(struct ctl *ctl)
+{
+	const struct snmp_sources src = {
+		.sessions = snmp_src_sessions,
+		.lines = snmp_src_lines,
+		.dp_sessions = snmp_src_dp_sessions,
+		.dp_stats = snmp_src_dp_stats,
+		.dp_drops = snmp_src_dp_drops,
+		.arg = ctl,
+	};
+	char err[512];
+
+	ctl->snmp = snmp_new(ctl->base, &ctl->cfg, &src, err, sizeof(err));
+	if (ctl->snmp == NULL && errno != 0) {
+		fprintf(stderr, "spgate-control: snmp: %s\n", err);
+		return -1;
+	}
+	if (ctl->snmp != NULL)
+		fprintf(stderr, "spgate-control: snmp: subagent of %s under %s, %u managers\n",
+			ctl->cfg.snmp.agentx_socket, ctl->cfg.snmp.base_oid_text, ctl->cfg.snmp.n_managers);
+	return 0;
+}
 
 /* ---- start-up ---- */
 
@@ -301,6 +387,23 @@ static int open_state(struct ctl *ctl)
 	return 0;
 }
 
+static int start_lines(struct ctl *ctl)
+{
+	struct line_env env = {
+		.base = ctl->base,
+		.cfg = &ctl->cfg,
+		.store = ctl->store,
+		.snmp = ctl->snmp,
+	};
+
+	ctl->lines = line_mgr_new(&env);
+	if (ctl->lines == NULL) {
+		fprintf(stderr, "spgate-control: lines: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int start_auth_and_sessions(struct ctl *ctl)
 {
 	struct session_env env = {
@@ -327,6 +430,10 @@ static int start_auth_and_sessions(struct ctl *ctl)
 			strerror(errno));
 		return -1;
 	}
+	/* SNMP first: the lines and the sessions report to it */
+	if (start_snmp(ctl) != 0 || start_lines(ctl) != 0)
+		return -1;
+	env.snmp = ctl->snmp;
 	ctl->sessions = session_mgr_new(&env);
 	if (ctl->sessions == NULL) {
 		fprintf(stderr, "spgate-control: sessions: %s\n", strerror(errno));
@@ -365,6 +472,8 @@ static int start_api(struct ctl *ctl)
 		.tokens = ctl->tokens,
 		.sessions = ctl->sessions,
 		.dp = ctl->dp,
+		.lines = ctl->lines,
+		.snmp = ctl->snmp,
 	};
 	ctl->api = api_server_new(ctl->base, &sc, api_ops_serve, &ctl->api_ctx, err, sizeof(err));
 	if (ctl->api == NULL) {
@@ -430,6 +539,9 @@ static void ctl_free(struct ctl *ctl)
 {
 	/* Sessions first: they drop their agent channels without ending anything. */
 	session_mgr_free(ctl->sessions);
+	line_mgr_free(ctl->lines);
+	/* after the sessions and lines, which report to it until they are gone */
+	snmp_free(ctl->snmp);
 	api_server_free(ctl->api);
 	dpp_free(ctl->dp);
 	if (ctl->auth != NULL)

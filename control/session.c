@@ -126,16 +126,40 @@ void sess_to(struct session *s, enum store_session_state state, const char *reas
 	sess_audit(s, actor, action, "ok", reason);
 }
 
+/* Reports a change of s's line to SNMP: the line as it was before, and now. */
+static void sess_line_changed(struct session *s, const struct store_line *before)
+{
+	struct store_line after;
+
+	if (store_line_get(s->m->env.store, s->row.line_id, &after) == 0 && after.state != before->state)
+		snmp_notify_line_state(s->m->env.snmp, &after, before->state);
+}
+
+void sess_line_state(struct session *s, enum store_line_state state)
+{
+	struct store_line before;
+
+	if (store_line_get(s->m->env.store, s->row.line_id, &before) != 0)
+		return;
+	/* An operator may have disabled it meanwhile: that stays until the session ends. */
+	if (before.state == STORE_LINE_DISABLED || before.state == STORE_LINE_FAILED)
+		return;
+	store_line_set_state(s->m->env.store, s->row.line_id, state, s->row.id);
+	sess_line_changed(s, &before);
+}
+
 static void sess_release(struct session *s)
 {
 	struct session_mgr *m = s->m;
+	struct store_line before;
 	int ret;
 
-	if (s->row.line_id[0] != '\0') {
+	if (s->row.line_id[0] != '\0' && store_line_get(m->env.store, s->row.line_id, &before) == 0) {
 		ret = alloc_line_release(m->env.store, s->row.line_id);
 		if (ret != 0 && ret != -ENOENT)
 			fprintf(stderr, "spgate-control: session %lld: cannot release line %s: %s\n",
 				(long long)s->row.id, s->row.line_id, strerror(-ret));
+		sess_line_changed(s, &before);
 	}
 	if (s->row.virtual_address != 0) {
 		ret = alloc_release_address(m->env.store, s->row.virtual_address, sess_now(m),
@@ -167,6 +191,7 @@ void sess_end(struct session *s, enum store_session_state state, const char *cod
 	struct session_mgr *m = s->m;
 	char reason[STORE_REASON_MAX];
 	char action[48];
+	bool was_up = s->row.state == STORE_SESSION_ACTIVE || s->row.state == STORE_SESSION_CLOSING;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -193,6 +218,8 @@ void sess_end(struct session *s, enum store_session_state state, const char *cod
 	sess_persist_state(s, state, reason);
 	snprintf(action, sizeof(action), "session_%s", store_session_state_name(state));
 	sess_audit(s, actor, action, state == STORE_SESSION_FAILED ? "failed" : "ok", reason);
+	if (was_up)
+		snmp_notify_session_down(m->env.snmp, &s->row);
 	if (state == STORE_SESSION_FAILED) {
 		m->last_fail_id = s->row.id;
 		m->last_fail_code = code != NULL ? code : "internal";

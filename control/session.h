@@ -31,6 +31,7 @@
 #include "dp_api.h"
 #include "dp_prog.h"
 #include "line.h"
+#include "snmp/snmp.h"
 #include "sp_handshake.h"
 #include "store/session_store.h"
 
@@ -51,7 +52,7 @@ struct session_peers {
 	int (*dp_list)(void *arg, int (*fn)(const struct spg_dp_session_info *s, void *a), void *a);
 	/* The line (line.h). */
 	struct line_call *(*line_connect)(void *arg, const struct store_line *line, const struct store_system *sys,
-					  uint16_t default_agent_port, line_done_fn done, void *done_arg);
+					  uint16_t default_agent_port, const struct line_events *ev, void *ev_arg);
 	void (*line_cancel)(void *arg, struct line_call *c);
 };
 
@@ -66,6 +67,7 @@ struct session_env {
 	int64_t (*now)(void);      /* unix seconds; NULL: time(NULL) */
 	unsigned tick_ms;          /* timers' granularity; 0: 1000 */
 	unsigned poll_ticks;       /* counters polled every this many ticks; 0: 5 */
+	struct snmp_reporter *snmp; /* notifications (snmp/snmp.h); NULL: none */
 };
 
 /* What `connect` asks for; the caller has authenticated the user. */

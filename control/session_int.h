@@ -96,6 +96,8 @@ void sess_save(struct session *s);
  */
 void sess_end(struct session *s, enum store_session_state state, const char *code, const char *actor,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Moves s's line to state (connected), unless an operator or a fault took it out of service. */
+void sess_line_state(struct session *s, enum store_line_state state);
 /* Closes s the orderly way: closing, the agent tears down, spgate-dp forgets it, closed. */
 void sess_close(struct session *s, const char *actor, const char *reason);
 /* An audit record about s. */

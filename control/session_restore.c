@@ -34,6 +34,14 @@ static int collect_row(const struct store_session *row, void *arg)
 	return 0;
 }
 
+static bool on_modem_line(struct session_mgr *m, const struct store_session *row)
+{
+	struct store_line l;
+
+	return row->line_id[0] != '\0' && store_line_get(m->env.store, row->line_id, &l) == 0 &&
+	       l.type == STORE_CONNECT_MODEM;
+}
+
 /* One live session of the store; returns 1 when it lives on, 0 when it was ended. */
 static int restore_one(struct session_mgr *m, const struct store_session *row)
 {
@@ -50,6 +58,12 @@ static int restore_one(struct session_mgr *m, const struct store_session *row)
 		s->dp = SESS_DP_ABSENT;
 		return 1; /* the approval deadline is in the store; the tick expires it */
 	case STORE_SESSION_ACTIVE:
+		/* A modem call died with the old process (its device was closed: DTR dropped). */
+		if (on_modem_line(m, row)) {
+			sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM,
+				 "the call on line %s ended when spgate-control stopped", row->line_id);
+			return 0;
+		}
 		/* As if the channel was lost now: re-attach within agent.grace. */
 		s->lost_at = sess_now(m);
 		return sess_reattach(s) ? 1 : 0;

@@ -231,13 +231,22 @@ static int sess_sp_start(struct session *s, bool attach)
 	return 0;
 }
 
+/* The line is up but the SP's agent cannot be reached over it: a dial failure too. */
+static void sess_dial_failed(struct session *s, const char *reason)
+{
+	snmp_notify_dial_failure(s->m->env.snmp, s->row.line_id, s->row.serial, s->row.id, "agent unreachable");
+	sess_end(s, STORE_SESSION_FAILED, "dial_failed", SESS_ACTOR_SYSTEM, "cannot reach the SP's agent: %s", reason);
+}
+
 static void sess_sp_open(struct session *s)
 {
 	int ret = sess_sp_start(s, false);
 
-	if (ret == -EAGAIN)
-		sess_end(s, STORE_SESSION_FAILED, s->sp_early_refused ? "sp_refused" : "dial_failed", SESS_ACTOR_SYSTEM,
-			 "cannot reach the SP's agent: %s", s->sp_early_reason);
+	if (ret == -EAGAIN && !s->sp_early_refused)
+		sess_dial_failed(s, s->sp_early_reason);
+	else if (ret == -EAGAIN)
+		sess_end(s, STORE_SESSION_FAILED, "sp_refused", SESS_ACTOR_SYSTEM, "cannot reach the SP's agent: %s",
+			 s->sp_early_reason);
 	else if (ret != 0)
 		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "cannot start the SP handshake: %s",
 			 s->sp_early_reason);
@@ -247,11 +256,12 @@ static void sess_line_done(const struct line_result *r, void *arg)
 {
 	struct session *s = arg;
 
-	s->line = NULL;
 	if (!r->ok) {
+		s->line = NULL; /* the call is over */
 		sess_end(s, STORE_SESSION_FAILED, "dial_failed", SESS_ACTOR_SYSTEM, "%s", r->reason);
 		return;
 	}
+	/* s->line stays: a modem call is up until the session hangs it up (sess_end) */
 	s->row.agent_address = r->agent_addr;
 	s->row.agent_port = r->agent_port;
 	s->row.speed_bps = r->speed_bps;
@@ -259,6 +269,44 @@ static void sess_line_done(const struct line_result *r, void *arg)
 	sess_to(s, STORE_SESSION_SP_AUTH, NULL, SESS_ACTOR_SYSTEM);
 	sess_sp_open(s);
 }
+
+/* A modem retrained: the session's rate follows the line, in spgate-dp too. */
+static void sess_line_speed(uint64_t speed_bps, void *arg)
+{
+	struct session *s = arg;
+	struct spg_dp_session_params p;
+	char reason[64];
+	int ret;
+
+	s->row.speed_bps = speed_bps;
+	sess_save(s);
+	snprintf(reason, sizeof(reason), "line speed now %llu bit/s", (unsigned long long)speed_bps);
+	sess_audit(s, SESS_ACTOR_SYSTEM, "session_speed", "ok", reason);
+	if (s->dp != SESS_DP_PRESENT)
+		return; /* installed later with the row's speed */
+	memset(&p, 0, sizeof(p));
+	p.id = (uint64_t)s->row.id;
+	dpp_set_rate(&p, speed_bps);
+	ret = s->m->env.peers->dp_update(s->m->env.peers_arg, SPG_DP_UPD_RATE, &p);
+	if (ret != 0)
+		fprintf(stderr, "spgate-control: session %lld: cannot set the new rate in spgate-dp: %s\n",
+			(long long)s->row.id, strerror(-ret));
+}
+
+/* The call went away under the session: nothing reaches the SP any more. */
+static void sess_line_dropped(const char *reason, void *arg)
+{
+	struct session *s = arg;
+
+	s->line = NULL; /* the call is over */
+	sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM, "%s", reason);
+}
+
+static const struct line_events sess_line_events = {
+	.done = sess_line_done,
+	.speed_changed = sess_line_speed,
+	.dropped = sess_line_dropped,
+};
 
 /* Line, address and SPI, each recorded in the store by alloc.c as it is claimed. */
 static int sess_allocate(struct session *s, struct store_line *line, const char **code)
@@ -314,7 +362,8 @@ void sess_proceed(struct session *s, const char *actor)
 		return;
 	}
 	sess_to(s, STORE_SESSION_DIALING, NULL, actor);
-	s->line = m->env.peers->line_connect(m->env.peers_arg, &line, &sys, m->env.cfg->agent.port, sess_line_done, s);
+	s->line = m->env.peers->line_connect(m->env.peers_arg, &line, &sys, m->env.cfg->agent.port, &sess_line_events,
+					     s);
 	if (s->line == NULL)
 		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "cannot bring up line %s", line.id);
 }
@@ -330,8 +379,7 @@ static void sess_opened_first(struct session *s, const struct sph_open_result *r
 			sess_end(s, STORE_SESSION_FAILED, "sp_refused", SESS_ACTOR_SYSTEM, "the SP refused the grant: %s",
 				 r->reason);
 		else
-			sess_end(s, STORE_SESSION_FAILED, "dial_failed", SESS_ACTOR_SYSTEM,
-				 "cannot reach the SP's agent: %s", r->reason);
+			sess_dial_failed(s, r->reason);
 		return;
 	}
 	s->sp_state = SESS_SP_UP;
@@ -347,9 +395,10 @@ static void sess_opened_first(struct session *s, const struct sph_open_result *r
 			 ret == -ENOTCONN ? "it is not running" : strerror(-ret));
 		return;
 	}
-	store_line_set_state(m->env.store, s->row.line_id, STORE_LINE_CONNECTED, s->row.id);
+	sess_line_state(s, STORE_LINE_CONNECTED);
 	s->keyed_at = s->last_activity = sess_now(m);
 	sess_to(s, STORE_SESSION_ACTIVE, NULL, SESS_ACTOR_SYSTEM);
+	snmp_notify_session_up(m->env.snmp, &s->row);
 }
 
 static void sess_opened_again(struct session *s, const struct sph_open_result *r)

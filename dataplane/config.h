@@ -55,6 +55,9 @@ struct spg_dp_config {
 	uint32_t replay_window;     /* default 128, 64 .. 4096 */
 	uint16_t esp_udp_port;      /* default 4500 */
 	char crypto_device[SPG_CFG_STR]; /* default "crypto_aesni_mb" */
+	/* Crypto through the device's queue pairs even when it offers synchronous CPU crypto
+	 * (default false; not in the YAML: for spgate-bench's comparisons). */
+	bool crypto_lookaside;
 };
 
 /* Fills *cfg with the defaults above (ports, S, G_in and pool have none: they are required). */

@@ -44,6 +44,10 @@ struct spg_ctl_server {
 union ctl_req {
 	struct spg_dp_hello_req hello;
 	struct spg_dp_session_add_req add;
+	struct {
+		struct spg_dp_session_add_batch_req head;
+		struct spg_dp_session_params p[SPG_DP_ADD_BATCH_MAX];
+	} add_batch;
 	struct spg_dp_session_update_req update;
 	struct spg_dp_session_id_req id;
 	struct spg_dp_session_list_req list;
@@ -117,7 +121,42 @@ static int check_virtual_in_pool(const struct spg_dp_config *cfg, uint32_t vaddr
 	return 0;
 }
 
-/* One line per control event; keys are never logged. upd == 0: an add. */
+/*
+ * At a full install rate an INFO line per add would cost more than the add (and flood the
+ * log): the first ADD_LINES_PER_SEC adds of each second get their line, the rest are counted
+ * and summed up in one line when the second is over. Refusals always get their line.
+ */
+#define ADD_LINES_PER_SEC 20
+static struct {
+	uint64_t second_start; /* TSC */
+	uint32_t lines;        /* lines written in this second */
+	uint32_t quiet;        /* adds not written in this second */
+} add_log;
+
+static void add_log_tick(uint64_t now)
+{
+	if (now - add_log.second_start < rte_get_tsc_hz())
+		return;
+	if (add_log.quiet != 0)
+		RTE_LOG(INFO, USER1, "control: %u more sessions added in the last second (lines for the first %u only)\n",
+			add_log.quiet, ADD_LINES_PER_SEC);
+	add_log.second_start = now;
+	add_log.lines = 0;
+	add_log.quiet = 0;
+}
+
+static bool add_log_line_allowed(void)
+{
+	add_log_tick(rte_get_tsc_cycles());
+	if (add_log.lines < ADD_LINES_PER_SEC) {
+		add_log.lines++;
+		return true;
+	}
+	add_log.quiet++;
+	return false;
+}
+
+/* One line per control event (adds: see add_log); keys are never logged. upd == 0: an add. */
 static void log_params(const char *what, uint32_t upd, const struct spg_dp_session_params *p, int err)
 {
 	char v[SPG_ADDR_STRLEN], w[SPG_ADDR_STRLEN], e[SPG_ADDR_STRLEN];
@@ -154,14 +193,12 @@ static void log_params(const char *what, uint32_t upd, const struct spg_dp_sessi
 	RTE_LOG(INFO, USER1, "session %" PRIu64 ": updated%s\n", p->id, parts);
 }
 
-static int handle_session_add(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+/* One add, checked as the single and the batched message both require; 0 or a positive errno. */
+static int session_add_one(struct spg_dp *dp, const struct spg_dp_session_params *p)
 {
-	const struct spg_dp_session_params *p = &req->add.p;
 	const char *why = NULL;
 	int err;
 
-	RTE_SET_USED(body);
-	*body_len = 0;
 	err = spg_dp_session_params_check(p, spg_cipher_key_len(dp->cfg.cipher), &why);
 	if (err == 0)
 		err = check_virtual_in_pool(&dp->cfg, p->virtual_addr, &why);
@@ -170,8 +207,32 @@ static int handle_session_add(struct spg_dp *dp, const union ctl_req *req, uint8
 		return err;
 	}
 	err = -spg_session_add(dp->sessions, p);
-	log_params("add", 0, p, err);
+	if (err != 0 || add_log_line_allowed())
+		log_params("add", 0, p, err);
 	return err;
+}
+
+static int handle_session_add(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	RTE_SET_USED(body);
+	*body_len = 0;
+	return session_add_one(dp, &req->add.p);
+}
+
+/* Every session of the batch is tried, whatever became of the others. */
+static int handle_session_add_batch(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	struct spg_dp_session_add_batch_rep head = { .count = req->add_batch.head.count };
+	int32_t err;
+
+	for (uint32_t i = 0; i < head.count; i++) {
+		err = session_add_one(dp, &req->add_batch.p[i]);
+		head.n_failed += err != 0;
+		memcpy(body + sizeof(head) + i * sizeof(err), &err, sizeof(err));
+	}
+	memcpy(body, &head, sizeof(head));
+	*body_len = sizeof(head) + head.count * sizeof(err);
+	return 0;
 }
 
 /*
@@ -371,6 +432,7 @@ static const ctl_handler handlers[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_SESSION_LIST] = handle_session_list,
 	[SPG_DP_STATS] = handle_stats,
 	[SPG_DP_DROPS] = handle_drops,
+	[SPG_DP_SESSION_ADD_BATCH] = handle_session_add_batch,
 };
 
 static size_t reply_header(void *rep, uint16_t type, uint32_t seq, int err, size_t body_len)
@@ -404,9 +466,12 @@ size_t spg_ctl_handle(struct spg_dp *dp, const void *req, size_t len, void *rep)
 		RTE_LOG(NOTICE, USER1, "control: refused a message: %s\n", why);
 		return reply_header(rep, h.type, h.seq, err, 0);
 	}
-	/* Copied out: the caller's buffer carries no alignment promise. */
-	memset(&body, 0, sizeof(body));
+	/* Copied out: the caller's buffer carries no alignment promise. Zeroed behind the body
+	 * only as far as a fixed-size request reaches (an update is the largest): a batch's
+	 * length is exact, and the 15 KiB union need not be cleared for every message. */
 	memcpy(&body, (const uint8_t *)req + hlen, len - hlen);
+	if (len - hlen < sizeof(body.update))
+		memset((uint8_t *)&body + (len - hlen), 0, sizeof(body.update) - (len - hlen));
 
 	pthread_mutex_lock(&dp->ctl_lock);
 	err = handlers[h.type](dp, &body, rep_body, &body_len);
@@ -658,6 +723,9 @@ void spg_ctl_server_poll(struct spg_ctl_server *s, int timeout_ms)
 		slot_of[n++] = i;
 	}
 	rc = poll(pfd, (nfds_t)n, timeout_ms);
+	pthread_mutex_lock(&s->dp->ctl_lock);
+	add_log_tick(rte_get_tsc_cycles());
+	pthread_mutex_unlock(&s->dp->ctl_lock);
 	if (rc <= 0)
 		return;
 	for (i = 1; i < n; i++) {

@@ -59,6 +59,7 @@ static int create_crypto(struct spg_dp *dp, int socket)
 		.n_queue_pairs = (uint16_t)dp->cfg.n_workers,
 		.max_sas = dp->cfg.max_sessions * 2 + SA_SLACK,
 		.socket_id = socket,
+		.lookaside = dp->cfg.crypto_lookaside,
 	};
 
 	dp->esp = spg_esp_create(&ec);

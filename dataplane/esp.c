@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ESP tunnel mode in UDP (RFC 4303, 3948) with AES-GCM (RFC 4106), through librte_ipsec
- * lookaside over an rte_cryptodev (RTE_SECURITY_ACTION_TYPE_NONE).
+ * ESP tunnel mode in UDP (RFC 4303, 3948) with AES-GCM (RFC 4106), through librte_ipsec over an
+ * rte_cryptodev. When the device has RTE_CRYPTODEV_FF_SYM_CPU_CRYPTO (crypto_aesni_mb does),
+ * SAs are RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO: rte_ipsec_pkt_cpu_prepare() builds the headers
+ * and runs rte_cryptodev_sym_cpu_crypto_process() on the group in the same call, marking the
+ * packets the device failed with RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED; no crypto op, no queue
+ * pair, no enqueue/dequeue. Otherwise (or with cfg->lookaside) they are lookaside
+ * (RTE_SECURITY_ACTION_TYPE_NONE) through the device's queue pairs. Both paths share the
+ * grouping, our replay window and the drop reasons below.
  *
  * What librte_ipsec 22.11 does for NAT-T, and what this file does about it:
  * - Outbound (options.udp_encap = 1): the library appends a UDP header to our outer IPv4
@@ -34,8 +40,11 @@
  *   is sequence-number exhaustion: CRYPTO_ERROR.
  * - not enqueued, or not back from the device in time: CRYPTO_ERROR.
  * - crypto op status AUTH_FAILED: BAD_ICV, except a stale packet (see inb_auth_failure);
- *   other statuses: CRYPTO_ERROR. These never reach rte_ipsec_pkt_process() nor our window,
- *   so a forged packet cannot move it.
+ *   other statuses: CRYPTO_ERROR. CPU crypto reports only "failed" (the library keeps the
+ *   device's status to itself): inbound that is an authentication failure (BAD_ICV or stale,
+ *   as above; a GCM decryption has no other way to fail on a packet prepare accepted),
+ *   outbound CRYPTO_ERROR. These never reach rte_ipsec_pkt_process() nor our window, so a
+ *   forged packet cannot move it.
  * - refused by process: the library first checks the trailer (padding, pad length, next
  *   header == IPv4) and only strips packets that pass, which resets l2_len/l3_len to 0; then
  *   it updates its window. So a refused packet whose l3_len still covers the outer headers is
@@ -62,6 +71,7 @@
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_prefetch.h>
+#include <rte_spinlock.h>
 #include <rte_udp.h>
 
 #include "esp.h"
@@ -91,10 +101,21 @@
 #define ESP_OP_TAG_OFS (ESP_OP_IV_OFS + 16)
 #define ESP_OP_PRIV_SIZE 32
 
+/* Replay bitmaps of up to this many words (windows up to 192) live in the SA's first line. */
+#define SA_INLINE_WORDS 4
+
 struct spg_esp {
-	struct rte_mempool *op_pool;
+	struct rte_mempool *op_pool; /* lookaside only */
 	struct rte_mempool *sess_pool;
-	struct rte_mempool *sa_pool;
+	/* SAs: one preallocated array and a stack of free indexes (a mempool would add a
+	 * 64-byte header to every object). Taken and given back by the control thread; the
+	 * lock only guards against a second one. */
+	uint8_t *sa_mem;
+	uint32_t *sa_free;
+	uint32_t n_sa_free;
+	uint32_t max_sas;
+	uint32_t sa_size;      /* bytes per SA in sa_mem, a multiple of the cache line */
+	rte_spinlock_t sa_lock;
 	uint32_t sa_lib_size;  /* bytes an rte_ipsec_sa of either direction needs */
 	uint32_t replay_words; /* our bitmap's 64-bit words, a power of 2 */
 	uint32_t replay_window;
@@ -103,24 +124,30 @@ struct spg_esp {
 	uint16_t udp_port;
 	uint8_t key_len;
 	uint8_t dev_id;
+	bool cpu_crypto;  /* RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO rather than lookaside */
 	bool dev_created; /* we plugged it in, so we remove it */
 	bool dev_started;
 	char dev_name[RTE_CRYPTODEV_NAME_MAX_LEN];
 };
 
+/*
+ * 512 bytes with the default windows: our line, the library's session line, then its SA.
+ * Workers read the first two lines and the rte_ipsec_sa's first ones for every group.
+ */
 struct spg_sa {
-	/* First: its address is the crypto session's opaque data, and groups come back by it. */
-	struct rte_ipsec_session ss;
-	void *crypto_ses;
 	/* inbound: the anti-replay window */
-	uint64_t top;	/* highest sequence number accepted */
-	uint64_t *seen; /* RFC 6479 bitmap, replay_mask + 1 words, after lib_sa */
+	uint64_t top;	     /* highest sequence number accepted */
+	uint32_t seen_ofs;   /* from the SA's start to its RFC 6479 bitmap, replay_mask + 1 words:
+			      * seen_inline, or after lib_sa for windows too wide for it */
 	uint32_t replay_mask;
 	uint32_t window;     /* what we accept: top - window + 1 .. top */
 	uint32_t lib_window; /* what the library (and ESN reconstruction) uses, >= window */
 	uint32_t spi;	     /* network order */
 	bool outbound;
 	bool in_use;
+	uint64_t seen_inline[SA_INLINE_WORDS];
+	/* Its address is the lookaside crypto session's opaque data: groups come back by it. */
+	struct rte_ipsec_session ss;
 	uint8_t lib_sa[] __rte_cache_aligned; /* struct rte_ipsec_sa, sa_lib_size bytes */
 };
 
@@ -141,6 +168,16 @@ static struct rte_ipsec_sa *sa_lib(struct spg_sa *s)
 static struct spg_sa *sa_of_session(const struct rte_ipsec_session *ss)
 {
 	return container_of(ss, struct spg_sa, ss);
+}
+
+static uint64_t *sa_seen(const struct spg_sa *s)
+{
+	return (uint64_t *)((uintptr_t)s + s->seen_ofs);
+}
+
+static struct spg_sa *sa_at(const struct spg_esp *esp, uint32_t i)
+{
+	return (struct spg_sa *)(esp->sa_mem + (size_t)i * esp->sa_size);
 }
 
 static uint16_t *op_tag(struct rte_crypto_op *op)
@@ -263,6 +300,7 @@ static int crypto_device_open(struct spg_esp *esp, const struct spg_esp_config *
 	rte_cryptodev_info_get(esp->dev_id, &info);
 	if (cfg->n_queue_pairs > info.max_nb_queue_pairs)
 		return EINVAL;
+	esp->cpu_crypto = !cfg->lookaside && (info.feature_flags & RTE_CRYPTODEV_FF_SYM_CPU_CRYPTO) != 0;
 	cap = rte_cryptodev_sym_capability_get(esp->dev_id, &cap_idx);
 	if (cap == NULL || rte_cryptodev_sym_capability_check_aead(cap, cfg->key_len, ESP_ICV_LEN,
 								    ESP_AAD_LEN_ESN,
@@ -301,6 +339,51 @@ static bool config_valid(const struct spg_esp_config *cfg)
 	       (cfg->key_len == 16 || cfg->key_len == 32) && cfg->replay_window >= 64 &&
 	       cfg->replay_window <= ESP_REPLAY_WINDOW_MAX &&
 	       cfg->udp_port != 0 && cfg->n_queue_pairs != 0 && cfg->max_sas != 0;
+}
+
+/* The SA array, every SA free; windows too wide for the SA's first line go after lib_sa. */
+static int sa_array_create(struct spg_esp *esp, const struct spg_esp_config *cfg)
+{
+	uint32_t size = sizeof(struct spg_sa) + esp->sa_lib_size;
+
+	RTE_BUILD_BUG_ON(offsetof(struct spg_sa, ss) != RTE_CACHE_LINE_SIZE);
+	RTE_BUILD_BUG_ON(offsetof(struct spg_sa, lib_sa) != 2 * RTE_CACHE_LINE_SIZE);
+	if (esp->replay_words > SA_INLINE_WORDS)
+		size += esp->replay_words * sizeof(uint64_t);
+	esp->sa_size = RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE);
+	esp->max_sas = cfg->max_sas;
+	esp->sa_mem = rte_zmalloc_socket("spg_esp_sa", (size_t)esp->sa_size * cfg->max_sas, RTE_CACHE_LINE_SIZE,
+					 cfg->socket_id);
+	esp->sa_free = rte_malloc_socket("spg_esp_sa_free", sizeof(uint32_t) * (size_t)cfg->max_sas, 0,
+					 cfg->socket_id);
+	if (esp->sa_mem == NULL || esp->sa_free == NULL)
+		return -ENOMEM;
+	/* Hand out low addresses first: pop from the top of a stack filled in reverse. */
+	for (uint32_t i = 0; i < cfg->max_sas; i++)
+		esp->sa_free[i] = cfg->max_sas - 1 - i;
+	esp->n_sa_free = cfg->max_sas;
+	rte_spinlock_init(&esp->sa_lock);
+	return 0;
+}
+
+static struct spg_sa *sa_get(struct spg_esp *esp)
+{
+	struct spg_sa *s = NULL;
+
+	rte_spinlock_lock(&esp->sa_lock);
+	if (esp->n_sa_free != 0)
+		s = sa_at(esp, esp->sa_free[--esp->n_sa_free]);
+	rte_spinlock_unlock(&esp->sa_lock);
+	return s;
+}
+
+static void sa_put(struct spg_esp *esp, struct spg_sa *s)
+{
+	uint32_t i = (uint32_t)(((uint8_t *)s - esp->sa_mem) / esp->sa_size);
+
+	rte_spinlock_lock(&esp->sa_lock);
+	esp->sa_free[esp->n_sa_free++] = i;
+	rte_spinlock_unlock(&esp->sa_lock);
 }
 
 struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg)
@@ -346,21 +429,15 @@ struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg)
 		cfg->socket_id);
 	if (esp->sess_pool == NULL)
 		goto fail;
-	snprintf(name, sizeof(name), "spg_esp%u_ops", instance);
-	esp->op_pool = rte_crypto_op_pool_create(name, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
-						 (unsigned int)cfg->n_queue_pairs * ESP_OPS_PER_QP,
-						 ESP_OP_CACHE, ESP_OP_PRIV_SIZE, cfg->socket_id);
-	if (esp->op_pool == NULL)
-		goto fail;
-	snprintf(name, sizeof(name), "spg_esp%u_sa", instance);
-	esp->sa_pool = rte_mempool_create(name, cfg->max_sas,
-					  sizeof(struct spg_sa) + esp->sa_lib_size +
-						  esp->replay_words * sizeof(uint64_t),
-					  0, 0, NULL, NULL, NULL, NULL, cfg->socket_id,
-					  /* Looked up through sessions, never walked: no padding to
-					   * spread objects over memory channels. */
-					  RTE_MEMPOOL_F_NO_SPREAD);
-	if (esp->sa_pool == NULL)
+	if (!esp->cpu_crypto) {
+		snprintf(name, sizeof(name), "spg_esp%u_ops", instance);
+		esp->op_pool = rte_crypto_op_pool_create(name, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
+							 (unsigned int)cfg->n_queue_pairs * ESP_OPS_PER_QP,
+							 ESP_OP_CACHE, ESP_OP_PRIV_SIZE, cfg->socket_id);
+		if (esp->op_pool == NULL)
+			goto fail;
+	}
+	if (sa_array_create(esp, cfg) != 0)
 		goto fail;
 
 	rc = crypto_device_start(esp, cfg);
@@ -377,18 +454,8 @@ fail:
 static void sa_release(struct spg_esp *esp, struct spg_sa *s)
 {
 	rte_ipsec_sa_fini(sa_lib(s));
-	rte_cryptodev_sym_session_free(esp->dev_id, s->crypto_ses);
+	rte_cryptodev_sym_session_free(esp->dev_id, s->ss.crypto.ses);
 	memset(s, 0, sizeof(*s));
-}
-
-static void sa_release_if_used(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
-{
-	struct spg_sa *s = obj;
-
-	RTE_SET_USED(mp);
-	RTE_SET_USED(idx);
-	if (s->in_use)
-		sa_release(arg, s);
 }
 
 void spg_esp_free(struct spg_esp *esp)
@@ -396,15 +463,17 @@ void spg_esp_free(struct spg_esp *esp)
 	if (esp == NULL)
 		return;
 	/* SAs still held: their crypto sessions go back to the device before it stops. */
-	if (esp->sa_pool != NULL)
-		rte_mempool_obj_iter(esp->sa_pool, sa_release_if_used, esp);
+	for (uint32_t i = 0; esp->sa_mem != NULL && i < esp->max_sas; i++)
+		if (sa_at(esp, i)->in_use)
+			sa_release(esp, sa_at(esp, i));
 	if (esp->dev_started)
 		rte_cryptodev_stop(esp->dev_id);
 	/* A device we created goes away; one we found (--vdev) stays, stopped: closed, it could
 	 * never be started again. */
 	if (esp->dev_created)
 		rte_eal_hotplug_remove("vdev", esp->dev_name);
-	rte_mempool_free(esp->sa_pool);
+	rte_free(esp->sa_free);
+	rte_free(esp->sa_mem);
 	rte_mempool_free(esp->op_pool);
 	rte_mempool_free(esp->sess_pool);
 	rte_free(esp);
@@ -416,7 +485,7 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 	struct rte_ipsec_sa_prm prm;
 	struct rte_ipv4_hdr outer;
 	struct spg_sa *s;
-	void *obj;
+	void *ses;
 	uint32_t salt;
 	int rc;
 
@@ -425,16 +494,16 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (rte_mempool_get(esp->sa_pool, &obj) != 0) {
+	s = sa_get(esp);
+	if (s == NULL) {
 		rte_errno = ENOSPC;
 		return NULL;
 	}
-	s = obj;
 	memset(s, 0, sizeof(*s));
 
 	gcm_xform(esp, outbound, keys->key, &xf);
-	s->crypto_ses = rte_cryptodev_sym_session_create(esp->dev_id, &xf, esp->sess_pool);
-	if (s->crypto_ses == NULL) {
+	ses = rte_cryptodev_sym_session_create(esp->dev_id, &xf, esp->sess_pool);
+	if (ses == NULL) {
 		rc = rte_errno == ENOMEM ? ENOSPC : rte_errno;
 		goto fail;
 	}
@@ -447,16 +516,17 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 		goto fail_ses;
 	}
 	s->ss.sa = sa_lib(s);
-	s->ss.type = RTE_SECURITY_ACTION_TYPE_NONE;
-	s->ss.crypto.ses = s->crypto_ses;
+	s->ss.type = esp->cpu_crypto ? RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO : RTE_SECURITY_ACTION_TYPE_NONE;
+	s->ss.crypto.ses = ses;
 	s->ss.crypto.dev_id = esp->dev_id;
 	rc = rte_ipsec_session_prepare(&s->ss);
 	if (rc != 0) {
 		rc = -rc;
 		goto fail_sa;
 	}
-	s->seen = (uint64_t *)(s->lib_sa + esp->sa_lib_size);
-	memset(s->seen, 0, esp->replay_words * sizeof(uint64_t));
+	s->seen_ofs = esp->replay_words <= SA_INLINE_WORDS ? offsetof(struct spg_sa, seen_inline)
+							    : (uint32_t)sizeof(*s) + esp->sa_lib_size;
+	memset(sa_seen(s), 0, esp->replay_words * sizeof(uint64_t));
 	s->replay_mask = esp->replay_words - 1;
 	s->window = esp->replay_window;
 	s->lib_window = esp->lib_window;
@@ -468,10 +538,10 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 fail_sa:
 	rte_ipsec_sa_fini(sa_lib(s));
 fail_ses:
-	rte_cryptodev_sym_session_free(esp->dev_id, s->crypto_ses);
+	rte_cryptodev_sym_session_free(esp->dev_id, ses);
 fail:
 	memset(s, 0, sizeof(*s));
-	rte_mempool_put(esp->sa_pool, s);
+	sa_put(esp, s);
 	rte_errno = rc;
 	return NULL;
 }
@@ -481,12 +551,32 @@ void spg_sa_free(struct spg_esp *esp, struct spg_sa *sa)
 	if (esp == NULL || sa == NULL)
 		return;
 	sa_release(esp, sa);
-	rte_mempool_put(esp->sa_pool, sa);
+	sa_put(esp, sa);
 }
 
 uint32_t spg_sa_spi(const struct spg_sa *sa)
 {
 	return sa->spi;
+}
+
+void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa)
+{
+	const void *ses = sa->ss.crypto.ses;
+
+	rte_prefetch0(ses);
+	rte_prefetch0(RTE_PTR_ADD(ses, RTE_CACHE_LINE_SIZE));
+	rte_prefetch0(RTE_PTR_ADD(ses, 2 * RTE_CACHE_LINE_SIZE));
+}
+
+bool spg_esp_cpu_crypto(const struct spg_esp *esp)
+{
+	return esp->cpu_crypto;
+}
+
+void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use)
+{
+	*bytes_per_sa = esp->sa_size + (uint32_t)sizeof(esp->sa_free[0]);
+	*in_use = esp->max_sas - esp->n_sa_free;
 }
 
 uint16_t spg_esp_inner_mtu(uint16_t link_mtu)
@@ -520,25 +610,35 @@ void spg_esp_outer_finish(struct rte_mbuf *m, uint32_t dst_addr, uint16_t dst_po
 
 /*
  * Orders the burst by SA, keeping the order within each SA: order[] lists the packets'
- * indexes group after group. Returns the number of groups.
+ * indexes group after group. Returns the number of groups. With many sessions most packets
+ * are a group of their own, so groups are found through a small open-addressed table, not by
+ * comparing every packet with every group.
  */
+#define GROUP_SLOTS (2 * ESP_BURST_MAX) /* a power of 2, at most half full */
 static uint16_t group_by_sa(struct spg_sa *const sa[], uint16_t n, uint16_t order[],
 			    struct esp_group g[])
 {
-	uint8_t gid[ESP_BURST_MAX];
+	uint8_t gid[ESP_BURST_MAX], slot[GROUP_SLOTS];
 	uint16_t i, j, ng = 0, start = 0;
 
+	RTE_BUILD_BUG_ON(GROUP_SLOTS != 1 << 7); /* the hash below keeps 7 bits */
+	memset(slot, 0xff, sizeof(slot));
 	for (i = 0; i < n; i++) {
 		if (i > 0 && sa[i] == sa[i - 1]) {
 			j = gid[i - 1];
 		} else {
-			for (j = 0; j < ng && g[j].sa != sa[i]; j++)
-				;
-			if (j == ng) {
+			/* SAs are cache-line aligned: the bits above the line pick the slot */
+			uint32_t h = (uint32_t)(((uintptr_t)sa[i] >> 6) * UINT64_C(0x9e3779b97f4a7c15) >> 57);
+
+			while (slot[h] != 0xff && g[slot[h]].sa != sa[i])
+				h = (h + 1) & (GROUP_SLOTS - 1);
+			if (slot[h] == 0xff) {
+				slot[h] = (uint8_t)ng;
 				g[ng].sa = sa[i];
 				g[ng].cnt = 0;
 				ng++;
 			}
+			j = slot[h];
 		}
 		gid[i] = (uint8_t)j;
 		g[j].cnt++;
@@ -593,23 +693,24 @@ static bool replay_fresh(const struct spg_sa *s, uint64_t sqn)
 		return true;
 	if (sqn + s->window <= s->top)
 		return false;
-	return (s->seen[(sqn >> 6) & s->replay_mask] & UINT64_C(1) << (sqn & 63)) == 0;
+	return (sa_seen(s)[(sqn >> 6) & s->replay_mask] & UINT64_C(1) << (sqn & 63)) == 0;
 }
 
 /* Records sqn as seen, sliding the window when it is the new top; false if it was not fresh. */
 static bool replay_record(struct spg_sa *s, uint64_t sqn)
 {
 	uint64_t word = sqn >> 6, top_word = s->top >> 6, i, n;
+	uint64_t *seen = sa_seen(s);
 
 	if (!replay_fresh(s, sqn))
 		return false;
 	if (sqn > s->top) {
 		n = RTE_MIN(word - top_word, (uint64_t)s->replay_mask + 1);
 		for (i = 1; i <= n; i++)
-			s->seen[(top_word + i) & s->replay_mask] = 0;
+			seen[(top_word + i) & s->replay_mask] = 0;
 		s->top = sqn;
 	}
-	s->seen[word & s->replay_mask] |= UINT64_C(1) << (sqn & 63);
+	seen[word & s->replay_mask] |= UINT64_C(1) << (sqn & 63);
 	return true;
 }
 
@@ -714,28 +815,54 @@ static uint16_t burst_admit_group(struct esp_burst *b, const struct esp_group *g
 	return n_grp;
 }
 
-/* Groups the burst by SA and has librte_ipsec prepare a crypto op for each packet. */
+/* Each group's SA is read only when its turn comes: ask for its lines now (our line, the
+ * session line, the rte_ipsec_sa's first ones), for every group. */
+static void prefetch_groups(const struct esp_group g[], uint16_t ng)
+{
+	for (uint16_t i = 0; i < ng; i++)
+		for (unsigned int l = 0; g[i].sa != NULL && l < SPG_ESP_SA_HOT_LINES; l++)
+			rte_prefetch0(RTE_PTR_ADD(g[i].sa, l * RTE_CACHE_LINE_SIZE));
+}
+
+/* The crypto session's first lines (its private data starts on the second) hang off the
+ * SA's session line: asked for CRYPTO_AHEAD groups ahead, once that line had time to come. */
+#define CRYPTO_AHEAD 2
+static void prefetch_crypto_session(const struct esp_group g[], uint16_t ng, uint16_t i)
+{
+	const void *ses;
+
+	if (i >= ng || g[i].sa == NULL)
+		return;
+	ses = g[i].sa->ss.crypto.ses;
+	rte_prefetch0(ses);
+	rte_prefetch0(RTE_PTR_ADD(ses, RTE_CACHE_LINE_SIZE));
+	rte_prefetch0(RTE_PTR_ADD(ses, 2 * RTE_CACHE_LINE_SIZE));
+}
+
+/* The packets prepare refused (from k on, after follow_refusal), and why. */
+static void refused_by_prepare(struct esp_burst *b, const uint16_t idx[], uint16_t k, uint16_t n)
+{
+	for (uint16_t j = k; j < n; j++)
+		b->why[idx[j]] = b->outbound ? outb_prepare_failure(b->in_mb[idx[j]])
+					     : inb_prepare_failure(b->in_mb[idx[j]]);
+}
+
+/* Lookaside: groups the burst by SA and has librte_ipsec prepare a crypto op for each packet. */
 static void burst_prepare(struct esp_burst *b, struct spg_sa *sa[])
 {
 	struct esp_group g[ESP_BURST_MAX];
 	uint16_t order[ESP_BURST_MAX];
 	uint16_t ng = group_by_sa(sa, b->n_in, order, g);
 
-	/* Each group's library SA and crypto session (its first lines: the private data
-	 * starts on the second) are read only when its turn comes: ask for them now. */
-	for (uint16_t i = 0; i < ng; i++) {
-		if (g[i].sa == NULL)
-			continue;
-		rte_prefetch0(g[i].sa->lib_sa);
-		rte_prefetch0(g[i].sa->crypto_ses);
-		rte_prefetch0(RTE_PTR_ADD(g[i].sa->crypto_ses, RTE_CACHE_LINE_SIZE));
-		rte_prefetch0(RTE_PTR_ADD(g[i].sa->crypto_ses, 2 * RTE_CACHE_LINE_SIZE));
-	}
+	prefetch_groups(g, ng);
+	for (uint16_t i = 0; i < CRYPTO_AHEAD; i++)
+		prefetch_crypto_session(g, ng, i);
 	for (uint16_t i = 0; i < ng; i++) {
 		struct rte_mbuf **gm = &b->work[g[i].start];
 		uint16_t *gidx = &b->widx[g[i].start];
 		uint16_t n_grp, k;
 
+		prefetch_crypto_session(g, ng, i + CRYPTO_AHEAD);
 		/* a caller's slip, not the packets' fault: CRYPTO_ERROR rather than a crash */
 		if (g[i].sa == NULL || g[i].sa->outbound != b->outbound)
 			continue;
@@ -745,9 +872,7 @@ static void burst_prepare(struct esp_burst *b, struct spg_sa *sa[])
 		k = rte_ipsec_pkt_crypto_prepare(&g[i].sa->ss, gm, &b->ops[b->n_op], n_grp);
 		if (k != n_grp) {
 			follow_refusal(b->in_mb, gm, gidx, n_grp, k);
-			for (uint16_t j = k; j < n_grp; j++)
-				b->why[gidx[j]] = b->outbound ? outb_prepare_failure(b->in_mb[gidx[j]])
-							      : inb_prepare_failure(b->in_mb[gidx[j]]);
+			refused_by_prepare(b, gidx, k, n_grp);
 		}
 		for (uint16_t j = 0; j < k; j++)
 			*op_tag(b->ops[b->n_op + j]) = gidx[j];
@@ -772,12 +897,25 @@ static void burst_crypto(struct spg_esp *esp, uint16_t qp, struct esp_burst *b)
 	}
 }
 
-/* The last checks of packets the library processed: inbound, the replay window and the
- * inner header. */
-static void burst_accept(struct esp_burst *b, struct spg_sa *s, uint16_t k)
+/*
+ * Has librte_ipsec finish n packets of SA s that the device processed successfully (mb[j]
+ * is packet idx[j]), then the last checks: inbound, the replay window and the inner header.
+ */
+static void burst_finish(struct esp_burst *b, struct spg_sa *s, struct rte_mbuf *mb[], uint16_t idx[], uint16_t n)
 {
+	uint16_t k = rte_ipsec_pkt_process(&s->ss, mb, n);
+
+	if (k != n) {
+		follow_refusal(b->in_mb, mb, idx, n, k);
+		for (uint16_t j = k; j < n; j++) {
+			uint16_t x = idx[j];
+
+			if (!b->outbound)
+				b->why[x] = b->in_mb[x]->l3_len == 0 ? SPG_DROP_REPLAY : SPG_DROP_MALFORMED_ESP;
+		}
+	}
 	for (uint16_t j = 0; j < k; j++) {
-		uint16_t x = b->widx[j];
+		uint16_t x = idx[j];
 
 		if (b->outbound) {
 			b->in_mb[x]->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
@@ -796,7 +934,7 @@ static void burst_accept(struct esp_burst *b, struct spg_sa *s, uint16_t k)
 	}
 }
 
-/* Regroups what came back by SA and has librte_ipsec finish each group. */
+/* Lookaside: regroups what came back by SA and has librte_ipsec finish each group. */
 static void burst_process(struct esp_burst *b)
 {
 	struct rte_ipsec_group grp[ESP_BURST_MAX];
@@ -809,7 +947,7 @@ static void burst_process(struct esp_burst *b)
 	for (uint16_t i = 0; i < ng; i++) {
 		const struct rte_ipsec_session *ss = grp[i].id.ptr;
 		struct spg_sa *s = sa_of_session(ss);
-		uint16_t first = (uint16_t)(grp[i].m - b->done), n_good = 0, k;
+		uint16_t first = (uint16_t)(grp[i].m - b->done), n_good = 0;
 
 		for (uint16_t j = 0; j < grp[i].cnt; j++) {
 			struct rte_crypto_op *op = b->deq[first + j];
@@ -822,19 +960,53 @@ static void burst_process(struct esp_burst *b)
 				b->why[x] = inb_auth_failure(s, (uint32_t)b->sqn[x]);
 			}
 		}
-		if (n_good == 0)
-			continue;
-		k = rte_ipsec_pkt_process(ss, b->work, n_good);
-		if (k != n_good) {
-			follow_refusal(b->in_mb, b->work, b->widx, n_good, k);
-			for (uint16_t j = k; j < n_good; j++) {
-				uint16_t x = b->widx[j];
+		if (n_good != 0)
+			burst_finish(b, s, b->work, b->widx, n_good);
+	}
+}
 
-				if (!b->outbound)
-					b->why[x] = b->in_mb[x]->l3_len == 0 ? SPG_DROP_REPLAY : SPG_DROP_MALFORMED_ESP;
-			}
+/*
+ * CPU crypto: group after group, prepare and crypto in one library call, then finish. The
+ * device's failures are flagged in the mbufs and go no further (see the top of the file).
+ */
+static void burst_cpu(struct esp_burst *b, struct spg_sa *sa[])
+{
+	struct esp_group g[ESP_BURST_MAX];
+	uint16_t order[ESP_BURST_MAX];
+	uint16_t ng = group_by_sa(sa, b->n_in, order, g);
+
+	prefetch_groups(g, ng);
+	for (uint16_t i = 0; i < CRYPTO_AHEAD; i++)
+		prefetch_crypto_session(g, ng, i);
+	for (uint16_t i = 0; i < ng; i++) {
+		struct spg_sa *s = g[i].sa;
+		struct rte_mbuf **gm = &b->work[g[i].start];
+		uint16_t *gidx = &b->widx[g[i].start];
+		uint16_t n_grp, k, n_good = 0;
+
+		prefetch_crypto_session(g, ng, i + CRYPTO_AHEAD);
+		if (s == NULL || s->outbound != b->outbound)
+			continue;
+		n_grp = burst_admit_group(b, &g[i], order, gm, gidx);
+		if (n_grp == 0)
+			continue;
+		k = rte_ipsec_pkt_cpu_prepare(&s->ss, gm, n_grp);
+		if (k != n_grp) {
+			follow_refusal(b->in_mb, gm, gidx, n_grp, k);
+			refused_by_prepare(b, gidx, k, n_grp);
 		}
-		burst_accept(b, s, k);
+		for (uint16_t j = 0; j < k; j++) {
+			uint16_t x = gidx[j];
+
+			if (unlikely(gm[j]->ol_flags & RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED)) {
+				b->why[x] = b->outbound ? SPG_DROP_CRYPTO_ERROR : inb_auth_failure(s, (uint32_t)b->sqn[x]);
+				continue;
+			}
+			gm[n_good] = gm[j];
+			gidx[n_good++] = x;
+		}
+		if (n_good != 0)
+			burst_finish(b, s, gm, gidx, n_good);
 	}
 }
 
@@ -877,8 +1049,10 @@ static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[
 		/* every path that does not end in success names its reason */
 		b.why[i] = SPG_DROP_CRYPTO_ERROR;
 	}
-	if (b.n_in != 0 &&
-	    rte_crypto_op_bulk_alloc(esp->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC, b.ops, b.n_in) != 0) {
+	if (b.n_in != 0 && esp->cpu_crypto) {
+		burst_cpu(&b, sa);
+	} else if (b.n_in != 0 &&
+		   rte_crypto_op_bulk_alloc(esp->op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC, b.ops, b.n_in) != 0) {
 		burst_prepare(&b, sa);
 		burst_crypto(esp, qp, &b);
 		burst_process(&b);

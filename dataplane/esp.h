@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ESP tunnel mode with UDP encapsulation (RFC 4303, 3948), AES-GCM (RFC 4106), through
- * librte_ipsec over rte_cryptodev. Anti-replay window with ESN on inbound SAs; outbound SAs
+ * librte_ipsec over rte_cryptodev: synchronous CPU crypto when the device offers it
+ * (crypto_aesni_mb does), else its queue pairs (lookaside). Anti-replay window with ESN on
+ * inbound SAs; outbound SAs
  * are safe to use from several workers at once (atomic sequence numbers). An inbound SA must
  * be processed by one worker at a time (its window is not locked): RSS on the outer flow
  * keeps each SP site on one queue.
@@ -25,6 +27,10 @@
 #define SPG_ESP_HDR_OVERHEAD (20 + 8 + 8 + 8)
 #define SPG_ESP_TRAILER_MAX (3 + 2 + 16)
 
+/* What a burst reads of an SA first lies in its first lines (spgate's window, the library's
+ * session, the start of its SA): workers prefetch them a few packets ahead. */
+#define SPG_ESP_SA_HOT_LINES 4
+
 /* The most packets one burst call takes. */
 #define SPG_ESP_BURST_MAX 64
 
@@ -37,6 +43,9 @@ struct spg_esp_config {
 	uint16_t n_queue_pairs;    /* one per worker */
 	uint32_t max_sas;          /* both directions together */
 	int socket_id;
+	/* Use the queue pairs even when the device offers synchronous CPU crypto: for tests
+	 * and comparisons (the CPU path saves the crypto-op round trip). */
+	bool lookaside;
 };
 
 struct spg_esp;
@@ -51,6 +60,16 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 /* Only after no worker can still hold sa (after an RCU grace period). */
 void spg_sa_free(struct spg_esp *esp, struct spg_sa *sa);
 uint32_t spg_sa_spi(const struct spg_sa *sa); /* network order */
+
+/* The third stage, for a packet whose SA's first lines were asked for a few packets ago: the
+ * crypto session's lines, which only the SA knows the way to. */
+void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa);
+
+/* True when bursts use rte_cryptodev_sym_cpu_crypto_process (RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO). */
+bool spg_esp_cpu_crypto(const struct spg_esp *esp);
+/* For memory reports: the bytes one SA takes here (wrapper, rte_ipsec_sa, replay window and
+ * its free-list entry; the cryptodev session not included) and how many are in use. */
+void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use);
 
 /* The largest inner IPv4 packet that, encrypted, fits a link of link_mtu. */
 uint16_t spg_esp_inner_mtu(uint16_t link_mtu);

@@ -39,6 +39,15 @@ static inline void prefetch_session(const struct spg_worker *w, const struct spg
 	rte_prefetch0(&w->sess[s->index]);
 }
 
+/* After the crypto of a whole burst the sessions' lines are gone again: what delivering
+ * reads (the session, its filter and meter, its counters), a few packets ahead. */
+static inline void prefetch_for_delivery(const struct spg_worker *w, const struct spg_session *s)
+{
+	rte_prefetch0(s);
+	spg_session_prefetch_rest(s, &s->meter_in);
+	rte_prefetch0(&w->sess[s->index]);
+}
+
 static inline void count_drop(struct spg_worker *w, struct spg_session *s, struct rte_mbuf *m, enum spg_drop why)
 {
 	w->sess[s->index].in.drops++;
@@ -220,6 +229,9 @@ void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		meta[ne] = (struct in_meta){ .s = sess[i], .from = from[i] };
 		ctx[ne] = &meta[ne];
 		sas[ne] = __atomic_load_n(&sess[i]->sa_in, __ATOMIC_ACQUIRE);
+		/* its SA's lines were asked for PREFETCH_AHEAD packets ago: now the crypto session
+		 * behind it, which the burst reads only after this loop */
+		spg_esp_sa_prefetch_crypto(sas[ne]);
 		esp_pkts[ne++] = m;
 	}
 	if (ne == 0)

@@ -17,8 +17,11 @@
 /* How many packets ahead the SA and counters of a session are prefetched. */
 #define PREFETCH_AHEAD 4
 
+/* What sending a packet needs of its session, taken while the session's line is at hand:
+ * after the crypto of a whole burst it no longer is. */
 struct out_meta {
-	struct spg_session *s;
+	uint64_t peer;
+	uint32_t index;
 	uint32_t inner_len;
 };
 
@@ -28,13 +31,14 @@ static inline void prefetch_session(const struct spg_worker *w, const struct spg
 	if (s == NULL)
 		return;
 	spg_session_prefetch_rest(s, &s->meter_out);
-	rte_prefetch0(s->sa_out);
+	for (unsigned int l = 0; l < SPG_ESP_SA_HOT_LINES; l++)
+		rte_prefetch0(RTE_PTR_ADD(s->sa_out, l * RTE_CACHE_LINE_SIZE));
 	rte_prefetch0(&w->sess[s->index]);
 }
 
-static inline void count_drop(struct spg_worker *w, struct spg_session *s, struct rte_mbuf *m, enum spg_drop why)
+static inline void count_drop(struct spg_worker *w, uint32_t index, struct rte_mbuf *m, enum spg_drop why)
 {
-	w->sess[s->index].out.drops++;
+	w->sess[index].out.drops++;
 	spg_drop(w, m, why);
 }
 
@@ -118,14 +122,13 @@ static void reject(struct spg_worker *w, struct spg_session *s, struct rte_mbuf 
 
 static void send_encrypted(struct spg_worker *w, struct rte_mbuf *m, const struct out_meta *meta)
 {
-	struct spg_session *s = meta->s;
 	struct spg_txbuf *tx = &w->tx[SPG_DP_PORT_SP];
-	uint64_t peer = __atomic_load_n(&s->peer, __ATOMIC_ACQUIRE);
-	struct spg_sess_counters *c = &w->sess[s->index];
+	uint64_t peer = meta->peer;
+	struct spg_sess_counters *c = &w->sess[meta->index];
 
 	spg_esp_outer_finish(m, spg_peer_addr(peer), rte_be_to_cpu_16(spg_peer_port(peer)));
 	if (unlikely(!spg_l2_prepend(w, SPG_DP_PORT_SP, m, spg_peer_addr(peer)))) {
-		count_drop(w, s, m, SPG_DROP_NO_NEIGHBOR);
+		count_drop(w, meta->index, m, SPG_DROP_NO_NEIGHBOR);
 		return;
 	}
 	c->out.packets++;
@@ -213,17 +216,30 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 			reject(w, s, m, why);
 			continue;
 		}
-		meta[ne] = (struct out_meta){ .s = s, .inner_len = m->pkt_len };
+		/* the endpoint as it is now: roaming may move it while the burst is encrypted */
+		meta[ne] = (struct out_meta){
+			.peer = __atomic_load_n(&s->peer, __ATOMIC_ACQUIRE),
+			.index = s->index,
+			.inner_len = m->pkt_len,
+		};
 		ctx[ne] = &meta[ne];
 		sas[ne] = __atomic_load_n(&s->sa_out, __ATOMIC_ACQUIRE);
+		/* its SA's lines were asked for PREFETCH_AHEAD packets ago: now the crypto session
+		 * behind it, which the burst reads only after this loop */
+		spg_esp_sa_prefetch_crypto(sas[ne]);
 		esp_pkts[ne++] = m;
 	}
 	if (ne == 0)
 		return;
 
 	ok = spg_esp_outbound_burst(dp->esp, w->id, esp_pkts, sas, ctx, ne, reason);
-	for (uint16_t i = 0; i < ok; i++)
+	for (uint16_t i = 0; i < PREFETCH_AHEAD && i < ok; i++)
+		rte_prefetch0(&w->sess[((struct out_meta *)ctx[i])->index]);
+	for (uint16_t i = 0; i < ok; i++) {
+		if (i + PREFETCH_AHEAD < ok)
+			rte_prefetch0(&w->sess[((struct out_meta *)ctx[i + PREFETCH_AHEAD])->index]);
 		send_encrypted(w, esp_pkts[i], ctx[i]);
+	}
 	for (uint16_t i = ok; i < ne; i++)
-		count_drop(w, ((struct out_meta *)ctx[i])->s, esp_pkts[i], (enum spg_drop)reason[i]);
+		count_drop(w, ((struct out_meta *)ctx[i])->index, esp_pkts[i], (enum spg_drop)reason[i]);
 }

@@ -24,6 +24,11 @@ packages=(
 	# the lab's customer router (NAT in front of an SP) and the end-to-end test; jq reads
 	# spgate-agent's --status in the agent test
 	nftables jq
+	# the modem test measures a dialed session's throughput with iperf3
+	iperf3
+	# SNMP: spgate-control's traps and AgentX subagent (net-snmp), and the real snmpd,
+	# snmptrapd, snmpwalk and smilint the tests and the lab run against
+	libsnmp-dev snmpd snmptrapd snmp smitools
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "api/json.h"
 #include "api/ops.h"
+#include "snmp/snmp.h"
 #include "audit.h"
 #include "auth/auth.h"
 #include "search.h"
@@ -34,6 +35,8 @@ static const struct api_op api_ops[] = {
 	{"ticket_submit", API_ROLES_ANY, true, api_op_ticket_submit},
 	{"tickets", API_ROLES_ANY, true, api_op_tickets},
 	{"lines", API_ROLES_ANY, true, api_op_lines},
+	{"line_enable", API_ROLE_OPERATOR, true, api_op_line_enable},
+	{"line_disable", API_ROLE_OPERATOR, true, api_op_line_disable},
 	{"audit", API_ROLE_OPERATOR, true, api_op_audit},
 	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import},
 	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats},
@@ -226,6 +229,7 @@ static void login_done(const struct auth_result *res, void *arg)
 		break;
 	case AUTH_FAILED:
 		reply = api_json_error(API_E_AUTH_FAILED, "login refused: unknown user or wrong password");
+		snmp_notify_auth_failure(r->ctx->snmp, res->user, r->peer->name);
 		break;
 	case AUTH_RATE_LIMITED:
 		reply = api_json_error(API_E_RATE_LIMITED, "too many failed logins; try again later");

@@ -24,6 +24,8 @@
 struct audit;
 struct auth;
 struct dpp;
+struct line_mgr;
+struct snmp_reporter;
 struct session_mgr;
 struct token_key;
 
@@ -42,6 +44,8 @@ struct api_ctx {
 	struct token_key *tokens;
 	struct session_mgr *sessions;
 	struct dpp *dp;
+	struct line_mgr *lines; /* operators' enable/disable; NULL: not offered */
+	struct snmp_reporter *snmp; /* authentication-failure notifications; NULL: none */
 	int64_t (*now)(void); /* NULL: time(NULL) */
 };
 
@@ -114,6 +118,8 @@ json_t *api_op_search(struct api_req *r);
 json_t *api_op_ticket_submit(struct api_req *r);
 json_t *api_op_tickets(struct api_req *r);
 json_t *api_op_lines(struct api_req *r);
+json_t *api_op_line_enable(struct api_req *r);
+json_t *api_op_line_disable(struct api_req *r);
 json_t *api_op_inventory_import(struct api_req *r);
 json_t *api_op_audit(struct api_req *r);
 json_t *api_op_dp_stats(struct api_req *r);

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "api/json.h"
 #include "api/ops.h"
+#include "line.h"
 #include "inventory.h"
 #include "search.h"
 #include "ticket.h"
@@ -154,16 +156,23 @@ json_t *api_op_tickets(struct api_req *r)
 static int line_one(const struct store_line *ln, void *arg)
 {
 	struct list_ctx *l = arg;
+	char peer[SPG_ADDR_STRLEN];
 	json_t *o;
 
-	o = json_pack("{s:s,s:s,s:s,s:s}", "id", ln->id, "type", store_connect_name(ln->type), "region", ln->region,
-		      "state", store_line_state_name(ln->state));
+	o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:s}", "id", ln->id, "type", store_connect_name(ln->type), "region",
+		      ln->region, "state", store_line_state_name(ln->state), "calls", (json_int_t)ln->calls, "failures",
+		      (json_int_t)ln->failures, "consecutive_faults", (int)ln->consecutive_faults, "last_result",
+		      ln->last_result);
 	if (o == NULL)
 		return -ENOMEM;
 	if (ln->customer[0] != '\0')
 		json_object_set_new(o, "customer", json_string(ln->customer));
 	if (ln->session_id != 0)
 		json_object_set_new(o, "session", json_integer(ln->session_id));
+	if (ln->type == STORE_CONNECT_MODEM) {
+		json_object_set_new(o, "device", json_string(ln->device));
+		json_object_set_new(o, "peer", json_string(spg_addr_str(ln->peer_addr, peer)));
+	}
 	json_array_append_new(l->list, o);
 	return 0;
 }
@@ -223,4 +232,44 @@ json_t *api_op_inventory_import(struct api_req *r)
 	reply = api_json_ok();
 	json_object_set_new(reply, "imported", counts_json(&counts));
 	return reply;
+}
+
+/* line_enable / line_disable {id}: an operator takes a line out of service or back. */
+static json_t *line_enable_op(struct api_req *r, bool enabled)
+{
+	struct store_line ln;
+	struct list_ctx l = {r, json_array()};
+	const char *id;
+	json_t *err = NULL, *reply;
+	int ret;
+
+	if (api_arg_string(r->args, "id", &id, &err) != 0) {
+		json_decref(l.list);
+		return err;
+	}
+	ret = r->ctx->lines != NULL ? line_set_enabled(r->ctx->lines, id, enabled) : -ENOTSUP;
+	if (ret == 0)
+		ret = store_line_get(r->ctx->store, id, &ln);
+	if (ret == 0)
+		ret = line_one(&ln, &l);
+	api_audit(r, enabled ? "line_enable" : "line_disable", id, ret == 0 ? "ok" : "failed", NULL);
+	if (ret != 0) {
+		json_decref(l.list);
+		return ret == -ENOENT ? api_json_error(API_E_NOT_FOUND, "no line \"%s\"", id)
+				      : api_json_error(API_E_INTERNAL, "cannot change line %s: %s", id, strerror(-ret));
+	}
+	reply = api_json_ok();
+	json_object_set(reply, "line", json_array_get(l.list, 0));
+	json_decref(l.list);
+	return reply;
+}
+
+json_t *api_op_line_enable(struct api_req *r)
+{
+	return line_enable_op(r, true);
+}
+
+json_t *api_op_line_disable(struct api_req *r)
+{
+	return line_enable_op(r, false);
 }

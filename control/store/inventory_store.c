@@ -507,11 +507,17 @@ int store_line_put(struct store *st, const struct store_line *l, bool enabled)
 		if (rc < 0)
 			return rc;
 	}
-	q = store_stmt(st, "INSERT INTO lines (id, type, region, customer_id, state, device) "
-			   "VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 THEN 'idle' ELSE 'disabled' END, ?6) "
+	/* The run-time columns (state but for enabling, counters) are never set by a put. */
+	q = store_stmt(st, "INSERT INTO lines (id, type, region, customer_id, state, device, baud, flow, "
+			   "init, dial_prefix, peer_address, peer_port) "
+			   "VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 THEN 'idle' ELSE 'disabled' END, ?6, ?7, ?8, "
+			   "?9, ?10, ?11, ?12) "
 			   "ON CONFLICT (id) DO UPDATE SET type = excluded.type, "
 			   "region = excluded.region, customer_id = excluded.customer_id, "
-			   "device = excluded.device, state = CASE WHEN NOT ?5 THEN 'disabled' "
+			   "device = excluded.device, baud = excluded.baud, flow = excluded.flow, "
+			   "init = excluded.init, dial_prefix = excluded.dial_prefix, "
+			   "peer_address = excluded.peer_address, peer_port = excluded.peer_port, "
+			   "state = CASE WHEN NOT ?5 THEN 'disabled' "
 			   "WHEN lines.state = 'disabled' THEN 'idle' ELSE lines.state END");
 	if (q == NULL)
 		return -EIO;
@@ -522,12 +528,20 @@ int store_line_put(struct store *st, const struct store_line *l, bool enabled)
 		sqlite3_bind_int64(q, 4, cid);
 	sqlite3_bind_int(q, 5, enabled);
 	sqlite3_bind_text(q, 6, l->device, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, l->baud);
+	sqlite3_bind_text(q, 8, l->flow[0] != '\0' ? l->flow : "rtscts", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 9, l->init, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 10, l->dial_prefix, -1, SQLITE_STATIC);
+	store_bind_addr(q, 11, l->peer_addr);
+	sqlite3_bind_int(q, 12, l->peer_port);
 	return store_step_done(st, q);
 }
 
 #define LINE_COLUMNS                                                                       \
 	"l.id, l.type, l.region, IFNULL(c.name, ''), l.state, l.device, "                  \
-	"IFNULL(l.session_id, 0) FROM lines l LEFT JOIN customers c ON c.id = l.customer_id"
+	"IFNULL(l.session_id, 0), l.baud, l.flow, l.init, l.dial_prefix, l.peer_address, "  \
+	"l.peer_port, l.calls, l.failures, l.consecutive_faults, l.last_result "           \
+	"FROM lines l LEFT JOIN customers c ON c.id = l.customer_id"
 
 static void line_read(sqlite3_stmt *q, struct store_line *l)
 {
@@ -541,6 +555,16 @@ static void line_read(sqlite3_stmt *q, struct store_line *l)
 	store_column_copy(state, sizeof(state), q, 4);
 	store_column_copy(l->device, sizeof(l->device), q, 5);
 	l->session_id = sqlite3_column_int64(q, 6);
+	l->baud = (uint32_t)sqlite3_column_int64(q, 7);
+	store_column_copy(l->flow, sizeof(l->flow), q, 8);
+	store_column_copy(l->init, sizeof(l->init), q, 9);
+	store_column_copy(l->dial_prefix, sizeof(l->dial_prefix), q, 10);
+	l->peer_addr = store_column_addr(q, 11);
+	l->peer_port = (uint16_t)sqlite3_column_int(q, 12);
+	l->calls = (uint64_t)sqlite3_column_int64(q, 13);
+	l->failures = (uint64_t)sqlite3_column_int64(q, 14);
+	l->consecutive_faults = (uint32_t)sqlite3_column_int64(q, 15);
+	store_column_copy(l->last_result, sizeof(l->last_result), q, 16);
 	store_connect_parse(type, &l->type);
 	store_line_state_parse(state, &l->state);
 }
@@ -576,6 +600,29 @@ int store_line_set_state(struct store *st, const char *id, enum store_line_state
 	sqlite3_bind_text(q, 2, store_line_state_name(state), -1, SQLITE_STATIC);
 	if (session_id != 0)
 		sqlite3_bind_int64(q, 3, session_id);
+	rc = store_step_done(st, q);
+	if (rc == 0 && sqlite3_changes(store_db(st)) == 0)
+		return -ENOENT;
+	return rc;
+}
+
+int store_line_note_call(struct store *st, const char *id, const char *result, bool failed,
+			 bool line_fault, bool reset_faults)
+{
+	sqlite3_stmt *q = store_stmt(st, "UPDATE lines SET calls = calls + ?2, failures = failures + ?3, "
+					 "consecutive_faults = CASE WHEN ?5 THEN 0 ELSE consecutive_faults + ?4 END, "
+					 "last_result = ?6 WHERE id = ?1");
+	int rc;
+
+	if (q == NULL)
+		return -EIO;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	/* A health check is no call; it only resets (or keeps) the fault count. */
+	sqlite3_bind_int(q, 2, strncmp(result, "check", 5) != 0);
+	sqlite3_bind_int(q, 3, failed);
+	sqlite3_bind_int(q, 4, line_fault);
+	sqlite3_bind_int(q, 5, reset_faults);
+	sqlite3_bind_text(q, 6, result, -1, SQLITE_STATIC);
 	rc = store_step_done(st, q);
 	if (rc == 0 && sqlite3_changes(store_db(st)) == 0)
 		return -ENOENT;

@@ -97,6 +97,18 @@ struct store_line {
 	enum store_line_state state;
 	char device[STORE_DEVICE_MAX]; /* modem: serial device; "" for network */
 	int64_t session_id;            /* 0 none */
+	/* modem lines: how the device is driven (control/dial/dialer.h) */
+	uint32_t baud;                  /* DTE speed; 0: the default (115200) */
+	char flow[STORE_NAME_MAX];      /* "rtscts" (default), "xonxoff", "none" */
+	char init[STORE_NAME_MAX * 2];  /* init string sent after ATZ; "" none */
+	char dial_prefix[STORE_NAME_MAX]; /* before every number ("9,"); "" none */
+	uint32_t peer_addr;             /* where the SP answers once connected; network order */
+	uint16_t peer_port;             /* its agent's TCP port, host order; 0: agent.port */
+	/* run-time counters, kept by the line module (never changed by an import) */
+	uint64_t calls;                 /* calls placed */
+	uint64_t failures;              /* calls that failed */
+	uint32_t consecutive_faults;    /* line faults in a row (reset by a connect or a check) */
+	char last_result[STORE_NAME_MAX]; /* "connected 33600", "busy", ...; "" none yet */
 };
 
 struct store_ticket {
@@ -176,6 +188,13 @@ int store_line_get(struct store *st, const char *id, struct store_line *l);
 /* Sets a line's state and session (0: none). */
 int store_line_set_state(struct store *st, const char *id, enum store_line_state state,
 			 int64_t session_id);
+/*
+ * Records the outcome of a call (or of a health check: result starting with "check", not
+ * counted as a call) on line id: calls + 1, failures + failed, consecutive faults + 1 on a
+ * line fault or 0 with reset_faults, last_result = result ("connected 33600", "busy").
+ */
+int store_line_note_call(struct store *st, const char *id, const char *result, bool failed,
+			 bool line_fault, bool reset_faults);
 /* Calls fn for every line, ordered by id. */
 int store_line_foreach(struct store *st, int (*fn)(const struct store_line *l, void *arg),
 		       void *arg);

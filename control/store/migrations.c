@@ -122,11 +122,25 @@ static const char v3_counters_audit[] =
 	"  detail TEXT);"
 	"CREATE INDEX audit_by_time ON audit (time);";
 
+static const char v4_modem_lines[] =
+	"ALTER TABLE lines ADD COLUMN baud INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lines ADD COLUMN flow TEXT NOT NULL DEFAULT 'rtscts'"
+	"  CHECK (flow IN ('rtscts', 'xonxoff', 'none'));"
+	"ALTER TABLE lines ADD COLUMN init TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE lines ADD COLUMN dial_prefix TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE lines ADD COLUMN peer_address TEXT;"
+	"ALTER TABLE lines ADD COLUMN peer_port INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lines ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lines ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lines ADD COLUMN consecutive_faults INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE lines ADD COLUMN last_result TEXT NOT NULL DEFAULT '';";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "inventory: customers, sites, profiles, systems, users, groups, rules, lines, tickets",
 	  v1_inventory },
 	{ 2, "sessions, approvals and address hold-backs", v2_sessions },
 	{ 3, "sessions keep traffic counters; the audit table", v3_counters_audit },
+	{ 4, "modem lines: serial settings, peer address, call counters", v4_modem_lines },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -75,25 +75,6 @@ static int decision_parse(const char *s, enum store_approval_decision *out)
 	return -EINVAL;
 }
 
-/* An address column: dotted quad, or NULL for 0. */
-static void bind_addr(sqlite3_stmt *q, int i, uint32_t addr)
-{
-	char buf[SPG_ADDR_STRLEN];
-
-	if (addr == 0)
-		sqlite3_bind_null(q, i);
-	else
-		sqlite3_bind_text(q, i, spg_addr_str(addr, buf), -1, SQLITE_TRANSIENT);
-}
-
-static uint32_t column_addr(sqlite3_stmt *q, int col)
-{
-	const unsigned char *v = sqlite3_column_text(q, col);
-	uint32_t addr;
-
-	return v != NULL && spg_addr_parse((const char *)v, &addr) ? addr : 0;
-}
-
 static void bind_endpoint(sqlite3_stmt *q, int i, uint32_t addr, uint16_t port)
 {
 	char a[SPG_ADDR_STRLEN], buf[SPG_ENDPOINT_STRLEN];
@@ -146,15 +127,15 @@ static void session_read(sqlite3_stmt *q, struct store_session *s)
 	store_column_copy(s->serial, sizeof(s->serial), q, 1);
 	store_column_copy(s->customer, sizeof(s->customer), q, 2);
 	store_column_copy(s->user, sizeof(s->user), q, 3);
-	s->workstation = column_addr(q, 4);
+	s->workstation = store_column_addr(q, 4);
 	store_column_copy(state, sizeof(state), q, 5);
 	store_session_state_parse(state, &s->state);
 	store_column_copy(s->reason, sizeof(s->reason), q, 6);
 	store_column_copy(s->line_id, sizeof(s->line_id), q, 7);
-	s->virtual_address = column_addr(q, 8);
+	s->virtual_address = store_column_addr(q, 8);
 	s->spi_in = (uint32_t)sqlite3_column_int64(q, 9);
 	s->spi_out = (uint32_t)sqlite3_column_int64(q, 10);
-	s->sp_address = column_addr(q, 11);
+	s->sp_address = store_column_addr(q, 11);
 	s->speed_bps = (uint64_t)sqlite3_column_int64(q, 12);
 	s->grant_len = column_blob(q, 13, s->grant, sizeof(s->grant));
 	s->grant_sig_len = column_blob(q, 14, s->grant_sig, sizeof(s->grant_sig));
@@ -193,10 +174,10 @@ static int bind_mutable(sqlite3_stmt *q, const struct store_session *s)
 	sqlite3_bind_text(q, 4, store_session_state_name(s->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, s->reason, -1, SQLITE_STATIC);
 	bind_optional(q, 6, s->line_id);
-	bind_addr(q, 7, s->virtual_address);
+	store_bind_addr(q, 7, s->virtual_address);
 	sqlite3_bind_int64(q, 8, s->spi_in);
 	sqlite3_bind_int64(q, 9, s->spi_out);
-	bind_addr(q, 10, s->sp_address);
+	store_bind_addr(q, 10, s->sp_address);
 	sqlite3_bind_int64(q, 11, (int64_t)s->speed_bps);
 	if (s->grant_len > 0)
 		sqlite3_bind_blob(q, 12, s->grant, (int)s->grant_len, SQLITE_STATIC);
@@ -350,7 +331,7 @@ int store_session_set_address(struct store *st, int64_t id, uint32_t addr, int64
 	if (q == NULL)
 		return -EIO;
 	sqlite3_bind_int64(q, 1, id);
-	bind_addr(q, 2, addr);
+	store_bind_addr(q, 2, addr);
 	sqlite3_bind_int64(q, 3, now);
 	return update_one(st, q);
 }
@@ -422,7 +403,7 @@ int store_session_address_in_use(struct store *st, uint32_t addr)
 
 	if (q == NULL)
 		return -EIO;
-	bind_addr(q, 1, addr);
+	store_bind_addr(q, 1, addr);
 	return exists(st, q);
 }
 
@@ -553,7 +534,7 @@ int store_holdback_put(struct store *st, uint32_t addr, int64_t until)
 		return -EIO;
 	if (addr == 0)
 		return -EINVAL;
-	bind_addr(q, 1, addr);
+	store_bind_addr(q, 1, addr);
 	sqlite3_bind_int64(q, 2, until);
 	return store_step_done(st, q);
 }
@@ -565,7 +546,7 @@ int store_holdback_active(struct store *st, uint32_t addr, int64_t now)
 
 	if (q == NULL)
 		return -EIO;
-	bind_addr(q, 1, addr);
+	store_bind_addr(q, 1, addr);
 	sqlite3_bind_int64(q, 2, now);
 	return exists(st, q);
 }

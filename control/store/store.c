@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "store/store.h"
 
 /* Long enough to ride out a checkpoint or an operator's sqlite3 shell, short for a loop. */
@@ -391,4 +392,23 @@ void store_close(struct store *st)
 	free(st->cache);
 	sqlite3_close(st->db);
 	free(st);
+}
+
+/* An address column: dotted quad, or NULL for 0. */
+void store_bind_addr(sqlite3_stmt *q, int i, uint32_t addr)
+{
+	char buf[SPG_ADDR_STRLEN];
+
+	if (addr == 0)
+		sqlite3_bind_null(q, i);
+	else
+		sqlite3_bind_text(q, i, spg_addr_str(addr, buf), -1, SQLITE_TRANSIENT);
+}
+
+uint32_t store_column_addr(sqlite3_stmt *q, int col)
+{
+	const unsigned char *v = sqlite3_column_text(q, col);
+	uint32_t addr;
+
+	return v != NULL && spg_addr_parse((const char *)v, &addr) ? addr : 0;
 }

@@ -89,4 +89,9 @@ int store_meta_set(struct store *st, const char *key, const char *value);
 /* Maps a SQLite result code to -errno (BUSY/LOCKED: -EBUSY, CONSTRAINT: -EEXIST, ...). */
 int store_errno(int sqlite_rc);
 
+/* An address column: binds a dotted quad, or NULL for 0 (addr in network order). */
+void store_bind_addr(sqlite3_stmt *q, int i, uint32_t addr);
+/* Reads one back: 0 for NULL or anything that is not a dotted quad. */
+uint32_t store_column_addr(sqlite3_stmt *q, int col);
+
 #endif

@@ -143,9 +143,10 @@ def answer(req, operator):
         return ok(tickets=[{"id": 41, "serial": "CK2001", "customer": "acme", "site": "munich",
                             "problem": "disk 3 failed", "submitted_by": "alice", "created": 1714564800}])
     if op == "lines":
-        return ok(lines=[{"id": "net-eu-1", "type": "network", "region": "eu", "state": "connected", "session": 12},
+        return ok(lines=[{"id": "net-eu-1", "type": "network", "region": "eu", "state": "connected", "session": 12,
+                          "calls": 3, "failures": 0, "last_result": ""},
                          {"id": "modem-us-1", "type": "modem", "region": "us", "customer": "globex",
-                          "state": "idle"}])
+                          "state": "idle", "calls": 7, "failures": 2, "last_result": "busy"}])
     if op == "audit":
         if not operator:
             return err("forbidden", "audit is for operators")

@@ -269,8 +269,9 @@ check "ticket submit sends serial and problem" grep -q '"op":"ticket_submit","se
 expect 0 "" -- ticket submit --customer acme --site munich --problem x
 check "or customer and site" grep -q '"customer":"acme","site":"munich","problem":"x"' "$log"
 expect_out "41  CK2001  acme      munich  alice         2024-05-01 12:00:00  disk 3 failed" -- tickets
-expect_out "ID          TYPE     REGION  CUSTOMER  STATE      SESSION" -- lines
-check "lines shows the session or -" grep -qE "^modem-us-1  modem    us      globex    idle +-$" <<<"$out"
+expect_out "ID          TYPE     REGION  CUSTOMER  STATE      SESSION  CALLS  FAILURES  LAST" -- lines
+check "lines shows the session or -, the calls, failures and last result" \
+	grep -qE "^modem-us-1  modem    us      globex    idle +-  +7  +2  busy$" <<<"$out"
 expect_out "role           engineer" -- whoami
 
 # Bad replies and silence: exit 3.

@@ -157,6 +157,71 @@ static void list_reply_length_follows_its_count(void)
 	CU_ASSERT_EQUAL(check(len, true), EBADMSG);
 }
 
+static void add_batch_request_length_follows_its_count(void)
+{
+	const size_t head = sizeof(struct spg_dp_session_add_batch_req);
+	const size_t entry = sizeof(struct spg_dp_session_params);
+	struct spg_dp_session_add_batch_req req = {.count = 3};
+	size_t len;
+
+	len = build(1, SPG_DP_SESSION_ADD_BATCH, head + 3 * entry, 0);
+	memcpy(msg + HDR, &req, sizeof(req));
+	CU_ASSERT_EQUAL(check(len, false), 0);
+	len = build(1, SPG_DP_SESSION_ADD_BATCH, head + 3 * entry - 1, 0);
+	memcpy(msg + HDR, &req, sizeof(req));
+	CU_ASSERT_EQUAL(check(len, false), EBADMSG);
+	len = build(1, SPG_DP_SESSION_ADD_BATCH, head + 4 * entry, 0);
+	memcpy(msg + HDR, &req, sizeof(req));
+	CU_ASSERT_EQUAL(check(len, false), EBADMSG);
+
+	req.count = SPG_DP_ADD_BATCH_MAX;
+	len = build(1, SPG_DP_SESSION_ADD_BATCH, head + SPG_DP_ADD_BATCH_MAX * entry, 0);
+	memcpy(msg + HDR, &req, sizeof(req));
+	CU_ASSERT_TRUE(len <= SPG_DP_MSG_MAX);
+	CU_ASSERT_EQUAL(check(len, false), 0);
+
+	/* empty, one too many, one that would overflow the length arithmetic, no head at all */
+	req.count = 0;
+	len = build(1, SPG_DP_SESSION_ADD_BATCH, head, 0);
+	memcpy(msg + HDR, &req, sizeof(req));
+	CU_ASSERT_EQUAL(check(len, false), EBADMSG);
+	req.count = SPG_DP_ADD_BATCH_MAX + 1;
+	len = build(1, SPG_DP_SESSION_ADD_BATCH, head + (SPG_DP_ADD_BATCH_MAX + 1) * entry, 0);
+	memcpy(msg + HDR, &req, sizeof(req));
+	CU_ASSERT_EQUAL(check(len, false), EBADMSG);
+	req.count = UINT32_MAX;
+	len = build(1, SPG_DP_SESSION_ADD_BATCH, head + entry, 0);
+	memcpy(msg + HDR, &req, sizeof(req));
+	CU_ASSERT_EQUAL(check(len, false), EBADMSG);
+	CU_ASSERT_EQUAL(check(build(1, SPG_DP_SESSION_ADD_BATCH, head - 1, 0), false), EBADMSG);
+}
+
+static void add_batch_reply_must_count_its_failures(void)
+{
+	const size_t head = sizeof(struct spg_dp_session_add_batch_rep);
+	struct spg_dp_session_add_batch_rep rep = {.count = 2, .n_failed = 1};
+	int32_t errs[2] = {0, EEXIST};
+	size_t len;
+
+	len = build(1, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, head + sizeof(errs), 0);
+	memcpy(msg + HDR, &rep, sizeof(rep));
+	memcpy(msg + HDR + head, errs, sizeof(errs));
+	CU_ASSERT_EQUAL(check(len, true), 0);
+	rep.n_failed = 2;
+	memcpy(msg + HDR, &rep, sizeof(rep));
+	CU_ASSERT_EQUAL(check(len, true), EBADMSG);
+	rep.n_failed = 1;
+	errs[1] = -EEXIST;
+	memcpy(msg + HDR, &rep, sizeof(rep));
+	memcpy(msg + HDR + head, errs, sizeof(errs));
+	CU_ASSERT_EQUAL(check(len, true), EBADMSG);
+	len = build(1, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, head + sizeof(errs) - 1, 0);
+	memcpy(msg + HDR, &rep, sizeof(rep));
+	CU_ASSERT_EQUAL(check(len, true), EBADMSG);
+	/* an error reply to the whole message has no body, as every error reply */
+	CU_ASSERT_EQUAL(check(build(1, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, 0, EBADMSG), true), 0);
+}
+
 static void drops_reply_with_too_many_reasons_is_ebadmsg(void)
 {
 	struct spg_dp_drops_rep rep = {.n_reasons = SPG_DP_MAX_DROP_REASONS};
@@ -237,6 +302,7 @@ static void type_names_name_types_and_replies(void)
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_ADD), "SESSION_ADD");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_DROPS | SPG_DP_REPLY), "DROPS reply");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(0), "UNKNOWN");
+	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_ADD_BATCH), "SESSION_ADD_BATCH");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_MSG_TYPE_MAX), "UNKNOWN");
 }
 
@@ -554,6 +620,49 @@ static void ctl_list_pages_through_the_table(void)
 	CU_ASSERT_EQUAL(head.done, 1);
 }
 
+static void ctl_batch_adds_every_session_and_answers_for_each(void)
+{
+	struct {
+		struct spg_dp_session_add_batch_req head;
+		struct spg_dp_session_params p[4];
+	} req;
+	uint8_t body[SPG_DP_MSG_MAX];
+	struct spg_dp_session_add_batch_rep head;
+	struct spg_dp_session_info info;
+	int32_t errs[4];
+	size_t len;
+
+	if (!fresh_table())
+		return;
+	memset(&req, 0, sizeof(req));
+	req.head.count = 4;
+	req.p[0] = params(1);
+	req.p[1] = params(2);
+	req.p[1].id = 1; /* the first one's id */
+	req.p[2] = params(3);
+	req.p[2].sa_in.key_len = 32;
+	req.p[3] = params(4); /* after two refusals, still added */
+	CU_ASSERT_EQUAL(call(SPG_DP_SESSION_ADD_BATCH, &req, sizeof(req), body, &len), 0);
+	CU_ASSERT_EQUAL_FATAL(len, sizeof(head) + sizeof(errs));
+	memcpy(&head, body, sizeof(head));
+	memcpy(errs, body + sizeof(head), sizeof(errs));
+	CU_ASSERT_EQUAL(head.count, 4);
+	CU_ASSERT_EQUAL(head.n_failed, 2);
+	CU_ASSERT_EQUAL(errs[0], 0);
+	CU_ASSERT_EQUAL(errs[1], EEXIST);
+	CU_ASSERT_EQUAL(errs[2], EINVAL);
+	CU_ASSERT_EQUAL(errs[3], 0);
+	CU_ASSERT_EQUAL(get(1, &info), 0);
+	CU_ASSERT_EQUAL(info.virtual_addr, req.p[0].virtual_addr);
+	CU_ASSERT_EQUAL(get(3, &info), ENOENT);
+	CU_ASSERT_EQUAL(get(4, &info), 0);
+	/* the single add still works beside it (in a table of two: make room first) */
+	CU_ASSERT_EQUAL(del(4), 0);
+	req.p[0] = params(5);
+	CU_ASSERT_EQUAL(add(&req.p[0]), 0);
+	CU_ASSERT_EQUAL(get(5, &info), 0);
+}
+
 static void ctl_duplicate_id_is_eexist(void)
 {
 	struct spg_dp_session_params p = params(1), dup = params(2);
@@ -774,6 +883,8 @@ int main(void)
 		{"error_replies_have_no_body", error_replies_have_no_body},
 		{"list_reply_length_follows_its_count", list_reply_length_follows_its_count},
 		{"drops_reply_with_too_many_reasons_is_ebadmsg", drops_reply_with_too_many_reasons_is_ebadmsg},
+		{"add_batch_request_length_follows_its_count", add_batch_request_length_follows_its_count},
+		{"add_batch_reply_must_count_its_failures", add_batch_reply_must_count_its_failures},
 		{"wrong_version_is_eproto", wrong_version_is_eproto},
 		{"unknown_type_is_eopnotsupp", unknown_type_is_eopnotsupp},
 		{"reply_bit_must_match_the_direction", reply_bit_must_match_the_direction},
@@ -792,6 +903,7 @@ int main(void)
 		{"ctl_hello_describes_the_dataplane", ctl_hello_describes_the_dataplane},
 		{"ctl_added_session_can_be_read_back", ctl_added_session_can_be_read_back},
 		{"ctl_list_pages_through_the_table", ctl_list_pages_through_the_table},
+		{"ctl_batch_adds_every_session_and_answers_for_each", ctl_batch_adds_every_session_and_answers_for_each},
 		{"ctl_duplicate_id_is_eexist", ctl_duplicate_id_is_eexist},
 		{"ctl_duplicate_virtual_address_is_eexist", ctl_duplicate_virtual_address_is_eexist},
 		{"ctl_full_table_is_enospc", ctl_full_table_is_enospc},

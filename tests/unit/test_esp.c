@@ -32,6 +32,9 @@ static const uint32_t S = ADDR(192, 0, 2, 1);
 #define ESP_OUT_OFS 28 /* outer IPv4 + UDP */
 
 static struct rte_mempool *pool;
+/* Every case runs twice: on the crypto device's CPU crypto path (crypto_aesni_mb has it, so
+ * spg_esp must choose it), then through its queue pairs. */
+static bool lookaside;
 
 /* One direction's SA as the peer holds it. */
 struct peer {
@@ -246,12 +249,14 @@ static struct spg_esp *esp_new(uint8_t key_len, uint16_t n_qp, uint32_t max_sas)
 		.n_queue_pairs = n_qp,
 		.max_sas = max_sas,
 		.socket_id = (int)rte_socket_id(),
+		.lookaside = lookaside,
 	};
 	struct spg_esp *esp = spg_esp_create(&cfg);
 
 	if (esp == NULL)
 		fprintf(stderr, "spg_esp_create: %s\n", rte_strerror(rte_errno));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(esp);
+	CU_ASSERT_EQUAL(spg_esp_cpu_crypto(esp), !lookaside);
 	return esp;
 }
 
@@ -656,6 +661,7 @@ static void bad_keys_and_full_tables_are_refused(void)
 		.udp_port = NATT_PORT,
 		.n_queue_pairs = 1,
 		.max_sas = 2,
+		.lookaside = lookaside,
 	};
 	struct spg_esp *esp;
 	struct spg_dp_sa_keys k;
@@ -822,15 +828,16 @@ static void outer_finish_writes_the_roaming_endpoint(void)
 	spg_esp_free(esp);
 }
 
-static int suite_init(void)
+static int suite_init_cpu_crypto(void)
 {
-	pool = esp_test_eal_pool("test_esp", 8191);
-	return pool == NULL ? -1 : 0;
+	lookaside = false;
+	return 0;
 }
 
-static int suite_clean(void)
+static int suite_init_lookaside(void)
 {
-	return esp_test_eal_free(pool);
+	lookaside = true;
+	return 0;
 }
 
 int main(void)
@@ -860,5 +867,13 @@ int main(void)
 		{NULL, NULL},
 	};
 
-	return unit_run("esp", cases, suite_init, suite_clean);
+	int rc;
+
+	pool = esp_test_eal_pool("test_esp", 8191);
+	if (pool == NULL)
+		return 2;
+	rc = unit_run("esp, CPU crypto", cases, suite_init_cpu_crypto, NULL);
+	rc |= unit_run("esp, lookaside", cases, suite_init_lookaside, NULL);
+	esp_test_eal_free(pool);
+	return rc;
 }

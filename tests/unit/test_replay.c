@@ -24,6 +24,9 @@
 #define INNER_LEN 72
 
 static struct rte_mempool *pool;
+/* Every case runs twice: on the crypto device's CPU crypto path (crypto_aesni_mb has it, so
+ * spg_esp must choose it), then through its queue pairs. */
+static bool lookaside;
 
 /* A fresh inbound SA and the peer that sends on it. */
 struct rig {
@@ -117,6 +120,7 @@ static void rig_up(struct rig *r, uint32_t window)
 		.n_queue_pairs = 1,
 		.max_sas = 2,
 		.socket_id = (int)rte_socket_id(),
+		.lookaside = lookaside,
 	};
 	struct spg_dp_sa_keys k;
 	unsigned int i;
@@ -129,6 +133,7 @@ static void rig_up(struct rig *r, uint32_t window)
 	memcpy(r->salt, "\x11\x22\x33\x44", 4);
 	r->esp = spg_esp_create(&cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->esp);
+	CU_ASSERT_EQUAL(spg_esp_cpu_crypto(r->esp), !lookaside);
 	memset(&k, 0, sizeof(k));
 	k.spi = rte_cpu_to_be_32(r->spi);
 	k.key_len = 16;
@@ -434,15 +439,16 @@ static void within_one_burst_the_window_moves_in_order(void)
 	rig_down(&r);
 }
 
-static int suite_init(void)
+static int suite_init_cpu_crypto(void)
 {
-	pool = esp_test_eal_pool("test_replay", 1023);
-	return pool == NULL ? -1 : 0;
+	lookaside = false;
+	return 0;
 }
 
-static int suite_clean(void)
+static int suite_init_lookaside(void)
 {
-	return esp_test_eal_free(pool);
+	lookaside = true;
+	return 0;
 }
 
 int main(void)
@@ -471,5 +477,13 @@ int main(void)
 		{NULL, NULL},
 	};
 
-	return unit_run("replay", cases, suite_init, suite_clean);
+	int rc;
+
+	pool = esp_test_eal_pool("test_replay", 1023);
+	if (pool == NULL)
+		return 2;
+	rc = unit_run("replay, CPU crypto", cases, suite_init_cpu_crypto, NULL);
+	rc |= unit_run("replay, lookaside", cases, suite_init_lookaside, NULL);
+	esp_test_eal_free(pool);
+	return rc;
 }

@@ -2,8 +2,10 @@
 /*
  * The crypto limit: the same PMD as the pipeline (crypto_aesni_mb, an instance of its own)
  * doing AES-GCM with ESN-sized AAD on buffers of the pipeline's ESP payload length, bursts
- * of 32 through rte_cryptodev enqueue/dequeue, ops allocated and freed per burst as the
- * pipeline does. Nothing else: no ESP headers, no SA lookups, no packet I/O.
+ * of 32, the way the pipeline calls it: synchronous CPU crypto
+ * (rte_cryptodev_sym_cpu_crypto_process) when the pipeline uses it, else rte_cryptodev
+ * enqueue/dequeue with ops allocated and freed per burst. Nothing else: no ESP headers, no
+ * SA lookups, no packet I/O.
  */
 #ifndef SPG_BENCH_BASELINE_H
 #define SPG_BENCH_BASELINE_H
@@ -19,6 +21,7 @@
 
 struct bench_crypto {
 	uint8_t dev_id;
+	bool cpu; /* CPU crypto, else enqueue/dequeue */
 	bool created;
 	bool started;
 	struct rte_mempool *sess_pool;
@@ -26,11 +29,13 @@ struct bench_crypto {
 	struct rte_mempool *mbuf_pool;
 	void *sess[2][2]; /* [enum spg_cipher][decrypt] */
 	struct rte_mbuf *src[BENCH_BURST];
-	struct rte_mbuf *dst[BENCH_BURST]; /* decryption writes here, so the ciphertext stays valid */
+	/* Lookaside decryption writes here, so the ciphertext stays valid; CPU crypto works in
+	 * place only, so this holds the sealed copy that is put back before each burst. */
+	struct rte_mbuf *dst[BENCH_BURST];
 };
 
-/* 0 or -errno. */
-int bench_crypto_create(struct bench_crypto *c);
+/* cpu: CPU crypto, when the device has it (c->cpu says). 0 or -errno. */
+int bench_crypto_create(struct bench_crypto *c, bool cpu);
 void bench_crypto_free(struct bench_crypto *c);
 
 /*

@@ -37,6 +37,7 @@ struct bench_opts {
 	uint32_t ctl_installs;   /* installs through the socket; 0 skips that run */
 	uint32_t memory_mb;      /* EAL -m; 0: estimated from the largest session count */
 	bool huge;               /* hugepages instead of --no-huge */
+	bool lookaside;          /* --crypto-path lookaside: pipeline and limit through queue pairs */
 	uint64_t seed;
 	bool ctl_child; /* internal: this process is the control-socket run */
 };
@@ -107,6 +108,8 @@ struct bench_ctl {
 	double sync_per_sec;
 	uint32_t piped_adds;     /* BENCH_CTL_WINDOW requests in flight */
 	double piped_per_sec;
+	uint32_t batched_adds;   /* SESSION_ADD_BATCH of SPG_DP_ADD_BATCH_MAX, two in flight */
+	double batched_per_sec;
 	uint32_t failed;         /* adds answered with an error */
 	uint64_t offered;        /* worker traffic to existing sessions during the installs */
 	uint64_t forwarded;
@@ -118,6 +121,7 @@ struct bench_ctl {
 
 struct bench_results {
 	double tsc_hz;
+	bool cpu_crypto; /* the path the pipeline and the crypto-only limit took */
 	struct bench_case *cases;
 	unsigned int n_cases;
 	unsigned int cap_cases;

@@ -325,17 +325,19 @@ int bench_run_cipher(const struct bench_opts *o, enum spg_cipher cipher, struct 
 
 	/* Alone first, so the heap shows what the table itself takes. */
 	table = bench_table_bytes_per_slot(capacity, 1);
-	rc = bench_env_create(&e, cipher, capacity, rte_lcore_id(), o->seed);
+	rc = bench_env_create(&e, cipher, capacity, rte_lcore_id(), o->seed, o->lookaside);
 	if (rc != 0)
 		return rc;
-	rc = bench_crypto_create(&cr);
+	/* The limit takes the pipeline's path: CPU crypto against CPU crypto. */
+	r->cpu_crypto = spg_esp_cpu_crypto(e.dp.esp);
+	rc = bench_crypto_create(&cr, r->cpu_crypto);
 	if (rc != 0) {
 		fprintf(stderr, "spgate-bench: crypto limit device: %s\n", strerror(-rc));
 		bench_env_free(&e);
 		return rc;
 	}
 	rte_rcu_qsbr_thread_register(e.dp.qsbr, e.dp.workers[0]->id);
-	bench_mem_snap(&s0);
+	bench_mem_snap(e.dp.esp, &s0);
 	for (unsigned int k = 0; k < o->n_sessions && rc == 0; k++) {
 		struct bench_install *in = &r->inst[r->n_inst];
 
@@ -344,7 +346,7 @@ int bench_run_cipher(const struct bench_opts *o, enum spg_cipher cipher, struct 
 			break;
 		r->n_inst++;
 		if (k == o->n_sessions - 1) {
-			bench_mem_snap(&s1);
+			bench_mem_snap(e.dp.esp, &s1);
 			memory_fill(&e, &s0, &s1, table, &r->mem[r->n_mem++]);
 		}
 		rc = run_step(&e, &cr, o, o->sessions[k], r);

@@ -29,6 +29,7 @@
 #include "worker.h"
 
 #define CTL_WINDOW 8 /* below net.unix.max_dgram_qlen (10): the server never finds our queue full */
+#define CTL_BATCH_WINDOW 2 /* batches in flight: the server has the next while we build one */
 #define CTL_SYNC_ADDS 20000u
 #define CTL_BEFORE_SECONDS 0.3
 #define CTL_TIMEOUT_MS 5000
@@ -57,8 +58,10 @@ struct client_ctx {
 	uint32_t first;
 	uint32_t n_sync;
 	uint32_t n_piped;
+	uint32_t n_batched;
 	double sync_s;
 	double piped_s;
+	double batched_s;
 	uint32_t failed;
 	int error;
 	bool done;
@@ -167,6 +170,59 @@ static int piped_adds(int fd, const struct client_ctx *c, uint32_t first, uint32
 	return 0;
 }
 
+struct batch_msg {
+	struct spg_dp_hdr h;
+	struct spg_dp_session_add_batch_req head;
+	struct spg_dp_session_params p[SPG_DP_ADD_BATCH_MAX];
+};
+
+/* SESSION_ADD_BATCH messages of up to SPG_DP_ADD_BATCH_MAX sessions, CTL_BATCH_WINDOW in flight. */
+static int batched_adds(int fd, const struct client_ctx *c, uint32_t first, uint32_t n, uint32_t *failed)
+{
+	static struct batch_msg m;
+	uint8_t rep[sizeof(struct spg_dp_hdr) + sizeof(struct spg_dp_session_add_batch_rep) +
+		    SPG_DP_ADD_BATCH_MAX * sizeof(int32_t)];
+	uint32_t sent = 0, done = 0, msgs_sent = 0, msgs_got = 0, seq0 = 0x60000000u;
+
+	memset(&m, 0, sizeof(m));
+	m.h.version = SPG_DP_API_VERSION;
+	m.h.type = SPG_DP_SESSION_ADD_BATCH;
+	while (done < n) {
+		struct spg_dp_session_add_batch_rep head;
+		struct spg_dp_hdr h;
+		const char *why;
+		ssize_t r;
+
+		while (sent < n && msgs_sent - msgs_got < CTL_BATCH_WINDOW) {
+			uint32_t k = RTE_MIN(n - sent, (uint32_t)SPG_DP_ADD_BATCH_MAX);
+			size_t len = sizeof(m.h) + sizeof(m.head) + k * sizeof(m.p[0]);
+
+			for (uint32_t i = 0; i < k; i++)
+				bench_session_params(c->plan, first + sent + i, &m.p[i]);
+			m.head.count = k;
+			m.h.len = (uint32_t)len;
+			m.h.seq = seq0 + msgs_sent;
+			if (send(fd, &m, len, MSG_NOSIGNAL) != (ssize_t)len)
+				return -errno;
+			sent += k;
+			msgs_sent++;
+		}
+		r = recv(fd, rep, sizeof(rep), 0);
+		if (r <= 0)
+			return r == 0 ? -ECONNRESET : -errno;
+		if (spg_dp_msg_check(rep, (size_t)r, true, &why) != 0)
+			return -EBADMSG;
+		memcpy(&h, rep, sizeof(h));
+		if (h.type != (SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY) || h.seq != seq0 + msgs_got || h.error != 0)
+			return h.error > 0 ? -h.error : -EBADMSG;
+		memcpy(&head, rep + sizeof(h), sizeof(head));
+		*failed += head.n_failed;
+		done += head.count;
+		msgs_got++;
+	}
+	return 0;
+}
+
 static void *client_main(void *arg)
 {
 	struct client_ctx *c = arg;
@@ -197,6 +253,11 @@ static void *client_main(void *arg)
 	t0 = now_s();
 	rc = piped_adds(fd, c, c->first + c->n_sync, c->n_piped, &c->failed);
 	c->piped_s = now_s() - t0;
+	if (rc != 0)
+		goto out;
+	t0 = now_s();
+	rc = batched_adds(fd, c, c->first + c->n_sync + c->n_piped, c->n_batched, &c->failed);
+	c->batched_s = now_s() - t0;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -227,6 +288,8 @@ static void summarize(const struct worker_ctx *x, const struct client_ctx *c, st
 	out->piped_adds = c->n_piped;
 	out->sync_per_sec = c->sync_s > 0 ? c->n_sync / c->sync_s : 0.0;
 	out->piped_per_sec = c->piped_s > 0 ? c->n_piped / c->piped_s : 0.0;
+	out->batched_adds = c->n_batched;
+	out->batched_per_sec = c->batched_s > 0 ? c->n_batched / c->batched_s : 0.0;
 	out->failed = c->failed;
 	out->offered = x->offered[PHASE_DURING];
 	out->forwarded = x->forwarded[PHASE_DURING];
@@ -274,7 +337,7 @@ static int start_traffic(struct bench_env *e, struct worker_ctx *x, uint32_t exi
 int bench_ctl_run(const struct bench_opts *o, struct bench_ctl *out)
 {
 	uint32_t n_sync = RTE_MIN(CTL_SYNC_ADDS, o->ctl_installs);
-	uint32_t capacity = o->ctl_existing + n_sync + o->ctl_installs + BENCH_CAPACITY_SLACK;
+	uint32_t capacity = o->ctl_existing + n_sync + 2 * o->ctl_installs + BENCH_CAPACITY_SLACK;
 	unsigned int worker_lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
 	struct worker_ctx x;
 	struct client_ctx c;
@@ -292,7 +355,7 @@ int bench_ctl_run(const struct bench_opts *o, struct bench_ctl *out)
 		fprintf(stderr, "spgate-bench: the control-socket run needs two lcores\n");
 		return -EINVAL;
 	}
-	rc = bench_env_create(&e, SPG_CIPHER_AES_128_GCM, capacity, worker_lcore, o->seed);
+	rc = bench_env_create(&e, SPG_CIPHER_AES_128_GCM, capacity, worker_lcore, o->seed, o->lookaside);
 	if (rc != 0)
 		return rc;
 	rc = bench_env_install(&e, o->ctl_existing, &ignored);
@@ -317,6 +380,7 @@ int bench_ctl_run(const struct bench_opts *o, struct bench_ctl *out)
 	c.first = o->ctl_existing;
 	c.n_sync = n_sync;
 	c.n_piped = o->ctl_installs;
+	c.n_batched = o->ctl_installs;
 	rc = pthread_create(&client, NULL, client_main, &c);
 	if (rc == 0) {
 		control_loop(&e.dp, ctl, 0, &c.done);
@@ -342,9 +406,10 @@ out:
 
 void bench_ctl_print_line(const struct bench_ctl *c)
 {
-	printf(CTL_LINE_TAG " existing=%u sync=%u sync_rate=%.1f piped=%u piped_rate=%.1f failed=%u offered=%" PRIu64
-	       " forwarded=%" PRIu64 " dropped=%" PRIu64 " before=%.6f during=%.6f drops=%s\n",
-	       c->existing, c->sync_adds, c->sync_per_sec, c->piped_adds, c->piped_per_sec, c->failed, c->offered,
+	printf(CTL_LINE_TAG " existing=%u sync=%u sync_rate=%.1f piped=%u piped_rate=%.1f batched=%u batched_rate=%.1f"
+	       " failed=%u offered=%" PRIu64 " forwarded=%" PRIu64 " dropped=%" PRIu64 " before=%.6f during=%.6f drops=%s\n",
+	       c->existing, c->sync_adds, c->sync_per_sec, c->piped_adds, c->piped_per_sec, c->batched_adds,
+	       c->batched_per_sec, c->failed, c->offered,
 	       c->forwarded, c->dropped, c->fwd_mpps_before, c->fwd_mpps_during,
 	       c->drops_text[0] ? c->drops_text : "-");
 	fflush(stdout);
@@ -358,10 +423,11 @@ bool bench_ctl_parse_line(const char *line, struct bench_ctl *c)
 	if (strncmp(line, CTL_LINE_TAG " ", sizeof(CTL_LINE_TAG)) != 0)
 		return false;
 	if (sscanf(line + sizeof(CTL_LINE_TAG),
-		   "existing=%u sync=%u sync_rate=%lf piped=%u piped_rate=%lf failed=%u offered=%" SCNu64
-		   " forwarded=%" SCNu64 " dropped=%" SCNu64 " before=%lf during=%lf drops=%255s",
-		   &c->existing, &c->sync_adds, &c->sync_per_sec, &c->piped_adds, &c->piped_per_sec, &c->failed,
-		   &c->offered, &c->forwarded, &c->dropped, &c->fwd_mpps_before, &c->fwd_mpps_during, drops) != 12)
+		   "existing=%u sync=%u sync_rate=%lf piped=%u piped_rate=%lf batched=%u batched_rate=%lf failed=%u"
+		   " offered=%" SCNu64 " forwarded=%" SCNu64 " dropped=%" SCNu64 " before=%lf during=%lf drops=%255s",
+		   &c->existing, &c->sync_adds, &c->sync_per_sec, &c->piped_adds, &c->piped_per_sec, &c->batched_adds,
+		   &c->batched_per_sec, &c->failed, &c->offered, &c->forwarded, &c->dropped, &c->fwd_mpps_before,
+		   &c->fwd_mpps_during, drops) != 14)
 		return false;
 	if (strcmp(drops, "-") != 0)
 		snprintf(c->drops_text, sizeof(c->drops_text), "%s", drops);

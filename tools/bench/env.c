@@ -61,7 +61,7 @@ static int make_rings(struct bench_env *e)
 	return 0;
 }
 
-static void configure(struct bench_env *e, uint32_t capacity, unsigned int worker_lcore)
+static void configure(struct bench_env *e, uint32_t capacity, unsigned int worker_lcore, bool lookaside)
 {
 	struct spg_dp_config *c = &e->dp.cfg;
 	const struct bench_plan *p = &e->plan;
@@ -71,6 +71,7 @@ static void configure(struct bench_env *e, uint32_t capacity, unsigned int worke
 	c->n_workers = 1;
 	c->worker_lcores[0] = worker_lcore;
 	c->max_sessions = capacity;
+	c->crypto_lookaside = lookaside;
 	c->cipher = p->cipher;
 	c->shared_addr = p->shared_addr;
 	c->inner_addr = p->inner_addr;
@@ -101,14 +102,14 @@ static int learn_neighbors(struct bench_env *e)
 }
 
 int bench_env_create(struct bench_env *e, enum spg_cipher cipher, uint32_t capacity, unsigned int worker_lcore,
-		     uint64_t seed)
+		     uint64_t seed, bool lookaside)
 {
 	int rc;
 
 	memset(e, 0, sizeof(*e));
 	e->instance = instances++;
 	bench_plan_init(&e->plan, cipher, capacity, seed);
-	configure(e, capacity, worker_lcore);
+	configure(e, capacity, worker_lcore, lookaside);
 	rc = make_rings(e);
 	if (rc == 0)
 		rc = make_port(e, SPG_DP_PORT_VENDOR, &e->dp.cfg.vendor);
@@ -210,7 +211,7 @@ static bool suffix_is(const char *name, const char *suffix)
 	return n >= s && strcmp(name + n - s, suffix) == 0;
 }
 
-/* The pools esp.c makes are named spg_esp<N>_ses (cryptodev sessions) and spg_esp<N>_sa. */
+/* The cryptodev session pool esp.c makes is named spg_esp<N>_ses. */
 static void pool_visit(struct rte_mempool *mp, void *arg)
 {
 	struct bench_mem_snap *s = arg;
@@ -222,9 +223,6 @@ static void pool_visit(struct rte_mempool *mp, void *arg)
 		s->crypto_in_use += rte_mempool_in_use_count(mp);
 		s->crypto_obj = obj;
 		s->crypto_elt = mp->elt_size;
-	} else if (suffix_is(mp->name, "_sa")) {
-		s->sa_in_use += rte_mempool_in_use_count(mp);
-		s->sa_obj = obj;
 	}
 }
 
@@ -239,11 +237,15 @@ static uint64_t heap_allocated(void)
 	return total;
 }
 
-void bench_mem_snap(struct bench_mem_snap *s)
+void bench_mem_snap(const struct spg_esp *esp, struct bench_mem_snap *s)
 {
+	uint32_t in_use;
+
 	memset(s, 0, sizeof(*s));
 	s->heap = heap_allocated();
 	rte_mempool_walk(pool_visit, s);
+	spg_esp_sa_usage(esp, &s->sa_obj, &in_use);
+	s->sa_in_use = in_use;
 }
 
 double bench_table_bytes_per_slot(uint32_t capacity, unsigned int n_workers)

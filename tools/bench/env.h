@@ -31,7 +31,7 @@ struct bench_env {
 	uint32_t order_n;    /* ... below this count */
 };
 
-/* Snapshot of what sessions can take: heap and the SA/crypto-session pools. */
+/* Snapshot of what sessions can take: heap, the crypto-session pool and esp.c's SAs. */
 struct bench_mem_snap {
 	uint64_t heap;
 	uint64_t crypto_in_use;
@@ -46,7 +46,7 @@ struct bench_mem_snap {
  * lcore for the single-lcore matrix). 0 or -errno; bench_env_free undoes any part.
  */
 int bench_env_create(struct bench_env *e, enum spg_cipher cipher, uint32_t capacity, unsigned int worker_lcore,
-		     uint64_t seed);
+		     uint64_t seed, bool lookaside);
 void bench_env_free(struct bench_env *e);
 
 /* Installs sessions installed..to-1 with spg_session_add; times the calls alone. */
@@ -55,7 +55,7 @@ int bench_env_install(struct bench_env *e, uint32_t to, struct bench_install *ou
 /* Makes e->order a random walk over sessions 0..n-1 (rebuilt only when n changes). */
 void bench_env_order(struct bench_env *e, uint32_t n, uint64_t seed);
 
-void bench_mem_snap(struct bench_mem_snap *s);
+void bench_mem_snap(const struct spg_esp *esp, struct bench_mem_snap *s);
 /* Bytes spgate's session table preallocates per slot of capacity (table made and freed). */
 double bench_table_bytes_per_slot(uint32_t capacity, unsigned int n_workers);
 /* What rte_ipsec_sa_size says an SA of either direction needs, as esp.c asks it. */

@@ -59,6 +59,9 @@ static void usage(FILE *f)
 		"  --memory MB        EAL memory (default: from the largest session count)\n"
 		"  --huge             use the host's hugepages instead of --no-huge (4 KiB pages make\n"
 		"                     large session counts TLB-bound; production runs on hugepages)\n"
+		"  --crypto-path P    cpu (synchronous CPU crypto, spgate-dp's choice when the device has it;\n"
+		"                     the default) or lookaside (crypto-op enqueue/dequeue); the crypto-only\n"
+		"                     limit is measured the same way as the pipeline\n"
 		"  --seed N           traffic and key seed (default 1)\n"
 		"  --loops LIST       which loops to run, of pipeline,bare,crypto (default all; for profiling)\n"
 		"  --json             JSON instead of tables\n"
@@ -156,7 +159,8 @@ static void defaults(struct bench_opts *o)
 }
 
 enum { OPT_DIRECTION = 256, OPT_SIZES, OPT_SESSIONS, OPT_CIPHER, OPT_DURATION, OPT_WARMUP, OPT_LCORE,
-       OPT_CTL_LCORES, OPT_CTL_INSTALLS, OPT_CTL_EXISTING, OPT_MEMORY, OPT_HUGE, OPT_SEED, OPT_LOOPS, OPT_JSON, OPT_HELP, OPT_CTL_CHILD };
+       OPT_CTL_LCORES, OPT_CTL_INSTALLS, OPT_CTL_EXISTING, OPT_MEMORY, OPT_HUGE, OPT_SEED, OPT_LOOPS, OPT_JSON, OPT_HELP, OPT_CTL_CHILD,
+       OPT_CRYPTO_PATH };
 
 /* Returns 0, or 2 after naming the bad argument. */
 static int parse_args(int argc, char **argv, struct bench_opts *o)
@@ -179,6 +183,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "ctl-child", no_argument, NULL, OPT_CTL_CHILD },
+		{ "crypto-path", required_argument, NULL, OPT_CRYPTO_PATH },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t list[BENCH_MAX_LIST], v;
@@ -252,6 +257,10 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		case OPT_CTL_CHILD:
 			o->ctl_child = true;
 			break;
+		case OPT_CRYPTO_PATH:
+			o->lookaside = !strcmp(optarg, "lookaside");
+			ok = o->lookaside || !strcmp(optarg, "cpu");
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -304,7 +313,7 @@ static int ctl_child_main(const struct bench_opts *o)
 	int rc;
 
 	snprintf(lcores, sizeof(lcores), "%u,%u", o->ctl_cpus[0], o->ctl_cpus[1]);
-	if (eal_start(lcores, o->ctl_cpus[0], memory_for(o, o->ctl_existing + 2 * o->ctl_installs),
+	if (eal_start(lcores, o->ctl_cpus[0], memory_for(o, o->ctl_existing + 3 * o->ctl_installs),
 		      "spgate-bench-ctl", o->huge) != 0)
 		return 1;
 	rc = bench_ctl_run(o, &c);
@@ -334,6 +343,10 @@ static int run_ctl_child(const struct bench_opts *o, struct bench_ctl *out)
 	snprintf(a_mem, sizeof(a_mem), "%u", o->memory_mb);
 	if (o->huge)
 		argv[argc++] = "--huge";
+	if (o->lookaside) {
+		argv[argc++] = "--crypto-path";
+		argv[argc++] = "lookaside";
+	}
 	if (o->memory_mb != 0) {
 		argv[argc++] = "--memory";
 		argv[argc++] = a_mem;

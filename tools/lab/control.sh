@@ -71,6 +71,12 @@ control_radius_stop() {
 
 # ---- spgate-control ----
 
+# SNMP stays off unless the caller runs snmpd and snmptrapd (tools/lab/snmp.sh, SPG_SNMP=1);
+# "enabled:" is the snmp section's key alone in config/lab-control.yaml.
+control_snmp_sed() {
+	if [ "${SPG_SNMP:-0}" = 1 ]; then echo ''; else echo 's/^\([[:space:]]*enabled:\) true/\1 false/'; fi
+}
+
 # control_config_make [SED-ARGS...]: $SPG_STATE/control.yaml from the template, with the
 # state directory, spgate-dp's socket, the API address and RADIUS of this lab, then the
 # caller's sed arguments (e.g. -e 's/^\( *approval_timeout:\).*/\1 10/')
@@ -81,7 +87,7 @@ control_config_make() {
 		-e "s|^\([[:space:]]*dataplane_socket:\).*|\1 $SPG_SOCK|" \
 		-e "s|^\([[:space:]]*listen:\).*|\1 $SPG_MGMT:$SPG_API_PORT|" \
 		-e "s|{ address: 127.0.0.1:[0-9]*, secret: \"[^\"]*\" }|{ address: 127.0.0.1:$SPG_RADIUS_PORT, secret: \"$SPG_RADIUS_SECRET\" }|" \
-		"$@" "$SPG_CONTROL_CONFIG" >"$out" || return 1
+		-e "$(control_snmp_sed)" "$@" "$SPG_CONTROL_CONFIG" >"$out" || return 1
 	"$(control_bin)" --check-config "$out" >"$SPG_STATE/logs/control-check.out" 2>&1 || {
 		cat "$SPG_STATE/logs/control-check.out"
 		return 1

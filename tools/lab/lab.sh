@@ -17,7 +17,8 @@ SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${SPG_DP_CONFIG:=$SPG_REPO/config/lab-dp.yaml}"
 : "${SPG_INVENTORY:=$SPG_REPO/config/lab-inventory.yaml}"
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh and control.sh
-SPG_NS=spg- SPG_N_SP=4 SPG_CONTROL=1 SPG_NAT_SPS=3
+SPG_NS=spg- SPG_N_SP=5 SPG_CONTROL=1 SPG_NAT_SPS=3 SPG_MODEM_SPS=5
+SPG_SERIALS="CK2001 CK2002 CK2003 CK3001 CK2100"
 SPG_PKI=$SPG_STATE/pki
 # shellcheck source=tools/lab/topology.sh
 . "$SPG_REPO/tools/lab/topology.sh"
@@ -27,6 +28,11 @@ SPG_PKI=$SPG_STATE/pki
 . "$SPG_REPO/tools/lab/control.sh"
 # shellcheck source=tools/lab/pki.sh
 . "$SPG_REPO/tools/lab/pki.sh"
+# shellcheck source=tools/lab/snmp.sh
+. "$SPG_REPO/tools/lab/snmp.sh"
+SPG_SNMP=1 # snmpd and snmptrapd run: spgate-control's config keeps its snmp section on
+# shellcheck source=tools/lab/modems.sh
+. "$SPG_REPO/tools/lab/modems.sh"
 
 # The control socket the config names (the lab config's default otherwise).
 SPG_SOCK=$(sed -n 's/^[[:space:]]*control_socket:[[:space:]]*"\{0,1\}\([^"#[:space:]]*\).*/\1/p' \
@@ -36,7 +42,7 @@ FILE_PREFIX=$(sed -n 's/^[[:space:]]*file_prefix:[[:space:]]*"\{0,1\}\([^"#[:spa
 	"$SPG_DP_CONFIG" 2>/dev/null | head -1)
 : "${FILE_PREFIX:=spgate-lab}"
 CTL=$SPG_REPO/build/tools/spgatectl/spgatectl
-EXES="dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent"
+EXES="dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent tools/modemsim/spgate-modemsim"
 
 usage() {
 	sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
@@ -83,7 +89,8 @@ build_all() {
 clear_state() {
 	rm -rf "$SPG_STATE/pids" "$SPG_STATE/pki" "$SPG_STATE/radius" "$SPG_STATE/agents" \
 		"$SPG_STATE/tokens" "$SPG_STATE/control" "$SPG_STATE"/spgate.db* \
-		"$SPG_STATE/audit.jsonl" "$SPG_STATE/control.yaml" "$SPG_STATE/control.sock"
+		"$SPG_STATE/audit.jsonl" "$SPG_STATE/control.yaml" "$SPG_STATE/control.sock" \
+		"$SPG_STATE/snmp"
 	rm -f "$SPG_STATE"/logs/*
 }
 
@@ -154,6 +161,28 @@ demo() {
 	topo_log "the SP side: spgate-agent --status of SP 1 (CK2001)"
 	agent_status 1 2>&1 | sed 's/^/  /'
 	for f in CK2001 CK2003; do rm -f "$SPG_STATE/logs/demo-$f.rc"; done
+	demo_dial
+}
+
+# The seeds' telephone lines: CK2100 is dialed on modem1 and its session runs at the speed.
+demo_dial() {
+	local out id virt answer
+	echo
+	topo_log "demo: alice connects to CK2100, reached by modem: spgate-control dials +15550100 on modem1"
+	out=$(eng alice --json connect CK2100 --wait --wait-timeout 60 2>&1)
+	id=$(jv 'd["id"]' <<<"$out")
+	virt=$(jv 'd["virtual_address"]' <<<"$out")
+	if [ "$(jv 'd["state"]' <<<"$out")" != active ]; then
+		echo "  the dialed session did not come up: $out"
+		DEMO_FAILED=1
+		return
+	fi
+	answer=$(ip netns exec "$(topo_ns ws)" timeout 8 nc -w 6 "$virt" 7000 </dev/null 2>/dev/null)
+	printf '  session %s over %s at %s bit/s: W -> %s:7000 (CK2100) answers: %s\n' "$id" \
+		"$(jv 'd.get("line")' <<<"$out")" "$(jv 'd["speed_bps"]' <<<"$out")" "$virt" "${answer:-<nothing>}"
+	[ "$answer" = sp5 ] || DEMO_FAILED=1
+	echo "  \$ spgatectl --operator lines"
+	op_ctl lines 2>&1 | sed 's/^/  /'
 }
 
 hints() {
@@ -193,6 +222,11 @@ On the SPs and the wire:
   ip netns exec spg-sp3 tcpdump -n -i eth0         # CK2003 behind its NAT (198.18.3.10)
   ip netns exec spg-sp1 tcpdump -n -i sptun0       # the plaintext inside SP 1's tunnel
   ip netns exec spg-x nc -w 3 203.0.113.11 7000 </dev/null   # a stranger: the SP's guard drops it
+
+SNMP (mib/SPGATE-MIB.txt; spgate-control is an AgentX subagent of snmpd in spg-gw):
+
+  ip netns exec spg-gw snmpwalk -v2c -c $SPG_SNMP_COMMUNITY -On 127.0.0.1:$SPG_SNMP_AGENT_PORT $SPG_SNMP_BASE
+  tail -f $(snmp_traps)     # spgSessionUp/Down, spgAuthFailure, ... as snmptrapd got them
 
 Sessions close after 10 minutes without traffic (sessions.idle_timeout, config/lab-control.yaml).
 Logs: $SPG_STATE/logs/  (spgate-control: control.out, spgate-dp: dp.out, agents: agentN.out)
@@ -238,12 +272,17 @@ cmd_up() {
 	topo_dp_start 60 || exit 1
 	topo_log "starting the SPs: spgate-agent and the services on 7000/8080 (and a forbidden 9999)"
 	agents_start || exit 1
+	topo_log "starting spgate-modemsim: modem1..3 for CK2100 (SP 5), whose line is down until dialed"
+	modems_start || exit 1
 	topo_log "starting spgate-control in $(topo_ns gw) (engineer API $SPG_MGMT:$SPG_API_PORT)"
 	# shellcheck disable=SC2119 # the lab's config as it is
+	topo_log "starting snmptrapd and snmpd (master agentx) in $(topo_ns gw) (traps: $(snmp_traps))"
+	snmp_start || { topo_log "snmpd or snmptrapd did not start"; exit 1; }
 	control_config_make || { topo_log "the control plane's config does not check"; exit 1; }
 	control_start 60 || exit 1
 	topo_log "the operator imports the inventory ($SPG_INVENTORY)"
-	control_import "$SPG_INVENTORY" 2>&1 | sed 's/^/  /'
+	modem_lab_inventory "$SPG_INVENTORY" >"$SPG_STATE/inventory.yaml"
+	control_import "$SPG_STATE/inventory.yaml" 2>&1 | sed 's/^/  /'
 	[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "inventory import failed"; exit 1; }
 	DEMO_FAILED=0
 	demo

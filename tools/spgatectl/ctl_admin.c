@@ -112,7 +112,10 @@ int ctl_cmd_tickets(struct spgctl *ctl, int argc, char **argv)
 
 static const char lines_usage[] =
 	"usage: spgatectl lines\n"
-	"Lists the lines to SP sites and what they do. Table: ID TYPE REGION CUSTOMER STATE SESSION.\n";
+	"Lists the lines to SP sites and what they do. Table: ID TYPE REGION CUSTOMER STATE SESSION\n"
+	"CALLS FAILURES LAST (the last call's result: \"connected 33600\", \"busy\", \"no dial tone\", ...).\n"
+	"A modem line that failed max_line_faults times in a row is \"failed\" until an operator\n"
+	"enables it (spgatectl line enable ID) or a health check passes.\n";
 
 int ctl_cmd_lines(struct spgctl *ctl, int argc, char **argv)
 {
@@ -123,6 +126,56 @@ int ctl_cmd_lines(struct spgctl *ctl, int argc, char **argv)
 	if (rc != 0)
 		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
 	return ctl_call_list(ctl, "lines", CTL_ROUTE_USER, json_pack("{s:s}", "op", "lines"), "lines", ctl_print_lines);
+}
+
+/* ---- line enable / disable ---- */
+
+static const char line_usage[] =
+	"usage: spgatectl line enable|disable ID\n"
+	"\n"
+	"Takes a line out of service (disable: allocation skips it; a call on it goes on until its\n"
+	"session ends) or puts it back (enable: a disabled or failed line is idle again and its\n"
+	"fault count forgotten). Operators; over the control socket. Prints the line.\n";
+
+static int line_op(struct spgctl *ctl, const char *cmd, const char *op, int argc, char **argv)
+{
+	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
+	struct ctl_api api;
+	char *pos[1];
+	int n_pos, rc;
+
+	rc = ctl_parse(cmd, line_usage, argc, argv, opts, pos, 1, &n_pos);
+	if (rc != 0)
+		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
+	if (n_pos != 1)
+		return spgctl_usage_error(cmd, "missing line ID");
+	rc = ctl_api_open(&api, ctl, cmd, CTL_ROUTE_OPERATOR);
+	if (rc != 0)
+		return rc;
+	rc = ctl_call_object(&api, json_pack("{s:s, s:s}", "op", op, "id", pos[0]), "line", ctl_print_line);
+	ctl_api_close(&api);
+	return rc;
+}
+
+static int cmd_line_enable(struct spgctl *ctl, int argc, char **argv)
+{
+	return line_op(ctl, "line enable", "line_enable", argc, argv);
+}
+
+static int cmd_line_disable(struct spgctl *ctl, int argc, char **argv)
+{
+	return line_op(ctl, "line disable", "line_disable", argc, argv);
+}
+
+static const struct spgctl_cmd line_cmds[] = {
+	{"enable", cmd_line_enable, "put a line back in service"},
+	{"disable", cmd_line_disable, "take a line out of service"},
+	{NULL, NULL, NULL},
+};
+
+int ctl_cmd_line(struct spgctl *ctl, int argc, char **argv)
+{
+	return spgctl_dispatch(ctl, "line", line_cmds, argc, argv, line_usage);
 }
 
 /* ---- audit ---- */

@@ -224,8 +224,20 @@ bool ctl_print_lines(const json_t *lines)
 		{"ID", "id", COL_TEXT, 'l'},         {"TYPE", "type", COL_TEXT, 'l'},
 		{"REGION", "region", COL_TEXT, 'l'}, {"CUSTOMER", "customer", COL_TEXT, 'l'},
 		{"STATE", "state", COL_TEXT, 'l'},   {"SESSION", "session", COL_TEXT, 'r'},
+		{"CALLS", "calls", COL_TEXT, 'r'},   {"FAILURES", "failures", COL_TEXT, 'r'},
+		{"LAST", "last_result", COL_TEXT, 'l'},
 	};
 	return print_table(lines, cols, N(cols));
+}
+
+/* One line, as `line enable|disable` prints it: the same columns as `lines`. */
+void ctl_print_line(const json_t *line)
+{
+	json_t *one = json_array();
+
+	json_array_append((json_t *)one, (json_t *)line);
+	ctl_print_lines(one);
+	json_decref(one);
 }
 
 /*

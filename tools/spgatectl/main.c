@@ -30,6 +30,7 @@ static const struct spgctl_cmd commands[] = {
 	{"ticket", ctl_cmd_ticket, "file a service ticket"},
 	{"tickets", ctl_cmd_tickets, "list service tickets"},
 	{"lines", ctl_cmd_lines, "list the lines to SP sites"},
+	{"line", ctl_cmd_line, "enable or disable a line (operator)"},
 	{"audit", ctl_cmd_audit, "read the audit log (operator)"},
 	{"inventory", ctl_cmd_inventory, "import the inventory (operator)"},
 	{"dp", spgctl_cmd_dp, "inspect and program the dataplane (spgate-dp) directly"},

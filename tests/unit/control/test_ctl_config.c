@@ -208,6 +208,129 @@ static void group_names_must_be_plain_names(void)
 			   "sessions.privileged_groups[1]: \"not ok\" is not a name"));
 }
 
+#define SNMP_V3_MANAGER                                                                    \
+	"    - { address: 192.0.2.51, version: 3, user: spgate, auth: SHA-256,\n"            \
+	"        auth_passphrase: authpass1, priv: AES, priv_passphrase: privpass1 }\n"
+
+static void snmp_is_off_by_default_with_the_playpen_as_base(void)
+{
+	char path[64], err[512];
+	struct ctl_config c;
+
+	CU_ASSERT_EQUAL_FATAL(load_text(REQUIRED, &c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(c.snmp.enabled);
+	CU_ASSERT_STRING_EQUAL(c.snmp.base_oid_text, "1.3.6.1.4.1.8072.9999.9999");
+	CU_ASSERT_EQUAL(c.snmp.base_oid_len, 9);
+	CU_ASSERT_EQUAL(c.snmp.base_oid[6], 8072);
+	CU_ASSERT_EQUAL(c.snmp.base_oid[8], 9999);
+	CU_ASSERT_STRING_EQUAL(c.snmp.agentx_socket, "/var/agentx/master");
+	CU_ASSERT_EQUAL(c.snmp.agentx_ping, 5);
+	CU_ASSERT_EQUAL(c.snmp.notify, CTL_SNMP_TRAP);
+	CU_ASSERT_EQUAL(c.snmp.n_managers, 0);
+	ctl_config_free(&c);
+}
+
+static void an_snmp_section_with_two_managers_loads(void)
+{
+	char path[64], err[512];
+	struct ctl_config c;
+	const char *text = "snmp:\n"
+			   "  enabled: true\n"
+			   "  base_oid: .1.3.6.1.4.1.99999.1\n"
+			   "  agentx_socket: tcp:127.0.0.1:705\n"
+			   "  agentx_ping: 2\n"
+			   "  notify: inform\n"
+			   "  engine_id: \"0x8000000001020304\"\n"
+			   "  managers:\n"
+			   "    - { address: 192.0.2.50, version: 2c, community: public }\n" SNMP_V3_MANAGER REQUIRED;
+
+	CU_ASSERT_EQUAL_FATAL(load_text(text, &c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(c.snmp.enabled);
+	CU_ASSERT_EQUAL(c.snmp.base_oid_len, 8);
+	CU_ASSERT_EQUAL(c.snmp.base_oid[6], 99999);
+	CU_ASSERT_STRING_EQUAL(c.snmp.agentx_socket, "tcp:127.0.0.1:705");
+	CU_ASSERT_EQUAL(c.snmp.agentx_ping, 2);
+	CU_ASSERT_EQUAL(c.snmp.notify, CTL_SNMP_INFORM);
+	CU_ASSERT_EQUAL(c.snmp.engine_id_len, 8);
+	CU_ASSERT_EQUAL(c.snmp.engine_id[0], 0x80);
+	CU_ASSERT_EQUAL(c.snmp.engine_id[7], 0x04);
+	CU_ASSERT_EQUAL_FATAL(c.snmp.n_managers, 2);
+	CU_ASSERT_EQUAL(c.snmp.managers[0].addr, ip("192.0.2.50"));
+	CU_ASSERT_EQUAL(c.snmp.managers[0].port, 162);
+	CU_ASSERT_EQUAL(c.snmp.managers[0].version, CTL_SNMP_V2C);
+	CU_ASSERT_STRING_EQUAL(c.snmp.managers[0].community, "public");
+	CU_ASSERT_EQUAL(c.snmp.managers[1].version, CTL_SNMP_V3);
+	CU_ASSERT_STRING_EQUAL(c.snmp.managers[1].user, "spgate");
+	CU_ASSERT_EQUAL(c.snmp.managers[1].auth, CTL_SNMP_AUTH_SHA256);
+	CU_ASSERT_EQUAL(c.snmp.managers[1].priv, CTL_SNMP_PRIV_AES);
+	CU_ASSERT_STRING_EQUAL(c.snmp.managers[1].priv_passphrase, "privpass1");
+	ctl_config_free(&c);
+}
+
+static void a_base_oid_must_be_dotted_numbers(void)
+{
+	CU_ASSERT(fails_at("snmp: { base_oid: 1.3.6.x }\n" REQUIRED, 1, 19,
+			   "snmp.base_oid: \"1.3.6.x\" is not a dotted object identifier"));
+	CU_ASSERT(fails_at("snmp: { base_oid: \"1.3.\" }\n" REQUIRED, 1, 19, "is not a dotted object identifier"));
+	CU_ASSERT(fails_at("snmp: { base_oid: 5.1 }\n" REQUIRED, 1, 19, "is not a dotted object identifier"));
+	CU_ASSERT(fails_at("snmp: { base_oid: 1.3.6.1.4.1.4294967296 }\n" REQUIRED, 1, 19,
+			   "is not a dotted object identifier"));
+}
+
+static void the_agentx_socket_is_a_path_or_tcp_host_port(void)
+{
+	CU_ASSERT(fails_at("snmp: { agentx_socket: master }\n" REQUIRED, 1, 24,
+			   "snmp.agentx_socket: \"master\" is neither a Unix socket's absolute path nor tcp:HOST:PORT"));
+	CU_ASSERT(fails_at("snmp: { agentx_socket: \"tcp:localhost:\" }\n" REQUIRED, 1, 24, "is neither"));
+	CU_ASSERT(fails_at("snmp: { agentx_ping: 0 }\n" REQUIRED, 1, 22, "snmp.agentx_ping"));
+	CU_ASSERT(fails_at("snmp: { notify: both }\n" REQUIRED, 1, 17,
+			   "snmp.notify: \"both\" is not one of trap, inform"));
+}
+
+static void a_v2c_manager_needs_a_community_and_no_user(void)
+{
+	CU_ASSERT(fails_at("snmp:\n  managers:\n    - { address: 192.0.2.50, version: 2c }\n" REQUIRED, 3, 7,
+			   "snmp.managers[0]: version 2c needs a community"));
+	CU_ASSERT(fails_at("snmp:\n  managers:\n    - { address: 192.0.2.50, version: 2c, community: c, user: u }\n"
+			   REQUIRED, 3, 63, "snmp.managers[0].user: is for version 3 managers"));
+	CU_ASSERT(fails_at("snmp:\n  managers:\n    - { address: 192.0.2.50, version: 1, community: c }\n" REQUIRED, 3,
+			   39, "snmp.managers[0].version: \"1\" is not one of 2c, 3"));
+	CU_ASSERT(fails_at("snmp:\n  managers:\n    - { address: 192.0.2.500, version: 2c, community: c }\n" REQUIRED,
+			   3, 18, "snmp.managers[0].address: \"192.0.2.500\" is not an IPv4 address"));
+}
+
+static void a_v3_manager_needs_a_user_and_long_passphrases(void)
+{
+	CU_ASSERT(fails_at("snmp:\n  engine_id: \"8000000001\"\n  managers:\n"
+			   "    - { address: 192.0.2.51, version: 3 }\n" REQUIRED,
+			   4, 7, "snmp.managers[0]: version 3 needs a user"));
+	CU_ASSERT(fails_at("snmp:\n  engine_id: \"8000000001\"\n  managers:\n"
+			   "    - { address: 192.0.2.51, version: 3, user: u, auth: SHA, auth_passphrase: short }\n"
+			   REQUIRED,
+			   4, 79, "snmp.managers[0].auth_passphrase: is shorter than 8 characters"));
+	CU_ASSERT(fails_at("snmp:\n  engine_id: \"8000000001\"\n  managers:\n"
+			   "    - { address: 192.0.2.51, version: 3, user: u, priv: AES, priv_passphrase: longenough }\n"
+			   REQUIRED,
+			   4, 57, "snmp.managers[0].priv: needs auth too"));
+	CU_ASSERT(fails_at("snmp:\n  engine_id: \"8000000001\"\n  managers:\n"
+			   "    - { address: 192.0.2.51, version: 3, user: u, auth: SHA1, auth_passphrase: longenough }\n"
+			   REQUIRED,
+			   4, 57, "snmp.managers[0].auth: \"SHA1\" is not one of SHA, SHA-256, MD5"));
+	CU_ASSERT(fails_at("snmp:\n  engine_id: \"8000000001\"\n  managers:\n"
+			   "    - { address: 192.0.2.51, version: 3, user: u, auth: SHA }\n" REQUIRED,
+			   4, 7, "snmp.managers[0]: auth needs an auth_passphrase"));
+}
+
+static void v3_traps_need_a_hex_engine_id(void)
+{
+	CU_ASSERT(fails_at("snmp:\n  managers:\n" SNMP_V3_MANAGER REQUIRED, 2, 3,
+			   "snmp: version 3 traps need an engine_id"));
+	CU_ASSERT(fails_at("snmp:\n  engine_id: \"0x80zz000001\"\n" REQUIRED, 2, 14,
+			   "snmp.engine_id: \"0x80zz000001\" is not an engine id (5 to 32 octets in hex)"));
+	CU_ASSERT(fails_at("snmp:\n  engine_id: \"0x80000001\"\n" REQUIRED, 2, 14, "is not an engine id"));
+	CU_ASSERT(fails_at("snmp:\n  engine_id: \"0x8000000011a\"\n" REQUIRED, 2, 14, "is not an engine id"));
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -226,6 +349,17 @@ int main(void)
 		{ "timers_that_contradict_each_other_are_refused",
 		  timers_that_contradict_each_other_are_refused },
 		{ "group_names_must_be_plain_names", group_names_must_be_plain_names },
+		{ "snmp_is_off_by_default_with_the_playpen_as_base",
+		  snmp_is_off_by_default_with_the_playpen_as_base },
+		{ "an_snmp_section_with_two_managers_loads", an_snmp_section_with_two_managers_loads },
+		{ "a_base_oid_must_be_dotted_numbers", a_base_oid_must_be_dotted_numbers },
+		{ "the_agentx_socket_is_a_path_or_tcp_host_port",
+		  the_agentx_socket_is_a_path_or_tcp_host_port },
+		{ "a_v2c_manager_needs_a_community_and_no_user",
+		  a_v2c_manager_needs_a_community_and_no_user },
+		{ "a_v3_manager_needs_a_user_and_long_passphrases",
+		  a_v3_manager_needs_a_user_and_long_passphrases },
+		{ "v3_traps_need_a_hex_engine_id", v3_traps_need_a_hex_engine_id },
 		{ NULL, NULL },
 	};
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "auth/passwd.h"
+#include "addr.h"
 #include "ctl_test.h"
 #include "inventory.h"
 #include "store/inventory_store.h"
@@ -32,7 +33,7 @@ static const char sample_csv[] =
 	"user,alice,\"$scrypt$ln=15,r=8,p=1$c2FsdA$aGFzaA\",storage-eu;approvers\n"
 	"line,net1,network,eu\n"
 	"line,net2,network,eu,acme\n"
-	"line,modem1,modem,eu,,/dev/ttyS0,false\n";
+	"line,modem1,modem,eu,,/dev/ttyS0,false,203.0.113.21\n";
 
 static void fresh(void)
 {
@@ -296,6 +297,87 @@ static void a_modem_system_lists_phone_numbers(void)
 	done();
 }
 
+static void a_modem_line_keeps_its_serial_settings_and_peer(void)
+{
+	struct store_line l;
+	struct store_system s;
+	char peer[SPG_ADDR_STRLEN];
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(import(INVENTORY_YAML,
+				     "customers: [{ name: acme, approval_policy: auto }]\n"
+				     "sites: [{ customer: acme, name: paris, region: eu }]\n"
+				     "profiles: [{ name: p, ports: [tcp:22] }]\n"
+				     "systems:\n"
+				     "  - { serial: CK9, customer: acme, site: paris, connect: modem,\n"
+				     "      address: [\"+33 1 55-55-01 00\", \"(0)9 w 123\"], profile: p }\n"
+				     "lines:\n"
+				     "  - { id: modem1, type: modem, region: eu, device: /dev/ttyS1, peer: 203.0.113.21,\n"
+				     "      baud: 57600, flow: none, init: \"AT&F E0 V1 X4\", dial_prefix: \"9,\" }\n",
+				     NULL),
+			      0);
+	CU_ASSERT_EQUAL(store_system_get(st, "CK9", &s), 0);
+	/* normalised at import: the separators people write are gone, W upper-cased */
+	CU_ASSERT_STRING_EQUAL(s.address, "+33155550100;09W123");
+	CU_ASSERT_EQUAL_FATAL(store_line_get(st, "modem1", &l), 0);
+	CU_ASSERT_STRING_EQUAL(l.device, "/dev/ttyS1");
+	CU_ASSERT_STRING_EQUAL(spg_addr_str(l.peer_addr, peer), "203.0.113.21");
+	CU_ASSERT_EQUAL(l.peer_port, 0);
+	CU_ASSERT_EQUAL(l.baud, 57600);
+	CU_ASSERT_STRING_EQUAL(l.flow, "none");
+	CU_ASSERT_STRING_EQUAL(l.init, "AT&F E0 V1 X4");
+	CU_ASSERT_STRING_EQUAL(l.dial_prefix, "9,");
+	CU_ASSERT_EQUAL(l.state, STORE_LINE_IDLE);
+	/* the counters are the line module's: an import neither sets nor resets them */
+	CU_ASSERT_EQUAL(store_line_note_call(st, "modem1", "busy", true, false, false), 0);
+	CU_ASSERT_EQUAL(store_line_note_call(st, "modem1", "no dial tone", true, true, false), 0);
+	CU_ASSERT_EQUAL_FATAL(store_line_get(st, "modem1", &l), 0);
+	CU_ASSERT_EQUAL(l.calls, 2);
+	CU_ASSERT_EQUAL(l.failures, 2);
+	CU_ASSERT_EQUAL(l.consecutive_faults, 1);
+	CU_ASSERT_STRING_EQUAL(l.last_result, "no dial tone");
+	CU_ASSERT_EQUAL(store_line_note_call(st, "modem1", "check: ok", false, false, true), 0);
+	CU_ASSERT_EQUAL_FATAL(store_line_get(st, "modem1", &l), 0);
+	CU_ASSERT_EQUAL(l.calls, 2); /* a check is no call */
+	CU_ASSERT_EQUAL(l.consecutive_faults, 0);
+	CU_ASSERT_EQUAL(store_line_note_call(st, "nosuch", "busy", true, false, false), -ENOENT);
+	done();
+}
+
+static void bad_modem_line_settings_are_refused_by_name(void)
+{
+	fresh();
+	CU_ASSERT(fails_with(INVENTORY_YAML, "lines: [{ id: m1, type: modem, region: eu, device: /dev/ttyS0 }]\n",
+			     "inv.yaml:1:9: lines[0]: m1: ", "a modem line needs a peer", 1));
+	CU_ASSERT(fails_with(INVENTORY_YAML,
+			     "lines: [{ id: m1, type: modem, region: eu, device: /dev/ttyS0, peer: 203.0.113.21,"
+			     " baud: 12345 }]\n",
+			     "inv.yaml:1:", "is not a serial speed", 1));
+	CU_ASSERT(fails_with(INVENTORY_YAML,
+			     "lines: [{ id: m1, type: modem, region: eu, device: /dev/ttyS0, peer: 203.0.113.21,"
+			     " flow: dtr }]\n",
+			     "inv.yaml:1:", "is not rtscts, xonxoff or none", 1));
+	CU_ASSERT(fails_with(INVENTORY_YAML,
+			     "lines: [{ id: m1, type: modem, region: eu, device: /dev/ttyS0, peer: 203.0.113.300 }]\n",
+			     "inv.yaml:1:", "is not an IPv4 address", 1));
+	CU_ASSERT(fails_with(INVENTORY_YAML,
+			     "lines: [{ id: m1, type: modem, region: eu, device: /dev/ttyS0, peer: 203.0.113.21,"
+			     " dial_prefix: \"9;\" }]\n",
+			     "inv.yaml:1:", "is not a dial prefix", 1));
+	CU_ASSERT(fails_with(INVENTORY_YAML, "lines: [{ id: n1, type: network, region: eu, peer: 203.0.113.21 }]\n",
+			     "inv.yaml:1:9: lines[0]: n1: ", "are for modem lines", 1));
+	CU_ASSERT(fails_with(INVENTORY_YAML,
+			     "customers: [{ name: acme, approval_policy: auto }]\n"
+			     "sites: [{ customer: acme, name: paris, region: eu }]\n"
+			     "profiles: [{ name: p, ports: [tcp:22] }]\n"
+			     "systems:\n"
+			     "  - { serial: CK9, customer: acme, site: paris, connect: modem,\n"
+			     "      address: [\"+1555+0100\"], profile: p }\n",
+			     "inv.yaml:5:5: systems[0]: address", "is not a list of phone numbers", 5));
+	CU_ASSERT_EQUAL(count_rows("lines"), 0);
+	done();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -303,6 +385,8 @@ int main(void)
 		{ "a_csv_inventory_fills_the_same_tables", a_csv_inventory_fills_the_same_tables },
 		{ "importing_the_same_inventory_again_changes_nothing",
 		  importing_the_same_inventory_again_changes_nothing },
+		{ "a_modem_line_keeps_its_serial_settings_and_peer", a_modem_line_keeps_its_serial_settings_and_peer },
+		{ "bad_modem_line_settings_are_refused_by_name", bad_modem_line_settings_are_refused_by_name },
 		{ "a_bad_csv_line_is_reported_by_number_and_nothing_is_written",
 		  a_bad_csv_line_is_reported_by_number_and_nothing_is_written },
 		{ "an_unknown_customer_is_named_with_its_line_and_nothing_is_written",

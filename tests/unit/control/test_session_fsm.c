@@ -236,12 +236,13 @@ static int fake_dp_list(void *a, int (*fn)(const struct spg_dp_session_info *s, 
 }
 
 static struct event_base *base;
+static struct line_mgr *lines;
 
 static struct line_call *real_line_connect(void *a, const struct store_line *line, const struct store_system *sys,
-					   uint16_t port, line_done_fn done, void *arg)
+					   uint16_t port, const struct line_events *ev, void *arg)
 {
 	(void)a;
-	return line_connect(base, line, sys, port, done, arg);
+	return line_connect(lines, line, sys, port, ev, arg);
 }
 
 static void real_line_cancel(void *a, struct line_call *c)
@@ -324,6 +325,9 @@ static void world_up(void)
 	cfg.sessions.address_holdback = 60;
 	cfg.agent.grace = 30;
 	cfg.agent.rekey_after = 600;
+	cfg.dial.health_check = 0;
+	lines = line_mgr_new(&(struct line_env){.base = base, .cfg = &cfg, .store = st});
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lines);
 	mgr = new_mgr();
 	session_mgr_dp_state(mgr, true);
 }
@@ -332,6 +336,8 @@ static void world_down(void)
 {
 	session_mgr_free(mgr);
 	mgr = NULL;
+	line_mgr_free(lines);
+	lines = NULL;
 	event_base_free(base);
 	audit_close(au);
 	store_close(st);
