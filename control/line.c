@@ -336,9 +336,9 @@ static void check_done(void *arg, bool ok, const char *reason)
 		store_line_note_call(lm->env.store, k->id, "check: ok", false, false, true);
 		fprintf(stderr, "spgate-control: line %s: health check passed; back in service\n", k->id);
 		line_state_to(lm, k->id, STORE_LINE_IDLE, 0);
-	} else if (!ok) {
-		fprintf(stderr, "spgate-control: line %s: health check failed: %s\n", k->id, reason);
 	}
+	/* a failed check: the dialer has logged why */
+	(void)reason;
 	free(k);
 }
 

@@ -79,11 +79,13 @@ abort() {
 
 # ---- helpers ----
 
-line_field() { op_ctl --json lines 2>/dev/null | jv "[l.get('$2') for l in d.get('lines', d) if l['id'] == '$1'][0]"; }
+# spgatectl --json prints a list command's array itself
+line_field() { op_ctl --json lines 2>/dev/null | jv "[l.get('$2') for l in d if l['id'] == '$1'][0]"; }
 line_state_is() { [ "$(line_field "$1" state)" = "$2" ]; } # ID STATE
 sp2_reachable() { ip netns exec "$(topo_ns gw)" ping -c 1 -W 1 "$(topo_sp_addr 2)" >/dev/null 2>&1; }
-dp_rate_in() { # dp_rate_in ID: spgate-dp's inbound rate of session ID, bytes/s
-	topo_ctl --json dp session "$1" 2>/dev/null | jv 'd.get("session", d)["rate_in"]["bytes_per_sec"]'
+dp_rate_in() { # dp_rate_in ID: spgate-dp's rate of session ID, bit/s, when both ways agree
+	topo_ctl --json dp sessions 2>/dev/null |
+		jv "[s['rate_in_bps'] for s in d if s['id'] == $1 and s['rate_out_bps'] == s['rate_in_bps']][0]"
 }
 connect_wait() { # connect_wait SERIAL OUT: alice connects and waits; the JSON in OUT
 	eng alice --json connect "$1" --wait --wait-timeout 90 >"$2" 2>"$2.err"
@@ -128,7 +130,7 @@ out=$(control_import "$SPG_STATE/inventory.yaml" 2>&1)
 check "the operator imports the lab's inventory with CK2100 (modem) and three modem lines" grep -q "lines *9" <<<"$out"
 check "alice logs in" quiet eng_login alice alice-pw
 check "CK2100's phone numbers were normalised at import" \
-	eval '[ "$(eng alice --json search CK2100 2>/dev/null | jv "d[\"systems\"][0][\"address\"]")" = "+15550100;+15550199" ]'
+	eval '[ "$(eng alice --json search CK2100 2>/dev/null | jv "d[0][\"address\"]")" = "+15550100;+15550199" ]'
 check "with no call up, the modem SP is unreachable" not sp2_reachable
 
 # ---- a dialed session end to end ----
@@ -141,8 +143,8 @@ check "alice's session to CK2100 comes up over modem1 (state $(jf "$SPG_STATE/m1
 	eval '[ "$(jf "$SPG_STATE/m1.json" "d[\"state\"]")" = active ] && [ "$(jf "$SPG_STATE/m1.json" "d.get(\"line\")")" = modem1 ]'
 check "session show reports the connect speed $SPEED bit/s" \
 	eval '[ "$(session_field alice "$mid" "s[\"speed_bps\"]")" = $SPEED ]'
-check "spgate-dp meters the session at the line speed ($((SPEED / 8)) bytes/s, got $(dp_rate_in "$mid"))" \
-	eval '[ "$(dp_rate_in "$mid")" = $((SPEED / 8)) ]'
+check "spgate-dp meters the session at the line speed both ways ($SPEED bit/s, got $(dp_rate_in "$mid"))" \
+	eval '[ "$(dp_rate_in "$mid")" = $SPEED ]'
 check "spgatectl lines shows modem1 connected with the session" \
 	eval 'line_state_is modem1 connected && [ "$(line_field modem1 session)" = "$mid" ]'
 check "the modem bank's hook brought the line up at $SPEED bit/s" hook_log_has "up .* $SPEED"
@@ -204,7 +206,7 @@ mid=$(jf "$SPG_STATE/m3.json" 'd["id"]')
 check "the session comes up at 33600" eval '[ "$(jf "$SPG_STATE/m3.json" "d[\"state\"]")" = active ]'
 check "after the modem retrains, session show reports 26400 bit/s" \
 	wait_until 15 eval '[ "$(session_field alice "$mid" "s[\"speed_bps\"]")" = 26400 ]'
-check "and spgate-dp meters it at 3300 bytes/s" wait_until 5 eval '[ "$(dp_rate_in "$mid")" = 3300 ]'
+check "and spgate-dp meters it at 26400 bit/s" wait_until 5 eval '[ "$(dp_rate_in "$mid")" = 26400 ]'
 eng alice disconnect "$mid" >/dev/null 2>&1
 wait_until 20 session_state_is alice "$mid" closed
 wait_until 10 line_state_is modem1 idle
