@@ -123,10 +123,9 @@ else
 		[ -f build-asan/build.ninja ]; then
 		# LeakSanitizer stays on: what the EAL keeps until exit is still reachable through
 		# DPDK's globals, which LSan does not report, and the unit tests were checked to
-		# report no leaks with it. Should DPDK's own start-up allocations ever show up as
-		# leaks, suppress them by name (LSAN_OPTIONS=suppressions=...) rather than turning
-		# leak detection off. Use-after-free, overflows and undefined behaviour are fatal.
-		ASAN_OPTIONS=abort_on_error=1 \
+		# report no leaks with it. Library allocations that are not ours to free are
+		# suppressed by name in tests/unit/lsan.supp rather than turning leak detection off. Use-after-free, overflows and undefined behaviour are fatal.
+		ASAN_OPTIONS=abort_on_error=1 LSAN_OPTIONS=suppressions=$repo/tests/unit/lsan.supp \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			run_step unit-asan unit_tests build-asan
 	else
