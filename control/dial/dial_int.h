@@ -32,6 +32,7 @@ enum dial_state {
 	DS_HANGUP_GUARD1, /* silence before "+++" */
 	DS_HANGUP_GUARD2, /* silence after "+++" */
 	DS_HANGUP_ATH,    /* ATH0 sent; waiting for the modem to say it is on hook */
+	DS_HANGUP_SETTLE, /* closed (DTR down); the device rests before anyone opens it again */
 };
 
 /* What follows once the modem is on hook after a failed attempt. */

@@ -416,6 +416,7 @@ void dial_on_timer(struct dial_call *c)
 	case DS_HANGUP_GUARD1:
 	case DS_HANGUP_GUARD2:
 	case DS_HANGUP_ATH:
+	case DS_HANGUP_SETTLE:
 		dial_hangup_on_timer(c);
 		break;
 	}

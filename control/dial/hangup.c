@@ -60,9 +60,22 @@ bool dial_device_hanging_up(const char *device)
 	return false;
 }
 
+/*
+ * DTR must stay down long enough for the modem to see it (S25 on real modems; a modem that
+ * polls its line, like spgate-modemsim, needs its poll interval): a call that reopened the
+ * device at once could find the old call still up and its ATZ taken for data.
+ */
+#define HANGUP_SETTLE_MIN_MS 500
+
 void dial_hangup_finish(struct dial_call *c)
 {
 	dial_io_close(c);
+	c->state = DS_HANGUP_SETTLE;
+	dial_io_arm(c, c->t.guard_ms > HANGUP_SETTLE_MIN_MS ? c->t.guard_ms : HANGUP_SETTLE_MIN_MS);
+}
+
+static void hangup_settled(struct dial_call *c)
+{
 	dial_hangup_unregister(c);
 	dial_log(c, "on hook");
 	dial_call_release(c);
@@ -94,6 +107,9 @@ void dial_hangup_on_timer(struct dial_call *c)
 		break;
 	case DS_HANGUP_GUARD2:
 		hangup_ath(c);
+		break;
+	case DS_HANGUP_SETTLE:
+		hangup_settled(c);
 		break;
 	default:
 		dial_log(c, "no answer to ATH0 within %u ms; dropping DTR", c->t.command_timeout_ms);

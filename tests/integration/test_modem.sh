@@ -122,7 +122,7 @@ topo_dp_start 60 >/dev/null || abort "spgate-dp starts in $(topo_ns gw)"
 agents_start || abort "spgate-agent and the services start on both SPs"
 modems_start || abort "spgate-modemsim makes modem1..3 in $SPG_STATE"
 control_config_make -e "s/^\([[:space:]]*methods:\).*/\1 [radius]/" \
-	-e '$a dial:\n  command_timeout_ms: 1000\n  connect_timeout: 10\n  guard_ms: 200\n  retry_delay_ms: 500\n  busy_retries: 2\n  line_retries: 0\n  max_line_faults: 2\n  health_check: 2' ||
+	-e '$a dial:\n  command_timeout_ms: 1000\n  connect_timeout: 10\n  guard_ms: 1000\n  retry_delay_ms: 500\n  busy_retries: 2\n  line_retries: 0\n  max_line_faults: 2\n  health_check: 2' ||
 	abort "the control plane's config (lab-control.yaml with short dial timings) passes --check-config"
 control_start 60 || abort "spgate-control starts and answers on both APIs"
 modem_lab_inventory "$SPG_REPO/config/lab-inventory.yaml" >"$SPG_STATE/inventory.yaml"
