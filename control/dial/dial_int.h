@@ -64,7 +64,7 @@ struct dial_call {
 	enum dial_next next;
 	unsigned next_delay_ms;
 	unsigned line_faults; /* line faults retried so far */
-	unsigned waited_ms;   /* in DS_WAIT_FREE */
+	uint64_t wait_since_ms; /* monotonic; when DS_WAIT_FREE began */
 	enum dial_outcome last;
 	char fault[192]; /* the last line fault, for the reason */
 	uint64_t speed;
@@ -113,6 +113,7 @@ void dial_hangup_on_timer(struct dial_call *c);
 void dial_hangup_on_result(struct dial_call *c, enum hayes_result r);
 void dial_hangup_finish(struct dial_call *c);
 void dial_hangup_unregister(struct dial_call *c);
+uint64_t dial_hangup_max_ms(const struct dial_timing *t);
 
 /* check.c */
 void dial_check_passed(struct dial_call *c);

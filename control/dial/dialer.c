@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dial/dial_int.h"
 
@@ -180,21 +181,32 @@ static bool open_error_is_final(int rc)
 	}
 }
 
+static uint64_t dial_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* Opens the device (once no earlier call is hanging it up) and resets the modem. */
 static void dial_begin(struct dial_call *c)
 {
 	int rc;
 
 	if (dial_device_hanging_up(c->device)) {
+		uint64_t now = dial_now_ms();
+
 		if (c->state != DS_WAIT_FREE) {
 			c->state = DS_WAIT_FREE;
-			c->waited_ms = 0;
+			c->wait_since_ms = now;
 		}
-		if (c->waited_ms >= 3 * (uint64_t)c->t.command_timeout_ms) {
-			dial_fault(c, DIAL_DEVICE, "%s is still being hung up after %u ms", c->device, c->waited_ms);
+		/* The hang-up ends on its own timers; this bound only catches one that never ends. */
+		if (now - c->wait_since_ms > dial_hangup_max_ms(&c->t) + c->t.command_timeout_ms) {
+			dial_fault(c, DIAL_DEVICE, "%s is still being hung up after %llu ms", c->device,
+				   (unsigned long long)(now - c->wait_since_ms));
 			return;
 		}
-		c->waited_ms += DIAL_FREE_POLL_MS;
 		dial_io_arm(c, DIAL_FREE_POLL_MS);
 		return;
 	}

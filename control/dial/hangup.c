@@ -67,11 +67,22 @@ bool dial_device_hanging_up(const char *device)
  */
 #define HANGUP_SETTLE_MIN_MS 500
 
+static unsigned hangup_settle_ms(const struct dial_timing *t)
+{
+	return t->guard_ms > HANGUP_SETTLE_MIN_MS ? t->guard_ms : HANGUP_SETTLE_MIN_MS;
+}
+
+/* Every step of a hang-up ends on its own timer: guard, "+++", guard, ATH0, the rest. */
+uint64_t dial_hangup_max_ms(const struct dial_timing *t)
+{
+	return 2 * (uint64_t)t->guard_ms + t->command_timeout_ms + hangup_settle_ms(t);
+}
+
 void dial_hangup_finish(struct dial_call *c)
 {
 	dial_io_close(c);
 	c->state = DS_HANGUP_SETTLE;
-	dial_io_arm(c, c->t.guard_ms > HANGUP_SETTLE_MIN_MS ? c->t.guard_ms : HANGUP_SETTLE_MIN_MS);
+	dial_io_arm(c, hangup_settle_ms(&c->t));
 }
 
 static void hangup_settled(struct dial_call *c)
