@@ -223,10 +223,9 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 			.inner_len = m->pkt_len,
 		};
 		ctx[ne] = &meta[ne];
+		/* Its crypto session is prefetched by the burst, a few groups ahead of use: asking
+		 * for all 25 lines of it here, a whole burst early, measured slower outbound. */
 		sas[ne] = __atomic_load_n(&s->sa_out, __ATOMIC_ACQUIRE);
-		/* its SA's lines were asked for PREFETCH_AHEAD packets ago: now the crypto session
-		 * behind it, which the burst reads only after this loop */
-		spg_esp_sa_prefetch_crypto(sas[ne]);
 		esp_pkts[ne++] = m;
 	}
 	if (ne == 0)
