@@ -2,16 +2,13 @@
 /*
  * spgate-control configuration: YAML schema, defaults and the checks that span sections.
  * config/control.example.yaml documents every key. dataplane/config.c is the model.
+ * The snmp: section is in config_snmp.c.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
-#include "config.h"
-#include "yaml_util.h"
+#include "config_int.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define QUOTE 80
 #define WEEK 604800
 #define DAY 86400
 
@@ -40,20 +37,6 @@ const char *ctl_auth_method_name(enum ctl_auth_method m)
 const char *ctl_group_attribute_name(enum ctl_group_attribute a)
 {
 	return (unsigned)a < ARRAY_SIZE(group_attr_names) ? group_attr_names[a] : "?";
-}
-
-/* net-snmp's playpen (NET-SNMP-MIB::netSnmpPlaypen): for private use, as mib/SPGATE-MIB.txt says. */
-#define SNMP_BASE_OID_DEFAULT "1.3.6.1.4.1.8072.9999.9999"
-
-static bool parse_oid(const char *text, uint32_t *out, unsigned max, unsigned *n);
-
-static void ctl_snmp_defaults(struct ctl_config *c)
-{
-	snprintf(c->snmp.base_oid_text, sizeof(c->snmp.base_oid_text), SNMP_BASE_OID_DEFAULT);
-	parse_oid(SNMP_BASE_OID_DEFAULT, c->snmp.base_oid, CTL_SNMP_OID_MAX, &c->snmp.base_oid_len);
-	snprintf(c->snmp.agentx_socket, sizeof(c->snmp.agentx_socket), "/var/agentx/master");
-	c->snmp.agentx_ping = 5;
-	c->snmp.notify = CTL_SNMP_TRAP;
 }
 
 void ctl_config_defaults(struct ctl_config *c)
@@ -97,7 +80,7 @@ void ctl_config_defaults(struct ctl_config *c)
 	c->dial.max_line_faults = 3;
 	c->dial.health_check = 60;
 	c->dial.baud = 115200;
-	ctl_snmp_defaults(c);
+	cfg_snmp_defaults(c);
 }
 
 void ctl_config_free(struct ctl_config *c)
@@ -129,7 +112,7 @@ static bool is_plain_word(const char *s)
 static int get_path(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, char *buf,
 		    size_t bufsize)
 {
-	char q[QUOTE];
+	char q[CFG_QUOTE];
 
 	if (spg_yaml_get_string(d, node, path, buf, bufsize) < 0)
 		return -1;
@@ -140,10 +123,10 @@ static int get_path(struct spg_yaml_doc *d, yaml_node_t *node, const char *path,
 }
 
 /* A name: no white space, '/' or ','. */
-static int get_name(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, char *buf,
-		    size_t bufsize)
+int cfg_get_name(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, char *buf,
+		 size_t bufsize)
 {
-	char q[QUOTE];
+	char q[CFG_QUOTE];
 
 	if (spg_yaml_get_string(d, node, path, buf, bufsize) < 0)
 		return -1;
@@ -155,10 +138,10 @@ static int get_name(struct spg_yaml_doc *d, yaml_node_t *node, const char *path,
 }
 
 /* "a.b.c.d:port"; a missing port is an error unless default_port is not 0. */
-static int get_endpoint(struct spg_yaml_doc *d, yaml_node_t *node, const char *path,
-			uint16_t default_port, uint32_t *addr, uint16_t *port)
+int cfg_get_endpoint(struct spg_yaml_doc *d, yaml_node_t *node, const char *path,
+		     uint16_t default_port, uint32_t *addr, uint16_t *port)
 {
-	char q[QUOTE];
+	char q[CFG_QUOTE];
 	const char *v;
 
 	if (spg_yaml_scalar(d, node, path, &v) < 0)
@@ -183,7 +166,7 @@ static int get_names(struct spg_yaml_doc *d, yaml_node_t *node, const char *path
 		return -1;
 	for (i = 0; i < count; i++) {
 		spg_yaml_path_index(item_path, sizeof(item_path), path, i);
-		if (get_name(d, spg_yaml_item(d, node, i), item_path, out[i], CTL_NAME_MAX) < 0)
+		if (cfg_get_name(d, spg_yaml_item(d, node, i), item_path, out[i], CTL_NAME_MAX) < 0)
 			return -1;
 	}
 	*n = (unsigned)count;
@@ -201,8 +184,8 @@ static int get_port(struct spg_yaml_doc *d, yaml_node_t *node, const char *path,
 }
 
 /* An optional u32 in min..max: untouched when node is NULL. */
-static int opt_u32(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, uint32_t min,
-		   uint32_t max, uint32_t *out)
+int cfg_opt_u32(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, uint32_t min,
+		uint32_t max, uint32_t *out)
 {
 	return node == NULL ? 0 : spg_yaml_get_u32(d, node, path, min, max, out);
 }
@@ -245,8 +228,8 @@ static int parse_control(struct loader *l, yaml_node_t *node)
 		    get_path(l->d, v[paths[i].key], paths[i].path, paths[i].buf, paths[i].size) < 0)
 			return -1;
 	if (v[K_OPGROUP] != NULL &&
-	    get_name(l->d, v[K_OPGROUP], "control.operator_group", l->c->control.operator_group,
-		     sizeof(l->c->control.operator_group)) < 0)
+	    cfg_get_name(l->d, v[K_OPGROUP], "control.operator_group", l->c->control.operator_group,
+			 sizeof(l->c->control.operator_group)) < 0)
 		return -1;
 	return 0;
 }
@@ -265,8 +248,8 @@ static int parse_engineer_api(struct loader *l, yaml_node_t *node)
 
 	if (spg_yaml_mapping(l->d, node, "engineer_api", keys, K_N, v) < 0)
 		return -1;
-	if (get_endpoint(l->d, v[K_LISTEN], "engineer_api.listen", 0, &c->engineer_api.listen_addr,
-			 &c->engineer_api.listen_port) < 0)
+	if (cfg_get_endpoint(l->d, v[K_LISTEN], "engineer_api.listen", 0,
+			     &c->engineer_api.listen_addr, &c->engineer_api.listen_port) < 0)
 		return -1;
 	if (get_path(l->d, v[K_CERT], "engineer_api.certificate", c->engineer_api.certificate,
 		     sizeof(c->engineer_api.certificate)) < 0)
@@ -274,13 +257,13 @@ static int parse_engineer_api(struct loader *l, yaml_node_t *node)
 	if (get_path(l->d, v[K_KEY], "engineer_api.private_key", c->engineer_api.private_key,
 		     sizeof(c->engineer_api.private_key)) < 0)
 		return -1;
-	return opt_u32(l->d, v[K_TTL], "engineer_api.token_ttl", 60, WEEK,
-		       &c->engineer_api.token_ttl);
+	return cfg_opt_u32(l->d, v[K_TTL], "engineer_api.token_ttl", 60, WEEK,
+			   &c->engineer_api.token_ttl);
 }
 
 static int parse_methods(struct loader *l, yaml_node_t *node)
 {
-	char path[SPG_YAML_PATH_MAX], q[QUOTE];
+	char path[SPG_YAML_PATH_MAX], q[CFG_QUOTE];
 	struct ctl_config *c = l->c;
 	size_t n, i, m;
 	const char *s;
@@ -320,8 +303,9 @@ static int parse_radius_server(struct loader *l, yaml_node_t *node, const char *
 
 	if (spg_yaml_mapping(l->d, node, srv_path, keys, K_N, v) < 0)
 		return -1;
-	if (get_endpoint(l->d, v[K_ADDRESS], spg_yaml_path(path, sizeof(path), srv_path, "address"),
-			 1812, &srv->addr, &srv->port) < 0)
+	if (cfg_get_endpoint(l->d, v[K_ADDRESS],
+			     spg_yaml_path(path, sizeof(path), srv_path, "address"), 1812,
+			     &srv->addr, &srv->port) < 0)
 		return -1;
 	return spg_yaml_get_string(l->d, v[K_SECRET],
 				   spg_yaml_path(path, sizeof(path), srv_path, "secret"),
@@ -331,7 +315,7 @@ static int parse_radius_server(struct loader *l, yaml_node_t *node, const char *
 static int parse_group_attribute(struct loader *l, yaml_node_t *node)
 {
 	const char *path = "auth.radius.group_attribute";
-	char q[QUOTE];
+	char q[CFG_QUOTE];
 	const char *s;
 	size_t i;
 
@@ -374,15 +358,16 @@ static int parse_radius(struct loader *l, yaml_node_t *node)
 			return -1;
 	}
 	c->auth.radius.n_servers = (unsigned)n;
-	if (opt_u32(l->d, v[K_TIMEOUT], "auth.radius.timeout_ms", 100, 60000,
-		    &c->auth.radius.timeout_ms) < 0 ||
-	    opt_u32(l->d, v[K_RETRIES], "auth.radius.retries", 0, 10, &c->auth.radius.retries) < 0)
+	if (cfg_opt_u32(l->d, v[K_TIMEOUT], "auth.radius.timeout_ms", 100, 60000,
+			&c->auth.radius.timeout_ms) < 0 ||
+	    cfg_opt_u32(l->d, v[K_RETRIES], "auth.radius.retries", 0, 10,
+			&c->auth.radius.retries) < 0)
 		return -1;
 	if (v[K_ATTR] != NULL && parse_group_attribute(l, v[K_ATTR]) < 0)
 		return -1;
 	if (v[K_NAS] != NULL &&
-	    get_name(l->d, v[K_NAS], "auth.radius.nas_identifier", c->auth.radius.nas_identifier,
-		     sizeof(c->auth.radius.nas_identifier)) < 0)
+	    cfg_get_name(l->d, v[K_NAS], "auth.radius.nas_identifier",
+			 c->auth.radius.nas_identifier, sizeof(c->auth.radius.nas_identifier)) < 0)
 		return -1;
 	return 0;
 }
@@ -398,11 +383,11 @@ static int parse_lockout(struct loader *l, yaml_node_t *node)
 
 	if (spg_yaml_mapping(l->d, node, "auth.lockout", keys, K_N, v) < 0)
 		return -1;
-	if (opt_u32(l->d, v[K_MAX], "auth.lockout.max_failures", 1, 1000,
-		    &l->c->auth.lockout_max_failures) < 0)
+	if (cfg_opt_u32(l->d, v[K_MAX], "auth.lockout.max_failures", 1, 1000,
+			&l->c->auth.lockout_max_failures) < 0)
 		return -1;
-	return opt_u32(l->d, v[K_WINDOW], "auth.lockout.window", 1, DAY,
-		       &l->c->auth.lockout_window);
+	return cfg_opt_u32(l->d, v[K_WINDOW], "auth.lockout.window", 1, DAY,
+			   &l->c->auth.lockout_window);
 }
 
 static int parse_auth(struct loader *l, yaml_node_t *node)
@@ -443,7 +428,7 @@ static int parse_grant(struct loader *l, yaml_node_t *node)
 		     sizeof(l->c->grant.signing_key)) < 0)
 		return -1;
 	l->grant_lifetime = v[K_LIFETIME];
-	return opt_u32(l->d, v[K_LIFETIME], "grant.lifetime", 60, WEEK, &l->c->grant.lifetime);
+	return cfg_opt_u32(l->d, v[K_LIFETIME], "grant.lifetime", 60, WEEK, &l->c->grant.lifetime);
 }
 
 static int parse_agent(struct loader *l, yaml_node_t *node)
@@ -467,11 +452,13 @@ static int parse_agent(struct loader *l, yaml_node_t *node)
 	if (get_path(l->d, v[K_CA], "agent.ca", c->agent.ca, sizeof(c->agent.ca)) < 0)
 		return -1;
 	l->keepalive = v[K_KEEPALIVE];
-	if (opt_u32(l->d, v[K_KEEPALIVE], "agent.keepalive", 1, 3600, &c->agent.keepalive) < 0 ||
-	    opt_u32(l->d, v[K_CONNECT], "agent.connect_timeout", 1, 300,
-		    &c->agent.connect_timeout) < 0 ||
-	    opt_u32(l->d, v[K_REKEY], "agent.rekey_after", 60, DAY, &c->agent.rekey_after) < 0 ||
-	    opt_u32(l->d, v[K_GRACE], "agent.grace", 1, 3600, &c->agent.grace) < 0)
+	if (cfg_opt_u32(l->d, v[K_KEEPALIVE], "agent.keepalive", 1, 3600,
+			&c->agent.keepalive) < 0 ||
+	    cfg_opt_u32(l->d, v[K_CONNECT], "agent.connect_timeout", 1, 300,
+			&c->agent.connect_timeout) < 0 ||
+	    cfg_opt_u32(l->d, v[K_REKEY], "agent.rekey_after", 60, DAY,
+			&c->agent.rekey_after) < 0 ||
+	    cfg_opt_u32(l->d, v[K_GRACE], "agent.grace", 1, 3600, &c->agent.grace) < 0)
 		return -1;
 	return 0;
 }
@@ -492,14 +479,14 @@ static int parse_sessions(struct loader *l, yaml_node_t *node)
 
 	if (spg_yaml_mapping(l->d, node, "sessions", keys, K_N, v) < 0)
 		return -1;
-	if (opt_u32(l->d, v[K_IDLE], "sessions.idle_timeout", 0, WEEK,
-		    &c->sessions.idle_timeout) < 0 ||
-	    opt_u32(l->d, v[K_MAX], "sessions.max_duration", 60, WEEK,
-		    &c->sessions.max_duration) < 0 ||
-	    opt_u32(l->d, v[K_APPROVAL], "sessions.approval_timeout", 10, DAY,
-		    &c->sessions.approval_timeout) < 0 ||
-	    opt_u32(l->d, v[K_HOLDBACK], "sessions.address_holdback", 0, DAY,
-		    &c->sessions.address_holdback) < 0)
+	if (cfg_opt_u32(l->d, v[K_IDLE], "sessions.idle_timeout", 0, WEEK,
+			&c->sessions.idle_timeout) < 0 ||
+	    cfg_opt_u32(l->d, v[K_MAX], "sessions.max_duration", 60, WEEK,
+			&c->sessions.max_duration) < 0 ||
+	    cfg_opt_u32(l->d, v[K_APPROVAL], "sessions.approval_timeout", 10, DAY,
+			&c->sessions.approval_timeout) < 0 ||
+	    cfg_opt_u32(l->d, v[K_HOLDBACK], "sessions.address_holdback", 0, DAY,
+			&c->sessions.address_holdback) < 0)
 		return -1;
 	if (v[K_PRIV] != NULL &&
 	    get_names(l->d, v[K_PRIV], "sessions.privileged_groups", c->sessions.privileged_groups,
@@ -531,294 +518,16 @@ static int parse_dial(struct loader *l, yaml_node_t *node)
 
 	if (spg_yaml_mapping(l->d, node, "dial", keys, K_N, v) < 0)
 		return -1;
-	if (opt_u32(l->d, v[K_CMD], "dial.command_timeout_ms", 100, 60000, &c->dial.command_timeout_ms) < 0 ||
-	    opt_u32(l->d, v[K_CONNECT], "dial.connect_timeout", 5, 300, &c->dial.connect_timeout) < 0 ||
-	    opt_u32(l->d, v[K_GUARD], "dial.guard_ms", 50, 5000, &c->dial.guard_ms) < 0 ||
-	    opt_u32(l->d, v[K_RETRY], "dial.retry_delay_ms", 10, 600000, &c->dial.retry_delay_ms) < 0 ||
-	    opt_u32(l->d, v[K_BUSY], "dial.busy_retries", 0, 20, &c->dial.busy_retries) < 0 ||
-	    opt_u32(l->d, v[K_LINE], "dial.line_retries", 0, 10, &c->dial.line_retries) < 0 ||
-	    opt_u32(l->d, v[K_FAULTS], "dial.max_line_faults", 1, 100, &c->dial.max_line_faults) < 0 ||
-	    opt_u32(l->d, v[K_CHECK], "dial.health_check", 0, DAY, &c->dial.health_check) < 0 ||
-	    opt_u32(l->d, v[K_BAUD], "dial.baud", 1200, 4000000, &c->dial.baud) < 0)
+	if (cfg_opt_u32(l->d, v[K_CMD], "dial.command_timeout_ms", 100, 60000, &c->dial.command_timeout_ms) < 0 ||
+	    cfg_opt_u32(l->d, v[K_CONNECT], "dial.connect_timeout", 5, 300, &c->dial.connect_timeout) < 0 ||
+	    cfg_opt_u32(l->d, v[K_GUARD], "dial.guard_ms", 50, 5000, &c->dial.guard_ms) < 0 ||
+	    cfg_opt_u32(l->d, v[K_RETRY], "dial.retry_delay_ms", 10, 600000, &c->dial.retry_delay_ms) < 0 ||
+	    cfg_opt_u32(l->d, v[K_BUSY], "dial.busy_retries", 0, 20, &c->dial.busy_retries) < 0 ||
+	    cfg_opt_u32(l->d, v[K_LINE], "dial.line_retries", 0, 10, &c->dial.line_retries) < 0 ||
+	    cfg_opt_u32(l->d, v[K_FAULTS], "dial.max_line_faults", 1, 100, &c->dial.max_line_faults) < 0 ||
+	    cfg_opt_u32(l->d, v[K_CHECK], "dial.health_check", 0, DAY, &c->dial.health_check) < 0 ||
+	    cfg_opt_u32(l->d, v[K_BAUD], "dial.baud", 1200, 4000000, &c->dial.baud) < 0)
 		return -1;
-	return 0;
-}
-
-/* "1.3.6.1.4.1.8072": 2..max decimal sub-identifiers (first 0..2, second 0..39 below 2). */
-static bool parse_oid(const char *text, uint32_t *out, unsigned max, unsigned *n)
-{
-	const char *p = text;
-	unsigned count = 0;
-
-	if (*p == '.') /* net-snmp's absolute form */
-		p++;
-	while (*p != '\0') {
-		uint64_t v = 0;
-		const char *start = p;
-
-		for (; *p >= '0' && *p <= '9'; p++) {
-			v = v * 10 + (uint64_t)(*p - '0');
-			if (v > UINT32_MAX)
-				return false;
-		}
-		if (p == start || (p - start > 1 && *start == '0') || count == max)
-			return false;
-		out[count++] = (uint32_t)v;
-		if (*p == '.' && p[1] == '\0')
-			return false;
-		if (*p == '.')
-			p++;
-		else if (*p != '\0')
-			return false;
-	}
-	*n = count;
-	return count >= 2 && out[0] <= 2 && (out[0] == 2 || out[1] <= 39);
-}
-
-static const char *const snmp_notify_names[] = {
-	[CTL_SNMP_TRAP] = "trap",
-	[CTL_SNMP_INFORM] = "inform",
-};
-static const char *const snmp_version_names[] = {
-	[CTL_SNMP_V2C] = "2c",
-	[CTL_SNMP_V3] = "3",
-};
-static const char *const snmp_auth_names[] = {
-	[CTL_SNMP_AUTH_NONE] = NULL,
-	[CTL_SNMP_AUTH_SHA] = "SHA",
-	[CTL_SNMP_AUTH_SHA256] = "SHA-256",
-	[CTL_SNMP_AUTH_MD5] = "MD5",
-};
-static const char *const snmp_priv_names[] = {
-	[CTL_SNMP_PRIV_NONE] = NULL,
-	[CTL_SNMP_PRIV_AES] = "AES",
-	[CTL_SNMP_PRIV_DES] = "DES",
-};
-
-/* A scalar that is one of names[0..n) (NULL entries skipped); *out its index. */
-static int get_choice(struct spg_yaml_doc *d, yaml_node_t *node, const char *path,
-		      const char *const *names, size_t n, const char *listed, int *out)
-{
-	char q[QUOTE];
-	const char *s;
-	size_t i;
-
-	if (spg_yaml_scalar(d, node, path, &s) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (names[i] != NULL && strcmp(s, names[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	}
-	return spg_yaml_error(d, node, path, "%s is not one of %s",
-			      spg_yaml_quote(s, strlen(s), q, sizeof(q)), listed);
-}
-
-/* A USM passphrase: at least CTL_SNMP_PASSPHRASE_MIN bytes (net-snmp refuses shorter ones). */
-static int get_passphrase(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, char *buf,
-			  size_t bufsize)
-{
-	if (spg_yaml_get_string(d, node, path, buf, bufsize) < 0)
-		return -1;
-	if (strlen(buf) < CTL_SNMP_PASSPHRASE_MIN)
-		return spg_yaml_error(d, node, path, "is shorter than %d characters",
-				      CTL_SNMP_PASSPHRASE_MIN);
-	return 0;
-}
-
-static int parse_snmp_manager(struct loader *l, yaml_node_t *node, const char *mpath,
-			      struct ctl_snmp_manager *m)
-{
-	enum { K_ADDRESS, K_VERSION, K_COMMUNITY, K_USER, K_AUTH, K_AUTH_PASS, K_PRIV, K_PRIV_PASS, K_N };
-	static const struct spg_yaml_key keys[K_N] = {
-		[K_ADDRESS] = { "address", true },
-		[K_VERSION] = { "version", true },
-		[K_COMMUNITY] = { "community", false },
-		[K_USER] = { "user", false },
-		[K_AUTH] = { "auth", false },
-		[K_AUTH_PASS] = { "auth_passphrase", false },
-		[K_PRIV] = { "priv", false },
-		[K_PRIV_PASS] = { "priv_passphrase", false },
-	};
-	char path[SPG_YAML_PATH_MAX];
-	yaml_node_t *v[K_N];
-	int choice;
-	size_t i;
-
-#define P(key) spg_yaml_path(path, sizeof(path), mpath, key)
-	if (spg_yaml_mapping(l->d, node, mpath, keys, K_N, v) < 0)
-		return -1;
-	if (get_endpoint(l->d, v[K_ADDRESS], P("address"), 162, &m->addr, &m->port) < 0)
-		return -1;
-	if (get_choice(l->d, v[K_VERSION], P("version"), snmp_version_names,
-		       ARRAY_SIZE(snmp_version_names), "2c, 3", &choice) < 0)
-		return -1;
-	m->version = (enum ctl_snmp_version)choice;
-	if (m->version == CTL_SNMP_V2C) {
-		static const int v3_only[] = { K_USER, K_AUTH, K_AUTH_PASS, K_PRIV, K_PRIV_PASS };
-
-		for (i = 0; i < ARRAY_SIZE(v3_only); i++)
-			if (v[v3_only[i]] != NULL)
-				return spg_yaml_error(l->d, v[v3_only[i]], P(keys[v3_only[i]].name),
-						      "is for version 3 managers (this one is 2c)");
-		if (v[K_COMMUNITY] == NULL)
-			return spg_yaml_error(l->d, node, mpath, "version 2c needs a community");
-		return spg_yaml_get_string(l->d, v[K_COMMUNITY], P("community"), m->community,
-					   sizeof(m->community));
-	}
-	if (v[K_COMMUNITY] != NULL)
-		return spg_yaml_error(l->d, v[K_COMMUNITY], P("community"),
-				      "is for version 2c managers (this one is 3)");
-	if (v[K_USER] == NULL)
-		return spg_yaml_error(l->d, node, mpath, "version 3 needs a user");
-	if (get_name(l->d, v[K_USER], P("user"), m->user, sizeof(m->user)) < 0)
-		return -1;
-	if (v[K_AUTH] != NULL) {
-		if (get_choice(l->d, v[K_AUTH], P("auth"), snmp_auth_names,
-			       ARRAY_SIZE(snmp_auth_names), "SHA, SHA-256, MD5", &choice) < 0)
-			return -1;
-		m->auth = (enum ctl_snmp_auth)choice;
-		if (v[K_AUTH_PASS] == NULL)
-			return spg_yaml_error(l->d, node, mpath, "auth needs an auth_passphrase");
-		if (get_passphrase(l->d, v[K_AUTH_PASS], P("auth_passphrase"), m->auth_passphrase,
-				   sizeof(m->auth_passphrase)) < 0)
-			return -1;
-	} else if (v[K_AUTH_PASS] != NULL) {
-		return spg_yaml_error(l->d, v[K_AUTH_PASS], P("auth_passphrase"), "is given without auth");
-	}
-	if (v[K_PRIV] != NULL) {
-		if (m->auth == CTL_SNMP_AUTH_NONE)
-			return spg_yaml_error(l->d, v[K_PRIV], P("priv"),
-					      "needs auth too (USM has no privacy without authentication)");
-		if (get_choice(l->d, v[K_PRIV], P("priv"), snmp_priv_names,
-			       ARRAY_SIZE(snmp_priv_names), "AES, DES", &choice) < 0)
-			return -1;
-		m->priv = (enum ctl_snmp_priv)choice;
-		if (v[K_PRIV_PASS] == NULL)
-			return spg_yaml_error(l->d, node, mpath, "priv needs a priv_passphrase");
-		if (get_passphrase(l->d, v[K_PRIV_PASS], P("priv_passphrase"), m->priv_passphrase,
-				   sizeof(m->priv_passphrase)) < 0)
-			return -1;
-	} else if (v[K_PRIV_PASS] != NULL) {
-		return spg_yaml_error(l->d, v[K_PRIV_PASS], P("priv_passphrase"), "is given without priv");
-	}
-#undef P
-	return 0;
-}
-
-/* "0x8000...": hex digits (an optional 0x first), 5..32 octets. */
-static int get_engine_id(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, uint8_t *out,
-			 size_t *len)
-{
-	char q[QUOTE];
-	const char *s, *p;
-	size_t n = 0;
-
-	if (spg_yaml_scalar(d, node, path, &s) < 0)
-		return -1;
-	p = s;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		p += 2;
-	for (; p[0] != '\0' && p[1] != '\0' && n < CTL_SNMP_ENGINE_ID_MAX; p += 2) {
-		char byte[3] = { p[0], p[1], '\0' };
-		char *end;
-
-		out[n++] = (uint8_t)strtoul(byte, &end, 16);
-		if (*end != '\0' || byte[0] == '+' || byte[0] == '-' || byte[0] == ' ')
-			break;
-	}
-	if (*p != '\0' || n < 5)
-		return spg_yaml_error(d, node, path, "%s is not an engine id (5 to %d octets in hex)",
-				      spg_yaml_quote(s, strlen(s), q, sizeof(q)), CTL_SNMP_ENGINE_ID_MAX);
-	*len = n;
-	return 0;
-}
-
-/* "tcp:HOST:PORT" or an absolute path of a Unix socket. */
-static int get_agentx_socket(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, char *buf,
-			     size_t bufsize)
-{
-	char q[QUOTE];
-	const char *colon;
-
-	if (spg_yaml_get_string(d, node, path, buf, bufsize) < 0)
-		return -1;
-	if (buf[0] == '/' && strlen(buf) < CTL_SOCKET_MAX)
-		return 0;
-	colon = strncmp(buf, "tcp:", 4) == 0 ? strrchr(buf + 4, ':') : NULL;
-	if (colon != NULL && colon > buf + 4 && colon[1] != '\0' &&
-	    strspn(colon + 1, "0123456789") == strlen(colon + 1) && atoi(colon + 1) >= 1 &&
-	    atoi(colon + 1) <= 65535 && strlen(colon + 1) <= 5)
-		return 0;
-	return spg_yaml_error(d, node, path,
-			      "%s is neither a Unix socket's absolute path nor tcp:HOST:PORT",
-			      spg_yaml_quote(buf, strlen(buf), q, sizeof(q)));
-}
-
-static int parse_snmp(struct loader *l, yaml_node_t *node)
-{
-	enum { K_ENABLED, K_BASE, K_SOCKET, K_PING, K_NOTIFY, K_MANAGERS, K_ENGINE, K_N };
-	static const struct spg_yaml_key keys[K_N] = {
-		[K_ENABLED] = { "enabled", false },
-		[K_BASE] = { "base_oid", false },
-		[K_SOCKET] = { "agentx_socket", false },
-		[K_PING] = { "agentx_ping", false },
-		[K_NOTIFY] = { "notify", false },
-		[K_MANAGERS] = { "managers", false },
-		[K_ENGINE] = { "engine_id", false },
-	};
-	char path[SPG_YAML_PATH_MAX], q[QUOTE];
-	struct ctl_config *c = l->c;
-	yaml_node_t *v[K_N];
-	bool has_v3 = false;
-	size_t n, i;
-	int choice;
-
-	if (spg_yaml_mapping(l->d, node, "snmp", keys, K_N, v) < 0)
-		return -1;
-	if (v[K_ENABLED] != NULL && spg_yaml_get_bool(l->d, v[K_ENABLED], "snmp.enabled", &c->snmp.enabled) < 0)
-		return -1;
-	if (v[K_BASE] != NULL) {
-		if (spg_yaml_get_string(l->d, v[K_BASE], "snmp.base_oid", c->snmp.base_oid_text,
-					sizeof(c->snmp.base_oid_text)) < 0)
-			return -1;
-		if (!parse_oid(c->snmp.base_oid_text, c->snmp.base_oid, CTL_SNMP_OID_MAX, &c->snmp.base_oid_len))
-			return spg_yaml_error(l->d, v[K_BASE], "snmp.base_oid",
-					      "%s is not a dotted object identifier (1.3.6.1.4.1.N...)",
-					      spg_yaml_quote(c->snmp.base_oid_text, strlen(c->snmp.base_oid_text),
-							     q, sizeof(q)));
-	}
-	if (v[K_SOCKET] != NULL && get_agentx_socket(l->d, v[K_SOCKET], "snmp.agentx_socket",
-						     c->snmp.agentx_socket, sizeof(c->snmp.agentx_socket)) < 0)
-		return -1;
-	if (opt_u32(l->d, v[K_PING], "snmp.agentx_ping", 1, 3600, &c->snmp.agentx_ping) < 0)
-		return -1;
-	if (v[K_NOTIFY] != NULL) {
-		if (get_choice(l->d, v[K_NOTIFY], "snmp.notify", snmp_notify_names,
-			       ARRAY_SIZE(snmp_notify_names), "trap, inform", &choice) < 0)
-			return -1;
-		c->snmp.notify = (enum ctl_snmp_notify)choice;
-	}
-	if (v[K_MANAGERS] != NULL) {
-		if (spg_yaml_sequence(l->d, v[K_MANAGERS], "snmp.managers", 0, CTL_SNMP_MAX_MANAGERS, &n) < 0)
-			return -1;
-		for (i = 0; i < n; i++) {
-			spg_yaml_path_index(path, sizeof(path), "snmp.managers", i);
-			if (parse_snmp_manager(l, spg_yaml_item(l->d, v[K_MANAGERS], i), path,
-					       &c->snmp.managers[i]) < 0)
-				return -1;
-			has_v3 |= c->snmp.managers[i].version == CTL_SNMP_V3;
-		}
-		c->snmp.n_managers = (unsigned)n;
-	}
-	if (v[K_ENGINE] != NULL &&
-	    get_engine_id(l->d, v[K_ENGINE], "snmp.engine_id", c->snmp.engine_id, &c->snmp.engine_id_len) < 0)
-		return -1;
-	/* A trap's sender is the authoritative engine: the manager's USM user is keyed to our id. */
-	if (has_v3 && c->snmp.notify == CTL_SNMP_TRAP && c->snmp.engine_id_len == 0)
-		return spg_yaml_error(l->d, node, "snmp",
-				      "version 3 traps need an engine_id (the managers' createUser -e)");
 	return 0;
 }
 
@@ -883,7 +592,7 @@ static int load(struct spg_yaml_doc *d, struct ctl_config *c)
 		return -1;
 	if (v[K_DIAL] != NULL && parse_dial(&l, v[K_DIAL]) < 0)
 		return -1;
-	if (v[K_SNMP] != NULL && parse_snmp(&l, v[K_SNMP]) < 0)
+	if (v[K_SNMP] != NULL && cfg_parse_snmp(d, v[K_SNMP], c) < 0)
 		return -1;
 	return check_across(&l);
 }

@@ -25,89 +25,21 @@ static const char *const line_state_names[] = {
 	[STORE_LINE_DISABLED] = "disabled",
 };
 
-static const char *name_of(const char *const *names, size_t n, unsigned i)
+STORE_ENUM_NAMES(enum store_policy, policy_names, store_policy_name, store_policy_parse)
+STORE_ENUM_NAMES(enum store_connect, connect_names, store_connect_name, store_connect_parse)
+STORE_ENUM_NAMES(enum store_line_state, line_state_names, store_line_state_name,
+		 store_line_state_parse)
+
+/* Column 0 into the int64_t at out. */
+static int id_read(sqlite3_stmt *q, void *out)
 {
-	return i < n ? names[i] : "?";
-}
-
-static int index_of(const char *const *names, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return (int)i;
-	return -EINVAL;
-}
-
-const char *store_policy_name(enum store_policy p)
-{
-	return name_of(policy_names, ARRAY_SIZE(policy_names), p);
-}
-
-int store_policy_parse(const char *s, enum store_policy *out)
-{
-	int i = index_of(policy_names, ARRAY_SIZE(policy_names), s);
-
-	if (i < 0)
-		return i;
-	*out = (enum store_policy)i;
+	*(int64_t *)out = sqlite3_column_int64(q, 0);
 	return 0;
-}
-
-const char *store_connect_name(enum store_connect c)
-{
-	return name_of(connect_names, ARRAY_SIZE(connect_names), c);
-}
-
-int store_connect_parse(const char *s, enum store_connect *out)
-{
-	int i = index_of(connect_names, ARRAY_SIZE(connect_names), s);
-
-	if (i < 0)
-		return i;
-	*out = (enum store_connect)i;
-	return 0;
-}
-
-const char *store_line_state_name(enum store_line_state s)
-{
-	return name_of(line_state_names, ARRAY_SIZE(line_state_names), s);
-}
-
-int store_line_state_parse(const char *s, enum store_line_state *out)
-{
-	int i = index_of(line_state_names, ARRAY_SIZE(line_state_names), s);
-
-	if (i < 0)
-		return i;
-	*out = (enum store_line_state)i;
-	return 0;
-}
-
-/* Binds s, or NULL when s is empty (optional references). */
-static void bind_optional(sqlite3_stmt *q, int i, const char *s)
-{
-	if (s == NULL || s[0] == '\0')
-		sqlite3_bind_null(q, i);
-	else
-		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
 }
 
 static int customer_id(struct store *st, const char *name, int64_t *id)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT id FROM customers WHERE name = ?1");
-	int rc;
-
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	rc = store_step_row(st, q);
-	if (rc == 0) {
-		*id = sqlite3_column_int64(q, 0);
-		sqlite3_reset(q);
-	}
-	return rc;
+	return store_get_by_text(st, "SELECT id FROM customers WHERE name = ?1", name, id_read, id);
 }
 
 /* The id of site name of customer cust_id (and its region if region is not NULL). */
@@ -144,31 +76,29 @@ int store_customer_put(struct store *st, struct store_customer *c)
 		return -EIO;
 	sqlite3_bind_text(q, 1, c->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, store_policy_name(c->policy), -1, SQLITE_STATIC);
-	bind_optional(q, 3, c->approvers);
+	store_bind_optional(q, 3, c->approvers);
 	rc = store_step_done(st, q);
 	return rc < 0 ? rc : customer_id(st, c->name, &c->id);
 }
 
-int store_customer_get(struct store *st, const char *name, struct store_customer *c)
+static int customer_read(sqlite3_stmt *q, void *out)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT id, name, approval_policy, IFNULL(approvers, '') "
-					 "FROM customers WHERE name = ?1");
+	struct store_customer *c = out;
 	char policy[16];
-	int rc;
 
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(q, 0);
 	store_column_copy(c->name, sizeof(c->name), q, 1);
 	store_column_copy(policy, sizeof(policy), q, 2);
 	store_column_copy(c->approvers, sizeof(c->approvers), q, 3);
-	sqlite3_reset(q);
 	return store_policy_parse(policy, &c->policy);
+}
+
+int store_customer_get(struct store *st, const char *name, struct store_customer *c)
+{
+	return store_get_by_text(st, "SELECT id, name, approval_policy, IFNULL(approvers, '') "
+				     "FROM customers WHERE name = ?1",
+				 name, customer_read, c);
 }
 
 int store_site_put(struct store *st, struct store_site *s)
@@ -224,24 +154,22 @@ int store_profile_put(struct store *st, const struct store_profile *p)
 	return store_step_done(st, q);
 }
 
-int store_profile_get(struct store *st, const char *name, struct store_profile *p)
+static int profile_read(sqlite3_stmt *q, void *out)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT name, ports, icmp_echo FROM service_profiles "
-					 "WHERE name = ?1");
-	int rc;
+	struct store_profile *p = out;
 
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
 	memset(p, 0, sizeof(*p));
 	store_column_copy(p->name, sizeof(p->name), q, 0);
 	store_column_copy(p->ports, sizeof(p->ports), q, 1);
 	p->icmp_echo = sqlite3_column_int(q, 2) != 0;
-	sqlite3_reset(q);
 	return 0;
+}
+
+int store_profile_get(struct store *st, const char *name, struct store_profile *p)
+{
+	return store_get_by_text(st, "SELECT name, ports, icmp_echo FROM service_profiles "
+				     "WHERE name = ?1",
+				 name, profile_read, p);
 }
 
 static int profile_exists(struct store *st, const char *name)
@@ -301,21 +229,17 @@ void store_system_read(sqlite3_stmt *q, int c, struct store_system *s)
 	store_connect_parse(connect, &s->connect);
 }
 
+static int system_read(sqlite3_stmt *q, void *out)
+{
+	store_system_read(q, 0, out);
+	return 0;
+}
+
 int store_system_get(struct store *st, const char *serial, struct store_system *s)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT " STORE_SYSTEM_COLUMNS " FROM " STORE_SYSTEM_FROM
-					 " WHERE y.serial = ?1");
-	int rc;
-
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, serial, -1, SQLITE_STATIC);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
-	store_system_read(q, 0, s);
-	sqlite3_reset(q);
-	return 0;
+	return store_get_by_text(st, "SELECT " STORE_SYSTEM_COLUMNS " FROM " STORE_SYSTEM_FROM
+				     " WHERE y.serial = ?1",
+				 serial, system_read, s);
 }
 
 /* "a,b,c" from the user's groups; -ENAMETOOLONG if it does not fit. */
@@ -384,25 +308,23 @@ int store_user_put(struct store *st, const struct store_user *u)
 	return store_step_done(st, q);
 }
 
-int store_user_get(struct store *st, const char *name, struct store_user *u)
+static int user_read(sqlite3_stmt *q, void *out)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT name, password_hash, \"groups\" FROM users "
-					 "WHERE name = ?1");
 	char groups[STORE_MAX_GROUPS * STORE_NAME_MAX];
-	int rc;
+	struct store_user *u = out;
 
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
 	memset(u, 0, sizeof(*u));
 	store_column_copy(u->name, sizeof(u->name), q, 0);
 	store_column_copy(u->password_hash, sizeof(u->password_hash), q, 1);
 	store_column_copy(groups, sizeof(groups), q, 2);
-	sqlite3_reset(q);
 	return store_split_names(groups, ',', u->groups, STORE_MAX_GROUPS, &u->n_groups);
+}
+
+int store_user_get(struct store *st, const char *name, struct store_user *u)
+{
+	return store_get_by_text(st, "SELECT name, password_hash, \"groups\" FROM users "
+				     "WHERE name = ?1",
+				 name, user_read, u);
 }
 
 int store_group_put(struct store *st, const struct store_group *g)
@@ -418,22 +340,20 @@ int store_group_put(struct store *st, const struct store_group *g)
 	return store_step_done(st, q);
 }
 
-int store_group_get(struct store *st, const char *name, struct store_group *g)
+static int group_read(sqlite3_stmt *q, void *out)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT name, privileged FROM \"groups\" WHERE name = ?1");
-	int rc;
+	struct store_group *g = out;
 
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
 	memset(g, 0, sizeof(*g));
 	store_column_copy(g->name, sizeof(g->name), q, 0);
 	g->privileged = sqlite3_column_int(q, 1) != 0;
-	sqlite3_reset(q);
 	return 0;
+}
+
+int store_group_get(struct store *st, const char *name, struct store_group *g)
+{
+	return store_get_by_text(st, "SELECT name, privileged FROM \"groups\" WHERE name = ?1",
+				 name, group_read, g);
 }
 
 int store_rule_put(struct store *st, struct store_rule *r)
@@ -465,12 +385,7 @@ int store_rule_put(struct store *st, struct store_rule *r)
 	sqlite3_bind_text(q, 1, r->group, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, cid);
 	sqlite3_bind_int64(q, 3, sid);
-	rc = store_step_row(st, q);
-	if (rc == 0) {
-		r->id = sqlite3_column_int64(q, 0);
-		sqlite3_reset(q);
-	}
-	return rc;
+	return store_read_one(st, q, id_read, &r->id);
 }
 
 int store_rule_foreach(struct store *st, int (*fn)(const struct store_rule *r, void *arg),
@@ -543,8 +458,9 @@ int store_line_put(struct store *st, const struct store_line *l, bool enabled)
 	"l.peer_port, l.calls, l.failures, l.consecutive_faults, l.last_result "           \
 	"FROM lines l LEFT JOIN customers c ON c.id = l.customer_id"
 
-static void line_read(sqlite3_stmt *q, struct store_line *l)
+static int line_read(sqlite3_stmt *q, void *out)
 {
+	struct store_line *l = out;
 	char type[16], state[16];
 
 	memset(l, 0, sizeof(*l));
@@ -567,22 +483,12 @@ static void line_read(sqlite3_stmt *q, struct store_line *l)
 	store_column_copy(l->last_result, sizeof(l->last_result), q, 16);
 	store_connect_parse(type, &l->type);
 	store_line_state_parse(state, &l->state);
+	return 0;
 }
 
 int store_line_get(struct store *st, const char *id, struct store_line *l)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT " LINE_COLUMNS " WHERE l.id = ?1");
-	int rc;
-
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
-	line_read(q, l);
-	sqlite3_reset(q);
-	return 0;
+	return store_get_by_text(st, "SELECT " LINE_COLUMNS " WHERE l.id = ?1", id, line_read, l);
 }
 
 int store_line_set_state(struct store *st, const char *id, enum store_line_state state,
@@ -668,8 +574,10 @@ int store_ticket_insert(struct store *st, struct store_ticket *t)
 
 #define TICKET_COLUMNS "id, serial, customer, site, problem, submitted_by, created FROM tickets"
 
-static void ticket_read(sqlite3_stmt *q, struct store_ticket *t)
+static int ticket_read(sqlite3_stmt *q, void *out)
 {
+	struct store_ticket *t = out;
+
 	memset(t, 0, sizeof(*t));
 	t->id = sqlite3_column_int64(q, 0);
 	store_column_copy(t->serial, sizeof(t->serial), q, 1);
@@ -678,22 +586,12 @@ static void ticket_read(sqlite3_stmt *q, struct store_ticket *t)
 	store_column_copy(t->problem, sizeof(t->problem), q, 4);
 	store_column_copy(t->submitted_by, sizeof(t->submitted_by), q, 5);
 	t->created = sqlite3_column_int64(q, 6);
+	return 0;
 }
 
 int store_ticket_get(struct store *st, int64_t id, struct store_ticket *t)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT " TICKET_COLUMNS " WHERE id = ?1");
-	int rc;
-
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_int64(q, 1, id);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
-	ticket_read(q, t);
-	sqlite3_reset(q);
-	return 0;
+	return store_get_by_int(st, "SELECT " TICKET_COLUMNS " WHERE id = ?1", id, ticket_read, t);
 }
 
 int store_ticket_foreach(struct store *st, int (*fn)(const struct store_ticket *t, void *arg),

@@ -34,45 +34,14 @@ static const char *const decision_names[] = {
 	"CASE WHEN " state " IN ('closed', 'failed') THEN COALESCE(" closed ", " now ") "  \
 	"ELSE NULL END"
 
-const char *store_session_state_name(enum store_session_state s)
-{
-	return (unsigned)s < ARRAY_SIZE(state_names) ? state_names[s] : "?";
-}
-
-int store_session_state_parse(const char *s, enum store_session_state *out)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < ARRAY_SIZE(state_names); i++) {
-		if (strcmp(s, state_names[i]) == 0) {
-			*out = (enum store_session_state)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
+STORE_ENUM_NAMES(enum store_session_state, state_names, store_session_state_name,
+		 store_session_state_parse)
+STORE_ENUM_NAMES(enum store_approval_decision, decision_names, store_approval_decision_name,
+		 store_approval_decision_parse)
 
 bool store_session_state_live(enum store_session_state s)
 {
 	return s != STORE_SESSION_CLOSED && s != STORE_SESSION_FAILED;
-}
-
-const char *store_approval_decision_name(enum store_approval_decision d)
-{
-	return (unsigned)d < ARRAY_SIZE(decision_names) ? decision_names[d] : "?";
-}
-
-static int decision_parse(const char *s, enum store_approval_decision *out)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(decision_names); i++) {
-		if (strcmp(s, decision_names[i]) == 0) {
-			*out = (enum store_approval_decision)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
 }
 
 static void bind_endpoint(sqlite3_stmt *q, int i, uint32_t addr, uint16_t port)
@@ -85,14 +54,6 @@ static void bind_endpoint(sqlite3_stmt *q, int i, uint32_t addr, uint16_t port)
 	}
 	snprintf(buf, sizeof(buf), "%s:%u", spg_addr_str(addr, a), port);
 	sqlite3_bind_text(q, i, buf, -1, SQLITE_TRANSIENT);
-}
-
-static void bind_optional(sqlite3_stmt *q, int i, const char *s)
-{
-	if (s == NULL || s[0] == '\0')
-		sqlite3_bind_null(q, i);
-	else
-		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
 }
 
 static size_t column_blob(sqlite3_stmt *q, int col, unsigned char *dst, size_t max)
@@ -117,8 +78,9 @@ static size_t column_blob(sqlite3_stmt *q, int col, unsigned char *dst, size_t m
 	"LEFT JOIN systems y ON y.serial = s.serial "                                      \
 	"LEFT JOIN customers c ON c.id = y.customer_id"
 
-static void session_read(sqlite3_stmt *q, struct store_session *s)
+static int session_read(sqlite3_stmt *q, void *out)
 {
+	struct store_session *s = out;
 	const unsigned char *agent;
 	char state[32];
 
@@ -155,6 +117,7 @@ static void session_read(sqlite3_stmt *q, struct store_session *s)
 	s->counters.in_bytes = (uint64_t)sqlite3_column_int64(q, 23);
 	s->counters.drops = (uint64_t)sqlite3_column_int64(q, 24);
 	s->counters.last_activity = sqlite3_column_int64(q, 25);
+	return 0;
 }
 
 /*
@@ -173,7 +136,7 @@ static int bind_mutable(sqlite3_stmt *q, const struct store_session *s)
 			  SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 4, store_session_state_name(s->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, s->reason, -1, SQLITE_STATIC);
-	bind_optional(q, 6, s->line_id);
+	store_bind_optional(q, 6, s->line_id);
 	store_bind_addr(q, 7, s->virtual_address);
 	sqlite3_bind_int64(q, 8, s->spi_in);
 	sqlite3_bind_int64(q, 9, s->spi_out);
@@ -255,18 +218,8 @@ int store_session_update(struct store *st, const struct store_session *s)
 
 int store_session_get(struct store *st, int64_t id, struct store_session *s)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT " SESSION_COLUMNS " WHERE s.id = ?1");
-	int rc;
-
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_int64(q, 1, id);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
-	session_read(q, s);
-	sqlite3_reset(q);
-	return 0;
+	return store_get_by_int(st, "SELECT " SESSION_COLUMNS " WHERE s.id = ?1", id,
+				session_read, s);
 }
 
 int store_session_set_state(struct store *st, int64_t id, enum store_session_state state,
@@ -317,7 +270,7 @@ int store_session_set_line(struct store *st, int64_t id, const char *line_id, in
 	if (q == NULL)
 		return -EIO;
 	sqlite3_bind_int64(q, 1, id);
-	bind_optional(q, 2, line_id);
+	store_bind_optional(q, 2, line_id);
 	sqlite3_bind_int64(q, 3, now);
 	return update_one(st, q);
 }
@@ -351,8 +304,8 @@ int store_session_foreach(struct store *st, const struct store_session_filter *f
 			   "AND s.updated >= ?4 ORDER BY s.id DESC LIMIT ?5", &q);
 	if (rc < 0)
 		return rc;
-	bind_optional(q, 1, f->user);
-	bind_optional(q, 2, f->serial);
+	store_bind_optional(q, 1, f->user);
+	store_bind_optional(q, 2, f->serial);
 	sqlite3_bind_int(q, 3, f->live_only);
 	sqlite3_bind_int64(q, 4, f->since);
 	sqlite3_bind_int64(q, 5, f->limit ? (int64_t)f->limit : -1);
@@ -366,21 +319,13 @@ int store_session_foreach(struct store *st, const struct store_session_filter *f
 int store_session_live_for_serial(struct store *st, const char *serial,
 				  struct store_session *s)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT " SESSION_COLUMNS " WHERE s.serial = ?1 "
-					 "AND s.closed IS NULL ORDER BY s.id LIMIT 1");
-	int rc;
+	int rc = store_get_by_text(st, "SELECT " SESSION_COLUMNS " WHERE s.serial = ?1 "
+				       "AND s.closed IS NULL ORDER BY s.id LIMIT 1",
+				   serial, session_read, s);
 
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, serial, -1, SQLITE_STATIC);
-	rc = store_step_row(st, q);
 	if (rc == -ENOENT)
 		return 0;
-	if (rc < 0)
-		return rc;
-	session_read(q, s);
-	sqlite3_reset(q);
-	return 1;
+	return rc < 0 ? rc : 1;
 }
 
 /* 1 when q (one bound parameter set by the caller) returns a row, 0 when not. */
@@ -430,17 +375,19 @@ int store_approval_insert(struct store *st, int64_t session_id, int64_t deadline
 	return store_step_done(st, q);
 }
 
-static void approval_read(sqlite3_stmt *q, struct store_approval *a)
+static int approval_read(sqlite3_stmt *q, void *out)
 {
+	struct store_approval *a = out;
 	char decision[16];
 
 	memset(a, 0, sizeof(*a));
 	a->session_id = sqlite3_column_int64(q, 0);
 	a->deadline = sqlite3_column_int64(q, 1);
 	store_column_copy(decision, sizeof(decision), q, 2);
-	decision_parse(decision, &a->decision);
+	store_approval_decision_parse(decision, &a->decision);
 	store_column_copy(a->decided_by, sizeof(a->decided_by), q, 3);
 	a->decided_at = sqlite3_column_int64(q, 4);
+	return 0;
 }
 
 #define APPROVAL_COLUMNS                                                                   \
@@ -449,18 +396,8 @@ static void approval_read(sqlite3_stmt *q, struct store_approval *a)
 
 int store_approval_get(struct store *st, int64_t session_id, struct store_approval *a)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT " APPROVAL_COLUMNS " WHERE session_id = ?1");
-	int rc;
-
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_int64(q, 1, session_id);
-	rc = store_step_row(st, q);
-	if (rc < 0)
-		return rc;
-	approval_read(q, a);
-	sqlite3_reset(q);
-	return 0;
+	return store_get_by_int(st, "SELECT " APPROVAL_COLUMNS " WHERE session_id = ?1",
+				session_id, approval_read, a);
 }
 
 int store_approval_decide(struct store *st, int64_t session_id,
@@ -478,7 +415,7 @@ int store_approval_decide(struct store *st, int64_t session_id,
 		return -EINVAL;
 	sqlite3_bind_int64(q, 1, session_id);
 	sqlite3_bind_text(q, 2, store_approval_decision_name(decision), -1, SQLITE_STATIC);
-	bind_optional(q, 3, by);
+	store_bind_optional(q, 3, by);
 	sqlite3_bind_int64(q, 4, now);
 	rc = store_step_done(st, q);
 	if (rc < 0 || sqlite3_changes(store_db(st)) > 0)

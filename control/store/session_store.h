@@ -94,8 +94,9 @@ const char *store_session_state_name(enum store_session_state s);
 int store_session_state_parse(const char *s, enum store_session_state *out);
 /* True for every state but closed and failed. */
 bool store_session_state_live(enum store_session_state s);
-/* "pending" | "approved" | "denied" | "expired". */
+/* "pending" | "approved" | "denied" | "expired"; parse returns 0 or -EINVAL. */
 const char *store_approval_decision_name(enum store_approval_decision d);
+int store_approval_decision_parse(const char *s, enum store_approval_decision *out);
 
 /* Inserts s (every field as given, id ignored) and sets s->id; -ENOENT: unknown serial. */
 int store_session_create(struct store *st, struct store_session *s);

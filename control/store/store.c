@@ -152,6 +152,54 @@ void store_column_copy(char *dst, size_t n, sqlite3_stmt *q, int col)
 	snprintf(dst, n, "%s", v != NULL ? (const char *)v : "");
 }
 
+int store_read_one(struct store *st, sqlite3_stmt *q, store_row_fn *read_row, void *out)
+{
+	int rc = store_step_row(st, q);
+
+	if (rc < 0)
+		return rc;
+	rc = read_row(q, out);
+	sqlite3_reset(q);
+	return rc;
+}
+
+int store_get_by_int(struct store *st, const char *sql, int64_t key,
+		     store_row_fn *read_row, void *out)
+{
+	sqlite3_stmt *q = store_stmt(st, sql);
+
+	if (q == NULL)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, key);
+	return store_read_one(st, q, read_row, out);
+}
+
+int store_get_by_text(struct store *st, const char *sql, const char *key,
+		      store_row_fn *read_row, void *out)
+{
+	sqlite3_stmt *q = store_stmt(st, sql);
+
+	if (q == NULL)
+		return -EIO;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	return store_read_one(st, q, read_row, out);
+}
+
+const char *store_name_at(const char *const *names, size_t n, unsigned i)
+{
+	return i < n ? names[i] : "?";
+}
+
+int store_name_index(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **q)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, q, NULL) != SQLITE_OK)
@@ -392,6 +440,14 @@ void store_close(struct store *st)
 	free(st->cache);
 	sqlite3_close(st->db);
 	free(st);
+}
+
+void store_bind_optional(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		sqlite3_bind_null(q, i);
+	else
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
 }
 
 /* An address column: dotted quad, or NULL for 0. */

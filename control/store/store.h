@@ -74,6 +74,19 @@ int store_step_done(struct store *st, sqlite3_stmt *q);
 int store_step_row(struct store *st, sqlite3_stmt *q);
 /* Column col of the current row into dst as text ("" for NULL). */
 void store_column_copy(char *dst, size_t n, sqlite3_stmt *q, int col);
+
+/* Reads the current row of q into out, the caller's struct; 0 or -errno. */
+typedef int store_row_fn(sqlite3_stmt *q, void *out);
+/*
+ * Steps q (bound by the caller) for one row, reads it with read_row and resets q:
+ * read_row's result, -ENOENT or -errno.
+ */
+int store_read_one(struct store *st, sqlite3_stmt *q, store_row_fn *read_row, void *out);
+/* store_read_one of the cached statement sql (a literal, as for store_stmt) with ?1 = key. */
+int store_get_by_int(struct store *st, const char *sql, int64_t key,
+		     store_row_fn *read_row, void *out);
+int store_get_by_text(struct store *st, const char *sql, const char *key,
+		      store_row_fn *read_row, void *out);
 /*
  * An uncached statement for a loop whose callback may run other queries (even the same
  * loop); finish with store_finalize(q, last step result, callback result) -> 0 or -errno.
@@ -89,6 +102,31 @@ int store_meta_set(struct store *st, const char *key, const char *value);
 /* Maps a SQLite result code to -errno (BUSY/LOCKED: -EBUSY, CONSTRAINT: -EEXIST, ...). */
 int store_errno(int sqlite_rc);
 
+/* names[i], or "?" past the end of the table. */
+const char *store_name_at(const char *const *names, size_t n, unsigned i);
+/* The i for which names[i] is s; -EINVAL when there is none (or s is NULL). */
+int store_name_index(const char *const *names, size_t n, const char *s);
+/*
+ * Defines name_fn(v) -> names[v] or "?" and parse_fn(text, &v) -> 0 or -EINVAL for an enum
+ * whose values index the static table names: the text columns that hold enums.
+ */
+#define STORE_ENUM_NAMES(type, names, name_fn, parse_fn)                                      \
+	const char *name_fn(type v)                                                           \
+	{                                                                                     \
+		return store_name_at(names, sizeof(names) / sizeof((names)[0]), (unsigned)v); \
+	}                                                                                     \
+	int parse_fn(const char *s, type *out)                                                \
+	{                                                                                     \
+		int i = store_name_index(names, sizeof(names) / sizeof((names)[0]), s);       \
+                                                                                              \
+		if (i < 0)                                                                    \
+			return i;                                                             \
+		*out = (type)i;                                                               \
+		return 0;                                                                     \
+	}
+
+/* Binds s (static), or NULL when s is NULL or empty: optional references. */
+void store_bind_optional(sqlite3_stmt *q, int i, const char *s);
 /* An address column: binds a dotted quad, or NULL for 0 (addr in network order). */
 void store_bind_addr(sqlite3_stmt *q, int i, uint32_t addr);
 /* Reads one back: 0 for NULL or anything that is not a dotted quad. */
