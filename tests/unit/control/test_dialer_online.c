@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dialer against a scripted modem (dialer_fixture.h), once the call is dialed: retrains
+ * and drops of a connected call, and hanging up while connected, while dialing and before
+ * anything happened. Dialing up to the result is in test_dialer.c.
+ */
+#include "dialer_fixture.h"
+
+/* Reset, init, and the dial of one_number connecting at 33600 after 5 ms. */
+#define CONNECTED_STEPS INIT_STEPS(0), SAY("ATDT+15550101", "\r\nCONNECT 33600\r\n", 5)
+
+/* 200 bytes without an end of line, ending in what looks like a result: cut, never a result. */
+#define JUNK20 "CONNECT 9600 xxxxxxx"
+#define JUNK200 JUNK20 JUNK20 JUNK20 JUNK20 JUNK20 JUNK20 JUNK20 JUNK20 JUNK20 JUNK20
+
+/* Runs the loop for ms and sees that the call reported nothing at all. */
+static void expect_no_event_within(unsigned ms)
+{
+	run_for(ms);
+	CU_ASSERT_EQUAL(got.connected + got.failed + got.dropped, 0);
+}
+
+static void a_retrain_reports_the_new_speed_once(void)
+{
+	static const struct step script[] = {
+		CONNECTED_STEPS,
+		LATER("\r\nCONNECT 28800\r\n", 30),
+		LATER("garbage\x01\r\n" JUNK200 JUNK200 "\r\nCONNECT 28800\r\nCONNECT\r\n", 30),
+		HANGUP_STEPS,
+		END,
+	};
+
+	world_up(script, false);
+	call_until(one_number, 1, is_connected, 2000);
+	run_for(150);
+	CU_ASSERT_EQUAL(got.speed_changed, 1);
+	CU_ASSERT_EQUAL(got.new_speed, 28800);
+	CU_ASSERT_EQUAL(got.dropped, 0);
+	hang_up();
+	world_down();
+}
+
+static bool has_retrained(void)
+{
+	return got.speed_changed > 0;
+}
+
+static void hang_up_from_inside_speed_changed_is_safe(void)
+{
+	static const struct step script[] = {
+		CONNECTED_STEPS,
+		/* In one read: the rest after the retrain comes after the hang-up began. */
+		LATER("\r\nCONNECT 28800\r\nNO CARRIER\r\nCONNECT 14400\r\n", 20),
+		HANGUP_STEPS,
+		END,
+	};
+
+	world_up(script, false);
+	got.hang_up_on_retrain = true;
+	call_until(one_number, 1, is_connected, 2000);
+	CU_ASSERT(run_until(has_retrained, 2000));
+	CU_ASSERT(run_until(device_free, 2000));
+	CU_ASSERT_EQUAL(got.new_speed, 28800);
+	CU_ASSERT_EQUAL(modem_cmd_index("+++", 0), 3);
+	CU_ASSERT_EQUAL(modem_cmd_index("ATH0", 0), 4);
+	run_for(50);
+	CU_ASSERT_EQUAL(got.speed_changed, 1);
+	CU_ASSERT_EQUAL(got.dropped + got.failed, 0);
+	world_down();
+}
+
+static void no_carrier_while_online_drops_the_call(void)
+{
+	static const struct step script[] = {
+		CONNECTED_STEPS,
+		LATER("\r\nNO CARRIER\r\n", 30),
+		END,
+	};
+
+	world_up(script, false);
+	call_until(one_number, 1, has_dropped, 2000);
+	CU_ASSERT_EQUAL(got.connected, 1);
+	CU_ASSERT_STRING_EQUAL(got.reason, "NO CARRIER");
+	run_for(100);
+	CU_ASSERT_EQUAL(got.dropped, 1);
+	CU_ASSERT_EQUAL(got.failed, 0);
+	world_down();
+}
+
+static void a_connect_and_no_carrier_in_one_read_connect_then_drop(void)
+{
+	static const struct step script[] = {
+		INIT_STEPS(0),
+		SAY("ATDT+15550101", "\r\nCONNECT 2400\r\n\r\nNO CARRIER\r\n", 5),
+		END,
+	};
+
+	world_up(script, false);
+	call_until(one_number, 1, has_dropped, 2000);
+	CU_ASSERT_EQUAL(got.connected, 1);
+	CU_ASSERT_EQUAL(got.dropped, 1);
+	world_down();
+}
+
+static void the_device_closing_while_online_drops_the_call(void)
+{
+	static const struct step script[] = {
+		CONNECTED_STEPS,
+		CLOSE_AFTER(30),
+		END,
+	};
+
+	world_up(script, false);
+	/* The master's hang-up reaches every slave fd; the test's own must not keep it alive. */
+	call_until(one_number, 1, has_dropped, 2000);
+	CU_ASSERT_STRING_EQUAL(got.reason, "device closed");
+	CU_ASSERT_EQUAL(got.failed, 0);
+	world_down();
+}
+
+static void hang_up_sends_the_escape_then_ath0_and_reports_nothing_more(void)
+{
+	static const struct step script[] = {
+		CONNECTED_STEPS,
+		/* Said during the guard time: the call is ours to end, not dropped. */
+		LATER("\r\nNO CARRIER\r\n", 10),
+		HANGUP_STEPS,
+		END,
+	};
+	int esc, ath;
+
+	world_up(script, false);
+	got.hang_up_at_once = true;
+	call_until(one_number, 1, is_connected, 2000);
+	CU_ASSERT(run_until(device_free, 2000));
+	esc = modem_cmd_index("+++", 0);
+	ath = modem_cmd_index("ATH0", 0);
+	CU_ASSERT_FATAL(esc == 3 && ath == 4);
+	CU_ASSERT(modem.at[esc] - got.hung_up_at >= 45);
+	CU_ASSERT(modem.at[ath] - modem.at[esc] >= 45);
+	run_for(100);
+	CU_ASSERT_EQUAL(got.connected, 1);
+	CU_ASSERT_EQUAL(got.dropped, 0);
+	CU_ASSERT_EQUAL(got.failed, 0);
+	CU_ASSERT_EQUAL(got.speed_changed, 0);
+	world_down();
+}
+
+static bool connected_twice(void)
+{
+	return got.connected == 2;
+}
+
+static void a_new_call_waits_until_the_last_one_is_on_hook(void)
+{
+	static const struct step script[] = {
+		CONNECTED_STEPS,
+		SAY("+++", OK, 0),
+		SAY("ATH0", OK, 40),
+		INIT_STEPS(0),
+		SAY("ATDT+15550102", "\r\nCONNECT 9600\r\n", 5),
+		HANGUP_STEPS,
+		END,
+	};
+	static const char *const second[] = {"+15550102"};
+	int ath, atz;
+
+	world_up(script, false);
+	got.hang_up_at_once = true;
+	call_until(one_number, 1, is_connected, 2000);
+	CU_ASSERT_TRUE(dial_device_hanging_up(modem.path));
+	got.hang_up_at_once = false;
+	call_until(second, 1, connected_twice, 2000);
+	CU_ASSERT_EQUAL(got.connected, 2);
+	CU_ASSERT_STRING_EQUAL(got.number, "+15550102");
+	ath = modem_cmd_index("ATH0", 0);
+	atz = modem_cmd_index("ATZ", 1);
+	CU_ASSERT(ath > 0 && atz > ath);
+	/* The second ATZ only after the first call's ATH0 got its (late) OK. */
+	CU_ASSERT(atz > 0 && modem.at[atz] - modem.at[ath] >= 35);
+	hang_up();
+	world_down();
+}
+
+static bool modem_saw_atdt(void)
+{
+	return modem_cmd_index("ATDT+15550101", 0) >= 0;
+}
+
+static void hang_up_while_dialing_aborts_with_ath0(void)
+{
+	static const struct step script[] = {
+		INIT_STEPS(0),
+		SAY("ATDT+15550101", NULL, 0),
+		SAY("ATH0", "\r\nNO CARRIER\r\n", 5),
+		END,
+	};
+	double t0;
+
+	world_up(script, false);
+	call_until(one_number, 1, modem_saw_atdt, 2000);
+	t0 = now_ms();
+	end_call();
+	CU_ASSERT_TRUE(dial_device_hanging_up(modem.path));
+	CU_ASSERT(run_until(device_free, 2000));
+	/*
+	 * Ended by the modem's answer, not by the command timeout: the answer (5 ms) plus the
+	 * 500 ms the device rests with DTR down, against 300 ms + 500 ms for a timeout.
+	 */
+	CU_ASSERT(now_ms() - t0 >= 500);
+	CU_ASSERT(now_ms() - t0 < 750);
+	CU_ASSERT_EQUAL(modem_cmd_index("ATH0", 0), 3);
+	expect_no_event_within(100);
+	world_down();
+}
+
+static void hang_up_before_anything_happened_closes_quietly(void)
+{
+	static const struct step script[] = {SAY("ATZ", OK, 0), END};
+
+	world_up(script, false);
+	start(one_number, 1);
+	end_call();
+	CU_ASSERT_FALSE(dial_device_hanging_up(modem.path));
+	expect_no_event_within(100);
+	CU_ASSERT_EQUAL(modem.n_cmds, 0);
+	world_down();
+}
+
+int main(void)
+{
+	static const struct ctl_test_case cases[] = {
+#define CASE(f) {#f, f}
+		CASE(a_retrain_reports_the_new_speed_once),
+		CASE(hang_up_from_inside_speed_changed_is_safe),
+		CASE(no_carrier_while_online_drops_the_call),
+		CASE(a_connect_and_no_carrier_in_one_read_connect_then_drop),
+		CASE(the_device_closing_while_online_drops_the_call),
+		CASE(hang_up_sends_the_escape_then_ath0_and_reports_nothing_more),
+		CASE(a_new_call_waits_until_the_last_one_is_on_hook),
+		CASE(hang_up_while_dialing_aborts_with_ath0),
+		CASE(hang_up_before_anything_happened_closes_quietly),
+#undef CASE
+		{NULL, NULL},
+	};
+
+	return dialer_test_run("dialer_online", cases);
+}
