@@ -26,18 +26,8 @@ HERE=$REPO/tests/integration
 GW=spga-gw SP=spga-sp X=spga-x LAN=spga-lan
 GW_ADDR=203.0.113.1 SP_ADDR=203.0.113.11 X_ADDR=203.0.113.99 S=192.0.2.10 G_IN=192.0.2.1
 STATE=$(mktemp -d /tmp/spgate-agent-test.XXXXXX)
-T0=$SECONDS
-n_pass=0
-n_fail=0
-failed=()
-
-pass() { echo "PASS: $*"; n_pass=$((n_pass + 1)); }
-fail() { echo "FAIL: $*"; n_fail=$((n_fail + 1)); failed+=("$*"); }
-check() { # check "sentence" CMD...
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
+# shellcheck source=tests/integration/common.sh
+. "$HERE/common.sh"
 
 wait_for() { # wait_for SECONDS CMD...: polls every 0.1 s, bounded
 	local deadline=$((SECONDS + $1))
@@ -62,34 +52,16 @@ stop_pid() { # stop_pid FILE [SIGNAL]: signal, wait up to 3 s, then SIGKILL
 	rm -f "$f"
 }
 
-cleanup() {
-	local rc=$? f
-	trap - EXIT INT TERM
+teardown() { # every process the test started, then its namespaces
+	local f ns
 	for f in "$STATE"/*.pid; do
 		[ -f "$f" ] && stop_pid "$f"
 	done
 	for ns in $GW $SP $X $LAN; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	if [ $n_fail -gt 0 ] || [ $rc -ne 0 ]; then
-		echo "--- spgate-agent log (last 40 lines):"
-		tail -n 40 "$STATE/agent.log" 2>/dev/null
-		echo "--- state kept in $STATE"
-	elif [ "${SPG_KEEP:-0}" = 1 ]; then
-		echo "--- state kept in $STATE"
-	else
-		rm -rf "$STATE"
-	fi
-	echo "runtime: $((SECONDS - T0)) s"
-	if [ $n_fail -gt 0 ]; then
-		echo "failed:"
-		printf '  %s\n' "${failed[@]}"
-	fi
-	echo "$n_pass passed, $n_fail failed"
-	[ $n_fail -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
 }
-trap cleanup EXIT INT TERM
+test_begin "$STATE" teardown spgate-agent "$STATE/agent.log" 40
 
 for bin in "$AGENT" "$PROBE"; do
 	if [ ! -x "$bin" ]; then

@@ -18,58 +18,13 @@ SPG_SOCK=$SPG_STATE/dp.sock
 FILE_PREFIX=spgate-test
 # shellcheck source=tools/lab/topology.sh
 . "$SPG_REPO/tools/lab/topology.sh"
+# shellcheck source=tests/integration/common.sh
+. "$SPG_REPO/tests/integration/common.sh"
 
 HERE=$SPG_REPO/tests/integration
 WS=$(topo_ns ws) GW=$(topo_ns gw) WAN=$(topo_ns wan) SP1=$(topo_ns sp1)
-T0=$SECONDS
-n_pass=0
-n_fail=0
-n_skip=0
-failed=()
-
-pass() { echo "PASS: $*"; n_pass=$((n_pass + 1)); }
-skip() { echo "SKIP: $*"; n_skip=$((n_skip + 1)); }
-fail() { echo "FAIL: $*"; n_fail=$((n_fail + 1)); failed+=("$*"); }
-# check "sentence" CMD...: PASS if CMD succeeds
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
-finish() {
-	local rc=$?
-	# Background subshells inherit this trap: only the test itself reports and cleans up.
-	[ "$BASHPID" = "$$" ] || exit "$rc"
-	trap - EXIT INT TERM
-	topo_destroy >/dev/null 2>&1
-	if [ $n_fail -gt 0 ] || [ $rc -ne 0 ]; then
-		echo "--- spgate-dp log (last 40 lines):"
-		tail -n 40 "$SPG_STATE/logs/dp.out" 2>/dev/null
-		echo "--- state kept in $SPG_STATE"
-	elif [ "${SPG_KEEP:-0}" = 1 ]; then
-		echo "--- state kept in $SPG_STATE"
-	else
-		rm -rf "$SPG_STATE"
-	fi
-	echo "runtime: $((SECONDS - T0)) s"
-	if [ $n_fail -gt 0 ]; then
-		echo "failed:"
-		printf '  %s\n' "${failed[@]}"
-	fi
-	echo "$n_pass passed, $n_fail failed, $n_skip skipped"
-	[ $n_fail -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# abort "sentence": a failure after which nothing else can be tested
-abort() {
-	fail "$*"
-	exit 1
-}
+n_skip=0 # the summary counts skipped cases, even none
+test_begin "$SPG_STATE" topo_destroy spgate-dp "$SPG_STATE/logs/dp.out" 40
 
 # ---- counters ----
 
@@ -140,9 +95,7 @@ mac_of() { ip -n "$1" -j link show "$2" | $SPG_PY -c 'import json,sys; print(jso
 # ---- preflight ----
 
 [ "$(id -u)" -eq 0 ] || abort "the integration test runs as root (namespaces, af_packet)"
-for exe in build/dataplane/spgate-dp build/tools/spgatectl/spgatectl; do
-	[ -x "$SPG_REPO/$exe" ] || abort "$exe is built (run: meson setup build && ninja -C build)"
-done
+need_built dataplane/spgate-dp tools/spgatectl/spgatectl
 [ -f "$SPG_REPO/config/lab-dp.yaml" ] || abort "config/lab-dp.yaml exists"
 TELEMETRY=$(command -v dpdk-telemetry.py || echo /usr/bin/dpdk-telemetry.py)
 

@@ -25,82 +25,33 @@ set -uo pipefail
 SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh, control.sh
 SPG_NS=spge- SPG_N_SP=4 SPG_CONTROL=1 SPG_NAT_SPS=3
-SPG_PY=/usr/bin/python3
-SPG_STATE=$(mktemp -d /tmp/spgate-e2e.XXXXXX)
-SPG_PKI=$SPG_STATE/pki
-SPG_DP_CONFIG=$SPG_STATE/dp.yaml
-SPG_SOCK=$SPG_STATE/dp.sock
-FILE_PREFIX=spgate-e2e
 APPROVAL_TIMEOUT=10
-# shellcheck source=tools/lab/topology.sh
-. "$SPG_REPO/tools/lab/topology.sh"
-# shellcheck source=tools/lab/agents.sh
-. "$SPG_REPO/tools/lab/agents.sh"
-# shellcheck source=tools/lab/control.sh
-. "$SPG_REPO/tools/lab/control.sh"
-# shellcheck source=tools/lab/pki.sh
-. "$SPG_REPO/tools/lab/pki.sh"
-# shellcheck source=tests/integration/e2e/lib.sh
-. "$SPG_REPO/tests/integration/e2e/lib.sh"
+SPG_TEST=e2e
+# shellcheck source=tests/integration/e2e/system.sh
+. "$SPG_REPO/tests/integration/e2e/system.sh"
 
 HERE=$SPG_REPO/tests/integration
-T0=$SECONDS
 bg_pids=()
 
-finish() {
-	local rc=$? p
-	# Background subshells inherit this trap: only the test itself reports and cleans up.
-	[ "$BASHPID" = "$$" ] || exit "$rc"
-	trap - EXIT INT TERM
+teardown() { # the background jobs of the test, then the whole system
+	local p
 	for p in "${bg_pids[@]}"; do
 		kill "$p" 2>/dev/null
 	done
-	topo_destroy >/dev/null 2>&1
-	if [ $n_fail -gt 0 ] || [ $rc -ne 0 ]; then
-		echo "--- spgate-control log (last 30 lines):"
-		tail -n 30 "$SPG_STATE/logs/control.out" 2>/dev/null
-		echo "--- state kept in $SPG_STATE"
-	elif [ "${SPG_KEEP:-0}" = 1 ]; then
-		echo "--- state kept in $SPG_STATE"
-	else
-		rm -rf "$SPG_STATE"
-	fi
-	echo "runtime: $((SECONDS - T0)) s"
-	if [ $n_fail -gt 0 ]; then
-		echo "failed:"
-		printf '  %s\n' "${failed[@]}"
-	fi
-	# an abort (a setup step that failed) counts as a failure too
-	[ $rc -ne 0 ] && [ $n_fail -eq 0 ] && n_fail=1
-	echo "$n_pass passed, $n_fail failed"
-	[ $n_fail -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
+	topo_destroy
 }
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-abort() { # abort "sentence": a failure after which nothing else can be tested
-	fail "$*"
-	exit 1
-}
+test_begin "$SPG_STATE" teardown spgate-control "$SPG_STATE/logs/control.out" 30
 
 # ---- preflight ----
 
 [ "$(id -u)" -eq 0 ] || abort "the end-to-end test runs as root (namespaces, af_packet, XDP)"
-for exe in dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent; do
-	[ -x "$SPG_REPO/build/$exe" ] || abort "build/$exe is built (run: meson setup build && ninja -C build)"
-done
-for tool in nft freeradius radclient tcpdump nc openssl; do
-	command -v "$tool" >/dev/null || abort "$tool is installed (tools/setup.sh)"
-done
+need_built dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent
+need_tools nft freeradius radclient tcpdump nc openssl
 
 # ---- the system ----
 
 section "bringing up the system"
-sed -e "s|^\([[:space:]]*control_socket:\).*|\1 $SPG_SOCK|" \
-	-e "s|^\([[:space:]]*file_prefix:\).*|\1 $FILE_PREFIX|" \
-	"$SPG_REPO/config/lab-dp.yaml" >"$SPG_DP_CONFIG"
+dp_config_make
 topo_destroy >/dev/null 2>&1 # leftovers of an earlier run that was killed
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, 4 SPs, a NAT, a stranger) is created"
 pairs=()

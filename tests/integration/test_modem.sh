@@ -20,62 +20,16 @@ SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh, control.sh, modems.sh
 SPG_NS=spgm- SPG_N_SP=2 SPG_CONTROL=1 SPG_NAT_SPS= SPG_MODEM_SPS=2 SPG_SERIALS="CK2001 CK2100"
 SPG_AGENT_GRACE=15
-SPG_PY=/usr/bin/python3
-SPG_STATE=$(mktemp -d /tmp/spgate-modem.XXXXXX)
-SPG_PKI=$SPG_STATE/pki
-SPG_DP_CONFIG=$SPG_STATE/dp.yaml
-SPG_SOCK=$SPG_STATE/dp.sock
-FILE_PREFIX=spgate-modem
 SPEED=33600
-# shellcheck source=tools/lab/topology.sh
-. "$SPG_REPO/tools/lab/topology.sh"
-# shellcheck source=tools/lab/agents.sh
-. "$SPG_REPO/tools/lab/agents.sh"
-# shellcheck source=tools/lab/control.sh
-. "$SPG_REPO/tools/lab/control.sh"
-# shellcheck source=tools/lab/pki.sh
-. "$SPG_REPO/tools/lab/pki.sh"
+SPG_TEST=modem
+# shellcheck source=tests/integration/e2e/system.sh
+. "$SPG_REPO/tests/integration/e2e/system.sh"
 # shellcheck source=tools/lab/modems.sh
 . "$SPG_REPO/tools/lab/modems.sh"
-# shellcheck source=tests/integration/e2e/lib.sh
-. "$SPG_REPO/tests/integration/e2e/lib.sh"
 
-T0=$SECONDS
-
-finish() {
-	local rc=$?
-	[ "$BASHPID" = "$$" ] || exit "$rc"
-	trap - EXIT INT TERM
-	topo_destroy >/dev/null 2>&1
-	if [ $n_fail -gt 0 ] || [ $rc -ne 0 ]; then
-		echo "--- spgate-control log (last 40 lines):"
-		tail -n 40 "$SPG_STATE/logs/control.out" 2>/dev/null
-		echo "--- spgate-modemsim log (last 20 lines):"
-		tail -n 20 "$SPG_STATE/logs/modemsim.out" 2>/dev/null
-		echo "--- state kept in $SPG_STATE"
-	elif [ "${SPG_KEEP:-0}" = 1 ]; then
-		echo "--- state kept in $SPG_STATE"
-	else
-		rm -rf "$SPG_STATE"
-	fi
-	echo "runtime: $((SECONDS - T0)) s"
-	if [ $n_fail -gt 0 ]; then
-		echo "failed:"
-		printf '  %s\n' "${failed[@]}"
-	fi
-	[ $rc -ne 0 ] && [ $n_fail -eq 0 ] && n_fail=1
-	echo "$n_pass passed, $n_fail failed"
-	[ $n_fail -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-abort() {
-	fail "$*"
-	exit 1
-}
+test_begin "$SPG_STATE" topo_destroy \
+	spgate-control "$SPG_STATE/logs/control.out" 40 \
+	spgate-modemsim "$SPG_STATE/logs/modemsim.out" 20
 
 # ---- helpers ----
 
@@ -99,20 +53,14 @@ iperf_rate() { # iperf_rate ADDR SECONDS OUT: download (server sends) through th
 # ---- preflight ----
 
 [ "$(id -u)" -eq 0 ] || abort "the modem test runs as root (namespaces, af_packet, tc)"
-for exe in dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent \
-	tools/modemsim/spgate-modemsim; do
-	[ -x "$SPG_REPO/build/$exe" ] || abort "build/$exe is built (run: meson setup build && ninja -C build)"
-done
-for tool in freeradius iperf3 tc nc openssl; do
-	command -v "$tool" >/dev/null || abort "$tool is installed (tools/setup.sh)"
-done
+need_built dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent \
+	tools/modemsim/spgate-modemsim
+need_tools freeradius iperf3 tc nc openssl
 
 # ---- the system ----
 
 section "bringing up the system"
-sed -e "s|^\([[:space:]]*control_socket:\).*|\1 $SPG_SOCK|" \
-	-e "s|^\([[:space:]]*file_prefix:\).*|\1 $FILE_PREFIX|" \
-	"$SPG_REPO/config/lab-dp.yaml" >"$SPG_DP_CONFIG"
+dp_config_make
 topo_destroy >/dev/null 2>&1
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, a network SP, a modem SP) is created"
 pki_make "$SPG_PKI" "$SPG_MGMT" "CK2001=$(topo_sp_local 1)" "CK2100=$(topo_sp_local 2)" ||

@@ -17,49 +17,20 @@ PY=/usr/bin/python3
 STATE=$(mktemp -d /tmp/spgate-radius-test.XXXXXX)
 # shellcheck source=radius/radiusd.sh
 . "$HERE/radiusd.sh"
+# shellcheck source=tests/integration/common.sh
+. "$SPG_REPO/tests/integration/common.sh"
 
-T0=$SECONDS
-n_pass=0
-n_fail=0
-failed=()
 forger_pids=()
 
-pass() { echo "PASS: $*"; n_pass=$((n_pass + 1)); }
-fail() { echo "FAIL: $*"; n_fail=$((n_fail + 1)); failed+=("$*"); }
-check() { # check "sentence" CMD...: PASS if CMD succeeds
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
-finish() {
-	local rc=$? p
-	trap - EXIT INT TERM
-	radius_stop "$STATE/radius" >/dev/null 2>&1
+teardown() { # FreeRADIUS and the forgers
+	local p
+	radius_stop "$STATE/radius"
 	for p in "${forger_pids[@]}"; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	if [ $n_fail -gt 0 ] || [ $rc -ne 0 ]; then
-		echo "--- radiusd log (last 30 lines):"
-		tail -n 30 "$STATE/radius/radiusd.log" 2>/dev/null
-		echo "--- state kept in $STATE"
-	elif [ "${SPG_KEEP:-0}" = 1 ]; then
-		echo "--- state kept in $STATE"
-	else
-		rm -rf "$STATE"
-	fi
-	echo "runtime: $((SECONDS - T0)) s"
-	if [ $n_fail -gt 0 ]; then
-		echo "failed:"
-		printf '  %s\n' "${failed[@]}"
-	fi
-	echo "$n_pass passed, $n_fail failed"
-	[ $n_fail -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
 }
-trap finish EXIT
-trap 'exit 130' INT TERM
+test_begin "$STATE" teardown radiusd "$STATE/radius/radiusd.log" 30
 
 # jget JSON KEY: a field of one probe result; lists come out comma-joined, null as "null".
 jget() {
@@ -102,14 +73,8 @@ start_forger() { # start_forger PORT MODE: a hostile server for 60 s at most
 	return 1
 }
 
-if [ ! -x "$PROBE" ]; then
-	fail "auth_probe is built ($PROBE; set SPG_BUILD or AUTH_PROBE)"
-	exit 1
-fi
-command -v freeradius >/dev/null || command -v radiusd >/dev/null || {
-	fail "freeradius is installed"
-	exit 1
-}
+[ -x "$PROBE" ] || abort "auth_probe is built ($PROBE; set SPG_BUILD or AUTH_PROBE)"
+command -v freeradius >/dev/null || command -v radiusd >/dev/null || abort "freeradius is installed"
 
 RAD_PORT=$(radius_free_port)
 radius_gen "$STATE/radius" "$RAD_PORT" testing123

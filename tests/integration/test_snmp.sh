@@ -28,27 +28,13 @@ set -uo pipefail
 SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh, control.sh and snmp.sh
 SPG_NS=spgs- SPG_N_SP=2 SPG_CONTROL=1 SPG_NAT_SPS="" SPG_SNMP=1
-SPG_PY=/usr/bin/python3
-SPG_STATE=$(mktemp -d /tmp/spgate-snmp.XXXXXX)
-SPG_PKI=$SPG_STATE/pki
-SPG_DP_CONFIG=$SPG_STATE/dp.yaml
-SPG_SOCK=$SPG_STATE/dp.sock
-FILE_PREFIX=spgate-snmp
 AGENTX_PING=2 # config/lab-control.yaml's snmp.agentx_ping
-# shellcheck source=tools/lab/topology.sh
-. "$SPG_REPO/tools/lab/topology.sh"
-# shellcheck source=tools/lab/agents.sh
-. "$SPG_REPO/tools/lab/agents.sh"
-# shellcheck source=tools/lab/control.sh
-. "$SPG_REPO/tools/lab/control.sh"
-# shellcheck source=tools/lab/pki.sh
-. "$SPG_REPO/tools/lab/pki.sh"
+SPG_TEST=snmp
+# shellcheck source=tests/integration/e2e/system.sh
+. "$SPG_REPO/tests/integration/e2e/system.sh"
 # shellcheck source=tools/lab/snmp.sh
 . "$SPG_REPO/tools/lab/snmp.sh"
-# shellcheck source=tests/integration/e2e/lib.sh
-. "$SPG_REPO/tests/integration/e2e/lib.sh"
 
-T0=$SECONDS
 B=$SPG_SNMP_BASE
 SESS=$B.1.1.1     # spgSessionEntry
 LINE=$B.1.2.1     # spgLineEntry
@@ -56,40 +42,9 @@ DP=$B.1.3         # spgDataplane
 NOTE=$B.1.4       # spgNotifyObjects
 TRAP_OID=.1.3.6.1.6.3.1.1.4.1.0
 
-finish() {
-	local rc=$?
-	[ "$BASHPID" = "$$" ] || exit "$rc"
-	trap - EXIT INT TERM
-	topo_destroy >/dev/null 2>&1
-	if [ $n_fail -gt 0 ] || [ $rc -ne 0 ]; then
-		echo "--- spgate-control log (last 30 lines):"
-		tail -n 30 "$SPG_STATE/logs/control.out" 2>/dev/null
-		echo "--- snmptrapd log (last 10 lines):"
-		tail -n 10 "$(snmp_traps)" 2>/dev/null
-		echo "--- state kept in $SPG_STATE"
-	elif [ "${SPG_KEEP:-0}" = 1 ]; then
-		echo "--- state kept in $SPG_STATE"
-	else
-		rm -rf "$SPG_STATE"
-	fi
-	echo "runtime: $((SECONDS - T0)) s"
-	if [ $n_fail -gt 0 ]; then
-		echo "failed:"
-		printf '  %s\n' "${failed[@]}"
-	fi
-	[ $rc -ne 0 ] && [ $n_fail -eq 0 ] && n_fail=1
-	echo "$n_pass passed, $n_fail failed"
-	[ $n_fail -eq 0 ] && [ $rc -eq 0 ] && exit 0
-	exit 1
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-abort() {
-	fail "$*"
-	exit 1
-}
+test_begin "$SPG_STATE" topo_destroy \
+	spgate-control "$SPG_STATE/logs/control.out" 30 \
+	snmptrapd "$(snmp_traps)" 10
 
 # ---- helpers ----
 
@@ -144,22 +99,16 @@ line_index() {
 # ---- preflight ----
 
 [ "$(id -u)" -eq 0 ] || abort "the SNMP test runs as root (namespaces, af_packet)"
-for exe in dataplane/spgate-dp tools/spgatectl/spgatectl; do
-	[ -x "$SPG_REPO/build/$exe" ] || abort "build/$exe is built (run: meson setup build && ninja -C build)"
-done
+need_built dataplane/spgate-dp tools/spgatectl/spgatectl
 for exe in control/spgate-control tools/agent/spgate-agent; do
 	[ -x "${SPG_BUILD:-$SPG_REPO/build}/$exe" ] || abort "$exe is built in ${SPG_BUILD:-build}"
 done
-for tool in snmpd snmptrapd snmpwalk snmpget freeradius nc openssl; do
-	command -v "$tool" >/dev/null || abort "$tool is installed (tools/setup.sh)"
-done
+need_tools snmpd snmptrapd snmpwalk snmpget freeradius nc openssl
 
 # ---- the system ----
 
 section "bringing up the system"
-sed -e "s|^\([[:space:]]*control_socket:\).*|\1 $SPG_SOCK|" \
-	-e "s|^\([[:space:]]*file_prefix:\).*|\1 $FILE_PREFIX|" \
-	"$SPG_REPO/config/lab-dp.yaml" >"$SPG_DP_CONFIG"
+dp_config_make
 topo_destroy >/dev/null 2>&1
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, 2 SPs) is created"
 pki_make "$SPG_PKI" "$SPG_MGMT" "CK2001=$(topo_sp_local 1)" "CK2002=$(topo_sp_local 2)" >/dev/null ||

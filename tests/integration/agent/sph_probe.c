@@ -208,7 +208,30 @@ static int parse_ports(char *list, struct spg_grant *g)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line says besides the grant and the handshake's parameters. */
+struct probe_args {
+	const char *agent, *ca, *key_file, *save, *attach;
+	long expires_in;
+	char agent_addr[SPG_ADDR_STRLEN]; /* the handshake's agent_addr points here */
+};
+
+/* The grant for alice (storage-eu) that the options then change. */
+static void grant_defaults(struct spg_grant *g)
+{
+	char ports[] = "tcp:22,tcp:443";
+
+	*g = (struct spg_grant){.version = SPG_GRANT_VERSION, .icmp_echo = true};
+	g->gw_inner = htonl(0xc0000201);
+	spg_endpoint_parse("203.0.113.1:4500", &g->gw_outer, &g->gw_outer_port, 4500);
+	snprintf(g->engineer, sizeof(g->engineer), "alice");
+	snprintf(g->groups[0], sizeof(g->groups[0]), "storage-eu");
+	g->n_groups = 1;
+	parse_ports(ports, g);
+}
+
+/* Fills the grant, the handshake's parameters and a; a bad command line ends in usage(). */
+static void parse_args(int argc, char **argv, struct probe *pr, struct spg_grant *g,
+		       struct probe_args *a)
 {
 	static const struct option opts[] = {
 		{"agent", required_argument, NULL, 'a'}, {"ca", required_argument, NULL, 'C'},
@@ -221,113 +244,142 @@ int main(int argc, char **argv)
 		{"key-len", required_argument, NULL, 'K'}, {"keepalive", required_argument, NULL, 'T'},
 		{"once", no_argument, NULL, '1'}, {NULL, 0, NULL, 0},
 	};
-	struct spg_grant g = {.version = SPG_GRANT_VERSION, .icmp_echo = true};
-	const char *agent = NULL, *ca = NULL, *key_file = NULL, *save = NULL, *attach = NULL;
-	const struct sph_events ev = {
-		.opened = on_opened, .rekeyed = on_rekeyed, .lost = on_lost, .closed = on_closed,
-		.pong = on_pong, .rekey_wanted = on_rekey_wanted,
-	};
-	struct probe pr = {.status = 4};
-	char agent_addr[SPG_ADDR_STRLEN], err[256], gbuf[8192], sbuf[256];
-	char *gb = NULL, *sb = NULL, ports[] = "tcp:22,tcp:443";
-	long expires_in = 600;
-	struct event *sigs[4];
-	const int signums[4] = {SIGUSR1, SIGTERM, SIGINT, SIGHUP};
 	uint32_t addr;
 	uint16_t port;
-	SSL_CTX *ctx;
-	FILE *f;
-	int c, i;
+	int c;
 
-	g.gw_inner = htonl(0xc0000201);
-	spg_endpoint_parse("203.0.113.1:4500", &g.gw_outer, &g.gw_outer_port, 4500);
-	snprintf(g.engineer, sizeof(g.engineer), "alice");
-	snprintf(g.groups[0], sizeof(g.groups[0]), "storage-eu");
-	g.n_groups = 1;
-	parse_ports(ports, &g);
-	pr.p.key_len = 16;
+	pr->p.key_len = 16;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': agent = optarg; break;
-		case 'C': ca = optarg; break;
-		case 'n': pr.p.agent_name = optarg; break;
-		case 's': pr.gw_spi = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'k': key_file = optarg; break;
-		case 'S': snprintf(g.serial, sizeof(g.serial), "%s", optarg); break;
-		case 'i': g.session = strtoull(optarg, NULL, 0); break;
-		case 'e': expires_in = strtol(optarg, NULL, 10); break;
-		case 'I': if (!spg_addr_parse(optarg, &g.gw_inner)) usage(); break;
-		case 'O': if (!spg_endpoint_parse(optarg, &g.gw_outer, &g.gw_outer_port, 4500)) usage();
-			  break;
-		case 'p': if (parse_ports(optarg, &g) != 0) usage(); break;
-		case 'N': g.icmp_echo = false; break;
-		case 'w': save = optarg; break;
-		case 'A': attach = optarg; break;
-		case 'K': pr.p.key_len = (uint8_t)atoi(optarg); break;
-		case 'T': pr.p.keepalive_s = (unsigned int)atoi(optarg); break;
-		case '1': pr.once = true; break;
+		case 'a': a->agent = optarg; break;
+		case 'C': a->ca = optarg; break;
+		case 'n': pr->p.agent_name = optarg; break;
+		case 's': pr->gw_spi = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'k': a->key_file = optarg; break;
+		case 'S': snprintf(g->serial, sizeof(g->serial), "%s", optarg); break;
+		case 'i': g->session = strtoull(optarg, NULL, 0); break;
+		case 'e': a->expires_in = strtol(optarg, NULL, 10); break;
+		case 'I': if (!spg_addr_parse(optarg, &g->gw_inner)) usage(); break;
+		case 'O':
+			if (!spg_endpoint_parse(optarg, &g->gw_outer, &g->gw_outer_port, 4500))
+				usage();
+			break;
+		case 'p': if (parse_ports(optarg, g) != 0) usage(); break;
+		case 'N': g->icmp_echo = false; break;
+		case 'w': a->save = optarg; break;
+		case 'A': a->attach = optarg; break;
+		case 'K': pr->p.key_len = (uint8_t)atoi(optarg); break;
+		case 'T': pr->p.keepalive_s = (unsigned int)atoi(optarg); break;
+		case '1': pr->once = true; break;
 		default: usage();
 		}
 	}
-	if (agent == NULL || ca == NULL || !spg_endpoint_parse(agent, &addr, &port, 7443) ||
-	    (attach == NULL && (key_file == NULL || pr.gw_spi < 256)))
+	if (a->agent == NULL || a->ca == NULL ||
+	    !spg_endpoint_parse(a->agent, &addr, &port, 7443) ||
+	    (a->attach == NULL && (a->key_file == NULL || pr->gw_spi < 256)))
 		usage();
-	pr.p.agent_addr = spg_addr_str(addr, agent_addr);
-	pr.p.agent_port = port;
-	if (attach != NULL) {
-		f = fopen(attach, "r");
-		if (f == NULL || fscanf(f, "%8191s %255s %" SCNu64, gbuf, sbuf, &g.session) != 3) {
-			fprintf(stderr, "sph_probe: %s: cannot read a saved grant\n", attach);
-			return 2;
-		}
-		fclose(f);
-		gb = strdup(gbuf);
-		sb = strdup(sbuf);
-	} else {
-		/* a negative expires-in makes a grant that is already void (the "expired" test) */
-		g.issued = (int64_t)time(NULL) - 60 + (expires_in < 0 ? expires_in : 0);
-		g.expires = (int64_t)time(NULL) + expires_in;
-		if (make_grant(key_file, &g, &gb, &sb) != 0)
-			return 2;
-		if (save != NULL) {
-			f = fopen(save, "w");
-			if (f == NULL) {
-				perror(save);
-				return 2;
-			}
-			fprintf(f, "%s %s %" PRIu64 "\n", gb, sb, g.session);
+	pr->p.agent_addr = spg_addr_str(addr, a->agent_addr);
+	pr->p.agent_port = port;
+}
+
+/* The grant FILE that --save-grant wrote, for --attach: its text, signature and session. */
+static int load_grant(const char *file, struct spg_grant *g, char **gb, char **sb)
+{
+	char gbuf[8192], sbuf[256];
+	FILE *f = fopen(file, "r");
+
+	if (f == NULL || fscanf(f, "%8191s %255s %" SCNu64, gbuf, sbuf, &g->session) != 3) {
+		fprintf(stderr, "sph_probe: %s: cannot read a saved grant\n", file);
+		if (f != NULL)
 			fclose(f);
-		}
+		return -1;
 	}
+	fclose(f);
+	*gb = strdup(gbuf);
+	*sb = strdup(sbuf);
+	return 0;
+}
+
+/* Signs the grant, valid for a->expires_in seconds, and saves it if --save-grant asks. */
+static int issue_grant(const struct probe_args *a, struct spg_grant *g, char **gb, char **sb)
+{
+	FILE *f;
+
+	/* a negative expires-in makes a grant that is already void (the "expired" test) */
+	g->issued = (int64_t)time(NULL) - 60 + (a->expires_in < 0 ? a->expires_in : 0);
+	g->expires = (int64_t)time(NULL) + a->expires_in;
+	if (make_grant(a->key_file, g, gb, sb) != 0)
+		return -1;
+	if (a->save == NULL)
+		return 0;
+	f = fopen(a->save, "w");
+	if (f == NULL) {
+		perror(a->save);
+		return -1;
+	}
+	fprintf(f, "%s %s %" PRIu64 "\n", *gb, *sb, g->session);
+	fclose(f);
+	return 0;
+}
+
+/* Opens (or attaches) and serves the channel until it ends; returns the exit status. */
+static int run(struct probe *pr, SSL_CTX *ctx, bool attach)
+{
+	static const struct sph_events ev = {
+		.opened = on_opened, .rekeyed = on_rekeyed, .lost = on_lost, .closed = on_closed,
+		.pong = on_pong, .rekey_wanted = on_rekey_wanted,
+	};
+	static const int signums[4] = {SIGUSR1, SIGTERM, SIGINT, SIGHUP};
+	struct event *sigs[4];
+	int i;
+
+	pr->base = event_base_new();
+	for (i = 0; i < 4; i++) {
+		sigs[i] = evsignal_new(pr->base, signums[i], signal_cb, pr);
+		evsignal_add(sigs[i], NULL);
+	}
+	pr->conn = attach ? sph_attach(pr->base, ctx, &pr->p, &ev, pr)
+			  : sph_open(pr->base, ctx, &pr->p, &ev, pr);
+	if (pr->conn == NULL) {
+		fprintf(stderr, "sph_probe: cannot start: %s\n", strerror(errno));
+		return 2;
+	}
+	event_base_dispatch(pr->base);
+	sph_free(pr->conn);
+	for (i = 0; i < 4; i++)
+		event_free(sigs[i]);
+	event_base_free(pr->base);
+	return pr->status;
+}
+
+int main(int argc, char **argv)
+{
+	struct probe_args a = {.expires_in = 600};
+	struct probe pr = {.status = 4};
+	struct spg_grant g;
+	char err[256], *gb = NULL, *sb = NULL;
+	SSL_CTX *ctx;
+	int rc;
+
+	grant_defaults(&g);
+	parse_args(argc, argv, &pr, &g, &a);
+	rc = a.attach != NULL ? load_grant(a.attach, &g, &gb, &sb) : issue_grant(&a, &g, &gb, &sb);
+	if (rc != 0)
+		return 2;
 	pr.p.grant_b64 = gb;
 	pr.p.sig_b64 = sb;
 	pr.p.session_id = g.session;
 	pr.p.gw_spi = pr.gw_spi;
 	pr.p.connect_timeout_s = 5;
 	pr.p.reply_timeout_s = 5;
-	ctx = sph_client_ctx(ca, err, sizeof(err));
+	ctx = sph_client_ctx(a.ca, err, sizeof(err));
 	if (ctx == NULL) {
 		fprintf(stderr, "sph_probe: %s\n", err);
 		return 2;
 	}
-	pr.base = event_base_new();
-	for (i = 0; i < 4; i++) {
-		sigs[i] = evsignal_new(pr.base, signums[i], signal_cb, &pr);
-		evsignal_add(sigs[i], NULL);
-	}
-	pr.conn = attach ? sph_attach(pr.base, ctx, &pr.p, &ev, &pr)
-			 : sph_open(pr.base, ctx, &pr.p, &ev, &pr);
-	if (pr.conn == NULL) {
-		fprintf(stderr, "sph_probe: cannot start: %s\n", strerror(errno));
-		return 2;
-	}
-	event_base_dispatch(pr.base);
-	sph_free(pr.conn);
-	for (i = 0; i < 4; i++)
-		event_free(sigs[i]);
-	event_base_free(pr.base);
+	rc = run(&pr, ctx, a.attach != NULL);
 	SSL_CTX_free(ctx);
 	free(gb);
 	free(sb);
-	return pr.status;
+	return rc;
 }

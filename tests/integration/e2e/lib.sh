@@ -1,19 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
-# Helpers of tests/integration/test_e2e.sh: assertions, JSON fields, counters.
-
-n_pass=0
-n_fail=0
-failed=()
-
-pass() { echo "PASS: $*"; n_pass=$((n_pass + 1)); }
-fail() { echo "FAIL: $*"; n_fail=$((n_fail + 1)); failed+=("$*"); }
-check() { # check "sentence" CMD...: PASS if CMD succeeds
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-section() { echo; echo "--- $*"; }
+# Helpers of the tests of the whole system (test_e2e.sh, test_modem.sh, test_snmp.sh): JSON
+# fields, sessions, services, counters of spgate-dp and the agents. The PASS/FAIL counters and
+# check are in tests/integration/common.sh.
 
 # jv EXPR: evaluates the Python expression EXPR with d = the JSON on stdin; lists are printed
 # comma-joined, None as "null", nothing at all on bad JSON
