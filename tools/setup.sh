@@ -17,7 +17,7 @@ packages=(
 	# eBPF programs (clang -target bpf, skeletons with bpftool) and their loaders
 	clang llvm bpftool libbpf-dev libxdp-dev
 	# the control plane's tests authenticate against a real FreeRADIUS
-	freeradius
+	freeradius freeradius-utils
 	# the integration tests and the lab: scapy's ESP as the SP-side peer, namespaces, captures
 	python3 python3-scapy python3-cryptography iproute2 ethtool tcpdump iputils-ping
 	procps psmisc curl netcat-openbsd
@@ -29,6 +29,9 @@ packages=(
 	# SNMP: spgate-control's traps and AgentX subagent (net-snmp), and the real snmpd,
 	# snmptrapd, snmpwalk and smilint the tests and the lab run against
 	libsnmp-dev snmpd snmptrapd snmp smitools
+	# installing spgate: man pages (scdoc sources, checked with man -l), the Debian packages
+	# (debhelper, dpkg-buildpackage, lintian) and the systemd units (systemd-analyze verify)
+	scdoc man-db debhelper dpkg-dev fakeroot lintian systemd
 )
 
 missing=()
