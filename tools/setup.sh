@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs what spgate needs to build, test and run its lab on Debian 12 (bookworm).
 # Idempotent: installs only missing packages and runs `apt-get update` only if something is
-# missing. Needs root (or sudo) for the installation itself.
+# missing. Needs root (or sudo, used when there is one) for the installation itself. Then it
+# checks that every command the project's scripts and tests call resolves.
+#
+#   tools/setup.sh                    install what is missing, check the commands
+#   tools/setup.sh --print-commands   the commands list, one a line (tools/test.sh runs the
+#                                     tests with a PATH that holds only these and coreutils)
 set -euo pipefail
 
 packages=(
@@ -34,6 +39,40 @@ packages=(
 	scdoc man-db debhelper dpkg-dev fakeroot lintian systemd
 )
 
+# Every external command that the project's scripts, tests and lab call, beside coreutils and
+# bash's builtins. tools/test.sh runs the tests and the lab with a PATH that holds only these
+# (and coreutils), and fails when a script calls anything else: a command used without being
+# listed here (and its package above) cannot slip through on a machine that happens to have it.
+commands=(
+	bash sed grep awk find xargs flock setsid              # bash sed grep mawk findutils util-linux
+	ps kill pkill sysctl                                   # procps
+	ip tc ss bridge ethtool nft tcpdump ping nc            # the namespaces and their traffic
+	python3 jq iperf3 openssl curl                         # peers, JSON, load, PKI
+	freeradius radclient                                   # FreeRADIUS and its probe
+	snmpd snmptrapd snmpwalk snmpget snmptranslate smilint # net-snmp, smitools
+	dpdk-telemetry.py bpftool                              # dpdk-dev, bpftool
+	meson ninja pkg-config dpkg-query apt-get              # build and setup
+)
+
+if [ "${1:-}" = --print-commands ]; then
+	printf '%s\n' "${commands[@]}"
+	exit 0
+fi
+
+# check_commands: every listed command resolves; names the missing ones
+check_commands() {
+	local c missing_cmds=()
+	for c in "${commands[@]}"; do
+		command -v "$c" >/dev/null || missing_cmds+=("$c")
+	done
+	if [ ${#missing_cmds[@]} -gt 0 ]; then
+		echo "setup: these commands are not on PATH after the install: ${missing_cmds[*]}" >&2
+		echo "setup: add the package that has each to packages=(...) in tools/setup.sh" >&2
+		return 1
+	fi
+	echo "setup: all ${#commands[@]} commands the scripts call resolve"
+}
+
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
@@ -43,11 +82,16 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "setup: all ${#packages[@]} packages are installed"
-	exit 0
+	check_commands
+	exit
 fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
+	if ! command -v sudo >/dev/null; then
+		echo "setup: missing packages (${missing[*]}): run tools/setup.sh as root" >&2
+		exit 1
+	fi
 	sudo="sudo"
 fi
 
@@ -57,3 +101,4 @@ $sudo apt-get update -qq
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	"${missing[@]}"
 echo "setup: installed: ${missing[*]}"
+check_commands

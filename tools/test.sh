@@ -11,6 +11,16 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo" || exit 1
 
+# The integration tests need root: run as root, or again with sudo where there is one.
+if [ "$(id -u)" -ne 0 ] && [ "${SPG_SKIP_INTEGRATION:-0}" != 1 ] && command -v sudo >/dev/null; then
+	exec sudo -E "$0" "$@"
+fi
+# The IETF MIB modules SPGATE-MIB imports are in shared/ beside the repository (CI always has
+# it): there, the MIB checks must run, not skip.
+if [ -z "${SPG_IETF_MIBS:-}" ] && [ -f "$repo/../shared/mibs/SNMPv2-SMI.txt" ]; then
+	export SPG_IETF_MIBS=$repo/../shared/mibs SPG_REQUIRE_MIBS=1
+fi
+
 steps=()   # "PASS name" / "FAIL name" / "SKIP name"
 n_pass=0
 n_fail=0
@@ -107,10 +117,66 @@ for t in json.load(sys.stdin):
         print(t["name"])' "$2"
 }
 
+# tool_path_make DIR: DIR/bin holds links to coreutils and to the commands tools/setup.sh lists,
+# nothing else; the tests run with PATH=DIR/bin, and bash's command_not_found_handle (exported
+# into every bash they start) writes any other command called to DIR/unlisted, even where a
+# script throws the error away.
+tool_path_make() {
+	local dir=$1 c p
+	mkdir -p "$dir/bin"
+	for c in $(dpkg -L coreutils | grep -E '^(/usr)?/s?bin/[^/]+$') \
+		$(bash tools/setup.sh --print-commands); do
+		p=$(type -P "$c") || continue # setup.sh's check names a missing one
+		ln -sf "$p" "$dir/bin/$(basename "$c")"
+	done
+	: >"$dir/unlisted"
+}
+
+command_not_found_handle() {
+	echo "$1 (from: ${BASH_SOURCE[1]:-?}:${BASH_LINENO[0]:-?})" >>"$SPG_UNLISTED"
+	echo "bash: $1: command not found (not in tools/setup.sh's commands list)" >&2
+	return 127
+}
+
+# in_tool_path CMD...: CMD with only the listed commands on PATH
+in_tool_path() {
+	(
+		export PATH=$tool_dir/bin SPG_UNLISTED=$tool_dir/unlisted
+		export -f command_not_found_handle
+		"$@"
+	)
+}
+
+# The commands step: nothing called a command the list does not have
+no_unlisted_commands() {
+	if [ -s "$tool_dir/unlisted" ]; then
+		echo "commands called by the tests but not listed in tools/setup.sh (commands=...):"
+		sort -u "$tool_dir/unlisted" | sed 's/^/  /'
+		return 1
+	fi
+	echo "every command the tests called is in tools/setup.sh's list"
+}
+
+# lab_smoke: tools/lab/lab.sh up for a short while; fails when the demo fails or anything it
+# printed says a command or a script broke
+lab_smoke() {
+	local log rc=0
+	log=$(mktemp /tmp/spgate-lab-smoke.XXXXXX)
+	bash tools/lab/lab.sh up --duration "${SPG_LAB_DURATION:-10}" 2>&1 | tee "$log" || rc=$?
+	if grep -nE 'command not found|Traceback|did not go as it should|No such file' "$log"; then
+		echo "lab: the lines above say that part of the demo broke"
+		rc=1
+	fi
+	rm -f "$log"
+	return $rc
+}
+
 run_step setup bash tools/setup.sh
+tool_dir=$(mktemp -d /tmp/spgate-tools.XXXXXX)
+tool_path_make "$tool_dir"
 
 if run_step build build build || [ -f build/build.ninja ]; then
-	run_step unit unit_tests build
+	run_step unit in_tool_path unit_tests build
 else
 	record SKIP unit
 fi
@@ -127,7 +193,7 @@ else
 		# suppressed by name in tests/unit/lsan.supp rather than turning leak detection off. Use-after-free, overflows and undefined behaviour are fatal.
 		ASAN_OPTIONS=abort_on_error=1 LSAN_OPTIONS=suppressions=$repo/tests/unit/lsan.supp \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			run_step unit-asan unit_tests build-asan
+			run_step unit-asan in_tool_path unit_tests build-asan
 	else
 		record SKIP unit-asan
 	fi
@@ -145,9 +211,9 @@ elif [ ! -x build/dataplane/spgate-dp ] || [ ! -x build/tools/spgatectl/spgatect
 	record FAIL integration
 else
 	# the reference SP peer first: when it fails, the dataplane test cannot say anything
-	run_step esp-peer bash tests/integration/test_esp_peer.sh
+	run_step esp-peer in_tool_path bash tests/integration/test_esp_peer.sh
 	integ_log=$(mktemp /tmp/spgate-integration.XXXXXX)
-	run_step integration bash -c 'set -o pipefail; bash tests/integration/test_dataplane.sh 2>&1 | tee "$1"' _ "$integ_log"
+	run_step integration in_tool_path bash -c 'set -o pipefail; bash tests/integration/test_dataplane.sh 2>&1 | tee "$1"' _ "$integ_log"
 	# The integration test ends with "N passed, N failed".
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$integ_log" | tail -1 || true)
 	if [ -n "$line" ]; then
@@ -156,15 +222,20 @@ else
 	fi
 	rm -f "$integ_log"
 	# The control plane's peers: a real FreeRADIUS, and spgate-agent against scapy's ESP.
-	run_step radius env SPG_BUILD=build bash tests/integration/test_radius.sh
-	run_step agent env SPG_BUILD=build bash tests/integration/test_agent.sh
+	run_step radius in_tool_path env SPG_BUILD=build bash tests/integration/test_radius.sh
+	run_step agent in_tool_path env SPG_BUILD=build bash tests/integration/test_agent.sh
 	# The whole system (tools/lab in namespaces of its own): the connection flow end to end.
-	run_step e2e bash tests/integration/test_e2e.sh
+	run_step e2e in_tool_path bash tests/integration/test_e2e.sh
 	# SNMP reporting against a real snmpd (AgentX master) and snmptrapd, on the same lab.
-	run_step snmp bash tests/integration/test_snmp.sh
+	run_step snmp in_tool_path bash tests/integration/test_snmp.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
-	run_step modem bash tests/integration/test_modem.sh
+	run_step modem in_tool_path bash tests/integration/test_modem.sh
+	# The main job, as README says to run it: the lab comes up, its demo checks what it shows
+	# (network sessions, the dialed session, SNMP), and it goes down again.
+	run_step lab in_tool_path lab_smoke
 fi
+run_step commands no_unlisted_commands
+rm -rf "$tool_dir"
 
 echo
 echo "=== summary"

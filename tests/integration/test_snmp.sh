@@ -156,6 +156,21 @@ check "spgSessionSpeed is the session's speed (${SPEED:-?} bit/s)" value_is "$SE
 check "after the traffic, the packet and octet counters equal spgatectl dp sessions' (out $(dp_session_field "$ID" out_packets), in $(dp_session_field "$ID" in_packets))" \
 	wait_until 10 counters_match "$ID"
 check "and they are not zero" eval '[ "$(walk_value "$SESS.16.$ID")" -gt 0 ]'
+mib_walk=$(snmp_walk_mib spgSessionTable 2>&1)
+case $? in
+2)
+	skip "SPGATE-MIB by name: no IETF modules here (SPG_IETF_MIBS)"
+	[ "${SPG_REQUIRE_MIBS:-0}" = 1 ] && fail "SPG_REQUIRE_MIBS=1 but the IETF modules are missing"
+	;;
+*)
+	check "a walk of SPGATE-MIB::spgSessionTable by name shows spgSessionState.$ID = active(7)" \
+		grep -q "spgSessionState.$ID = INTEGER: active(7)" <<<"$mib_walk"
+	check "and spgSessionSerial.$ID = CK2001, as SpgName's DISPLAY-HINT formats it" \
+		grep -q "spgSessionSerial.$ID = STRING: CK2001" <<<"$mib_walk"
+	check "every value has the type the MIB gives it (no 'Wrong Type' from snmpwalk)" \
+		not grep -qi "wrong type\|Cannot find module\|Unlinked OID" <<<"$mib_walk"
+	;;
+esac
 
 section "spgSessionUp"
 up=$(trap_of 1)

@@ -28,6 +28,8 @@ SPG_PKI=$SPG_STATE/pki
 . "$SPG_REPO/tools/lab/control.sh"
 # shellcheck source=tools/lab/pki.sh
 . "$SPG_REPO/tools/lab/pki.sh"
+# shellcheck source=tools/lab/json.sh
+. "$SPG_REPO/tools/lab/json.sh"
 # shellcheck source=tools/lab/snmp.sh
 . "$SPG_REPO/tools/lab/snmp.sh"
 SPG_SNMP=1 # snmpd and snmptrapd run: spgate-control's config keeps its snmp section on
@@ -49,11 +51,14 @@ usage() {
 	exit 2
 }
 
+# need_root ARGS...: as root, nothing; otherwise run lab.sh again with sudo where there is one
 need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "lab.sh: needs root (network namespaces, af_packet, XDP): sudo $0 $*" >&2
-		exit 1
+	[ "$(id -u)" -eq 0 ] && return 0
+	if command -v sudo >/dev/null; then
+		exec sudo "$0" "$@"
 	fi
+	echo "lab.sh: needs root (network namespaces, af_packet, XDP): run it as root" >&2
+	exit 1
 }
 
 lab_is_up() {
@@ -153,6 +158,9 @@ demo() {
 	if [ -n "$virt" ]; then
 		echo "  \$ ping -c 3 $virt"
 		ip netns exec "$(topo_ns ws)" ping -c 3 -i 0.3 -W 2 "$virt" | sed 's/^/  /'
+		[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "the ping got no answer"; DEMO_FAILED=1; }
+	else
+		DEMO_FAILED=1
 	fi
 	echo
 	echo "  \$ spgatectl sessions"
@@ -162,6 +170,7 @@ demo() {
 	agent_status 1 2>&1 | sed 's/^/  /'
 	for f in CK2001 CK2003; do rm -f "$SPG_STATE/logs/demo-$f.rc"; done
 	demo_dial
+	demo_snmp
 }
 
 # The seeds' telephone lines: CK2100 is dialed on modem1 and its session runs at the speed.
@@ -183,6 +192,31 @@ demo_dial() {
 	[ "$answer" = sp5 ] || DEMO_FAILED=1
 	echo "  \$ spgatectl --operator lines"
 	op_ctl lines 2>&1 | sed 's/^/  /'
+}
+
+# The network management's view: spgSessionTable through snmpd, by name where the IETF modules
+# are at hand; every session alice holds must be there, active.
+demo_snmp() {
+	local walk id serial state shown=0
+	echo
+	topo_log "demo: the NOC's view: snmpwalk of spgSessionTable (spgate-control is snmpd's AgentX subagent)"
+	if walk=$(snmp_walk_mib spgSessionState 2>&1); [ $? = 2 ]; then
+		echo "  (no IETF MIB modules here: numeric OIDs; set SPG_IETF_MIBS for names)"
+		walk=$(snmp_walk "$SPG_SNMP_BASE.1.1.1.6" 2>&1)
+	fi
+	echo "  \$ snmpwalk ... spgSessionState"
+	sed 's/^/  /' <<<"$walk"
+	while read -r id serial _ state; do
+		[ "$state" = active ] || continue
+		shown=$((shown + 1))
+		if grep -Eq "(spgSessionState|\.1\.1\.1\.6)\.$id = INTEGER: (active\()?7\)?$" <<<"$walk"; then
+			echo "  session $id ($serial): active in SNMP too"
+		else
+			echo "  session $id ($serial): NOT shown active by SNMP"
+			DEMO_FAILED=1
+		fi
+	done < <(alice_sessions)
+	[ "$shown" -ge 3 ] || { echo "  expected alice's 3 sessions, saw $shown"; DEMO_FAILED=1; }
 }
 
 hints() {
@@ -235,14 +269,14 @@ EOF
 }
 
 cmd_up() {
-	local duration=0
+	local duration=0 args=("$@")
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--duration) duration=${2:?--duration needs seconds}; shift 2 ;;
 		*) usage ;;
 		esac
 	done
-	need_root up
+	need_root up "${args[@]}"
 	if lab_is_up; then
 		echo "lab.sh: the lab is already up (pid $(cat "$SPG_STATE/lab.pid")); 'lab.sh down' first" >&2
 		exit 1

@@ -15,6 +15,9 @@
 # config/lab-control.yaml names the same ports, community, user and engine id: keep them in
 # step. control.sh turns SNMP off in spgate-control's config unless SPG_SNMP=1.
 
+# shellcheck source=tools/ietf_mibs.sh
+. "$SPG_REPO/tools/ietf_mibs.sh"
+
 SPG_SNMP_AGENT_PORT=16161
 SPG_SNMP_TRAP_PORT=16162
 SPG_SNMP_COMMUNITY=spgate-lab
@@ -52,6 +55,17 @@ EOF
 snmp_walk() {
 	MIBS= ip netns exec "$(topo_ns gw)" snmpwalk -v2c -c "$SPG_SNMP_COMMUNITY" -On -t 1 -r 1 \
 		"127.0.0.1:$SPG_SNMP_AGENT_PORT" "${1:-$SPG_SNMP_BASE}"
+}
+
+# snmp_walk_mib OBJECT: snmpwalk of SPGATE-MIB::OBJECT by name, the MIB (with the IETF modules
+# it imports, tools/ietf_mibs.sh) checking every value's type as it prints it; status 2 when
+# the IETF modules are not on this machine
+snmp_walk_mib() {
+	local ietf
+	ietf=$(ietf_mibs_dir "$SPG_REPO") || return 2
+	ip netns exec "$(topo_ns gw)" snmpwalk -v2c -c "$SPG_SNMP_COMMUNITY" -t 1 -r 1 \
+		-M "$ietf:/usr/share/snmp/mibs:$SPG_REPO/mib" -m SPGATE-MIB \
+		"127.0.0.1:$SPG_SNMP_AGENT_PORT" "SPGATE-MIB::$1"
 }
 
 snmp_get() { # snmp_get OID

@@ -4,21 +4,7 @@
 # fields, sessions, services, counters of spgate-dp and the agents. The PASS/FAIL counters and
 # check are in tests/integration/common.sh.
 
-# jv EXPR: evaluates the Python expression EXPR with d = the JSON on stdin; lists are printed
-# comma-joined, None as "null", nothing at all on bad JSON
-jv() {
-	"$SPG_PY" -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)
-    v = eval(sys.argv[1])
-except Exception:
-    sys.exit(1)
-if isinstance(v, bool):
-    v = "true" if v else "false"
-print("null" if v is None else ",".join(str(x) for x in v) if isinstance(v, list) else v)' "$1"
-}
-jf() { jv "$2" <"$1"; } # jf FILE EXPR
+# jv and jf (JSON fields) are in tools/lab/json.sh, sourced by system.sh.
 
 # The sessions (or session) JSON of spgatectl: a list or {"sessions": [...]}
 SESSIONS='(d.get("sessions", []) if isinstance(d, dict) else d)'

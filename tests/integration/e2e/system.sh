@@ -20,6 +20,8 @@ FILE_PREFIX=spgate-$SPG_TEST
 . "$SPG_REPO/tools/lab/control.sh"
 # shellcheck source=tools/lab/pki.sh
 . "$SPG_REPO/tools/lab/pki.sh"
+# shellcheck source=tools/lab/json.sh
+. "$SPG_REPO/tools/lab/json.sh"
 # shellcheck source=tests/integration/common.sh
 . "$SPG_REPO/tests/integration/common.sh"
 # shellcheck source=tests/integration/e2e/lib.sh
