@@ -3,7 +3,7 @@
 # AddressSanitizer/UndefinedBehaviorSanitizer) and the namespace-based integration tests.
 # Exits nonzero if any step failed. Run as root (the integration tests create namespaces).
 #
-#   sudo tools/test.sh                 everything
+#   tools/test.sh                      everything (as root; re-runs itself with sudo otherwise)
 #   SPG_SKIP_ASAN=1 tools/test.sh      skip the sanitizer build (quicker while developing)
 #   SPG_SKIP_INTEGRATION=1 ...         unit tests only (no root needed then)
 set -uo pipefail
@@ -13,7 +13,7 @@ cd "$repo" || exit 1
 
 # The integration tests need root: run as root, or again with sudo where there is one.
 if [ "$(id -u)" -ne 0 ] && [ "${SPG_SKIP_INTEGRATION:-0}" != 1 ] && command -v sudo >/dev/null; then
-	exec sudo -E "$0" "$@"
+	exec sudo -E bash "$0" "$@"
 fi
 # The IETF MIB modules SPGATE-MIB imports are in shared/ beside the repository (CI always has
 # it): there, the MIB checks must run, not skip.
@@ -204,7 +204,7 @@ integ_fail=0
 if [ "${SPG_SKIP_INTEGRATION:-0}" = 1 ]; then
 	record SKIP integration
 elif [ "$(id -u)" -ne 0 ]; then
-	echo "=== integration: needs root (network namespaces); run: sudo tools/test.sh"
+	echo "=== integration: needs root (network namespaces); run it as root"
 	record FAIL integration
 elif [ ! -x build/dataplane/spgate-dp ] || [ ! -x build/tools/spgatectl/spgatectl ]; then
 	echo "=== integration: build/dataplane/spgate-dp or build/tools/spgatectl/spgatectl was not built"

@@ -4,10 +4,10 @@
 # gateway (spgate-dp, spgate-control, FreeRADIUS), four SPs that all have the same address S,
 # each running spgate-agent (one of them behind its customer's NAT), and a stranger.
 #
-#   sudo tools/lab/lab.sh up [--duration SECONDS]   build, start, demo; stays up until Ctrl-C,
+#   tools/lab/lab.sh up [--duration SECONDS]   build, start, demo; stays up until Ctrl-C,
 #                                                   `lab.sh down` or the duration ends
-#   sudo tools/lab/lab.sh status                    what is running, sessions and counters
-#   sudo tools/lab/lab.sh down                      stop everything (idempotent)
+#   tools/lab/lab.sh status                    what is running, sessions and counters
+#   tools/lab/lab.sh down                      stop everything (idempotent)
 #
 # State (pids, PKI, database, logs) lives in /run/spgate-lab (SPG_STATE overrides it).
 set -uo pipefail
@@ -55,7 +55,7 @@ usage() {
 need_root() {
 	[ "$(id -u)" -eq 0 ] && return 0
 	if command -v sudo >/dev/null; then
-		exec sudo "$0" "$@"
+		exec sudo bash "$0" "$@"
 	fi
 	echo "lab.sh: needs root (network namespaces, af_packet, XDP): run it as root" >&2
 	exit 1
@@ -264,7 +264,7 @@ SNMP (mib/SPGATE-MIB.txt; spgate-control is an AgentX subagent of snmpd in spg-g
 
 Sessions close after 10 minutes without traffic (sessions.idle_timeout, config/lab-control.yaml).
 Logs: $SPG_STATE/logs/  (spgate-control: control.out, spgate-dp: dp.out, agents: agentN.out)
-Stop: Ctrl-C here, or: sudo $SPG_REPO/tools/lab/lab.sh down
+Stop: Ctrl-C here, or: $SPG_REPO/tools/lab/lab.sh down
 EOF
 }
 
