@@ -63,7 +63,8 @@ fi
 check_commands() {
 	local c missing_cmds=()
 	for c in "${commands[@]}"; do
-		command -v "$c" >/dev/null || missing_cmds+=("$c")
+		# where Debian's packages put them: /usr/local or a pyenv do not count
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin type -P "$c" >/dev/null || missing_cmds+=("$c")
 	done
 	if [ ${#missing_cmds[@]} -gt 0 ]; then
 		echo "setup: these commands are not on PATH after the install: ${missing_cmds[*]}" >&2

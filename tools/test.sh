@@ -118,7 +118,7 @@ for t in json.load(sys.stdin):
 }
 
 # tool_path_make DIR: DIR/bin holds links to coreutils and to the commands tools/setup.sh lists,
-# nothing else; the tests run with PATH=DIR/bin, and bash's command_not_found_handle (exported
+# as Debian's packages install them (/usr/local, ~/.local or a pyenv do not count), nothing else; the tests run with PATH=DIR/bin, and bash's command_not_found_handle (exported
 # into every bash they start) writes any other command called to DIR/unlisted, even where a
 # script throws the error away.
 tool_path_make() {
@@ -126,7 +126,7 @@ tool_path_make() {
 	mkdir -p "$dir/bin"
 	for c in $(dpkg -L coreutils | grep -E '^(/usr)?/s?bin/[^/]+$') \
 		$(bash tools/setup.sh --print-commands); do
-		p=$(type -P "$c") || continue # setup.sh's check names a missing one
+		p=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin type -P "$c") || continue # setup.sh names it
 		ln -sf "$p" "$dir/bin/$(basename "$c")"
 	done
 	: >"$dir/unlisted"
