@@ -201,6 +201,22 @@ fi
 
 integ_pass=0
 integ_fail=0
+# run_counted NAME CMD...: run_step of CMD with only the listed commands on PATH, adding the
+# "N passed, N failed" that CMD ends with to the integration counts
+run_counted() {
+	local name=$1 log line rc=0
+	shift
+	log=$(mktemp /tmp/spgate-step.XXXXXX)
+	run_step "$name" in_tool_path bash -c 'set -o pipefail; "$@" 2>&1 | tee "$0"' "$log" "$@" ||
+		rc=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	if [ -n "$line" ]; then
+		integ_pass=$((integ_pass + $(awk '{print $1}' <<<"$line")))
+		integ_fail=$((integ_fail + $(awk '{print $3}' <<<"$line")))
+	fi
+	rm -f "$log"
+	return $rc
+}
 if [ "${SPG_SKIP_INTEGRATION:-0}" = 1 ]; then
 	record SKIP integration
 elif [ "$(id -u)" -ne 0 ]; then
@@ -211,25 +227,17 @@ elif [ ! -x build/dataplane/spgate-dp ] || [ ! -x build/tools/spgatectl/spgatect
 	record FAIL integration
 else
 	# the reference SP peer first: when it fails, the dataplane test cannot say anything
-	run_step esp-peer in_tool_path bash tests/integration/test_esp_peer.sh
-	integ_log=$(mktemp /tmp/spgate-integration.XXXXXX)
-	run_step integration in_tool_path bash -c 'set -o pipefail; bash tests/integration/test_dataplane.sh 2>&1 | tee "$1"' _ "$integ_log"
-	# The integration test ends with "N passed, N failed".
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$integ_log" | tail -1 || true)
-	if [ -n "$line" ]; then
-		integ_pass=$(echo "$line" | awk '{print $1}')
-		integ_fail=$(echo "$line" | awk '{print $3}')
-	fi
-	rm -f "$integ_log"
+	run_counted esp-peer bash tests/integration/test_esp_peer.sh
+	run_counted integration bash tests/integration/test_dataplane.sh
 	# The control plane's peers: a real FreeRADIUS, and spgate-agent against scapy's ESP.
-	run_step radius in_tool_path env SPG_BUILD=build bash tests/integration/test_radius.sh
-	run_step agent in_tool_path env SPG_BUILD=build bash tests/integration/test_agent.sh
+	run_counted radius env SPG_BUILD=build bash tests/integration/test_radius.sh
+	run_counted agent env SPG_BUILD=build bash tests/integration/test_agent.sh
 	# The whole system (tools/lab in namespaces of its own): the connection flow end to end.
-	run_step e2e in_tool_path bash tests/integration/test_e2e.sh
+	run_counted e2e bash tests/integration/test_e2e.sh
 	# SNMP reporting against a real snmpd (AgentX master) and snmptrapd, on the same lab.
-	run_step snmp in_tool_path bash tests/integration/test_snmp.sh
+	run_counted snmp bash tests/integration/test_snmp.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
-	run_step modem in_tool_path bash tests/integration/test_modem.sh
+	run_counted modem bash tests/integration/test_modem.sh
 	# The main job, as README says to run it: the lab comes up, its demo checks what it shows
 	# (network sessions, the dialed session, SNMP), and it goes down again.
 	run_step lab in_tool_path lab_smoke
