@@ -73,6 +73,7 @@ long_options() {
 }
 
 need_tools man groff scdoc perl
+$PY -c 'import yaml' 2>/dev/null || abort "python3-yaml is installed (tools/setup.sh)"
 need_built dataplane/spgate-dp control/spgate-control tools/agent/spgate-agent tools/spgatectl/spgatectl
 
 section "the checks themselves catch what they must"
