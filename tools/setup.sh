@@ -37,6 +37,9 @@ packages=(
 	# installing spgate: man pages (scdoc sources, checked with man -l), the Debian packages
 	# (debhelper, dpkg-buildpackage, lintian) and the systemd units (systemd-analyze verify)
 	scdoc man-db debhelper dpkg-dev fakeroot lintian systemd
+	# the man page test renders with groff (man-db depends on it, named for the test) and
+	# reads the example configs' keys with PyYAML
+	groff-base python3-yaml
 )
 
 # Every external command that the project's scripts, tests and lab call, beside coreutils and

@@ -199,6 +199,10 @@ else
 	fi
 fi
 
+# The man pages (no root needed): they render without warnings, and every option, command
+# and config key the code has is documented.
+run_step man bash tests/man/test_man.sh
+
 integ_pass=0
 integ_fail=0
 # run_counted NAME CMD...: run_step of CMD with only the listed commands on PATH, adding the
