@@ -55,6 +55,7 @@ commands=(
 	snmpd snmptrapd snmpwalk snmpget snmptranslate smilint # net-snmp, smitools
 	dpdk-telemetry.py bpftool                              # dpdk-dev, bpftool
 	meson ninja pkg-config dpkg-query apt-get              # build and setup
+	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
 )
 
 if [ "${1:-}" = --print-commands ]; then

@@ -171,6 +171,24 @@ lab_smoke() {
 	return $rc
 }
 
+integ_pass=0
+integ_fail=0
+# run_counted NAME CMD...: run_step of CMD with only the listed commands on PATH, adding the
+# "N passed, N failed" that CMD ends with to the integration counts
+run_counted() {
+	local name=$1 log line rc=0
+	shift
+	log=$(mktemp /tmp/spgate-step.XXXXXX)
+	run_step "$name" in_tool_path bash -c 'set -o pipefail; "$@" 2>&1 | tee "$0"' "$log" "$@" ||
+		rc=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	if [ -n "$line" ]; then
+		integ_pass=$((integ_pass + $(awk '{print $1}' <<<"$line")))
+		integ_fail=$((integ_fail + $(awk '{print $3}' <<<"$line")))
+	fi
+	rm -f "$log"
+	return $rc
+}
 run_step setup bash tools/setup.sh
 tool_dir=$(mktemp -d /tmp/spgate-tools.XXXXXX)
 tool_path_make "$tool_dir"
@@ -201,26 +219,8 @@ fi
 
 # The man pages (no root needed): they render without warnings, and every option, command
 # and config key the code has is documented.
-run_step man bash tests/man/test_man.sh
+run_counted man bash tests/man/test_man.sh
 
-integ_pass=0
-integ_fail=0
-# run_counted NAME CMD...: run_step of CMD with only the listed commands on PATH, adding the
-# "N passed, N failed" that CMD ends with to the integration counts
-run_counted() {
-	local name=$1 log line rc=0
-	shift
-	log=$(mktemp /tmp/spgate-step.XXXXXX)
-	run_step "$name" in_tool_path bash -c 'set -o pipefail; "$@" 2>&1 | tee "$0"' "$log" "$@" ||
-		rc=$?
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-	if [ -n "$line" ]; then
-		integ_pass=$((integ_pass + $(awk '{print $1}' <<<"$line")))
-		integ_fail=$((integ_fail + $(awk '{print $3}' <<<"$line")))
-	fi
-	rm -f "$log"
-	return $rc
-}
 if [ "${SPG_SKIP_INTEGRATION:-0}" = 1 ]; then
 	record SKIP integration
 elif [ "$(id -u)" -ne 0 ]; then
@@ -255,7 +255,7 @@ for s in "${steps[@]}"; do
 	echo "  $s"
 done
 echo "  unit tests (plain + asan): $unit_pass passed, $unit_fail failed"
-echo "  integration assertions:    $integ_pass passed, $integ_fail failed"
+echo "  script assertions:         $integ_pass passed, $integ_fail failed (man, integration)"
 total_pass=$((unit_pass + integ_pass))
 total_fail=$((unit_fail + integ_fail))
 # A failed step that ran no individual test (a build, setup) still counts as a failure.

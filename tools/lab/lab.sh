@@ -268,6 +268,11 @@ Stop: Ctrl-C here, or: $SPG_REPO/tools/lab/lab.sh down
 EOF
 }
 
+# The lab's daemons as the watcher sees them: the one the lab started, or one an operator
+# started again by hand (its socket answers)
+dp_running() { topo_dp_alive || topo_ctl dp hello >/dev/null 2>&1; }
+control_running() { control_alive || op_ctl sessions >/dev/null 2>&1; }
+
 cmd_up() {
 	local duration=0 args=("$@")
 	while [ $# -gt 0 ]; do
@@ -327,15 +332,21 @@ cmd_up() {
 	[ "$duration" -gt 0 ] && deadline=$((SECONDS + duration))
 	# Up until Ctrl-C, `lab.sh down` (SIGTERM) or the duration: `sleep & wait` lets traps run.
 	while [ "$deadline" -eq 0 ] || [ $SECONDS -lt "$deadline" ]; do
-		if [ $warned_dp -eq 0 ] && ! topo_dp_alive; then
+		if [ $warned_dp -eq 0 ] && ! dp_running; then
 			topo_log "spgate-dp has exited; its log ends with:"
 			tail -n 20 "$SPG_STATE/logs/dp.out"
 			warned_dp=1
+		elif [ $warned_dp -eq 1 ] && dp_running; then
+			topo_log "spgate-dp is running again"
+			warned_dp=0
 		fi
-		if [ $warned_ctl -eq 0 ] && ! control_alive; then
+		if [ $warned_ctl -eq 0 ] && ! control_running; then
 			topo_log "spgate-control has exited; its log ends with:"
 			tail -n 20 "$SPG_STATE/logs/control.out"
 			warned_ctl=1
+		elif [ $warned_ctl -eq 1 ] && control_running; then
+			topo_log "spgate-control is running again"
+			warned_ctl=0
 		fi
 		sleep 2 &
 		wait $!
