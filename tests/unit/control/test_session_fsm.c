@@ -289,6 +289,7 @@ static struct session_mgr *new_mgr(void)
 		.store = st,
 		.audit = au,
 		.grant_key = grant_key,
+		.gw_cert = "abababababababababababababababababababababababababababababababab",
 		.peers = &fakes,
 		.now = fake_now,
 		.tick_ms = 3600000, /* the tests tick by hand */
