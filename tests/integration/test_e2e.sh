@@ -311,6 +311,8 @@ agent_start 2 || fail "SP 2's agent restarts with its own config"
 
 section "approvals"
 V4=""
+# the grant and signature bytes the store holds for session $1 (0: none was ever signed)
+stored_grant() { sqlite3 "$SPG_STATE/spgate.db" "SELECT ifnull(length(grant), 0) + ifnull(length(grant_sig), 0) FROM sessions WHERE id = $1"; }
 (eng bob --json connect CK3001 --wait --wait-timeout 60 >"$SPG_STATE/ask1.json" 2>"$SPG_STATE/ask1.err"
 	echo $? >"$SPG_STATE/ask1.rc") &
 ask_pid=$!
@@ -329,6 +331,8 @@ check "bob's connect --wait then ends active (exit $(cat "$SPG_STATE/ask1.rc" 2>
 check "having told bob once that it awaited approval ($(grep -m1 -o 'awaits approval.*' "$SPG_STATE/ask1.err"))" \
 	eval '[ "$(grep -c "awaits approval" "$SPG_STATE/ask1.err")" = 1 ]'
 V4=$(jf "$SPG_STATE/ask1.json" 'd["virtual_address"]')
+check "the approved session has its grant in the store ($(stored_grant "$id") bytes)" \
+	[ "$(stored_grant "$id")" -gt 64 ]
 check "and CK3001 answers through ${V4:-?}: sp4" fetch_is "${V4:-0.0.0.0}" 7000 sp4
 eng bob disconnect "$id" >/dev/null 2>&1
 wait_until 15 session_state_is bob "$id" closed
@@ -340,7 +344,6 @@ check "the operator denies it" quiet op_ctl deny "$id"
 wait_until 10 session_state_is bob "$id" failed
 check "so the session fails (state $(session_state bob "$id"): $(session_field bob "$id" 's["reason"]'))" \
 	session_state_is bob "$id" failed
-stored_grant() { sqlite3 "$SPG_STATE/spgate.db" "SELECT ifnull(length(grant), 0) + ifnull(length(grant_sig), 0) FROM sessions WHERE id = $1"; }
 check "no grant was ever signed for the denied session (store: $(stored_grant "$id") bytes)" \
 	[ "$(stored_grant "$id")" = 0 ]
 
