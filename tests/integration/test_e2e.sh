@@ -312,7 +312,12 @@ agent_start 2 || fail "SP 2's agent restarts with its own config"
 section "approvals"
 V4=""
 # the grant and signature bytes the store holds for session $1 (0: none was ever signed)
-stored_grant() { sqlite3 "$SPG_STATE/spgate.db" "SELECT ifnull(length(grant), 0) + ifnull(length(grant_sig), 0) FROM sessions WHERE id = $1"; }
+stored_grant() {
+	"$SPG_PY" -c 'import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+row = db.execute("SELECT length(grant), length(grant_sig) FROM sessions WHERE id = ?", (int(sys.argv[2]),)).fetchone()
+print(sum(v or 0 for v in row) if row else "none")' "$SPG_STATE/spgate.db" "$1"
+}
 (eng bob --json connect CK3001 --wait --wait-timeout 60 >"$SPG_STATE/ask1.json" 2>"$SPG_STATE/ask1.err"
 	echo $? >"$SPG_STATE/ask1.rc") &
 ask_pid=$!
