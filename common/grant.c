@@ -110,11 +110,12 @@ static bool name_ok(const char *s, size_t max)
 	return true;
 }
 
-static bool nonce_ok(const char *s)
+/* Exactly n lowercase hex digits: one spelling per value, so string comparison is exact. */
+static bool hex_ok(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < SPG_GRANT_NONCE_HEX; i++)
+	for (i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return s[i] == '\0';
@@ -169,7 +170,12 @@ static bool grant_fields_ok(const struct spg_grant *g, char *err, size_t errlen)
 		say(err, errlen, "gw_inner/gw_outer: unset");
 		return false;
 	}
-	if (!nonce_ok(g->nonce)) {
+	if (!hex_ok(g->gw_cert, SPG_GRANT_CERT_HEX)) {
+		say(err, errlen, "gw_cert: \"%.70s\" is not %d lowercase hex digits", g->gw_cert,
+		    SPG_GRANT_CERT_HEX);
+		return false;
+	}
+	if (!hex_ok(g->nonce, SPG_GRANT_NONCE_HEX)) {
 		say(err, errlen, "nonce: \"%.40s\" is not %d lowercase hex digits", g->nonce,
 		    SPG_GRANT_NONCE_HEX);
 		return false;
@@ -196,13 +202,13 @@ int spg_grant_serialize(const struct spg_grant *g, char **out, size_t *out_len, 
 	snprintf(endpoint, sizeof(endpoint), "%s:%u", spg_addr_str(g->gw_outer, outer),
 		 g->gw_outer_port);
 	/* the contract's key order, so a person comparing a grant with the docs sees the same */
-	o = json_pack("{s:i, s:I, s:s, s:o, s:s, s:I, s:I, s:o, s:b, s:s, s:s, s:s}",
+	o = json_pack("{s:i, s:I, s:s, s:o, s:s, s:I, s:I, s:o, s:b, s:s, s:s, s:s, s:s}",
 		      "v", (int)g->version, "session", (json_int_t)g->session,
 		      "engineer", g->engineer, "groups", groups, "serial", g->serial,
 		      "issued", (json_int_t)g->issued, "expires", (json_int_t)g->expires,
 		      "ports", ports, "icmp_echo", (int)g->icmp_echo,
 		      "gw_inner", spg_addr_str(g->gw_inner, inner), "gw_outer", endpoint,
-		      "nonce", g->nonce);
+		      "gw_cert", g->gw_cert, "nonce", g->nonce);
 	if (o == NULL) {
 		say(err, errlen, "cannot build the grant's JSON");
 		return -ENOMEM;
@@ -405,7 +411,7 @@ static bool grant_parse(const uint8_t *buf, size_t len, struct spg_grant *g, cha
 			size_t detail_len)
 {
 	char gw_inner[SPG_ADDR_STRLEN], gw_outer[SPG_ENDPOINT_STRLEN];
-	json_int_t v, session, issued, expires;
+	json_int_t v = 0, session = 0, issued = 0, expires = 0;
 	json_error_t jerr;
 	const char *bad = NULL;
 	json_t *o, *icmp;
@@ -444,8 +450,18 @@ static bool grant_parse(const uint8_t *buf, size_t len, struct spg_grant *g, cha
 	else if (!get_str(o, "gw_outer", gw_outer, sizeof(gw_outer)) ||
 		 !spg_endpoint_parse(gw_outer, &g->gw_outer, &g->gw_outer_port, 4500))
 		bad = "gw_outer";
+	else if (!get_str(o, "gw_cert", g->gw_cert, sizeof(g->gw_cert)))
+		bad = "gw_cert";
 	else if (!get_str(o, "nonce", g->nonce, sizeof(g->nonce)))
 		bad = "nonce";
+	/* say it plainly for an old grant: v1 had no gw_cert and could be used by anyone */
+	if (bad == NULL || strcmp(bad, "v") != 0)
+		if (get_int(o, "v", 0, &v) && v != SPG_GRANT_VERSION) {
+			say(detail, detail_len, "grant version %lld, this agent takes version %d only",
+			    (long long)v, SPG_GRANT_VERSION);
+			json_decref(o);
+			return false;
+		}
 	if (bad != NULL) {
 		say(detail, detail_len, "grant field \"%s\" missing or ill-typed", bad);
 		json_decref(o);
@@ -602,6 +618,20 @@ void spg_esp_exporter_context(uint64_t session, uint32_t generation,
 		ctx[i] = (uint8_t)(session >> (56 - 8 * i));
 	for (i = 0; i < 4; i++)
 		ctx[8 + i] = (uint8_t)(generation >> (24 - 8 * i));
+}
+
+const char *spg_cert_fingerprint(X509 *cert, char out[SPG_GRANT_CERT_HEX + 1])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+
+	if (cert == NULL || X509_digest(cert, EVP_sha256(), md, &len) != 1 || len != 32) {
+		ERR_clear_error();
+		return NULL;
+	}
+	for (i = 0; i < len; i++)
+		snprintf(&out[2 * i], 3, "%02x", md[i]);
+	return out;
 }
 
 const char *spg_key_fingerprint(const uint8_t *key_salt, size_t len, char out[9])

@@ -20,8 +20,11 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
-#define SPG_GRANT_VERSION 1
+/* Version 2 adds gw_cert, binding the grant to one gateway's TLS client certificate;
+ * version 1 grants (bearer passes) are refused as malformed. */
+#define SPG_GRANT_VERSION 2
 #define SPG_GRANT_MAX_LEN 4096 /* the serialised grant; more is malformed */
 #define SPG_GRANT_SIG_LEN 64   /* Ed25519 */
 #define SPG_GRANT_NAME_MAX 64  /* engineer, each group, serial */
@@ -29,6 +32,7 @@
 #define SPG_GRANT_MAX_PORTS 32
 #define SPG_GRANT_PORT_MAX 16  /* "tcp:65535" */
 #define SPG_GRANT_NONCE_HEX 32 /* 16 random bytes in hex */
+#define SPG_GRANT_CERT_HEX 64  /* SHA-256 of a certificate's DER, lowercase hex */
 
 struct spg_grant {
 	uint32_t version;
@@ -45,6 +49,9 @@ struct spg_grant {
 	uint32_t gw_inner;      /* G_in, network order */
 	uint32_t gw_outer;      /* G_out, network order */
 	uint16_t gw_outer_port; /* host order */
+	/* SHA-256 of the DER of the gateway's TLS client certificate, lowercase hex: the
+	 * agent accepts "open" with this grant only over a channel with that certificate */
+	char gw_cert[SPG_GRANT_CERT_HEX + 1];
 	char nonce[SPG_GRANT_NONCE_HEX + 1];
 };
 
@@ -113,6 +120,10 @@ uint8_t *spg_base64_decode(const char *in, size_t max_out, size_t *out_len);
 #define SPG_ESP_EXPORTER_CTX_LEN 12
 void spg_esp_exporter_context(uint64_t session, uint32_t generation,
 			      uint8_t ctx[SPG_ESP_EXPORTER_CTX_LEN]);
+
+/* SHA-256 over cert's DER in lowercase hex (what a grant's gw_cert holds); out has
+ * SPG_GRANT_CERT_HEX + 1 bytes. Returns out, or NULL (no certificate, digest failed). */
+const char *spg_cert_fingerprint(X509 *cert, char out[SPG_GRANT_CERT_HEX + 1]);
 
 /* First 4 bytes of SHA-256(key||salt) in hex: "ab12cd34" (out: 9 bytes). Logs show this,
  * never the key, so a test can compare both ends. */

@@ -433,10 +433,13 @@ static int parse_grant(struct loader *l, yaml_node_t *node)
 
 static int parse_agent(struct loader *l, yaml_node_t *node)
 {
-	enum { K_PORT, K_CA, K_KEEPALIVE, K_CONNECT, K_REKEY, K_GRACE, K_N };
+	enum { K_PORT, K_CA, K_KEEPALIVE, K_CONNECT, K_REKEY, K_GRACE, K_CERT, K_KEY, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_PORT] = { "port", false },
 		[K_CA] = { "ca", true },
+		/* mutual TLS: the agents admit only gateways with a certificate of their CA */
+		[K_CERT] = { "client_certificate", true },
+		[K_KEY] = { "client_key", true },
 		[K_KEEPALIVE] = { "keepalive", false },
 		[K_CONNECT] = { "connect_timeout", false },
 		[K_REKEY] = { "rekey_after", false },
@@ -450,6 +453,11 @@ static int parse_agent(struct loader *l, yaml_node_t *node)
 	if (v[K_PORT] != NULL && get_port(l->d, v[K_PORT], "agent.port", &c->agent.port) < 0)
 		return -1;
 	if (get_path(l->d, v[K_CA], "agent.ca", c->agent.ca, sizeof(c->agent.ca)) < 0)
+		return -1;
+	if (get_path(l->d, v[K_CERT], "agent.client_certificate", c->agent.client_certificate,
+		     sizeof(c->agent.client_certificate)) < 0 ||
+	    get_path(l->d, v[K_KEY], "agent.client_key", c->agent.client_key,
+		     sizeof(c->agent.client_key)) < 0)
 		return -1;
 	l->keepalive = v[K_KEEPALIVE];
 	if (cfg_opt_u32(l->d, v[K_KEEPALIVE], "agent.keepalive", 1, 3600,

@@ -89,6 +89,8 @@ struct ctl_config {
 	struct {
 		uint16_t port;             /* default 7443 */
 		char ca[CTL_PATH_MAX];     /* required */
+		char client_certificate[CTL_PATH_MAX]; /* required: ours, of the gateway CA */
+		char client_key[CTL_PATH_MAX];         /* required: its private key (PEM) */
 		uint32_t keepalive;        /* s, default 10, 1..3600 */
 		uint32_t connect_timeout;  /* s, default 5, 1..300 */
 		uint32_t rekey_after;      /* s, default 3600, 60..86400 */

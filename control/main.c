@@ -52,6 +52,7 @@ struct ctl {
 	struct token_key *tokens;
 	EVP_PKEY *grant_key;
 	SSL_CTX *agent_ctx;
+	char gw_cert[SPG_GRANT_CERT_HEX + 1]; /* our client certificate's SHA-256: grants name it */
 	struct auth *auth;
 	struct dpp *dp;
 	struct snmp_reporter *snmp; /* NULL: SNMP not configured */
@@ -379,9 +380,15 @@ static int open_state(struct ctl *ctl)
 		fprintf(stderr, "spgate-control: grant.signing_key: %s\n", err);
 		return -1;
 	}
-	ctl->agent_ctx = sph_client_ctx(c->agent.ca, err, sizeof(err));
+	ctl->agent_ctx = sph_client_ctx(c->agent.ca, c->agent.client_certificate, c->agent.client_key, err,
+					sizeof(err));
 	if (ctl->agent_ctx == NULL) {
-		fprintf(stderr, "spgate-control: agent.ca %s: %s\n", c->agent.ca, err);
+		fprintf(stderr, "spgate-control: agent (ca, client_certificate, client_key): %s\n", err);
+		return -1;
+	}
+	if (spg_cert_fingerprint(SSL_CTX_get0_certificate(ctl->agent_ctx), ctl->gw_cert) == NULL) {
+		fprintf(stderr, "spgate-control: agent.client_certificate %s: cannot compute its SHA-256\n",
+			c->agent.client_certificate);
 		return -1;
 	}
 	return 0;
@@ -412,6 +419,7 @@ static int start_auth_and_sessions(struct ctl *ctl)
 		.store = ctl->store,
 		.audit = ctl->audit,
 		.grant_key = ctl->grant_key,
+		.gw_cert = ctl->gw_cert,
 		.peers = &real_peers,
 		.peers_arg = ctl,
 	};

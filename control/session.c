@@ -69,6 +69,7 @@ void sess_free(struct session *s)
 	m->n--;
 	free(s->grant_b64);
 	free(s->sig_b64);
+	free(s->groups);
 	free(s);
 }
 
@@ -301,17 +302,32 @@ static void sess_tick_cb(evutil_socket_t fd, short what, void *arg)
 	session_mgr_tick(arg);
 }
 
+/* Keeps the requester's groups until the grant is signed (sess_issue_grant). */
+static int sess_keep_groups(struct session *s, const struct session_request *req)
+{
+	size_t i, n = req->n_groups < SPG_GRANT_MAX_GROUPS ? req->n_groups : SPG_GRANT_MAX_GROUPS;
+
+	if (n == 0)
+		return 0;
+	s->groups = calloc(n, sizeof(*s->groups));
+	if (s->groups == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		snprintf(s->groups[i], sizeof(s->groups[i]), "%s", req->groups[i]);
+	s->n_groups = n;
+	return 0;
+}
+
 /*
- * The first steps of connect: a row in requested, authorized at once, the grant signed.
+ * The first steps of connect: a row in requested, authorized at once. The grant is signed
+ * later, when the session may proceed (sess_proceed), never before approval.
  * Returns s; or NULL with *id set when the session was created but has failed already
  * (and is gone from memory); or NULL with *id 0 and errno set.
  */
-static struct session *sess_create(struct session_mgr *m, const struct session_request *req,
-				   const struct store_system *sys, const struct dpp_hello *hello, int64_t *id)
+static struct session *sess_create(struct session_mgr *m, const struct session_request *req, int64_t *id)
 {
 	struct store_session row;
 	struct session *s;
-	char err[256];
 	int ret;
 
 	memset(&row, 0, sizeof(row));
@@ -334,8 +350,8 @@ static struct session *sess_create(struct session_mgr *m, const struct session_r
 	*id = row.id;
 	sess_audit(s, req->user, "session_requested", "ok", NULL);
 	sess_to(s, STORE_SESSION_AUTHORIZED, NULL, req->user);
-	if (sess_issue_grant(s, req, sys, hello, err, sizeof(err)) != 0) {
-		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "cannot issue a grant: %s", err);
+	if (sess_keep_groups(s, req) != 0) {
+		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "out of memory");
 		return NULL;
 	}
 	return s;
@@ -399,7 +415,7 @@ int session_connect(struct session_mgr *m, const struct session_request *req, st
 	ret = store_system_get(m->env.store, req->serial, &sys);
 	if (ret != 0)
 		return ret;
-	s = sess_create(m, req, &sys, hello, &id);
+	s = sess_create(m, req, &id);
 	if (s == NULL && id == 0)
 		return -errno;
 	/* s may be gone after this (failed sessions are freed); the store has the outcome. */

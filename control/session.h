@@ -62,6 +62,8 @@ struct session_env {
 	struct store *store;
 	struct audit *audit;       /* may be NULL (tests) */
 	EVP_PKEY *grant_key;       /* the vendor's Ed25519 key that signs grants */
+	const char *gw_cert;       /* SHA-256 (hex) of our agent client certificate: each grant
+	                              is bound to it (the agents check it on open) */
 	const struct session_peers *peers;
 	void *peers_arg;
 	int64_t (*now)(void);      /* unix seconds; NULL: time(NULL) */

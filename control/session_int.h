@@ -8,6 +8,7 @@
 
 #include <sys/queue.h>
 
+#include "grant.h"
 #include "session.h"
 
 /* glibc's sys/queue.h predates the _SAFE iterator. */
@@ -44,6 +45,10 @@ struct session {
 	struct session_mgr *m;
 	struct store_session row; /* what the store has; written through on every change */
 	char *grant_b64, *sig_b64;
+	/* the requester's groups, for the grant signed once the session may proceed (after
+	 * approval); freed then. NULL after a restart: such a grant lists no groups */
+	char (*groups)[SPG_GRANT_NAME_MAX];
+	size_t n_groups;
 	struct line_call *line;
 	struct sph_conn *sp;
 	enum sess_sp sp_state;
@@ -104,8 +109,10 @@ void sess_close(struct session *s, const char *actor, const char *reason);
 void sess_audit(struct session *s, const char *actor, const char *action, const char *result, const char *reason);
 
 /* session_sp.c */
-int sess_issue_grant(struct session *s, const struct session_request *req, const struct store_system *sys,
-		     const struct dpp_hello *hello, char *err, size_t errlen);
+/* Signs s's grant, bound to our agent client certificate; only once s may proceed (authorized
+ * and, where the policy asks, approved): a denied or timed-out session never has one. */
+int sess_issue_grant(struct session *s, const struct store_system *sys, const struct dpp_hello *hello, char *err,
+		     size_t errlen);
 /* Allocates line, address and SPI and brings the line up (after authorization/approval). */
 void sess_proceed(struct session *s, const char *actor);
 /*

@@ -73,8 +73,8 @@ static int keep_signed_grant(struct session *s, char *grant_b64, char *sig_b64, 
 	return 0;
 }
 
-int sess_issue_grant(struct session *s, const struct session_request *req, const struct store_system *sys,
-		     const struct dpp_hello *hello, char *err, size_t errlen)
+int sess_issue_grant(struct session *s, const struct store_system *sys, const struct dpp_hello *hello, char *err,
+		     size_t errlen)
 {
 	const struct ctl_config *cfg = s->m->env.cfg;
 	char *grant_b64 = NULL, *sig_b64 = NULL;
@@ -82,14 +82,19 @@ int sess_issue_grant(struct session *s, const struct session_request *req, const
 	size_t i;
 	int ret;
 
+	if (hello == NULL) {
+		snprintf(err, errlen, "the dataplane (spgate-dp) is not running");
+		return -ENOTCONN;
+	}
 	memset(&g, 0, sizeof(g));
 	g.version = SPG_GRANT_VERSION;
 	g.session = (uint64_t)s->row.id;
-	snprintf(g.engineer, sizeof(g.engineer), "%s", req->user);
-	for (i = 0; i < req->n_groups && i < SPG_GRANT_MAX_GROUPS; i++)
-		snprintf(g.groups[i], sizeof(g.groups[i]), "%s", req->groups[i]);
+	snprintf(g.engineer, sizeof(g.engineer), "%s", s->row.user);
+	for (i = 0; i < s->n_groups; i++)
+		snprintf(g.groups[i], sizeof(g.groups[i]), "%s", s->groups[i]);
 	g.n_groups = i;
-	snprintf(g.serial, sizeof(g.serial), "%s", req->serial);
+	snprintf(g.serial, sizeof(g.serial), "%s", s->row.serial);
+	snprintf(g.gw_cert, sizeof(g.gw_cert), "%s", s->m->env.gw_cert != NULL ? s->m->env.gw_cert : "");
 	g.issued = sess_now(s->m);
 	g.expires = g.issued + cfg->grant.lifetime;
 	g.gw_inner = hello->inner_addr;
@@ -109,6 +114,9 @@ int sess_issue_grant(struct session *s, const struct session_request *req, const
 		free(grant_b64);
 		free(sig_b64);
 	}
+	free(s->groups);
+	s->groups = NULL;
+	s->n_groups = 0;
 	return ret;
 }
 
@@ -193,6 +201,7 @@ static void sess_sp_params(const struct session *s, struct sph_params *p, char *
 	p->grant_b64 = s->grant_b64;
 	p->sig_b64 = s->sig_b64;
 	p->session_id = (uint64_t)s->row.id;
+	p->sp_serial = s->row.serial; /* the agent's certificate must name the SP we dial */
 	p->gw_spi = s->row.spi_in;
 	/* spgate-dp's cipher decides; aes-128-gcm (its default) while it is not up. */
 	p->key_len = hello != NULL ? hello->key_len : 16;
@@ -342,6 +351,7 @@ void sess_proceed(struct session *s, const char *actor)
 	struct store_system sys;
 	struct store_line line;
 	const char *code;
+	char err[256];
 	int ret;
 
 	ret = sess_allocate(s, &line, &code);
@@ -361,6 +371,11 @@ void sess_proceed(struct session *s, const char *actor)
 			 strerror(-ret));
 		return;
 	}
+	/* authorized and approved: only now is there a grant to lose */
+	if (sess_issue_grant(s, &sys, m->env.peers->dp_hello(m->env.peers_arg), err, sizeof(err)) != 0) {
+		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "cannot issue a grant: %s", err);
+		return;
+	}
 	sess_to(s, STORE_SESSION_DIALING, NULL, actor);
 	s->line = m->env.peers->line_connect(m->env.peers_arg, &line, &sys, m->env.cfg->agent.port, &sess_line_events,
 					     s);
@@ -375,11 +390,18 @@ static void sess_opened_first(struct session *s, const struct sph_open_result *r
 
 	if (!r->ok) {
 		sess_sp_drop(s);
-		if (r->refused)
+		if (r->refused) {
 			sess_end(s, STORE_SESSION_FAILED, "sp_refused", SESS_ACTOR_SYSTEM, "the SP refused the grant: %s",
 				 r->reason);
-		else
+		} else if (r->wrong_identity) {
+			/* someone else's key answered for this SP: not a dial failure, an impostor */
+			fprintf(stderr, "spgate-control: session %lld: SP %s: %s\n", (long long)s->row.id, s->row.serial,
+				r->reason);
+			sess_end(s, STORE_SESSION_FAILED, "sp_identity", SESS_ACTOR_SYSTEM,
+				 "the SP's agent is not %s: %s", s->row.serial, r->reason);
+		} else {
 			sess_dial_failed(s, r->reason);
+		}
 		return;
 	}
 	s->sp_state = SESS_SP_UP;

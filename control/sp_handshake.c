@@ -54,6 +54,8 @@ struct sph_conn {
 	enum sph_state state;
 	bool attach;
 	bool opened; /* opened(ok) was called: failures are lost() from now on */
+	bool wrong_identity;
+	char *sp_serial; /* the serial the agent's certificate must name; NULL: any */
 	int in_cb;
 	bool free_pending;
 	char *grant_b64;
@@ -87,6 +89,7 @@ static void conn_destroy(struct sph_conn *c)
 		event_free(c->ping);
 	free(c->grant_b64);
 	free(c->sig_b64);
+	free(c->sp_serial);
 	OPENSSL_cleanse(&c->res.keys, sizeof(c->res.keys));
 	free(c);
 }
@@ -137,6 +140,7 @@ static void fail(struct sph_conn *c, const char *fmt, ...)
 		c->ev.lost(c, why, c->arg);
 	} else {
 		r.reason = why;
+		r.wrong_identity = c->wrong_identity;
 		c->ev.opened(c, &r, c->arg);
 	}
 }
@@ -429,6 +433,70 @@ static void describe_tls_error(struct sph_conn *c, int sock_err, char *buf, size
 	ERR_clear_error();
 }
 
+static bool serial_char_ok(unsigned char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+	       ch == '.' || ch == '_' || ch == '-';
+}
+
+int sph_cert_serial(X509 *cert, char *out, size_t len)
+{
+	static const char prefix[] = "spgate:sp:";
+	const size_t plen = sizeof(prefix) - 1;
+	GENERAL_NAMES *names;
+	int i, found = 0;
+
+	names = cert != NULL ? X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL) : NULL;
+	for (i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		const unsigned char *u;
+		size_t ulen, k;
+
+		if (gn->type != GEN_URI)
+			continue;
+		u = ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier);
+		ulen = (size_t)ASN1_STRING_length(gn->d.uniformResourceIdentifier);
+		if (ulen < plen || memcmp(u, prefix, plen) != 0)
+			continue;
+		/* one certificate, one SP: a certificate naming two could serve as either */
+		if (found++ > 0 || ulen == plen || ulen - plen >= len)
+			found = 2;
+		for (k = plen; found == 1 && k < ulen; k++)
+			if (!serial_char_ok(u[k]))
+				found = 2;
+		if (found == 1) {
+			memcpy(out, u + plen, ulen - plen);
+			out[ulen - plen] = '\0';
+		}
+	}
+	GENERAL_NAMES_free(names);
+	ERR_clear_error();
+	return found > 1 ? -1 : found;
+}
+
+/* The agent's certificate names the SP we dialled (the inventory's serial), or we leave:
+ * another SP's key must not serve for this one (it would get this SP's grant and keys). */
+static bool identity_ok(struct sph_conn *c)
+{
+	X509 *cert = SSL_get0_peer_certificate(bufferevent_openssl_get_ssl(c->bev));
+	char named[64];
+	int rc;
+
+	if (c->sp_serial == NULL)
+		return true;
+	rc = sph_cert_serial(cert, named, sizeof(named));
+	if (rc == 1 && strcmp(named, c->sp_serial) == 0)
+		return true;
+	c->wrong_identity = true;
+	if (rc == 1)
+		fail(c, "agent %s: certificate names %s, expected %s", c->peer, named, c->sp_serial);
+	else
+		fail(c, "agent %s: certificate names %s, expected %s", c->peer,
+		     rc == 0 ? "no SP serial" : "more than one or an unreadable SP serial",
+		     c->sp_serial);
+	return false;
+}
+
 static void send_first_request(struct sph_conn *c)
 {
 	json_t *msg;
@@ -457,7 +525,8 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	cb_enter(c);
 	if (what & BEV_EVENT_CONNECTED) {
-		send_first_request(c);
+		if (identity_ok(c))
+			send_first_request(c);
 	} else if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
 		if (what & BEV_EVENT_EOF) {
 			snprintf(why, sizeof(why), "connection closed");
@@ -558,6 +627,8 @@ static struct sph_conn *start(struct event_base *base, SSL_CTX *ctx, const struc
 		 ntohs(sin.sin_port));
 	c->grant_b64 = strdup(p->grant_b64);
 	c->sig_b64 = strdup(p->sig_b64);
+	if (p->sp_serial != NULL && (c->sp_serial = strdup(p->sp_serial)) == NULL)
+		goto nomem;
 	c->deadline = evtimer_new(base, deadline_cb, c);
 	c->ping = evtimer_new(base, ping_cb, c);
 	ssl = SSL_new(ctx);
@@ -673,7 +744,8 @@ const char *sph_key_fingerprint(const uint8_t *key_salt, uint8_t key_len, char o
 	return spg_key_fingerprint(key_salt, (size_t)key_len + SPH_SALT_LEN, out);
 }
 
-SSL_CTX *sph_client_ctx(const char *ca_file, char *err, size_t errlen)
+SSL_CTX *sph_client_ctx(const char *ca_file, const char *cert_file, const char *key_file,
+			char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	char ebuf[160];
@@ -694,6 +766,19 @@ SSL_CTX *sph_client_ctx(const char *ca_file, char *err, size_t errlen)
 		goto fail;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (cert_file != NULL && SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
+		ERR_error_string_n(ERR_get_error(), ebuf, sizeof(ebuf));
+		snprintf(err, errlen, "%s: cannot load the client certificate: %s", cert_file, ebuf);
+		goto fail;
+	}
+	if (cert_file != NULL &&
+	    (key_file == NULL || SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+	     SSL_CTX_check_private_key(ctx) != 1)) {
+		ERR_error_string_n(ERR_get_error(), ebuf, sizeof(ebuf));
+		snprintf(err, errlen, "%s: not the key of %s: %s", key_file ? key_file : "(no key)",
+			 cert_file, ebuf);
+		goto fail;
+	}
 	ERR_clear_error();
 	return ctx;
 fail:

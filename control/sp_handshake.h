@@ -60,6 +60,10 @@ struct sph_params {
 	uint16_t agent_port;         /* 0: SPH_DEFAULT_PORT */
 	const char *agent_name;      /* NULL: only the chain is checked against the CA; else the
 	                                certificate must name this host (SAN/CN, SSL_set1_host) */
+	const char *sp_serial;       /* NULL: any SP; else the agent's certificate must name this
+	                                serial, as its one SAN URI spgate:sp:SERIAL, or the
+	                                connection fails ("certificate names CK2002, expected
+	                                CK2001") before the grant is sent */
 	const char *grant_b64;       /* the signed grant, as grant.h's spg_grant_sign made it */
 	const char *sig_b64;
 	uint64_t session_id;         /* the grant's session: the key derivation's context */
@@ -74,6 +78,7 @@ struct sph_params {
 struct sph_open_result {
 	bool ok;
 	bool refused;             /* !ok: true when the agent refused the grant */
+	bool wrong_identity;      /* !ok: the agent's certificate names another SP (or none) */
 	const char *reason;       /* !ok: "bad signature" | "wrong serial" | "expired" |
 	                             "malformed grant" | the agent's other reason when refused;
 	                             else a sentence of ours ("connect to 192.0.2.7:7443 timed out",
@@ -110,10 +115,18 @@ struct sph_events {
 };
 
 /*
- * A client context for agents: TLS 1.3 only, peer verification against ca_file (PEM).
- * NULL with a message in err when the file cannot be loaded. Free with SSL_CTX_free.
+ * A client context for agents: TLS 1.3 only, peer verification against ca_file (PEM), and
+ * our client certificate (cert_file, key_file; PEM) that the agents check against their
+ * gateway CA. cert_file NULL: no client certificate (tests only: agents refuse that).
+ * NULL with a message in err naming the file when one cannot be loaded. Free with
+ * SSL_CTX_free.
  */
-SSL_CTX *sph_client_ctx(const char *ca_file, char *err, size_t errlen);
+SSL_CTX *sph_client_ctx(const char *ca_file, const char *cert_file, const char *key_file,
+			char *err, size_t errlen);
+
+/* The serial cert names as its SAN URI spgate:sp:SERIAL into out. 1 found; 0 none; -1 more
+ * than one, or one that is not a plain name ([A-Za-z0-9._-], < len bytes). */
+int sph_cert_serial(X509 *cert, char *out, size_t len);
 
 /*
  * Starts the handshake; the result comes through ev->opened, always from the event loop,

@@ -11,7 +11,10 @@
 #
 # (a) wire format against scapy (AES-GCM, ESN, NAT-T) both ways, replay and tampering;
 # (b) the handshake: refusals with their reasons, keys equal on both ends, rekey, grace,
-#     attach, close; (c) the guard. Each assertion prints PASS/FAIL and a sentence; the last
+#     attach, close; (c) the guard; (d) trust: mutual TLS (no or a foreign client
+#     certificate refused), the SP's identity, grants bound to one gateway certificate and
+#     used once (also after an agent restart), no second open of a live session, and
+#     budgets a stranger cannot exhaust. Each assertion prints PASS/FAIL and a sentence; the last
 #     line is "N passed, N failed". Run as root.
 #
 #   SPG_BUILD=DIR   build directory (default: build); SPG_KEEP=1 keeps the state directory
@@ -90,18 +93,31 @@ plug $X x0 $X_ADDR
 
 # ---- keys, certificates, config ----
 openssl_quiet() { openssl "$@" >/dev/null 2>&1; }
-mkcert() { # mkcert DIR: a CA and an agent certificate for CK2001 / 203.0.113.11 it signed
-	mkdir -p "$1"
-	openssl_quiet req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$1/ca.key" -out "$1/ca.crt" -days 2 -subj /CN=spgate-test-ca
+mkleaf() { # mkleaf DIR CA NAME CN EXT: NAME.crt / NAME.key, signed by CA, with EXT lines
 	openssl_quiet req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$1/agent.key" -out "$1/agent.csr" -subj /CN=CK2001
-	printf 'subjectAltName=DNS:CK2001,IP:%s\n' $SP_ADDR >"$1/ext"
-	openssl_quiet x509 -req -in "$1/agent.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" \
-		-CAcreateserial -out "$1/agent.crt" -days 2 -extfile "$1/ext"
+		-keyout "$1/$3.key" -out "$1/$3.csr" -subj "/CN=$4"
+	printf '%b\n' "$5" >"$1/$3.ext"
+	openssl_quiet x509 -req -in "$1/$3.csr" -CA "$1/$2.crt" -CAkey "$1/$2.key" \
+		-CAcreateserial -out "$1/$3.crt" -days 2 -extfile "$1/$3.ext"
+}
+mkca() { # mkca DIR NAME
+	openssl_quiet req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$1/$2.key" -out "$1/$2.crt" -days 2 -subj "/CN=spgate-test-$2"
+}
+mkcert() { # mkcert DIR: CAs, agent certificates for CK2001 (and CK2002), gateway certificates
+	mkdir -p "$1"
+	mkca "$1" ca
+	mkleaf "$1" ca agent CK2001 \
+		"subjectAltName=URI:spgate:sp:CK2001,DNS:CK2001,IP:$SP_ADDR\nextendedKeyUsage=serverAuth"
+	mkleaf "$1" ca agent-ck2002 CK2002 \
+		"subjectAltName=URI:spgate:sp:CK2002,DNS:CK2001,IP:$SP_ADDR\nextendedKeyUsage=serverAuth"
+	mkca "$1" gateway-ca
+	mkleaf "$1" gateway-ca gw gw "subjectAltName=DNS:gw\nextendedKeyUsage=clientAuth"
+	mkleaf "$1" gateway-ca gw2 gw2 "subjectAltName=DNS:gw2\nextendedKeyUsage=clientAuth"
 }
 mkcert "$STATE/pki"
 mkcert "$STATE/other-pki"
+GWC="--cert $STATE/pki/gw.crt --key $STATE/pki/gw.key"
 gen_key() { "$AGENT" --gen-vendor-key "$1" "$2" >/dev/null && grep -q "BEGIN PRIVATE KEY" "$1"; }
 check "spgate-agent --gen-vendor-key makes an Ed25519 key pair" \
 	gen_key "$STATE/vendor.key" "$STATE/vendor.pub"
@@ -115,6 +131,7 @@ listen:
 tls:
   certificate: $STATE/pki/agent.crt
   key: $STATE/pki/agent.key
+  gateway_ca: $STATE/pki/gateway-ca.crt
 vendor_key: $STATE/vendor.pub
 sp:
   shared_address: $S
@@ -168,7 +185,7 @@ probe() { # probe NAME ARGS...: sph_probe in the gateway namespace, in the backg
 	local name=$1
 	shift
 	ip netns exec $GW "$PROBE" --agent $SP_ADDR:7443 --ca "$STATE/pki/ca.crt" --name CK2001 \
-		"$@" >"$STATE/$name.out" 2>"$STATE/$name.err" &
+		--expect-serial CK2001 $GWC "$@" >"$STATE/$name.out" 2>"$STATE/$name.err" &
 	disown
 	echo $! >"$STATE/$name.pid"
 }
@@ -176,10 +193,13 @@ probe_line() { grep "\"event\":\"$2\"" "$STATE/$1.out" 2>/dev/null | tail -1; }
 probe_field() { probe_line "$1" "$2" | jq -r "$3"; }
 probe_opened_ok() { probe_line "$1" opened | jq -e "$2" >/dev/null 2>&1; }
 last_pong_counts() { probe_line "$1" pong | jq -e '.rx > 0 and .tx > 0' >/dev/null 2>&1; }
-probe_once() { # probe_once ARGS...: how an open ends: "ok" or the reason
+probe_bare() { # probe_bare ARGS...: as probe_once, without a client certificate of its own
 	ip netns exec $GW timeout 15 "$PROBE" --agent $SP_ADDR:7443 --name CK2001 --once \
 		--gw-spi 0x1001 --gw-inner $G_IN --gw-outer $GW_ADDR:4500 "$@" 2>/dev/null |
 		jq -r 'select(.event == "opened") | if .ok then "ok" else .reason end'
+}
+probe_once() { # probe_once ARGS...: how an open ends: "ok" or the reason (as gateway gw)
+	probe_bare $GWC "$@"
 }
 agent_fp() { # agent_fp SESSION GENERATION gw_to_sp|sp_to_gw: what the agent logged
 	local n=1
@@ -252,6 +272,61 @@ r=$(probe_once --vendor-key "$STATE/vendor.key" --ca "$STATE/pki/ca.crt" --seria
 check "a peer that never answers the TLS handshake: the open fails at the timeout (got '$r')" \
 	matches "$r" "*timed out waiting for connect and TLS handshake*"
 stop_pid "$STATE/mute.pid"
+
+# ---- (d) trust: mutual TLS, identity, channel binding ----
+GOOD="--vendor-key $STATE/vendor.key --ca $STATE/pki/ca.crt --serial CK2001"
+agent_logged() { grep -q "$1" "$STATE/agent.log"; }
+r=$(probe_bare $GOOD --session 11)
+check "a gateway without a client certificate is refused by the agent (got '$r')" \
+	[ -n "$r" ] && [ "$r" != ok ]
+check "the agent logged the failed handshake with the peer's address" \
+	wait_for 3 agent_logged "channel $GW_ADDR:[0-9]*: TLS handshake failed"
+r=$(probe_bare $GOOD --session 12 --cert "$STATE/other-pki/gw.crt" --key "$STATE/other-pki/gw.key")
+check "a gateway whose certificate another CA signed is refused by the agent (got '$r')" \
+	[ -n "$r" ] && [ "$r" != ok ]
+r=$(probe_bare $GOOD --session 13 --cert "$STATE/pki/agent-ck2002.crt" --key "$STATE/pki/agent-ck2002.key")
+check "an SP's (server) certificate cannot serve as a gateway's (got '$r')" \
+	[ -n "$r" ] && [ "$r" != ok ]
+r=$(probe_once $GOOD --session 14 --expect-serial CK2002)
+check "the gateway refuses an agent whose certificate names another SP (got '$r')" \
+	matches "$r" "*certificate names CK2001, expected CK2002"
+r=$(probe_once $GOOD --session 15 --bind-cert "$STATE/pki/gw2.crt")
+check "a grant bound to gateway gw2 is refused over gw's channel: wrong gateway (got '$r')" \
+	[ "$r" = "wrong gateway" ]
+r=$(probe_bare $GOOD --session 16 --cert "$STATE/pki/gw2.crt" --key "$STATE/pki/gw2.key" \
+	--bind-cert "$STATE/pki/gw.crt")
+check "and gw's grant is refused over gw2's channel, the same fleet (got '$r')" \
+	[ "$r" = "wrong gateway" ]
+check "refused grants installed nothing" nothing_installed
+r=$(probe_once $GOOD --session 17 --save-grant "$STATE/grant-17")
+check "a good grant opens (and closes) a session once (got '$r')" [ "$r" = ok ]
+r=$(probe_once --ca "$STATE/pki/ca.crt" --replay "$STATE/grant-17")
+check "the same grant replayed is refused: replayed grant (got '$r')" [ "$r" = "replayed grant" ]
+check "the agent logged the replay" agent_logged "refused: nonce [0-9a-f]* was used before"
+check "a replay installs nothing" nothing_installed
+check "the agent keeps the nonce in its state directory" \
+	grep -q "^spgate-agent grant nonces 1" "$STATE/run/grant-nonces"
+
+# ---- (d) budgets: a stranger cannot hold the agent's slots ----
+ip netns exec $X timeout 30 $PY -c "import socket,time,os
+socks = []
+for i in range(20):
+    s = socket.socket(); s.settimeout(2)
+    try: s.connect(('$SP_ADDR', 7443)); socks.append(s)
+    except OSError: pass
+open('$STATE/hog.pid', 'w').write(str(os.getpid()))
+time.sleep(25)" &
+disown
+wait_for 10 file_exists "$STATE/hog.pid"
+check "a stranger opening 20 idle connections is capped per source address" \
+	wait_for 3 agent_logged "refusing a connection from $X_ADDR: it holds 4 channels"
+r=$(probe_once $GOOD --session 18)
+check "while the stranger holds its connections the gateway still opens a session (got '$r')" \
+	[ "$r" = ok ]
+check "the stranger's idle connections are closed after the request timeout (5 s)" \
+	wait_for 8 agent_logged "channel $X_ADDR:[0-9]*: no complete request within 5 s"
+stop_pid "$STATE/hog.pid"
+check "nothing stays installed" wait_for 3 nothing_installed
 
 # ---- (b) open ----
 probe p1 --vendor-key "$STATE/vendor.key" --serial CK2001 --session 4242 --gw-spi 0x1001 \
@@ -348,12 +423,21 @@ check "attach with the same grant within the grace period is accepted at generat
 sleep 5 # longer than the grace period: an attached session must not expire
 check "the attached session stays up past the old grace period" first_state_is up
 check "traffic flows after the attach (the gateway's keys did not change)" ping_s 1
-r=$(ip netns exec $GW timeout 10 "$PROBE" --agent $SP_ADDR:7443 --ca "$STATE/pki/ca.crt" \
+r=$(probe_once --ca "$STATE/pki/ca.crt" --gw-spi 0x1001 --replay "$STATE/grant-4242")
+check "the live session's grant replayed is refused: session already open (got '$r')" \
+	[ "$r" = "session already open" ]
+r=$(probe_once $GOOD --session 4242)
+check "a second open for the live session id, with a fresh grant, is refused (got '$r')" \
+	[ "$r" = "session already open" ]
+check "the live session is unharmed: still up" first_state_is up
+check "and traffic still flows" ping_s 2
+check "and its channel is still answered (pongs)" wait_for 3 last_pong_counts p2
+r=$(ip netns exec $GW timeout 10 "$PROBE" --agent $SP_ADDR:7443 --ca "$STATE/pki/ca.crt" $GWC \
 	--name CK2001 --vendor-key "$STATE/vendor.key" --serial CK2001 --session 9 --gw-spi 0x1001 \
 	--save-grant "$STATE/grant-9" --gw-inner 192.0.2.99 --once 2>/dev/null |
 	jq -r 'select(.event == "closed") | .confirmed')
 check "a second session opens and closes next to the first (closed confirmed: $r)" [ "$r" = true ]
-r=$(ip netns exec $GW timeout 10 "$PROBE" --agent $SP_ADDR:7443 --ca "$STATE/pki/ca.crt" \
+r=$(ip netns exec $GW timeout 10 "$PROBE" --agent $SP_ADDR:7443 --ca "$STATE/pki/ca.crt" $GWC \
 	--name CK2001 --attach "$STATE/grant-9" --once 2>/dev/null |
 	jq -r 'select(.event == "opened") | .reason')
 check "attach with the grant of a session that is no longer live is refused (got '$r')" \
@@ -402,6 +486,9 @@ sed 's/^  rekey_overlap: 5/  rekey_overlap: 5\n  seq_limit: 40/' "$STATE/agent.y
 ip netns exec $SP "$AGENT" -c "$STATE/agent-seq.yaml" 2>"$STATE/agent2.log" &
 echo $! >"$STATE/agent.pid"
 wait_for 10 agent_answers
+r=$(probe_once --ca "$STATE/pki/ca.crt" --replay "$STATE/grant-17")
+check "after an agent restart the used grant is still refused: replayed grant (got '$r')" \
+	[ "$r" = "replayed grant" ]
 probe p5 --vendor-key "$STATE/vendor.key" --serial CK2001 --session 7171 --gw-spi 0x4001 \
 	--gw-inner $G_IN --gw-outer $GW_ADDR:4500 --keepalive 1
 check "a session opens on an agent whose SAs carry 40 packets" wait_for 10 probe_opened_ok p5 .ok

@@ -284,6 +284,25 @@ bad_grant() { # bad_grant SERIAL VENDOR_PUB WANT WHAT: restart SP 2's agent so, 
 }
 bad_grant CK2002 "$SPG_PKI/rogue.pub" "bad signature" "another vendor public key refuses the grant"
 bad_grant CK2099 "$SPG_PKI/vendor-ed25519.pub" "wrong serial" "another serial (CK2099) refuses the grant"
+# SP 2's agent with SP 1's key and certificate: whoever holds one SP's key must not pass for
+# another SP (it would get that SP's grant and ESP keys)
+agent_stop 2
+agent_config 2 CK2002 "$SPG_PKI/vendor-ed25519.pub" CK2001
+if agent_start 2; then
+	out=$(eng alice --json connect CK2002 --wait --wait-timeout 30 2>/dev/null)
+	rc=$?
+	state=$(jv 'd["state"]' <<<"$out")
+	reason=$(jv 'd["reason"]' <<<"$out")
+	check "an agent presenting CK2001's certificate for CK2002 is refused by the gateway: exit $rc, session $state, reason '$reason'" \
+		eval '[ "$rc" = 1 ] && [ "$state" = failed ] && [[ $reason == *"certificate names CK2001, expected CK2002"* ]]'
+	check "spgate-control logged it" \
+		grep -q "SP CK2002: .*certificate names CK2001, expected CK2002" "$SPG_STATE/logs/control.out"
+	check "the impostor never got the grant: its agent saw no open" \
+		eval '! grep -q "grant of\|open refused" "$SPG_STATE/logs/agent2.out"'
+	check "and it installed nothing" agent_nothing_installed 2
+else
+	fail "SP 2's agent restarts with CK2001's certificate"
+fi
 agent_stop 2
 agent_config 2
 agent_start 2 || fail "SP 2's agent restarts with its own config"
@@ -292,6 +311,13 @@ agent_start 2 || fail "SP 2's agent restarts with its own config"
 
 section "approvals"
 V4=""
+# the grant and signature bytes the store holds for session $1 (0: none was ever signed)
+stored_grant() {
+	"$SPG_PY" -c 'import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+row = db.execute("SELECT length(grant), length(grant_sig) FROM sessions WHERE id = ?", (int(sys.argv[2]),)).fetchone()
+print(sum(v or 0 for v in row) if row else "none")' "$SPG_STATE/spgate.db" "$1"
+}
 (eng bob --json connect CK3001 --wait --wait-timeout 60 >"$SPG_STATE/ask1.json" 2>"$SPG_STATE/ask1.err"
 	echo $? >"$SPG_STATE/ask1.rc") &
 ask_pid=$!
@@ -310,6 +336,8 @@ check "bob's connect --wait then ends active (exit $(cat "$SPG_STATE/ask1.rc" 2>
 check "having told bob once that it awaited approval ($(grep -m1 -o 'awaits approval.*' "$SPG_STATE/ask1.err"))" \
 	eval '[ "$(grep -c "awaits approval" "$SPG_STATE/ask1.err")" = 1 ]'
 V4=$(jf "$SPG_STATE/ask1.json" 'd["virtual_address"]')
+check "the approved session has its grant in the store ($(stored_grant "$id") bytes)" \
+	[ "$(stored_grant "$id")" -gt 64 ]
 check "and CK3001 answers through ${V4:-?}: sp4" fetch_is "${V4:-0.0.0.0}" 7000 sp4
 eng bob disconnect "$id" >/dev/null 2>&1
 wait_until 15 session_state_is bob "$id" closed
@@ -321,6 +349,8 @@ check "the operator denies it" quiet op_ctl deny "$id"
 wait_until 10 session_state_is bob "$id" failed
 check "so the session fails (state $(session_state bob "$id"): $(session_field bob "$id" 's["reason"]'))" \
 	session_state_is bob "$id" failed
+check "no grant was ever signed for the denied session (store: $(stored_grant "$id") bytes)" \
+	[ "$(stored_grant "$id")" = 0 ]
 
 out=$(eng bob --json connect CK3001 2>/dev/null)
 id=$(jv 'd["id"]' <<<"$out")
@@ -331,6 +361,8 @@ wait_until $((APPROVAL_TIMEOUT + 20)) session_state_is bob "$id" failed
 waited=$((SECONDS - t_ask))
 check "after approval_timeout (${APPROVAL_TIMEOUT} s) the session fails by itself (after ${waited} s: $(session_field bob "$id" 's["reason"]'))" \
 	eval 'session_state_is bob "$id" failed && [ "$waited" -ge $((APPROVAL_TIMEOUT - 1)) ]'
+check "no grant was ever signed for the timed-out session (store: $(stored_grant "$id") bytes)" \
+	[ "$(stored_grant "$id")" = 0 ]
 check "SP 4 never saw any of the refused requests: no session on its agent" agent_idle 4
 
 # ---- RADIUS down ----

@@ -27,6 +27,9 @@ static void defaults(struct agent_config *cfg)
 	cfg->control_timeout_s = 60;
 	cfg->rekey_overlap_s = 30;
 	cfg->max_sessions = 4;
+	cfg->request_timeout_s = 5;
+	cfg->max_channels_per_source = 4;
+	cfg->replay_cache_max = 4096;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/run/spgate-agent");
 }
 
@@ -92,13 +95,16 @@ static int parse_listen(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_con
 
 static int parse_tls(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_config *cfg)
 {
-	enum { K_CERT, K_KEY, K_N };
-	static const struct spg_yaml_key keys[K_N] = {{"certificate", true}, {"key", true}};
+	enum { K_CERT, K_KEY, K_GW_CA, K_N };
+	static const struct spg_yaml_key keys[K_N] = {
+		{"certificate", true}, {"key", true}, {"gateway_ca", true}};
 	yaml_node_t *v[K_N];
 
 	if (spg_yaml_mapping(d, n, "tls", keys, K_N, v) < 0 ||
 	    get_path(d, v[K_CERT], "tls.certificate", cfg->cert_file, sizeof(cfg->cert_file)) < 0 ||
-	    get_path(d, v[K_KEY], "tls.key", cfg->key_file, sizeof(cfg->key_file)) < 0)
+	    get_path(d, v[K_KEY], "tls.key", cfg->key_file, sizeof(cfg->key_file)) < 0 ||
+	    get_path(d, v[K_GW_CA], "tls.gateway_ca", cfg->gateway_ca_file,
+		     sizeof(cfg->gateway_ca_file)) < 0)
 		return -1;
 	return 0;
 }
@@ -226,9 +232,11 @@ static int parse_guard(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_conf
 
 static int parse_session(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_config *cfg)
 {
-	enum { K_GRACE, K_CTL_TIMEOUT, K_MAX, K_N };
+	enum { K_GRACE, K_CTL_TIMEOUT, K_MAX, K_REQ_TIMEOUT, K_PER_SRC, K_REPLAY, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
-		{"grace", false}, {"control_timeout", false}, {"max_sessions", false}};
+		{"grace", false}, {"control_timeout", false}, {"max_sessions", false},
+		{"request_timeout", false}, {"max_channels_per_source", false},
+		{"replay_cache_max", false}};
 	yaml_node_t *v[K_N];
 
 	if (spg_yaml_mapping(d, n, "session", keys, K_N, v) < 0)
@@ -242,6 +250,16 @@ static int parse_session(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_co
 		return -1;
 	if (v[K_MAX] != NULL &&
 	    spg_yaml_get_u32(d, v[K_MAX], "session.max_sessions", 1, 64, &cfg->max_sessions) < 0)
+		return -1;
+	if ((v[K_REQ_TIMEOUT] != NULL &&
+	     spg_yaml_get_u32(d, v[K_REQ_TIMEOUT], "session.request_timeout", 1, 60,
+			      &cfg->request_timeout_s) < 0) ||
+	    (v[K_PER_SRC] != NULL &&
+	     spg_yaml_get_u32(d, v[K_PER_SRC], "session.max_channels_per_source", 1, 16,
+			      &cfg->max_channels_per_source) < 0) ||
+	    (v[K_REPLAY] != NULL &&
+	     spg_yaml_get_u32(d, v[K_REPLAY], "session.replay_cache_max", 16, 1048576,
+			      &cfg->replay_cache_max) < 0))
 		return -1;
 	return 0;
 }

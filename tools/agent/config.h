@@ -29,6 +29,7 @@ struct agent_config {
 	uint16_t listen_port;        /* default 7443 */
 	char cert_file[AGENT_CFG_PATH];
 	char key_file[AGENT_CFG_PATH];
+	char gateway_ca_file[AGENT_CFG_PATH]; /* required: CA of the gateways' client certificates */
 	char vendor_key_file[AGENT_CFG_PATH];
 	uint32_t shared_addr;        /* S */
 	char profile[AGENT_CFG_NAME];
@@ -46,6 +47,9 @@ struct agent_config {
 	uint32_t control_timeout_s;  /* no message from the control plane this long: lost; 60 */
 	uint32_t rekey_overlap_s;    /* old inbound SA kept after a rekey; default 30 */
 	uint32_t max_sessions;       /* default 4 */
+	uint32_t request_timeout_s;  /* a new channel's TLS handshake and first request; 5 */
+	uint32_t max_channels_per_source; /* channels from one address at once; default 4 */
+	uint32_t replay_cache_max;   /* grant nonces remembered at once; default 4096 */
 	char state_dir[AGENT_CFG_PATH]; /* default /run/spgate-agent: status socket */
 	bool debug;                  /* log_level: debug */
 };

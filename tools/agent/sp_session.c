@@ -208,10 +208,10 @@ struct sp_session *sp_session_create(struct sp_sessions *m, const struct spg_gra
 
 	for (old = m->list; old != NULL; old = next) {
 		next = old->next;
-		if (old->grant.session == g->session || old->grant.gw_inner == g->gw_inner) {
-			log_info("session %" PRIu64 " replaces session %" PRIu64 " (same %s)",
-				 g->session, old->grant.session,
-				 old->grant.session == g->session ? "id" : "gateway inner address");
+		/* a live session with the same id never gets here: tls_server.c refuses that */
+		if (old->grant.gw_inner == g->gw_inner) {
+			log_info("session %" PRIu64 " replaces session %" PRIu64
+				 " (same gateway inner address)", g->session, old->grant.session);
 			sp_session_destroy(old, "replaced by a new session");
 		}
 	}
@@ -414,6 +414,16 @@ void sp_session_detach(struct sp_session *s, const char *why)
 	evtimer_add(s->grace_ev, &tv);
 	log_info("session %" PRIu64 ": control channel lost (%s); tunnel kept for %" PRIu32 " s",
 		 s->grant.session, why, s->m->cfg->grace_s);
+}
+
+struct sp_session *sp_session_find_id(struct sp_sessions *m, uint64_t id)
+{
+	struct sp_session *s;
+
+	for (s = m->list; s != NULL; s = s->next)
+		if (s->grant.session == id)
+			return s;
+	return NULL;
 }
 
 struct sp_session *sp_session_find(struct sp_sessions *m, const char *grant_b64)

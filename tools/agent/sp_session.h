@@ -54,8 +54,9 @@ void sp_sessions_free(struct sp_sessions *m, const char *why);
 
 /*
  * A new session for a verified grant; picks our inbound SPI. A live session with the same
- * session id or the same G_in is torn down first (it can only be stale: a gateway has one
- * inner address and one session per SP). NULL with err set when max_sessions are live.
+ * G_in is torn down first (it can only be stale: a gateway has one inner address and one
+ * session per SP). The caller refuses a grant whose session id is live (sp_session_find_id):
+ * a second open never replaces a session. NULL with err set when max_sessions are live.
  */
 struct sp_session *sp_session_create(struct sp_sessions *m, const struct spg_grant *g,
 				     const char *grant_b64, uint32_t gw_spi, uint8_t key_len,
@@ -69,6 +70,8 @@ void sp_session_destroy(struct sp_session *s, const char *why);
 
 /* The channel is gone: keep the tunnel for the grace period, then destroy. */
 void sp_session_detach(struct sp_session *s, const char *why);
+/* The session with this id (any state), or NULL. */
+struct sp_session *sp_session_find_id(struct sp_sessions *m, uint64_t id);
 /* The live session this exact grant opened, or NULL. */
 struct sp_session *sp_session_find(struct sp_sessions *m, const char *grant_b64);
 /* A new channel takes the session over (stops the grace timer). 0 or -errno (guard). */

@@ -2,7 +2,15 @@
 /*
  * The SP handshake, agent side (see tls_server.h). Per connection ("channel"):
  *
- *   open   -> verify the grant -> {"ok":false,"reason"} and close, or
+ * Both ends authenticate: the control plane must present a client certificate of the gateway
+ * CA (tls.gateway_ca), else the TLS handshake fails (logged with the peer's address). A
+ * channel must send its first complete request within session.request_timeout seconds, and
+ * one source address may hold session.max_channels_per_source channels at once, so nobody
+ * who merely reaches the port can hold every slot.
+ *
+ *   open   -> verify the grant, its gw_cert against this channel's client certificate, no
+ *             live session with its id, its nonce never seen (replay_cache.c)
+ *             -> {"ok":false,"reason"} and close, or
  *             session + keys -> {"ok":true,...} -> tunnel, route, guard -> {"op":"up"}
  *   attach -> verify, find the live session this grant opened -> {"ok":true,"generation"}
  *   ping   -> {"op":"pong","rx","tx"}
@@ -19,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -32,11 +41,12 @@
 #include "addr.h"
 #include "grant.h"
 #include "log.h"
+#include "replay_cache.h"
 #include "tls_server.h"
 
 #define LINE_MAX_BYTES 16384
 #define MAX_CHANNELS 16
-#define HELLO_TIMEOUT_S 10 /* TLS handshake and the first request */
+#define REPLAY_FILE "grant-nonces"
 
 struct channel {
 	struct tls_server *srv;
@@ -45,6 +55,8 @@ struct channel {
 	struct sp_session *session;
 	uint32_t peer_addr;
 	char peer[SPG_ENDPOINT_STRLEN];
+	char gw_cert[SPG_GRANT_CERT_HEX + 1]; /* SHA-256 of the client certificate; "" before */
+	struct event *request_ev; /* the first complete request must come before this fires */
 	bool closing; /* flushing the last words, then freed */
 	int busy;     /* inside read_cb: freeing waits until it returns */
 	bool dead;
@@ -57,6 +69,7 @@ struct tls_server {
 	SSL_CTX *ctx;
 	struct evconnlistener *listener;
 	struct sp_sessions *sessions;
+	struct replay_cache *replay;
 	struct channel *channels;
 	size_t n_channels;
 };
@@ -77,6 +90,8 @@ static void channel_free(struct channel *ch)
 			srv->n_channels--;
 			break;
 		}
+	if (ch->request_ev != NULL)
+		event_free(ch->request_ev);
 	bufferevent_free(ch->bev);
 	free(ch);
 }
@@ -193,6 +208,41 @@ static enum spg_grant_verdict check_grant(struct channel *ch, json_t *msg, const
 	return v;
 }
 
+/*
+ * The checks that make a grant single-use and bound to its gateway, after its signature:
+ * issued to this channel's client certificate, for no live session, never used before (the
+ * nonce is recorded here, so a refused open later still spends it). Refuses and returns
+ * false, or true.
+ */
+static bool open_allowed(struct channel *ch, const struct spg_grant *g)
+{
+	struct tls_server *srv = ch->srv;
+	char err[256];
+	int rc;
+
+	if (strcmp(g->gw_cert, ch->gw_cert) != 0) {
+		log_warn("channel %s: open of session %" PRIu64 " refused: the grant is bound to "
+			 "gateway certificate %.16s..., this channel presented %.16s...",
+			 ch->peer, g->session, g->gw_cert, ch->gw_cert);
+		refuse(ch, "wrong gateway");
+		return false;
+	}
+	if (sp_session_find_id(srv->sessions, g->session) != NULL) {
+		log_warn("channel %s: open refused: session %" PRIu64 " is live; a second open "
+			 "does not replace it", ch->peer, g->session);
+		refuse(ch, "session already open");
+		return false;
+	}
+	rc = replay_cache_add(srv->replay, g->nonce, g->expires, time(NULL), err, sizeof(err));
+	if (rc != 0) {
+		log_warn("channel %s: open of session %" PRIu64 " refused: %s", ch->peer, g->session,
+			 err);
+		refuse(ch, rc == -EEXIST ? "replayed grant" : "busy");
+		return false;
+	}
+	return true;
+}
+
 static void on_open(struct channel *ch, json_t *msg)
 {
 	struct tls_server *srv = ch->srv;
@@ -205,7 +255,9 @@ static void on_open(struct channel *ch, json_t *msg)
 	char err[256];
 
 	if (ch->session != NULL) {
-		refuse(ch, "session already open on this channel");
+		/* answered, not closed: closing would cut the live session's channel */
+		send_json(ch, json_pack("{s:b, s:s}", "ok", 0, "reason",
+					"session already open on this channel"));
 		return;
 	}
 	v = check_grant(ch, msg, "open", &g, &grant_b64);
@@ -220,6 +272,8 @@ static void on_open(struct channel *ch, json_t *msg)
 		refuse(ch, "malformed request");
 		return;
 	}
+	if (!open_allowed(ch, &g))
+		return;
 	s = sp_session_create(srv->sessions, &g, grant_b64, gw_spi, (uint8_t)key_len, ch->peer_addr,
 			      ch, err, sizeof(err));
 	if (s == NULL) {
@@ -265,7 +319,8 @@ static void on_attach(struct channel *ch, json_t *msg)
 	json_t *reply;
 
 	if (ch->session != NULL) {
-		refuse(ch, "session already open on this channel");
+		send_json(ch, json_pack("{s:b, s:s}", "ok", 0, "reason",
+					"session already open on this channel"));
 		return;
 	}
 	/* an expired grant names no live session: its session ended when it expired */
@@ -397,6 +452,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
 
 	ch->busy++;
 	while (!ch->closing && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		evtimer_del(ch->request_ev); /* a complete request came in time */
 		msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 		free(line);
 		if (!json_is_object(msg)) {
@@ -416,14 +472,58 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		channel_free(ch);
 }
 
+/* The gateway proved a certificate of the gateway CA: note which, for open's binding. */
+static void handshake_done(struct channel *ch)
+{
+	X509 *cert = SSL_get0_peer_certificate(bufferevent_openssl_get_ssl(ch->bev));
+	char name[128] = "?";
+
+	if (spg_cert_fingerprint(cert, ch->gw_cert) == NULL) {
+		/* cannot happen with SSL_VERIFY_FAIL_IF_NO_PEER_CERT; refuse all the same */
+		log_err("channel %s: no client certificate after the handshake", ch->peer);
+		ch->gw_cert[0] = '\0';
+		refuse(ch, "no client certificate");
+		return;
+	}
+	X509_NAME_oneline(X509_get_subject_name(cert), name, sizeof(name));
+	log_info("channel %s: gateway certificate %s (sha256 %.16s...)", ch->peer, name,
+		 ch->gw_cert);
+}
+
+/* Nothing complete within request_timeout: a slot held by someone who says nothing. */
+static void request_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct channel *ch = arg;
+
+	(void)fd;
+	(void)what;
+	if (ch->closing)
+		return;
+	log_info("channel %s: no complete request within %" PRIu32 " s, closed", ch->peer,
+		 ch->srv->cfg->request_timeout_s);
+	channel_lost(ch, "no request in time");
+}
+
+static size_t channels_from(const struct tls_server *srv, uint32_t addr)
+{
+	const struct channel *c;
+	size_t n = 0;
+
+	for (c = srv->channels; c != NULL; c = c->next)
+		n += c->peer_addr == addr;
+	return n;
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct channel *ch = arg;
 	unsigned long e;
 	char why[200];
 
-	if (what & BEV_EVENT_CONNECTED)
+	if (what & BEV_EVENT_CONNECTED) {
+		handshake_done(ch);
 		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		snprintf(why, sizeof(why), "silent for too long");
 	} else if (what & BEV_EVENT_EOF) {
@@ -439,6 +539,8 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 			;
 	}
 	ERR_clear_error();
+	if (ch->gw_cert[0] == '\0' && !(what & BEV_EVENT_TIMEOUT))
+		log_warn("channel %s: TLS handshake failed: %s", ch->peer, why);
 	channel_lost(ch, why);
 }
 
@@ -447,7 +549,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 {
 	struct tls_server *srv = arg;
 	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
-	struct timeval hello = {.tv_sec = HELLO_TIMEOUT_S};
+	struct timeval hello = {.tv_sec = srv->cfg->request_timeout_s};
 	char a[SPG_ADDR_STRLEN];
 	struct channel *ch;
 	SSL *ssl;
@@ -456,6 +558,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)salen;
 	if (srv->n_channels >= MAX_CHANNELS || sa->sa_family != AF_INET) {
 		log_warn("refusing a connection: %zu channels open", srv->n_channels);
+		evutil_closesocket(fd);
+		return;
+	}
+	if (channels_from(srv, sin->sin_addr.s_addr) >= srv->cfg->max_channels_per_source) {
+		log_warn("refusing a connection from %s: it holds %" PRIu32 " channels already "
+			 "(session.max_channels_per_source)", spg_addr_str(sin->sin_addr.s_addr, a),
+			 srv->cfg->max_channels_per_source);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -479,6 +588,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		free(ch);
 		return;
 	}
+	ch->request_ev = evtimer_new(srv->base, request_timeout_cb, ch);
+	if (ch->request_ev == NULL) {
+		bufferevent_free(ch->bev);
+		free(ch);
+		return;
+	}
+	evtimer_add(ch->request_ev, &hello);
 	bufferevent_setcb(ch->bev, read_cb, NULL, event_cb, ch);
 	bufferevent_set_timeouts(ch->bev, &hello, NULL);
 	bufferevent_enable(ch->bev, EV_READ | EV_WRITE);
@@ -530,6 +646,14 @@ static SSL_CTX *server_ctx(const struct agent_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "%s: %s", cfg->key_file, ebuf);
 		goto fail;
 	}
+	/* mutual TLS: only a gateway of this fleet (a certificate of the gateway CA) gets in */
+	if (SSL_CTX_load_verify_locations(ctx, cfg->gateway_ca_file, NULL) != 1) {
+		ERR_error_string_n(ERR_get_error(), ebuf, sizeof(ebuf));
+		snprintf(err, errlen, "tls.gateway_ca %s: %s", cfg->gateway_ca_file, ebuf);
+		goto fail;
+	}
+	SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(cfg->gateway_ca_file));
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	/* no session tickets: a resumed session's exporter would still be unique, but there
 	 * is nothing to resume on a channel that lives as long as its session */
 	SSL_CTX_set_num_tickets(ctx, 0);
@@ -541,6 +665,20 @@ fail:
 	ERR_clear_error();
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+/* state_dir/grant-nonces; the directory is made if missing (ctl.c makes it too). */
+static struct replay_cache *open_replay_cache(const struct agent_config *cfg, char *err,
+					      size_t errlen)
+{
+	char path[AGENT_CFG_PATH + sizeof(REPLAY_FILE) + 1];
+
+	if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "state_dir %s: %s", cfg->state_dir, strerror(errno));
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, REPLAY_FILE);
+	return replay_cache_open(path, cfg->replay_cache_max, time(NULL), err, errlen);
 }
 
 struct tls_server *tls_server_new(struct event_base *base, const struct agent_config *cfg,
@@ -569,6 +707,9 @@ struct tls_server *tls_server_new(struct event_base *base, const struct agent_co
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	srv->replay = open_replay_cache(cfg, err, errlen);
+	if (srv->replay == NULL)
+		goto fail;
 	sin.sin_addr.s_addr = cfg->listen_addr;
 	srv->listener = evconnlistener_new_bind(
 		base, accept_cb, srv, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
@@ -603,6 +744,7 @@ void tls_server_free(struct tls_server *srv)
 	while (srv->channels != NULL)
 		channel_free(srv->channels);
 	SSL_CTX_free(srv->ctx);
+	replay_cache_free(srv->replay);
 	free(srv);
 }
 

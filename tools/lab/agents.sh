@@ -27,12 +27,12 @@ agent_serial() { # agent_serial I
 
 agent_config_path() { echo "$SPG_STATE/agents/sp$1.yaml"; }
 
-# agent_config I [SERIAL [VENDOR_PUB]]: writes SP i's agent config. SERIAL and VENDOR_PUB
-# default to the lab's; the e2e test passes others to make an agent that refuses grants.
+# agent_config I [SERIAL [VENDOR_PUB [CERT_SERIAL]]]: writes SP i's agent config. SERIAL,
+# VENDOR_PUB and CERT_SERIAL (whose agent certificate it presents) default to the lab's; the
+# e2e test passes others to make an agent that refuses grants or poses as another SP.
 agent_config() {
 	local i=$1 serial=${2:-$(agent_serial "$1")} vendor=${3:-$SPG_PKI/vendor-ed25519.pub}
-	local cert_serial
-	cert_serial=$(agent_serial "$i")
+	local cert_serial=${4:-$(agent_serial "$1")}
 	mkdir -p "$SPG_STATE/agents/sp$i"
 	cat >"$(agent_config_path "$i")" <<EOF
 # spgate-agent of lab SP $i (written by tools/lab/agents.sh)
@@ -43,6 +43,7 @@ listen:
 tls:
   certificate: $SPG_PKI/agent-$cert_serial.crt
   key: $SPG_PKI/agent-$cert_serial.key
+  gateway_ca: $SPG_PKI/gateway-ca.crt
 vendor_key: $vendor
 sp:
   shared_address: $SPG_S

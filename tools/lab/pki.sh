@@ -9,12 +9,18 @@
 #   control.crt control.key       spgate-control's engineer API certificate (SAN IP --api-ip,
 #                                 default 198.51.100.2, the lab's management address)
 #   agent-ca.crt agent-ca.key     the CA that signs the agents' certificates (control: agent.ca)
-#   agent-SERIAL.crt/.key         one per SERIAL=ADDR: CN and SAN DNS SERIAL, SAN IP ADDR
+#   agent-SERIAL.crt/.key         one per SERIAL=ADDR: CN SERIAL, SAN URI spgate:sp:SERIAL (the
+#                                 identity spgate-control checks), DNS SERIAL, IP ADDR
+#   gateway-ca.crt gateway-ca.key the CA of the gateways' client certificates (agents:
+#                                 tls.gateway_ca)
+#   gateway.crt gateway.key       this gateway's client certificate for the agents (control:
+#                                 agent.client_certificate / agent.client_key)
 #   vendor-ed25519.key/.pub       the vendor key that signs grants (control: grant.signing_key;
 #                                 agents: vendor_key)
 # Existing files are kept, so a second run only adds what is missing.
 #
-# Or source it and call pki_make DIR API_IP [SERIAL=ADDR ...] / pki_agent DIR SERIAL ADDR.
+# Or source it and call pki_make DIR API_IP [SERIAL=ADDR ...] / pki_agent DIR SERIAL ADDR /
+# pki_gateway DIR [NAME] (another gateway of the fleet, e.g. for tests).
 set -uo pipefail
 
 pki_quiet() { # pki_quiet CMD...: runs CMD, prints its output only if it fails
@@ -36,14 +42,14 @@ pki_ca() { # pki_ca DIR NAME CN: a self-signed EC P-256 CA NAME.crt / NAME.key
 	chmod 600 "$dir/$name.key"
 }
 
-pki_leaf() { # pki_leaf DIR CA NAME CN SAN: NAME.crt / NAME.key signed by CA.crt
-	local dir=$1 ca=$2 name=$3 cn=$4 san=$5
+pki_leaf() { # pki_leaf DIR CA NAME CN SAN [EKU]: NAME.crt / NAME.key signed by CA.crt
+	local dir=$1 ca=$2 name=$3 cn=$4 san=$5 eku=${6:-serverAuth}
 	[ -s "$dir/$name.crt" ] && [ -s "$dir/$name.key" ] && return 0
 	pki_quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 		-keyout "$dir/$name.key" -out "$dir/$name.csr" -subj "/CN=$cn" || return 1
 	chmod 600 "$dir/$name.key"
-	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-		"$san" >"$dir/$name.ext"
+	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n' \
+		"$san" "$eku" >"$dir/$name.ext"
 	pki_quiet openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" \
 		-CAcreateserial -out "$dir/$name.crt" -days 30 -extfile "$dir/$name.ext" || return 1
 	rm -f "$dir/$name.csr" "$dir/$name.ext"
@@ -58,7 +64,19 @@ pki_vendor_key() { # pki_vendor_key DIR [NAME]: NAME.key (Ed25519, PKCS#8 PEM) a
 }
 
 pki_agent() { # pki_agent DIR SERIAL ADDR
-	pki_leaf "$1" agent-ca "agent-$2" "$2" "DNS:$2,IP:$3"
+	# a certificate from before the SP identity check (no URI) is made again
+	if [ -s "$1/agent-$2.crt" ] &&
+		! openssl x509 -in "$1/agent-$2.crt" -noout -ext subjectAltName 2>/dev/null |
+		grep -q "URI:spgate:sp:$2\b"; then
+		rm -f "$1/agent-$2.crt" "$1/agent-$2.key"
+	fi
+	pki_leaf "$1" agent-ca "agent-$2" "$2" "URI:spgate:sp:$2,DNS:$2,IP:$3"
+}
+
+pki_gateway() { # pki_gateway DIR [NAME]: NAME.crt / NAME.key, a client certificate of gateway-ca
+	local name=${2:-gateway}
+	pki_ca "$1" gateway-ca "spgate lab gateway CA" || return 1
+	pki_leaf "$1" gateway-ca "$name" "spgate-$name" "DNS:spgate-$name" clientAuth
 }
 
 pki_make() { # pki_make DIR API_IP [SERIAL=ADDR ...]
@@ -68,6 +86,7 @@ pki_make() { # pki_make DIR API_IP [SERIAL=ADDR ...]
 	pki_ca "$dir" ca "spgate lab engineer API CA" || return 1
 	pki_leaf "$dir" ca control "spgate-control" "IP:$api_ip,DNS:spgate-control" || return 1
 	pki_ca "$dir" agent-ca "spgate lab agent CA" || return 1
+	pki_gateway "$dir" || return 1
 	pki_vendor_key "$dir" || return 1
 	for pair in "$@"; do
 		pki_agent "$dir" "${pair%%=*}" "${pair#*=}" || return 1
@@ -76,7 +95,7 @@ pki_make() { # pki_make DIR API_IP [SERIAL=ADDR ...]
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then
-		sed -n '3,17p' "$0" >&2
+		sed -n '3,23p' "$0" >&2
 		exit 2
 	fi
 	dir=$1

@@ -14,6 +14,11 @@
  * Keys are printed in hex because the test hands them to its scapy ESP peer, which plays
  * spgate-dp; nothing but a test would ever do that.
  *
+ * As the gateway it presents --cert/--key (none: the agent must refuse the handshake) and
+ * binds the grant to --bind-cert's SHA-256 (default: --cert's), so a test can make a grant
+ * for one gateway and use it over another's channel; --expect-serial checks the agent's
+ * certificate names that SP; --replay FILE opens again with a grant saved before.
+ *
  * Signals: SIGUSR1 rekeys (gateway SPI + 1), SIGTERM closes (and exits after "closed"),
  * SIGINT drops the channel without a word (as a control-plane crash would) and exits.
  * Exit status: 0 after opened(ok) and a clean end, 3 refused, 4 failed or lost.
@@ -30,6 +35,7 @@
 
 #include <event2/event.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "addr.h"
 #include "grant.h"
@@ -171,9 +177,10 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: sph_probe --agent ADDR[:PORT] --ca CA.pem [--name CERTNAME] --gw-spi SPI\n"
+		"         [--cert GW.crt --key GW.key] [--bind-cert GW.crt] [--expect-serial S]\n"
 		"         (--vendor-key PRIV.pem --serial S --session N [--expires-in SEC]\n"
 		"          [--gw-inner A] [--gw-outer A:P] [--ports tcp:22,...] [--no-icmp]\n"
-		"          [--save-grant FILE] | --attach FILE)\n"
+		"          [--save-grant FILE] | --attach FILE | --replay FILE)\n"
 		"         [--key-len 16|32] [--keepalive SEC] [--once]\n");
 	exit(2);
 }
@@ -210,7 +217,8 @@ static int parse_ports(char *list, struct spg_grant *g)
 
 /* What the command line says besides the grant and the handshake's parameters. */
 struct probe_args {
-	const char *agent, *ca, *key_file, *save, *attach;
+	const char *agent, *ca, *key_file, *save, *attach, *replay;
+	const char *cert, *cert_key, *bind_cert;
 	long expires_in;
 	char agent_addr[SPG_ADDR_STRLEN]; /* the handshake's agent_addr points here */
 };
@@ -242,7 +250,10 @@ static void parse_args(int argc, char **argv, struct probe *pr, struct spg_grant
 		{"ports", required_argument, NULL, 'p'}, {"no-icmp", no_argument, NULL, 'N'},
 		{"save-grant", required_argument, NULL, 'w'}, {"attach", required_argument, NULL, 'A'},
 		{"key-len", required_argument, NULL, 'K'}, {"keepalive", required_argument, NULL, 'T'},
-		{"once", no_argument, NULL, '1'}, {NULL, 0, NULL, 0},
+		{"once", no_argument, NULL, '1'}, {"cert", required_argument, NULL, 'c'},
+		{"key", required_argument, NULL, 'y'}, {"bind-cert", required_argument, NULL, 'b'},
+		{"expect-serial", required_argument, NULL, 'x'},
+		{"replay", required_argument, NULL, 'R'}, {NULL, 0, NULL, 0},
 	};
 	uint32_t addr;
 	uint16_t port;
@@ -271,12 +282,18 @@ static void parse_args(int argc, char **argv, struct probe *pr, struct spg_grant
 		case 'K': pr->p.key_len = (uint8_t)atoi(optarg); break;
 		case 'T': pr->p.keepalive_s = (unsigned int)atoi(optarg); break;
 		case '1': pr->once = true; break;
+		case 'c': a->cert = optarg; break;
+		case 'y': a->cert_key = optarg; break;
+		case 'b': a->bind_cert = optarg; break;
+		case 'x': pr->p.sp_serial = optarg; break;
+		case 'R': a->replay = optarg; break;
 		default: usage();
 		}
 	}
 	if (a->agent == NULL || a->ca == NULL ||
 	    !spg_endpoint_parse(a->agent, &addr, &port, 7443) ||
-	    (a->attach == NULL && (a->key_file == NULL || pr->gw_spi < 256)))
+	    (a->attach == NULL && a->replay == NULL && (a->key_file == NULL || pr->gw_spi < 256)) ||
+	    (a->replay != NULL && pr->gw_spi < 256))
 		usage();
 	pr->p.agent_addr = spg_addr_str(addr, a->agent_addr);
 	pr->p.agent_port = port;
@@ -300,6 +317,29 @@ static int load_grant(const char *file, struct spg_grant *g, char **gb, char **s
 	return 0;
 }
 
+/* The SHA-256 of the certificate in file, for the grant's gw_cert; NULL file: zeros. */
+static int bind_to(const char *file, struct spg_grant *g)
+{
+	FILE *f;
+	X509 *x;
+
+	memset(g->gw_cert, '0', SPG_GRANT_CERT_HEX);
+	g->gw_cert[SPG_GRANT_CERT_HEX] = '\0';
+	if (file == NULL)
+		return 0;
+	f = fopen(file, "r");
+	x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	if (f != NULL)
+		fclose(f);
+	if (x == NULL || spg_cert_fingerprint(x, g->gw_cert) == NULL) {
+		fprintf(stderr, "sph_probe: %s: not a PEM certificate\n", file);
+		X509_free(x);
+		return -1;
+	}
+	X509_free(x);
+	return 0;
+}
+
 /* Signs the grant, valid for a->expires_in seconds, and saves it if --save-grant asks. */
 static int issue_grant(const struct probe_args *a, struct spg_grant *g, char **gb, char **sb)
 {
@@ -308,6 +348,8 @@ static int issue_grant(const struct probe_args *a, struct spg_grant *g, char **g
 	/* a negative expires-in makes a grant that is already void (the "expired" test) */
 	g->issued = (int64_t)time(NULL) - 60 + (a->expires_in < 0 ? a->expires_in : 0);
 	g->expires = (int64_t)time(NULL) + a->expires_in;
+	if (bind_to(a->bind_cert != NULL ? a->bind_cert : a->cert, g) != 0)
+		return -1;
 	if (make_grant(a->key_file, g, gb, sb) != 0)
 		return -1;
 	if (a->save == NULL)
@@ -363,7 +405,10 @@ int main(int argc, char **argv)
 
 	grant_defaults(&g);
 	parse_args(argc, argv, &pr, &g, &a);
-	rc = a.attach != NULL ? load_grant(a.attach, &g, &gb, &sb) : issue_grant(&a, &g, &gb, &sb);
+	if (a.attach != NULL || a.replay != NULL)
+		rc = load_grant(a.attach != NULL ? a.attach : a.replay, &g, &gb, &sb);
+	else
+		rc = issue_grant(&a, &g, &gb, &sb);
 	if (rc != 0)
 		return 2;
 	pr.p.grant_b64 = gb;
@@ -372,7 +417,7 @@ int main(int argc, char **argv)
 	pr.p.gw_spi = pr.gw_spi;
 	pr.p.connect_timeout_s = 5;
 	pr.p.reply_timeout_s = 5;
-	ctx = sph_client_ctx(a.ca, err, sizeof(err));
+	ctx = sph_client_ctx(a.ca, a.cert, a.cert_key, err, sizeof(err));
 	if (ctx == NULL) {
 		fprintf(stderr, "sph_probe: %s\n", err);
 		return 2;

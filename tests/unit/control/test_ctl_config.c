@@ -13,7 +13,8 @@
 	"  certificate: /etc/spgate/control.crt\n"                                         \
 	"  private_key: /etc/spgate/control.key\n"                                         \
 	"grant: { signing_key: /etc/spgate/vendor.key }\n"                                 \
-	"agent: { ca: /etc/spgate/agent-ca.crt }\n"
+	"agent: { ca: /etc/spgate/agent-ca.crt, client_certificate: /etc/spgate/gw.crt,\n" \
+	"         client_key: /etc/spgate/gw.key }\n"
 
 static uint32_t ip(const char *s)
 {
@@ -72,6 +73,8 @@ static void the_required_sections_alone_give_the_defaults(void)
 	CU_ASSERT_EQUAL(c.auth.n_methods, 1);
 	CU_ASSERT_EQUAL(c.auth.methods[0], CTL_AUTH_LOCAL);
 	CU_ASSERT_EQUAL(c.agent.port, 7443);
+	CU_ASSERT_STRING_EQUAL(c.agent.client_certificate, "/etc/spgate/gw.crt");
+	CU_ASSERT_STRING_EQUAL(c.agent.client_key, "/etc/spgate/gw.key");
 	CU_ASSERT_EQUAL(c.sessions.approval_timeout, 300);
 	CU_ASSERT_EQUAL(c.sessions.n_privileged_groups, 0);
 	CU_ASSERT_EQUAL(c.sessions.n_approver_groups, 1);
@@ -111,7 +114,7 @@ static void a_missing_required_section_is_named(void)
 			   "  listen: 198.51.100.2:8443\n"
 			   "  certificate: /c\n"
 			   "  private_key: /k\n"
-			   "agent: { ca: /ca }\n",
+			   "agent: { ca: /ca, client_certificate: /c, client_key: /k }\n",
 			   1, 1, "missing required key \"grant\""));
 	CU_ASSERT(fails_at("", 1, 1, "the file is empty"));
 }
@@ -135,14 +138,14 @@ static void the_listen_address_needs_a_port(void)
 			   "  certificate: /c\n"
 			   "  private_key: /k\n"
 			   "grant: { signing_key: /k }\n"
-			   "agent: { ca: /ca }\n",
+			   "agent: { ca: /ca, client_certificate: /c, client_key: /k }\n",
 			   2, 11, "engineer_api.listen: \"198.51.100.2\" has no port"));
 	CU_ASSERT(fails_at("engineer_api:\n"
 			   "  listen: 198.51.100.300:8443\n"
 			   "  certificate: /c\n"
 			   "  private_key: /k\n"
 			   "grant: { signing_key: /k }\n"
-			   "agent: { ca: /ca }\n",
+			   "agent: { ca: /ca, client_certificate: /c, client_key: /k }\n",
 			   2, 11, "is not an IPv4 address and port"));
 }
 
@@ -154,7 +157,7 @@ static void numbers_out_of_range_are_refused(void)
 			   "  private_key: /k\n"
 			   "  token_ttl: 30\n"
 			   "grant: { signing_key: /k }\n"
-			   "agent: { ca: /ca }\n",
+			   "agent: { ca: /ca, client_certificate: /c, client_key: /k }\n",
 			   5, 14, "engineer_api.token_ttl: 30 is out of range 60..604800"));
 }
 
@@ -186,7 +189,7 @@ static void methods_are_known_listed_once_and_radius_needs_servers(void)
 
 static void timers_that_contradict_each_other_are_refused(void)
 {
-	CU_ASSERT(fails_at("agent: { ca: /ca, keepalive: 60, grace: 30 }\n"
+	CU_ASSERT(fails_at("agent: { ca: /ca, keepalive: 60, grace: 30, client_certificate: /c, client_key: /k }\n"
 			   "engineer_api:\n"
 			   "  listen: 198.51.100.2:8443\n"
 			   "  certificate: /c\n"
@@ -198,7 +201,7 @@ static void timers_that_contradict_each_other_are_refused(void)
 			   "  listen: 198.51.100.2:8443\n"
 			   "  certificate: /c\n"
 			   "  private_key: /k\n"
-			   "agent: { ca: /ca }\n",
+			   "agent: { ca: /ca, client_certificate: /c, client_key: /k }\n",
 			   1, 37, "grant.lifetime: 3600 is shorter than sessions.max_duration"));
 }
 

@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include "grant.h"
 #include "unit_run.h"
 
 #define NOW 1700000000
+#define GW_CERT "abababababababababababababababababababababababababababababababab"
 
 static EVP_PKEY *vendor_key, *other_key;
 
@@ -35,6 +38,8 @@ static void sample_grant(struct spg_grant *g)
 	g->gw_inner = htonl(0xc0000201);  /* 192.0.2.1 */
 	g->gw_outer = htonl(0xcb007101);  /* 203.0.113.1 */
 	g->gw_outer_port = 4500;
+	memset(g->gw_cert, 'a', SPG_GRANT_CERT_HEX); /* a gateway certificate's SHA-256 */
+	g->gw_cert[SPG_GRANT_CERT_HEX] = '\0';
 	CU_ASSERT_EQUAL_FATAL(spg_grant_new_nonce(g), 0);
 }
 
@@ -77,7 +82,8 @@ static void a_signed_grant_verifies_and_reads_back_every_field(void)
 	sample_grant(&g);
 	CU_ASSERT_EQUAL_FATAL(spg_grant_sign(&g, vendor_key, &gb, &sb, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(verify(gb, sb, vendor_key, "CK2001", NOW, &back), SPG_GRANT_OK);
-	CU_ASSERT_EQUAL(back.version, 1);
+	CU_ASSERT_EQUAL(back.version, 2);
+	CU_ASSERT_STRING_EQUAL(back.gw_cert, g.gw_cert);
 	CU_ASSERT_EQUAL(back.session, 4242);
 	CU_ASSERT_STRING_EQUAL(back.engineer, "alice");
 	CU_ASSERT_EQUAL(back.n_groups, 1);
@@ -99,10 +105,10 @@ static void the_serialised_grant_has_the_contracts_key_order(void)
 	struct spg_grant g;
 	char *json, err[256], *p;
 	size_t len;
-	const char *keys[] = {"\"v\":1", "\"session\":", "\"engineer\":", "\"groups\":",
+	const char *keys[] = {"\"v\":2", "\"session\":", "\"engineer\":", "\"groups\":",
 			      "\"serial\":", "\"issued\":", "\"expires\":", "\"ports\":",
 			      "\"icmp_echo\":true", "\"gw_inner\":\"192.0.2.1\"",
-			      "\"gw_outer\":\"203.0.113.1:4500\"", "\"nonce\":"};
+			      "\"gw_outer\":\"203.0.113.1:4500\"", "\"gw_cert\":\"aaaa", "\"nonce\":"};
 	size_t i;
 
 	sample_grant(&g);
@@ -226,30 +232,46 @@ static void validly_signed_bytes_that_are_no_grant_are_malformed(void)
 	static const char *docs[] = {
 		"hello",
 		"[1,2,3]",
-		/* version 2 */
+		/* version 3 */
+		"{\"v\":3,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
+		"\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:22\"],\"icmp_echo\":false,"
+		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\",\"gw_cert\":\"" GW_CERT "\","
+		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
+		/* ports missing */
+		"{\"v\":2,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
+		"\"issued\":1,\"expires\":9999999999,\"icmp_echo\":false,"
+		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\",\"gw_cert\":\"" GW_CERT "\","
+		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
+		/* a port that is no port */
+		"{\"v\":2,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
+		"\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:99999\"],\"icmp_echo\":false,"
+		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\",\"gw_cert\":\"" GW_CERT "\","
+		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
+		/* gw_inner not an address */
+		"{\"v\":2,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
+		"\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:22\"],\"icmp_echo\":false,"
+		"\"gw_inner\":\"192.0.2.300\",\"gw_outer\":\"203.0.113.1:4500\",\"gw_cert\":\"" GW_CERT "\","
+		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
+		/* version 1: no gw_cert, a bearer pass anyone could use; refused */
+		"{\"v\":1,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
+		"\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:22\"],\"icmp_echo\":false,"
+		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\","
+		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
+		/* version 2 without gw_cert */
 		"{\"v\":2,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
 		"\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:22\"],\"icmp_echo\":false,"
 		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\","
 		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
-		/* ports missing */
-		"{\"v\":1,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
-		"\"issued\":1,\"expires\":9999999999,\"icmp_echo\":false,"
-		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\","
-		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
-		/* a port that is no port */
-		"{\"v\":1,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
-		"\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:99999\"],\"icmp_echo\":false,"
-		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\","
-		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
-		/* gw_inner not an address */
-		"{\"v\":1,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
+		/* gw_cert in upper case: two spellings of one fingerprint would defeat the compare */
+		"{\"v\":2,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
 		"\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:22\"],\"icmp_echo\":false,"
-		"\"gw_inner\":\"192.0.2.300\",\"gw_outer\":\"203.0.113.1:4500\","
+		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\","
+		"\"gw_cert\":\"ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB\","
 		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
 		/* a key twice */
-		"{\"v\":1,\"v\":1,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
+		"{\"v\":2,\"v\":1,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
 		"\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:22\"],\"icmp_echo\":false,"
-		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\","
+		"\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\",\"gw_cert\":\"" GW_CERT "\","
 		"\"nonce\":\"00112233445566778899aabbccddeeff\"}",
 	};
 	size_t i;
@@ -269,9 +291,9 @@ static void the_same_document_hand_signed_verifies(void)
 	char *gb, *sb;
 
 	/* the control: the malformed documents above fail for their content, not their signing */
-	sign_raw("{\"v\":1,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
+	sign_raw("{\"v\":2,\"session\":1,\"engineer\":\"a\",\"groups\":[],\"serial\":\"CK2001\","
 		 "\"issued\":1,\"expires\":9999999999,\"ports\":[\"tcp:22\"],\"icmp_echo\":false,"
-		 "\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\","
+		 "\"gw_inner\":\"192.0.2.1\",\"gw_outer\":\"203.0.113.1:4500\",\"gw_cert\":\"" GW_CERT "\","
 		 "\"nonce\":\"00112233445566778899aabbccddeeff\"}",
 		 &gb, &sb);
 	CU_ASSERT_EQUAL(verify(gb, sb, vendor_key, "CK2001", NOW, NULL), SPG_GRANT_OK);
@@ -383,6 +405,50 @@ static void the_exporter_context_is_session_then_generation_big_endian(void)
 	CU_ASSERT_STRING_EQUAL(spg_key_fingerprint((const uint8_t *)"abc", 3, fp), "ba7816bf");
 }
 
+static void the_builder_refuses_a_grant_bound_to_no_gateway(void)
+{
+	struct spg_grant g;
+	char *gb, *sb, err[256];
+
+	sample_grant(&g);
+	g.gw_cert[0] = '\0';
+	CU_ASSERT_EQUAL(spg_grant_sign(&g, vendor_key, &gb, &sb, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "gw_cert"));
+	sample_grant(&g);
+	g.gw_cert[10] = 'A';
+	CU_ASSERT_EQUAL(spg_grant_sign(&g, vendor_key, &gb, &sb, err, sizeof(err)), -EINVAL);
+}
+
+static void a_certificate_fingerprint_is_the_sha256_of_its_der(void)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	X509 *x = X509_new();
+	unsigned char *der = NULL, md[32];
+	char fp[SPG_GRANT_CERT_HEX + 1], want[SPG_GRANT_CERT_HEX + 1];
+	int len, i;
+
+	CU_ASSERT_PTR_NULL(spg_cert_fingerprint(NULL, fp));
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 60);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)"gw", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_pubkey(x, k);
+	CU_ASSERT_FATAL(X509_sign(x, k, NULL) > 0);
+	len = i2d_X509(x, &der);
+	CU_ASSERT_FATAL(len > 0);
+	SHA256(der, (size_t)len, md);
+	for (i = 0; i < 32; i++)
+		snprintf(&want[2 * i], 3, "%02x", md[i]);
+	CU_ASSERT_PTR_NOT_NULL(spg_cert_fingerprint(x, fp));
+	CU_ASSERT_STRING_EQUAL(fp, want);
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -399,6 +465,8 @@ int main(void)
 		T(validly_signed_bytes_that_are_no_grant_are_malformed),
 		T(the_same_document_hand_signed_verifies),
 		T(the_builder_refuses_a_grant_it_could_not_verify),
+		T(the_builder_refuses_a_grant_bound_to_no_gateway),
+		T(a_certificate_fingerprint_is_the_sha256_of_its_der),
 		T(base64_round_trips_and_refuses_non_canonical_text),
 		T(a_generated_key_pair_signs_and_verifies),
 		T(ports_parse_as_protocol_and_number),

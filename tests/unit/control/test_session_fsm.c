@@ -38,6 +38,7 @@ struct sph_conn {
 static struct sph_conn conns[MAX_CONNS];
 static int n_conns, n_opens, n_attaches, n_rekeys, n_closes;
 static bool refuse_connect_at_once;
+static char last_sp_serial[64]; /* the serial the agent's certificate had to name */
 
 static struct sph_conn *fake_start(const struct sph_params *p, const struct sph_events *ev, void *arg, bool attach)
 {
@@ -47,6 +48,7 @@ static struct sph_conn *fake_start(const struct sph_params *p, const struct sph_
 	c = &conns[n_conns++];
 	*c = (struct sph_conn){.ev = ev, .arg = arg, .attach = attach, .gw_spi = p->gw_spi};
 	snprintf(c->agent, sizeof(c->agent), "%s:%u", p->agent_addr, p->agent_port);
+	snprintf(last_sp_serial, sizeof(last_sp_serial), "%s", p->sp_serial ? p->sp_serial : "");
 	if (refuse_connect_at_once) {
 		/* As sph_open does for a connect refused on the spot: before returning. */
 		struct sph_open_result r = {.ok = false, .reason = "connect to agent: Connection refused"};
@@ -289,6 +291,7 @@ static struct session_mgr *new_mgr(void)
 		.store = st,
 		.audit = au,
 		.grant_key = grant_key,
+		.gw_cert = "abababababababababababababababababababababababababababababababab",
 		.peers = &fakes,
 		.now = fake_now,
 		.tick_ms = 3600000, /* the tests tick by hand */
@@ -502,6 +505,44 @@ static void an_ask_policy_session_waits_for_approval_then_goes_on(void)
 	run_loop();
 	CU_ASSERT_EQUAL(n_opens, 1);
 	CU_ASSERT_TRUE(audited("session_approved"));
+	world_down();
+}
+
+/* The stored grant of id: its length (0: none was ever signed), and its JSON in buf. */
+static size_t stored_grant(int64_t id, char *buf, size_t len)
+{
+	struct store_session row;
+
+	CU_ASSERT_EQUAL_FATAL(store_session_get(st, id, &row), 0);
+	snprintf(buf, len, "%.*s", (int)row.grant_len, (const char *)row.grant);
+	return row.grant_len + row.grant_sig_len;
+}
+
+static void a_grant_is_signed_only_after_approval_and_never_for_a_denied_session(void)
+{
+	struct store_session s;
+	char grant[STORE_GRANT_MAX + 1];
+	int64_t denied, late, approved;
+
+	world_up();
+	denied = connect_as("bob", "storage-globex", "CK3001", NULL);
+	CU_ASSERT_EQUAL(stored_grant(denied, grant, sizeof(grant)), 0);
+	CU_ASSERT_EQUAL(session_decide(mgr, denied, false, "carol", &s), 0);
+	CU_ASSERT_EQUAL(stored_grant(denied, grant, sizeof(grant)), 0);
+	late = connect_as("bob", "storage-globex", "CK3001", NULL);
+	now_s += 300;
+	session_mgr_tick(mgr);
+	CU_ASSERT_EQUAL(state_of(late), STORE_SESSION_FAILED);
+	CU_ASSERT_EQUAL(stored_grant(late, grant, sizeof(grant)), 0);
+	approved = connect_as("bob", "storage-globex", "CK3001", NULL);
+	CU_ASSERT_EQUAL(stored_grant(approved, grant, sizeof(grant)), 0);
+	CU_ASSERT_EQUAL(session_decide(mgr, approved, true, "carol", &s), 0);
+	CU_ASSERT_NOT_EQUAL(stored_grant(approved, grant, sizeof(grant)), 0);
+	/* bound to our client certificate, with the requester's groups kept until now */
+	CU_ASSERT_PTR_NOT_NULL(strstr(grant, "\"gw_cert\":\"abababab"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(grant, "\"groups\":[\"storage-globex\"]"));
+	run_loop();
+	CU_ASSERT_STRING_EQUAL(last_sp_serial, "CK3001");
 	world_down();
 }
 
@@ -834,6 +875,7 @@ int main(void)
 		CASE(connect_while_the_dataplane_is_down_is_refused),
 		CASE(an_ask_policy_session_waits_for_approval_then_goes_on),
 		CASE(a_denied_approval_fails_naming_the_approver),
+		CASE(a_grant_is_signed_only_after_approval_and_never_for_a_denied_session),
 		CASE(an_unanswered_approval_times_out),
 		CASE(a_deny_policy_customer_fails_the_session_at_once),
 		CASE(an_agent_refusal_fails_the_session_and_frees_line_and_address),

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The agent's grant nonce cache: a nonce opens once, until its grant expires, also after a
+ * restart (the file), and a full cache refuses rather than forgets. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "replay_cache.h"
+#include "unit_run.h"
+
+#define NOW 1700000000
+#define N1 "00112233445566778899aabbccddeeff"
+#define N2 "ffeeddccbbaa99887766554433221100"
+#define N3 "0123456789abcdef0123456789abcdef"
+
+static char dir[64], path[128];
+
+static int setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/spg-replay-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/grant-nonces", dir);
+	return 0;
+}
+
+static int cleanup(void)
+{
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+static struct replay_cache *fresh(size_t max)
+{
+	char err[256];
+
+	unlink(path);
+	return replay_cache_open(path, max, NOW, err, sizeof(err));
+}
+
+static void a_nonce_is_accepted_once(void)
+{
+	struct replay_cache *rc = fresh(8);
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 600, NOW, err, sizeof(err)), -0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 600, NOW + 1, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, N1));
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW + 600, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_count(rc, NOW), 2);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, "XYZ", NOW + 600, NOW, err, sizeof(err)), -EINVAL);
+	replay_cache_free(rc);
+}
+
+static void the_nonces_survive_a_restart(void)
+{
+	struct replay_cache *rc = fresh(8);
+	char err[256];
+	struct stat st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 600, NOW, err, sizeof(err)), 0);
+	replay_cache_free(rc);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+	rc = replay_cache_open(path, 8, NOW + 10, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_TRUE(replay_cache_seen(rc, N1, NOW + 10));
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 600, NOW + 10, err, sizeof(err)), -EEXIST);
+	replay_cache_free(rc);
+}
+
+static void a_nonce_is_forgotten_when_its_grant_expires(void)
+{
+	struct replay_cache *rc = fresh(8);
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 60, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(replay_cache_seen(rc, N1, NOW + 59));
+	CU_ASSERT_FALSE(replay_cache_seen(rc, N1, NOW + 60));
+	CU_ASSERT_EQUAL(replay_cache_count(rc, NOW + 60), 0);
+	replay_cache_free(rc);
+	/* and a restart after the expiry does not load it again */
+	rc = replay_cache_open(path, 8, NOW + 61, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_EQUAL(replay_cache_count(rc, NOW + 61), 0);
+	replay_cache_free(rc);
+}
+
+static void a_full_cache_refuses_rather_than_forgets(void)
+{
+	struct replay_cache *rc = fresh(2);
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 60, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW + 600, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N3, NOW + 600, NOW, err, sizeof(err)), -ENOSPC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "replay_cache_max"));
+	/* both older nonces are still refused */
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 60, NOW, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW + 600, NOW, err, sizeof(err)), -EEXIST);
+	/* once N1's grant expired there is room again */
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N3, NOW + 600, NOW + 60, err, sizeof(err)), 0);
+	replay_cache_free(rc);
+}
+
+static void a_file_that_is_no_nonce_file_stops_the_agent(void)
+{
+	char err[256];
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "spgate-agent grant nonces 1\n%s 1700000600\nnot a nonce\n", N1);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(replay_cache_open(path, 8, NOW, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3:"));
+	f = fopen(path, "w");
+	fprintf(f, "hello\n");
+	fclose(f);
+	CU_ASSERT_PTR_NULL(replay_cache_open(path, 8, NOW, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a grant nonce file"));
+}
+
+static void a_write_failure_records_nothing(void)
+{
+	struct replay_cache *rc;
+	char err[256], bad[160];
+
+	snprintf(bad, sizeof(bad), "%s/no-such-dir/grant-nonces", dir);
+	rc = replay_cache_open(bad, 8, NOW, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 60, NOW, err, sizeof(err)), -EIO);
+	CU_ASSERT_FALSE(replay_cache_seen(rc, N1, NOW));
+	replay_cache_free(rc);
+}
+
+int main(void)
+{
+	static const struct unit_case cases[] = {
+#define T(x) {#x, x}
+		T(a_nonce_is_accepted_once),
+		T(the_nonces_survive_a_restart),
+		T(a_nonce_is_forgotten_when_its_grant_expires),
+		T(a_full_cache_refuses_rather_than_forgets),
+		T(a_file_that_is_no_nonce_file_stops_the_agent),
+		T(a_write_failure_records_nothing),
+#undef T
+		{NULL, NULL},
+	};
+
+	return unit_run("agent_replay_cache", cases, setup, cleanup);
+}
