@@ -13,7 +13,7 @@
 #include "replay_cache.h"
 
 #define NONCE_HEX 32
-#define HEADER "spgate-agent grant nonces 1"
+#define HEADER "spgate-agent grant nonces 2"
 
 struct entry {
 	char nonce[NONCE_HEX + 1];
@@ -23,6 +23,7 @@ struct entry {
 struct replay_cache {
 	char *path;
 	size_t max;
+	int64_t since; /* when this record began: older grants cannot be checked against it */
 	struct entry *e;
 	size_t n;
 };
@@ -46,6 +47,15 @@ static void prune(struct replay_cache *rc, time_t now)
 		if (rc->e[i].expires > (int64_t)now)
 			rc->e[k++] = rc->e[i];
 	rc->n = k;
+}
+
+static int persist(const struct replay_cache *rc, char *err, size_t errlen);
+
+/* A record that did not exist starts now, on disk at once: a restart before the first grant
+ * must find the same start, or grants issued before it would pass unchecked. */
+static int persist_new(const struct replay_cache *rc, char *err, size_t errlen)
+{
+	return access(rc->path, F_OK) == 0 ? 0 : persist(rc, err, errlen);
 }
 
 static int parse_line(struct replay_cache *rc, const char *line, unsigned lineno, char *err,
@@ -82,6 +92,7 @@ static int load(struct replay_cache *rc, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot read: %s", rc->path, strerror(errno));
 		return -errno;
 	}
+	rc->since = -1;
 	while (ret == 0 && fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		line[strcspn(line, "\n")] = '\0';
@@ -93,9 +104,21 @@ static int load(struct replay_cache *rc, char *err, size_t errlen)
 			}
 			continue;
 		}
+		if (lineno == 2) {
+			char extra;
+			if (sscanf(line, "since %" SCNd64 " %c", &rc->since, &extra) != 1) {
+				snprintf(err, errlen, "%s:2: not \"since <unix seconds>\"", rc->path);
+				ret = -EINVAL;
+			}
+			continue;
+		}
 		ret = parse_line(rc, line, lineno, err, errlen);
 	}
 	fclose(f);
+	if (ret == 0 && rc->since < 0) {
+		snprintf(err, errlen, "%s: no \"since\" line: not a whole grant nonce file", rc->path);
+		ret = -EINVAL;
+	}
 	return ret;
 }
 
@@ -111,7 +134,8 @@ struct replay_cache *replay_cache_open(const char *path, size_t max, time_t now,
 		return NULL;
 	}
 	rc->max = max;
-	if (load(rc, err, errlen) != 0) {
+	rc->since = now;
+	if (load(rc, err, errlen) != 0 || persist_new(rc, err, errlen) != 0) {
 		replay_cache_free(rc);
 		return NULL;
 	}
@@ -162,7 +186,7 @@ static int persist(const struct replay_cache *rc, char *err, size_t errlen)
 			close(fd);
 		goto out;
 	}
-	fprintf(f, "%s\n", HEADER);
+	fprintf(f, "%s\nsince %" PRId64 "\n", HEADER, rc->since);
 	for (i = 0; i < rc->n; i++)
 		fprintf(f, "%s %" PRId64 "\n", rc->e[i].nonce, rc->e[i].expires);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
@@ -202,11 +226,22 @@ size_t replay_cache_count(const struct replay_cache *rc, time_t now)
 	return n;
 }
 
-int replay_cache_add(struct replay_cache *rc, const char *nonce, int64_t expires, time_t now,
-		     char *err, size_t errlen)
+int64_t replay_cache_since(const struct replay_cache *rc)
+{
+	return rc->since;
+}
+
+int replay_cache_add(struct replay_cache *rc, const char *nonce, int64_t issued, int64_t expires,
+		     time_t now, char *err, size_t errlen)
 {
 	int ret;
 
+	if (issued < rc->since) {
+		snprintf(err, errlen, "grant issued at %" PRId64 ", before this agent's nonce record "
+			 "began (%" PRId64 "): whether it was used before cannot be told", issued,
+			 rc->since);
+		return -ESTALE;
+	}
 	if (!nonce_ok(nonce)) {
 		snprintf(err, errlen, "nonce \"%.40s\" is not %d lowercase hex digits", nonce,
 			 NONCE_HEX);

@@ -48,12 +48,12 @@ static void a_nonce_is_accepted_once(void)
 	char err[256];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 600, NOW, err, sizeof(err)), -0);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 600, NOW + 1, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 600, NOW, err, sizeof(err)), -0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 600, NOW + 1, err, sizeof(err)), -EEXIST);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, N1));
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW + 600, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW, NOW + 600, NOW, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(replay_cache_count(rc, NOW), 2);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, "XYZ", NOW + 600, NOW, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, "XYZ", NOW, NOW + 600, NOW, err, sizeof(err)), -EINVAL);
 	replay_cache_free(rc);
 }
 
@@ -64,14 +64,14 @@ static void the_nonces_survive_a_restart(void)
 	struct stat st;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 600, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 600, NOW, err, sizeof(err)), 0);
 	replay_cache_free(rc);
 	CU_ASSERT_EQUAL(stat(path, &st), 0);
 	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
 	rc = replay_cache_open(path, 8, NOW + 10, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
 	CU_ASSERT_TRUE(replay_cache_seen(rc, N1, NOW + 10));
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 600, NOW + 10, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 600, NOW + 10, err, sizeof(err)), -EEXIST);
 	replay_cache_free(rc);
 }
 
@@ -81,7 +81,7 @@ static void a_nonce_is_forgotten_when_its_grant_expires(void)
 	char err[256];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 60, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 60, NOW, err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(replay_cache_seen(rc, N1, NOW + 59));
 	CU_ASSERT_FALSE(replay_cache_seen(rc, N1, NOW + 60));
 	CU_ASSERT_EQUAL(replay_cache_count(rc, NOW + 60), 0);
@@ -99,15 +99,15 @@ static void a_full_cache_refuses_rather_than_forgets(void)
 	char err[256];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 60, NOW, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW + 600, NOW, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N3, NOW + 600, NOW, err, sizeof(err)), -ENOSPC);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 60, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW, NOW + 600, NOW, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N3, NOW, NOW + 600, NOW, err, sizeof(err)), -ENOSPC);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "replay_cache_max"));
 	/* both older nonces are still refused */
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 60, NOW, err, sizeof(err)), -EEXIST);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW + 600, NOW, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 60, NOW, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW, NOW + 600, NOW, err, sizeof(err)), -EEXIST);
 	/* once N1's grant expired there is room again */
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N3, NOW + 600, NOW + 60, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N3, NOW, NOW + 600, NOW + 60, err, sizeof(err)), 0);
 	replay_cache_free(rc);
 }
 
@@ -117,10 +117,15 @@ static void a_file_that_is_no_nonce_file_stops_the_agent(void)
 	FILE *f = fopen(path, "w");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fprintf(f, "spgate-agent grant nonces 1\n%s 1700000600\nnot a nonce\n", N1);
+	fprintf(f, "spgate-agent grant nonces 2\nsince 1700000000\n%s 1700000600\nnot a nonce\n", N1);
 	fclose(f);
 	CU_ASSERT_PTR_NULL(replay_cache_open(path, 8, NOW, err, sizeof(err)));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4:"));
+	f = fopen(path, "w");
+	fprintf(f, "spgate-agent grant nonces 2\n%s 1700000600\n", N1);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(replay_cache_open(path, 8, NOW, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
 	f = fopen(path, "w");
 	fprintf(f, "hello\n");
 	fclose(f);
@@ -131,13 +136,54 @@ static void a_file_that_is_no_nonce_file_stops_the_agent(void)
 static void a_write_failure_records_nothing(void)
 {
 	struct replay_cache *rc;
+	char err[256], sub[96], subpath[160];
+
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(subpath, sizeof(subpath), "%s/grant-nonces", sub);
+	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
+	rc = replay_cache_open(subpath, 8, NOW, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	/* the directory goes away under the agent: the next write fails */
+	unlink(subpath);
+	rmdir(sub);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 60, NOW, err, sizeof(err)), -EIO);
+	CU_ASSERT_FALSE(replay_cache_seen(rc, N1, NOW));
+	replay_cache_free(rc);
+}
+
+static void a_record_that_cannot_be_made_stops_the_agent(void)
+{
 	char err[256], bad[160];
 
 	snprintf(bad, sizeof(bad), "%s/no-such-dir/grant-nonces", dir);
-	rc = replay_cache_open(bad, 8, NOW, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(replay_cache_open(bad, 8, NOW, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot write"));
+}
+
+/* The attack: the nonce file is lost (tmpfs state_dir across a reboot, a wiped disk) and a
+ * used, unexpired grant is presented again. The new record begins after it was issued. */
+static void a_lost_record_refuses_the_grants_issued_before_it(void)
+{
+	struct replay_cache *rc = fresh(8);
+	char err[256];
+
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
-	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW + 60, NOW, err, sizeof(err)), -EIO);
-	CU_ASSERT_FALSE(replay_cache_seen(rc, N1, NOW));
+	CU_ASSERT_EQUAL(replay_cache_since(rc), NOW);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW - 1, NOW + 600, NOW, err, sizeof(err)), -ESTALE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "before this agent's nonce record"));
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 600, NOW, err, sizeof(err)), 0);
+	replay_cache_free(rc);
+	unlink(path); /* lost */
+	rc = replay_cache_open(path, 8, NOW + 100, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_FALSE(replay_cache_seen(rc, N1, NOW + 100));
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N1, NOW, NOW + 600, NOW + 100, err, sizeof(err)), -ESTALE);
+	CU_ASSERT_EQUAL(replay_cache_add(rc, N2, NOW + 100, NOW + 700, NOW + 100, err, sizeof(err)), 0);
+	replay_cache_free(rc);
+	/* a restart keeps the record's start: it is on disk from the first open */
+	rc = replay_cache_open(path, 8, NOW + 200, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rc);
+	CU_ASSERT_EQUAL(replay_cache_since(rc), NOW + 100);
 	replay_cache_free(rc);
 }
 
@@ -151,6 +197,8 @@ int main(void)
 		T(a_full_cache_refuses_rather_than_forgets),
 		T(a_file_that_is_no_nonce_file_stops_the_agent),
 		T(a_write_failure_records_nothing),
+		T(a_record_that_cannot_be_made_stops_the_agent),
+		T(a_lost_record_refuses_the_grants_issued_before_it),
 #undef T
 		{NULL, NULL},
 	};

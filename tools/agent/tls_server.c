@@ -233,11 +233,12 @@ static bool open_allowed(struct channel *ch, const struct spg_grant *g)
 		refuse(ch, "session already open");
 		return false;
 	}
-	rc = replay_cache_add(srv->replay, g->nonce, g->expires, time(NULL), err, sizeof(err));
+	rc = replay_cache_add(srv->replay, g->nonce, g->issued, g->expires, time(NULL), err,
+			      sizeof(err));
 	if (rc != 0) {
 		log_warn("channel %s: open of session %" PRIu64 " refused: %s", ch->peer, g->session,
 			 err);
-		refuse(ch, rc == -EEXIST ? "replayed grant" : "busy");
+		refuse(ch, rc == -EEXIST ? "replayed grant" : rc == -ESTALE ? "stale grant" : "busy");
 		return false;
 	}
 	return true;

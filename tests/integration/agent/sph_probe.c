@@ -345,8 +345,10 @@ static int issue_grant(const struct probe_args *a, struct spg_grant *g, char **g
 {
 	FILE *f;
 
-	/* a negative expires-in makes a grant that is already void (the "expired" test) */
-	g->issued = (int64_t)time(NULL) - 60 + (a->expires_in < 0 ? a->expires_in : 0);
+	/* a negative expires-in makes a grant that is already void (the "expired" test); a
+	 * valid one is issued now, as spgate-control does: the agent refuses grants issued
+	 * before its nonce record began */
+	g->issued = (int64_t)time(NULL) + (a->expires_in < 0 ? a->expires_in - 60 : 0);
 	g->expires = (int64_t)time(NULL) + a->expires_in;
 	if (bind_to(a->bind_cert != NULL ? a->bind_cert : a->cert, g) != 0)
 		return -1;
