@@ -4,6 +4,7 @@
  * appendix A). Every packet is built and encrypted here with OpenSSL, as the SP's endpoint
  * would: only the low half of the sequence number travels, the high half is in the AAD.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -117,7 +119,7 @@ static void rig_up(struct rig *r, uint32_t window)
 		.replay_window = window,
 		.udp_port = NATT_PORT,
 		.local_addr = rte_cpu_to_be_32(0xc6336401),
-		.n_queue_pairs = 1,
+		.n_queue_pairs = 2, /* the two-worker case uses both */
 		.max_sas = 2,
 		.socket_id = (int)rte_socket_id(),
 		.lookaside = lookaside,
@@ -153,13 +155,14 @@ static void rig_down(struct rig *r)
  * Receives packets of the given sequence numbers as one burst; why[i] is the reason for
  * seqs[i] (SPG_OK when accepted, and then it must be the packet that was sent).
  */
-static void rx_burst(struct rig *r, const uint64_t *seqs, const bool *tamper, int n,
-		     uint8_t *why)
+static void rx_burst_newest(struct rig *r, const uint64_t *seqs, const bool *tamper, int n,
+			    uint8_t *why, bool *newest)
 {
 	struct rte_mbuf *m[8];
 	struct spg_sa *sa[8];
 	void *ctx[8];
 	uint8_t reason[8], expect[INNER_LEN];
+	bool nw[8];
 	int i, ok;
 
 	CU_ASSERT_FATAL(n <= 8);
@@ -168,11 +171,13 @@ static void rx_burst(struct rig *r, const uint64_t *seqs, const bool *tamper, in
 		sa[i] = r->sa;
 		ctx[i] = (void *)(uintptr_t)i;
 	}
-	ok = spg_esp_inbound_burst(r->esp, 0, m, sa, ctx, (uint16_t)n, reason);
+	ok = spg_esp_inbound_burst(r->esp, 0, m, sa, ctx, (uint16_t)n, reason, nw);
 	for (i = 0; i < n; i++) {
 		int orig = (int)(uintptr_t)ctx[i];
 
 		why[orig] = reason[i];
+		if (newest != NULL)
+			newest[orig] = i < ok && nw[i];
 		CU_ASSERT_EQUAL(i < ok, reason[i] == SPG_OK);
 		if (i < ok) {
 			inner_packet(expect, seqs[orig]);
@@ -182,6 +187,11 @@ static void rx_burst(struct rig *r, const uint64_t *seqs, const bool *tamper, in
 		}
 		rte_pktmbuf_free(m[i]);
 	}
+}
+
+static void rx_burst(struct rig *r, const uint64_t *seqs, const bool *tamper, int n, uint8_t *why)
+{
+	rx_burst_newest(r, seqs, tamper, n, why, NULL);
 }
 
 static uint8_t rx(struct rig *r, uint64_t seq)
@@ -439,6 +449,145 @@ static void within_one_burst_the_window_moves_in_order(void)
 	rig_down(&r);
 }
 
+/* Accepted, and higher than everything the SA accepted before: what may move a session. */
+static bool rx_newest(struct rig *r, uint64_t seq)
+{
+	uint8_t why;
+	bool newest = false;
+
+	rx_burst_newest(r, &seq, NULL, 1, &why, &newest);
+	CU_ASSERT_EQUAL(why, SPG_OK);
+	return newest;
+}
+
+/* Roaming follows only the newest packet: a late one inside the window is delivered, but it
+ * must not be able to move the session (an on-path attacker re-sending a captured packet). */
+static void only_a_new_top_is_newest(void)
+{
+	static const uint64_t burst[] = {30, 25, 31, 31};
+	struct rig r;
+	uint8_t why[4];
+	bool newest[4];
+
+	rig_up(&r, 64);
+	CU_ASSERT_TRUE(rx_newest(&r, 10));
+	CU_ASSERT_TRUE(rx_newest(&r, 20));
+	CU_ASSERT_FALSE(rx_newest(&r, 15)); /* late: accepted once, not newest */
+	CU_ASSERT_FALSE(rx_newest(&r, 19));
+	CU_ASSERT_EQUAL(rx(&r, 15), SPG_DROP_REPLAY);
+	rx_burst_newest(&r, burst, NULL, 4, why, newest);
+	CU_ASSERT_EQUAL(why[0], SPG_OK);
+	CU_ASSERT_TRUE(newest[0]);
+	CU_ASSERT_EQUAL(why[1], SPG_OK);
+	CU_ASSERT_FALSE(newest[1]);
+	CU_ASSERT_EQUAL(why[2], SPG_OK);
+	CU_ASSERT_TRUE(newest[2]);
+	CU_ASSERT_EQUAL(why[3], SPG_DROP_REPLAY);
+	CU_ASSERT_FALSE(newest[3]);
+	rig_down(&r);
+}
+
+/*
+ * RSS spreads an SP site's packets by outer ports: a captured packet re-sent from another
+ * port reaches a second worker while the first still works on the original. Two threads
+ * (queue pairs 0 and 1) get a copy of the same packet at the same moment, round after
+ * round; exactly one copy may be accepted each time.
+ */
+#define RACE_ROUNDS 10000
+
+/* The threads meet by spinning, not on a pthread barrier, whose wake-up takes far longer
+ * than the crypto: both copies must be in flight at once. */
+struct race {
+	struct rig *r;
+	uint64_t go, done; /* the round the main thread started, the peer finished */
+	struct rte_mbuf *m[2];
+	uint16_t accepted[2];
+	bool newest[2];
+};
+
+/* Bounded: 5 s per round, then the round counts as lost (the test fails, it does not hang). */
+static bool spin_until(const uint64_t *word, uint64_t value)
+{
+	uint64_t deadline = rte_get_tsc_cycles() + 5 * rte_get_tsc_hz();
+
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) != value)
+		if (rte_get_tsc_cycles() > deadline)
+			return false;
+	return true;
+}
+
+static void race_one(struct race *rc, uint16_t side)
+{
+	struct spg_sa *sa = rc->r->sa;
+	void *ctx = NULL;
+	uint8_t why;
+	bool newest = false;
+
+	rc->accepted[side] = spg_esp_inbound_burst(rc->r->esp, side, &rc->m[side], &sa, &ctx, 1, &why, &newest);
+	rc->newest[side] = rc->accepted[side] == 1 && newest;
+}
+
+static void *race_peer(void *arg)
+{
+	struct race *rc = arg;
+
+	for (uint64_t round = 1; round <= RACE_ROUNDS; round++) {
+		if (!spin_until(&rc->go, round))
+			break;
+		race_one(rc, 1);
+		__atomic_store_n(&rc->done, round, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void one_packet_on_two_workers_is_accepted_once(void)
+{
+	struct race rc = {0};
+	struct rig r;
+	pthread_t th;
+	cpu_set_t all;
+	unsigned int once = 0, twice = 0, never = 0, newest_once = 0;
+
+	rig_up(&r, 64);
+	rc.r = &r;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, race_peer, &rc), 0);
+	/* EAL pinned this thread to one core; let the other worker run on any. */
+	CPU_ZERO(&all);
+	for (int c = 0; c < CPU_SETSIZE && c < 64; c++)
+		CPU_SET(c, &all);
+	pthread_setaffinity_np(th, sizeof(all), &all);
+	for (uint64_t round = 1; round <= RACE_ROUNDS; round++) {
+		/* two copies of one packet: sequence numbers rise, so each round is fresh */
+		rc.m[0] = peer_packet(&r, round, false);
+		rc.m[1] = rte_pktmbuf_copy(rc.m[0], pool, 0, UINT32_MAX);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rc.m[1]);
+		rc.m[1]->l2_len = 0;
+		rc.m[1]->l3_len = 20;
+		__atomic_store_n(&rc.go, round, __ATOMIC_RELEASE);
+		race_one(&rc, 0);
+		if (!spin_until(&rc.done, round))
+			break;
+		switch (rc.accepted[0] + rc.accepted[1]) {
+		case 1: once++; break;
+		case 2: twice++; break;
+		default: never++; break;
+		}
+		newest_once += rc.newest[0] + rc.newest[1] == 1;
+		rte_pktmbuf_free(rc.m[0]);
+		rte_pktmbuf_free(rc.m[1]);
+	}
+	__atomic_store_n(&rc.go, RACE_ROUNDS + 1, __ATOMIC_RELEASE); /* a peer still waiting gives up */
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(twice, 0);
+	CU_ASSERT_EQUAL(never, 0);
+	CU_ASSERT_EQUAL(once, RACE_ROUNDS);
+	CU_ASSERT_EQUAL(newest_once, RACE_ROUNDS);
+	if (twice != 0 || never != 0)
+		fprintf(stderr, "\n    %u rounds: accepted once %u, twice %u, never %u\n", RACE_ROUNDS, once, twice,
+			never);
+	rig_down(&r);
+}
+
 static int suite_init_cpu_crypto(void)
 {
 	lookaside = false;
@@ -474,6 +623,8 @@ int main(void)
 		{"bad_icv_does_not_move_the_window", bad_icv_does_not_move_the_window},
 		{"within_one_burst_the_window_moves_in_order",
 		 within_one_burst_the_window_moves_in_order},
+		{"only_a_new_top_is_newest", only_a_new_top_is_newest},
+		{"one_packet_on_two_workers_is_accepted_once", one_packet_on_two_workers_is_accepted_once},
 		{NULL, NULL},
 	};
 
