@@ -5,7 +5,7 @@
  * one before a rekey or a delete) already encrypted with repeats nonces under that key, and
  * on the inbound side restarts the replay window so that old captured packets pass again.
  * The guard remembers the keys in use and the most recently retired ones, as fingerprints
- * (a keyed SHA-256 under a secret drawn at start, truncated to 64 bits; never the key), so
+ * (HMAC-SHA256 under a secret drawn at start, truncated to 64 bits; never the key), so
  * the session table can refuse a key it has seen. Control thread only.
  *
  * Its memory lasts as long as the process: after a restart of spgate-dp, spgate-control
