@@ -54,7 +54,16 @@
  * - decrypted, but the inner packet is not IPv4: MALFORMED_ESP.
  *
  * Threads: outbound SAs use RTE_IPSEC_SAFLAG_SQN_ATOM, so several workers may send on one.
- * Inbound SAs do not: one worker at a time per inbound SA (neither window is locked).
+ * Inbound SAs may be used by several workers at once too: RSS hashes the outer UDP ports, so
+ * copies of one packet sent from two source ports land on two queues. RFC 4303 3.4.3's check
+ * before the ICV (ours in burst_admit_group, the library's in prepare) reads the windows
+ * without our lock: it only spares the device work, and may let a duplicate through. The
+ * update after the ICV verified is the one that counts: rte_ipsec_pkt_process() (the
+ * library's window, which SQN_ATOM lets prepare read meanwhile but whose process() callers
+ * must serialise) and replay_record() (ours, checking again) run under the SA's spinlock, so
+ * exactly one worker accepts a sequence number. The lock is taken once per SA group of a
+ * burst, after the crypto. Under it we also learn whether a packet is the newest so far:
+ * only such a packet may move the session to a new endpoint (roaming, inbound.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -161,33 +170,53 @@ static uint64_t esn_reconstruct(uint64_t top, uint32_t seq_lo, uint32_t window)
 	return (uint64_t)th << 32 | seq_lo;
 }
 
-static bool replay_fresh(const struct spg_sa *s, uint64_t sqn)
+/* The window's top, as a worker without the SA's lock may read it (see the top of the file). */
+static inline uint64_t replay_top(const struct spg_sa *s)
 {
-	if (sqn == 0)
-		return false;
-	if (sqn > s->top)
-		return true;
-	if (sqn + s->window <= s->top)
-		return false;
-	return (sa_seen(s)[(sqn >> 6) & s->replay_mask] & UINT64_C(1) << (sqn & 63)) == 0;
+	return __atomic_load_n(&s->top, __ATOMIC_ACQUIRE);
 }
 
-/* Records sqn as seen, sliding the window when it is the new top; false if it was not fresh. */
-static bool replay_record(struct spg_sa *s, uint64_t sqn)
+/* Lock-free readers get whole words; the stores are made under the SA's lock. */
+static bool replay_fresh(const struct spg_sa *s, uint64_t sqn)
 {
-	uint64_t word = sqn >> 6, top_word = s->top >> 6, i, n;
+	uint64_t top = replay_top(s);
+
+	if (sqn == 0)
+		return false;
+	if (sqn > top)
+		return true;
+	if (sqn + s->window <= top)
+		return false;
+	return (__atomic_load_n(&sa_seen(s)[(sqn >> 6) & s->replay_mask], __ATOMIC_RELAXED) &
+		UINT64_C(1) << (sqn & 63)) == 0;
+}
+
+enum replay_verdict {
+	REPLAY_SEEN,   /* not fresh: refused */
+	REPLAY_LATE,   /* fresh, below the top: accepted */
+	REPLAY_NEWEST, /* fresh and the new top: accepted, newer than every packet before */
+};
+
+/* Records sqn as seen, sliding the window when it is the new top. Under the SA's lock. */
+static enum replay_verdict replay_record(struct spg_sa *s, uint64_t sqn)
+{
+	uint64_t word = sqn >> 6, top_word = s->top >> 6, i, n, w;
 	uint64_t *seen = sa_seen(s);
+	enum replay_verdict v = REPLAY_LATE;
 
 	if (!replay_fresh(s, sqn))
-		return false;
+		return REPLAY_SEEN;
 	if (sqn > s->top) {
 		n = RTE_MIN(word - top_word, (uint64_t)s->replay_mask + 1);
 		for (i = 1; i <= n; i++)
-			seen[(top_word + i) & s->replay_mask] = 0;
-		s->top = sqn;
+			__atomic_store_n(&seen[(top_word + i) & s->replay_mask], 0, __ATOMIC_RELAXED);
+		/* release: a reader that sees the new top sees the words it cleared */
+		__atomic_store_n(&s->top, sqn, __ATOMIC_RELEASE);
+		v = REPLAY_NEWEST;
 	}
-	seen[word & s->replay_mask] |= UINT64_C(1) << (sqn & 63);
-	return true;
+	w = seen[word & s->replay_mask] | UINT64_C(1) << (sqn & 63);
+	__atomic_store_n(&seen[word & s->replay_mask], w, __ATOMIC_RELAXED);
+	return v;
 }
 
 static uint8_t outb_prepare_failure(struct rte_mbuf *m)
@@ -223,10 +252,11 @@ static uint8_t inb_prepare_failure(struct rte_mbuf *m)
  */
 static uint8_t inb_auth_failure(const struct spg_sa *s, uint32_t seq_lo)
 {
-	uint32_t behind = (uint32_t)s->top - seq_lo;
+	uint64_t top = replay_top(s);
+	uint32_t behind = (uint32_t)top - seq_lo;
 
-	if (esn_reconstruct(s->top, seq_lo, s->lib_window) > s->top && behind >= s->lib_window &&
-	    behind < UINT32_C(1) << 31 && s->top > behind)
+	if (esn_reconstruct(top, seq_lo, s->lib_window) > top && behind >= s->lib_window &&
+	    behind < UINT32_C(1) << 31 && top > behind)
 		return SPG_DROP_REPLAY;
 	return SPG_DROP_BAD_ICV;
 }
@@ -256,6 +286,7 @@ struct esp_burst {
 	uint64_t sqn[ESP_BURST_MAX]; /* inbound: as reconstructed, and authenticated */
 	uint16_t widx[ESP_BURST_MAX], ok[ESP_BURST_MAX];
 	uint8_t why[ESP_BURST_MAX];
+	bool newest[ESP_BURST_MAX]; /* inbound: accepted as the SA's new top */
 	uint16_t n_in, n_op, n_enq, n_deq, n_ok;
 	bool outbound;
 };
@@ -279,7 +310,7 @@ static uint16_t burst_admit_group(struct esp_burst *b, const struct esp_group *g
 
 			m->l3_len += sizeof(struct rte_udp_hdr);
 			eh = rte_pktmbuf_mtod_offset(m, const struct rte_esp_hdr *, m->l2_len + m->l3_len);
-			b->sqn[x] = esn_reconstruct(g->sa->top, rte_be_to_cpu_32(eh->seq), g->sa->lib_window);
+			b->sqn[x] = esn_reconstruct(replay_top(g->sa), rte_be_to_cpu_32(eh->seq), g->sa->lib_window);
 			if (!replay_fresh(g->sa, b->sqn[x])) {
 				b->why[x] = SPG_DROP_REPLAY;
 				continue;
@@ -370,11 +401,15 @@ static void burst_crypto(struct spg_esp *esp, uint16_t qp, struct esp_burst *b)
 /*
  * Has librte_ipsec finish n packets of SA s that the device processed successfully (mb[j]
  * is packet idx[j]), then the last checks: inbound, the replay window and the inner header.
+ * Inbound, both windows are updated under the SA's lock (see the top of the file).
  */
 static void burst_finish(struct esp_burst *b, struct spg_sa *s, struct rte_mbuf *mb[], uint16_t idx[], uint16_t n)
 {
-	uint16_t k = rte_ipsec_pkt_process(&s->ss, mb, n);
+	uint16_t k;
 
+	if (!b->outbound)
+		rte_spinlock_lock(&s->lock);
+	k = rte_ipsec_pkt_process(&s->ss, mb, n);
 	if (k != n) {
 		follow_refusal(b->in_mb, mb, idx, n, k);
 		for (uint16_t j = k; j < n; j++) {
@@ -390,10 +425,13 @@ static void burst_finish(struct esp_burst *b, struct spg_sa *s, struct rte_mbuf 
 		if (b->outbound) {
 			b->in_mb[x]->ol_flags &= ~RTE_MBUF_F_RX_SEC_OFFLOAD;
 		} else {
-			if (!replay_record(s, b->sqn[x])) {
+			enum replay_verdict v = replay_record(s, b->sqn[x]);
+
+			if (v == REPLAY_SEEN) {
 				b->why[x] = SPG_DROP_REPLAY;
 				continue;
 			}
+			b->newest[x] = v == REPLAY_NEWEST;
 			if (!inb_inner_ok(b->in_mb[x])) {
 				b->why[x] = SPG_DROP_MALFORMED_ESP;
 				continue;
@@ -402,6 +440,8 @@ static void burst_finish(struct esp_burst *b, struct spg_sa *s, struct rte_mbuf 
 		b->why[x] = SPG_OK;
 		b->ok[b->n_ok++] = x;
 	}
+	if (!b->outbound)
+		rte_spinlock_unlock(&s->lock);
 }
 
 /* Lookaside: regroups what came back by SA and has librte_ipsec finish each group. */
@@ -482,7 +522,7 @@ static void burst_cpu(struct esp_burst *b, struct spg_sa *sa[])
 
 /* Successes first, then failures with their reasons, as the contract says. */
 static uint16_t burst_report(const struct esp_burst *b, struct rte_mbuf *mb[], void *ctx[], uint16_t n,
-			     uint8_t reason[])
+			     uint8_t reason[], bool newest[])
 {
 	uint16_t pos;
 
@@ -490,6 +530,8 @@ static uint16_t burst_report(const struct esp_burst *b, struct rte_mbuf *mb[], v
 		mb[pos] = b->in_mb[b->ok[pos]];
 		ctx[pos] = b->in_ctx[b->ok[pos]];
 		reason[pos] = SPG_OK;
+		if (newest != NULL)
+			newest[pos] = b->newest[b->ok[pos]];
 	}
 	for (uint16_t i = 0; i < b->n_in; i++) {
 		if (b->why[i] == SPG_OK)
@@ -506,7 +548,7 @@ static uint16_t burst_report(const struct esp_burst *b, struct rte_mbuf *mb[], v
 
 static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
 			  struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[],
-			  bool outbound)
+			  bool newest[], bool outbound)
 {
 	struct esp_burst b;
 
@@ -518,6 +560,7 @@ static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[
 		b.in_ctx[i] = ctx[i];
 		/* every path that does not end in success names its reason */
 		b.why[i] = SPG_DROP_CRYPTO_ERROR;
+		b.newest[i] = false;
 	}
 	if (b.n_in != 0 && esp->cpu_crypto) {
 		burst_cpu(&b, sa);
@@ -530,17 +573,17 @@ static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[
 		rte_mempool_put_bulk(esp->op_pool, (void **)b.deq, b.n_deq);
 		rte_mempool_put_bulk(esp->op_pool, (void **)&b.ops[b.n_enq], b.n_in - b.n_enq);
 	}
-	return burst_report(&b, mb, ctx, n, reason);
+	return burst_report(&b, mb, ctx, n, reason, newest);
 }
 
 uint16_t spg_esp_outbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
 				struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[])
 {
-	return esp_burst(esp, qp, mb, sa, ctx, n, reason, true);
+	return esp_burst(esp, qp, mb, sa, ctx, n, reason, NULL, true);
 }
 
 uint16_t spg_esp_inbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
-			       struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[])
+			       struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[], bool newest[])
 {
-	return esp_burst(esp, qp, mb, sa, ctx, n, reason, false);
+	return esp_burst(esp, qp, mb, sa, ctx, n, reason, newest, false);
 }

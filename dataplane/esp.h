@@ -3,10 +3,9 @@
  * ESP tunnel mode with UDP encapsulation (RFC 4303, 3948), AES-GCM (RFC 4106), through
  * librte_ipsec over rte_cryptodev: synchronous CPU crypto when the device offers it
  * (crypto_aesni_mb does), else its queue pairs (lookaside). Anti-replay window with ESN on
- * inbound SAs; outbound SAs
- * are safe to use from several workers at once (atomic sequence numbers). An inbound SA must
- * be processed by one worker at a time (its window is not locked): RSS on the outer flow
- * keeps each SP site on one queue.
+ * inbound SAs. Any SA is safe to use from several workers at once: outbound ones have atomic
+ * sequence numbers, inbound ones update their windows under a per-SA lock, so a packet that
+ * reaches two workers is accepted by one (esp.c says how).
  *
  * Buffers: outbound packets need 44 bytes of headroom and up to 41 of tailroom (else NO_MBUF),
  * inbound ones 20 bytes of tailroom. Failed mbufs are in an unspecified state: free them.
@@ -96,8 +95,10 @@ void spg_esp_outer_finish(struct rte_mbuf *m, uint32_t dst_addr, uint16_t dst_po
  * already checked to hold UDP + ESP header + IV + ICV) and sa[i] is the inbound SA its SPI
  * found. On return mb/ctx[0..ret) succeeded and start at the inner IPv4 header (l2_len = 0);
  * mb/ctx[ret..n) failed with reason[i]: REPLAY, BAD_ICV, MALFORMED_ESP or CRYPTO_ERROR.
+ * newest (may be NULL): newest[i] for i < ret is true when packet i's sequence number was
+ * higher than every one its SA had accepted before it (what may move a session: roaming).
  */
 uint16_t spg_esp_inbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
-			       struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[]);
+			       struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[], bool newest[]);
 
 #endif

@@ -80,10 +80,14 @@ struct spg_esp {
  */
 struct spg_sa {
 	/* inbound: the anti-replay window */
-	uint64_t top;	     /* highest sequence number accepted */
-	uint32_t seen_ofs;   /* from the SA's start to its RFC 6479 bitmap, replay_mask + 1 words:
+	uint64_t top;	     /* highest sequence number accepted; written under lock */
+	uint16_t seen_ofs;   /* from the SA's start to its RFC 6479 bitmap, replay_mask + 1 words:
 			      * seen_inline, or after lib_sa for windows too wide for it */
-	uint32_t replay_mask;
+	uint16_t replay_mask; /* windows up to ESP_REPLAY_WINDOW_MAX: 2^15 words at most */
+	/* inbound: held by a worker while it records sequence numbers in both windows (ours and,
+	 * in rte_ipsec_pkt_process, the library's), so two workers that got copies of one packet
+	 * (RSS spreads an SP site's ports over the queues) cannot both accept it */
+	rte_spinlock_t lock;
 	uint32_t window;     /* what we accept: top - window + 1 .. top */
 	uint32_t lib_window; /* what the library (and ESN reconstruction) uses, >= window */
 	uint32_t spi;	     /* network order */

@@ -55,6 +55,11 @@ static void sa_params(const struct spg_esp *esp, bool outbound, uint32_t spi_hos
 		prm->tun.hdr_len = sizeof(*outer);
 		prm->tun.hdr_l3_off = 0;
 	} else {
+		/* Several workers may prepare packets of one inbound SA at once: with SQN_ATOM the
+		 * library's prepare reads its window under its reader lock while a process()
+		 * (which esp.c serialises per SA with spg_sa.lock, as the flag requires) updates a
+		 * copy. */
+		prm->flags = RTE_IPSEC_SAFLAG_SQN_ATOM;
 		prm->ipsec_xform.direction = RTE_SECURITY_IPSEC_SA_DIR_INGRESS;
 		prm->ipsec_xform.replay_win_sz = esp->lib_window;
 	}
@@ -257,6 +262,12 @@ struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg)
 		goto fail;
 	}
 	esp->sa_lib_size = RTE_ALIGN_CEIL((uint32_t)size, RTE_CACHE_LINE_SIZE);
+	/* spg_sa.seen_ofs and replay_mask are 16 bits wide */
+	RTE_BUILD_BUG_ON(ESP_REPLAY_WINDOW_MAX / 64 * 2 > UINT16_MAX + 1);
+	if (sizeof(struct spg_sa) + esp->sa_lib_size > UINT16_MAX) {
+		rc = ENOTSUP;
+		goto fail;
+	}
 
 	rc = crypto_device_open(esp, cfg);
 	if (rc != 0)
@@ -377,10 +388,11 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 		rc = -rc;
 		goto fail_sa;
 	}
-	s->seen_ofs = esp->replay_words <= SA_INLINE_WORDS ? offsetof(struct spg_sa, seen_inline)
-							    : (uint32_t)sizeof(*s) + esp->sa_lib_size;
+	s->seen_ofs = (uint16_t)(esp->replay_words <= SA_INLINE_WORDS ? offsetof(struct spg_sa, seen_inline)
+								       : sizeof(*s) + esp->sa_lib_size);
+	rte_spinlock_init(&s->lock);
 	memset(sa_seen(s), 0, esp->replay_words * sizeof(uint64_t));
-	s->replay_mask = esp->replay_words - 1;
+	s->replay_mask = (uint16_t)(esp->replay_words - 1);
 	s->window = esp->replay_window;
 	s->lib_window = esp->lib_window;
 	s->spi = keys->spi;

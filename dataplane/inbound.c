@@ -2,7 +2,10 @@
 /*
  * SP -> vendor: parse the outer packet, find the SA by SPI, decrypt (ICV, anti-replay),
  * insist on S -> G_in inside, filter, meter, translate back to V_i -> W, send to W.
- * An authenticated packet from a new outer endpoint moves the session there (roaming).
+ * An authenticated packet from a new outer endpoint moves the session there (roaming), if
+ * it is also newer than every packet the SA accepted before it, as WireGuard does: a copy of
+ * an old packet re-sent from elsewhere (an on-path attacker's replay, which the window lets
+ * through as long as the original was lost or is still in flight) never does.
  */
 #include <string.h>
 
@@ -27,6 +30,7 @@
 struct in_meta {
 	struct spg_session *s;
 	uint64_t from; /* outer source as spg_peer_pack() */
+	bool newest;   /* its sequence number was the SA's new top */
 };
 
 /* The second stage: what the packet's processing reads beyond the session's first line. */
@@ -170,8 +174,9 @@ static void deliver(struct spg_worker *w, struct rte_mbuf *m, const struct in_me
 		count_drop(w, s, m, why);
 		return;
 	}
-	/* Authenticated and not a replay: the SP site may have moved (NAT rebinding). */
-	if (unlikely(meta->from != __atomic_load_n(&s->peer, __ATOMIC_RELAXED))) {
+	/* Authenticated, and newer than anything before: the SP site may have moved (NAT
+	 * rebinding). A late packet from elsewhere is delivered but moves nothing. */
+	if (unlikely(meta->from != __atomic_load_n(&s->peer, __ATOMIC_RELAXED)) && meta->newest) {
 		struct spg_roam r = { .index = s->index, .id = s->id, .peer = meta->from };
 
 		rte_ring_mp_enqueue_elem(w->dp->roam_ring, &r, sizeof(r));
@@ -198,6 +203,7 @@ void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t from[SPG_BURST];
 	void *ctx[SPG_BURST];
 	uint8_t reason[SPG_BURST];
+	bool newest[SPG_BURST];
 	uint32_t keys[SPG_BURST];
 	uint16_t nc, ne = 0, ok;
 
@@ -237,9 +243,11 @@ void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	if (ne == 0)
 		return;
 
-	ok = spg_esp_inbound_burst(dp->esp, w->id, esp_pkts, sas, ctx, ne, reason);
-	for (uint16_t i = 0; i < ok; i++)
+	ok = spg_esp_inbound_burst(dp->esp, w->id, esp_pkts, sas, ctx, ne, reason, newest);
+	for (uint16_t i = 0; i < ok; i++) {
+		((struct in_meta *)ctx[i])->newest = newest[i];
 		deliver(w, esp_pkts[i], ctx[i]);
+	}
 	for (uint16_t i = ok; i < ne; i++)
 		count_drop(w, ((struct in_meta *)ctx[i])->s, esp_pkts[i], (enum spg_drop)reason[i]);
 }

@@ -48,6 +48,10 @@ struct spg_session_ctl {
 	uint64_t created_tsc;
 	struct spg_dp_rate rate_out;
 	struct spg_dp_rate rate_in;
+	/* Fingerprints (key_guard.h) of the SAs' keys now and before the last rekey: a rekey to
+	 * either is refused even after the table's own memory of retired keys moved on. */
+	uint64_t fp_out, fp_in;
+	uint64_t prev_fp_out, prev_fp_in;
 };
 
 static inline const struct spg_port_filter *spg_session_filter(const struct spg_session *s)
@@ -101,8 +105,15 @@ void spg_session_counters_sum(struct spg_session_table *t, uint32_t index, struc
 
 /*
  * Control thread only; all return 0 or -errno: -EEXIST (id, virtual address or inbound SPI
- * already in use), -ENOSPC (table full), -ENOENT (no such id), -EINVAL (bad parameters),
- * or what the crypto layer returned.
+ * already in use, or a key that is not fresh: see below), -ENOSPC (table full), -ENOENT (no
+ * such id), -EINVAL (bad parameters), or what the crypto layer returned.
+ *
+ * Keys: an add or a rekey is refused with -EEXIST when a key equals the other direction's, a
+ * key of any session in the table, the session's current or previous keys, or a key retired
+ * (by a rekey or a delete) since spgate-dp started, as far as the table remembers (at least
+ * as many retired keys as its capacity, and for each session its previous pair).
+ * An SA's sequence numbers, and so its GCM nonces, always start at 1: a key already used
+ * would repeat them.
  */
 int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_params *p);
 int spg_session_update(struct spg_session_table *t, uint32_t what, const struct spg_dp_session_params *p);

@@ -9,6 +9,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "key_guard.h"
 #include "session.h"
 
 /* What waits for a grace period: a slot to reuse and/or SAs to free. */
@@ -33,6 +34,7 @@ struct spg_session_table {
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_rcu_qsbr_dq *dq;
 	struct spg_esp *esp;
+	struct spg_key_guard *keys; /* every key in use, and the recently retired ones */
 	struct spg_sess_counters *counters[RTE_MAX_LCORE];
 	unsigned int n_counter_sets;
 };
@@ -137,6 +139,10 @@ struct spg_session_table *spg_session_table_create(uint32_t max_sessions, int so
 	t->by_id = hash_create("id", hash_entries(max_sessions), sizeof(uint64_t), socket_id, false);
 	if (t->by_vip == NULL || t->by_spi == NULL || t->by_id == NULL)
 		goto fail;
+	/* Two keys per session; a rekey retires the old pair before it claims the new one. */
+	t->keys = spg_key_guard_create(2 * max_sessions);
+	if (t->keys == NULL)
+		goto nomem;
 	if (attach_rcu(t, t->by_vip) != 0 || attach_rcu(t, t->by_spi) != 0)
 		goto fail;
 
@@ -185,6 +191,7 @@ void spg_session_table_free(struct spg_session_table *t)
 	rte_hash_free(t->by_vip);
 	rte_hash_free(t->by_spi);
 	rte_hash_free(t->by_id);
+	spg_key_guard_free(t->keys);
 	for (unsigned int w = 0; w < t->n_counter_sets; w++)
 		rte_free(t->counters[w]);
 	rte_free(t->free_stack);
@@ -290,8 +297,45 @@ static void counters_zero(struct spg_session_table *t, uint32_t index)
 		memset(&t->counters[w][index], 0, sizeof(struct spg_sess_counters));
 }
 
+/* Why the keys of p are not fresh for session c (NULL for a new one), or NULL when they are. */
+static const char *keys_not_fresh(const struct spg_session_table *t, const struct spg_session_ctl *c,
+				  uint64_t fp_out, uint64_t fp_in)
+{
+	if (fp_out == fp_in)
+		return "the same key for both directions";
+	if (c != NULL && (fp_out == c->fp_out || fp_out == c->fp_in || fp_in == c->fp_out || fp_in == c->fp_in))
+		return "a key equal to one the session has now";
+	if (c != NULL && (fp_out == c->prev_fp_out || fp_out == c->prev_fp_in || fp_in == c->prev_fp_out ||
+			  fp_in == c->prev_fp_in))
+		return "a key equal to one the session had before its last rekey";
+	if (spg_key_guard_seen(t->keys, fp_out) || spg_key_guard_seen(t->keys, fp_in))
+		return "a key another session has, or one spgate-dp used before";
+	return NULL;
+}
+
+/* 0, or -EEXIST after saying why: an SA under a used key would repeat its GCM nonces. */
+static int check_fresh_keys(const struct spg_session_table *t, const struct spg_session_ctl *c, uint64_t id,
+			    uint64_t fp_out, uint64_t fp_in)
+{
+	const char *why = keys_not_fresh(t, c, fp_out, fp_in);
+
+	if (why == NULL)
+		return 0;
+	RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": %s refused: %s (AES-GCM nonces would repeat)\n", id,
+		c == NULL ? "add" : "rekey", why);
+	return -EEXIST;
+}
+
+static void claim_keys(struct spg_session_table *t, uint64_t id, uint64_t fp_out, uint64_t fp_in)
+{
+	/* Cannot fail: both were checked unseen, and the guard has room for every session's pair. */
+	if (spg_key_guard_claim(t->keys, fp_out) != 0 || spg_key_guard_claim(t->keys, fp_in) != 0)
+		RTE_LOG(ERR, USER1, "session %" PRIu64 ": its keys could not be recorded as used\n", id);
+}
+
 int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_params *p)
 {
+	uint64_t fp_out, fp_in;
 	struct spg_session *s;
 	uint32_t index;
 	int rc;
@@ -302,6 +346,11 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 	if (rte_hash_lookup(t->by_id, &p->id) >= 0 || rte_hash_lookup(t->by_vip, &p->virtual_addr) >= 0 ||
 	    rte_hash_lookup(t->by_spi, &p->sa_in.spi) >= 0)
 		return -EEXIST;
+	fp_out = spg_key_fp(t->keys, &p->sa_out);
+	fp_in = spg_key_fp(t->keys, &p->sa_in);
+	rc = check_fresh_keys(t, NULL, p->id, fp_out, fp_in);
+	if (rc != 0)
+		return rc;
 	if (t->n_free == 0) {
 		/* Deleted sessions' slots may only be waiting for their grace period. */
 		rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
@@ -326,6 +375,8 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 		.created_tsc = rte_get_tsc_cycles(),
 		.rate_out = p->rate_out,
 		.rate_in = p->rate_in,
+		.fp_out = fp_out,
+		.fp_in = fp_in,
 	};
 	spg_port_filter_init(&s->filter[0], p);
 	rc = spg_meter_config(&s->meter_out, &p->rate_out);
@@ -354,6 +405,7 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 	rc = rte_hash_add_key_data(t->by_vip, &s->virtual_addr, s);
 	if (rc != 0)
 		goto undo_spi;
+	claim_keys(t, s->id, fp_out, fp_in);
 	t->count++;
 	return 0;
 
@@ -385,12 +437,17 @@ undo_slot:
 static int rekey(struct spg_session_table *t, struct spg_session *s, const struct spg_dp_session_params *p)
 {
 	struct defer_item old = { .index = NO_SLOT };
+	struct spg_session_ctl *c = &t->ctl[s->index];
+	uint64_t fp_out = spg_key_fp(t->keys, &p->sa_out), fp_in = spg_key_fp(t->keys, &p->sa_in);
 	struct spg_sa *sa_out, *sa_in;
 	uint32_t old_spi = s->spi_in;
 	int rc;
 
 	if (p->sa_in.spi != old_spi && rte_hash_lookup(t->by_spi, &p->sa_in.spi) >= 0)
 		return -EEXIST;
+	rc = check_fresh_keys(t, c, s->id, fp_out, fp_in);
+	if (rc != 0)
+		return rc;
 	sa_out = spg_sa_create(t->esp, &p->sa_out, true);
 	if (sa_out == NULL)
 		return rte_errno > 0 ? -rte_errno : -EIO;
@@ -400,6 +457,13 @@ static int rekey(struct spg_session_table *t, struct spg_session *s, const struc
 		spg_sa_free(t->esp, sa_out);
 		return rc;
 	}
+	spg_key_guard_retire(t->keys, c->fp_out);
+	spg_key_guard_retire(t->keys, c->fp_in);
+	claim_keys(t, s->id, fp_out, fp_in);
+	c->prev_fp_out = c->fp_out;
+	c->prev_fp_in = c->fp_in;
+	c->fp_out = fp_out;
+	c->fp_in = fp_in;
 	old.sa_out = s->sa_out;
 	old.sa_in = s->sa_in;
 	__atomic_store_n(&s->sa_out, sa_out, __ATOMIC_RELEASE);
@@ -462,6 +526,9 @@ int spg_session_del(struct spg_session_table *t, uint64_t id)
 	rte_hash_del_key(t->by_vip, &s->virtual_addr);
 	rte_hash_del_key(t->by_spi, &s->spi_in);
 	rte_hash_del_key(t->by_id, &s->id);
+	/* Its keys stay known as used: re-adding the session needs new ones. */
+	spg_key_guard_retire(t->keys, t->ctl[s->index].fp_out);
+	spg_key_guard_retire(t->keys, t->ctl[s->index].fp_in);
 	s->id = 0;
 	t->count--;
 	item = (struct defer_item){ .index = s->index, .sa_out = s->sa_out, .sa_in = s->sa_in };

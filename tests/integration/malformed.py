@@ -28,6 +28,9 @@ from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 CASES = {}
+# Frames spgate-dp delivers rather than drops, for tests of what else they do (roaming):
+# sent with --case like the others, never listed.
+DELIVERED = {}
 
 
 def case(name, side, reason, doc):
@@ -180,7 +183,7 @@ def to_gw(a, l4):
 
 
 def esp_udp(a, payload):
-    return to_gw(a, UDP(sport=4500, dport=a.esp_port) / Raw(payload))
+    return to_gw(a, UDP(sport=a.esp_sport, dport=a.esp_port) / Raw(payload))
 
 
 @case("wan_ip_checksum", "wan", "ip_checksum", "ESP-in-UDP with a bad IPv4 header checksum")
@@ -259,6 +262,16 @@ def _(a, k):
                      TCP(sport=7000, dport=22, flags="S"))
 
 
+def esp_reply(a, k):
+    """Authentic ESP carrying a SYN-ACK from S:7000 to G_in: a reply the session delivers."""
+    return encrypted(a, k, IP(src=a.shared, dst=a.inner) /
+                     TCP(sport=7000, dport=40000 + k, flags="SA"))
+
+
+DELIVERED["esp_reply"] = ("wan", "none", "authentic ESP carrying a SYN-ACK from S:7000 to G_in",
+                          esp_reply)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -274,6 +287,7 @@ def main():
     ap.add_argument("--gw", default="203.0.113.1", help="the gateway's SP port address")
     ap.add_argument("--esp-port", type=int, default=4500)
     ap.add_argument("--esp-src", default="203.0.113.11", help="E_i")
+    ap.add_argument("--esp-sport", type=int, default=4500, help="E_i's UDP port")
     ap.add_argument("--spi", type=lambda s: int(s, 0), default=0x2004,
                     help="a gateway inbound SPI (SP -> gateway)")
     ap.add_argument("--key", help="hex key||salt of that SA (for the authentic ESP cases)")
@@ -290,10 +304,10 @@ def main():
         return 0
     if not (a.iface and a.dst_mac and a.case):
         ap.error("--iface, --dst-mac and --case are needed to send")
-    if a.case not in CASES:
+    if a.case not in CASES and a.case not in DELIVERED:
         ap.error(f"no case {a.case!r}; --list shows them")
-    side, reason, doc, build = CASES[a.case]
-    if a.case in ("esp_spoofed_inner", "esp_sp_initiated") and not a.key:
+    side, reason, doc, build = CASES.get(a.case) or DELIVERED[a.case]
+    if a.case in ("esp_spoofed_inner", "esp_sp_initiated", "esp_reply") and not a.key:
         ap.error(f"{a.case} needs --key")
     src_mac = get_if_hwaddr(a.iface)
     frames = []

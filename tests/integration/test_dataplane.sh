@@ -295,6 +295,59 @@ check "spgate-dp is still running after the malformed input" topo_dp_alive
 got=$(topo_fetch 1 7000 5)
 check "a name fetch after the malformed input still works (got '$got')" [ "$got" = sp1 ]
 
+# ---- roaming follows only an authentic packet newer than all before it ----
+
+esp_reply() { # esp_reply SEQ SPORT: one authentic packet of session 4 from 203.0.113.11:SPORT
+	ip netns exec "$SP1" $SPG_PY "$HERE/malformed.py" --iface eth0 --dst-mac "$SP_MAC" --case esp_reply \
+		--count 1 --spi 0x2004 --key "$KEY_IN_4" --esp-src 203.0.113.11 --esp-sport "$2" \
+		--seq-base "$1" >/dev/null 2>>"$SPG_STATE/logs/malformed.err"
+}
+peer_port_4() {
+	topo_ctl --json dp session show 4 2>/dev/null |
+		$SPG_PY -c 'import json,sys; print(json.load(sys.stdin).get("peer_port", 0))' 2>/dev/null
+}
+peer_port_4_is() { [ "$(peer_port_4)" = "$1" ]; }
+top=$((seq_base + 100))
+esp_reply $top 4500
+snapshot
+esp_reply $top 4600
+d=$(wait_delta replay 1 3)
+sleep 1 # what the control thread would do with a roaming report takes far less
+port=$(peer_port_4)
+check "the newest packet re-sent from port 4600 is a replay (+$d) and leaves session 4 at port 4500 ($port)" \
+	[ "$d" -eq 1 -a "$port" = 4500 ]
+snapshot
+esp_reply $((top - 5)) 4601
+sleep 1
+dr=$(delta replay) di=$(delta bad_icv) port=$(peer_port_4)
+check "an older, never-seen packet from port 4601 (an attacker's copy of a lost one) is authentic (replay +$dr, bad_icv +$di) but leaves session 4 at port 4500 ($port)" \
+	[ "$dr" -eq 0 -a "$di" -eq 0 -a "$port" = 4500 ]
+esp_reply $((top + 1)) 4602
+check "the next newest packet, from port 4602, moves session 4 there (NAT rebinding)" \
+	wait_until 5 peer_port_4_is 4602
+esp_reply $((top + 2)) 4500
+check "and the next one, from port 4500, moves it back" wait_until 5 peer_port_4_is 4500
+seq_base=$((top + 3))
+
+# ---- keys are never installed twice (AES-GCM nonces restart with every SA) ----
+
+out=$(topo_ctl dp session update 4 --spi-out 0x1104 --spi-in 0x2104 --key-out "$KEY_OUT_4" \
+	--key-in "$KEY_IN_4" 2>&1)
+rc=$?
+said=0
+grep -q 'EEXIST' <<<"$out" && grep -q 'rekey refused' <<<"$out" && said=1
+check "a rekey of session 4 with its own keys is refused (exit $rc) and says why: $(tr '\n' ' ' <<<"$out" | cut -c1-160)" \
+	[ $rc -ne 0 -a $said = 1 ]
+spi=$(topo_ctl --json dp session show 4 2>/dev/null | $SPG_PY -c 'import json,sys; print(json.load(sys.stdin).get("spi_in", 0))' 2>/dev/null)
+check "session 4 keeps its inbound SPI after the refused rekey (spi_in $spi)" [ "$spi" = 0x00002004 ]
+out=$(topo_ctl dp session add --id 5 --virtual 198.19.0.5 --workstation "$SPG_W" --peer 203.0.113.12:4500 \
+	--spi-out 0x1005 --spi-in 0x2005 --key-out "$(topo_random_key)" --key-in "$KEY_IN_4" 2>&1)
+rc=$?
+said=0
+grep -q 'EEXIST' <<<"$out" && said=1
+check "a new session with session 4's inbound key is refused (exit $rc): $(tr '\n' ' ' <<<"$out" | cut -c1-120)" \
+	[ $rc -ne 0 -a $said = 1 ]
+
 
 for i in 1 2 3; do
 	e=$(peer_stat "$i" format_errors)

@@ -42,6 +42,17 @@ static inline void set_len_field(uint32_t len)
 }
 
 /* Parameters that pass every check: session id, at 198.18.0.id, peer 203.0.113.id. */
+/* A 16-byte key no other call gave: spgate-dp refuses a key it has seen (GCM nonce reuse). */
+static inline void fixture_fresh_key(uint8_t *key)
+{
+	static uint32_t serial;
+
+	serial++;
+	memset(key, 0x5a, 16);
+	memcpy(key, &serial, sizeof(serial));
+}
+
+/* Session id's parameters, with keys of their own on every call. */
 static inline struct spg_dp_session_params params(uint64_t id)
 {
 	struct spg_dp_session_params p;
@@ -61,8 +72,8 @@ static inline struct spg_dp_session_params params(uint64_t id)
 	p.sa_out.spi = htonl(0x1000u + (uint32_t)id);
 	p.sa_in.spi = htonl(0x2000u + (uint32_t)id);
 	p.sa_out.key_len = p.sa_in.key_len = 16;
-	memset(p.sa_out.key, 0x11, 16);
-	memset(p.sa_in.key, 0x22, 16);
+	fixture_fresh_key(p.sa_out.key);
+	fixture_fresh_key(p.sa_in.key);
 	return p;
 }
 

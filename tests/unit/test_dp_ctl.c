@@ -348,11 +348,16 @@ static void ctl_update_changes_only_what_it_names(void)
 	CU_ASSERT_EQUAL(info.rate_out.bytes_per_sec, 1250000);
 	CU_ASSERT_EQUAL(info.rate_in.bytes_per_sec, 0);
 
-	/* Rekey with new SPIs. */
+	/* Rekey with new SPIs: the same keys are refused (GCM nonces would repeat), new ones taken. */
 	u.sa_out = p.sa_out;
 	u.sa_in = p.sa_in;
 	u.sa_out.spi = htonl(0x3001);
 	u.sa_in.spi = htonl(0x4001);
+	CU_ASSERT_EQUAL(update(SPG_DP_UPD_KEYS, &u), EEXIST);
+	CU_ASSERT_EQUAL_FATAL(get(1, &info), 0);
+	CU_ASSERT_EQUAL(info.spi_in, p.sa_in.spi);
+	fixture_fresh_key(u.sa_out.key);
+	fixture_fresh_key(u.sa_in.key);
 	CU_ASSERT_EQUAL(update(SPG_DP_UPD_KEYS, &u), 0);
 	CU_ASSERT_EQUAL_FATAL(get(1, &info), 0);
 	CU_ASSERT_EQUAL(info.spi_out, htonl(0x3001));
@@ -392,8 +397,11 @@ static void ctl_deleted_session_is_gone(void)
 	CU_ASSERT_EQUAL(del(1), 0);
 	CU_ASSERT_EQUAL(get(1, &info), ENOENT);
 	CU_ASSERT_EQUAL(del(1), ENOENT);
-	/* Its virtual address and SPI are free again. */
+	/* Its virtual address and SPI are free again, its keys never: a re-add needs new ones. */
 	spg_session_table_reclaim(dp.sessions);
+	CU_ASSERT_EQUAL(add(&p), EEXIST);
+	fixture_fresh_key(p.sa_out.key);
+	fixture_fresh_key(p.sa_in.key);
 	CU_ASSERT_EQUAL(add(&p), 0);
 }
 

@@ -357,7 +357,7 @@ static void inbound_checked_against_peer(uint8_t key_len)
 		inner_packet(inner, lens[i], i);
 		m = esp_mbuf(&p, i + 1, inner, lens[i], NULL);
 		ctx = m;
-		CU_ASSERT_EQUAL(spg_esp_inbound_burst(esp, 0, &m, &sa, &ctx, 1, &why), 1);
+		CU_ASSERT_EQUAL(spg_esp_inbound_burst(esp, 0, &m, &sa, &ctx, 1, &why, NULL), 1);
 		CU_ASSERT_EQUAL(why, SPG_OK);
 		CU_ASSERT_PTR_EQUAL(ctx, m);
 		CU_ASSERT_EQUAL(m->pkt_len, lens[i]);
@@ -386,7 +386,7 @@ static uint8_t receive(struct spg_esp *esp, struct spg_sa *sa, struct rte_mbuf *
 {
 	void *ctx = m;
 	uint8_t why = 0xff;
-	uint16_t ok = spg_esp_inbound_burst(esp, 0, &m, &sa, &ctx, 1, &why);
+	uint16_t ok = spg_esp_inbound_burst(esp, 0, &m, &sa, &ctx, 1, &why, NULL);
 
 	CU_ASSERT_PTR_EQUAL(ctx, m);
 	CU_ASSERT_EQUAL(ok, why == SPG_OK);
@@ -487,7 +487,7 @@ static void duplicate_within_one_burst_is_replay(void)
 		ctx[i] = m[i];
 	/* both copies of 7 pass the window check before either is recorded; the second one
 	 * is caught when the window is updated, after decryption */
-	CU_ASSERT_EQUAL(spg_esp_inbound_burst(esp, 0, m, sa, ctx, 3, why), 2);
+	CU_ASSERT_EQUAL(spg_esp_inbound_burst(esp, 0, m, sa, ctx, 3, why, NULL), 2);
 	CU_ASSERT_EQUAL(why[2], SPG_DROP_REPLAY);
 	for (i = 0; i < 3; i++) {
 		CU_ASSERT_PTR_EQUAL(ctx[i], m[i]);
@@ -580,7 +580,7 @@ static void mixed_inbound_burst_comes_back_grouped_with_failures_last(void)
 		ctx[i] = &idx[i];
 	}
 	*rte_pktmbuf_mtod_offset(m[tampered], uint8_t *, m[tampered]->pkt_len - 3) ^= 1;
-	CU_ASSERT_EQUAL_FATAL(spg_esp_inbound_burst(esp, 0, m, sa, ctx, N_MIX, why), N_MIX - 1);
+	CU_ASSERT_EQUAL_FATAL(spg_esp_inbound_burst(esp, 0, m, sa, ctx, N_MIX, why, NULL), N_MIX - 1);
 	for (i = 0; i < N_MIX - 1; i++) {
 		int orig = *(int *)ctx[i];
 

@@ -4,6 +4,7 @@
  * appendix A). Every packet is built and encrypted here with OpenSSL, as the SP's endpoint
  * would: only the low half of the sequence number travels, the high half is in the AAD.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,13 +13,21 @@
 #include <openssl/evp.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
+#include "dp.h"
 #include "esp.h"
 #include "esp_test_util.h"
+#include "session.h"
 #include "unit.h"
+#include "worker.h"
 
 #define NATT_PORT 4500
 #define INNER_LEN 72
@@ -38,10 +47,12 @@ struct rig {
 	uint8_t salt[4];
 };
 
-/* The inner packet of sequence number seq: IPv4/UDP carrying seq. */
+/* The inner packet of sequence number seq: IPv4/UDP from port 7000 carrying seq, with its
+ * header checksum (the inbound path checks it). */
 static void inner_packet(uint8_t *b, uint64_t seq)
 {
 	unsigned int i;
+	uint16_t ck;
 
 	memset(b, 0, INNER_LEN);
 	b[0] = 0x45;
@@ -50,11 +61,15 @@ static void inner_packet(uint8_t *b, uint64_t seq)
 	b[9] = 17;
 	put32(b + 12, 0xc6120001); /* 198.18.0.1 */
 	put32(b + 16, 0xc0000201); /* 192.0.2.1 */
+	put16(b + 20, 7000);
+	put16(b + 22, 40000);
 	put16(b + 24, INNER_LEN - 20);
 	put32(b + 28, (uint32_t)(seq >> 32));
 	put32(b + 32, (uint32_t)seq);
 	for (i = 36; i < INNER_LEN; i++)
 		b[i] = (uint8_t)i;
+	ck = rte_ipv4_cksum((const struct rte_ipv4_hdr *)b);
+	memcpy(b + 10, &ck, sizeof(ck));
 }
 
 /* RFC 4106 with ESN: nonce = salt || IV, AAD = SPI || seq high || seq low. */
@@ -117,8 +132,8 @@ static void rig_up(struct rig *r, uint32_t window)
 		.replay_window = window,
 		.udp_port = NATT_PORT,
 		.local_addr = rte_cpu_to_be_32(0xc6336401),
-		.n_queue_pairs = 1,
-		.max_sas = 2,
+		.n_queue_pairs = 2, /* the two-worker case uses both */
+		.max_sas = 4, /* the rig's, and a session's two on the inbound path */
 		.socket_id = (int)rte_socket_id(),
 		.lookaside = lookaside,
 	};
@@ -153,13 +168,14 @@ static void rig_down(struct rig *r)
  * Receives packets of the given sequence numbers as one burst; why[i] is the reason for
  * seqs[i] (SPG_OK when accepted, and then it must be the packet that was sent).
  */
-static void rx_burst(struct rig *r, const uint64_t *seqs, const bool *tamper, int n,
-		     uint8_t *why)
+static void rx_burst_newest(struct rig *r, const uint64_t *seqs, const bool *tamper, int n,
+			    uint8_t *why, bool *newest)
 {
 	struct rte_mbuf *m[8];
 	struct spg_sa *sa[8];
 	void *ctx[8];
 	uint8_t reason[8], expect[INNER_LEN];
+	bool nw[8];
 	int i, ok;
 
 	CU_ASSERT_FATAL(n <= 8);
@@ -168,11 +184,13 @@ static void rx_burst(struct rig *r, const uint64_t *seqs, const bool *tamper, in
 		sa[i] = r->sa;
 		ctx[i] = (void *)(uintptr_t)i;
 	}
-	ok = spg_esp_inbound_burst(r->esp, 0, m, sa, ctx, (uint16_t)n, reason);
+	ok = spg_esp_inbound_burst(r->esp, 0, m, sa, ctx, (uint16_t)n, reason, nw);
 	for (i = 0; i < n; i++) {
 		int orig = (int)(uintptr_t)ctx[i];
 
 		why[orig] = reason[i];
+		if (newest != NULL)
+			newest[orig] = i < ok && nw[i];
 		CU_ASSERT_EQUAL(i < ok, reason[i] == SPG_OK);
 		if (i < ok) {
 			inner_packet(expect, seqs[orig]);
@@ -182,6 +200,11 @@ static void rx_burst(struct rig *r, const uint64_t *seqs, const bool *tamper, in
 		}
 		rte_pktmbuf_free(m[i]);
 	}
+}
+
+static void rx_burst(struct rig *r, const uint64_t *seqs, const bool *tamper, int n, uint8_t *why)
+{
+	rx_burst_newest(r, seqs, tamper, n, why, NULL);
 }
 
 static uint8_t rx(struct rig *r, uint64_t seq)
@@ -439,6 +462,275 @@ static void within_one_burst_the_window_moves_in_order(void)
 	rig_down(&r);
 }
 
+/* Accepted, and higher than everything the SA accepted before: what may move a session. */
+static bool rx_newest(struct rig *r, uint64_t seq)
+{
+	uint8_t why;
+	bool newest = false;
+
+	rx_burst_newest(r, &seq, NULL, 1, &why, &newest);
+	CU_ASSERT_EQUAL(why, SPG_OK);
+	return newest;
+}
+
+/* Roaming follows only the newest packet: a late one inside the window is delivered, but it
+ * must not be able to move the session (an on-path attacker re-sending a captured packet). */
+static void only_a_new_top_is_newest(void)
+{
+	static const uint64_t burst[] = {30, 25, 31, 31};
+	struct rig r;
+	uint8_t why[4];
+	bool newest[4];
+
+	rig_up(&r, 64);
+	CU_ASSERT_TRUE(rx_newest(&r, 10));
+	CU_ASSERT_TRUE(rx_newest(&r, 20));
+	CU_ASSERT_FALSE(rx_newest(&r, 15)); /* late: accepted once, not newest */
+	CU_ASSERT_FALSE(rx_newest(&r, 19));
+	CU_ASSERT_EQUAL(rx(&r, 15), SPG_DROP_REPLAY);
+	rx_burst_newest(&r, burst, NULL, 4, why, newest);
+	CU_ASSERT_EQUAL(why[0], SPG_OK);
+	CU_ASSERT_TRUE(newest[0]);
+	CU_ASSERT_EQUAL(why[1], SPG_OK);
+	CU_ASSERT_FALSE(newest[1]);
+	CU_ASSERT_EQUAL(why[2], SPG_OK);
+	CU_ASSERT_TRUE(newest[2]);
+	CU_ASSERT_EQUAL(why[3], SPG_DROP_REPLAY);
+	CU_ASSERT_FALSE(newest[3]);
+	rig_down(&r);
+}
+
+/*
+ * RSS spreads an SP site's packets by outer ports: a captured packet re-sent from another
+ * port reaches a second worker while the first still works on the original. Two threads
+ * (queue pairs 0 and 1) get a copy of the same packet at the same moment, round after
+ * round; exactly one copy may be accepted each time.
+ */
+#define RACE_ROUNDS 10000
+
+/* The threads meet by spinning, not on a pthread barrier, whose wake-up takes far longer
+ * than the crypto: both copies must be in flight at once. */
+struct race {
+	struct rig *r;
+	uint64_t go, done; /* the round the main thread started, the peer finished */
+	struct rte_mbuf *m[2];
+	uint16_t accepted[2];
+	bool newest[2];
+};
+
+/* Bounded: 5 s per round, then the round counts as lost (the test fails, it does not hang). */
+static bool spin_until(const uint64_t *word, uint64_t value)
+{
+	uint64_t deadline = rte_get_tsc_cycles() + 5 * rte_get_tsc_hz();
+
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) != value)
+		if (rte_get_tsc_cycles() > deadline)
+			return false;
+	return true;
+}
+
+static void race_one(struct race *rc, uint16_t side)
+{
+	struct spg_sa *sa = rc->r->sa;
+	void *ctx = NULL;
+	uint8_t why;
+	bool newest = false;
+
+	rc->accepted[side] = spg_esp_inbound_burst(rc->r->esp, side, &rc->m[side], &sa, &ctx, 1, &why, &newest);
+	rc->newest[side] = rc->accepted[side] == 1 && newest;
+}
+
+static void *race_peer(void *arg)
+{
+	struct race *rc = arg;
+
+	for (uint64_t round = 1; round <= RACE_ROUNDS; round++) {
+		if (!spin_until(&rc->go, round))
+			break;
+		race_one(rc, 1);
+		__atomic_store_n(&rc->done, round, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void one_packet_on_two_workers_is_accepted_once(void)
+{
+	struct race rc = {0};
+	struct rig r;
+	pthread_t th;
+	cpu_set_t all;
+	unsigned int once = 0, twice = 0, never = 0, newest_once = 0;
+
+	rig_up(&r, 64);
+	rc.r = &r;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, race_peer, &rc), 0);
+	/* EAL pinned this thread to one core; let the other worker run on any. */
+	CPU_ZERO(&all);
+	for (int c = 0; c < CPU_SETSIZE && c < 64; c++)
+		CPU_SET(c, &all);
+	pthread_setaffinity_np(th, sizeof(all), &all);
+	for (uint64_t round = 1; round <= RACE_ROUNDS; round++) {
+		/* two copies of one packet: sequence numbers rise, so each round is fresh */
+		rc.m[0] = peer_packet(&r, round, false);
+		rc.m[1] = rte_pktmbuf_copy(rc.m[0], pool, 0, UINT32_MAX);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rc.m[1]);
+		rc.m[1]->l2_len = 0;
+		rc.m[1]->l3_len = 20;
+		__atomic_store_n(&rc.go, round, __ATOMIC_RELEASE);
+		race_one(&rc, 0);
+		if (!spin_until(&rc.done, round))
+			break;
+		switch (rc.accepted[0] + rc.accepted[1]) {
+		case 1: once++; break;
+		case 2: twice++; break;
+		default: never++; break;
+		}
+		newest_once += rc.newest[0] + rc.newest[1] == 1;
+		rte_pktmbuf_free(rc.m[0]);
+		rte_pktmbuf_free(rc.m[1]);
+	}
+	__atomic_store_n(&rc.go, RACE_ROUNDS + 1, __ATOMIC_RELEASE); /* a peer still waiting gives up */
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(twice, 0);
+	CU_ASSERT_EQUAL(never, 0);
+	CU_ASSERT_EQUAL(once, RACE_ROUNDS);
+	CU_ASSERT_EQUAL(newest_once, RACE_ROUNDS);
+	if (twice != 0 || never != 0)
+		fprintf(stderr, "\n    %u rounds: accepted once %u, twice %u, never %u\n", RACE_ROUNDS, once, twice,
+			never);
+	rig_down(&r);
+}
+
+/*
+ * The inbound path itself (spg_inbound_burst) on a dataplane built by hand around the rig's
+ * crypto: one session whose inbound SA has the rig's keys, SP 203.0.113.7:4500. Delivered
+ * packets end as no_neighbor (the vendor side has no next hop): after the roaming decision.
+ */
+struct path {
+	struct spg_dp dp;
+	struct spg_worker *w;
+};
+
+static void path_up(struct path *pa, struct rig *r)
+{
+	static unsigned int n;
+	char name[32];
+	struct spg_dp_session_params p = {
+		.id = 1,
+		.virtual_addr = RTE_BE32(0xc6130001),     /* 198.19.0.1 */
+		.workstation_addr = RTE_BE32(0xc633640a), /* 198.51.100.10 */
+		.peer_addr = RTE_BE32(0xcb007107),        /* 203.0.113.7, as peer_packet sends */
+		.peer_port = NATT_PORT,
+		.n_port_ranges = 1,
+		.ports = {{.proto = 17, .lo = 7000, .hi = 7000}},
+	};
+	struct spg_dp *dp = &pa->dp;
+
+	memset(pa, 0, sizeof(*pa));
+	dp->cfg.esp_udp_port = NATT_PORT;
+	dp->cfg.shared_addr = RTE_BE32(0xc6120001); /* S: the inner source */
+	dp->cfg.inner_addr = RTE_BE32(0xc0000201);  /* G_in */
+	dp->n_workers = 1;
+	dp->ports[SPG_DP_PORT_SP].addr = RTE_BE32(0xc6336401); /* 198.51.100.1 */
+	dp->ports[SPG_DP_PORT_SP].mac = (struct rte_ether_addr){{0x02, 0, 0, 0, 0, 0x01}};
+	/* a /32 that is not W, and no gateway: nowhere to deliver to */
+	dp->ports[SPG_DP_PORT_VENDOR].addr = RTE_BE32(0x0a000001);
+	dp->ports[SPG_DP_PORT_VENDOR].mask = RTE_BE32(0xffffffff);
+	snprintf(name, sizeof(name), "test_roam_%u", n++);
+	dp->roam_ring = rte_ring_create_elem(name, sizeof(struct spg_roam), 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	dp->esp = r->esp;
+	dp->qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp->roam_ring);
+	CU_ASSERT_FATAL(dp->qsbr != NULL && rte_rcu_qsbr_init(dp->qsbr, 1) == 0);
+	dp->sessions = spg_session_table_create(2, SOCKET_ID_ANY, dp->qsbr, r->esp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp->sessions);
+	CU_ASSERT_EQUAL_FATAL(spg_session_table_alloc_counters(dp->sessions, 1), 0);
+	p.sa_in.spi = rte_cpu_to_be_32(r->spi);
+	p.sa_in.key_len = 16;
+	memcpy(p.sa_in.key, r->key, 16);
+	memcpy(p.sa_in.salt, r->salt, 4);
+	p.sa_out.spi = RTE_BE32(0x3000);
+	p.sa_out.key_len = 16;
+	memset(p.sa_out.key, 0x77, 16);
+	CU_ASSERT_EQUAL_FATAL(spg_session_add(dp->sessions, &p), 0);
+	pa->w = spg_worker_create(dp, 0, LCORE_ID_ANY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pa->w);
+}
+
+static void path_down(struct path *pa)
+{
+	spg_worker_free(pa->w);
+	spg_session_table_free(pa->dp.sessions);
+	rte_free(pa->dp.qsbr);
+	rte_ring_free(pa->dp.roam_ring);
+}
+
+/* Packet seq of the rig's SP, sent from UDP port sport, as an Ethernet frame to the SP port. */
+static void path_rx(struct path *pa, struct rig *r, uint64_t seq, uint16_t sport)
+{
+	struct rte_mbuf *m = peer_packet(r, seq, false);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_ether_hdr *eth;
+
+	put16((uint8_t *)ip + 20, sport);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eth);
+	eth->dst_addr = pa->dp.ports[SPG_DP_PORT_SP].mac;
+	eth->src_addr = (struct rte_ether_addr){{0x02, 0, 0, 0, 0, 0x07}};
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	pa->w->now = rte_get_tsc_cycles();
+	spg_inbound_burst(pa->w, &m, 1);
+}
+
+/* How many roaming reports wait; the last one's port (host order) in *port. */
+static unsigned int roam_reports(struct path *pa, uint16_t *port)
+{
+	struct spg_roam rr;
+	unsigned int n = 0;
+
+	while (rte_ring_sc_dequeue_elem(pa->dp.roam_ring, &rr, sizeof(rr)) == 0) {
+		*port = rte_be_to_cpu_16(spg_peer_port(rr.peer));
+		n++;
+	}
+	return n;
+}
+
+/* An on-path attacker re-sends captured packets from a port of its own: neither a replay
+ * nor an older packet the window still accepts may move the session; a newer one does. */
+static void old_packet_from_a_new_port_does_not_move_the_session(void)
+{
+	struct rig r;
+	struct path pa;
+	uint64_t *drops;
+	uint64_t delivered;
+	uint16_t port = 0;
+
+	rig_up(&r, 64);
+	path_up(&pa, &r);
+	drops = pa.w->stats.drops;
+	path_rx(&pa, &r, 10, NATT_PORT);
+	CU_ASSERT_EQUAL(drops[SPG_DROP_NO_NEIGHBOR], 1); /* got as far as delivery */
+	CU_ASSERT_EQUAL(roam_reports(&pa, &port), 0);
+	/* the attack: the same packet from port 4600 */
+	path_rx(&pa, &r, 10, 4600);
+	CU_ASSERT_EQUAL(drops[SPG_DROP_REPLAY], 1);
+	CU_ASSERT_EQUAL(roam_reports(&pa, &port), 0);
+	/* an older one never seen here (lost, or held back by the attacker) from port 4601 */
+	delivered = drops[SPG_DROP_NO_NEIGHBOR];
+	path_rx(&pa, &r, 5, 4601);
+	CU_ASSERT_EQUAL(drops[SPG_DROP_NO_NEIGHBOR], delivered + 1);
+	CU_ASSERT_EQUAL(drops[SPG_DROP_REPLAY], 1);
+	CU_ASSERT_EQUAL(roam_reports(&pa, &port), 0);
+	/* the SP's next packet from a new port (NAT rebinding) moves it */
+	path_rx(&pa, &r, 11, 4602);
+	CU_ASSERT_EQUAL(roam_reports(&pa, &port), 1);
+	CU_ASSERT_EQUAL(port, 4602);
+	path_down(&pa);
+	rig_down(&r);
+}
+
 static int suite_init_cpu_crypto(void)
 {
 	lookaside = false;
@@ -474,6 +766,10 @@ int main(void)
 		{"bad_icv_does_not_move_the_window", bad_icv_does_not_move_the_window},
 		{"within_one_burst_the_window_moves_in_order",
 		 within_one_burst_the_window_moves_in_order},
+		{"only_a_new_top_is_newest", only_a_new_top_is_newest},
+		{"one_packet_on_two_workers_is_accepted_once", one_packet_on_two_workers_is_accepted_once},
+		{"old_packet_from_a_new_port_does_not_move_the_session",
+		 old_packet_from_a_new_port_does_not_move_the_session},
 		{NULL, NULL},
 	};
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The session table: indexes, refusals, updates, and lock-free readers during writes. */
+/* The session table: indexes, refusals, updates, lock-free readers during writes, and keys
+ * never installed twice. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "esp.h"
+#include "key_guard.h"
 #include "session.h"
 #include "unit.h"
 
@@ -51,6 +53,17 @@ static int suite_clean(void)
 	return 0;
 }
 
+/* A key no other call gave: the table refuses a key it has seen (AES-GCM nonce reuse). */
+static void fresh_key(uint8_t *key)
+{
+	static uint32_t serial;
+	uint32_t n = __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED);
+
+	memset(key, 0x5a, 16);
+	memcpy(key, &n, sizeof(n));
+}
+
+/* Session id's parameters, with keys of their own on every call. */
 static struct spg_dp_session_params params(uint64_t id)
 {
 	struct spg_dp_session_params p = { 0 };
@@ -66,8 +79,8 @@ static struct spg_dp_session_params params(uint64_t id)
 	p.sa_out.spi = htonl(0x100000u + (uint32_t)id);
 	p.sa_in.spi = htonl(0x200000u + (uint32_t)id);
 	p.sa_out.key_len = p.sa_in.key_len = 16;
-	memset(p.sa_out.key, 0x11, 16);
-	memset(p.sa_in.key, 0x22, 16);
+	fresh_key(p.sa_out.key);
+	fresh_key(p.sa_in.key);
 	return p;
 }
 
@@ -229,6 +242,8 @@ static void update_moves_endpoint_rate_ports_and_rekeys(void)
 	CU_ASSERT_EQUAL(spg_session_filter(s)->n_ranges, 2);
 	CU_ASSERT_EQUAL(spg_session_filter(s)->ranges[1].hi, 162);
 
+	fresh_key(p.sa_in.key);
+	fresh_key(p.sa_out.key);
 	p.sa_in.spi = htonl(0x300005u);
 	p.sa_out.spi = htonl(0x400005u);
 	CU_ASSERT_EQUAL(spg_session_update(t, SPG_DP_UPD_KEYS, &p), 0);
@@ -249,10 +264,145 @@ static void rekey_to_an_spi_in_use_is_refused(void)
 
 	CU_ASSERT_EQUAL(spg_session_add(t, &a), 0);
 	CU_ASSERT_EQUAL(spg_session_add(t, &b), 0);
+	b = params(2); /* fresh keys: only the SPI is wrong */
 	b.sa_in.spi = a.sa_in.spi;
 	CU_ASSERT_EQUAL(spg_session_update(t, SPG_DP_UPD_KEYS, &b), -EEXIST);
 	CU_ASSERT_PTR_EQUAL(by_spi(t, a.sa_in.spi), spg_session_find(t, 1));
 	spg_session_table_free(t);
+}
+
+/* Rekeys p's session to new SPIs (n names them) with the keys in p. */
+static int rekey_to(struct spg_session_table *t, struct spg_dp_session_params *p, uint32_t n)
+{
+	p->sa_in.spi = htonl(0x500000u + n);
+	p->sa_out.spi = htonl(0x600000u + n);
+	return spg_session_update(t, SPG_DP_UPD_KEYS, p);
+}
+
+/* Every SA counts from 1 again: the same key would send the same GCM nonces twice. */
+static void rekey_to_the_current_or_previous_keys_is_refused(void)
+{
+	struct spg_session_table *t = table(SMALL);
+	struct spg_dp_session_params p = params(9), first, second;
+	struct spg_session *s;
+
+	CU_ASSERT_EQUAL(spg_session_add(t, &p), 0);
+	s = spg_session_find(t, 9);
+	first = p;
+	/* the attack first: the keys it has now, once per direction, and crossed over */
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 1), -EEXIST);
+	p = first;
+	fresh_key(p.sa_in.key);
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 2), -EEXIST); /* outbound key unchanged */
+	p = first;
+	memcpy(p.sa_out.key, first.sa_in.key, 16);
+	fresh_key(p.sa_in.key);
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 3), -EEXIST); /* the inbound key sent out */
+	p = first;
+	fresh_key(p.sa_out.key);
+	memcpy(p.sa_in.key, p.sa_out.key, 16);
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 4), -EEXIST); /* one key both ways */
+	/* refused means untouched */
+	CU_ASSERT_EQUAL(spg_sa_spi(s->sa_in), first.sa_in.spi);
+	CU_ASSERT_PTR_EQUAL(by_spi(t, first.sa_in.spi), s);
+	CU_ASSERT_PTR_NULL(by_spi(t, htonl(0x500001u)));
+
+	p = params(9);
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 5), 0);
+	second = p;
+	p = first; /* back to the previous keys */
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 6), -EEXIST);
+	p = second;
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 7), -EEXIST);
+	CU_ASSERT_EQUAL(spg_sa_spi(s->sa_in), htonl(0x500005u));
+	p = params(9);
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 8), 0);
+	p = first; /* two generations back */
+	CU_ASSERT_EQUAL(rekey_to(t, &p, 9), -EEXIST);
+	spg_session_table_free(t);
+}
+
+/* spgate-control re-adds a session after losing it: with the keys it had, it must not. */
+static void readd_after_delete_with_the_same_keys_is_refused(void)
+{
+	struct spg_session_table *t = table(SMALL);
+	struct spg_dp_session_params p = params(4), q;
+
+	CU_ASSERT_EQUAL(spg_session_add(t, &p), 0);
+	CU_ASSERT_EQUAL(spg_session_del(t, 4), 0);
+	spg_session_table_reclaim(t);
+	CU_ASSERT_EQUAL(spg_session_add(t, &p), -EEXIST);
+	CU_ASSERT_PTR_NULL(spg_session_find(t, 4));
+	q = params(4);
+	q.sa_in = p.sa_in; /* one old key is enough */
+	CU_ASSERT_EQUAL(spg_session_add(t, &q), -EEXIST);
+	q = params(4);
+	CU_ASSERT_EQUAL(spg_session_add(t, &q), 0);
+	spg_session_table_free(t);
+}
+
+static void add_with_a_key_of_another_session_is_refused(void)
+{
+	struct spg_session_table *t = table(SMALL);
+	struct spg_dp_session_params a = params(1), b;
+
+	CU_ASSERT_EQUAL(spg_session_add(t, &a), 0);
+	b = params(2);
+	memcpy(b.sa_out.key, a.sa_out.key, 16);
+	CU_ASSERT_EQUAL(spg_session_add(t, &b), -EEXIST);
+	b = params(2);
+	memcpy(b.sa_in.key, a.sa_out.key, 16);
+	CU_ASSERT_EQUAL(spg_session_add(t, &b), -EEXIST);
+	b = params(2);
+	memcpy(b.sa_in.key, b.sa_out.key, 16);
+	CU_ASSERT_EQUAL(spg_session_add(t, &b), -EEXIST);
+	CU_ASSERT_EQUAL(spg_session_count(t), 1);
+	b = params(2);
+	CU_ASSERT_EQUAL(spg_session_add(t, &b), 0);
+	spg_session_table_free(t);
+}
+
+/* The guard's table itself: keys in use never forgotten, retired ones as long as there is
+ * room, and deletions (backward shifts) that lose no other entry. */
+static void key_guard_keeps_live_keys_and_the_latest_retired(void)
+{
+	struct spg_key_guard *g = spg_key_guard_create(64);
+	struct spg_dp_sa_keys k = { .key_len = 16 };
+	uint64_t live[64], old[2000];
+	uint32_t n_live, n_retired, lost = 0, kept = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	for (int i = 0; i < 64; i++) {
+		fresh_key(k.key);
+		live[i] = spg_key_fp(g, &k);
+		CU_ASSERT_FALSE(spg_key_guard_seen(g, live[i]));
+		CU_ASSERT_EQUAL(spg_key_guard_claim(g, live[i]), 0);
+	}
+	fresh_key(k.key);
+	CU_ASSERT_EQUAL(spg_key_guard_claim(g, spg_key_fp(g, &k)), -ENOSPC);
+	CU_ASSERT_EQUAL(spg_key_guard_claim(g, live[3]), -EEXIST);
+	/* 2,000 keys come and go through one slot while 63 stay */
+	for (int i = 0; i < 2000; i++) {
+		spg_key_guard_retire(g, live[0]);
+		fresh_key(k.key);
+		old[i] = live[0];
+		live[0] = spg_key_fp(g, &k);
+		CU_ASSERT_EQUAL(spg_key_guard_claim(g, live[0]), 0);
+	}
+	for (int i = 0; i < 64; i++)
+		lost += !spg_key_guard_seen(g, live[i]);
+	CU_ASSERT_EQUAL(lost, 0);
+	spg_key_guard_count(g, &n_live, &n_retired);
+	CU_ASSERT_EQUAL(n_live, 64);
+	CU_ASSERT_EQUAL(n_retired, 64 / 2 + 256);
+	for (int i = 0; i < 2000; i++)
+		kept += spg_key_guard_seen(g, old[i]);
+	CU_ASSERT_EQUAL(kept, n_retired);
+	for (int i = 2000 - (int)n_retired; i < 2000; i++)
+		CU_ASSERT_TRUE(spg_key_guard_seen(g, old[i]));
+	k.key[0] ^= 1;
+	CU_ASSERT_NOT_EQUAL(spg_key_fp(g, &k), 0);
+	spg_key_guard_free(g);
 }
 
 struct reader_state {
@@ -345,6 +495,10 @@ int main(void)
 		{ "bad_keys_are_refused_and_leave_nothing_behind", bad_keys_are_refused_and_leave_nothing_behind },
 		{ "update_moves_endpoint_rate_ports_and_rekeys", update_moves_endpoint_rate_ports_and_rekeys },
 		{ "rekey_to_an_spi_in_use_is_refused", rekey_to_an_spi_in_use_is_refused },
+		{ "rekey_to_the_current_or_previous_keys_is_refused", rekey_to_the_current_or_previous_keys_is_refused },
+		{ "readd_after_delete_with_the_same_keys_is_refused", readd_after_delete_with_the_same_keys_is_refused },
+		{ "add_with_a_key_of_another_session_is_refused", add_with_a_key_of_another_session_is_refused },
+		{ "key_guard_keeps_live_keys_and_the_latest_retired", key_guard_keeps_live_keys_and_the_latest_retired },
 		{ "readers_see_whole_sessions_while_the_writer_adds_and_deletes",
 		  readers_see_whole_sessions_while_the_writer_adds_and_deletes },
 		{ NULL, NULL },

@@ -308,12 +308,13 @@ uint32_t bench_ipsec_sa_size(uint8_t key_len, uint32_t replay_window)
 	prm.ipsec_xform.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
 	prm.ipsec_xform.tunnel.type = RTE_SECURITY_IPSEC_TUNNEL_IPV4;
 	prm.tun.next_proto = IPPROTO_IPIP;
+	/* as esp_setup.c: both directions SQN_ATOM (inbound: two copies of the window) */
+	prm.flags = RTE_IPSEC_SAFLAG_SQN_ATOM;
 	prm.ipsec_xform.direction = RTE_SECURITY_IPSEC_SA_DIR_INGRESS;
 	prm.ipsec_xform.replay_win_sz = lib_window(replay_window);
 	xf.aead.op = RTE_CRYPTO_AEAD_OP_DECRYPT;
 	in = rte_ipsec_sa_size(&prm);
 
-	prm.flags = RTE_IPSEC_SAFLAG_SQN_ATOM;
 	prm.ipsec_xform.direction = RTE_SECURITY_IPSEC_SA_DIR_EGRESS;
 	prm.ipsec_xform.replay_win_sz = 0;
 	prm.ipsec_xform.options.udp_encap = 1;

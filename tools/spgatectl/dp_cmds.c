@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,26 @@ static void explain_add_einval(struct spgctl *ctl, const struct spg_dp_session_p
 			spg_addr_str(p->virtual_addr, a), spg_addr_str(rep.pool_addr, pool), rep.pool_prefix_len);
 }
 
+/*
+ * EEXIST on an add: the id is asked after (a SESSION_GET); otherwise the address, the SPI or
+ * the keys, which spgate-dp takes only once (dataplane/key_guard.h says why).
+ */
+static void explain_add_eexist(struct spgctl *ctl, const struct spg_dp_session_params *p)
+{
+	struct spg_dp_session_id_req req = {.id = p->id};
+	struct spg_dp_session_get_rep rep;
+	int reply_error = 0;
+
+	if (spg_dp_client_request(ctl->dp_fd, SPG_DP_SESSION_GET, &req, sizeof(req), &rep, sizeof(rep), NULL,
+				  &reply_error, ctl->timeout_ms) == 0 && reply_error == 0) {
+		fprintf(stderr, "spgatectl: session %" PRIu64 " exists already\n", p->id);
+		return;
+	}
+	fprintf(stderr, "spgatectl: refused: the virtual address or the inbound SPI is another session's, or a key\n"
+			"spgatectl: was used before (the other direction's, a session's, or a deleted or rekeyed one's):\n"
+			"spgatectl: spgate-dp installs a key only once, since every SA restarts its AES-GCM nonces at 1\n");
+}
+
 static const char session_add_usage[] =
 	"usage: spgatectl dp session add --id N --virtual A.B.C.D --workstation A.B.C.D\n"
 	"           --peer A.B.C.D[:PORT] --spi-out SPI --spi-in SPI --key-out HEX --key-in HEX\n"
@@ -212,6 +233,8 @@ static int cmd_session_add(struct spgctl *ctl, int argc, char **argv)
 	rc = dp_call(ctl, "session add", SPG_DP_SESSION_ADD, &req, sizeof(req), NULL, 0, NULL);
 	if (rc == SPGCTL_EXIT_REFUSED && last_refusal == EINVAL)
 		explain_add_einval(ctl, p);
+	if (rc == SPGCTL_EXIT_REFUSED && last_refusal == EEXIST)
+		explain_add_eexist(ctl, p);
 	id = p->id;
 	memset(&req, 0, sizeof(req)); /* keys */
 	if (rc != 0)
@@ -228,7 +251,8 @@ static const char session_update_usage[] =
 	"           [--spi-out SPI --spi-in SPI --key-out HEX --key-in HEX]\n"
 	"\n"
 	"Changes what is given and keeps the rest. The four key options together rekey the\n"
-	"session. Values as for 'dp session add'.\n";
+	"session; spgate-dp refuses (EEXIST) keys it has used before. Values as for\n"
+	"'dp session add'.\n";
 
 static int get_session(struct spgctl *ctl, const char *what, uint64_t id, struct spg_dp_session_info *info)
 {
@@ -334,6 +358,11 @@ static int cmd_session_update(struct spgctl *ctl, int argc, char **argv)
 		}
 	}
 	rc = dp_call(ctl, "session update", SPG_DP_SESSION_UPDATE, &req, sizeof(req), NULL, 0, NULL);
+	if (rc == SPGCTL_EXIT_REFUSED && last_refusal == EEXIST && (req.what & SPG_DP_UPD_KEYS))
+		fputs("spgatectl: rekey refused: the new inbound SPI is another session's, or a key is not new (the\n"
+		      "spgatectl: other direction's, this session's current or previous, or one spgate-dp used before):\n"
+		      "spgatectl: every SA restarts its AES-GCM nonces at 1, so a rekey needs new keys\n",
+		      stderr);
 	memset(&req.p.sa_out, 0, sizeof(req.p.sa_out));
 	memset(&req.p.sa_in, 0, sizeof(req.p.sa_in));
 	if (rc != 0)
