@@ -5,7 +5,7 @@
 #
 #   sudo tools/test.sh                 everything
 #   SPG_SKIP_ASAN=1 tools/test.sh      skip the sanitizer build (quicker while developing)
-#   SPG_SKIP_INTEGRATION=1 ...         unit tests only (no root needed then)
+#   SPG_SKIP_INTEGRATION=1 ...         unit tests only (no root needed then; no package build)
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -164,6 +164,13 @@ else
 	run_step snmp bash tests/integration/test_snmp.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
 	run_step modem bash tests/integration/test_modem.sh
+fi
+# The Debian packages, built from a copy of this tree (no namespaces; several minutes: the
+# packages compile everything once more), with the integration tests and skipped with them.
+if [ "${SPG_SKIP_INTEGRATION:-0}" = 1 ]; then
+	record SKIP package
+else
+	run_step package bash tests/package/test_package.sh
 fi
 
 echo
