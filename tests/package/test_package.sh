@@ -186,7 +186,7 @@ check "no unit is enabled by the installation (a gateway is configured first)" n
 # binaries the units start only from the packages.
 cp -an /lib/systemd/system/. "$ROOT/lib/systemd/system/"
 mkdir -p "$ROOT/bin"
-cp "$(command -v kill)" "$ROOT/bin/kill"
+cp "$(type -P kill)" "$ROOT/bin/kill"
 for u in spgate-dp spgate-control spgate-agent; do
 	systemd-analyze verify --man=no --root="$ROOT" "$ROOT/lib/systemd/system/$u.service" \
 		>"$STATE/verify-$u.log" 2>&1
