@@ -324,13 +324,39 @@ static int parse_eal(struct loader *l, yaml_node_t *node)
 	return 0;
 }
 
+/* A group name as useradd/groupadd accept them, so that a typo shows at --check-config. */
+static int parse_control_group(struct loader *l, yaml_node_t *node)
+{
+	struct spg_dp_config *cfg = l->cfg;
+	const char *p = cfg->control_group;
+	char q[80];
+
+	if (spg_yaml_get_string(l->d, node, "dataplane.control_group", cfg->control_group,
+				sizeof(cfg->control_group)) < 0)
+		return -1;
+	if (*p == '\0' || *p == '-')
+		goto bad;
+	for (; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+			goto bad;
+	return 0;
+bad:
+	return spg_yaml_error(l->d, node, "dataplane.control_group",
+			      "%s is not a group name (letters, digits, '_', '-', '.')",
+			      spg_yaml_quote(cfg->control_group, strlen(cfg->control_group), q,
+					     sizeof(q)));
+}
+
 static int parse_dataplane(struct loader *l, yaml_node_t *node)
 {
-	enum { K_LCORES, K_MAX_SESSIONS, K_CONTROL_SOCKET, K_IDLE_SLEEP, K_MBUFS, K_EAL, K_N };
+	enum { K_LCORES, K_MAX_SESSIONS, K_CONTROL_SOCKET, K_CONTROL_GROUP, K_IDLE_SLEEP, K_MBUFS,
+	       K_EAL, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_LCORES] = { "lcores", false },
 		[K_MAX_SESSIONS] = { "max_sessions", false },
 		[K_CONTROL_SOCKET] = { "control_socket", false },
+		[K_CONTROL_GROUP] = { "control_group", false },
 		[K_IDLE_SLEEP] = { "idle_sleep_us", false },
 		[K_MBUFS] = { "mbufs", false },
 		[K_EAL] = { "eal", false },
@@ -358,6 +384,8 @@ static int parse_dataplane(struct loader *l, yaml_node_t *node)
 							     strlen(cfg->control_socket), q,
 							     sizeof(q)));
 	}
+	if (v[K_CONTROL_GROUP] != NULL && parse_control_group(l, v[K_CONTROL_GROUP]) < 0)
+		return -1;
 	if (v[K_IDLE_SLEEP] != NULL &&
 	    spg_yaml_get_u32(l->d, v[K_IDLE_SLEEP], "dataplane.idle_sleep_us", 0,
 			     IDLE_SLEEP_MAX_US, &cfg->idle_sleep_us) < 0)

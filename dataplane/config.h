@@ -33,6 +33,7 @@ struct spg_dp_config {
 	unsigned int n_workers;
 	uint32_t max_sessions;         /* default 65536, 1 .. SPG_CFG_MAX_SESSIONS_LIMIT */
 	char control_socket[108];      /* default SPG_DP_SOCKET_DEFAULT */
+	char control_group[32];        /* "": only root and spgate-dp's user may use the socket */
 	uint32_t idle_sleep_us;        /* 0: busy poll; else sleep this long after idle polls */
 	uint32_t mbufs;                /* mbuf pool size, default 16383 */
 	/* dataplane.eal: */

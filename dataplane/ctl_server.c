@@ -20,6 +20,7 @@
 #include <rte_log.h>
 
 #include "addr.h"
+#include "ctl_peer.h"
 #include "ctl_server.h"
 
 #ifndef SPGATE_VERSION
@@ -37,6 +38,8 @@ struct spg_ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	uint8_t *req; /* SPG_DP_MSG_MAX + 1: the spare byte reveals oversize datagrams */
 	uint8_t *rep; /* SPG_DP_MSG_MAX */
+	bool group_set; /* dataplane.control_group: its members may connect too */
+	gid_t group;
 };
 
 /* ---- request handlers: fill the reply body, return 0 or a positive errno ---- */
@@ -578,12 +581,19 @@ struct spg_ctl_server *spg_ctl_server_create(struct spg_dp *dp, const char *path
 	umask(old_umask);
 	if (rc < 0)
 		goto fail;
-	if (chmod(path, 0600) < 0 || listen(s->listen_fd, CTL_MAX_CLIENTS) < 0) {
+	rc = spg_ctl_socket_set_group(path, dp->cfg.control_group, &s->group);
+	if (rc == -ENOENT)
+		RTE_LOG(ERR, USER1, "control: dataplane.control_group: there is no group \"%s\"\n",
+			dp->cfg.control_group);
+	if (rc == 0 && listen(s->listen_fd, CTL_MAX_CLIENTS) < 0)
 		rc = -errno;
+	if (rc < 0) {
 		unlink(path);
 		goto fail;
 	}
-	RTE_LOG(INFO, USER1, "control: listening on %s\n", path);
+	s->group_set = dp->cfg.control_group[0] != '\0';
+	RTE_LOG(INFO, USER1, "control: listening on %s%s%s\n", path,
+		s->group_set ? " for group " : "", dp->cfg.control_group);
 	return s;
 
 fail:
@@ -642,7 +652,7 @@ static void accept_clients(struct spg_ctl_server *s)
 			close(fd);
 			continue;
 		}
-		if (cred.uid != 0 && cred.uid != geteuid()) {
+		if (!spg_ctl_peer_allowed(cred.uid, cred.gid, geteuid(), s->group_set ? &s->group : NULL)) {
 			RTE_LOG(WARNING, USER1, "control: refused a client with uid %u (pid %d)\n",
 				(unsigned int)cred.uid, (int)cred.pid);
 			close(fd);

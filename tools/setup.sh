@@ -36,7 +36,7 @@ packages=(
 	libsnmp-dev snmpd snmptrapd snmp smitools
 	# installing spgate: man pages (scdoc sources, checked with man -l), the Debian packages
 	# (debhelper, dpkg-buildpackage, lintian) and the systemd units (systemd-analyze verify)
-	scdoc man-db debhelper dpkg-dev fakeroot lintian systemd
+	scdoc man-db debhelper dpkg-dev fakeroot lintian systemd git
 	# the man page test renders with groff (man-db depends on it, named for the test) and
 	# reads the example configs' keys with PyYAML
 	groff-base python3-yaml
@@ -56,6 +56,7 @@ commands=(
 	dpdk-telemetry.py bpftool                              # dpdk-dev, bpftool
 	meson ninja pkg-config dpkg-query apt-get              # build and setup
 	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
+	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test
 )
 
 if [ "${1:-}" = --print-commands ]; then

@@ -5,7 +5,7 @@
 #
 #   tools/test.sh                      everything (as root; re-runs itself with sudo otherwise)
 #   SPG_SKIP_ASAN=1 tools/test.sh      skip the sanitizer build (quicker while developing)
-#   SPG_SKIP_INTEGRATION=1 ...         unit tests only (no root needed then)
+#   SPG_SKIP_INTEGRATION=1 ...         unit tests only (no root needed then; no package build)
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -173,14 +173,13 @@ lab_smoke() {
 
 integ_pass=0
 integ_fail=0
-# run_counted NAME CMD...: run_step of CMD with only the listed commands on PATH, adding the
-# "N passed, N failed" that CMD ends with to the integration counts
+# run_counted NAME CMD...: run_step of CMD, adding the "N passed, N failed" that CMD ends with
+# to the script assertions' counts
 run_counted() {
 	local name=$1 log line rc=0
 	shift
 	log=$(mktemp /tmp/spgate-step.XXXXXX)
-	run_step "$name" in_tool_path bash -c 'set -o pipefail; "$@" 2>&1 | tee "$0"' "$log" "$@" ||
-		rc=$?
+	run_step "$name" tee_to "$log" "$@" || rc=$?
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	if [ -n "$line" ]; then
 		integ_pass=$((integ_pass + $(awk '{print $1}' <<<"$line")))
@@ -189,6 +188,8 @@ run_counted() {
 	rm -f "$log"
 	return $rc
 }
+tee_to() { local log=$1; shift; "$@" 2>&1 | tee "$log"; } # tee_to LOG CMD...: (pipefail is on)
+
 run_step setup bash tools/setup.sh
 tool_dir=$(mktemp -d /tmp/spgate-tools.XXXXXX)
 tool_path_make "$tool_dir"
@@ -219,7 +220,7 @@ fi
 
 # The man pages (no root needed): they render without warnings, and every option, command
 # and config key the code has is documented.
-run_counted man bash tests/man/test_man.sh
+run_counted man in_tool_path bash tests/man/test_man.sh
 
 if [ "${SPG_SKIP_INTEGRATION:-0}" = 1 ]; then
 	record SKIP integration
@@ -231,20 +232,28 @@ elif [ ! -x build/dataplane/spgate-dp ] || [ ! -x build/tools/spgatectl/spgatect
 	record FAIL integration
 else
 	# the reference SP peer first: when it fails, the dataplane test cannot say anything
-	run_counted esp-peer bash tests/integration/test_esp_peer.sh
-	run_counted integration bash tests/integration/test_dataplane.sh
+	run_counted esp-peer in_tool_path bash tests/integration/test_esp_peer.sh
+	run_counted integration in_tool_path bash tests/integration/test_dataplane.sh
 	# The control plane's peers: a real FreeRADIUS, and spgate-agent against scapy's ESP.
-	run_counted radius env SPG_BUILD=build bash tests/integration/test_radius.sh
-	run_counted agent env SPG_BUILD=build bash tests/integration/test_agent.sh
+	run_counted radius in_tool_path env SPG_BUILD=build bash tests/integration/test_radius.sh
+	run_counted agent in_tool_path env SPG_BUILD=build bash tests/integration/test_agent.sh
 	# The whole system (tools/lab in namespaces of its own): the connection flow end to end.
-	run_counted e2e bash tests/integration/test_e2e.sh
+	run_counted e2e in_tool_path bash tests/integration/test_e2e.sh
 	# SNMP reporting against a real snmpd (AgentX master) and snmptrapd, on the same lab.
-	run_counted snmp bash tests/integration/test_snmp.sh
+	run_counted snmp in_tool_path bash tests/integration/test_snmp.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
-	run_counted modem bash tests/integration/test_modem.sh
+	run_counted modem in_tool_path bash tests/integration/test_modem.sh
 	# The main job, as README says to run it: the lab comes up, its demo checks what it shows
 	# (network sessions, the dialed session, SNMP), and it goes down again.
 	run_step lab in_tool_path lab_smoke
+fi
+# The Debian packages, built from a copy of this tree (no namespaces; several minutes: the
+# packages compile everything once more), with the integration tests and skipped with them.
+if [ "${SPG_SKIP_INTEGRATION:-0}" = 1 ]; then
+	record SKIP package
+else
+	# a build: dpkg-buildpackage runs the compilers, so not with the listed commands only
+	run_counted package bash tests/package/test_package.sh
 fi
 run_step commands no_unlisted_commands
 rm -rf "$tool_dir"

@@ -304,8 +304,10 @@ r=$(probe_once --ca "$STATE/pki/ca.crt" --replay "$STATE/grant-17")
 check "the same grant replayed is refused: replayed grant (got '$r')" [ "$r" = "replayed grant" ]
 check "the agent logged the replay" agent_logged "refused: nonce [0-9a-f]* was used before"
 check "a replay installs nothing" nothing_installed
-check "the agent keeps the nonce in its state directory" \
-	grep -q "^spgate-agent grant nonces 1" "$STATE/run/grant-nonces"
+check "the agent keeps the nonce in its state directory, with the record's start" \
+	eval 'grep -q "^spgate-agent grant nonces 2" "$STATE/run/grant-nonces" &&
+		grep -q "^since [0-9]*$" "$STATE/run/grant-nonces" &&
+		[ "$(grep -cE "^[0-9a-f]{32} [0-9]+$" "$STATE/run/grant-nonces")" -ge 1 ]'
 
 # ---- (d) budgets: a stranger cannot hold the agent's slots ----
 ip netns exec $X timeout 30 $PY -c "import socket,time,os

@@ -606,6 +606,32 @@ static void config_rejects_bad_eal_and_socket_settings(void)
 			   2, 18, "esp.crypto_device: \"crypto aesni\" contains white space"));
 }
 
+/* The name is only checked for its form here: spgate-dp resolves it when it binds. */
+static void config_control_group_refuses_what_is_not_a_group_name(void)
+{
+	struct spg_dp_config cfg;
+
+	CU_ASSERT(fails_at("dataplane:\n"
+			   "  control_group: \"spgate;rm\"\n" PORTS SP VENDOR,
+			   2, 18, "dataplane.control_group: \"spgate;rm\" is not a group name"));
+	CU_ASSERT(fails_at("dataplane:\n"
+			   "  control_group: \"-spgate\"\n" PORTS SP VENDOR,
+			   2, 18, "\"-spgate\" is not a group name"));
+	CU_ASSERT(fails_at("dataplane:\n"
+			   "  control_group: \"\"\n" PORTS SP VENDOR,
+			   2, 18, "\"\" is not a group name"));
+	CU_ASSERT(fails_at("dataplane:\n"
+			   "  control_group: spgate-operators-of-a-very-long-group\n" PORTS SP VENDOR,
+			   2, 18, "is too long (at most 31 characters)"));
+
+	CU_ASSERT_FATAL(loads(PORTS SP VENDOR, &cfg));
+	CU_ASSERT_STRING_EQUAL(cfg.control_group, "");
+	spg_dp_config_free(&cfg);
+	CU_ASSERT_FATAL(loads("dataplane:\n  control_group: spgate\n" PORTS SP VENDOR, &cfg));
+	CU_ASSERT_STRING_EQUAL(cfg.control_group, "spgate");
+	spg_dp_config_free(&cfg);
+}
+
 static void config_failure_leaves_nothing_allocated(void)
 {
 	struct spg_dp_config cfg;
@@ -729,6 +755,8 @@ int main(void)
 		{ "config_rejects_bad_lcores", config_rejects_bad_lcores },
 		{ "config_rejects_bad_eal_and_socket_settings",
 		  config_rejects_bad_eal_and_socket_settings },
+		{ "config_control_group_refuses_what_is_not_a_group_name",
+		  config_control_group_refuses_what_is_not_a_group_name },
 		{ "config_failure_leaves_nothing_allocated", config_failure_leaves_nothing_allocated },
 		{ "cipher_names_and_key_lengths_match", cipher_names_and_key_lengths_match },
 		{ "shipped_configs_load", shipped_configs_load },

@@ -5,13 +5,19 @@
  * an error reply. The checks of the messages themselves are in test_dp_msg.c.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "ctl_peer.h"
 #include "ctl_server.h"
 #include "dp.h"
 #include "dp_msg_fixture.h"
@@ -469,6 +475,73 @@ static void ctl_garbage_gets_an_error_reply(void)
 	CU_ASSERT_EQUAL(call(SPG_DP_PING, NULL, 0, NULL, NULL), 0);
 }
 
+static void ctl_peer_of_another_user_is_refused(void)
+{
+	const gid_t other_group = 4242;
+
+	CU_ASSERT_FALSE(spg_ctl_peer_allowed(1001, 1001, 1000, NULL));
+	/* a control group does not open the socket to everybody */
+	CU_ASSERT_FALSE(spg_ctl_peer_allowed(1001, 1001, 1000, &other_group));
+}
+
+static void ctl_peer_root_self_or_in_the_control_group_is_allowed(void)
+{
+	const gid_t group = 4242;
+	struct passwd *nobody = getpwnam("nobody");
+
+	CU_ASSERT_TRUE(spg_ctl_peer_allowed(0, 0, 1000, NULL));
+	CU_ASSERT_TRUE(spg_ctl_peer_allowed(1000, 1000, 1000, NULL));
+	CU_ASSERT_TRUE(spg_ctl_peer_allowed(1001, group, 1000, &group)); /* primary group */
+	/* a supplementary group: getgrouplist lists the user's own group among them */
+	CU_ASSERT_FATAL(nobody != NULL);
+	CU_ASSERT_TRUE(spg_ctl_peer_allowed(nobody->pw_uid, 4343, 1000, &nobody->pw_gid));
+}
+
+/* Serves a socket with dataplane.control_group set to group; returns its stat or -errno. */
+static int serve_with_group(const char *group, struct stat *st)
+{
+	char dir[] = "/tmp/spg-test-dp-ctl.XXXXXX", path[64];
+	struct spg_ctl_server *s;
+	int rc = 0;
+
+	if (mkdtemp(dir) == NULL)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/dp.sock", dir);
+	snprintf(dp.cfg.control_group, sizeof(dp.cfg.control_group), "%s", group);
+	s = spg_ctl_server_create(&dp, path);
+	if (s == NULL)
+		rc = -errno;
+	else if (stat(path, st) < 0)
+		rc = -errno;
+	spg_ctl_server_free(s);
+	dp.cfg.control_group[0] = '\0';
+	rmdir(dir);
+	return rc;
+}
+
+static void ctl_socket_refuses_an_unknown_control_group(void)
+{
+	struct stat st;
+
+	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_CRIT);
+	CU_ASSERT_EQUAL(serve_with_group("spg-no-such-group", &st), -ENOENT);
+	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_INFO);
+}
+
+static void ctl_socket_is_0600_or_0660_for_the_control_group(void)
+{
+	struct group *own = getgrgid(getegid());
+	struct stat st;
+
+	CU_ASSERT_EQUAL_FATAL(serve_with_group("", &st), 0);
+	CU_ASSERT_TRUE(S_ISSOCK(st.st_mode));
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	CU_ASSERT_FATAL(own != NULL);
+	CU_ASSERT_EQUAL_FATAL(serve_with_group(own->gr_name, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0660);
+	CU_ASSERT_EQUAL(st.st_gid, getegid());
+}
+
 static int suite_clean(void)
 {
 	if (dp_ready) {
@@ -496,6 +569,12 @@ int main(void)
 		{"ctl_deleted_session_is_gone", ctl_deleted_session_is_gone},
 		{"ctl_stats_and_drops_answer", ctl_stats_and_drops_answer},
 		{"ctl_garbage_gets_an_error_reply", ctl_garbage_gets_an_error_reply},
+		{"ctl_peer_of_another_user_is_refused", ctl_peer_of_another_user_is_refused},
+		{"ctl_peer_root_self_or_in_the_control_group_is_allowed",
+		 ctl_peer_root_self_or_in_the_control_group_is_allowed},
+		{"ctl_socket_refuses_an_unknown_control_group", ctl_socket_refuses_an_unknown_control_group},
+		{"ctl_socket_is_0600_or_0660_for_the_control_group",
+		 ctl_socket_is_0600_or_0660_for_the_control_group},
 		{NULL, NULL},
 	};
 

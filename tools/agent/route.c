@@ -25,7 +25,9 @@ struct nl_req {
 
 static void add_attr(struct nl_req *r, uint16_t type, const void *data, size_t len)
 {
-	struct rtattr *rta = (struct rtattr *)((char *)&r->nh + NLMSG_ALIGN(r->nh.nlmsg_len));
+	/* From r, not &r->nh: the attribute lies beyond the header, inside *r, and
+	 * _FORTIFY_SOURCE's object size of &r->nh would call the copy an overflow. */
+	struct rtattr *rta = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
 
 	rta->rta_type = type;
 	rta->rta_len = (unsigned short)RTA_LENGTH(len);
