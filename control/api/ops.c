@@ -149,8 +149,8 @@ static json_t *api_gate(struct api_req *r, const struct api_op *op)
 	return NULL;
 }
 
-void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
-		    void (*reply)(json_t *reply, void *arg), void *arg)
+static void ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
+		       void (*reply)(json_t *reply, void *arg), void (*authenticated)(void *arg), void *arg)
 {
 	const struct api_op *op;
 	struct api_req *r;
@@ -174,12 +174,27 @@ void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char
 		json_decref(args);
 		return;
 	}
-	*r = (struct api_req){.ctx = ctx, .peer = peer, .args = args, .op = op->name, .reply = reply, .reply_arg = arg};
+	*r = (struct api_req){.ctx = ctx, .peer = peer, .args = args, .op = op->name, .reply = reply,
+			      .authenticated = authenticated, .reply_arg = arg};
 	out = api_gate(r, op);
+	if (out == NULL && op->needs_token)
+		api_req_authenticated(r);
 	if (out == NULL)
 		out = op->fn(r);
 	if (out != NULL)
 		api_req_finish(r, out);
+}
+
+void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
+		    void (*reply)(json_t *reply, void *arg), void *arg)
+{
+	ops_handle(ctx, peer, line, len, reply, NULL, arg);
+}
+
+void api_req_authenticated(struct api_req *r)
+{
+	if (r->authenticated != NULL)
+		r->authenticated(r->reply_arg);
 }
 
 static void serve_reply(json_t *reply, void *arg)
@@ -187,9 +202,14 @@ static void serve_reply(json_t *reply, void *arg)
 	api_call_reply(arg, reply);
 }
 
+static void serve_authenticated(void *arg)
+{
+	api_call_authenticated(arg);
+}
+
 void api_ops_serve(struct api_call *call, const char *line, size_t len, void *arg)
 {
-	api_ops_handle(arg, api_call_peer(call), line, len, serve_reply, call);
+	ops_handle(arg, api_call_peer(call), line, len, serve_reply, serve_authenticated, call);
 }
 
 static json_t *login_ok(struct api_req *r, const struct auth_result *res)
@@ -226,6 +246,7 @@ static void login_done(const struct auth_result *res, void *arg)
 	switch (res->outcome) {
 	case AUTH_OK:
 		reply = login_ok(r, res);
+		api_req_authenticated(r);
 		break;
 	case AUTH_FAILED:
 		reply = api_json_error(API_E_AUTH_FAILED, "login refused: unknown user or wrong password");

@@ -71,6 +71,7 @@ struct api_req {
 	const char *op;
 	struct api_identity who;
 	void (*reply)(json_t *reply, void *arg);
+	void (*authenticated)(void *arg); /* NULL, or told (with reply_arg) once the caller proved who */
 	void *reply_arg;
 };
 
@@ -96,6 +97,9 @@ void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char
 
 /* api_request_fn for api_server_new: arg is the struct api_ctx. */
 void api_ops_serve(struct api_call *call, const char *line, size_t len, void *arg);
+
+/* The caller proved who they are (token or login): their connection may stay (api/server.c). */
+void api_req_authenticated(struct api_req *r);
 
 /* Completes a request whose handler returned NULL, and frees r. */
 void api_req_finish(struct api_req *r, json_t *reply);

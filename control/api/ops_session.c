@@ -234,8 +234,55 @@ json_t *api_op_disconnect(struct api_req *r)
 	return reply_session(r, &s);
 }
 
+/* The refusal of a decider the policy does not allow, audited with both names; NULL: allowed. */
+static json_t *decide_refused(struct api_req *r, const struct store_session *s, bool approve)
+{
+	struct approval_decider d = {r->who.user, r->who.group_ptrs, r->who.n_groups, is_operator(r)};
+	enum approval_verdict v = approval_check_decider(r->ctx->store, r->ctx->cfg, &d, s->id, approve);
+	json_t *detail;
+	char *text;
+
+	if (v == APPROVAL_MAY)
+		return NULL;
+	detail = json_pack("{s:I,s:s,s:s,s:s}", "session", (json_int_t)s->id, "requester", s->user, "approver",
+			   r->who.user, "refused",
+			   v == APPROVAL_SELF ? "self-approval" : v == APPROVAL_OPERATORS_NOT_ALLOWED
+									 ? "operators may not approve for this customer"
+									 : "not an approver");
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	api_audit(r, approve ? "approve" : "deny", s->serial, "forbidden", text);
+	free(text);
+	json_decref(detail);
+	switch (v) {
+	case APPROVAL_SELF:
+		return api_json_error(API_E_FORBIDDEN,
+				      "session %" PRId64 " is your own request: another approver must decide (four eyes)",
+				      s->id);
+	case APPROVAL_OPERATORS_NOT_ALLOWED:
+		return api_json_error(API_E_FORBIDDEN,
+				      "%s does not let operators approve (inventory approvers: operators); its approvers must",
+				      s->customer);
+	default:
+		return api_json_error(API_E_FORBIDDEN, "you are not an approver for %s's systems", s->customer);
+	}
+}
+
+static void decide_audit(struct api_req *r, const struct store_session *s, const char *requester, bool approve,
+			 int ret)
+{
+	json_t *detail = json_pack("{s:I,s:s,s:s}", "session", (json_int_t)s->id, "requester", requester,
+				   "approver", r->who.user);
+	char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+
+	api_audit(r, approve ? "approve" : "deny", s->serial, ret == 0 ? "ok" : ret == -EPERM ? "forbidden" : "failed",
+		  text);
+	free(text);
+	json_decref(detail);
+}
+
 static json_t *decide(struct api_req *r, bool approve)
 {
+	char requester[STORE_NAME_MAX];
 	struct store_session s;
 	json_t *err;
 	uint64_t id;
@@ -244,13 +291,17 @@ static json_t *decide(struct api_req *r, bool approve)
 	err = get_session(r, &id, &s);
 	if (err != NULL)
 		return err;
-	if (!may_decide(r, s.id))
-		return api_json_error(API_E_FORBIDDEN, "you are not an approver for %s's systems", s.customer);
+	err = decide_refused(r, &s, approve);
+	if (err != NULL)
+		return err;
+	snprintf(requester, sizeof(requester), "%s", s.user);
 	ret = session_decide(r->ctx->sessions, s.id, approve, r->who.user, &s);
-	api_audit(r, approve ? "approve" : "deny", s.serial, ret == 0 ? "ok" : "failed", NULL);
+	decide_audit(r, &s, requester, approve, ret);
 	switch (ret) {
 	case 0:
 		return reply_session(r, &s);
+	case -EPERM:
+		return api_json_error(API_E_FORBIDDEN, "session %" PRIu64 " is your own request (four eyes)", id);
 	case -ETIMEDOUT:
 		return api_json_error(API_E_TIMEOUT, "session %" PRIu64 ": the approval had already timed out", id);
 	case -EALREADY:
