@@ -173,6 +173,13 @@ int ctl_cmd_login(struct spgctl *ctl, int argc, char **argv)
 			rc = spgctl_usage_error("login", "no terminal to read the password from; set SPGATE_PASSWORD");
 			goto out;
 		}
+		/* The server closes connections that stay unauthenticated for a few seconds
+		 * (engineer_api.handshake_timeout): typing took longer, so connect anew. */
+		rc = ctl_api_reopen(&api);
+		if (rc != 0) {
+			explicit_bzero(password, sizeof(password));
+			goto out;
+		}
 	}
 	req = json_pack("{s:s, s:s, s:s}", "op", "login", "user", user, "password", password);
 	explicit_bzero(password, sizeof(password));
