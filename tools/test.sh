@@ -160,6 +160,8 @@ else
 	run_step agent env SPG_BUILD=build bash tests/integration/test_agent.sh
 	# The whole system (tools/lab in namespaces of its own): the connection flow end to end.
 	run_step e2e bash tests/integration/test_e2e.sh
+	# The API under attack: four eyes, listener budgets, revocation, workstations, lines.
+	run_step access bash tests/integration/test_access.sh
 	# SNMP reporting against a real snmpd (AgentX master) and snmptrapd, on the same lab.
 	run_step snmp bash tests/integration/test_snmp.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc

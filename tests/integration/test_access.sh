@@ -68,6 +68,8 @@ sys.exit(0 if any(eval(sys.argv[1], {}, {"e": e, "d": det(e)}) for e in evs) els
 eng_rc() { eng "$@" >/dev/null 2>&1; echo $?; } # eng_rc USER ARGS...: spgatectl's exit code
 # error_of JSON: the error code of a refused call
 error_of() { jv 'd.get("error", "none")'; }
+# The lines of spgatectl --json lines: a list or {"lines": [...]}
+LINES='(d.get("lines", []) if isinstance(d, dict) else d)'
 
 # ---- preflight ----
 
@@ -125,11 +127,11 @@ section "listener budgets"
 ip netns exec "$(topo_ns ws)" "$SPG_PY" "$SPG_REPO/tests/integration/access/api_flood.py" "$FLOODER" "$SPG_MGMT" \
 	"$SPG_API_PORT" "$FLOOD" $((2 * HANDSHAKE + 8)) >"$SPG_STATE/flood.json" 2>"$SPG_STATE/flood.err" &
 flood_pid=$!
-sleep 2
-check "while $FLOOD idle connections come from $FLOODER, the operator socket answers" \
-	quiet timeout 10 op_ctl whoami
-check "alice, from the workstation $SPG_W, logs in" quiet timeout 20 eng_login alice alice-pw
-check "and lists her sessions" quiet timeout 10 eng alice sessions
+sleep 1 # the 16 let in are held until handshake_timeout (5 s), the rest refused meanwhile
+check "while $FLOOD idle connections come from $FLOODER, the operator socket answers" quiet op_ctl whoami
+check "alice, from the workstation $SPG_W, logs in" quiet eng_login alice alice-pw
+check "and lists her sessions" quiet eng alice sessions
+[ -s "$SPG_STATE/flood.json" ] && echo "    (note: the flood had ended before these checks)"
 timeout 60 bash -c "while kill -0 $flood_pid 2>/dev/null; do sleep 0.5; done"
 wait "$flood_pid" 2>/dev/null
 f=$(cat "$SPG_STATE/flood.json" 2>/dev/null)
@@ -176,12 +178,12 @@ check "now her connect naming 198.51.100.99 goes through (session ${ID:-?}, $(jv
 section "lines"
 mine=$(eng alice --json lines 2>/dev/null)
 ops=$(op_ctl --json lines 2>/dev/null)
-check "alice (engineer) sees the lines ($(jv 'len(d.get("lines", d))' <<<"$mine"))" \
-	eval '[ "$(jv "len(d.get(\"lines\", d))" <<<"$mine")" -ge 7 ]'
+check "alice (engineer) sees the lines ($(jv "len($LINES)" <<<"$mine"))" \
+	eval '[ "$(jv "len($LINES)" <<<"$mine")" -ge 7 ]'
 check "but no customer, session or last result on any of them" \
-	eval '[ "$(jv "any(k in l for l in d.get(\"lines\", d) for k in (\"customer\", \"session\", \"last_result\"))" <<<"$mine")" = false ]'
+	eval '[ "$(jv "any(k in l for l in $LINES for k in (\"customer\", \"session\", \"last_result\"))" <<<"$mine")" = false ]'
 check "the operator sees line acme1's customer and session ${ID:-?}'s line" \
-	eval '[ "$(jv "any(l.get(\"customer\") == \"acme\" for l in d.get(\"lines\", d)) and any(str(l.get(\"session\")) == \"${ID:-x}\" for l in d.get(\"lines\", d))" <<<"$ops")" = true ]'
+	eval '[ "$(jv "any(l.get(\"customer\") == \"acme\" for l in $LINES) and any(str(l.get(\"session\")) == \"${ID:-x}\" for l in $LINES)" <<<"$ops")" = true ]'
 [ -n "$ID" ] && eng alice disconnect "$ID" >/dev/null 2>&1
 
 # ---- revocation ----
