@@ -83,9 +83,10 @@ section "bringing up the system"
 dp_config_make
 topo_destroy >/dev/null 2>&1
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, 1 SP) is created"
-ip -n "$(topo_ns ws)" addr add "$FLOODER/32" dev ws-mgmt &&
-	ip -n "$(topo_ns gw)" route add "$FLOODER/32" dev gw-mgmt src "$SPG_MGMT" ||
+if ! ip -n "$(topo_ns ws)" addr add "$FLOODER/32" dev ws-mgmt ||
+	! ip -n "$(topo_ns gw)" route add "$FLOODER/32" dev gw-mgmt src "$SPG_MGMT"; then
 	abort "the flooder's address $FLOODER is added on the management link"
+fi
 pki_make "$SPG_PKI" "$SPG_MGMT" "CK2001=$(topo_sp_local 1)" >/dev/null ||
 	abort "pki.sh makes the CA, certificates and vendor key"
 control_radius_start || abort "FreeRADIUS starts in $(topo_ns gw)"
@@ -188,6 +189,7 @@ check "now her connect naming 198.51.100.99 goes through (session ${ID:-?}, $(jv
 
 section "lines"
 mine=$(eng alice --json lines 2>/dev/null)
+# shellcheck disable=SC2034 # read by the check's eval
 ops=$(op_ctl --json lines 2>/dev/null)
 check "alice (engineer) sees the lines ($(jv "len($LINES)" <<<"$mine"))" \
 	eval '[ "$(jv "len($LINES)" <<<"$mine")" -ge 7 ]'
