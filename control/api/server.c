@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -74,6 +75,7 @@ struct api_server {
 	unsigned max_per_source;               /* 0: no cap */
 	unsigned max_operators, n_operators;   /* the operators' Unix connections */
 	int reserve_fd;                        /* kept to accept and shed a connection on EMFILE */
+	time_t emfile_logged;                  /* when EMFILE was last logged (at most every 10 s) */
 	struct event *accept_pause;            /* re-enables the listeners after EMFILE */
 	struct api_conn_list conns;
 };
@@ -391,8 +393,11 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
 		if (fd >= 0)
 			refuse(fd, "the gateway is out of file descriptors");
 	}
-	fprintf(stderr, "spgate-control: api: accept: %s; refusing connections for %d ms\n", strerror(e),
-		API_ACCEPT_PAUSE_MS);
+	if (time(NULL) - srv->emfile_logged >= 10) {
+		srv->emfile_logged = time(NULL);
+		fprintf(stderr, "spgate-control: api: accept: %s; refusing connections for %d ms at a time\n",
+			strerror(e), API_ACCEPT_PAUSE_MS);
+	}
 	if (srv->tls_listener != NULL)
 		evconnlistener_disable(srv->tls_listener);
 	if (srv->unix_listener != NULL)

@@ -156,6 +156,28 @@ check "after the flood spgate-control holds no more descriptors than before ($(c
 	wait_until 10 eval '[ "$(ctl_fds)" -le $((fds0 + 1)) ]'
 check "spgate-control is still running" control_alive
 check "and says nothing of a spinning accept" not grep -q "refusing connections for" "$SPG_STATE/logs/control.out"
+section "out of descriptors"
+# ctl_cpu: spgate-control's user + system time, in clock ticks
+ctl_cpu() { awk '{print $14 + $15}' "/proc/$CTL_PID/stat" 2>/dev/null; }
+soft=$(awk '/Max open files/ {print $4}' "/proc/$CTL_PID/limits")
+hard=$(awk '/Max open files/ {print $5}' "/proc/$CTL_PID/limits")
+fds=$(ctl_fds)
+prlimit --pid "$CTL_PID" --nofile=$((fds + 4)):"$hard" ||
+	fail "prlimit lowers spgate-control's open-file limit to $((fds + 4))"
+cpu0=$(ctl_cpu)
+ip netns exec "$(topo_ns ws)" "$SPG_PY" "$SPG_REPO/tests/integration/access/api_flood.py" "$FLOODER" "$SPG_MGMT" \
+	"$SPG_API_PORT" 40 4 >"$SPG_STATE/flood2.json" 2>"$SPG_STATE/flood2.err"
+cpu=$(($(ctl_cpu) - cpu0))
+echo "    flood of 40 with $((fds + 4)) descriptors allowed: $(cat "$SPG_STATE/flood2.json"); CPU $cpu ticks"
+check "out of descriptors, accept says so and pauses instead of spinning (log)" \
+	grep -q "Too many open files; refusing connections for" "$SPG_STATE/logs/control.out"
+check "spgate-control used under a second of CPU in those 4 s ($cpu ticks; a spinning accept burns them all)" \
+	[ "${cpu:-999}" -lt 100 ]
+check "the connections it could not take were refused with a reason ($(jv 'd["refused_busy"]' <"$SPG_STATE/flood2.json") busy)" \
+	eval '[ "$(jv "d[\"refused_busy\"]" <"$SPG_STATE/flood2.json")" -ge 1 ]'
+prlimit --pid "$CTL_PID" --nofile="$soft":"$hard"
+check "with descriptors back, the operator socket answers again" wait_until 10 quiet op_ctl whoami
+check "and alice logs in" quiet eng_login alice alice-pw
 out=$(ip netns exec "$(topo_ns gw)" prlimit --nofile=256:256 "$(control_bin)" --config "$SPG_STATE/control.yaml" 2>&1)
 rc=$?
 check "with RLIMIT_NOFILE's hard limit at 256, spgate-control refuses to start, naming the limit (exit $rc)" \
