@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The engineer and operator API under attack (issue 12, findings 3, 4, 8, 10 and 11): the
-# system of tools/lab with one SP, in namespaces of its own (prefix spga-, state in a mktemp
+# system of tools/lab with one SP, in namespaces of its own (prefix spgk-, state in a mktemp
 # directory, EAL file prefix spgate-access), so it runs beside the lab and the other tests.
 #
-#   spga-ws   workstation 198.51.100.10 (alice, bob and carol run spgatectl here); the
+#   spgk-ws   workstation 198.51.100.10 (alice, bob and carol run spgatectl here); the
 #             flooder uses a second address, 198.51.100.11, on the management link
-#   spga-gw   spgate-dp, spgate-control, FreeRADIUS
-#   spga-wan  the SP network; spga-sp1: CK2001 with spgate-agent
+#   spgk-gw   spgate-dp, spgate-control, FreeRADIUS
+#   spgk-wan  the SP network; spgk-sp1: CK2001 with spgate-agent
 #
 # Each attack first, then what still works:
 #   four eyes      carol requests CK3001 (globex: ask) and approves it herself: refused and
@@ -34,7 +34,7 @@ set -uo pipefail
 
 SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh and control.sh
-SPG_NS=spga- SPG_N_SP=1 SPG_CONTROL=1 SPG_NAT_SPS=""
+SPG_NS=spgk- SPG_N_SP=1 SPG_CONTROL=1 SPG_NAT_SPS=""
 SPG_TEST=access
 # shellcheck source=tests/integration/e2e/system.sh
 . "$SPG_REPO/tests/integration/e2e/system.sh"
