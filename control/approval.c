@@ -31,6 +31,12 @@ int approval_get(struct store *st, int64_t session_id, struct store_approval *a)
 	return store_approval_get(st, session_id, a);
 }
 
+/*
+ * The reserved name in a customer's approvers that lets gateway operators approve; an
+ * engineer's group of that name never counts as the customer's approvers.
+ */
+#define APPROVERS_OPERATORS "operators"
+
 /* The approvers group named by the customer of session_id's system, into group. */
 static int customer_approvers(struct store *st, int64_t session_id, char *group, size_t len)
 {
@@ -57,7 +63,7 @@ bool approval_may_decide(struct store *st, const struct ctl_config *cfg,
 					cfg->sessions.n_approver_groups, groups[i]))
 			return true;
 	if (customer_approvers(st, session_id, approvers, sizeof(approvers)) < 0 ||
-	    approvers[0] == '\0')
+	    approvers[0] == '\0' || strcmp(approvers, APPROVERS_OPERATORS) == 0)
 		return false;
 	for (i = 0; i < n_groups; i++)
 		if (strcmp(groups[i], approvers) == 0)
@@ -65,15 +71,56 @@ bool approval_may_decide(struct store *st, const struct ctl_config *cfg,
 	return false;
 }
 
+static int requester_of(struct store *st, int64_t session_id, char *user, size_t len)
+{
+	struct store_session s;
+	int rc;
+
+	rc = store_session_get(st, session_id, &s);
+	if (rc == 0)
+		snprintf(user, len, "%s", s.user);
+	return rc;
+}
+
+enum approval_verdict approval_check_decider(struct store *st, const struct ctl_config *cfg,
+					     const struct approval_decider *d, int64_t session_id,
+					     bool approve)
+{
+	char requester[STORE_NAME_MAX] = "", approvers[STORE_NAME_MAX] = "";
+
+	if (requester_of(st, session_id, requester, sizeof(requester)) < 0)
+		return APPROVAL_NOT_APPROVER;
+	/* Four eyes: neither groups nor role lets anyone decide on their own request. */
+	if (strcmp(requester, d->user) == 0)
+		return APPROVAL_SELF;
+	if (!d->operator)
+		return approval_may_decide(st, cfg, d->groups, d->n_groups, session_id) ?
+			       APPROVAL_MAY : APPROVAL_NOT_APPROVER;
+	/* Refusing access never harms the customer; granting it is theirs to delegate. */
+	if (!approve)
+		return APPROVAL_MAY;
+	if (customer_approvers(st, session_id, approvers, sizeof(approvers)) == 0 &&
+	    strcmp(approvers, APPROVERS_OPERATORS) == 0)
+		return APPROVAL_MAY;
+	return APPROVAL_OPERATORS_NOT_ALLOWED;
+}
+
 int approval_decide(struct store *st, int64_t session_id, bool approve, const char *by,
 		    int64_t now)
 {
+	char requester[STORE_NAME_MAX] = "";
 	struct store_approval a;
 	int rc;
 
 	rc = store_approval_get(st, session_id, &a);
 	if (rc < 0)
 		return rc;
+	/* Whatever path leads here, the requester never decides their own session. */
+	rc = requester_of(st, session_id, requester, sizeof(requester));
+	if (rc < 0)
+		return rc;
+	if (by != NULL && strcmp(requester, by) == 0)
+		return -EPERM;
 	if (a.decision != STORE_APPROVAL_PENDING)
 		return -EALREADY;
 	/* The timer may not have fired yet: a late answer must not win over the deadline. */

@@ -25,15 +25,40 @@ int approval_request(struct store *st, int64_t session_id, int64_t deadline);
 
 /*
  * True when a caller with these groups may approve or deny session_id: a member of one of
- * cfg's sessions.approver_groups, or of the group named in the customer's approvers.
- * Operators may always; the caller checks that role itself.
+ * cfg's sessions.approver_groups, or of the group named in the customer's approvers (not
+ * the reserved "operators"). It does not know the requester: approval_check_decider does.
  */
 bool approval_may_decide(struct store *st, const struct ctl_config *cfg,
 			 const char *const *groups, size_t n_groups, int64_t session_id);
 
+/* Who wants to approve or deny a session. */
+struct approval_decider {
+	const char *user;
+	const char *const *groups;
+	size_t n_groups;
+	bool operator; /* on the operators' socket */
+};
+
+enum approval_verdict {
+	APPROVAL_MAY,
+	APPROVAL_SELF,                   /* the decider requested the session: never (four eyes) */
+	APPROVAL_NOT_APPROVER,           /* an engineer outside the approver groups */
+	APPROVAL_OPERATORS_NOT_ALLOWED,  /* an operator approving where the customer did not allow it */
+};
+
 /*
- * Records by's decision on session_id at now. -ENOENT: no approval; -EALREADY: already
- * decided or expired; -ETIMEDOUT: the deadline passed (it is marked expired then).
+ * Whether d may approve (approve true) or deny session_id. Nobody decides on a session they
+ * requested. Engineers: approval_may_decide. Operators may always deny, and approve only
+ * when the customer's approvers is the reserved name "operators".
+ */
+enum approval_verdict approval_check_decider(struct store *st, const struct ctl_config *cfg,
+					     const struct approval_decider *d, int64_t session_id,
+					     bool approve);
+
+/*
+ * Records by's decision on session_id at now. -ENOENT: no approval; -EPERM: by requested
+ * the session (four eyes, whoever calls); -EALREADY: already decided or expired;
+ * -ETIMEDOUT: the deadline passed (it is marked expired then).
  */
 int approval_decide(struct store *st, int64_t session_id, bool approve, const char *by,
 		    int64_t now);

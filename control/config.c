@@ -51,6 +51,13 @@ void ctl_config_defaults(struct ctl_config *c)
 		 "/run/spgate/dp.sock");
 	snprintf(c->control.state_dir, sizeof(c->control.state_dir), "/var/lib/spgate");
 	c->engineer_api.token_ttl = 28800;
+	c->engineer_api.connect_fresh = 900;
+	c->engineer_api.max_clients = 1024;
+	c->engineer_api.max_per_source = 16;
+	c->engineer_api.handshake_timeout = 5;
+	c->engineer_api.idle_timeout = 300;
+	c->control.operator_max_clients = 64;
+	c->auth.radius.require_message_authenticator = true;
 	c->auth.methods[0] = CTL_AUTH_LOCAL;
 	c->auth.n_methods = 1;
 	c->auth.radius.timeout_ms = 1000;
@@ -192,7 +199,7 @@ int cfg_opt_u32(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, uin
 
 static int parse_control(struct loader *l, yaml_node_t *node)
 {
-	enum { K_DB, K_AUDIT, K_OPSOCK, K_OPGROUP, K_DPSOCK, K_STATE, K_N };
+	enum { K_DB, K_AUDIT, K_OPSOCK, K_OPGROUP, K_DPSOCK, K_STATE, K_OPMAX, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_DB] = { "database", false },
 		[K_AUDIT] = { "audit_log", false },
@@ -200,6 +207,7 @@ static int parse_control(struct loader *l, yaml_node_t *node)
 		[K_OPGROUP] = { "operator_group", false },
 		[K_DPSOCK] = { "dataplane_socket", false },
 		[K_STATE] = { "state_dir", false },
+		[K_OPMAX] = { "operator_max_clients", false },
 	};
 	struct {
 		int key;
@@ -231,17 +239,38 @@ static int parse_control(struct loader *l, yaml_node_t *node)
 	    cfg_get_name(l->d, v[K_OPGROUP], "control.operator_group", l->c->control.operator_group,
 			 sizeof(l->c->control.operator_group)) < 0)
 		return -1;
-	return 0;
+	return cfg_opt_u32(l->d, v[K_OPMAX], "control.operator_max_clients", 1, 4096,
+			   &l->c->control.operator_max_clients);
+}
+
+/* The engineer listener's budgets (finding 4 of issue 12). */
+static int parse_engineer_limits(struct loader *l, yaml_node_t *const *v)
+{
+	struct ctl_config *c = l->c;
+
+	return cfg_opt_u32(l->d, v[0], "engineer_api.max_clients", 1, 65536, &c->engineer_api.max_clients) < 0 ||
+	       cfg_opt_u32(l->d, v[1], "engineer_api.max_per_source", 1, 65536,
+			   &c->engineer_api.max_per_source) < 0 ||
+	       cfg_opt_u32(l->d, v[2], "engineer_api.handshake_timeout", 1, 60,
+			   &c->engineer_api.handshake_timeout) < 0 ||
+	       cfg_opt_u32(l->d, v[3], "engineer_api.idle_timeout", 10, 3600, &c->engineer_api.idle_timeout) < 0
+		       ? -1
+		       : 0;
 }
 
 static int parse_engineer_api(struct loader *l, yaml_node_t *node)
 {
-	enum { K_LISTEN, K_CERT, K_KEY, K_TTL, K_N };
+	enum { K_LISTEN, K_CERT, K_KEY, K_TTL, K_FRESH, K_MAX, K_PER_SRC, K_HS, K_IDLE, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_LISTEN] = { "listen", true },
 		[K_CERT] = { "certificate", true },
 		[K_KEY] = { "private_key", true },
 		[K_TTL] = { "token_ttl", false },
+		[K_FRESH] = { "connect_fresh", false },
+		[K_MAX] = { "max_clients", false },
+		[K_PER_SRC] = { "max_per_source", false },
+		[K_HS] = { "handshake_timeout", false },
+		[K_IDLE] = { "idle_timeout", false },
 	};
 	struct ctl_config *c = l->c;
 	yaml_node_t *v[K_N];
@@ -257,8 +286,11 @@ static int parse_engineer_api(struct loader *l, yaml_node_t *node)
 	if (get_path(l->d, v[K_KEY], "engineer_api.private_key", c->engineer_api.private_key,
 		     sizeof(c->engineer_api.private_key)) < 0)
 		return -1;
-	return cfg_opt_u32(l->d, v[K_TTL], "engineer_api.token_ttl", 60, WEEK,
-			   &c->engineer_api.token_ttl);
+	if (cfg_opt_u32(l->d, v[K_TTL], "engineer_api.token_ttl", 60, WEEK, &c->engineer_api.token_ttl) < 0 ||
+	    cfg_opt_u32(l->d, v[K_FRESH], "engineer_api.connect_fresh", 60, WEEK,
+			&c->engineer_api.connect_fresh) < 0)
+		return -1;
+	return parse_engineer_limits(l, &v[K_MAX]);
 }
 
 static int parse_methods(struct loader *l, yaml_node_t *node)
@@ -333,13 +365,14 @@ static int parse_group_attribute(struct loader *l, yaml_node_t *node)
 
 static int parse_radius(struct loader *l, yaml_node_t *node)
 {
-	enum { K_SERVERS, K_TIMEOUT, K_RETRIES, K_ATTR, K_NAS, K_N };
+	enum { K_SERVERS, K_TIMEOUT, K_RETRIES, K_ATTR, K_NAS, K_MA, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_SERVERS] = { "servers", true },
 		[K_TIMEOUT] = { "timeout_ms", false },
 		[K_RETRIES] = { "retries", false },
 		[K_ATTR] = { "group_attribute", false },
 		[K_NAS] = { "nas_identifier", false },
+		[K_MA] = { "require_message_authenticator", false },
 	};
 	char path[SPG_YAML_PATH_MAX];
 	struct ctl_config *c = l->c;
@@ -368,6 +401,10 @@ static int parse_radius(struct loader *l, yaml_node_t *node)
 	if (v[K_NAS] != NULL &&
 	    cfg_get_name(l->d, v[K_NAS], "auth.radius.nas_identifier",
 			 c->auth.radius.nas_identifier, sizeof(c->auth.radius.nas_identifier)) < 0)
+		return -1;
+	if (v[K_MA] != NULL &&
+	    spg_yaml_get_bool(l->d, v[K_MA], "auth.radius.require_message_authenticator",
+			      &c->auth.radius.require_message_authenticator) < 0)
 		return -1;
 	return 0;
 }

@@ -60,6 +60,7 @@ struct ctl_config {
 		char operator_group[CTL_NAME_MAX];  /* "" none: only root operates */
 		char dataplane_socket[CTL_SOCKET_MAX]; /* /run/spgate/dp.sock */
 		char state_dir[CTL_PATH_MAX];       /* /var/lib/spgate */
+		uint32_t operator_max_clients;      /* operator socket connections, 1..4096, default 64 */
 	} control;
 	struct {
 		uint32_t listen_addr; /* required */
@@ -67,6 +68,11 @@ struct ctl_config {
 		char certificate[CTL_PATH_MAX]; /* required */
 		char private_key[CTL_PATH_MAX]; /* required */
 		uint32_t token_ttl;             /* s, 60..604800, default 28800 */
+		uint32_t connect_fresh;         /* s a token may be old to connect, 60..604800, default 900 */
+		uint32_t max_clients;           /* TLS connections, 1..65536, default 1024 */
+		uint32_t max_per_source;        /* from one IPv4 address, 1..65536, default 16 */
+		uint32_t handshake_timeout;     /* s to TLS handshake + first request, 1..60, default 5 */
+		uint32_t idle_timeout;          /* s a silent connection lives, 10..3600, default 300 */
 	} engineer_api;
 	struct {
 		enum ctl_auth_method methods[2]; /* tried in order; default [local] */
@@ -78,6 +84,7 @@ struct ctl_config {
 			uint32_t retries;     /* default 1, 0..10 */
 			enum ctl_group_attribute group_attribute; /* default Class */
 			char nas_identifier[CTL_NAME_MAX];        /* default "spgate" */
+			bool require_message_authenticator;       /* default true (CVE-2024-3596) */
 		} radius;
 		uint32_t lockout_max_failures; /* default 5, 1..1000 */
 		uint32_t lockout_window;       /* s, default 300, 1..86400 */

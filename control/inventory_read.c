@@ -177,9 +177,11 @@ static int yaml_value(struct spg_yaml_doc *d, yaml_node_t *node, const char *pat
 		return 0;
 	}
 	if (node->type != YAML_SEQUENCE_NODE ||
-	    (f->type != INVF_PORTS && f->type != INVF_GROUPS && f->type != INVF_ADDRESS))
+	    (f->type != INVF_PORTS && f->type != INVF_GROUPS && f->type != INVF_ADDRESS &&
+	     f->type != INVF_PREFIXES))
 		return spg_yaml_get_string(d, node, path, buf, size);
-	if (spg_yaml_sequence(d, node, path, f->type == INVF_GROUPS ? 0 : 1, 64, &n) < 0)
+	if (spg_yaml_sequence(d, node, path, f->type == INVF_GROUPS || f->type == INVF_PREFIXES ? 0 : 1, 64,
+			      &n) < 0)
 		return -1;
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {

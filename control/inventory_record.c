@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "dial/hayes.h"
 #include "inventory_record.h"
+#include "workstation.h"
 #include "yaml_util.h"
 
 #define MSG_MAX 256
@@ -44,8 +45,9 @@ const struct inventory_kind_desc inventory_kinds[INV_N] = {
 		FLD("name", INVF_NAME, true, user.name),
 		FLD("password_hash", INVF_HASH, false, user.password_hash),
 		FLD("groups", INVF_GROUPS, false, user.groups),
+		FLD("may_name_workstations", INVF_PREFIXES, false, user.may_name_workstations),
 		{ "password", INVF_PASSWORD, false, true, offsetof(struct inventory_record, password),
-		  sizeof(((struct inventory_record *)0)->password) } }, 4 },
+		  sizeof(((struct inventory_record *)0)->password) } }, 5 },
 	[INV_GROUP] = { "groups", "group", {
 		FLD("name", INVF_NAME, true, group.name),
 		FLD("privileged", INVF_BOOL, false, group.privileged) }, 2 },
@@ -279,6 +281,9 @@ const char *inventory_set_field(struct inventory_record *r, const struct invento
 				    "is not a dial prefix (digits and * # , W P ! @)");
 	case INVF_ENDPOINT:
 		return parse_peer(v, r);
+	case INVF_PREFIXES:
+		return copy_checked(v, dst, f->size, workstation_list_valid(v),
+				    "is not a list of IPv4 prefixes (a.b.c.d/len, host bits zero)");
 	}
 	return "has an unknown type";
 }

@@ -47,6 +47,7 @@ enum inventory_ftype {
 	INVF_AT_TEXT,  /* an init string: printable ASCII, no CR/LF */
 	INVF_DIAL_PREFIX,
 	INVF_ENDPOINT, /* a.b.c.d[:port] into a (uint32_t addr, uint16_t port) pair */
+	INVF_PREFIXES, /* a list of a.b.c.d[/len], kept ';'-joined (workstation.h) */
 };
 
 struct inventory_record {

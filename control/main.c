@@ -38,7 +38,6 @@
 #include "token.h"
 
 #define CTL_CONFIG_DEFAULT "/etc/spgate/control.yaml"
-#define CTL_API_IDLE_S 300
 #define CTL_AUDIT_SYNC_S 10
 /* The SNMP session table shows sessions that ended within this long, besides the live ones. */
 #define CTL_SNMP_RECENT_S 3600
@@ -322,6 +321,7 @@ static void auth_config_from(const struct ctl_config *c, struct auth_config *a)
 	snprintf(a->group_attribute, sizeof(a->group_attribute), "%s",
 		 ctl_group_attribute_name(c->auth.radius.group_attribute));
 	snprintf(a->nas_identifier, sizeof(a->nas_identifier), "%s", c->auth.radius.nas_identifier);
+	a->require_message_authenticator = c->auth.radius.require_message_authenticator;
 	a->max_failures = c->auth.lockout_max_failures;
 	a->window_s = c->auth.lockout_window;
 }
@@ -467,7 +467,11 @@ static int start_api(struct ctl *ctl)
 		.tls_private_key = c->engineer_api.private_key,
 		.unix_path = c->control.operator_socket,
 		.operator_group = c->control.operator_group,
-		.idle_timeout_s = CTL_API_IDLE_S,
+		.idle_timeout_s = c->engineer_api.idle_timeout,
+		.max_clients = c->engineer_api.max_clients,
+		.max_per_source = c->engineer_api.max_per_source,
+		.handshake_timeout_s = c->engineer_api.handshake_timeout,
+		.operator_max_clients = c->control.operator_max_clients,
 	};
 
 	snprintf(listen, sizeof(listen), "%s:%u", spg_addr_str(c->engineer_api.listen_addr, addr),
@@ -490,6 +494,19 @@ static int start_api(struct ctl *ctl)
 	}
 	fprintf(stderr, "spgate-control %s: engineer API on %s (TLS), operators on %s\n", SPGATE_VERSION, listen,
 		c->control.operator_socket);
+	return 0;
+}
+
+/* The descriptors the API's budgets need, before anything opens many. 0 or -1 after saying why. */
+static int raise_nofile(const struct ctl *ctl)
+{
+	char err[512];
+
+	if (api_raise_nofile(ctl->cfg.engineer_api.max_clients + ctl->cfg.control.operator_max_clients, err,
+			     sizeof(err)) != 0) {
+		fprintf(stderr, "spgate-control: %s\n", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -643,8 +660,8 @@ int main(int argc, char **argv)
 	}
 	ctl.base = event_base_new();
 	rc = 1;
-	if (ctl.base == NULL || open_state(&ctl) != 0 || start_signals(&ctl) != 0 || start_auth_and_sessions(&ctl) != 0 ||
-	    start_api(&ctl) != 0)
+	if (ctl.base == NULL || raise_nofile(&ctl) != 0 || open_state(&ctl) != 0 || start_signals(&ctl) != 0 ||
+	    start_auth_and_sessions(&ctl) != 0 || start_api(&ctl) != 0)
 		goto out;
 	audit_event(ctl.audit, "spgate-control", "start", SPGATE_VERSION, "ok", NULL);
 	rc = event_base_dispatch(ctl.base) < 0 ? 1 : 0;

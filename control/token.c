@@ -140,16 +140,37 @@ static bool token_name_ok(const char *s)
 	return n > 0 && n < TOKEN_NAME_MAX;
 }
 
+/* A fresh token id: what logout revokes (TOKEN_ID_LEN hex digits of random bytes). */
+static int token_new_id(char id[TOKEN_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[TOKEN_ID_LEN / 2];
+	size_t i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return -EIO;
+	for (i = 0; i < sizeof(raw); i++) {
+		id[2 * i] = hex[raw[i] >> 4];
+		id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	id[TOKEN_ID_LEN] = '\0';
+	return 0;
+}
+
 static json_t *token_payload(const char *user, const char groups[][TOKEN_NAME_MAX],
 			     unsigned n_groups, unsigned ttl_s, int64_t now)
 {
-	json_t *g = json_array(), *p;
+	char id[TOKEN_ID_LEN + 1];
+	json_t *g, *p;
 	unsigned i;
 
+	if (token_new_id(id) != 0)
+		return NULL;
+	g = json_array();
 	for (i = 0; g != NULL && i < n_groups; i++)
 		json_array_append_new(g, json_string(groups[i]));
-	p = json_pack("{s:s, s:o, s:I, s:I}", "u", user, "g", g, "iat", (json_int_t)now, "exp",
-		      (json_int_t)(now + ttl_s));
+	p = json_pack("{s:s, s:s, s:o, s:I, s:I}", "j", id, "u", user, "g", g, "iat", (json_int_t)now,
+		      "exp", (json_int_t)(now + ttl_s));
 	return p;
 }
 
@@ -197,6 +218,16 @@ static int token_copy_name(json_t *v, char out[TOKEN_NAME_MAX])
 	return 0;
 }
 
+static int token_copy_id(json_t *v, char out[TOKEN_ID_LEN + 1])
+{
+	const char *s = json_string_value(v);
+
+	if (s == NULL || strlen(s) != TOKEN_ID_LEN || strspn(s, "0123456789abcdef") != TOKEN_ID_LEN)
+		return -EBADMSG;
+	strcpy(out, s);
+	return 0;
+}
+
 static int token_parse_claims(const char *payload, size_t len, struct token_claims *c)
 {
 	json_t *j, *u, *g, *iat, *exp, *v;
@@ -211,7 +242,8 @@ static int token_parse_claims(const char *payload, size_t len, struct token_clai
 	iat = json_object_get(j, "iat");
 	exp = json_object_get(j, "exp");
 	if (!json_is_integer(iat) || !json_is_integer(exp) || !json_is_array(g) ||
-	    json_array_size(g) > TOKEN_MAX_GROUPS || token_copy_name(u, c->user) < 0)
+	    json_array_size(g) > TOKEN_MAX_GROUPS || token_copy_name(u, c->user) < 0 ||
+	    token_copy_id(json_object_get(j, "j"), c->id) < 0)
 		goto out;
 	c->iat = json_integer_value(iat);
 	c->exp = json_integer_value(exp);

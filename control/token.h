@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Login tokens, stateless: base64url(payload) "." base64url(HMAC-SHA256(key, payload)),
- * payload = {"u":"alice","g":["storage-eu"],"iat":<unix s>,"exp":<unix s>} (JSON).
- * The key is 32 random bytes kept in <state_dir>/token.key (mode 0600, created when
- * missing), so tokens stay valid across a control-plane restart. Rotating the key (deleting
- * the file) invalidates every token. A token cannot be revoked before it expires; keep the
- * TTL short.
+ * payload = {"j":"<32 hex: token id>","u":"alice","g":["storage-eu"],"iat":<unix s>,
+ * "exp":<unix s>} (JSON). The key is 32 random bytes kept in <state_dir>/token.key (mode
+ * 0600, created when missing), so tokens stay valid across a control-plane restart. Rotating
+ * the key (deleting the file) invalidates every token. Tokens are revoked by id (logout) or
+ * by user and issue time (an operator's user revoke) in the store: revocation.h.
  */
 #ifndef SPG_TOKEN_H
 #define SPG_TOKEN_H
@@ -17,10 +17,12 @@
 #define TOKEN_MAX_LEN 4096 /* including the NUL; a token with 16 long groups fits */
 #define TOKEN_NAME_MAX 64
 #define TOKEN_MAX_GROUPS 16
+#define TOKEN_ID_LEN 32 /* hex digits */
 
 struct token_key;
 
 struct token_claims {
+	char id[TOKEN_ID_LEN + 1]; /* what a logout revokes */
 	char user[TOKEN_NAME_MAX];
 	char groups[TOKEN_MAX_GROUPS][TOKEN_NAME_MAX];
 	unsigned n_groups;

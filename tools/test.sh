@@ -239,6 +239,8 @@ else
 	run_counted agent in_tool_path env SPG_BUILD=build bash tests/integration/test_agent.sh
 	# The whole system (tools/lab in namespaces of its own): the connection flow end to end.
 	run_counted e2e in_tool_path bash tests/integration/test_e2e.sh
+	# The API under attack: four eyes, listener budgets, revocation, workstations, lines.
+	run_counted access in_tool_path bash tests/integration/test_access.sh
 	# SNMP reporting against a real snmpd (AgentX master) and snmptrapd, on the same lab.
 	run_counted snmp in_tool_path bash tests/integration/test_snmp.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc

@@ -17,13 +17,16 @@
 #include "audit.h"
 #include "auth/auth.h"
 #include "search.h"
+#include "store/token_store.h"
 #include "token.h"
 
 static json_t *op_login(struct api_req *r);
+static json_t *op_logout(struct api_req *r);
 static json_t *op_whoami(struct api_req *r);
 
 static const struct api_op api_ops[] = {
 	{"login", API_ROLE_ENGINEER, false, op_login},
+	{"logout", API_ROLE_ENGINEER, true, op_logout},
 	{"whoami", API_ROLES_ANY, true, op_whoami},
 	{"search", API_ROLES_ANY, true, api_op_search},
 	{"connect", API_ROLE_ENGINEER, true, api_op_connect},
@@ -40,6 +43,7 @@ static const struct api_op api_ops[] = {
 	{"audit", API_ROLE_OPERATOR, true, api_op_audit},
 	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import},
 	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats},
+	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke},
 	{NULL, 0, false, NULL},
 };
 
@@ -115,6 +119,13 @@ static json_t *identity_engineer(struct api_req *r, bool needs_token)
 		return api_json_error(API_E_UNAUTHORIZED, "%s needs a token: log in first", r->op);
 	if (r->ctx->tokens == NULL || token_verify(r->ctx->tokens, token, api_now(r->ctx), &claims) != 0)
 		return api_json_error(API_E_UNAUTHORIZED, "the token is invalid or has expired: log in again");
+	/* Fail closed: a store that cannot tell counts as revoked. */
+	if (r->ctx->store == NULL || store_token_revoked(r->ctx->store, claims.id, claims.user, claims.iat) != 0)
+		return api_json_error(API_E_UNAUTHORIZED,
+				      "the token was revoked (logout, or an operator revoked %s's tokens): log in again",
+				      claims.user);
+	snprintf(r->who.token_id, sizeof(r->who.token_id), "%s", claims.id);
+	r->who.issued = claims.iat;
 	snprintf(r->who.user, sizeof(r->who.user), "%s", claims.user);
 	identity_set_groups(&r->who, claims.groups, claims.n_groups);
 	r->who.expires = claims.exp;
@@ -149,8 +160,8 @@ static json_t *api_gate(struct api_req *r, const struct api_op *op)
 	return NULL;
 }
 
-void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
-		    void (*reply)(json_t *reply, void *arg), void *arg)
+static void ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
+		       void (*reply)(json_t *reply, void *arg), void (*authenticated)(void *arg), void *arg)
 {
 	const struct api_op *op;
 	struct api_req *r;
@@ -174,12 +185,27 @@ void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char
 		json_decref(args);
 		return;
 	}
-	*r = (struct api_req){.ctx = ctx, .peer = peer, .args = args, .op = op->name, .reply = reply, .reply_arg = arg};
+	*r = (struct api_req){.ctx = ctx, .peer = peer, .args = args, .op = op->name, .reply = reply,
+			      .authenticated = authenticated, .reply_arg = arg};
 	out = api_gate(r, op);
+	if (out == NULL && op->needs_token)
+		api_req_authenticated(r);
 	if (out == NULL)
 		out = op->fn(r);
 	if (out != NULL)
 		api_req_finish(r, out);
+}
+
+void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
+		    void (*reply)(json_t *reply, void *arg), void *arg)
+{
+	ops_handle(ctx, peer, line, len, reply, NULL, arg);
+}
+
+void api_req_authenticated(struct api_req *r)
+{
+	if (r->authenticated != NULL)
+		r->authenticated(r->reply_arg);
 }
 
 static void serve_reply(json_t *reply, void *arg)
@@ -187,9 +213,14 @@ static void serve_reply(json_t *reply, void *arg)
 	api_call_reply(arg, reply);
 }
 
+static void serve_authenticated(void *arg)
+{
+	api_call_authenticated(arg);
+}
+
 void api_ops_serve(struct api_call *call, const char *line, size_t len, void *arg)
 {
-	api_ops_handle(arg, api_call_peer(call), line, len, serve_reply, call);
+	ops_handle(arg, api_call_peer(call), line, len, serve_reply, serve_authenticated, call);
 }
 
 static json_t *login_ok(struct api_req *r, const struct auth_result *res)
@@ -226,6 +257,7 @@ static void login_done(const struct auth_result *res, void *arg)
 	switch (res->outcome) {
 	case AUTH_OK:
 		reply = login_ok(r, res);
+		api_req_authenticated(r);
 		break;
 	case AUTH_FAILED:
 		reply = api_json_error(API_E_AUTH_FAILED, "login refused: unknown user or wrong password");
@@ -269,6 +301,18 @@ static json_t *op_login(struct api_req *r)
 	if (ret != 0)
 		return api_json_error(API_E_INTERNAL, "cannot start authentication: %s", strerror(-ret));
 	return NULL;
+}
+
+/* Ends the caller's token on the server: it is refused from now on, also after a restart. */
+static json_t *op_logout(struct api_req *r)
+{
+	int ret;
+
+	ret = store_token_revoke(r->ctx->store, r->who.token_id, r->who.user, r->who.expires, api_now(r->ctx));
+	api_audit(r, "logout", r->who.user, ret == 0 ? "ok" : "failed", NULL);
+	if (ret != 0)
+		return api_json_error(API_E_INTERNAL, "cannot revoke the token: %s", strerror(-ret));
+	return api_json_ok();
 }
 
 static json_t *op_whoami(struct api_req *r)

@@ -4,9 +4,9 @@
  * handler, and the gate every request passes: parse, find the op, establish who is asking
  * (token for engineers, socket credentials for operators), check the role, call the handler.
  *
- * Handlers are in ops.c (login, whoami), ops_session.c (connect, sessions, session,
+ * Handlers are in ops.c (login, logout, whoami), ops_session.c (connect, sessions, session,
  * disconnect, approve, deny), ops_inventory.c (search, ticket_submit, tickets, lines,
- * inventory_import) and ops_operator.c (audit, dp_stats).
+ * inventory_import) and ops_operator.c (audit, dp_stats, user_revoke).
  */
 #ifndef SPG_API_OPS_H
 #define SPG_API_OPS_H
@@ -61,6 +61,8 @@ struct api_identity {
 	unsigned n_groups;
 	bool privileged; /* operators, and engineers in a privileged group */
 	int64_t expires; /* the token's expiry; 0 for operators */
+	int64_t issued;  /* the token's issue time (its login); 0 for operators */
+	char token_id[API_NAME_MAX]; /* what logout revokes; "" for operators */
 };
 
 /* One request being handled. */
@@ -71,6 +73,7 @@ struct api_req {
 	const char *op;
 	struct api_identity who;
 	void (*reply)(json_t *reply, void *arg);
+	void (*authenticated)(void *arg); /* NULL, or told (with reply_arg) once the caller proved who */
 	void *reply_arg;
 };
 
@@ -96,6 +99,9 @@ void api_ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char
 
 /* api_request_fn for api_server_new: arg is the struct api_ctx. */
 void api_ops_serve(struct api_call *call, const char *line, size_t len, void *arg);
+
+/* The caller proved who they are (token or login): their connection may stay (api/server.c). */
+void api_req_authenticated(struct api_req *r);
 
 /* Completes a request whose handler returned NULL, and frees r. */
 void api_req_finish(struct api_req *r, json_t *reply);
@@ -123,5 +129,6 @@ json_t *api_op_line_disable(struct api_req *r);
 json_t *api_op_inventory_import(struct api_req *r);
 json_t *api_op_audit(struct api_req *r);
 json_t *api_op_dp_stats(struct api_req *r);
+json_t *api_op_user_revoke(struct api_req *r);
 
 #endif

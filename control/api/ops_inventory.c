@@ -153,25 +153,31 @@ json_t *api_op_tickets(struct api_req *r)
 	return reply;
 }
 
+/*
+ * Operators see everything; engineers the line's pool and health only: which customer a
+ * line serves, its session, modem device and peer, and its last result are not theirs.
+ */
 static int line_one(const struct store_line *ln, void *arg)
 {
 	struct list_ctx *l = arg;
 	char peer[SPG_ADDR_STRLEN];
 	json_t *o;
 
-	o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:s}", "id", ln->id, "type", store_connect_name(ln->type), "region",
+	o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:i}", "id", ln->id, "type", store_connect_name(ln->type), "region",
 		      ln->region, "state", store_line_state_name(ln->state), "calls", (json_int_t)ln->calls, "failures",
-		      (json_int_t)ln->failures, "consecutive_faults", (int)ln->consecutive_faults, "last_result",
-		      ln->last_result);
+		      (json_int_t)ln->failures, "consecutive_faults", (int)ln->consecutive_faults);
 	if (o == NULL)
 		return -ENOMEM;
-	if (ln->customer[0] != '\0')
-		json_object_set_new(o, "customer", json_string(ln->customer));
-	if (ln->session_id != 0)
-		json_object_set_new(o, "session", json_integer(ln->session_id));
-	if (ln->type == STORE_CONNECT_MODEM) {
-		json_object_set_new(o, "device", json_string(ln->device));
-		json_object_set_new(o, "peer", json_string(spg_addr_str(ln->peer_addr, peer)));
+	if (l->r->who.role == API_ROLE_OPERATOR) {
+		json_object_set_new(o, "last_result", json_string(ln->last_result));
+		if (ln->customer[0] != '\0')
+			json_object_set_new(o, "customer", json_string(ln->customer));
+		if (ln->session_id != 0)
+			json_object_set_new(o, "session", json_integer(ln->session_id));
+		if (ln->type == STORE_CONNECT_MODEM) {
+			json_object_set_new(o, "device", json_string(ln->device));
+			json_object_set_new(o, "peer", json_string(spg_addr_str(ln->peer_addr, peer)));
+		}
 	}
 	json_array_append_new(l->list, o);
 	return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The operator's ops: audit (the trail) and dp_stats (spgate-dp's counters). */
+/* The operator's ops: audit (the trail), dp_stats (spgate-dp's counters) and user_revoke. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "api/ops.h"
 #include "audit.h"
 #include "dp_prog.h"
+#include "store/token_store.h"
 
 static int event_one(const struct audit_record *rec, void *arg)
 {
@@ -73,4 +74,30 @@ json_t *api_op_dp_stats(struct api_req *r)
 	if (ret != 0)
 		return api_json_error(API_E_DATAPLANE, "spgate-dp did not give its stats: %s", strerror(-ret));
 	return stats_json(&st);
+}
+
+/*
+ * Every token of a user issued until now is refused from now on. The user may log in again
+ * (unless also disabled in RADIUS or removed from the inventory): revoke ends access
+ * already granted, it does not lock the account.
+ */
+json_t *api_op_user_revoke(struct api_req *r)
+{
+	const char *user;
+	json_t *err = NULL, *reply;
+	int64_t now = api_now(r->ctx);
+	int ret;
+
+	if (api_arg_string(r->args, "user", &user, &err) != 0)
+		return err;
+	if (user[0] == '\0' || strlen(user) >= API_NAME_MAX)
+		return api_json_error(API_E_BAD_REQUEST, "argument \"user\": \"%.64s\" is not a user name", user);
+	ret = store_user_revoke(r->ctx->store, user, now);
+	api_audit(r, "user_revoke", user, ret == 0 ? "ok" : "failed", NULL);
+	if (ret != 0)
+		return api_json_error(API_E_INTERNAL, "cannot revoke %s's tokens: %s", user, strerror(-ret));
+	reply = api_json_ok();
+	json_object_set_new(reply, "user", json_string(user));
+	json_object_set_new(reply, "revoked_before", json_integer(now));
+	return reply;
 }

@@ -8,9 +8,11 @@
 
 #include "api/json.h"
 #include "api/ops.h"
+#include "addr.h"
 #include "approval.h"
 #include "session.h"
 #include "ticket.h"
+#include "workstation.h"
 
 static json_t *session_json(struct api_req *r, const struct store_session *s)
 {
@@ -116,6 +118,30 @@ static json_t *connect_refused(struct api_req *r, const char *serial, int ret, c
 	}
 }
 
+/*
+ * The workstation is the caller unless an operator let this user name others
+ * (users[].may_name_workstations); NULL, or the refusal, audited.
+ */
+static json_t *workstation_refused(struct api_req *r, const char *serial, uint32_t workstation)
+{
+	char ws[SPG_ADDR_STRLEN], caller[SPG_ADDR_STRLEN], detail[160];
+	struct store_user u;
+
+	if (workstation == r->peer->addr)
+		return NULL;
+	if (store_user_get(r->ctx->store, r->who.user, &u) == 0 &&
+	    workstation_allowed(u.may_name_workstations, r->peer->addr, workstation))
+		return NULL;
+	spg_addr_str(workstation, ws);
+	spg_addr_str(r->peer->addr, caller);
+	snprintf(detail, sizeof(detail), "{\"workstation\":\"%s\",\"caller\":\"%s\"}", ws, caller);
+	api_audit(r, "connect", serial, "forbidden", detail);
+	return api_json_error(API_E_FORBIDDEN,
+			      "workstation %s is not the address you connect from (%s), and no operator rule "
+			      "(users[].may_name_workstations) lets you name it",
+			      ws, caller);
+}
+
 json_t *api_op_connect(struct api_req *r)
 {
 	struct session_request req = {.user = r->who.user, .groups = r->who.group_ptrs, .n_groups = r->who.n_groups,
@@ -128,6 +154,16 @@ json_t *api_op_connect(struct api_req *r)
 	bool given = false;
 	int ret;
 
+	/*
+	 * Connect authority is short-lived: the server keeps no password to re-ask RADIUS, so a
+	 * connect needs a recent login, which re-checked the user and their groups.
+	 */
+	if (api_now(r->ctx) - r->who.issued > (int64_t)r->ctx->cfg->engineer_api.connect_fresh) {
+		api_audit(r, "connect", "-", "unauthorized", "{\"error\":\"login too old for connect\"}");
+		return api_json_error(API_E_UNAUTHORIZED,
+				      "connect needs a login within the last %u s (engineer_api.connect_fresh): log in again",
+				      r->ctx->cfg->engineer_api.connect_fresh);
+	}
 	req.serial = connect_serial(r, &t, &err);
 	if (req.serial == NULL)
 		return err;
@@ -136,6 +172,9 @@ json_t *api_op_connect(struct api_req *r)
 		return err;
 	if (req.workstation == 0)
 		return api_json_error(API_E_BAD_REQUEST, "missing argument \"workstation\" (no peer address to use)");
+	err = workstation_refused(r, req.serial, req.workstation);
+	if (err != NULL)
+		return err;
 	ret = session_connect(r->ctx->sessions, &req, &s, &code, &h);
 	if (ret != 0)
 		return connect_refused(r, req.serial, ret, &h);
@@ -234,8 +273,55 @@ json_t *api_op_disconnect(struct api_req *r)
 	return reply_session(r, &s);
 }
 
+/* The refusal of a decider the policy does not allow, audited with both names; NULL: allowed. */
+static json_t *decide_refused(struct api_req *r, const struct store_session *s, bool approve)
+{
+	struct approval_decider d = {r->who.user, r->who.group_ptrs, r->who.n_groups, is_operator(r)};
+	enum approval_verdict v = approval_check_decider(r->ctx->store, r->ctx->cfg, &d, s->id, approve);
+	json_t *detail;
+	char *text;
+
+	if (v == APPROVAL_MAY)
+		return NULL;
+	detail = json_pack("{s:I,s:s,s:s,s:s}", "session", (json_int_t)s->id, "requester", s->user, "approver",
+			   r->who.user, "refused",
+			   v == APPROVAL_SELF ? "self-approval" : v == APPROVAL_OPERATORS_NOT_ALLOWED
+									 ? "operators may not approve for this customer"
+									 : "not an approver");
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	api_audit(r, approve ? "approve" : "deny", s->serial, "forbidden", text);
+	free(text);
+	json_decref(detail);
+	switch (v) {
+	case APPROVAL_SELF:
+		return api_json_error(API_E_FORBIDDEN,
+				      "session %" PRId64 " is your own request: another approver must decide (four eyes)",
+				      s->id);
+	case APPROVAL_OPERATORS_NOT_ALLOWED:
+		return api_json_error(API_E_FORBIDDEN,
+				      "%s does not let operators approve (inventory approvers: operators); its approvers must",
+				      s->customer);
+	default:
+		return api_json_error(API_E_FORBIDDEN, "you are not an approver for %s's systems", s->customer);
+	}
+}
+
+static void decide_audit(struct api_req *r, const struct store_session *s, const char *requester, bool approve,
+			 int ret)
+{
+	json_t *detail = json_pack("{s:I,s:s,s:s}", "session", (json_int_t)s->id, "requester", requester,
+				   "approver", r->who.user);
+	char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+
+	api_audit(r, approve ? "approve" : "deny", s->serial, ret == 0 ? "ok" : ret == -EPERM ? "forbidden" : "failed",
+		  text);
+	free(text);
+	json_decref(detail);
+}
+
 static json_t *decide(struct api_req *r, bool approve)
 {
+	char requester[STORE_NAME_MAX];
 	struct store_session s;
 	json_t *err;
 	uint64_t id;
@@ -244,13 +330,17 @@ static json_t *decide(struct api_req *r, bool approve)
 	err = get_session(r, &id, &s);
 	if (err != NULL)
 		return err;
-	if (!may_decide(r, s.id))
-		return api_json_error(API_E_FORBIDDEN, "you are not an approver for %s's systems", s.customer);
+	err = decide_refused(r, &s, approve);
+	if (err != NULL)
+		return err;
+	snprintf(requester, sizeof(requester), "%s", s.user);
 	ret = session_decide(r->ctx->sessions, s.id, approve, r->who.user, &s);
-	api_audit(r, approve ? "approve" : "deny", s.serial, ret == 0 ? "ok" : "failed", NULL);
+	decide_audit(r, &s, requester, approve, ret);
 	switch (ret) {
 	case 0:
 		return reply_session(r, &s);
+	case -EPERM:
+		return api_json_error(API_E_FORBIDDEN, "session %" PRIu64 " is your own request (four eyes)", id);
 	case -ETIMEDOUT:
 		return api_json_error(API_E_TIMEOUT, "session %" PRIu64 ": the approval had already timed out", id);
 	case -EALREADY:

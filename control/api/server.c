@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -13,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -30,6 +33,9 @@
 #include "api/server.h"
 
 #define API_MAX_CLIENTS_DEFAULT 1024
+#define API_OPERATOR_MAX_CLIENTS_DEFAULT 64
+/* After running out of descriptors, the listener rests this long before accepting again. */
+#define API_ACCEPT_PAUSE_MS 200
 
 struct api_conn;
 
@@ -43,6 +49,7 @@ struct api_conn {
 	struct api_server *srv;
 	struct bufferevent *bev;
 	struct event *resume; /* reads the next buffered line after a late reply */
+	struct event *deadline; /* TLS, until authenticated: the pre-authentication timeout */
 	struct api_peer peer;
 	struct api_call *pending;
 	bool in_dispatch;
@@ -62,19 +69,32 @@ struct api_server {
 	char *operator_group;
 	struct timeval idle;
 	bool idle_set;
-	unsigned max_clients;
-	unsigned n_clients;
+	struct timeval handshake;
+	bool handshake_set;
+	unsigned max_clients, n_clients;       /* the engineers' TLS connections */
+	unsigned max_per_source;               /* 0: no cap */
+	unsigned max_operators, n_operators;   /* the operators' Unix connections */
+	int reserve_fd;                        /* kept to accept and shed a connection on EMFILE */
+	time_t emfile_logged;                  /* when EMFILE was last logged (at most every 10 s) */
+	struct event *accept_pause;            /* re-enables the listeners after EMFILE */
 	struct api_conn_list conns;
 };
+
+static unsigned *conn_count(struct api_server *srv, enum api_transport t)
+{
+	return t == API_TRANSPORT_TLS ? &srv->n_clients : &srv->n_operators;
+}
 
 static void conn_free(struct api_conn *c)
 {
 	if (c->pending != NULL)
 		c->pending->conn = NULL; /* the handler still owns the call and will reply */
 	TAILQ_REMOVE(&c->srv->conns, c, next);
-	c->srv->n_clients--;
+	(*conn_count(c->srv, c->peer.transport))--;
 	if (c->resume != NULL)
 		event_free(c->resume);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -232,6 +252,34 @@ bool api_call_abandoned(const struct api_call *call)
 	return call->conn == NULL;
 }
 
+void api_call_authenticated(struct api_call *call)
+{
+	struct api_conn *c = call->conn;
+
+	if (c == NULL || c->deadline == NULL)
+		return;
+	event_free(c->deadline);
+	c->deadline = NULL;
+}
+
+/*
+ * Not authenticated in time: closed, unless a request is in flight (a login waiting for
+ * RADIUS, whose own timeouts bound the wait); the deadline then looks again shortly.
+ */
+static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval again = {1, 0};
+	struct api_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->pending != NULL) {
+		event_add(c->deadline, &again);
+		return;
+	}
+	conn_free(c);
+}
+
 static struct api_conn *conn_new(struct api_server *srv, struct bufferevent *bev, const struct api_peer *peer)
 {
 	struct api_conn *c;
@@ -246,7 +294,14 @@ static struct api_conn *conn_new(struct api_server *srv, struct bufferevent *bev
 	c->peer = *peer;
 	c->resume = event_new(srv->base, -1, 0, conn_resume_cb, c);
 	TAILQ_INSERT_TAIL(&srv->conns, c, next);
-	srv->n_clients++;
+	(*conn_count(srv, peer->transport))++;
+	if (peer->transport == API_TRANSPORT_TLS && srv->handshake_set) {
+		c->deadline = evtimer_new(srv->base, conn_deadline_cb, c);
+		if (c->deadline == NULL || evtimer_add(c->deadline, &srv->handshake) != 0) {
+			conn_free(c);
+			return NULL;
+		}
+	}
 	if (c->resume == NULL) {
 		conn_free(c);
 		return NULL;
@@ -260,18 +315,121 @@ static struct api_conn *conn_new(struct api_server *srv, struct bufferevent *bev
 	return c;
 }
 
-/* Over the connection limit: the client gets a reason instead of a silent reset. */
-static bool server_full(struct api_server *srv, evutil_socket_t fd)
+static unsigned conns_from(const struct api_server *srv, uint32_t addr)
 {
-	static const char msg[] =
-		"{\"ok\":false,\"error\":\"busy\",\"message\":\"too many API connections; try again later\"}\n";
+	const struct api_conn *c;
+	unsigned n = 0;
 
-	if (srv->n_clients < srv->max_clients)
-		return false;
-	/* Best effort: the client may not even read. */
-	(void)send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	TAILQ_FOREACH(c, &srv->conns, next)
+		n += c->peer.transport == API_TRANSPORT_TLS && c->peer.addr == addr;
+	return n;
+}
+
+/* A refused client gets a reason instead of a silent reset (best effort: it may not read). */
+static void refuse(evutil_socket_t fd, const char *why)
+{
+	char msg[160];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "{\"ok\":false,\"error\":\"busy\",\"message\":\"%s; try again later\"}\n", why);
+	if (n > 0 && (size_t)n < sizeof(msg))
+		(void)send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
-	return true;
+}
+
+/* Over a budget: refused. Each listener has its own, so engineers never crowd out operators. */
+static bool server_full(struct api_server *srv, evutil_socket_t fd, const struct api_peer *peer)
+{
+	if (peer->transport == API_TRANSPORT_UNIX) {
+		if (srv->n_operators < srv->max_operators)
+			return false;
+		refuse(fd, "too many operator connections");
+		return true;
+	}
+	if (srv->n_clients >= srv->max_clients) {
+		refuse(fd, "too many API connections");
+		return true;
+	}
+	if (srv->max_per_source != 0 && conns_from(srv, peer->addr) >= srv->max_per_source) {
+		refuse(fd, "too many API connections from your address");
+		return true;
+	}
+	return false;
+}
+
+static void accept_pause_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	if (srv->reserve_fd < 0)
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (srv->tls_listener != NULL)
+		evconnlistener_enable(srv->tls_listener);
+	if (srv->unix_listener != NULL)
+		evconnlistener_enable(srv->unix_listener);
+}
+
+/*
+ * accept failed. Out of descriptors (EMFILE/ENFILE), the pending connection would make
+ * the listener fire again at once, forever: give up the reserve descriptor, accept the
+ * connection, refuse it, then rest the listeners briefly before taking the reserve back.
+ */
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct api_server *srv = arg;
+	struct timeval pause = {0, API_ACCEPT_PAUSE_MS * 1000};
+	int e = EVUTIL_SOCKET_ERROR(), fd;
+
+	if (e != EMFILE && e != ENFILE) {
+		fprintf(stderr, "spgate-control: api: accept: %s\n", strerror(e));
+		return;
+	}
+	if (srv->reserve_fd >= 0) {
+		close(srv->reserve_fd);
+		srv->reserve_fd = -1;
+		fd = accept(evconnlistener_get_fd(l), NULL, NULL);
+		if (fd >= 0)
+			refuse(fd, "the gateway is out of file descriptors");
+	}
+	if (time(NULL) - srv->emfile_logged >= 10) {
+		srv->emfile_logged = time(NULL);
+		fprintf(stderr, "spgate-control: api: accept: %s; refusing connections for %d ms at a time\n",
+			strerror(e), API_ACCEPT_PAUSE_MS);
+	}
+	if (srv->tls_listener != NULL)
+		evconnlistener_disable(srv->tls_listener);
+	if (srv->unix_listener != NULL)
+		evconnlistener_disable(srv->unix_listener);
+	evtimer_add(srv->accept_pause, &pause);
+}
+
+int api_raise_nofile(unsigned clients, char *err, size_t errlen)
+{
+	rlim_t need = (rlim_t)clients + API_FD_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		snprintf(err, errlen, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return -1;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		snprintf(err, errlen,
+			 "the open-file limit's hard limit (RLIMIT_NOFILE %llu) is below the %llu descriptors "
+			 "engineer_api.max_clients + control.operator_max_clients + %d need: raise it "
+			 "(LimitNOFILE= in the systemd unit, ulimit -Hn) or lower the budgets",
+			 (unsigned long long)rl.rlim_max, (unsigned long long)need, API_FD_RESERVE);
+		return -1;
+	}
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		snprintf(err, errlen, "setrlimit(RLIMIT_NOFILE, %llu): %s", (unsigned long long)need, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void tls_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
@@ -284,12 +442,12 @@ static void tls_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	SSL *ssl;
 
 	(void)l;
-	if (server_full(srv, fd))
-		return;
 	if (sa->sa_family == AF_INET && salen >= (int)sizeof(*sin)) {
 		peer.addr = sin->sin_addr.s_addr;
 		peer.port = ntohs(sin->sin_port);
 	}
+	if (server_full(srv, fd, &peer))
+		return;
 	snprintf(peer.name, sizeof(peer.name), "%s:%u", spg_addr_str(peer.addr, a), peer.port);
 	ssl = SSL_new(srv->ssl_ctx);
 	if (ssl == NULL) {
@@ -347,7 +505,7 @@ static void unix_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct 
 	(void)l;
 	(void)sa;
 	(void)salen;
-	if (server_full(srv, fd))
+	if (server_full(srv, fd, &peer))
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
 		close(fd);
@@ -427,6 +585,7 @@ static int open_tls_listener(struct api_server *srv, const struct api_server_con
 		snprintf(err, errlen, "engineer_api.listen %s: cannot listen: %s", cfg->tls_listen, strerror(e));
 		return -e;
 	}
+	evconnlistener_set_error_cb(srv->tls_listener, accept_error_cb);
 	return 0;
 }
 
@@ -488,6 +647,7 @@ static int open_unix_listener(struct api_server *srv, const struct api_server_co
 		snprintf(err, errlen, "control.operator_socket %s: out of memory", cfg->unix_path);
 		return -ENOMEM;
 	}
+	evconnlistener_set_error_cb(srv->unix_listener, accept_error_cb);
 	return 0;
 }
 
@@ -508,9 +668,17 @@ struct api_server *api_server_new(struct event_base *base, const struct api_serv
 	srv->arg = arg;
 	TAILQ_INIT(&srv->conns);
 	srv->max_clients = cfg->max_clients ? cfg->max_clients : API_MAX_CLIENTS_DEFAULT;
+	srv->max_per_source = cfg->max_per_source;
+	srv->max_operators = cfg->operator_max_clients ? cfg->operator_max_clients : API_OPERATOR_MAX_CLIENTS_DEFAULT;
 	srv->idle.tv_sec = cfg->idle_timeout_s;
 	srv->idle_set = cfg->idle_timeout_s > 0;
-	if (cfg->operator_group != NULL && cfg->operator_group[0] != '\0') {
+	srv->handshake.tv_sec = cfg->handshake_timeout_s;
+	srv->handshake_set = cfg->handshake_timeout_s > 0;
+	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv->accept_pause = evtimer_new(base, accept_pause_cb, srv);
+	if (srv->reserve_fd < 0 || srv->accept_pause == NULL)
+		ret = -EMFILE;
+	if (ret == 0 && cfg->operator_group != NULL && cfg->operator_group[0] != '\0') {
 		srv->operator_group = strdup(cfg->operator_group);
 		if (srv->operator_group == NULL)
 			ret = -ENOMEM;
@@ -541,6 +709,10 @@ void api_server_free(struct api_server *srv)
 		evconnlistener_free(srv->unix_listener);
 		unlink(srv->unix_path);
 	}
+	if (srv->accept_pause != NULL)
+		event_free(srv->accept_pause);
+	if (srv->reserve_fd >= 0)
+		close(srv->reserve_fd);
 	SSL_CTX_free(srv->ssl_ctx);
 	free(srv->unix_path);
 	free(srv->operator_group);

@@ -38,7 +38,10 @@ struct api_server_config {
 	const char *unix_path;       /* NULL: no operator listener */
 	const char *operator_group;  /* NULL or "": only uid 0 is an operator */
 	unsigned idle_timeout_s;     /* a connection silent this long is closed; 0: never */
-	unsigned max_clients;        /* connections beyond this are closed at once; 0: 1024 */
+	unsigned max_clients;        /* TLS connections beyond this are refused at once; 0: 1024 */
+	unsigned max_per_source;     /* TLS connections from one address; 0: no cap */
+	unsigned handshake_timeout_s; /* TLS: handshake until an authenticated request; 0: none */
+	unsigned operator_max_clients; /* Unix connections, a budget of their own; 0: 64 */
 };
 
 struct api_server;
@@ -66,6 +69,20 @@ void api_call_reply(struct api_call *call, json_t *reply);
 const struct api_peer *api_call_peer(const struct api_call *call);
 /* True once the client went away; a slow handler may stop early (it still must reply). */
 bool api_call_abandoned(const struct api_call *call);
+/*
+ * The call's client proved who it is (a valid token, a successful login): its connection
+ * leaves the pre-authentication deadline and lives by the idle timeout from now on.
+ */
+void api_call_authenticated(struct api_call *call);
+
+/* Descriptors kept for everything besides the API's connections (store, agents, RADIUS...). */
+#define API_FD_RESERVE 512
+
+/*
+ * Raises RLIMIT_NOFILE's soft limit to clients + API_FD_RESERVE when it is lower. -1 with
+ * a sentence in err when the hard limit is too low for that.
+ */
+int api_raise_nofile(unsigned clients, char *err, size_t errlen);
 
 /*
  * Whether a Unix-socket peer is an operator: uid 0, or group (by name) is its primary

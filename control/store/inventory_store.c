@@ -297,14 +297,16 @@ int store_user_put(struct store *st, const struct store_user *u)
 	rc = join_names(u->groups, u->n_groups, groups, sizeof(groups));
 	if (rc < 0)
 		return rc;
-	q = store_stmt(st, "INSERT INTO users (name, password_hash, \"groups\") "
-			   "VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET "
-			   "password_hash = excluded.password_hash, \"groups\" = excluded.\"groups\"");
+	q = store_stmt(st, "INSERT INTO users (name, password_hash, \"groups\", may_name_workstations) "
+			   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET "
+			   "password_hash = excluded.password_hash, \"groups\" = excluded.\"groups\", "
+			   "may_name_workstations = excluded.may_name_workstations");
 	if (q == NULL)
 		return -EIO;
 	sqlite3_bind_text(q, 1, u->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, u->password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, groups, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, u->may_name_workstations, -1, SQLITE_STATIC);
 	return store_step_done(st, q);
 }
 
@@ -317,12 +319,13 @@ static int user_read(sqlite3_stmt *q, void *out)
 	store_column_copy(u->name, sizeof(u->name), q, 0);
 	store_column_copy(u->password_hash, sizeof(u->password_hash), q, 1);
 	store_column_copy(groups, sizeof(groups), q, 2);
+	store_column_copy(u->may_name_workstations, sizeof(u->may_name_workstations), q, 3);
 	return store_split_names(groups, ',', u->groups, STORE_MAX_GROUPS, &u->n_groups);
 }
 
 int store_user_get(struct store *st, const char *name, struct store_user *u)
 {
-	return store_get_by_text(st, "SELECT name, password_hash, \"groups\" FROM users "
+	return store_get_by_text(st, "SELECT name, password_hash, \"groups\", may_name_workstations FROM users "
 				     "WHERE name = ?1",
 				 name, user_read, u);
 }

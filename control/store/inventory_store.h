@@ -25,6 +25,7 @@
 #define STORE_ADDRESS_MAX 256 /* "203.0.113.11[:port]" or "phone;phone;..." */
 #define STORE_PORTS_MAX 256   /* "tcp:22,tcp:443" */
 #define STORE_HASH_MAX 256
+#define STORE_WORKSTATIONS_MAX 256 /* a user's nameable workstation prefixes, ';'-joined */
 #define STORE_MAX_GROUPS 16   /* groups of one user (matches AUTH_MAX_GROUPS) */
 #define STORE_DEVICE_MAX 128
 #define STORE_PROBLEM_MAX 1024
@@ -74,6 +75,7 @@ struct store_user {
 	char password_hash[STORE_HASH_MAX]; /* a passwd_hash() string; "" = no local password */
 	char groups[STORE_MAX_GROUPS][STORE_NAME_MAX];
 	unsigned n_groups;
+	char may_name_workstations[STORE_WORKSTATIONS_MAX]; /* "a.b.c.d/len;..." (workstation.h); "" none */
 };
 
 struct store_group {

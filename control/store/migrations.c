@@ -135,12 +135,26 @@ static const char v4_modem_lines[] =
 	"ALTER TABLE lines ADD COLUMN consecutive_faults INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE lines ADD COLUMN last_result TEXT NOT NULL DEFAULT '';";
 
+static const char v5_api_trust[] =
+	/* ';'-separated prefixes a user's connect may name besides their own address */
+	"ALTER TABLE users ADD COLUMN may_name_workstations TEXT NOT NULL DEFAULT '';"
+	/* tokens ended by logout, kept until they would have expired anyway */
+	"CREATE TABLE revoked_tokens ("
+	"  id TEXT PRIMARY KEY,"
+	"  user TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL);"
+	/* every token of user issued at or before this time is refused */
+	"CREATE TABLE user_revocations ("
+	"  user TEXT PRIMARY KEY,"
+	"  before INTEGER NOT NULL);";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "inventory: customers, sites, profiles, systems, users, groups, rules, lines, tickets",
 	  v1_inventory },
 	{ 2, "sessions, approvals and address hold-backs", v2_sessions },
 	{ 3, "sessions keep traffic counters; the audit table", v3_counters_audit },
 	{ 4, "modem lines: serial settings, peer address, call counters", v4_modem_lines },
+	{ 5, "users' nameable workstations; revoked tokens and users' revocations", v5_api_trust },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

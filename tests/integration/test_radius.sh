@@ -61,6 +61,8 @@ contains() { # contains LINE KEY TEXT
 	return 1
 }
 
+no_accept() { ! grep -q "Access-Accept" <<<"$1"; } # no_accept RADCLIENT-OUTPUT
+
 start_forger() { # start_forger PORT MODE: a hostile server for 60 s at most
 	"$PY" "$HERE/forger.py" "$1" "$2" testing123 60 >"$STATE/forger.$1" 2>&1 &
 	forger_pids+=($!)
@@ -155,17 +157,31 @@ check "local first: a wrong local password does not go on to radius" is "${outs[
 echo "--- forged replies"
 FORGED_PORT=$(radius_free_port)
 SIGNED_PORT=$(radius_free_port)
+NOMA_PORT=$(radius_free_port)
 start_forger "$FORGED_PORT" accept-forged
 start_forger "$SIGNED_PORT" accept-signed
+start_forger "$NOMA_PORT" accept-no-ma
+out=$(probe --server "127.0.0.1:$NOMA_PORT:testing123" alice:anything)
+check "by default, an Access-Accept with a correct Response Authenticator but no Message-Authenticator is refused (BlastRADIUS, CVE-2024-3596)" \
+	is "$out" outcome unavailable
+check "its groups are not taken" is "$out" groups ""
+check "the detail names the missing Message-Authenticator" contains "$out" detail "without the required Message-Authenticator"
+out=$(probe --require-message-authenticator no --server "127.0.0.1:$NOMA_PORT:testing123" alice:anything)
+check "only with require_message_authenticator switched off is such an accept believed" is "$out" groups admins
 out=$(probe --server "127.0.0.1:$SIGNED_PORT:testing123" alice:anything)
-check "the forger's correctly signed accept is believed (the forger works)" is "$out" groups admins
+check "the forger's correctly signed accept, with its Message-Authenticator, is believed (the forger works)" \
+	is "$out" groups admins
 out=$(probe --server "127.0.0.1:$FORGED_PORT:testing123" alice:anything)
 check "an Access-Accept with a wrong Response Authenticator is not believed" is "$out" outcome unavailable
 check "its groups are not taken" is "$out" groups ""
 check "the detail counts the forged reply" contains "$out" detail "wrong authenticator"
 out=$(probe --require-message-authenticator yes --server "$RAD" alice:alice-pw)
-check "requiring a Message-Authenticator refuses FreeRADIUS 3.2.1's replies (it sends none)" \
-	contains "$out" detail "without the required Message-Authenticator"
+check "requiring a Message-Authenticator, FreeRADIUS's replies (signed by radiusd.sh's post-auth) are accepted" \
+	is "$out" outcome ok
+out=$(echo 'User-Name = "alice", User-Password = "alice-pw"' |
+	timeout 5 radclient -r 1 -t 1 "127.0.0.1:$RAD_PORT" auth testing123 2>&1)
+check "FreeRADIUS drops a request without Message-Authenticator (client require_message_authenticator = yes)" \
+	no_accept "$out"
 
 echo "--- rate limiting"
 mapfile -t outs < <(probe --server "$RAD" --max-failures 3 --window 60 \

@@ -158,6 +158,14 @@ def answer(req, operator):
                            "detail": {"session": 12}},
                           {"time": "2024-05-01T12:02:00Z", "actor": "root", "action": "inventory_import",
                            "target": "yaml", "result": "ok"}])
+    if op == "logout":
+        return ok()
+    if op == "user_revoke":
+        if not operator:
+            return err("forbidden", "user_revoke is for operators only")
+        if not req.get("user"):
+            return err("bad_request", "missing argument \"user\"")
+        return ok(user=req["user"], revoked_before=1714564800)
     if op == "inventory_import":
         if not operator:
             return err("forbidden", "inventory import is for operators")

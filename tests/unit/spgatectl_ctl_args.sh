@@ -327,10 +327,18 @@ check "--json import prints the counts" json_ok "j == {'customers': 1, 'sites': 
 printf '\xff\xfe' >"$tmp/bin.csv"
 expect 2 "is not UTF-8 text" -- inventory import "$tmp/bin.csv"
 
+# ---- user revoke ----
+
+expect 0 "" -- user revoke --help
+expect 2 "missing user NAME" -- user revoke
+expect_out "revoked every token of bob" -- --control-socket "$sock" user revoke bob
+check "user revoke sends user_revoke naming the user" grep -q '"op":"user_revoke","user":"bob"' "$log"
+
 # ---- logout ----
 
 SPGATE_PASSWORD=secret expect 0 "" -- --server "$srv" --ca "$ca" login --user alice
 expect_out "logged out of $srv" -- logout
+check "logout asks the server to end the token" grep -q '"op":"logout"' "$log"
 check "logout removes the token file" test ! -e "$SPGATE_TOKEN_FILE"
 expect_out "not logged in" -- logout
 expect 4 "not logged in" -- search CK

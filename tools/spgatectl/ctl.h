@@ -55,6 +55,7 @@ int ctl_cmd_ticket(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_tickets(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_lines(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_line(struct spgctl *ctl, int argc, char **argv);
+int ctl_cmd_user(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_audit(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_inventory(struct spgctl *ctl, int argc, char **argv);
 

@@ -173,6 +173,13 @@ int ctl_cmd_login(struct spgctl *ctl, int argc, char **argv)
 			rc = spgctl_usage_error("login", "no terminal to read the password from; set SPGATE_PASSWORD");
 			goto out;
 		}
+		/* The server closes connections that stay unauthenticated for a few seconds
+		 * (engineer_api.handshake_timeout): typing took longer, so connect anew. */
+		rc = ctl_api_reopen(&api);
+		if (rc != 0) {
+			explicit_bzero(password, sizeof(password));
+			goto out;
+		}
 	}
 	req = json_pack("{s:s, s:s, s:s}", "op", "login", "user", user, "password", password);
 	explicit_bzero(password, sizeof(password));
@@ -194,21 +201,42 @@ out:
 static const char logout_usage[] =
 	"usage: spgatectl logout\n"
 	"\n"
-	"Forgets the saved token (deletes the token file). The API has no logout operation:\n"
-	"the server honours the token until it expires.\n";
+	"Ends the saved token on the server (spgate-control refuses it from now on, also after a\n"
+	"restart), then forgets it (deletes the token file). When the server cannot be reached\n"
+	"the file is deleted all the same, and the exit code (3) says the token may still be\n"
+	"valid until it expires.\n";
+
+/* Asks the server to revoke the saved token. 0, or the exit code after printing why. */
+static int logout_on_server(struct spgctl *ctl)
+{
+	struct ctl_api api;
+	json_t *rep = NULL;
+	int rc;
+
+	rc = ctl_api_open(&api, ctl, "logout", CTL_ROUTE_USER);
+	if (rc != 0)
+		return rc;
+	rc = ctl_api_call(&api, json_pack("{s:s}", "op", "logout"), &rep);
+	json_decref(rep);
+	ctl_api_close(&api);
+	/* unauthorized: expired or revoked already, which is what logout wants */
+	return rc == SPGCTL_EXIT_LOGIN ? 0 : rc;
+}
 
 int ctl_cmd_logout(struct spgctl *ctl, int argc, char **argv)
 {
 	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
 	struct ctl_token tok;
 	char err[600], path[4096];
-	int n_pos, rc;
+	int n_pos, rc, server_rc = 0;
 
 	rc = ctl_parse("logout", logout_usage, argc, argv, opts, NULL, 0, &n_pos);
 	if (rc != 0)
 		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
 	if (ctl_token_load(&tok, err, sizeof(err)) < 0)
 		tok.server = NULL;
+	else
+		server_rc = logout_on_server(ctl);
 	rc = ctl_token_remove(err, sizeof(err));
 	if (rc < 0 && rc != -ENOENT) {
 		fprintf(stderr, "spgatectl: logout: %s\n", err);
@@ -216,13 +244,15 @@ int ctl_cmd_logout(struct spgctl *ctl, int argc, char **argv)
 		return SPGCTL_EXIT_USAGE;
 	}
 	if (ctl->json)
-		printf("{\"logged_out\":%s}\n", rc == 0 ? "true" : "false");
+		printf("{\"logged_out\":%s,\"revoked\":%s}\n", rc == 0 ? "true" : "false",
+		       rc == 0 && server_rc == 0 ? "true" : "false");
 	else if (rc == -ENOENT)
 		printf("not logged in (no token file %s)\n", ctl_token_path(path, sizeof(path)) ? path : "");
 	else
-		printf("logged out%s%s\n", tok.server != NULL ? " of " : "", tok.server != NULL ? tok.server : "");
+		printf("logged out%s%s%s\n", tok.server != NULL ? " of " : "", tok.server != NULL ? tok.server : "",
+		       server_rc == 0 ? "" : " (locally only: the server did not revoke the token)");
 	ctl_token_clear(&tok);
-	return SPGCTL_EXIT_OK;
+	return server_rc;
 }
 
 /* ---- whoami ---- */

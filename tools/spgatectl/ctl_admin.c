@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Tickets, lines and the operator's commands: ticket submit, tickets, lines, audit and
- * inventory import. audit and inventory are operator-only ops and always go over the
+ * Tickets, lines and the operator's commands: ticket submit, tickets, lines, user revoke,
+ * audit and inventory import. audit and inventory are operator-only ops and always go over the
  * operator socket.
  */
 #include <errno.h>
@@ -176,6 +176,53 @@ static const struct spgctl_cmd line_cmds[] = {
 int ctl_cmd_line(struct spgctl *ctl, int argc, char **argv)
 {
 	return spgctl_dispatch(ctl, "line", line_cmds, argc, argv, line_usage);
+}
+
+/* ---- user revoke ---- */
+
+static const char user_usage[] =
+	"usage: spgatectl user revoke NAME\n"
+	"\n"
+	"Revokes every token user NAME holds (operators; over the control socket): each request\n"
+	"with one of them is refused from now on, also after a restart of spgate-control. It\n"
+	"does not lock the account: NAME may log in again unless also disabled in RADIUS or\n"
+	"removed from the inventory.\n";
+
+static int cmd_user_revoke(struct spgctl *ctl, int argc, char **argv)
+{
+	static const char cmd[] = "user revoke";
+	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
+	struct ctl_api api;
+	json_t *rep = NULL;
+	char *pos[1];
+	int n_pos, rc;
+
+	rc = ctl_parse(cmd, user_usage, argc, argv, opts, pos, 1, &n_pos);
+	if (rc != 0)
+		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
+	if (n_pos != 1)
+		return spgctl_usage_error(cmd, "missing user NAME");
+	rc = ctl_api_open(&api, ctl, cmd, CTL_ROUTE_OPERATOR);
+	if (rc != 0)
+		return rc;
+	rc = ctl_api_call(&api, json_pack("{s:s, s:s}", "op", "user_revoke", "user", pos[0]), &rep);
+	if (rc == 0 && ctl->json)
+		ctl_print_json(rep);
+	else if (rc == 0)
+		printf("revoked every token of %s issued until now\n", pos[0]);
+	json_decref(rep);
+	ctl_api_close(&api);
+	return rc;
+}
+
+static const struct spgctl_cmd user_cmds[] = {
+	{"revoke", cmd_user_revoke, "revoke every token of a user"},
+	{NULL, NULL, NULL},
+};
+
+int ctl_cmd_user(struct spgctl *ctl, int argc, char **argv)
+{
+	return spgctl_dispatch(ctl, "user", user_cmds, argc, argv, user_usage);
 }
 
 /* ---- audit ---- */

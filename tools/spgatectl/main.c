@@ -18,7 +18,7 @@
 
 static const struct spgctl_cmd commands[] = {
 	{"login", ctl_cmd_login, "log in to spgate-control and keep the token"},
-	{"logout", ctl_cmd_logout, "forget the token"},
+	{"logout", ctl_cmd_logout, "end the token on the server and forget it"},
 	{"whoami", ctl_cmd_whoami, "who the token (or the operator socket) stands for"},
 	{"search", ctl_cmd_search, "find systems by serial, customer, site or ticket"},
 	{"connect", ctl_cmd_connect, "ask for a session to a system"},
@@ -31,6 +31,7 @@ static const struct spgctl_cmd commands[] = {
 	{"tickets", ctl_cmd_tickets, "list service tickets"},
 	{"lines", ctl_cmd_lines, "list the lines to SP sites"},
 	{"line", ctl_cmd_line, "enable or disable a line (operator)"},
+	{"user", ctl_cmd_user, "revoke a user's tokens (operator)"},
 	{"audit", ctl_cmd_audit, "read the audit log (operator)"},
 	{"inventory", ctl_cmd_inventory, "import the inventory (operator)"},
 	{"dp", spgctl_cmd_dp, "inspect and program the dataplane (spgate-dp) directly"},

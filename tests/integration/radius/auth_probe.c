@@ -8,6 +8,7 @@
  *              [--timeout-ms N] [--retries N] [--max-failures N] [--window S]
  *              [--group-attribute NAME] [--local user:password[:g1,g2]]...
  *              [--require-message-authenticator yes|no] user:password[:source]...
+ * (the Message-Authenticator requirement defaults to spgate-control's config default)
  *
  * Output: {"user","source","outcome","error","method","groups","detail","ms"}; "error" is the
  * API's error code for the outcome (docs/control-plane.md), null when accepted.
@@ -24,6 +25,7 @@
 
 #include "auth/auth.h"
 #include "auth/passwd.h"
+#include "config.h"
 
 #define PROBE_MAX_LOCAL 8
 #define PROBE_ATTEMPT_TIMEOUT_S 120
@@ -269,8 +271,13 @@ int main(int argc, char **argv)
 	struct auth_config cfg = { .methods = { AUTH_METHOD_RADIUS }, .n_methods = 1,
 				   .timeout_ms = 1000, .window_s = 60 };
 	struct event_base *base;
+	struct ctl_config defaults;
 	struct auth *a;
 	int first, i, rc = 0;
+
+	/* What spgate-control does when auth.radius.require_message_authenticator is not set. */
+	ctl_config_defaults(&defaults);
+	cfg.require_message_authenticator = defaults.auth.radius.require_message_authenticator;
 
 	first = probe_parse(argc, argv, &cfg);
 	if (first < 0) {

@@ -5,11 +5,15 @@
     forger.py PORT MODE SECRET LIFETIME_S
 
 MODE: accept-forged  answers Access-Accept (Class "admins") with a random Response Authenticator
-      accept-signed  the same Accept, correctly signed with SECRET (proves the forger works)
+      accept-signed  the same Accept, correctly signed with SECRET, with a correct
+                     Message-Authenticator (proves the forger works)
+      accept-no-ma   the Accept correctly signed but without Message-Authenticator: the shape
+                     a BlastRADIUS (CVE-2024-3596) forgery has
       silent         reads requests and never answers (a server that is up but mute)
 Exits by itself after LIFETIME_S seconds. Prints "ready" once bound.
 """
 import hashlib
+import hmac
 import os
 import socket
 import struct
@@ -20,9 +24,15 @@ import time
 def answer(data, mode, secret):
     ident, req_auth = data[1], data[4:20]
     attrs = bytes([25, 2 + 6]) + b"admins"  # Class = "admins"
+    if mode == "accept-signed":
+        attrs += bytes([80, 18]) + bytes(16)  # Message-Authenticator, zero while computed
     length = 20 + len(attrs)
     head = bytes([2, ident]) + struct.pack("!H", length)
     if mode == "accept-signed":
+        # RFC 3579 3.2: HMAC-MD5 over the reply with the request's authenticator
+        ma = hmac.new(secret, head + req_auth + attrs, hashlib.md5).digest()
+        attrs = attrs[:-16] + ma
+    if mode in ("accept-signed", "accept-no-ma"):
         auth = hashlib.md5(head + req_auth + attrs + secret).digest()
     else:
         auth = os.urandom(16)

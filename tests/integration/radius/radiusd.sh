@@ -79,10 +79,11 @@ thread pool {
 	max_requests_per_server = 0
 }
 
+# Requests without Message-Authenticator are dropped (spgate-control always sends one).
 client spgate-test {
 	ipaddr = 127.0.0.1
 	secret = $secret
-	require_message_authenticator = no
+	require_message_authenticator = yes
 }
 
 modules {
@@ -107,6 +108,20 @@ server default {
 	authenticate {
 		Auth-Type PAP {
 			pap
+		}
+	}
+	# FreeRADIUS 3.2.1 signs no reply by itself, whatever the client's setting: a
+	# Message-Authenticator in the reply list is computed when the reply is encoded, which
+	# spgate-control requires by default (auth.radius.require_message_authenticator,
+	# CVE-2024-3596 BlastRADIUS).
+	post-auth {
+		update reply {
+			Message-Authenticator := 0x00
+		}
+		Post-Auth-Type REJECT {
+			update reply {
+				Message-Authenticator := 0x00
+			}
 		}
 	}
 }
@@ -134,7 +149,7 @@ USERS
 # True once the server answers an Access-Request (accept or reject) within 1 s.
 radius_answers() { # radius_answers DIR
 	local dir=$1 out
-	out=$(echo 'User-Name = "probe", User-Password = "probe"' |
+	out=$(echo 'User-Name = "probe", User-Password = "probe", Message-Authenticator = 0x00' |
 		timeout 3 radclient -r 1 -t 1 "127.0.0.1:$(cat "$dir/port")" auth "$(cat "$dir/secret")" 2>&1)
 	grep -q -E 'Access-(Accept|Reject)' <<<"$out"
 }

@@ -166,6 +166,46 @@ static void approvers_are_the_configured_groups_and_the_customers_own(void)
 	done();
 }
 
+static void nobody_approves_their_own_request_whatever_their_groups(void)
+{
+	const char *const approvers[] = { "approvers", "globex-approvers" };
+	struct approval_decider bob = { "bob", approvers, 2, false };
+	struct approval_decider bob_operator = { "bob", NULL, 0, true };
+	struct approval_decider carol = { "carol", approvers, 2, false };
+	int64_t id;
+
+	fresh();
+	id = session("CK3001"); /* requested by bob */
+	CU_ASSERT_EQUAL(approval_check_decider(st, &cfg, &bob, id, true), APPROVAL_SELF);
+	CU_ASSERT_EQUAL(approval_check_decider(st, &cfg, &bob, id, false), APPROVAL_SELF);
+	CU_ASSERT_EQUAL(approval_check_decider(st, &cfg, &bob_operator, id, true), APPROVAL_SELF);
+	CU_ASSERT_EQUAL(approval_check_decider(st, &cfg, &carol, id, true), APPROVAL_MAY);
+	CU_ASSERT_EQUAL(approval_request(st, id, NOW + 300), 0);
+	/* the store-level check holds even for a caller that skipped the policy */
+	CU_ASSERT_EQUAL(approval_decide(st, id, true, "bob", NOW + 1), -EPERM);
+	CU_ASSERT_EQUAL(approval_decide(st, id, true, "carol", NOW + 1), 0);
+	done();
+}
+
+static void operators_approve_only_where_the_customer_allows_it(void)
+{
+	const char *const operators[] = { "operators" };
+	struct store_customer globex = { .name = "globex", .policy = STORE_POLICY_ASK, .approvers = "operators" };
+	struct approval_decider op = { "root", NULL, 0, true };
+	struct approval_decider eng = { "dave", operators, 1, false };
+	int64_t id;
+
+	fresh();
+	id = session("CK3001");
+	CU_ASSERT_EQUAL(approval_check_decider(st, &cfg, &op, id, true), APPROVAL_OPERATORS_NOT_ALLOWED);
+	CU_ASSERT_EQUAL(approval_check_decider(st, &cfg, &op, id, false), APPROVAL_MAY);
+	CU_ASSERT_EQUAL_FATAL(store_customer_put(st, &globex), 0);
+	CU_ASSERT_EQUAL(approval_check_decider(st, &cfg, &op, id, true), APPROVAL_MAY);
+	/* an engineer's group called "operators" is not the gateway's operators */
+	CU_ASSERT_EQUAL(approval_check_decider(st, &cfg, &eng, id, true), APPROVAL_NOT_APPROVER);
+	done();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -178,6 +218,10 @@ int main(void)
 		  pending_approvals_expire_at_their_deadline_and_no_sooner },
 		{ "approvers_are_the_configured_groups_and_the_customers_own",
 		  approvers_are_the_configured_groups_and_the_customers_own },
+		{ "nobody_approves_their_own_request_whatever_their_groups",
+		  nobody_approves_their_own_request_whatever_their_groups },
+		{ "operators_approve_only_where_the_customer_allows_it",
+		  operators_approve_only_where_the_customer_allows_it },
 		{ NULL, NULL },
 	};
 

@@ -79,6 +79,14 @@ static void the_required_sections_alone_give_the_defaults(void)
 	CU_ASSERT_EQUAL(c.sessions.n_privileged_groups, 0);
 	CU_ASSERT_EQUAL(c.sessions.n_approver_groups, 1);
 	CU_ASSERT_STRING_EQUAL(c.sessions.approver_groups[0], "approvers");
+	/* issue 12: BlastRADIUS defence on, and the API's budgets */
+	CU_ASSERT_TRUE(c.auth.radius.require_message_authenticator);
+	CU_ASSERT_EQUAL(c.engineer_api.max_clients, 1024);
+	CU_ASSERT_EQUAL(c.engineer_api.max_per_source, 16);
+	CU_ASSERT_EQUAL(c.engineer_api.handshake_timeout, 5);
+	CU_ASSERT_EQUAL(c.engineer_api.idle_timeout, 300);
+	CU_ASSERT_EQUAL(c.engineer_api.connect_fresh, 900);
+	CU_ASSERT_EQUAL(c.control.operator_max_clients, 64);
 	ctl_config_free(&c);
 }
 
@@ -159,6 +167,35 @@ static void numbers_out_of_range_are_refused(void)
 			   "grant: { signing_key: /k }\n"
 			   "agent: { ca: /ca, client_certificate: /c, client_key: /k }\n",
 			   5, 14, "engineer_api.token_ttl: 30 is out of range 60..604800"));
+	CU_ASSERT(fails_at("engineer_api:\n"
+			   "  listen: 198.51.100.2:8443\n"
+			   "  certificate: /c\n"
+			   "  private_key: /k\n"
+			   "  handshake_timeout: 0\n"
+			   "grant: { signing_key: /k }\n"
+			   "agent: { ca: /ca }\n",
+			   5, 22, "engineer_api.handshake_timeout: 0 is out of range 1..60"));
+}
+
+static void the_message_authenticator_requirement_can_be_switched_off_only_explicitly(void)
+{
+	char path[64], err[512];
+	struct ctl_config c;
+
+	CU_ASSERT_EQUAL_FATAL(load_text("auth:\n"
+					"  methods: [radius]\n"
+					"  radius:\n"
+					"    servers: [ { address: 127.0.0.1:1812, secret: s } ]\n"
+					"    require_message_authenticator: false\n" REQUIRED,
+					&c, path, sizeof(path), err, sizeof(err)),
+			      0);
+	CU_ASSERT_FALSE(c.auth.radius.require_message_authenticator);
+	CU_ASSERT(fails_at("auth:\n"
+			   "  methods: [radius]\n"
+			   "  radius:\n"
+			   "    servers: [ { address: 127.0.0.1:1812, secret: s } ]\n"
+			   "    require_message_authenticator: maybe\n" REQUIRED,
+			   5, 36, "require_message_authenticator"));
 }
 
 static void methods_are_known_listed_once_and_radius_needs_servers(void)
@@ -337,6 +374,8 @@ static void v3_traps_need_a_hex_engine_id(void)
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
+		{ "the_message_authenticator_requirement_can_be_switched_off_only_explicitly",
+		  the_message_authenticator_requirement_can_be_switched_off_only_explicitly },
 		{ "the_required_sections_alone_give_the_defaults",
 		  the_required_sections_alone_give_the_defaults },
 		{ "the_example_config_loads_with_its_values",

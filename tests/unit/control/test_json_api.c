@@ -23,6 +23,7 @@
 #include "config.h"
 #include "ctl_test.h"
 #include "token.h"
+#include "workstation.h"
 
 #define NOW 1700000000
 
@@ -58,6 +59,12 @@ static json_t *call(const struct api_peer *peer, const char *line)
 	return last;
 }
 
+/* A function, not json_is_true: that macro evaluates its argument (a call) twice. */
+static bool is_ok(const json_t *reply)
+{
+	return json_is_true(json_object_get(reply, "ok"));
+}
+
 static const char *error_of(const json_t *reply)
 {
 	const char *e = json_string_value(json_object_get(reply, "error"));
@@ -72,15 +79,23 @@ static const char *message_of(const json_t *reply)
 	return m != NULL ? m : "";
 }
 
-/* A request from alice (storage-eu) with a valid token; fmt is the rest of the object. */
+/* A request with token; fields is the rest of the object. */
+static json_t *with_token(const char *token, const char *fields)
+{
+	char line[TOKEN_MAX_LEN + 512];
+
+	snprintf(line, sizeof(line), "{\"token\":\"%s\"%s%s}", token, fields[0] ? "," : "", fields);
+	return call(&engineer_peer, line);
+}
+
+/* A request from alice (storage-eu) with a valid token; fields is the rest of the object. */
 static json_t *as_alice(const char *fields)
 {
 	static const char groups[1][TOKEN_NAME_MAX] = {"storage-eu"};
-	char token[TOKEN_MAX_LEN], line[TOKEN_MAX_LEN + 512];
+	char token[TOKEN_MAX_LEN];
 
 	CU_ASSERT_EQUAL_FATAL(token_issue(tokens, "alice", groups, 1, 600, NOW, token, sizeof(token)), 0);
-	snprintf(line, sizeof(line), "{\"token\":\"%s\"%s%s}", token, fields[0] ? "," : "", fields);
-	return call(&engineer_peer, line);
+	return with_token(token, fields);
 }
 
 static void bad_json_is_a_bad_request(void)
@@ -379,6 +394,85 @@ static void the_operator_socket_answers_line_by_line_and_refuses_oversize_reques
 	event_base_free(base);
 }
 
+static void a_connect_naming_another_workstation_is_refused(void)
+{
+	json_t *r = as_alice("\"op\":\"connect\",\"serial\":\"CK2001\",\"workstation\":\"198.51.100.99\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), "forbidden");
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "198.51.100.99"));
+}
+
+static void only_an_operators_rule_lets_a_user_name_other_workstations(void)
+{
+	uint32_t caller = 0x0a6433c6, other = 0x636433c6, far = 0x070200c0; /* .10, .99, 192.0.2.7 */
+
+	CU_ASSERT(workstation_allowed("", caller, caller));
+	CU_ASSERT(!workstation_allowed("", caller, other));
+	CU_ASSERT(workstation_allowed("198.51.100.0/24", caller, other));
+	CU_ASSERT(!workstation_allowed("198.51.100.0/24", caller, far));
+	CU_ASSERT(workstation_allowed("198.51.100.0/24;192.0.2.7", caller, far));
+	CU_ASSERT(!workstation_allowed("198.51.100.1/24", caller, other)); /* malformed: host bits */
+	CU_ASSERT(!workstation_list_valid("198.51.100.0/24;"));
+	CU_ASSERT(!workstation_list_valid("10.0.0.300/8"));
+	CU_ASSERT(workstation_list_valid("0.0.0.0/0;192.0.2.7"));
+}
+
+static void a_connect_with_a_login_older_than_connect_fresh_is_unauthorized(void)
+{
+	static const char groups[1][TOKEN_NAME_MAX] = {"storage-eu"};
+	char token[TOKEN_MAX_LEN];
+	json_t *r;
+
+	CU_ASSERT_EQUAL_FATAL(token_issue(tokens, "alice", groups, 1, 28800,
+					  NOW - (int64_t)cfg.engineer_api.connect_fresh - 1, token, sizeof(token)), 0);
+	r = with_token(token, "\"op\":\"connect\",\"serial\":\"CK2001\"");
+	CU_ASSERT_STRING_EQUAL(error_of(r), "unauthorized");
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "connect_fresh"));
+	/* the same token still serves everything else */
+	CU_ASSERT(is_ok(with_token(token, "\"op\":\"whoami\"")));
+}
+
+static void a_token_is_refused_after_its_logout(void)
+{
+	static const char groups[1][TOKEN_NAME_MAX] = {"storage-eu"};
+	char token[TOKEN_MAX_LEN], other[TOKEN_MAX_LEN];
+
+	CU_ASSERT_EQUAL_FATAL(token_issue(tokens, "alice", groups, 1, 600, NOW, token, sizeof(token)), 0);
+	CU_ASSERT_EQUAL_FATAL(token_issue(tokens, "alice", groups, 1, 600, NOW, other, sizeof(other)), 0);
+	CU_ASSERT(is_ok(with_token(token, "\"op\":\"logout\"")));
+	CU_ASSERT_STRING_EQUAL(error_of(with_token(token, "\"op\":\"whoami\"")), "unauthorized");
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(last), "revoked"));
+	/* a logout ends that token only */
+	CU_ASSERT(is_ok(with_token(other, "\"op\":\"whoami\"")));
+}
+
+static void an_operators_user_revoke_ends_every_token_of_that_user(void)
+{
+	static const char groups[1][TOKEN_NAME_MAX] = {"storage-globex"};
+	char token[TOKEN_MAX_LEN];
+
+	CU_ASSERT_EQUAL_FATAL(token_issue(tokens, "bob", groups, 1, 600, NOW, token, sizeof(token)), 0);
+	CU_ASSERT_STRING_EQUAL(error_of(with_token(token, "\"op\":\"user_revoke\",\"user\":\"bob\"")), "forbidden");
+	CU_ASSERT(is_ok(call(&operator_peer, "{\"op\":\"user_revoke\",\"user\":\"bob\"}")));
+	CU_ASSERT_STRING_EQUAL(error_of(with_token(token, "\"op\":\"whoami\"")), "unauthorized");
+}
+
+static void lines_show_engineers_no_customer_detail(void)
+{
+	json_t *r = as_alice("\"op\":\"lines\""), *ln;
+	size_t i;
+
+	CU_ASSERT_TRUE_FATAL(json_array_size(json_object_get(r, "lines")) > 0);
+	json_array_foreach(json_object_get(r, "lines"), i, ln) {
+		CU_ASSERT_PTR_NULL(json_object_get(ln, "customer"));
+		CU_ASSERT_PTR_NULL(json_object_get(ln, "session"));
+		CU_ASSERT_PTR_NULL(json_object_get(ln, "last_result"));
+		CU_ASSERT_PTR_NOT_NULL(json_object_get(ln, "state"));
+	}
+	r = call(&operator_peer, "{\"op\":\"lines\"}");
+	CU_ASSERT_PTR_NOT_NULL(json_object_get(json_array_get(json_object_get(r, "lines"), 0), "last_result"));
+}
+
 static int setup(void)
 {
 	uint8_t key[TOKEN_KEY_LEN] = {1, 2, 3};
@@ -430,6 +524,15 @@ int main(void)
 		{"a_reply_is_one_line", a_reply_is_one_line},
 		{"the_operator_socket_answers_line_by_line_and_refuses_oversize_requests",
 		 the_operator_socket_answers_line_by_line_and_refuses_oversize_requests},
+		{"a_connect_naming_another_workstation_is_refused", a_connect_naming_another_workstation_is_refused},
+		{"only_an_operators_rule_lets_a_user_name_other_workstations",
+		 only_an_operators_rule_lets_a_user_name_other_workstations},
+		{"a_connect_with_a_login_older_than_connect_fresh_is_unauthorized",
+		 a_connect_with_a_login_older_than_connect_fresh_is_unauthorized},
+		{"a_token_is_refused_after_its_logout", a_token_is_refused_after_its_logout},
+		{"an_operators_user_revoke_ends_every_token_of_that_user",
+		 an_operators_user_revoke_ends_every_token_of_that_user},
+		{"lines_show_engineers_no_customer_detail", lines_show_engineers_no_customer_detail},
 		{NULL, NULL},
 	};
 

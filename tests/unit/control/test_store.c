@@ -8,6 +8,7 @@
 #include "store/inventory_store.h"
 #include "store/session_store.h"
 #include "store/store.h"
+#include "store/token_store.h"
 
 #define NOW 1700000000
 
@@ -325,10 +326,50 @@ static void names_split_and_refuse_empty_or_too_many(void)
 	CU_ASSERT_EQUAL(store_split_names("a,b,c", ',', names, 2, &n), -E2BIG);
 }
 
+static void revoked_tokens_stay_revoked_after_a_restart(void)
+{
+	char err[256];
+
+	fresh();
+	CU_ASSERT_EQUAL(store_token_revoked(st, "aaaa", "alice", NOW), 0);
+	CU_ASSERT_EQUAL(store_token_revoke(st, "aaaa", "alice", NOW + 600, NOW), 0);
+	CU_ASSERT_EQUAL(store_user_revoke(st, "bob", NOW), 0);
+	store_close(st);
+
+	st = store_open(db, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_token_revoked(st, "aaaa", "alice", NOW), 1);
+	CU_ASSERT_EQUAL(store_token_revoked(st, "bbbb", "alice", NOW), 0);
+	/* bob's tokens issued at or before the revocation are refused, later ones are not */
+	CU_ASSERT_EQUAL(store_token_revoked(st, "cccc", "bob", NOW - 100), 1);
+	CU_ASSERT_EQUAL(store_token_revoked(st, "cccc", "bob", NOW), 1);
+	CU_ASSERT_EQUAL(store_token_revoked(st, "dddd", "bob", NOW + 1), 0);
+	/* an earlier revocation never shortens a later one */
+	CU_ASSERT_EQUAL(store_user_revoke(st, "bob", NOW - 50), 0);
+	CU_ASSERT_EQUAL(store_token_revoked(st, "cccc", "bob", NOW), 1);
+	/* rows of expired tokens go at the next logout */
+	CU_ASSERT_EQUAL(store_token_revoke(st, "eeee", "carol", NOW + 2000, NOW + 601), 0);
+	CU_ASSERT_EQUAL(count_rows(st, "revoked_tokens"), 1);
+	done();
+}
+
+static void a_users_nameable_workstations_are_kept(void)
+{
+	struct store_user u = { .name = "jump", .may_name_workstations = "198.51.100.0/24;192.0.2.7/32" }, got;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(store_user_put(st, &u), 0);
+	CU_ASSERT_EQUAL_FATAL(store_user_get(st, "jump", &got), 0);
+	CU_ASSERT_STRING_EQUAL(got.may_name_workstations, "198.51.100.0/24;192.0.2.7/32");
+	done();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
 		{ "a_new_database_gets_the_latest_schema", a_new_database_gets_the_latest_schema },
+		{ "revoked_tokens_stay_revoked_after_a_restart", revoked_tokens_stay_revoked_after_a_restart },
+		{ "a_users_nameable_workstations_are_kept", a_users_nameable_workstations_are_kept },
 		{ "a_version_1_database_is_upgraded_and_keeps_its_rows",
 		  a_version_1_database_is_upgraded_and_keeps_its_rows },
 		{ "a_schema_newer_than_the_code_is_refused", a_schema_newer_than_the_code_is_refused },
