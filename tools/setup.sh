@@ -47,7 +47,7 @@ packages=(
 # (and coreutils), and fails when a script calls anything else: a command used without being
 # listed here (and its package above) cannot slip through on a machine that happens to have it.
 commands=(
-	bash sed grep awk find xargs flock setsid              # bash sed grep mawk findutils util-linux
+	bash sed grep awk find xargs flock setsid prlimit      # bash sed grep mawk findutils util-linux
 	ps kill pkill sysctl                                   # procps
 	ip tc ss bridge ethtool nft tcpdump ping nc            # the namespaces and their traffic
 	python3 jq iperf3 openssl curl                         # peers, JSON, load, PKI

@@ -231,20 +231,22 @@ elif [ ! -x build/dataplane/spgate-dp ] || [ ! -x build/tools/spgatectl/spgatect
 	echo "=== integration: build/dataplane/spgate-dp or build/tools/spgatectl/spgatectl was not built"
 	record FAIL integration
 else
+	# Each script makes namespaces with fixed names: the lock keeps two runs of one script (two
+	# checkouts on one machine) from tearing down each other's.
 	# the reference SP peer first: when it fails, the dataplane test cannot say anything
-	run_counted esp-peer in_tool_path bash tests/integration/test_esp_peer.sh
-	run_counted integration in_tool_path bash tests/integration/test_dataplane.sh
+	run_counted esp-peer in_tool_path flock /tmp/spgate-lock-esppeer bash tests/integration/test_esp_peer.sh
+	run_counted integration in_tool_path flock /tmp/spgate-lock-dataplane bash tests/integration/test_dataplane.sh
 	# The control plane's peers: a real FreeRADIUS, and spgate-agent against scapy's ESP.
-	run_counted radius in_tool_path env SPG_BUILD=build bash tests/integration/test_radius.sh
-	run_counted agent in_tool_path env SPG_BUILD=build bash tests/integration/test_agent.sh
+	run_counted radius in_tool_path flock /tmp/spgate-lock-radius env SPG_BUILD=build bash tests/integration/test_radius.sh
+	run_counted agent in_tool_path flock /tmp/spgate-lock-agent env SPG_BUILD=build bash tests/integration/test_agent.sh
 	# The whole system (tools/lab in namespaces of its own): the connection flow end to end.
-	run_counted e2e in_tool_path bash tests/integration/test_e2e.sh
+	run_counted e2e in_tool_path flock /tmp/spgate-lock-e2e bash tests/integration/test_e2e.sh
 	# The API under attack: four eyes, listener budgets, revocation, workstations, lines.
-	run_counted access in_tool_path bash tests/integration/test_access.sh
+	run_counted access in_tool_path flock /tmp/spgate-lock-access bash tests/integration/test_access.sh
 	# SNMP reporting against a real snmpd (AgentX master) and snmptrapd, on the same lab.
-	run_counted snmp in_tool_path bash tests/integration/test_snmp.sh
+	run_counted snmp in_tool_path flock /tmp/spgate-lock-snmp bash tests/integration/test_snmp.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
-	run_counted modem in_tool_path bash tests/integration/test_modem.sh
+	run_counted modem in_tool_path flock /tmp/spgate-lock-modem bash tests/integration/test_modem.sh
 	# The main job, as README says to run it: the lab comes up, its demo checks what it shows
 	# (network sessions, the dialed session, SNMP), and it goes down again.
 	run_step lab in_tool_path lab_smoke
