@@ -101,7 +101,7 @@ unit_tests() { # unit_tests DIR
 	fi
 	# --no-rebuild: the build step just ran (and reported its own failure, if any)
 	# shellcheck disable=SC2086
-	meson test -C "$dir" --suite unit --print-errorlogs --no-rebuild $built || rc=$?
+	in_tool_path meson test -C "$dir" --suite unit --print-errorlogs --no-rebuild $built || rc=$?
 	count_unit_results "$dir"
 	return $rc
 }
@@ -195,7 +195,7 @@ tool_dir=$(mktemp -d /tmp/spgate-tools.XXXXXX)
 tool_path_make "$tool_dir"
 
 if run_step build build build || [ -f build/build.ninja ]; then
-	run_step unit in_tool_path unit_tests build
+	run_step unit unit_tests build
 else
 	record SKIP unit
 fi
@@ -212,7 +212,7 @@ else
 		# suppressed by name in tests/unit/lsan.supp rather than turning leak detection off. Use-after-free, overflows and undefined behaviour are fatal.
 		ASAN_OPTIONS=abort_on_error=1 LSAN_OPTIONS=suppressions=$repo/tests/unit/lsan.supp \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			run_step unit-asan in_tool_path unit_tests build-asan
+			run_step unit-asan unit_tests build-asan
 	else
 		record SKIP unit-asan
 	fi
