@@ -647,6 +647,11 @@ static void dte_gone(struct sim_modem *m)
 		m->counters.aborted++;
 		sim_log("%s: %s aborted: the DTE closed the device", m->name, m->dialed);
 		call_end(m);
+	} else if (m->call_up && m->set.d != 0 && !sim_pty_slave_hupcl(m->master)) {
+		/* HUPCL off: the port's last close left DTR up, so the modem never saw a drop. */
+		m->counters.dtr_held++;
+		sim_log("%s: the DTE closed the device with HUPCL off: DTR held, call to %s stays up",
+			m->name, m->call.number);
 	} else if (m->call_up && m->set.d != 0) {
 		m->counters.dtr_drops++;
 		sim_log("%s: call to %s hung up: the DTE closed the device (DTR dropped)", m->name,
