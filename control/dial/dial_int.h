@@ -34,7 +34,7 @@ enum dial_state {
 	DS_HANGUP_ATH,    /* ATH0 sent; waiting for the modem to say it is on hook */
 	DS_HANGUP_SETTLE, /* closed (DTR down); the device rests before anyone opens it again */
 	/* Re-attaching to a call left up by an earlier spgate-control (reattach.c), on a device
-	 * without DCD: silence, "+++", silence, "ATO" answered CONNECT (up) or NO CARRIER. */
+	 * without DCD: silence, "+++", its OK, "ATO" answered CONNECT (up) or NO CARRIER. */
 	DS_REATTACH_GUARD1,
 	DS_REATTACH_GUARD2,
 	DS_REATTACH_ATO,

@@ -29,9 +29,9 @@
  * keeps the call; a hang-up or a lost call sets HUPCL again. The next spgate-control takes
  * the call over with dial_reattach: the device is opened without a reset (no ATZ, DTR only
  * raised, never dropped) and the call verified: by DCD where the device has modem-control
- * lines, else (a pseudo-terminal) by the Hayes escape: guard, "+++", guard, "ATO", which
- * a modem with a call answers "CONNECT [speed]" (and goes back online) and one without
- * "NO CARRIER" (or ERROR).
+ * lines, else (a pseudo-terminal) by the Hayes escape: guard, "+++", the modem's OK (or
+ * guard + command_timeout), "ATO", which a modem with a call answers "CONNECT [speed]"
+ * (and goes back online) and one without "NO CARRIER" (or ERROR).
  *
  * Results, retries and failures are always logged with the line id; every dialogue line sent
  * and received too when dial_verbose is set, so an operator can read a failed call from the
@@ -137,7 +137,7 @@ void dial_detach(struct dial_call *c);
  * Takes over the call that an earlier spgate-control left up on line (dial_detach, or its
  * crash): opens the device without resetting the modem and checks that the call is still
  * there (DCD; without modem-control lines the escape and ATO, which take 2 * guard_ms plus
- * the modem's answer). Then connected(label, speed) with the speed ATO reported, else
+ * the modem's answers, at most 2 * guard_ms + 2 * command_timeout). Then connected(label, speed) with the speed ATO reported, else
  * speed_bps (what the store had); from then on the call is as if dial_start had made it.
  * Or failed(outcome, line_fault, reason) when there is no call any more (DCD down, NO
  * CARRIER, ERROR: outcome DIAL_NO_CARRIER) or the device or the modem does not answer; the

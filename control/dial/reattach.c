@@ -90,6 +90,17 @@ void dial_reattach_begin(struct dial_call *c)
 	dial_io_arm(c, c->t.guard_ms);
 }
 
+static void reattach_ato(struct dial_call *c)
+{
+	c->state = DS_REATTACH_ATO;
+	event_del(c->timer);
+	if (dial_io_send(c, "ATO") < 0) {
+		reattach_fail(c, DIAL_DEVICE, "%s: cannot send ATO", c->device);
+		return;
+	}
+	dial_io_arm(c, c->t.command_timeout_ms);
+}
+
 void dial_reattach_on_timer(struct dial_call *c)
 {
 	switch (c->state) {
@@ -100,16 +111,16 @@ void dial_reattach_on_timer(struct dial_call *c)
 			reattach_fail(c, DIAL_DEVICE, "%s: cannot send +++", c->device);
 			return;
 		}
+		/*
+		 * The modem answers the escape OK once its own guard time (S12) passed; ATO goes
+		 * then. A byte before that would cancel the escape and be data. Without a call the
+		 * modem is in command mode and says nothing: ATO goes after this bound.
+		 */
 		c->state = DS_REATTACH_GUARD2;
-		dial_io_arm(c, c->t.guard_ms);
+		dial_io_arm(c, c->t.guard_ms + c->t.command_timeout_ms);
 		break;
 	case DS_REATTACH_GUARD2:
-		c->state = DS_REATTACH_ATO;
-		if (dial_io_send(c, "ATO") < 0) {
-			reattach_fail(c, DIAL_DEVICE, "%s: cannot send ATO", c->device);
-			return;
-		}
-		dial_io_arm(c, c->t.command_timeout_ms);
+		reattach_ato(c);
 		break;
 	default:
 		reattach_fail(c, DIAL_TIMEOUT, "no answer from the modem within %u ms of ATO", c->t.command_timeout_ms);
@@ -131,9 +142,13 @@ void dial_reattach_on_result(struct dial_call *c, enum hayes_result r, uint64_t 
 		reattach_fail(c, DIAL_NO_CARRIER, "the call was lost: the modem answered %s to %s", hayes_result_name(r),
 			      c->state == DS_REATTACH_ATO ? "ATO" : "the escape");
 		break;
+	case HAYES_OK:
+		/* The escape's answer: command mode with the call up; back online with ATO. */
+		if (c->state == DS_REATTACH_GUARD2)
+			reattach_ato(c);
+		break;
 	default:
-		/* OK: the escape's answer (command mode, call up); ATO comes next. */
-		dial_debug(c, "%s during the re-attach", hayes_result_name(r));
+		dial_debug(c, "%s ignored during the re-attach", hayes_result_name(r));
 		break;
 	}
 }

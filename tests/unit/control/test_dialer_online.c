@@ -281,8 +281,8 @@ static void a_reattach_to_a_silent_modem_fails_after_the_command_timeout(void)
 	CU_ASSERT_EQUAL(got.failed, 1);
 	CU_ASSERT_EQUAL(got.outcome, DIAL_TIMEOUT);
 	CU_ASSERT(reason_has("no answer from the modem within 300 ms of ATO"));
-	/* guard, "+++", guard, ATO, command_timeout */
-	CU_ASSERT(got.at - t0 >= 2 * 50 + 300 - 5);
+	/* guard, "+++", no OK: guard + command_timeout, ATO, command_timeout */
+	CU_ASSERT(got.at - t0 >= 2 * 50 + 2 * 300 - 5);
 	CU_ASSERT_EQUAL(modem_cmd_index("ATZ", 0), -1);
 	world_down();
 }
@@ -318,7 +318,7 @@ static void a_reattach_needs_a_label(void)
 static void a_reattach_resumes_the_live_call_without_a_reset(void)
 {
 	static const struct step script[] = {
-		SAY("+++", OK, 0),
+		SAY("+++", OK, 60), /* after the modem's own guard time */
 		SAY("ATO", "\r\nCONNECT 31200\r\n", 5),
 		LATER("\r\nCONNECT 28800\r\n", 20),
 		HANGUP_STEPS,
@@ -336,9 +336,10 @@ static void a_reattach_resumes_the_live_call_without_a_reset(void)
 	CU_ASSERT_FATAL(modem.n_cmds == 2);
 	CU_ASSERT_STRING_EQUAL(modem.cmds[0], "+++");
 	CU_ASSERT_STRING_EQUAL(modem.cmds[1], "ATO");
-	/* The escape framed by the guard time, or the modem takes it for data. */
+	/* The escape after the guard time; ATO once the modem said OK to it, not before. */
 	CU_ASSERT(modem.at[0] - t0 >= 45);
-	CU_ASSERT(modem.at[1] - modem.at[0] >= 45);
+	CU_ASSERT(modem.at[1] - modem.at[0] >= 55);
+	CU_ASSERT(modem.at[1] - modem.at[0] < 300);
 	/* HUPCL stays off while the call is up: another restart leaves it up too. */
 	CU_ASSERT_FALSE(device_hupcl());
 	CU_ASSERT(run_until(has_retrained, 1000));
