@@ -529,6 +529,8 @@ static void execute(struct sim_modem *m, const char *p)
 				break;
 			}
 			if (!m->call_up) {
+				/* Logged: a DTE re-attaching after a restart asks this way. */
+				sim_log("%s: ATO -> NO CARRIER: no call", m->name);
 				r = RC_NO_CARRIER;
 				break;
 			}
