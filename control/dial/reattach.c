@@ -82,7 +82,7 @@ void dial_reattach_begin(struct dial_call *c)
 		return;
 	}
 	if (dcd == 0) {
-		reattach_fail(c, DIAL_NO_CARRIER, "the call was lost: no carrier (DCD down)");
+		reattach_fail(c, DIAL_NO_CARRIER, "no carrier (DCD down)");
 		return;
 	}
 	/* No modem-control lines: ask the modem, with the escape that keeps a call up. */
@@ -139,7 +139,7 @@ void dial_reattach_on_result(struct dial_call *c, enum hayes_result r, uint64_t 
 	case HAYES_ERROR:
 		/* ATO without a call: NO CARRIER (or ERROR on some modems); a NO CARRIER said during
 		 * the guard time is the call ending too. */
-		reattach_fail(c, DIAL_NO_CARRIER, "the call was lost: the modem answered %s to %s", hayes_result_name(r),
+		reattach_fail(c, DIAL_NO_CARRIER, "the modem answered %s to %s", hayes_result_name(r),
 			      c->state == DS_REATTACH_ATO ? "ATO" : "the escape");
 		break;
 	case HAYES_OK:
