@@ -5,8 +5,9 @@
  * connection to spgate-dp. Start-up: config, store, audit, keys, auth, spgate-dp (retried
  * until it answers), the sessions the store says are live, then the listeners.
  *
- * Stopping (SIGTERM/SIGINT) ends no session: spgate-dp keeps forwarding and the agents keep
- * their tunnels for agent.grace, so a restarted spgate-control takes them over. SIGHUP
+ * Stopping (SIGTERM/SIGINT) ends no session: spgate-dp keeps forwarding, the agents keep
+ * their tunnels for agent.grace and modem calls stay up (DTR held; dial/reattach.c), so a
+ * restarted spgate-control takes them over. SIGHUP
  * reopens the audit log after rotation.
  */
 #include <errno.h>
@@ -250,8 +251,8 @@ static void usage(FILE *f)
 		"  --version            print the version and exit\n"
 		"  --help               this text\n"
 		"\n"
-		"Signals: TERM/INT stop (sessions live on: spgate-dp keeps forwarding, a restart takes\n"
-		"them over), HUP reopens the audit log.\n",
+		"Signals: TERM/INT stop (sessions live on: spgate-dp keeps forwarding, modem calls stay\n"
+		"up, a restart takes them over), HUP reopens the audit log.\n",
 		CTL_CONFIG_DEFAULT);
 }
 
