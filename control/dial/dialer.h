@@ -127,8 +127,9 @@ void dial_hangup(struct dial_call *c);
 
 /*
  * Leaves a connected call up for the next spgate-control (its exit): closes the device
- * without dropping DTR and frees the call; no event comes after. A call not connected
- * (dialing, hanging up) is hung up as dial_hangup does. NULL is fine; at most once, and not
+ * without dropping DTR and frees the call; no event comes after. So is a call still being
+ * re-attached (dial_reattach). A call not connected (dialing, hanging up) is hung up as
+ * dial_hangup does. NULL is fine; at most once, and not
  * after dial_hangup, failed or dropped.
  */
 void dial_detach(struct dial_call *c);

@@ -12,11 +12,18 @@
 
 #include "dial/dial_int.h"
 
+/* A call still being taken over is left up as well: the next process asks the modem again. */
+static bool reattaching(const struct dial_call *c)
+{
+	return c->reattach && (c->state == DS_START || c->state == DS_REATTACH_GUARD1 ||
+			       c->state == DS_REATTACH_GUARD2 || c->state == DS_REATTACH_ATO);
+}
+
 void dial_detach(struct dial_call *c)
 {
 	if (c == NULL || c->dead || c->quiet)
 		return;
-	if (c->state != DS_ONLINE) {
+	if (c->state != DS_ONLINE && !reattaching(c)) {
 		/* Dialing or half-way: the next spgate-control fails such a session anyway. */
 		dial_hangup(c);
 		return;

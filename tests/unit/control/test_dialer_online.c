@@ -410,6 +410,32 @@ static void detach_leaves_a_connected_call_up(void)
 	world_down();
 }
 
+static bool modem_saw_escape(void)
+{
+	return modem_cmd_index("+++", 0) >= 0;
+}
+
+/* Stopped again while taking the call over: still left up, for the next one to ask. */
+static void detach_while_reattaching_leaves_the_call_up(void)
+{
+	static const struct step script[] = {
+		SAY("+++", NULL, 0),
+		END,
+	};
+
+	world_up(script, false);
+	reattach("+15550101", 33600);
+	CU_ASSERT_FATAL(run_until(modem_saw_escape, 2000));
+	dial_detach(got.call);
+	got.call = NULL;
+	run_for(2 * 50 + 300);
+	CU_ASSERT_EQUAL(modem.n_cmds, 1); /* no ATO, no ATH0 */
+	CU_ASSERT_FALSE(device_hupcl());
+	CU_ASSERT_FALSE(dial_device_hanging_up(modem.path));
+	CU_ASSERT_EQUAL(got.failed + got.connected + got.dropped, 0);
+	world_down();
+}
+
 /* A call not yet up is not worth keeping: detach hangs it up as dial_hangup would. */
 static void detach_while_dialing_hangs_up(void)
 {
@@ -454,6 +480,7 @@ int main(void)
 		CASE(a_reattach_without_a_speed_keeps_the_stored_one),
 		CASE(a_reattached_call_that_drops_is_reported_dropped),
 		CASE(detach_leaves_a_connected_call_up),
+		CASE(detach_while_reattaching_leaves_the_call_up),
 		CASE(detach_while_dialing_hangs_up),
 #undef CASE
 		{NULL, NULL},
