@@ -219,6 +219,8 @@ check "the line is freed (idle) and spgate-dp forgot the session" \
 	eval 'wait_until 10 line_state_is modem1 idle && wait_until 10 not dp_has_session "$rid"'
 check "and no ATZ reset the modem while checking for the call (ATO answered NO CARRIER)" \
 	grep -q "modem1: ATO -> NO CARRIER: no call" "$SPG_STATE/logs/modemsim.out"
+check "spgate-control does not call the failed session unknown to the store" \
+	not grep -q "which the store does not know" "$SPG_STATE/logs/control.out"
 
 section "a dialed session survives SIGTERM and kill -9 of spgate-control"
 modems_reload '{ number: "+15550100", answer: 33600, ring: 0.3 }'
