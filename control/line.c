@@ -15,6 +15,7 @@
 
 struct line_mgr {
 	struct line_env env;
+	bool leaving; /* spgate-control is exiting: connected calls are left up, not hung up */
 	struct event *check_timer;
 	struct line_check *checks; /* health checks in progress */
 };
@@ -28,6 +29,7 @@ struct line_call {
 	struct event *report;    /* network lines, and failures found before dialing */
 	struct dial_call *dial;  /* modem lines */
 	bool connected;
+	bool reattach; /* taking over a call an earlier spgate-control left up */
 	struct line_result r;
 	char reason[LINE_REASON_MAX];
 };
@@ -140,10 +142,16 @@ static void modem_connected(void *arg, const char *number, uint64_t speed_bps)
 	/* A modem that reports no speed (X0, or numeric "1") runs at most at the DTE speed. */
 	if (speed_bps == 0)
 		speed_bps = c->line.baud != 0 ? c->line.baud : lm->env.cfg->dial.baud;
-	snprintf(result, sizeof(result), "connected %llu", (unsigned long long)speed_bps);
-	store_line_note_call(lm->env.store, c->line.id, result, false, false, true);
-	fprintf(stderr, "spgate-control: line %s: %s connected at %llu bit/s\n", c->line.id, number,
-		(unsigned long long)speed_bps);
+	if (c->reattach) {
+		/* The same call as before the restart: not counted again. */
+		fprintf(stderr, "spgate-control: line %s: %s still connected at %llu bit/s; re-attached\n", c->line.id,
+			number, (unsigned long long)speed_bps);
+	} else {
+		snprintf(result, sizeof(result), "connected %llu", (unsigned long long)speed_bps);
+		store_line_note_call(lm->env.store, c->line.id, result, false, false, true);
+		fprintf(stderr, "spgate-control: line %s: %s connected at %llu bit/s\n", c->line.id, number,
+			(unsigned long long)speed_bps);
+	}
 	c->connected = true;
 	r.ok = true;
 	r.speed_bps = speed_bps;
@@ -164,6 +172,25 @@ static void line_count_fault(struct line_mgr *lm, const char *id)
 	line_state_to(lm, id, STORE_LINE_FAILED, l.session_id);
 }
 
+/* The call to re-attach to was gone: a call lost, not a failed dial (no fault, no dial trap). */
+static void modem_reattach_failed(struct line_call *c, const char *reason)
+{
+	struct line_result r = { .ok = false };
+	const char *detail = reason;
+	size_t skip = strlen(c->line.id) + 7;
+
+	/* The dialer's reason starts with "line <id>: ", as ours does. */
+	if (strncmp(reason, "line ", 5) == 0 && strlen(reason) >= skip)
+		detail = reason + skip;
+	store_line_note_call(c->lm->env.store, c->line.id, "dropped", false, false, false);
+	snprintf(c->reason, sizeof(c->reason), "line %s: the call was lost while spgate-control was stopped (%s)",
+		 c->line.id, detail);
+	fprintf(stderr, "spgate-control: %s\n", c->reason);
+	r.reason = c->reason;
+	c->ev.done(&r, c->arg);
+	free(c);
+}
+
 static void modem_failed(void *arg, enum dial_outcome outcome, bool line_fault, const char *reason)
 {
 	struct line_call *c = arg;
@@ -171,6 +198,10 @@ static void modem_failed(void *arg, enum dial_outcome outcome, bool line_fault, 
 	struct line_result r = { .ok = false };
 
 	c->dial = NULL; /* over: the dialer freed it */
+	if (c->reattach) {
+		modem_reattach_failed(c, reason);
+		return;
+	}
 	store_line_note_call(lm->env.store, c->line.id, dial_outcome_name(outcome), true, line_fault, false);
 	if (line_fault)
 		line_count_fault(lm, c->line.id);
@@ -276,18 +307,71 @@ struct line_call *line_connect(struct line_mgr *lm, const struct store_line *lin
 	return c;
 }
 
+/*
+ * A restart: sys's numbers, the line's peer and the speed as the store has them; the dialer
+ * checks that the call is still up (dial_reattach) and done() says so, or why not.
+ */
+struct line_call *line_reattach(struct line_mgr *lm, const struct store_line *line, const struct store_system *sys,
+				uint16_t default_agent_port, uint64_t speed_bps, const struct line_events *ev, void *arg)
+{
+	char label[STORE_ADDRESS_MAX + 16];
+	struct line_call *c;
+	struct dial_line d;
+	struct dial_timing t;
+
+	if (line->type != STORE_CONNECT_MODEM) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->lm = lm;
+	c->ev = *ev;
+	c->arg = arg;
+	c->line = *line;
+	c->reattach = true;
+	snprintf(c->serial, sizeof(c->serial), "%s", sys->serial);
+	c->r.agent_addr = line->peer_addr;
+	c->r.agent_port = line->peer_port != 0 ? line->peer_port : default_agent_port;
+	/* Which of several numbers answered is not recorded: the log then names the system. */
+	if (sys->address[0] != '\0' && strchr(sys->address, ';') == NULL)
+		snprintf(label, sizeof(label), "%s", sys->address);
+	else
+		snprintf(label, sizeof(label), "call to %s", sys->serial);
+	line_dial_params(lm, &c->line, &d, &t);
+	c->dial = dial_reattach(lm->env.base, &d, &t, label, speed_bps, &modem_events, c);
+	if (c->dial == NULL) {
+		int err = errno;
+
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	return c;
+}
+
 void line_cancel(struct line_call *c)
 {
 	if (c == NULL)
 		return;
 	if (c->report != NULL)
 		event_free(c->report);
-	if (c->dial != NULL) {
+	if (c->dial != NULL && c->lm->leaving) {
+		/* Sessions outlive spgate-control: the next one re-attaches to the call. */
+		dial_detach(c->dial);
+	} else if (c->dial != NULL) {
 		dial_hangup(c->dial);
 		if (c->connected)
 			fprintf(stderr, "spgate-control: line %s: hung up\n", c->line.id);
 	}
 	free(c);
+}
+
+void line_mgr_leave_calls_up(struct line_mgr *lm)
+{
+	if (lm != NULL)
+		lm->leaving = true;
 }
 
 /* ---- operators and health checks ---- */

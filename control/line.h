@@ -67,8 +67,23 @@ void line_mgr_free(struct line_mgr *lm);
  */
 struct line_call *line_connect(struct line_mgr *lm, const struct store_line *line, const struct store_system *sys,
 			       uint16_t default_agent_port, const struct line_events *ev, void *arg);
-/* Stops a connect in progress or hangs up a connected call; no event comes after. NULL ok. */
+/*
+ * Takes over a modem call that an earlier spgate-control left up for the session that holds
+ * line (a restart; dial_reattach): done(ok) with the agent's address and the speed (the
+ * modem's, or speed_bps, the store's) once the modem confirmed the call, then events as for
+ * line_connect; or done(!ok) "line modem1: the call was lost while spgate-control was
+ * stopped (...)": the call is over (no line_cancel), the line's counters say "dropped".
+ * NULL with errno set (ENOMEM; EINVAL: not a modem line); no event comes then.
+ */
+struct line_call *line_reattach(struct line_mgr *lm, const struct store_line *line, const struct store_system *sys,
+				uint16_t default_agent_port, uint64_t speed_bps, const struct line_events *ev, void *arg);
+/*
+ * Stops a connect in progress or hangs up a connected call; no event comes after. NULL ok.
+ * After line_mgr_leave_calls_up a connected call is left up instead (dial_detach).
+ */
 void line_cancel(struct line_call *c);
+/* spgate-control is exiting, sessions live on: line_cancel leaves connected calls up. */
+void line_mgr_leave_calls_up(struct line_mgr *lm);
 
 /*
  * An operator's enable/disable of line id: disabled lines are skipped by allocation (a call

@@ -5,8 +5,9 @@
  * connection to spgate-dp. Start-up: config, store, audit, keys, auth, spgate-dp (retried
  * until it answers), the sessions the store says are live, then the listeners.
  *
- * Stopping (SIGTERM/SIGINT) ends no session: spgate-dp keeps forwarding and the agents keep
- * their tunnels for agent.grace, so a restarted spgate-control takes them over. SIGHUP
+ * Stopping (SIGTERM/SIGINT) ends no session: spgate-dp keeps forwarding, the agents keep
+ * their tunnels for agent.grace and modem calls stay up (DTR held; dial/reattach.c), so a
+ * restarted spgate-control takes them over. SIGHUP
  * reopens the audit log after rotation.
  */
 #include <errno.h>
@@ -136,6 +137,12 @@ static void peer_line_cancel(void *arg, struct line_call *c)
 	line_cancel(c);
 }
 
+static struct line_call *peer_line_reattach(void *arg, const struct store_line *line, const struct store_system *sys,
+					    uint16_t port, uint64_t speed_bps, const struct line_events *ev, void *ev_arg)
+{
+	return line_reattach(((struct ctl *)arg)->lines, line, sys, port, speed_bps, ev, ev_arg);
+}
+
 static const struct session_peers real_peers = {
 	.sp_open = peer_sp_open,
 	.sp_attach = peer_sp_attach,
@@ -149,6 +156,7 @@ static const struct session_peers real_peers = {
 	.dp_list = peer_dp_list,
 	.line_connect = peer_line_connect,
 	.line_cancel = peer_line_cancel,
+	.line_reattach = peer_line_reattach,
 };
 
 /* ---- what the SNMP subagent serves (snmp/snmp.h) ---- */
@@ -243,8 +251,8 @@ static void usage(FILE *f)
 		"  --version            print the version and exit\n"
 		"  --help               this text\n"
 		"\n"
-		"Signals: TERM/INT stop (sessions live on: spgate-dp keeps forwarding, a restart takes\n"
-		"them over), HUP reopens the audit log.\n",
+		"Signals: TERM/INT stop (sessions live on: spgate-dp keeps forwarding, modem calls stay\n"
+		"up, a restart takes them over), HUP reopens the audit log.\n",
 		CTL_CONFIG_DEFAULT);
 }
 
@@ -562,7 +570,11 @@ static int start_signals(struct ctl *ctl)
 
 static void ctl_free(struct ctl *ctl)
 {
-	/* Sessions first: they drop their agent channels without ending anything. */
+	/*
+	 * Sessions first: they drop their agent channels without ending anything, and leave
+	 * their modem calls up (DTR held) for the next spgate-control to re-attach.
+	 */
+	line_mgr_leave_calls_up(ctl->lines);
 	session_mgr_free(ctl->sessions);
 	line_mgr_free(ctl->lines);
 	/* after the sessions and lines, which report to it until they are gone */

@@ -54,6 +54,11 @@ struct session_peers {
 	struct line_call *(*line_connect)(void *arg, const struct store_line *line, const struct store_system *sys,
 					  uint16_t default_agent_port, const struct line_events *ev, void *ev_arg);
 	void (*line_cancel)(void *arg, struct line_call *c);
+	/* A restart: takes over the session's modem call (line_reattach). NULL: such sessions
+	 * fail at restart, their call taken for lost. */
+	struct line_call *(*line_reattach)(void *arg, const struct store_line *line, const struct store_system *sys,
+					   uint16_t default_agent_port, uint64_t speed_bps, const struct line_events *ev,
+					   void *ev_arg);
 };
 
 struct session_env {

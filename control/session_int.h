@@ -124,6 +124,8 @@ bool sess_reattach(struct session *s);
 int sess_rekey(struct session *s);
 /* Lets go of the agent channel without telling the agent. */
 void sess_sp_drop(struct session *s);
+/* What s's line reports (done: dialed; speed_changed: retrain; dropped: call lost). */
+extern const struct line_events sess_line_events;
 
 /* session_timers.c */
 void sess_poll_counters(struct session_mgr *m);

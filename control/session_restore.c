@@ -42,6 +42,57 @@ static bool on_modem_line(struct session_mgr *m, const struct store_session *row
 	       l.type == STORE_CONNECT_MODEM;
 }
 
+/* The modem answered (or not) whether the call is still up: as a dial's result, but no new call. */
+static void restore_line_done(const struct line_result *r, void *arg)
+{
+	struct session *s = arg;
+
+	if (!r->ok) {
+		s->line = NULL; /* the call is over */
+		sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM, "%s", r->reason);
+		return;
+	}
+	/* The modem may have retrained while nobody listened: ATO tells the speed of now. */
+	if (r->speed_bps != 0 && r->speed_bps != s->row.speed_bps && sess_line_events.speed_changed != NULL)
+		sess_line_events.speed_changed(r->speed_bps, s);
+}
+
+/*
+ * An active session on a modem line: the old process left the call up (HUPCL off: its exit
+ * did not drop DTR); take it over. Meanwhile spgate-dp and the agent carry on, and the agent
+ * is re-attached at once, as for a network line. 0, or -1 when s was ended.
+ */
+static int restore_modem_call(struct session_mgr *m, struct session *s)
+{
+	struct line_events ev = sess_line_events;
+	struct store_system sys;
+	struct store_line line;
+	int ret;
+
+	if (m->env.peers->line_reattach == NULL) {
+		sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM,
+			 "the call on line %s ended when spgate-control stopped", s->row.line_id);
+		return -1;
+	}
+	ret = store_line_get(m->env.store, s->row.line_id, &line);
+	if (ret == 0)
+		ret = store_system_get(m->env.store, s->row.serial, &sys);
+	if (ret != 0) {
+		sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM,
+			 "cannot re-attach to the call on line %s: %s", s->row.line_id, strerror(-ret));
+		return -1;
+	}
+	ev.done = restore_line_done;
+	s->line = m->env.peers->line_reattach(m->env.peers_arg, &line, &sys, m->env.cfg->agent.port, s->row.speed_bps,
+					      &ev, s);
+	if (s->line == NULL) {
+		sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM,
+			 "cannot re-attach to the call on line %s: %s", s->row.line_id, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* One live session of the store; returns 1 when it lives on, 0 when it was ended. */
 static int restore_one(struct session_mgr *m, const struct store_session *row)
 {
@@ -58,12 +109,8 @@ static int restore_one(struct session_mgr *m, const struct store_session *row)
 		s->dp = SESS_DP_ABSENT;
 		return 1; /* the approval deadline is in the store; the tick expires it */
 	case STORE_SESSION_ACTIVE:
-		/* A modem call died with the old process (its device was closed: DTR dropped). */
-		if (on_modem_line(m, row)) {
-			sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM,
-				 "the call on line %s ended when spgate-control stopped", row->line_id);
+		if (on_modem_line(m, row) && restore_modem_call(m, s) != 0)
 			return 0;
-		}
 		/* As if the channel was lost now: re-attach within agent.grace. */
 		s->lost_at = sess_now(m);
 		return sess_reattach(s) ? 1 : 0;
@@ -142,14 +189,22 @@ static int reconcile_one(const struct spg_dp_session_info *info, void *arg)
 
 static void delete_orphans(struct session_mgr *m, const struct orphans *o)
 {
+	struct store_session row;
 	char detail[64];
 	size_t i;
 	int ret;
 
 	for (i = 0; i < o->n; i++) {
 		ret = m->env.peers->dp_delete(m->env.peers_arg, o->ids[i]);
-		fprintf(stderr, "spgate-control: spgate-dp had session %llu, which the store does not know: %s\n",
-			(unsigned long long)o->ids[i], ret == 0 ? "deleted" : strerror(-ret));
+		/* Mostly a session that ended while spgate-dp could not be told: say which. */
+		if (store_session_get(m->env.store, (int64_t)o->ids[i], &row) == 0)
+			fprintf(stderr, "spgate-control: spgate-dp still had session %llu, which is %s (%s): %s\n",
+				(unsigned long long)o->ids[i], store_session_state_name(row.state),
+				row.reason[0] != '\0' ? row.reason : "no reason recorded",
+				ret == 0 ? "deleted" : strerror(-ret));
+		else
+			fprintf(stderr, "spgate-control: spgate-dp had session %llu, which the store does not know: %s\n",
+				(unsigned long long)o->ids[i], ret == 0 ? "deleted" : strerror(-ret));
 		if (m->env.audit != NULL) {
 			snprintf(detail, sizeof(detail), "{\"session\":%llu}", (unsigned long long)o->ids[i]);
 			audit_event_at(m->env.audit, sess_now(m), SESS_ACTOR_SYSTEM, "dp_orphan_deleted", "spgate-dp",

@@ -311,7 +311,7 @@ static void sess_line_dropped(const char *reason, void *arg)
 	sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM, "%s", reason);
 }
 
-static const struct line_events sess_line_events = {
+const struct line_events sess_line_events = {
 	.done = sess_line_done,
 	.speed_changed = sess_line_speed,
 	.dropped = sess_line_dropped,

@@ -33,6 +33,11 @@ enum dial_state {
 	DS_HANGUP_GUARD2, /* silence after "+++" */
 	DS_HANGUP_ATH,    /* ATH0 sent; waiting for the modem to say it is on hook */
 	DS_HANGUP_SETTLE, /* closed (DTR down); the device rests before anyone opens it again */
+	/* Re-attaching to a call left up by an earlier spgate-control (reattach.c), on a device
+	 * without DCD: silence, "+++", its OK, "ATO" answered CONNECT (up) or NO CARRIER. */
+	DS_REATTACH_GUARD1,
+	DS_REATTACH_GUARD2,
+	DS_REATTACH_ATO,
 };
 
 /* What follows once the modem is on hook after a failed attempt. */
@@ -57,6 +62,7 @@ struct dial_call {
 	bool check; /* a health check (check.c): stop after the init string */
 	void (*check_done)(void *arg, bool ok, const char *reason);
 	bool quiet; /* dial_hangup or dial_check_cancel: no event any more */
+	bool reattach; /* dial_reattach: take over a live call, never reset or dial */
 
 	struct dial_number *nums;
 	size_t n, cur;
@@ -115,12 +121,26 @@ void dial_hangup_finish(struct dial_call *c);
 void dial_hangup_unregister(struct dial_call *c);
 uint64_t dial_hangup_max_ms(const struct dial_timing *t);
 
+/* reattach.c */
+void dial_reattach_begin(struct dial_call *c);
+void dial_reattach_on_timer(struct dial_call *c);
+void dial_reattach_on_result(struct dial_call *c, enum hayes_result r, uint64_t speed);
+void dial_reattach_on_device_error(struct dial_call *c, int err);
+void dial_io_leave(struct dial_call *c);
+
 /* check.c */
 void dial_check_passed(struct dial_call *c);
 
-/* tty.c: fd or -errno with err set; close flushes, drops DTR and closes; DCD 1, 0 or -errno. */
-int dial_tty_open(const char *device, unsigned baud, enum dial_flow flow, char *err, size_t errlen);
+/*
+ * tty.c: open gives fd or -errno with err set (hold: HUPCL off from the start); close sets
+ * HUPCL, flushes, drops DTR and closes (hangs up); leave closes with HUPCL off and DTR
+ * untouched (the call stays up); hold clears (true) or sets HUPCL, 0 or -errno; DCD 1, 0 or
+ * -errno (no modem-control lines: a pseudo-terminal).
+ */
+int dial_tty_open(const char *device, unsigned baud, enum dial_flow flow, bool hold, char *err, size_t errlen);
 void dial_tty_close(int fd);
+void dial_tty_leave(int fd);
+int dial_tty_hold(int fd, bool hold);
 int dial_tty_dcd(int fd);
 
 #endif

@@ -241,6 +241,13 @@ static void dial_online(struct dial_call *c, uint64_t speed)
 		dial_log(c, "%s: CONNECT %llu", num->number, (unsigned long long)speed);
 	else
 		dial_log(c, "%s: CONNECT (no speed given)", num->number);
+	/*
+	 * HUPCL off while the call is up: the close at an exit (even kill -9) then leaves DTR
+	 * up and the call lives on for the next spgate-control (reattach.c); a hang-up or a
+	 * dropped call sets it back before closing.
+	 */
+	if (dial_tty_hold(c->fd, true) < 0)
+		dial_log(c, "%s: cannot clear HUPCL: a restart of spgate-control will hang up", num->number);
 	dial_io_dcd_start(c);
 	/* Last: connected() may hang up, which changes the state under us. */
 	if (!c->quiet && c->ev.connected != NULL)
@@ -391,6 +398,11 @@ void dial_on_result(struct dial_call *c, enum hayes_result r, uint64_t speed)
 	case DS_HANGUP_ATH:
 		dial_hangup_on_result(c, r);
 		break;
+	case DS_REATTACH_GUARD1:
+	case DS_REATTACH_GUARD2:
+	case DS_REATTACH_ATO:
+		dial_reattach_on_result(c, r, speed);
+		break;
 	default:
 		dial_debug(c, "%s ignored", hayes_result_name(r));
 		break;
@@ -405,7 +417,10 @@ void dial_on_timer(struct dial_call *c)
 	switch (c->state) {
 	case DS_START:
 	case DS_WAIT_FREE:
-		dial_begin(c);
+		if (c->reattach)
+			dial_reattach_begin(c);
+		else
+			dial_begin(c);
 		break;
 	case DS_BACKOFF:
 		if (c->fd < 0)
@@ -431,6 +446,11 @@ void dial_on_timer(struct dial_call *c)
 	case DS_HANGUP_SETTLE:
 		dial_hangup_on_timer(c);
 		break;
+	case DS_REATTACH_GUARD1:
+	case DS_REATTACH_GUARD2:
+	case DS_REATTACH_ATO:
+		dial_reattach_on_timer(c);
+		break;
 	}
 }
 
@@ -444,6 +464,11 @@ void dial_on_device_error(struct dial_call *c, int err)
 	case DS_HANGUP_GUARD2:
 	case DS_HANGUP_ATH:
 		dial_hangup_finish(c);
+		break;
+	case DS_REATTACH_GUARD1:
+	case DS_REATTACH_GUARD2:
+	case DS_REATTACH_ATO:
+		dial_reattach_on_device_error(c, err);
 		break;
 	default:
 		if (err == 0)

@@ -24,6 +24,15 @@
  * pseudo-terminals), close. A device being hung up is not opened again until that finished:
  * a new call on it waits (bounded by command_timeout * 3).
  *
+ * Restarts (DESIGN: sessions outlive spgate-control): while a call is up HUPCL is off, so
+ * neither dial_detach's close nor the kernel's at a crash drops DTR and the modem (&D2)
+ * keeps the call; a hang-up or a lost call sets HUPCL again. The next spgate-control takes
+ * the call over with dial_reattach: the device is opened without a reset (no ATZ, DTR only
+ * raised, never dropped) and the call verified: by DCD where the device has modem-control
+ * lines, else (a pseudo-terminal) by the Hayes escape: guard, "+++", the modem's OK (or
+ * guard + command_timeout), "ATO", which a modem with a call answers "CONNECT [speed]"
+ * (and goes back online) and one without "NO CARRIER" (or ERROR).
+ *
  * Results, retries and failures are always logged with the line id; every dialogue line sent
  * and received too when dial_verbose is set, so an operator can read a failed call from the
  * log. Carrier loss is seen as "NO CARRIER", as EOF/EIO on the device, or by polling DCD once
@@ -115,6 +124,30 @@ struct dial_call *dial_start(struct event_base *base, const struct dial_line *li
  * comes after dial_hangup. NULL is fine. Call it at most once, and not after failed/dropped.
  */
 void dial_hangup(struct dial_call *c);
+
+/*
+ * Leaves a connected call up for the next spgate-control (its exit): closes the device
+ * without dropping DTR and frees the call; no event comes after. So is a call still being
+ * re-attached (dial_reattach). A call not connected (dialing, hanging up) is hung up as
+ * dial_hangup does. NULL is fine; at most once, and not
+ * after dial_hangup, failed or dropped.
+ */
+void dial_detach(struct dial_call *c);
+
+/*
+ * Takes over the call that an earlier spgate-control left up on line (dial_detach, or its
+ * crash): opens the device without resetting the modem and checks that the call is still
+ * there (DCD; without modem-control lines the escape and ATO, which take 2 * guard_ms plus
+ * the modem's answers, at most 2 * guard_ms + 2 * command_timeout). Then connected(label, speed) with the speed ATO reported, else
+ * speed_bps (what the store had); from then on the call is as if dial_start had made it.
+ * Or failed(outcome, line_fault, reason) when there is no call any more (DCD down, NO
+ * CARRIER, ERROR: outcome DIAL_NO_CARRIER) or the device or the modem does not answer; the
+ * device is then closed with DTR dropped, so the modem is on hook. label names the call in
+ * logs (the number, as dialed by the earlier process; copied). NULL with errno set
+ * (ENOMEM, EINVAL as dial_start); no event comes then.
+ */
+struct dial_call *dial_reattach(struct event_base *base, const struct dial_line *line, const struct dial_timing *t,
+				const char *label, uint64_t speed_bps, const struct dial_events *ev, void *arg);
 
 /*
  * Health check of a line: open, ATZ, init string, each answering OK, close. done(arg, ok,

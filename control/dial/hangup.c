@@ -146,6 +146,8 @@ void dial_hangup(struct dial_call *c)
 	switch (c->state) {
 	case DS_ONLINE:
 		dial_log(c, "%s: hanging up", c->nums[c->cur].number);
+		/* HUPCL back on at once: should we die half-way, the exit's close still hangs up. */
+		(void)dial_tty_hold(c->fd, false);
 		dial_io_dcd_stop(c);
 		registry_add(c);
 		c->state = DS_HANGUP_GUARD1;

@@ -142,7 +142,7 @@ int dial_io_open(struct dial_call *c)
 {
 	int fd;
 
-	fd = dial_tty_open(c->device, c->baud, c->flow, c->fault, sizeof(c->fault));
+	fd = dial_tty_open(c->device, c->baud, c->flow, c->reattach, c->fault, sizeof(c->fault));
 	if (fd < 0)
 		return fd;
 	c->fd = fd;
@@ -159,7 +159,7 @@ int dial_io_open(struct dial_call *c)
 	return 0;
 }
 
-void dial_io_close(struct dial_call *c)
+static void io_events_free(struct dial_call *c)
 {
 	dial_io_dcd_stop(c);
 	if (c->rd != NULL) {
@@ -170,11 +170,26 @@ void dial_io_close(struct dial_call *c)
 		event_free(c->wr);
 		c->wr = NULL;
 	}
+	c->out_len = 0;
+}
+
+void dial_io_close(struct dial_call *c)
+{
+	io_events_free(c);
 	if (c->fd >= 0) {
 		dial_tty_close(c->fd);
 		c->fd = -1;
 	}
-	c->out_len = 0;
+}
+
+/* Closes the device leaving the call up (DTR held): for the next spgate-control. */
+void dial_io_leave(struct dial_call *c)
+{
+	io_events_free(c);
+	if (c->fd >= 0) {
+		dial_tty_leave(c->fd);
+		c->fd = -1;
+	}
 }
 
 /* 0, or -errno when the device refuses the bytes; bytes that would block wait for EV_WRITE. */

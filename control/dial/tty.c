@@ -31,7 +31,7 @@ static bool tty_speed(unsigned baud, speed_t *speed)
 	return false;
 }
 
-static int tty_configure(int fd, speed_t speed, enum dial_flow flow)
+static int tty_configure(int fd, speed_t speed, enum dial_flow flow, bool hold)
 {
 	struct termios tio;
 	int bits = TIOCM_DTR | TIOCM_RTS;
@@ -39,8 +39,14 @@ static int tty_configure(int fd, speed_t speed, enum dial_flow flow)
 	if (tcgetattr(fd, &tio) < 0)
 		return -errno;
 	cfmakeraw(&tio);
-	/* CLOCAL: the modem has no carrier while dialing; DCD is watched by polling instead. */
+	/*
+	 * CLOCAL: the modem has no carrier while dialing; DCD is watched by polling instead.
+	 * HUPCL: the last close drops DTR (a modem at &D2 hangs up), unless the call is to be
+	 * held across a restart (dial_tty_hold).
+	 */
 	tio.c_cflag |= CLOCAL | CREAD | HUPCL;
+	if (hold)
+		tio.c_cflag &= ~(tcflag_t)HUPCL;
 	tio.c_cflag &= ~(tcflag_t)CRTSCTS;
 	tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
 	if (flow == DIAL_FLOW_RTSCTS)
@@ -53,14 +59,15 @@ static int tty_configure(int fd, speed_t speed, enum dial_flow flow)
 		return -errno;
 	if (tcsetattr(fd, TCSANOW, &tio) < 0)
 		return -errno;
-	/* DTR up, in case an earlier close left it down; devices without modem lines refuse. */
+	/* DTR up, in case an earlier close left it down (already up: no toggle, the call stays);
+	 * devices without modem lines refuse. */
 	(void)ioctl(fd, TIOCMBIS, &bits);
 	/* Whatever the modem said before we came is not an answer to us. */
 	(void)tcflush(fd, TCIOFLUSH);
 	return 0;
 }
 
-int dial_tty_open(const char *device, unsigned baud, enum dial_flow flow, char *err, size_t errlen)
+int dial_tty_open(const char *device, unsigned baud, enum dial_flow flow, bool hold, char *err, size_t errlen)
 {
 	speed_t speed;
 	int fd, rc;
@@ -82,7 +89,7 @@ int dial_tty_open(const char *device, unsigned baud, enum dial_flow flow, char *
 		close(fd);
 		return -ENOTTY;
 	}
-	rc = tty_configure(fd, speed, flow);
+	rc = tty_configure(fd, speed, flow, hold);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot configure %s: %s", device, strerror(-rc));
 		close(fd);
@@ -91,9 +98,35 @@ int dial_tty_open(const char *device, unsigned baud, enum dial_flow flow, char *
 	return fd;
 }
 
+int dial_tty_hold(int fd, bool hold)
+{
+	struct termios tio;
+
+	if (tcgetattr(fd, &tio) < 0)
+		return -errno;
+	if (hold)
+		tio.c_cflag &= ~(tcflag_t)HUPCL;
+	else
+		tio.c_cflag |= HUPCL;
+	if (tcsetattr(fd, TCSANOW, &tio) < 0)
+		return -errno;
+	return 0;
+}
+
+void dial_tty_leave(int fd)
+{
+	/* HUPCL is off since the call came up: this close, or the exit's, leaves DTR up. */
+	(void)dial_tty_hold(fd, true);
+	(void)tcflush(fd, TCOFLUSH);
+	close(fd);
+}
+
 void dial_tty_close(int fd)
 {
 	int bits = TIOCM_DTR;
+
+	/* A deliberate close hangs up: HUPCL back on, in case a held call cleared it. */
+	(void)dial_tty_hold(fd, false);
 
 	/* Pending output would make close() wait for it (up to the driver's closing_wait). */
 	(void)tcflush(fd, TCIOFLUSH);

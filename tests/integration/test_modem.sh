@@ -184,6 +184,105 @@ check "spgate-dp forgot it" wait_until 5 not dp_has_session "$mid"
 check "the line is idle again and the SP unreachable" eval 'wait_until 10 line_state_is modem1 idle && wait_until 10 not sp2_reachable'
 check "the SP's agent tears its side down (grace $SPG_AGENT_GRACE s)" wait_until $((SPG_AGENT_GRACE + 15)) agent_idle 2
 
+# ---- restarts of spgate-control ----
+
+# The call is not spgate-control's to lose: it leaves the modem line up (HUPCL off, so the
+# close at its exit does not drop DTR) and the next one re-attaches (escape, ATO). The
+# negative case first: a call that ended while nobody listened is noticed at start.
+hook_downs() { grep -c "modem-hook: down .*modem1" "$SPG_STATE/logs/modemsim.out"; }
+sim_log_count() { grep -c "$1" "$SPG_STATE/logs/modemsim.out"; }
+control_kill9() { # SIGKILL, as a crash: no shutdown path at all; the log kept as control_stop does
+	local pid
+	pid=$(cat "$SPG_STATE/pids/control.pid")
+	kill -KILL "$pid" 2>/dev/null
+	wait_until 10 not pid_running "$pid"
+	cat "$SPG_STATE/logs/control.out" >>"$SPG_STATE/logs/control-earlier.out"
+}
+
+section "a call lost while spgate-control is down"
+modems_reload '{ number: "+15550100", answer: 33600, ring: 0.3, drop_after: 10 }'
+connect_wait CK2100 "$SPG_STATE/r0.json"
+rid=$(jf "$SPG_STATE/r0.json" 'd["id"]')
+check "a dialed session comes up (it will be dropped by the network 10 s after CONNECT)" \
+	eval '[ "$(jf "$SPG_STATE/r0.json" "d[\"state\"]")" = active ]'
+downs=$(hook_downs)
+control_kill9
+check "spgate-control is killed (-9) with the call up; the modem keeps the call (HUPCL off: DTR held)" \
+	wait_until 5 eval '[ "$(sim_log_count "HUPCL off: DTR held, call to +15550100 stays up")" -ge 1 ]'
+check "while spgate-control is down the network drops the call (hook down)" \
+	wait_until 20 eval '[ "$(hook_downs)" -gt "$downs" ]'
+control_start 60 || fail "spgate-control starts again"
+check "at start the session is failed" wait_until 20 session_state_is alice "$rid" failed
+reason=$(session_field alice "$rid" 's["reason"]')
+check "with a clear reason ('$reason')" eval '[[ $reason == *"modem1: the call was lost while spgate-control was stopped"*"NO CARRIER"* ]]'
+check "the line is freed (idle) and spgate-dp forgot the session" \
+	eval 'wait_until 10 line_state_is modem1 idle && wait_until 10 not dp_has_session "$rid"'
+check "and no ATZ reset the modem while checking for the call (ATO answered NO CARRIER)" \
+	grep -q "modem1: ATO -> NO CARRIER: no call" "$SPG_STATE/logs/modemsim.out"
+check "spgate-control does not call the failed session unknown to the store" \
+	not grep -q "which the store does not know" "$SPG_STATE/logs/control.out"
+
+section "a dialed session survives SIGTERM and kill -9 of spgate-control"
+modems_reload '{ number: "+15550100", answer: 33600, ring: 0.3 }'
+connect_wait CK2100 "$SPG_STATE/r1.json"
+rid=$(jf "$SPG_STATE/r1.json" 'd["id"]')
+rv=$(jf "$SPG_STATE/r1.json" 'd["virtual_address"]')
+check "a dialed session to CK2100 comes up over modem1" \
+	eval '[ "$(jf "$SPG_STATE/r1.json" "d[\"state\"]")" = active ] && [ "$(jf "$SPG_STATE/r1.json" "d.get(\"line\")")" = modem1 ]'
+ip netns exec "$(topo_ns ws)" "$SPG_PY" "$SPG_REPO/tests/integration/e2e/traffic.py" \
+	--stats "$SPG_STATE/rtraffic.json" --interval 0.5 --duration 150 "$rv:7000=sp2" \
+	>"$SPG_STATE/logs/rtraffic.out" 2>&1 &
+rtraffic=$!
+rtraffic_ok() { jf "$SPG_STATE/rtraffic.json" 'd["ok"]' 2>/dev/null || echo 0; }
+wait_until 10 test -s "$SPG_STATE/rtraffic.json"
+# shellcheck disable=SC2034 # read inside the checks' eval strings
+downs=$(hook_downs) hungup=$(sim_log_count "call to +15550100 hung up")
+held=$(sim_log_count "HUPCL off: DTR held") online=$(sim_log_count "ATO -> back online with +15550100")
+for how in TERM KILL; do
+	if [ $how = TERM ]; then
+		control_stop
+		check "SIGTERM: spgate-control leaves the call up ('call left up for the next spgate-control')" \
+			eval 'sed -n "/stopping; sessions live on/,\$p" "$SPG_STATE/logs/control.out" | grep -q "modem1: +15550100: call left up"'
+		check "and logs no hang-up" \
+			not eval 'sed -n "/stopping; sessions live on/,\$p" "$SPG_STATE/logs/control.out" | grep -q "hanging up\|hung up"'
+	else
+		control_kill9
+	fi
+	held=$((held + 1)) online=$((online + 1))
+	check "$how: the modem saw the device closed with DTR held, the call still up" \
+		wait_until 5 eval '[ "$(sim_log_count "HUPCL off: DTR held, call to +15550100 stays up")" -ge $held ]'
+	ok_down=$(rtraffic_ok)
+	sleep 3
+	check "$how: while spgate-control is down the SP keeps answering ($(($(rtraffic_ok) - ok_down)) answers in 3 s)" \
+		[ "$(rtraffic_ok)" -gt "$((ok_down + 2))" ]
+	control_start 60 || fail "spgate-control starts again after $how"
+	check "$how: the new spgate-control re-attaches to the call without a reset" \
+		wait_until 15 grep -q "line modem1: call to CK2100: re-attached to the call (the modem answered CONNECT to ATO)" \
+		"$SPG_STATE/logs/control.out"
+	check "$how: the same session $rid is still active" session_state_is alice "$rid" active
+	check "$how: modem1 is still connected to session $rid" \
+		eval 'line_state_is modem1 connected && [ "$(line_field modem1 session)" = "$rid" ]'
+	check "$how: the SP's agent is re-attached (up, not in grace)" \
+		wait_until 20 eval '[ "$(agent_session_states 2)" = up ]'
+	check "$how: TCP to $rv:7000 is still answered by CK2100 (sp2)" fetch_is "$rv" 7000 sp2
+	check "$how: the modem saw no hang-up (no hook down, no ATH/ATZ/DTR drop)" \
+		eval '[ "$(hook_downs)" = "$downs" ] && [ "$(sim_log_count "call to +15550100 hung up")" = "$hungup" ]'
+	check "$how: and went back online on ATO" \
+		eval '[ "$(sim_log_count "ATO -> back online with +15550100")" = $online ]'
+	check "$how: spgate-control does not call the session unknown to the store" \
+		not grep -q "which the store does not know" "$SPG_STATE/logs/control.out"
+done
+check "session show still reports the connect speed $SPEED bit/s" \
+	eval '[ "$(session_field alice "$rid" "s[\"speed_bps\"]")" = $SPEED ]'
+kill "$rtraffic" 2>/dev/null
+wait "$rtraffic" 2>/dev/null
+failures=$(jf "$SPG_STATE/rtraffic.json" 'd["failed"]')
+check "no request through the call failed across both restarts ($(rtraffic_ok) answered, ${failures:-?} failed)" \
+	[ "${failures:-1}" = 0 ]
+eng alice disconnect "$rid" >/dev/null 2>&1
+check "the re-attached call is hung up on disconnect as any call (hook down), the line idle" \
+	eval 'wait_until 20 session_state_is alice "$rid" closed && wait_until 10 line_state_is modem1 idle && wait_until 10 eval "[ \$(hook_downs) -gt $downs ]"'
+
 # ---- line faults ----
 
 section "a line that keeps failing"

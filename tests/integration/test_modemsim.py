@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import tty
 
@@ -284,6 +285,33 @@ def busy_twice_then_answers():
     wait_hooks()
 
 
+def set_hupcl(fd, on):
+    attrs = termios.tcgetattr(fd)
+    attrs[2] = attrs[2] | termios.HUPCL if on else attrs[2] & ~termios.HUPCL
+    termios.tcsetattr(fd, termios.TCSANOW, attrs)
+
+
+def closing_with_hupcl_off_keeps_the_call_up():
+    # As a serial port: HUPCL on (the default) drops DTR on the last close, which hangs up
+    # (busy_twice_then_answers); HUPCL off leaves DTR up and the call lives on.
+    d = Dte(1)
+    d.reset()
+    d.command(b"ATS12=10", b"OK\r\n")  # 0.2 s guard
+    connect(d, b"+15550100", 33600)
+    expect_hook("up", 1, "+15550100", 33600)
+    set_hupcl(d.fd, False)
+    d.close()
+    time.sleep(0.5)  # longer than the modem's poll of its device
+    check("HUPCL off: DTR held, call to +15550100 stays up" in sim_log(), "the modem logged the held call")
+    d = Dte(1)
+    escape(d)
+    d.command(b"ATO", b"\r\nCONNECT 33600\r\n")
+    set_hupcl(d.fd, True)
+    d.close()  # HUPCL back on: this close drops DTR and hangs up
+    expect_hook("down", 1, "+15550100", 33600)
+    wait_hooks()
+
+
 def each_failure_result():
     d = Dte(1)
     d.reset()
@@ -465,6 +493,7 @@ echo "$* | $SPG_MODEM_EVENT,$SPG_MODEM_DEVICE,$SPG_MODEM_NUMBER,$SPG_MODEM_SPEED
                  atv0_gives_numeric_codes, unknown_command_is_an_error,
                  one_line_holds_many_commands, a_known_number_connects_after_the_ring,
                  escape_needs_guard_times_and_ato_goes_back_online, busy_twice_then_answers,
+                 closing_with_hupcl_off_keeps_the_call_up,
                  each_failure_result, modem_without_dialtone, dead_modem_says_nothing,
                  prefix_is_stripped_before_matching, a_byte_aborts_the_dial,
                  drop_after_hangs_up_with_no_carrier, retrain_sends_a_new_connect,

@@ -529,6 +529,8 @@ static void execute(struct sim_modem *m, const char *p)
 				break;
 			}
 			if (!m->call_up) {
+				/* Logged: a DTE re-attaching after a restart asks this way. */
+				sim_log("%s: ATO -> NO CARRIER: no call", m->name);
 				r = RC_NO_CARRIER;
 				break;
 			}
@@ -647,6 +649,11 @@ static void dte_gone(struct sim_modem *m)
 		m->counters.aborted++;
 		sim_log("%s: %s aborted: the DTE closed the device", m->name, m->dialed);
 		call_end(m);
+	} else if (m->call_up && m->set.d != 0 && !sim_pty_slave_hupcl(m->master)) {
+		/* HUPCL off: the port's last close left DTR up, so the modem never saw a drop. */
+		m->counters.dtr_held++;
+		sim_log("%s: the DTE closed the device with HUPCL off: DTR held, call to %s stays up",
+			m->name, m->call.number);
 	} else if (m->call_up && m->set.d != 0) {
 		m->counters.dtr_drops++;
 		sim_log("%s: call to %s hung up: the DTE closed the device (DTR dropped)", m->name,

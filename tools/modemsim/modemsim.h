@@ -85,6 +85,11 @@ int sim_pty_link(const char *link, const char *target);
 void sim_pty_unlink(const char *link, const char *target);
 /* True when some process has the slave of master open. */
 bool sim_pty_slave_open(int master);
+/*
+ * Whether the slave's last close dropped DTR: a serial port's driver drops DTR on the last
+ * close when HUPCL is set; a DTE clears it to keep a call up while it is away (a restart).
+ */
+bool sim_pty_slave_hupcl(int master);
 
 /* Hooks (hook.c). */
 struct sim_hook_queue;
@@ -111,6 +116,7 @@ void sim_hook_reap(void);
 	X(aborted, "dials aborted by the DTE")                       \
 	X(hangups, "hung up by ATH/ATZ")                             \
 	X(dtr_drops, "hung up by the DTE closing the device")        \
+	X(dtr_held, "calls kept up across a close with HUPCL off")   \
 	X(dropped, "dropped by the network (drop_after)")            \
 	X(retrains, "retrains")                                      \
 	X(escapes, "+++ escapes")                                    \

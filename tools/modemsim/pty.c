@@ -31,6 +31,8 @@ int sim_pty_open(char *slave, size_t slavesize)
 	/*
 	 * Raw on the slave side, or its line discipline would echo what we write back to us
 	 * and turn CR into LF. The settings stay with the pty while the master is open.
+	 * HUPCL on, as a serial port starts: the last close of the slave then counts as a DTR
+	 * drop (modem.c), unless the DTE cleared HUPCL to keep the call up across a close.
 	 */
 	fd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
@@ -42,7 +44,7 @@ int sim_pty_open(char *slave, size_t slavesize)
 		goto fail;
 	}
 	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL;
+	t.c_cflag |= CLOCAL | HUPCL;
 	if (tcsetattr(fd, TCSANOW, &t) < 0) {
 		err = errno;
 		close(fd);
@@ -119,6 +121,16 @@ void sim_pty_unlink(const char *link, const char *target)
 	buf[n] = '\0';
 	if (strcmp(buf, target) == 0)
 		unlink(link);
+}
+
+bool sim_pty_slave_hupcl(int master)
+{
+	struct termios t;
+
+	/* The master's TCGETS reads the slave's settings (Linux); unreadable: as a serial port. */
+	if (tcgetattr(master, &t) < 0)
+		return true;
+	return (t.c_cflag & HUPCL) != 0;
 }
 
 bool sim_pty_slave_open(int master)

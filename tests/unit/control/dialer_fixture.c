@@ -330,6 +330,21 @@ struct dial_call *start(const char *const *numbers, size_t n)
 	return got.call;
 }
 
+struct dial_call *reattach(const char *label, uint64_t speed_bps)
+{
+	got.call = dial_reattach(base, &line, &timing, label, speed_bps, &events, &got);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got.call);
+	return got.call;
+}
+
+bool device_hupcl(void)
+{
+	struct termios tio;
+
+	CU_ASSERT_FATAL(tcgetattr(modem.slave, &tio) == 0);
+	return (tio.c_cflag & HUPCL) != 0;
+}
+
 void call_until(const char *const *numbers, size_t n, bool (*cond)(void), unsigned max_ms)
 {
 	start(numbers, n);

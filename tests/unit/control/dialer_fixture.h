@@ -106,6 +106,10 @@ bool device_free(void);
 
 /* Starts a call to numbers (must not fail). */
 struct dial_call *start(const char *const *numbers, size_t n);
+/* Takes over a call left up on the line (dial_reattach, must not fail), labelled label. */
+struct dial_call *reattach(const char *label, uint64_t speed_bps);
+/* Whether the pseudo-terminal has HUPCL set (its settings are shared by every opener). */
+bool device_hupcl(void);
 /* Starts a call to numbers and runs the loop until cond() holds, at most max_ms. */
 void call_until(const char *const *numbers, size_t n, bool (*cond)(void), unsigned max_ms);
 /* dial_hangup() on the call under test, at once. */

@@ -247,9 +247,34 @@ static struct line_call *real_line_connect(void *a, const struct store_line *lin
 	return line_connect(lines, line, sys, port, ev, arg);
 }
 
+/* The modem call a restart re-attaches to: what the session asked, answered by the test. */
+static char reattach_token;
+static struct line_events reattach_ev;
+static void *reattach_arg;
+static int n_reattaches, n_reattach_cancels;
+static uint64_t reattach_speed;
+
+static struct line_call *fake_line_reattach(void *a, const struct store_line *line, const struct store_system *sys,
+					    uint16_t port, uint64_t speed_bps, const struct line_events *ev, void *arg)
+{
+	(void)a;
+	(void)line;
+	(void)sys;
+	(void)port;
+	n_reattaches++;
+	reattach_ev = *ev;
+	reattach_arg = arg;
+	reattach_speed = speed_bps;
+	return (struct line_call *)&reattach_token;
+}
+
 static void real_line_cancel(void *a, struct line_call *c)
 {
 	(void)a;
+	if (c == (struct line_call *)&reattach_token) {
+		n_reattach_cancels++;
+		return;
+	}
 	line_cancel(c);
 }
 
@@ -266,6 +291,7 @@ static const struct session_peers fakes = {
 	.dp_list = fake_dp_list,
 	.line_connect = real_line_connect,
 	.line_cancel = real_line_cancel,
+	.line_reattach = fake_line_reattach,
 };
 
 /* ---- the world of one test ---- */
@@ -311,6 +337,7 @@ static void world_up(void)
 	memset(dp, 0, sizeof(dp));
 	n_conns = n_opens = n_attaches = n_rekeys = n_closes = 0;
 	n_dp_adds = n_dp_updates = n_dp_deletes = 0;
+	n_reattaches = n_reattach_cancels = 0;
 	dp_up = true;
 	refuse_connect_at_once = false;
 	now_s = T0;
@@ -865,6 +892,80 @@ static void a_restart_fails_sessions_caught_half_way(void)
 	world_down();
 }
 
+/* Makes id's line a modem line, as if the session had dialed; its speed as the store has it. */
+static void line_becomes_modem(int64_t id)
+{
+	struct store_session s;
+	struct store_line l;
+
+	CU_ASSERT_EQUAL_FATAL(session_get(mgr, id, &s), 0);
+	CU_ASSERT_EQUAL_FATAL(store_line_get(st, s.line_id, &l), 0);
+	l.type = STORE_CONNECT_MODEM;
+	snprintf(l.device, sizeof(l.device), "/dev/ttyS0");
+	CU_ASSERT_EQUAL_FATAL(store_line_put(st, &l, true), 0);
+	CU_ASSERT_TRUE_FATAL(line_is(s.line_id, STORE_LINE_CONNECTED));
+}
+
+static void a_restart_fails_a_dialed_session_whose_call_was_lost(void)
+{
+	struct line_result r = {.ok = false,
+				.reason = "line net1: the call was lost while spgate-control was stopped (NO CARRIER)"};
+	struct store_session s;
+	int64_t id;
+
+	world_up();
+	id = active_session();
+	line_becomes_modem(id);
+	CU_ASSERT_EQUAL(session_get(mgr, id, &s), 0);
+	session_mgr_free(mgr);
+	mgr = new_mgr();
+	/* Taken over until the modem tells: the agent and spgate-dp carry on meanwhile. */
+	CU_ASSERT_EQUAL(session_mgr_restore(mgr), 1);
+	CU_ASSERT_EQUAL_FATAL(n_reattaches, 1);
+	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_ACTIVE);
+	reattach_ev.done(&r, reattach_arg);
+	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_FAILED);
+	CU_ASSERT_STRING_EQUAL(reason_of(id), r.reason);
+	CU_ASSERT_TRUE(line_is(s.line_id, STORE_LINE_IDLE));
+	CU_ASSERT_EQUAL(dp_find((uint64_t)id), -1);
+	CU_ASSERT_EQUAL(n_reattach_cancels, 0); /* the call is over: nothing to hang up */
+	world_down();
+}
+
+static void a_restart_reattaches_a_dialed_session_to_its_live_call(void)
+{
+	struct line_result r = {.ok = true, .reason = "", .speed_bps = 28800};
+	struct store_session s;
+	int64_t id;
+	int adds;
+
+	world_up();
+	id = active_session();
+	line_becomes_modem(id);
+	CU_ASSERT_EQUAL(session_get(mgr, id, &s), 0);
+	adds = n_dp_adds;
+	session_mgr_free(mgr);
+	CU_ASSERT_TRUE(line_is(s.line_id, STORE_LINE_CONNECTED));
+	mgr = new_mgr();
+	CU_ASSERT_EQUAL(session_mgr_restore(mgr), 1);
+	CU_ASSERT_EQUAL_FATAL(n_reattaches, 1);
+	CU_ASSERT_EQUAL(reattach_speed, s.speed_bps);
+	session_mgr_dp_state(mgr, true);
+	agent_says_up(last_conn(), 0);
+	reattach_ev.done(&r, reattach_arg);
+	CU_ASSERT_EQUAL(session_get(mgr, id, &s), 0);
+	CU_ASSERT_EQUAL(s.state, STORE_SESSION_ACTIVE);
+	/* The modem said its speed of now: the session's rate follows, in spgate-dp too. */
+	CU_ASSERT_EQUAL(s.speed_bps, 28800);
+	CU_ASSERT_TRUE(line_is(s.line_id, STORE_LINE_CONNECTED));
+	CU_ASSERT_EQUAL(n_dp_adds, adds);
+	CU_ASSERT_EQUAL(n_rekeys, 0);
+	CU_ASSERT_EQUAL(n_reattach_cancels, 0);
+	world_down();
+	/* world_down is spgate-control's exit: the call is handed to line_cancel (left up there) */
+	CU_ASSERT_EQUAL(n_reattach_cancels, 1);
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -891,6 +992,8 @@ int main(void)
 		CASE(a_restart_rekeys_and_readds_what_the_dataplane_lost_and_drops_orphans),
 		CASE(a_dataplane_restart_alone_rekeys_and_readds_active_sessions),
 		CASE(a_restart_fails_sessions_caught_half_way),
+		CASE(a_restart_fails_a_dialed_session_whose_call_was_lost),
+		CASE(a_restart_reattaches_a_dialed_session_to_its_live_call),
 #undef CASE
 		{NULL, NULL},
 	};
