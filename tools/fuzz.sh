@@ -8,6 +8,7 @@
 #   tools/fuzz.sh --ci [RUNS]              every target for RUNS executions (default 3000),
 #                                          -seed=1, over the seeds only: deterministic, seconds
 #   tools/fuzz.sh --list                   the targets
+#   tools/fuzz.sh --available              exit 0 if clang can build fuzzers here, else 77
 #
 # Prints per target the executions, the coverage (libFuzzer's cov: edges, ft: features) and
 # any crash, leak or hang file; exits 1 if a target failed, 77 if clang cannot build fuzzers
@@ -27,8 +28,25 @@ declare -A max_len=(
 )
 targets=$(printf '%s\n' "${!max_len[@]}" | sort)
 
+# whether clang links a libFuzzer target with ASan and UBSan (Debian: libclang-rt-14-dev)
+fuzz_available() {
+	local dir rc=0
+	command -v clang >/dev/null || return 77
+	dir=$(mktemp -d /tmp/spgate-fuzzcheck.XXXXXX)
+	printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+		'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+		'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; return (int)n * 0; }' \
+		>"$dir/t.c"
+	clang -fsanitize=fuzzer,address,undefined "$dir/t.c" -o "$dir/t" >/dev/null 2>&1 || rc=77
+	rm -rf "$dir"
+	return $rc
+}
+
 mode=time
-if [ "${1:-}" = --list ]; then
+if [ "${1:-}" = --available ]; then
+	fuzz_available
+	exit $?
+elif [ "${1:-}" = --list ]; then
 	echo "$targets"
 	exit 0
 elif [ "${1:-}" = --ci ]; then
@@ -45,8 +63,8 @@ if [ "$want" != all ] && [ -z "${max_len[$want]:-}" ]; then
 fi
 [ "$want" = all ] || targets=$want
 
-if ! command -v clang >/dev/null; then
-	echo "fuzz: SKIP: clang is not installed (Debian: clang libclang-rt-14-dev)"
+if ! fuzz_available; then
+	echo "fuzz: SKIP: clang cannot build libFuzzer targets (Debian: clang libclang-rt-14-dev)"
 	exit 77
 fi
 if [ ! -f "$bdir/build.ninja" ]; then
