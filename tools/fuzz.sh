@@ -15,6 +15,9 @@
 # (tools/test.sh's fuzz step then says SKIP).
 set -uo pipefail
 
+# All in one function that bash reads whole before running it: a run lasts minutes, and an
+# edit of this file meanwhile must not change what the rest of the run executes.
+main() {
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo" || exit 1
 bdir=${SPG_FUZZ_BUILD:-build-fuzz}
@@ -124,4 +127,8 @@ for t in $targets; do
 		grep -E 'ERROR: |SUMMARY: |runtime error:|Assertion|abort' "$log" | head -5 | sed 's/^/    /'
 	fi
 done
-exit $failed
+return $failed
+}
+
+main "$@"
+exit $?

@@ -137,5 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		channel_lost(ch, "end of input");
 	}
 	sp_sessions_teardown(srv.sessions, "end of input");
+	/* libevent frees bufferevents from the loop: without a turn they pile up */
+	event_base_loop(base, EVLOOP_NONBLOCK);
 	return 0;
 }

@@ -134,5 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ended != (c->state == SPH_DONE))
 		abort(); /* ended without saying so, or said so and goes on */
 	conn_destroy(c);
+	/* libevent frees bufferevents from the loop: without a turn they pile up */
+	event_base_loop(base, EVLOOP_NONBLOCK);
 	return 0;
 }
