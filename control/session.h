@@ -50,6 +50,9 @@ struct session_peers {
 	int (*dp_update)(void *arg, uint32_t what, const struct spg_dp_session_params *p);
 	int (*dp_delete)(void *arg, uint64_t id);
 	int (*dp_list)(void *arg, int (*fn)(const struct spg_dp_session_info *s, void *a), void *a);
+	/* spgate-dp's STATS (n_sessions, ids_hash) for the periodic check of sessions.reconcile.
+	 * NULL: no periodic check (only the one at each (re)connect). */
+	int (*dp_stats)(void *arg, struct spg_dp_stats_rep *rep);
 	/* The line (line.h). */
 	struct line_call *(*line_connect)(void *arg, const struct store_line *line, const struct store_system *sys,
 					  uint16_t default_agent_port, const struct line_events *ev, void *ev_arg);

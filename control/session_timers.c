@@ -131,4 +131,6 @@ void session_mgr_tick(struct session_mgr *m)
 		session_check(s, now);
 	if (++m->ticks % m->env.poll_ticks == 0)
 		sess_poll_counters(m);
+	if (now - m->reconciled_at >= (int64_t)m->env.cfg->sessions.reconcile)
+		sess_reconcile_check(m);
 }
