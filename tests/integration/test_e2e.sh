@@ -248,6 +248,35 @@ check "no request failed before, during or after the restart ($(traffic_ok) answ
 	[ "${failures:-1}" = 0 ] || echo ": $(jf "$SPG_STATE/traffic.json" 'd["last_failure"]')"))" \
 	[ "${failures:-1}" = 0 ]
 
+# ---- a session deleted from spgate-dp behind spgate-control's back (issue 13) ----
+
+section "reconciliation with spgate-dp"
+id=${SID[CK2001]}
+dp_spi_in() { topo_ctl --json dp session show "$1" 2>/dev/null | jv 'd.get("session", d)["spi_in"]'; }
+dp_ctl() { topo_ctl --control-socket "$(control_socket)" "$@"; }
+spi_before=$(dp_spi_in "$id")
+msg=$(dp_ctl dp session del "$id" 2>&1)
+rc=$?
+check "spgatectl dp session del $id (alice's active session) without --force is refused (exit $rc)" [ "$rc" = 1 ]
+check "with a message saying spgate-control owns it and naming --force: '$(head -1 <<<"$msg")'" \
+	eval 'grep -q "spgate-control" <<<"$msg" && grep -q -- "--force" <<<"$msg"'
+check "and spgate-dp still has session $id" dp_has_session "$id"
+msg=$(dp_ctl dp session del --force "$id" 2>&1)
+rc=$?
+check "with --force it is deleted, with a warning (exit $rc: '$(head -1 <<<"$msg")')" \
+	eval '[ "$rc" = 0 ] && grep -q "warning" <<<"$msg"'
+# sessions.reconcile is 5 s (the default): back within two periods, plus the agent's rekey
+check "within ~2 periods spgate-control notices and spgate-dp has session $id again" wait_until 15 dp_has_session "$id"
+spi_after=$(dp_spi_in "$id")
+check "re-added with a new inbound SPI (rekeyed: $spi_before -> $spi_after)" \
+	eval '[ -n "$spi_after" ] && [ "$spi_after" != "$spi_before" ]'
+check "and traffic flows again: ${V[CK2001]}:7000 answers sp1" wait_until 10 fetch_is "${V[CK2001]}" 7000 sp1
+check "the session is still active" session_state_is alice "$id" active
+check "spgate-control logged the mismatch and the re-add" \
+	eval 'grep -q "reconciling" "$SPG_STATE/logs/control.out" && grep -q "session $id is missing from spgate-dp" "$SPG_STATE/logs/control.out"'
+check "and audited it (dp_session_missing, then session_rekeyed)" \
+	eval 'op_ctl audit --limit 1000 2>/dev/null | grep -q dp_session_missing && op_ctl audit --limit 1000 2>/dev/null | grep -q session_rekeyed'
+
 # ---- disconnect ----
 
 section "disconnect"
