@@ -136,6 +136,13 @@ int session_decide(struct session_mgr *m, int64_t id, bool approve, const char *
 int session_disconnect(struct session_mgr *m, int64_t id, const char *actor, const char *reason,
 		       struct store_session *out);
 
+/*
+ * Whether session id is active in the store but its agent's control channel is lost (the
+ * grace of agent.grace runs): shown as state "degraded" with why (a sentence) in reason.
+ * Not a store state: it lasts seconds, and every timer keeps treating the session as active.
+ */
+bool session_degraded(struct session_mgr *m, int64_t id, char *why, size_t len);
+
 /* The session as the store has it. 0 or -ENOENT. */
 int session_get(struct session_mgr *m, int64_t id, struct store_session *out);
 

@@ -58,6 +58,7 @@ struct session {
 	uint32_t rekey_spi;      /* our new inbound SPI while a rekey is in flight */
 	int64_t keyed_at;        /* last (re)key: rekey_after counts from here */
 	int64_t lost_at;         /* the agent channel went away at; 0: not lost */
+	char lost_why[STORE_REASON_MAX]; /* why it went away, while the session is degraded ("": not) */
 	int64_t retry_at;        /* next attach attempt while lost */
 	int64_t last_activity;   /* a counter last grew at (idle timeout) */
 	uint64_t last_packets;

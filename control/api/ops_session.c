@@ -17,6 +17,7 @@
 static json_t *session_json(struct api_req *r, const struct store_session *s)
 {
 	const struct store_session_counters *c = &s->counters;
+	char degraded[STORE_REASON_MAX + 96];
 	struct store_approval a;
 	json_t *o;
 
@@ -28,6 +29,10 @@ static json_t *session_json(struct api_req *r, const struct store_session *s)
 		      (json_int_t)c->in_bytes, "drops", (json_int_t)c->drops);
 	if (o == NULL)
 		return NULL;
+	if (session_degraded(r->ctx->sessions, s->id, degraded, sizeof(degraded))) {
+		json_object_set_new(o, "state", json_string("degraded"));
+		json_object_set_new(o, "reason", json_string(degraded));
+	}
 	api_json_set_ipv4(o, "workstation", s->workstation);
 	api_json_set_ipv4(o, "virtual_address", s->virtual_address);
 	api_json_set_ipv4(o, "sp_address", s->sp_address);

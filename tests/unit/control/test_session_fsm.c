@@ -764,6 +764,7 @@ static void disconnect_while_awaiting_approval_closes_at_once(void)
 
 static void a_lost_agent_channel_is_reattached_within_grace(void)
 {
+	char why[512];
 	int64_t id;
 	int adds;
 
@@ -771,13 +772,20 @@ static void a_lost_agent_channel_is_reattached_within_grace(void)
 	cfg.sessions.idle_timeout = 0;
 	id = active_session();
 	adds = n_dp_adds;
+	CU_ASSERT_FALSE(session_degraded(mgr, id, why, sizeof(why)));
 	last_conn()->ev->lost(last_conn(), "missed 3 pongs", last_conn()->arg);
 	CU_ASSERT_TRUE(audited("session_channel_lost"));
+	/* degraded at once, with the reason, not after the grace (issue 13) */
+	CU_ASSERT_TRUE(session_degraded(mgr, id, why, sizeof(why)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "missed 3 pongs"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "agent.grace"));
 	now_s += 1;
 	session_mgr_tick(mgr);
 	CU_ASSERT_EQUAL(n_attaches, 1);
+	CU_ASSERT_TRUE(session_degraded(mgr, id, why, sizeof(why))); /* re-attach in flight */
 	agent_says_up(last_conn(), 0);
 	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_ACTIVE);
+	CU_ASSERT_FALSE(session_degraded(mgr, id, why, sizeof(why))); /* back to active */
 	CU_ASSERT_EQUAL(n_rekeys, 0); /* spgate-dp kept it: keys stay */
 	CU_ASSERT_EQUAL(n_dp_adds, adds);
 	now_s += 60;
@@ -788,11 +796,13 @@ static void a_lost_agent_channel_is_reattached_within_grace(void)
 
 static void a_channel_lost_for_longer_than_grace_fails_the_session(void)
 {
+	char why[512];
 	int64_t id;
 
 	world_up();
 	id = active_session();
 	last_conn()->ev->lost(last_conn(), "connection closed", last_conn()->arg);
+	CU_ASSERT_TRUE(session_degraded(mgr, id, why, sizeof(why)));
 	now_s += 5;
 	session_mgr_tick(mgr);
 	CU_ASSERT_EQUAL(n_attaches, 1);
@@ -802,6 +812,7 @@ static void a_channel_lost_for_longer_than_grace_fails_the_session(void)
 	session_mgr_tick(mgr);
 	/* failed, not closed (issue 13): nobody ended it, and an operator must see that */
 	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_FAILED);
+	CU_ASSERT_FALSE(session_degraded(mgr, id, why, sizeof(why)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(reason_of(id), "agent.grace"));
 	CU_ASSERT_EQUAL(dp_find((uint64_t)id), -1);
 	world_down();
