@@ -295,6 +295,34 @@ check "its virtual address answers no more (got '$got')" [ -z "$got" ]
 check "the other two sessions still work (CK2001 and CK2003)" \
 	eval 'fetch_is "${V[CK2001]}" 7000 sp1 && fetch_is "${V[CK2003]}" 7000 sp3'
 
+# ---- a dead agent (issue 13): degraded at once, failed after agent.grace ----
+
+section "dead agent"
+id=${SID[CK2003]}
+t_killed=$(date +%s)
+kill -KILL "$(cat "$SPG_STATE/pids/agent3.pid")" 2>/dev/null
+check "SP 3's agent is killed (kill -9)" wait_until 5 not topo_pid_alive agent3
+check "within a few seconds session $id (CK2003) shows degraded" wait_until 5 session_state_is alice "$id" degraded
+reason=$(session_field alice "$id" 's["reason"]')
+check "with the reason: '$reason'" eval '[[ $reason == *"control channel"* && $reason == *"agent.grace"* ]]'
+st=$(eng alice --json sessions 2>/dev/null | jv "[s['state'] for s in $SESSIONS if s['id'] == $id]")
+check "spgatectl sessions shows it degraded too (got $st)" [ "$st" = degraded ]
+check "spgate-control logged it" grep -q "session $id: degraded: lost the SP's control channel" "$SPG_STATE/logs/control.out"
+# lab: agent.grace 30 s; the re-attach attempts fail while the agent is dead
+check "after agent.grace (30 s) it is failed, not closed" wait_until 45 session_state_is alice "$id" failed
+reason=$(session_field alice "$id" 's["reason"]')
+check "with the reason: '$reason'" eval '[[ $reason == *"agent.grace"* ]]'
+check "and spgate-dp no longer has it" not dp_has_session "$id"
+ids=$(eng alice --json sessions 2>/dev/null | jv "[s['id'] for s in $SESSIONS]")
+check "spgatectl sessions (the default: live ones) no longer lists it ($ids)" not grep -qw "$id" <<<"$ids"
+st=$(eng alice --json sessions --all-states 2>/dev/null | jv "[s['state'] for s in $SESSIONS if s['id'] == $id]")
+check "spgatectl sessions --all-states lists it as failed (got $st)" [ "$st" = failed ]
+st=$(eng alice --json sessions --since "$t_killed" 2>/dev/null | jv "[s['state'] for s in $SESSIONS if s['id'] == $id]")
+check "and so does --since the kill (got $st)" [ "$st" = failed ]
+st=$(eng alice --json sessions --since "$(($(date +%s) + 60))" 2>/dev/null | jv "[s['id'] for s in $SESSIONS if s['id'] == $id]")
+check "but not --since a later time (got $st)" [ -z "$st" ]
+agent_start 3 || fail "SP 3's agent starts again"
+
 # ---- a grant the agent refuses ----
 
 section "refused grants"
