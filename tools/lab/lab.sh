@@ -200,7 +200,7 @@ demo_snmp() {
 	local walk id serial state shown=0
 	echo
 	topo_log "demo: the NOC's view: snmpwalk of spgSessionTable (spgate-control is snmpd's AgentX subagent)"
-	if walk=$(snmp_walk_mib spgSessionState 2>&1); [ $? = 2 ]; then
+	if walk=$(snmp_walk_mib spgSessionState 2>&1); [ $? = 77 ]; then
 		echo "  (no IETF MIB modules here: numeric OIDs; set SPG_IETF_MIBS for names)"
 		walk=$(snmp_walk "$SPG_SNMP_BASE.1.1.1.6" 2>&1)
 	fi

@@ -58,12 +58,12 @@ snmp_walk() {
 }
 
 # snmp_walk_mib OBJECT: snmpwalk of SPGATE-MIB::OBJECT by name, the MIB (with the IETF modules
-# it imports, tools/ietf_mibs.sh) checking every value's type as it prints it; status 2 when
-# the IETF modules are not on this machine
+# it imports, tools/ietf_mibs.sh) checking every value's type as it prints it; status 77 when
+# the IETF modules are not on this machine (snmpwalk's own failures are 1 and 2)
 snmp_walk_mib() {
 	local ietf
-	ietf=$(ietf_mibs_dir "$SPG_REPO") || return 2
-	ip netns exec "$(topo_ns gw)" snmpwalk -v2c -c "$SPG_SNMP_COMMUNITY" -t 1 -r 1 \
+	ietf=$(ietf_mibs_dir "$SPG_REPO") || return 77
+	ip netns exec "$(topo_ns gw)" snmpwalk -v2c -c "$SPG_SNMP_COMMUNITY" -t 2 -r 2 \
 		-M "$ietf:/usr/share/snmp/mibs:$SPG_REPO/mib" -m SPGATE-MIB \
 		"127.0.0.1:$SPG_SNMP_AGENT_PORT" "SPGATE-MIB::$1"
 }
