@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "auth/auth.h"
 #include "config.h"
+#include "config_files.h"
 #include "dp_prog.h"
 #include "grant.h"
 #include "line.h"
@@ -611,6 +612,12 @@ static int check_config(const char *path)
 
 	if (ctl_config_load(path, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	/* the files it names too, as the start loads them: "ok" must mean the start gets past them */
+	if (ctl_config_check_files(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		ctl_config_free(&cfg);
 		return 1;
 	}
 	ctl_config_free(&cfg);
