@@ -261,6 +261,23 @@ static void disconnect_without_id_names_id(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "missing argument \"id\""));
 }
 
+/* A missing or null query is refused (issue 13); "" is the explicit "all I may reach". */
+static void search_without_a_query_is_refused_and_empty_lists_all_visible(void)
+{
+	json_t *r = as_alice("\"op\":\"search\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "missing argument \"query\""));
+	r = as_alice("\"op\":\"search\",\"query\":null");
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "missing argument \"query\""));
+	r = as_alice("\"op\":\"search\",\"query\":7");
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	r = as_alice("\"op\":\"search\",\"query\":\"\"");
+	CU_ASSERT_TRUE_FATAL(json_is_true(json_object_get(r, "ok")));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "systems")), 2); /* acme's, not globex's */
+}
+
 static void search_by_an_unknown_field_lists_the_choices(void)
 {
 	json_t *r = as_alice("\"op\":\"search\",\"query\":\"CK\",\"by\":\"colour\"");
@@ -537,6 +554,8 @@ int main(void)
 		{"session_with_a_word_for_id_names_id", session_with_a_word_for_id_names_id},
 		{"session_with_digits_in_a_string_for_id_is_refused", session_with_digits_in_a_string_for_id_is_refused},
 		{"disconnect_without_id_names_id", disconnect_without_id_names_id},
+		{"search_without_a_query_is_refused_and_empty_lists_all_visible",
+		 search_without_a_query_is_refused_and_empty_lists_all_visible},
 		{"search_by_an_unknown_field_lists_the_choices", search_by_an_unknown_field_lists_the_choices},
 		{"search_shows_only_systems_the_engineer_may_reach", search_shows_only_systems_the_engineer_may_reach},
 		{"audit_with_a_negative_limit_names_limit", audit_with_a_negative_limit_names_limit},
