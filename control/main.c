@@ -33,6 +33,7 @@
 #include "dp_prog.h"
 #include "grant.h"
 #include "line.h"
+#include "log_stamp.h"
 #include "session.h"
 #include "snmp/snmp.h"
 #include "sp_handshake.h"
@@ -673,6 +674,7 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &config);
 	if (rc >= 0)
 		return rc;
+	spg_log_stamp_stderr(); /* the daemon's lines get UTC timestamps, unless the journal's */
 	if (ctl_config_load(config, &ctl.cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "spgate-control: %s\n", err);
 		return 1;
