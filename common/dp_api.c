@@ -290,3 +290,17 @@ int spg_dp_session_params_check(const struct spg_dp_session_params *p, uint8_t e
 	}
 	return 0;
 }
+
+uint64_t spg_dp_id_mix(uint64_t id)
+{
+	/* splitmix64's finaliser: a bijection, so distinct ids never mix to the same value. */
+	id += 0x9e3779b97f4a7c15ull;
+	id = (id ^ (id >> 30)) * 0xbf58476d1ce4e5b9ull;
+	id = (id ^ (id >> 27)) * 0x94d049bb133111ebull;
+	return id ^ (id >> 31);
+}
+
+uint32_t spg_dp_ids_fold(uint64_t acc)
+{
+	return (uint32_t)(acc ^ (acc >> 32));
+}

@@ -220,7 +220,10 @@ struct spg_dp_stats_rep {
 	uint32_t n_sessions;
 	uint32_t max_sessions;
 	uint32_t n_workers;
-	uint32_t pad;
+	/* spg_dp_ids_hash of the sessions' ids: with n_sessions, lets a client check that spgate-dp
+	 * holds the sessions it expects without listing them (0 from dataplanes before 0.2, and
+	 * for an empty table) */
+	uint32_t ids_hash;
 	struct spg_dp_port_stats ports[SPG_DP_N_PORTS];
 	struct spg_dp_dir_counters out; /* all sessions, vendor -> SP, forwarded */
 	struct spg_dp_dir_counters in;  /* all sessions, SP -> vendor, forwarded */
@@ -257,5 +260,14 @@ int spg_dp_session_params_check(const struct spg_dp_session_params *p, uint8_t e
 				const char **why);
 
 const char *spg_dp_msg_type_name(uint16_t type);
+
+/*
+ * The summary of a set of session ids that STATS reports: the XOR of a 64-bit mix of each id,
+ * folded to 32 bits. Order-free and updated in O(1) by XORing an id in (add) or out (delete):
+ * acc ^= spg_dp_id_mix(id), then spg_dp_ids_fold(acc). Mixing makes ids that cancel out (1^2^3)
+ * as unlikely as any other collision (2^-32 per differing set).
+ */
+uint64_t spg_dp_id_mix(uint64_t id);
+uint32_t spg_dp_ids_fold(uint64_t acc);
 
 #endif

@@ -76,6 +76,7 @@ void ctl_config_defaults(struct ctl_config *c)
 	c->sessions.max_duration = 28800;
 	c->sessions.approval_timeout = 300;
 	c->sessions.address_holdback = 60;
+	c->sessions.reconcile = 5;
 	snprintf(c->sessions.approver_groups[0], CTL_NAME_MAX, "approvers");
 	c->sessions.n_approver_groups = 1;
 	c->dial.command_timeout_ms = 3000;
@@ -510,7 +511,7 @@ static int parse_agent(struct loader *l, yaml_node_t *node)
 
 static int parse_sessions(struct loader *l, yaml_node_t *node)
 {
-	enum { K_IDLE, K_MAX, K_APPROVAL, K_HOLDBACK, K_PRIV, K_APPROVERS, K_N };
+	enum { K_IDLE, K_MAX, K_APPROVAL, K_HOLDBACK, K_PRIV, K_APPROVERS, K_RECONCILE, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_IDLE] = { "idle_timeout", false },
 		[K_MAX] = { "max_duration", false },
@@ -518,6 +519,7 @@ static int parse_sessions(struct loader *l, yaml_node_t *node)
 		[K_HOLDBACK] = { "address_holdback", false },
 		[K_PRIV] = { "privileged_groups", false },
 		[K_APPROVERS] = { "approver_groups", false },
+		[K_RECONCILE] = { "reconcile", false },
 	};
 	struct ctl_config *c = l->c;
 	yaml_node_t *v[K_N];
@@ -531,7 +533,8 @@ static int parse_sessions(struct loader *l, yaml_node_t *node)
 	    cfg_opt_u32(l->d, v[K_APPROVAL], "sessions.approval_timeout", 10, DAY,
 			&c->sessions.approval_timeout) < 0 ||
 	    cfg_opt_u32(l->d, v[K_HOLDBACK], "sessions.address_holdback", 0, DAY,
-			&c->sessions.address_holdback) < 0)
+			&c->sessions.address_holdback) < 0 ||
+	    cfg_opt_u32(l->d, v[K_RECONCILE], "sessions.reconcile", 1, 3600, &c->sessions.reconcile) < 0)
 		return -1;
 	if (v[K_PRIV] != NULL &&
 	    get_names(l->d, v[K_PRIV], "sessions.privileged_groups", c->sessions.privileged_groups,

@@ -108,6 +108,7 @@ struct ctl_config {
 		uint32_t max_duration;     /* s, default 28800, 60..604800 */
 		uint32_t approval_timeout; /* s, default 300, 10..86400 */
 		uint32_t address_holdback; /* s, default 60, 0..86400 */
+		uint32_t reconcile;        /* s between checks against spgate-dp, default 5, 1..3600 */
 		char privileged_groups[CTL_MAX_GROUPS][CTL_NAME_MAX]; /* default none */
 		unsigned n_privileged_groups;
 		char approver_groups[CTL_MAX_GROUPS][CTL_NAME_MAX];   /* default [approvers] */

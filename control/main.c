@@ -127,6 +127,11 @@ static int peer_dp_list(void *arg, int (*fn)(const struct spg_dp_session_info *s
 	return dpp_list(((struct ctl *)arg)->dp, fn, a);
 }
 
+static int peer_dp_stats(void *arg, struct spg_dp_stats_rep *rep)
+{
+	return dpp_stats(((struct ctl *)arg)->dp, rep);
+}
+
 static struct line_call *peer_line_connect(void *arg, const struct store_line *line, const struct store_system *sys,
 					   uint16_t port, const struct line_events *ev, void *ev_arg)
 {
@@ -156,6 +161,7 @@ static const struct session_peers real_peers = {
 	.dp_update = peer_dp_update,
 	.dp_delete = peer_dp_delete,
 	.dp_list = peer_dp_list,
+	.dp_stats = peer_dp_stats,
 	.line_connect = peer_line_connect,
 	.line_cancel = peer_line_cancel,
 	.line_reattach = peer_line_reattach,

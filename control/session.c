@@ -479,6 +479,17 @@ int session_disconnect(struct session_mgr *m, int64_t id, const char *actor, con
 	return store_session_get(m->env.store, id, out);
 }
 
+bool session_degraded(struct session_mgr *m, int64_t id, char *why, size_t len)
+{
+	struct session *s = m != NULL ? sess_find(m, id) : NULL;
+
+	if (s == NULL || s->ending || s->row.state != STORE_SESSION_ACTIVE || s->lost_why[0] == '\0')
+		return false;
+	snprintf(why, len, "lost the SP's control channel %lld s ago (%s); re-attaching until agent.grace (%u s) ends",
+		 (long long)(sess_now(m) - s->lost_at), s->lost_why, m->env.cfg->agent.grace);
+	return true;
+}
+
 int session_get(struct session_mgr *m, int64_t id, struct store_session *out)
 {
 	return store_session_get(m->env.store, id, out);

@@ -50,6 +50,9 @@ struct session_peers {
 	int (*dp_update)(void *arg, uint32_t what, const struct spg_dp_session_params *p);
 	int (*dp_delete)(void *arg, uint64_t id);
 	int (*dp_list)(void *arg, int (*fn)(const struct spg_dp_session_info *s, void *a), void *a);
+	/* spgate-dp's STATS (n_sessions, ids_hash) for the periodic check of sessions.reconcile.
+	 * NULL: no periodic check (only the one at each (re)connect). */
+	int (*dp_stats)(void *arg, struct spg_dp_stats_rep *rep);
 	/* The line (line.h). */
 	struct line_call *(*line_connect)(void *arg, const struct store_line *line, const struct store_system *sys,
 					  uint16_t default_agent_port, const struct line_events *ev, void *ev_arg);
@@ -132,6 +135,13 @@ int session_decide(struct session_mgr *m, int64_t id, bool approve, const char *
 /* Ends a session (the API's disconnect). 0 with *out (closing or closed); -ENOENT. */
 int session_disconnect(struct session_mgr *m, int64_t id, const char *actor, const char *reason,
 		       struct store_session *out);
+
+/*
+ * Whether session id is active in the store but its agent's control channel is lost (the
+ * grace of agent.grace runs): shown as state "degraded" with why (a sentence) in reason.
+ * Not a store state: it lasts seconds, and every timer keeps treating the session as active.
+ */
+bool session_degraded(struct session_mgr *m, int64_t id, char *why, size_t len);
 
 /* The session as the store has it. 0 or -ENOENT. */
 int session_get(struct session_mgr *m, int64_t id, struct store_session *out);

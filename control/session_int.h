@@ -58,6 +58,7 @@ struct session {
 	uint32_t rekey_spi;      /* our new inbound SPI while a rekey is in flight */
 	int64_t keyed_at;        /* last (re)key: rekey_after counts from here */
 	int64_t lost_at;         /* the agent channel went away at; 0: not lost */
+	char lost_why[STORE_REASON_MAX]; /* why it went away, while the session is degraded ("": not) */
 	int64_t retry_at;        /* next attach attempt while lost */
 	int64_t last_activity;   /* a counter last grew at (idle timeout) */
 	uint64_t last_packets;
@@ -80,6 +81,7 @@ struct session_mgr {
 	struct event *tick;
 	unsigned ticks;
 	bool dp_up;
+	int64_t reconciled_at; /* last check against spgate-dp (sessions.reconcile) */
 	/* The API code of the last failure, for session_connect's synchronous answer. */
 	int64_t last_fail_id;
 	const char *last_fail_code;
@@ -126,6 +128,17 @@ int sess_rekey(struct session *s);
 void sess_sp_drop(struct session *s);
 /* What s's line reports (done: dialed; speed_changed: retrain; dropped: call lost). */
 extern const struct line_events sess_line_events;
+
+/* session_restore.c */
+/* What spgate-dp should hold: how many sessions we installed there, and their ids' hash as
+ * spgate-dp's STATS computes it (spg_dp_ids_fold). */
+void sess_expected_dp(struct session_mgr *m, uint32_t *n, uint32_t *ids_hash);
+/*
+ * The periodic check (sessions.reconcile): compares spgate-dp's STATS with sess_expected_dp
+ * and, only when they differ, reconciles as at a reconnect: rekeys and re-adds what is
+ * missing, deletes what we do not own.
+ */
+void sess_reconcile_check(struct session_mgr *m);
 
 /* session_timers.c */
 void sess_poll_counters(struct session_mgr *m);

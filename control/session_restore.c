@@ -238,9 +238,53 @@ static void reconcile(struct session_mgr *m)
 		if (s->row.state == STORE_SESSION_ACTIVE && s->dp != SESS_DP_PRESENT && s->sp_state == SESS_SP_UP) {
 			fprintf(stderr, "spgate-control: session %lld is missing from spgate-dp; rekeying to re-add it\n",
 				(long long)s->row.id);
+			sess_audit(s, SESS_ACTOR_SYSTEM, "dp_session_missing", "pending",
+				   "spgate-dp did not have the session (or not with its keys); rekeying to re-add it");
 			sess_rekey(s);
 		}
 	}
+}
+
+void sess_expected_dp(struct session_mgr *m, uint32_t *n, uint32_t *ids_hash)
+{
+	struct session *s;
+	uint64_t acc = 0;
+
+	*n = 0;
+	TAILQ_FOREACH(s, &m->all, all) {
+		if (!wants_dp(s) || (s->dp != SESS_DP_PRESENT && s->dp != SESS_DP_STALE))
+			continue;
+		(*n)++;
+		acc ^= spg_dp_id_mix((uint64_t)s->row.id);
+	}
+	*ids_hash = spg_dp_ids_fold(acc);
+}
+
+void sess_reconcile_check(struct session_mgr *m)
+{
+	struct spg_dp_stats_rep st;
+	uint32_t n, hash;
+	int ret;
+
+	if (!m->dp_up || m->env.peers->dp_stats == NULL)
+		return;
+	m->reconciled_at = sess_now(m);
+	memset(&st, 0, sizeof(st));
+	ret = m->env.peers->dp_stats(m->env.peers_arg, &st);
+	if (ret != 0) {
+		/* -ENOTCONN: reconnecting has started, and reconciles when it succeeds. */
+		if (ret != -ENOTCONN)
+			fprintf(stderr, "spgate-control: cannot ask spgate-dp for its session count: %s\n",
+				strerror(-ret));
+		return;
+	}
+	sess_expected_dp(m, &n, &hash);
+	if (st.n_sessions == n && st.ids_hash == hash)
+		return;
+	fprintf(stderr,
+		"spgate-control: spgate-dp holds %u sessions (ids hash %08x) where %u (%08x) are expected; "
+		"reconciling\n", st.n_sessions, st.ids_hash, n, hash);
+	reconcile(m);
 }
 
 void session_mgr_dp_state(struct session_mgr *m, bool up)
@@ -249,6 +293,7 @@ void session_mgr_dp_state(struct session_mgr *m, bool up)
 
 	m->dp_up = up;
 	if (up) {
+		m->reconciled_at = sess_now(m);
 		reconcile(m);
 		return;
 	}

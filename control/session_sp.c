@@ -441,6 +441,10 @@ static void sess_opened_again(struct session *s, const struct sph_open_result *r
 	}
 	s->sp_state = SESS_SP_UP;
 	s->lost_at = 0;
+	if (s->lost_why[0] != '\0')
+		fprintf(stderr, "spgate-control: session %lld: active again: the SP's control channel is back\n",
+			(long long)s->row.id);
+	s->lost_why[0] = '\0';
 	s->row.generation = r->generation;
 	s->keyed_at = sess_now(m);
 	sess_save(s);
@@ -513,6 +517,11 @@ static void sess_sp_lost(struct sph_conn *c, const char *why, void *arg)
 	}
 	s->lost_at = now;
 	s->retry_at = now;
+	/* degraded from now on (session_degraded), visible at once rather than after the grace */
+	snprintf(s->lost_why, sizeof(s->lost_why), "%s", why != NULL && why[0] != '\0' ? why : "connection lost");
+	fprintf(stderr, "spgate-control: session %lld: degraded: lost the SP's control channel (%s); "
+		"re-attaching for up to %u s (agent.grace)\n", (long long)s->row.id, s->lost_why,
+		s->m->env.cfg->agent.grace);
 	sess_audit(s, SESS_ACTOR_SYSTEM, "session_channel_lost", "failed", why);
 }
 

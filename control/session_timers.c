@@ -33,7 +33,8 @@ static bool lost_channel_check(struct session *s, int64_t now)
 	if (s->lost_at == 0 || s->sp_state != SESS_SP_NONE)
 		return true;
 	if (now - s->lost_at >= (int64_t)cfg->agent.grace) {
-		sess_end(s, STORE_SESSION_CLOSED, NULL, SESS_ACTOR_SYSTEM,
+		/* Failed, not closed: nobody ended it, the agent (or the way to it) died. */
+		sess_end(s, STORE_SESSION_FAILED, "agent_lost", SESS_ACTOR_SYSTEM,
 			 "lost the SP's control channel and could not re-attach within %u s (agent.grace)",
 			 cfg->agent.grace);
 		return false;
@@ -131,4 +132,6 @@ void session_mgr_tick(struct session_mgr *m)
 		session_check(s, now);
 	if (++m->ticks % m->env.poll_ticks == 0)
 		sess_poll_counters(m);
+	if (now - m->reconciled_at >= (int64_t)m->env.cfg->sessions.reconcile)
+		sess_reconcile_check(m);
 }

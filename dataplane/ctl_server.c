@@ -418,6 +418,7 @@ static int handle_stats(struct spg_dp *dp, const union ctl_req *req, uint8_t *bo
 	spg_dp_port_stats(dp, rep.ports);
 	rep.uptime_ms = (rte_get_tsc_cycles() - dp->start_tsc) * 1000 / rte_get_tsc_hz();
 	rep.n_sessions = spg_session_count(dp->sessions);
+	rep.ids_hash = spg_session_ids_hash(dp->sessions);
 	rep.max_sessions = spg_session_capacity(dp->sessions);
 	rep.n_workers = dp->n_workers;
 	rep.out = sum.out;

@@ -128,6 +128,8 @@ struct spg_session *spg_session_find(struct spg_session_table *t, uint64_t id);
 /* Next session in use at or after *cursor, advancing *cursor past it; NULL at the end. */
 struct spg_session *spg_session_next(struct spg_session_table *t, uint32_t *cursor);
 uint32_t spg_session_count(const struct spg_session_table *t);
+/* STATS' ids_hash: spg_dp_ids_fold of the XOR of spg_dp_id_mix over the table's ids. */
+uint32_t spg_session_ids_hash(const struct spg_session_table *t);
 uint32_t spg_session_capacity(const struct spg_session_table *t);
 struct spg_session *spg_session_at(struct spg_session_table *t, uint32_t index);
 const struct spg_session_ctl *spg_session_ctl_of(const struct spg_session_table *t, const struct spg_session *s);

@@ -26,6 +26,7 @@ struct spg_session_table {
 	struct spg_session_ctl *ctl; /* beside slots, same index */
 	uint32_t capacity;
 	uint32_t count;
+	uint64_t ids_acc; /* XOR of spg_dp_id_mix of the ids in by_id (STATS' ids_hash) */
 	uint32_t *free_stack;
 	uint32_t n_free;
 	struct rte_hash *by_vip; /* V_i -> session, read by workers */
@@ -407,6 +408,7 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 		goto undo_spi;
 	claim_keys(t, s->id, fp_out, fp_in);
 	t->count++;
+	t->ids_acc ^= spg_dp_id_mix(s->id);
 	return 0;
 
 undo_spi:
@@ -529,6 +531,7 @@ int spg_session_del(struct spg_session_table *t, uint64_t id)
 	/* Its keys stay known as used: re-adding the session needs new ones. */
 	spg_key_guard_retire(t->keys, t->ctl[s->index].fp_out);
 	spg_key_guard_retire(t->keys, t->ctl[s->index].fp_in);
+	t->ids_acc ^= spg_dp_id_mix(s->id);
 	s->id = 0;
 	t->count--;
 	item = (struct defer_item){ .index = s->index, .sa_out = s->sa_out, .sa_in = s->sa_in };
@@ -570,6 +573,11 @@ struct spg_session *spg_session_next(struct spg_session_table *t, uint32_t *curs
 uint32_t spg_session_count(const struct spg_session_table *t)
 {
 	return t->count;
+}
+
+uint32_t spg_session_ids_hash(const struct spg_session_table *t)
+{
+	return spg_dp_ids_fold(t->ids_acc);
 }
 
 uint32_t spg_session_capacity(const struct spg_session_table *t)

@@ -21,6 +21,9 @@ packages=(
 	libjansson-dev libevent-dev libsqlite3-dev openssl
 	# eBPF programs (clang -target bpf, skeletons with bpftool) and their loaders
 	clang llvm bpftool libbpf-dev libxdp-dev
+	# the fuzz targets (tests/fuzz): libFuzzer and clang's sanitizer runtimes (clang-14 only
+	# recommends them)
+	libclang-rt-14-dev
 	# the control plane's tests authenticate against a real FreeRADIUS
 	freeradius freeradius-utils
 	# the integration tests and the lab: scapy's ESP as the SP-side peer, namespaces, captures
@@ -55,6 +58,7 @@ commands=(
 	snmpd snmptrapd snmpwalk snmpget snmptranslate smilint # net-snmp, smitools
 	dpdk-telemetry.py bpftool                              # dpdk-dev, bpftool
 	meson ninja pkg-config dpkg-query apt-get              # build and setup
+	clang                                                  # the fuzz build (tools/fuzz.sh)
 	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
 	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test
 )

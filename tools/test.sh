@@ -218,6 +218,16 @@ else
 	fi
 fi
 
+# The fuzz targets (tests/fuzz, no root needed): each parser's fuzzer for a fixed number of
+# runs over its seed corpus, -seed=1 (seconds in all); SKIP where clang cannot build fuzzers.
+# Like the build steps it runs with the full PATH: clang calls the linker (binutils' ld).
+if bash tools/fuzz.sh --available; then
+	run_step fuzz bash tools/fuzz.sh --ci "${SPG_FUZZ_RUNS:-3000}"
+else
+	echo "=== fuzz: SKIP: clang cannot build libFuzzer targets here (tools/fuzz.sh --available)"
+	record SKIP fuzz
+fi
+
 # The man pages (no root needed): they render without warnings, and every option, command
 # and config key the code has is documented.
 run_counted man in_tool_path bash tests/man/test_man.sh

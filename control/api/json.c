@@ -15,6 +15,53 @@ json_t *api_json_ok(void)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+/* Length of the valid UTF-8 sequence (RFC 3629) at s, or 0 when s starts none. */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0; /* a continuation byte, an overlong lead (c0, c1), or beyond U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* UTF-16 surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* beyond U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0; /* the NUL ending the string stops here too */
+	return n;
+}
+
+void api_utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n;
+
+	while (*p != '\0') {
+		n = utf8_seq_len(p);
+		if (n == 0)
+			*p++ = '?';
+		else
+			p += n;
+	}
+}
+
 json_t *api_json_error(const char *code, const char *fmt, ...)
 {
 	char msg[512];
@@ -23,6 +70,9 @@ json_t *api_json_error(const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* jansson takes only UTF-8 and would give no reply at all: messages quote the client's
+	 * bytes, cut anywhere (a parse error's excerpt, "%.64s", the size of msg). */
+	api_utf8_sanitize(msg);
 	return json_pack("{s:b,s:s,s:s}", "ok", 0, "error", code, "message", msg);
 }
 

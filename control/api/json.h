@@ -47,6 +47,12 @@ json_t *api_json_ok(void);
 json_t *api_json_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
+ * Makes s valid UTF-8 in place: each byte that starts no valid sequence (a stray
+ * continuation byte, a sequence cut short, overlong or a surrogate) becomes '?'.
+ */
+void api_utf8_sanitize(char *s);
+
+/*
  * The reply as one compact line ending in '\n', malloc'd (the caller frees it), or NULL
  * when out of memory. Never fails on a well-formed json_t.
  */

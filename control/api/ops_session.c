@@ -17,6 +17,7 @@
 static json_t *session_json(struct api_req *r, const struct store_session *s)
 {
 	const struct store_session_counters *c = &s->counters;
+	char degraded[STORE_REASON_MAX + 96];
 	struct store_approval a;
 	json_t *o;
 
@@ -28,6 +29,10 @@ static json_t *session_json(struct api_req *r, const struct store_session *s)
 		      (json_int_t)c->in_bytes, "drops", (json_int_t)c->drops);
 	if (o == NULL)
 		return NULL;
+	if (session_degraded(r->ctx->sessions, s->id, degraded, sizeof(degraded))) {
+		json_object_set_new(o, "state", json_string("degraded"));
+		json_object_set_new(o, "reason", json_string(degraded));
+	}
 	api_json_set_ipv4(o, "workstation", s->workstation);
 	api_json_set_ipv4(o, "virtual_address", s->virtual_address);
 	api_json_set_ipv4(o, "sp_address", s->sp_address);
@@ -189,12 +194,16 @@ json_t *api_op_connect(struct api_req *r)
 struct list_ctx {
 	struct api_req *r;
 	json_t *list;
+	int64_t since; /* 0, or: ended sessions only if they ended at or after (unix s) */
 };
 
 static int list_one(const struct store_session *s, void *arg)
 {
 	struct list_ctx *l = arg;
 
+	/* "since": live sessions all, ended ones only if they ended then or later. */
+	if (l->since != 0 && s->closed != 0 && s->closed < l->since)
+		return 0;
 	json_array_append_new(l->list, session_json(l->r, s));
 	return 0;
 }
@@ -202,13 +211,19 @@ static int list_one(const struct store_session *s, void *arg)
 json_t *api_op_sessions(struct api_req *r)
 {
 	struct store_session_filter f = {.live_only = true, .limit = 1000};
-	struct list_ctx l = {r, NULL};
+	struct list_ctx l = {r, NULL, 0};
 	bool all = false, history = false;
 	json_t *err = NULL, *reply;
+	uint64_t since = 0;
 	int ret;
 
-	if (api_arg_bool_opt(r->args, "all", &all, &err) != 0 || api_arg_bool_opt(r->args, "history", &history, &err) != 0)
+	if (api_arg_bool_opt(r->args, "all", &all, &err) != 0 || api_arg_bool_opt(r->args, "history", &history, &err) != 0 ||
+	    api_arg_uint_opt(r->args, "since", INT64_MAX, &since, &err) != 0)
 		return err;
+	/* since: the ended sessions of a window, besides the live ones (spgatectl sessions --since) */
+	l.since = (int64_t)since;
+	if (since != 0)
+		history = true;
 	if (all && !r->who.privileged)
 		return api_json_error(API_E_FORBIDDEN, "only operators and privileged engineers see everybody's sessions");
 	if (!is_operator(r) && !all)

@@ -36,6 +36,8 @@
 #define API_OPERATOR_MAX_CLIENTS_DEFAULT 64
 /* After running out of descriptors, the listener rests this long before accepting again. */
 #define API_ACCEPT_PAUSE_MS 200
+/* After a last reply, how long a closing connection may go on sending what we discard. */
+#define API_LINGER_S 5
 
 struct api_conn;
 
@@ -54,6 +56,7 @@ struct api_conn {
 	struct api_call *pending;
 	bool in_dispatch;
 	bool closing; /* free once the output has drained */
+	bool lingering; /* last reply out, write side shut: discarding input until EOF */
 };
 
 TAILQ_HEAD(api_conn_list, api_conn);
@@ -99,20 +102,48 @@ static void conn_free(struct api_conn *c)
 	free(c);
 }
 
-/* Queues a reply; returns -1 when it could not be formatted (the connection is then closed). */
-static int conn_send(struct api_conn *c, json_t *reply)
+/*
+ * Queues a reply. One that cannot be formatted (out of memory, or a string jansson refuses)
+ * is still answered, with a fixed internal error: every request gets its line.
+ */
+static void conn_send(struct api_conn *c, json_t *reply)
 {
+	static const char fallback[] = "{\"ok\":false,\"error\":\"" API_E_INTERNAL "\","
+				       "\"message\":\"the server could not format its reply\"}\n";
 	size_t len;
 	char *line;
 
 	line = reply != NULL ? api_json_dump_line(reply, &len) : NULL;
 	if (line == NULL) {
-		fprintf(stderr, "spgate-control: api: %s: cannot format a reply; closing\n", c->peer.name);
-		return -1;
+		fprintf(stderr, "spgate-control: api: %s: cannot format a reply; sent an internal error\n",
+			c->peer.name);
+		bufferevent_write(c->bev, fallback, sizeof(fallback) - 1);
+		return;
 	}
 	bufferevent_write(c->bev, line, len);
 	free(line);
-	return 0;
+}
+
+/*
+ * The last reply is out: shut our write side (the client reads the reply, then EOF) and
+ * discard what the client still sends until it closes, for at most API_LINGER_S. Closing
+ * at once with unread input would make the kernel answer with a TCP reset, which may destroy
+ * the reply before the client reads it, and a client still writing a huge request would
+ * fail on its write and never read the reply at all.
+ */
+static void conn_linger(struct api_conn *c)
+{
+	struct timeval tv = {.tv_sec = API_LINGER_S};
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	c->lingering = true;
+	if (fd >= 0)
+		shutdown(fd, SHUT_WR);
+	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
+	event_add(c->resume, &tv);
 }
 
 /*
@@ -178,8 +209,13 @@ static void conn_process(struct api_conn *c)
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	conn_process(arg);
+	struct api_conn *c = arg;
+
+	if (c->lingering) {
+		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	conn_process(c);
 }
 
 static void conn_resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -188,9 +224,13 @@ static void conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->lingering) {
+		conn_free(c); /* API_LINGER_S is over */
+		return;
+	}
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			conn_free(c);
+			conn_linger(c);
 		return;
 	}
 	conn_process(c);
@@ -201,8 +241,8 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	struct api_conn *c = arg;
 
 	(void)bev;
-	if (c->closing)
-		conn_free(c);
+	if (c->closing && !c->lingering)
+		conn_linger(c);
 }
 
 static void conn_event_cb(struct bufferevent *bev, short events, void *arg)
@@ -232,8 +272,7 @@ void api_call_reply(struct api_call *call, json_t *reply)
 
 	if (c != NULL) {
 		c->pending = NULL;
-		if (conn_send(c, reply) != 0)
-			c->closing = true;
+		conn_send(c, reply);
 		/* A reply given from outside conn_process resumes reading on the next loop turn. */
 		if (!c->in_dispatch)
 			event_active(c->resume, EV_TIMEOUT, 0);

@@ -2,12 +2,8 @@
 /*
  * libFuzzer target over the packet check and the NAT: whatever the input, no crash, and
  * for every packet the check accepts, translation keeps each checksum that was right right,
- * and translating back restores the addresses. Not built by meson; for example:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -march=native -include rte_config.h \
- *     $(pkg-config --cflags libdpdk) -Idataplane -Icommon tests/fuzz/fuzz_pkt.c \
- *     dataplane/pkt.c dataplane/nat.c dataplane/drops.c -o fuzz_pkt
- *   ./fuzz_pkt -max_len=1600
+ * and translating back restores the addresses. Built with the other targets (tests/fuzz/
+ * meson.build); run it with tools/fuzz.sh fuzz_pkt [SECONDS] (-max_len=1600).
  *
  * The first input byte chooses whether the packet starts with an Ethernet header (bit 0)
  * and whether its IP header checksum is left as it is (bit 1) or set right.

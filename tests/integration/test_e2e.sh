@@ -248,6 +248,35 @@ check "no request failed before, during or after the restart ($(traffic_ok) answ
 	[ "${failures:-1}" = 0 ] || echo ": $(jf "$SPG_STATE/traffic.json" 'd["last_failure"]')"))" \
 	[ "${failures:-1}" = 0 ]
 
+# ---- a session deleted from spgate-dp behind spgate-control's back (issue 13) ----
+
+section "reconciliation with spgate-dp"
+id=${SID[CK2001]}
+dp_spi_in() { topo_ctl --json dp session show "$1" 2>/dev/null | jv 'd.get("session", d)["spi_in"]'; }
+dp_ctl() { topo_ctl --control-socket "$(control_socket)" "$@"; }
+spi_before=$(dp_spi_in "$id")
+msg=$(dp_ctl dp session del "$id" 2>&1)
+rc=$?
+check "spgatectl dp session del $id (alice's active session) without --force is refused (exit $rc)" [ "$rc" = 1 ]
+check "with a message saying spgate-control owns it and naming --force: '$(head -1 <<<"$msg")'" \
+	eval 'grep -q "spgate-control" <<<"$msg" && grep -q -- "--force" <<<"$msg"'
+check "and spgate-dp still has session $id" dp_has_session "$id"
+msg=$(dp_ctl dp session del --force "$id" 2>&1)
+rc=$?
+check "with --force it is deleted, with a warning (exit $rc: '$(head -1 <<<"$msg")')" \
+	eval '[ "$rc" = 0 ] && grep -q "warning" <<<"$msg"'
+# sessions.reconcile is 5 s (the default): back within two periods, plus the agent's rekey
+check "within ~2 periods spgate-control notices and spgate-dp has session $id again" wait_until 15 dp_has_session "$id"
+spi_after=$(dp_spi_in "$id")
+check "re-added with a new inbound SPI (rekeyed: $spi_before -> $spi_after)" \
+	eval '[ -n "$spi_after" ] && [ "$spi_after" != "$spi_before" ]'
+check "and traffic flows again: ${V[CK2001]}:7000 answers sp1" wait_until 10 fetch_is "${V[CK2001]}" 7000 sp1
+check "the session is still active" session_state_is alice "$id" active
+check "spgate-control logged the mismatch and the re-add" \
+	eval 'grep -q "reconciling" "$SPG_STATE/logs/control.out" && grep -q "session $id is missing from spgate-dp" "$SPG_STATE/logs/control.out"'
+check "and audited it (dp_session_missing, then session_rekeyed)" \
+	eval 'op_ctl audit --limit 1000 2>/dev/null | grep -q dp_session_missing && op_ctl audit --limit 1000 2>/dev/null | grep -q session_rekeyed'
+
 # ---- disconnect ----
 
 section "disconnect"
@@ -265,6 +294,34 @@ got=$(fetch "${V[CK2002]}" 7000)
 check "its virtual address answers no more (got '$got')" [ -z "$got" ]
 check "the other two sessions still work (CK2001 and CK2003)" \
 	eval 'fetch_is "${V[CK2001]}" 7000 sp1 && fetch_is "${V[CK2003]}" 7000 sp3'
+
+# ---- a dead agent (issue 13): degraded at once, failed after agent.grace ----
+
+section "dead agent"
+id=${SID[CK2003]}
+t_killed=$(date +%s)
+kill -KILL "$(cat "$SPG_STATE/pids/agent3.pid")" 2>/dev/null
+check "SP 3's agent is killed (kill -9)" wait_until 5 not topo_pid_alive agent3
+check "within a few seconds session $id (CK2003) shows degraded" wait_until 5 session_state_is alice "$id" degraded
+reason=$(session_field alice "$id" 's["reason"]')
+check "with the reason: '$reason'" eval '[[ $reason == *"control channel"* && $reason == *"agent.grace"* ]]'
+st=$(eng alice --json sessions 2>/dev/null | jv "[s['state'] for s in $SESSIONS if s['id'] == $id]")
+check "spgatectl sessions shows it degraded too (got $st)" [ "$st" = degraded ]
+check "spgate-control logged it" grep -q "session $id: degraded: lost the SP's control channel" "$SPG_STATE/logs/control.out"
+# lab: agent.grace 30 s; the re-attach attempts fail while the agent is dead
+check "after agent.grace (30 s) it is failed, not closed" wait_until 45 session_state_is alice "$id" failed
+reason=$(session_field alice "$id" 's["reason"]')
+check "with the reason: '$reason'" eval '[[ $reason == *"agent.grace"* ]]'
+check "and spgate-dp no longer has it" not dp_has_session "$id"
+ids=$(eng alice --json sessions 2>/dev/null | jv "[s['id'] for s in $SESSIONS]")
+check "spgatectl sessions (the default: live ones) no longer lists it ($ids)" not grep -qw "$id" <<<"$ids"
+st=$(eng alice --json sessions --all-states 2>/dev/null | jv "[s['state'] for s in $SESSIONS if s['id'] == $id]")
+check "spgatectl sessions --all-states lists it as failed (got $st)" [ "$st" = failed ]
+st=$(eng alice --json sessions --since "$t_killed" 2>/dev/null | jv "[s['state'] for s in $SESSIONS if s['id'] == $id]")
+check "and so does --since the kill (got $st)" [ "$st" = failed ]
+st=$(eng alice --json sessions --since "$(($(date +%s) + 60))" 2>/dev/null | jv "[s['id'] for s in $SESSIONS if s['id'] == $id]")
+check "but not --since a later time (got $st)" [ -z "$st" ]
+agent_start 3 || fail "SP 3's agent starts again"
 
 # ---- a grant the agent refuses ----
 

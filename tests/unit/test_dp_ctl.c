@@ -483,6 +483,57 @@ static void ctl_stats_and_drops_answer(void)
 	CU_ASSERT_STRING_EQUAL(dr.reasons[SPG_DROP_MAX - 2].name, spg_drop_name(SPG_DROP_MAX - 1));
 }
 
+static uint32_t stats_ids_hash(uint32_t *n_sessions)
+{
+	struct spg_dp_stats_rep st;
+
+	memset(&st, 0xa5, sizeof(st));
+	CU_ASSERT_EQUAL(call(SPG_DP_STATS, NULL, 0, &st, NULL), 0);
+	*n_sessions = st.n_sessions;
+	return st.ids_hash;
+}
+
+/*
+ * STATS' ids_hash summarises the ids spgate-dp holds, so spgate-control can tell "the same
+ * sessions" without listing them: a session deleted behind its back (and another added in its
+ * place, keeping the count) changes it; the same set reached in another order does not.
+ */
+static void ctl_stats_ids_hash_follows_the_table(void)
+{
+	struct spg_dp_session_params p1 = params(1), p2 = params(2), p3 = params(3);
+	uint32_t n, h_empty, h_12, h_13;
+
+	if (!fresh_table())
+		return;
+	h_empty = stats_ids_hash(&n);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(h_empty, 0);
+	CU_ASSERT_EQUAL(add(&p1), 0);
+	CU_ASSERT_EQUAL(add(&p2), 0);
+	h_12 = stats_ids_hash(&n);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(h_12, spg_dp_ids_fold(spg_dp_id_mix(1) ^ spg_dp_id_mix(2)));
+	/* 1 ^ 2 == 3: unmixed ids would make {1, 2} and {3} alike. */
+	CU_ASSERT_NOT_EQUAL(h_12, spg_dp_ids_fold(spg_dp_id_mix(3)));
+	/* The attack of issue 13: a session deleted behind the control plane's back ... */
+	CU_ASSERT_EQUAL(del(2), 0);
+	CU_ASSERT_EQUAL(stats_ids_hash(&n), spg_dp_ids_fold(spg_dp_id_mix(1)));
+	CU_ASSERT_EQUAL(n, 1);
+	/* ... and another in its place: the count is the same, the hash is not. */
+	CU_ASSERT_EQUAL(add(&p3), 0);
+	h_13 = stats_ids_hash(&n);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_NOT_EQUAL(h_13, h_12);
+	CU_ASSERT_EQUAL(h_13, spg_dp_ids_fold(spg_dp_id_mix(1) ^ spg_dp_id_mix(3)));
+	/* A failed add (its id exists) changes nothing. */
+	CU_ASSERT_EQUAL(add(&p1), EEXIST);
+	CU_ASSERT_EQUAL(stats_ids_hash(&n), h_13);
+	CU_ASSERT_EQUAL(del(1), 0);
+	CU_ASSERT_EQUAL(del(3), 0);
+	CU_ASSERT_EQUAL(stats_ids_hash(&n), h_empty);
+	CU_ASSERT_EQUAL(n, 0);
+}
+
 /* Feeds n bytes of msg to the handler; the reply must be a well-formed error reply. */
 static void expect_error_reply(size_t n, int want)
 {
@@ -623,6 +674,7 @@ int main(void)
 		{"ctl_bad_update_is_refused", ctl_bad_update_is_refused},
 		{"ctl_deleted_session_is_gone", ctl_deleted_session_is_gone},
 		{"ctl_stats_and_drops_answer", ctl_stats_and_drops_answer},
+		{"ctl_stats_ids_hash_follows_the_table", ctl_stats_ids_hash_follows_the_table},
 		{"ctl_garbage_gets_an_error_reply", ctl_garbage_gets_an_error_reply},
 		{"ctl_peer_of_another_user_is_refused", ctl_peer_of_another_user_is_refused},
 		{"ctl_peer_root_self_or_in_the_control_group_is_allowed",

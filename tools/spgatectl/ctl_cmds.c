@@ -232,23 +232,36 @@ int ctl_cmd_connect(struct spgctl *ctl, int argc, char **argv)
 /* ---- sessions ---- */
 
 static const char sessions_usage[] =
-	"usage: spgatectl [--operator] sessions [--all]\n"
+	"usage: spgatectl [--operator] sessions [--all] [--all-states] [--since UNIX|ISO8601]\n"
 	"\n"
 	"Lists sessions: your own, or with --all everyone's (operators and privileged users).\n"
+	"Only live ones, unless:\n"
+	"  --all-states    also the closed and failed ones of the last hour\n"
+	"  --since TIME    also the closed and failed ones that ended since TIME (as audit --since)\n"
 	"Table: ID SERIAL USER WORKSTATION STATE VIRTUAL SP LINE SPEED AGE OUT-PKTS IN-PKTS.\n";
 
 int ctl_cmd_sessions(struct spgctl *ctl, int argc, char **argv)
 {
-	struct spgctl_opt opts[] = {{"all", false, NULL, false}, {NULL, false, NULL, false}};
+	struct spgctl_opt opts[] = {{"all", false, NULL, false}, {"all-states", false, NULL, false},
+				    {"since", true, NULL, false}, {NULL, false, NULL, false}};
+	time_t since = 0;
 	json_t *req;
 	int n_pos, rc;
 
 	rc = ctl_parse("sessions", sessions_usage, argc, argv, opts, NULL, 0, &n_pos);
 	if (rc != 0)
 		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
+	if (opts[2].seen && !ctl_arg_time("sessions", "--since", opts[2].value, &since))
+		return SPGCTL_EXIT_USAGE;
+	if (opts[1].seen && !opts[2].seen)
+		since = time(NULL) - 3600;
+	if (since <= 0 && (opts[1].seen || opts[2].seen))
+		since = 1; /* the epoch or before: every ended session */
 	req = json_pack("{s:s}", "op", "sessions");
 	if (opts[0].seen)
 		json_object_set_new(req, "all", json_true());
+	if (since > 0)
+		json_object_set_new(req, "since", json_integer((json_int_t)since));
 	return ctl_call_list(ctl, "sessions", CTL_ROUTE_USER, req, "sessions", ctl_print_sessions);
 }
 

@@ -14,6 +14,7 @@
 #include "dp_api.h"
 #include "dp_client.h"
 #include "dp_cmds.h"
+#include "dp_owner.h"
 #include "output.h"
 #include "spgatectl.h"
 
@@ -373,17 +374,64 @@ static int cmd_session_update(struct spgctl *ctl, int argc, char **argv)
 
 /* ---- dp session del / show ---- */
 
-static const char session_del_usage[] = "usage: spgatectl dp session del ID\n";
+static const char session_del_usage[] =
+	"usage: spgatectl dp session del [--force] ID\n"
+	"\n"
+	"A session spgate-control owns (asked on its operator socket) is deleted only with --force:\n"
+	"spgate-control re-adds it, rekeyed, within sessions.reconcile seconds.\n";
 static const char session_show_usage[] = "usage: spgatectl dp session show ID\n";
+
+/*
+ * Refuses (without --force) to delete what spgate-control owns: it would only re-add it. When
+ * spgate-control cannot be asked, says so and goes on: nobody is there to re-add it then, and
+ * a dataplane must stay manageable without its control plane.
+ */
+static int session_del_allowed(struct spgctl *ctl, uint64_t id, bool force)
+{
+	char state[32], err[512];
+
+	switch (dp_session_owner(id, ctl->timeout_ms, state, sizeof(state), err, sizeof(err))) {
+	case DP_OWNER_NONE:
+		return 0;
+	case DP_OWNER_UNKNOWN:
+		fprintf(stderr, "spgatectl: dp session del: cannot ask spgate-control whether it owns session %" PRIu64
+			" (%s); deleting\n", id, err);
+		return 0;
+	case DP_OWNER_CONTROL:
+		break;
+	}
+	if (force) {
+		fprintf(stderr, "spgatectl: warning: session %" PRIu64 " is spgate-control's (%s); deleting it "
+			"anyway (--force): spgate-control will rekey and re-add it\n", id, state);
+		return 0;
+	}
+	fprintf(stderr, "spgatectl: dp session del: session %" PRIu64 " is spgate-control's (%s): it would rekey "
+		"and re-add it; end it with `spgatectl disconnect %" PRIu64 "`, or add --force to delete it "
+		"from spgate-dp anyway\n", id, state, id);
+	return SPGCTL_EXIT_REFUSED;
+}
 
 static int cmd_session_del(struct spgctl *ctl, int argc, char **argv)
 {
 	struct spg_dp_session_id_req req = {0};
-	int rc;
+	struct spgctl_opt opts[] = {{"force", false, NULL, false}, {NULL, false, NULL, false}};
+	char *pos[1];
+	int n_pos, rc;
 
-	rc = dp_arg_id_only("dp session del", session_del_usage, argc, argv, &req.id);
+	rc = spgctl_parse("dp session del", argc, argv, opts, pos, 1, &n_pos);
+	if (rc == SPGCTL_HELP) {
+		fputs(session_del_usage, stdout);
+		return SPGCTL_EXIT_OK;
+	}
 	if (rc != 0)
-		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
+		return rc;
+	if (n_pos != 1)
+		return spgctl_usage_error("dp session del", "missing session ID");
+	if (!dp_arg_session_id("dp session del", "ID", pos[0], &req.id))
+		return SPGCTL_EXIT_USAGE;
+	rc = session_del_allowed(ctl, req.id, opts[0].seen);
+	if (rc != 0)
+		return rc;
 	rc = dp_call(ctl, "session del", SPG_DP_SESSION_DEL, &req, sizeof(req), NULL, 0, NULL);
 	if (rc != 0)
 		return rc;
@@ -416,7 +464,7 @@ static const char session_usage[] =
 	"      [--rate-out RATE] [--rate-in RATE] [--burst-out BYTES] [--burst-in BYTES]\n"
 	"  update ID [--peer ..] [--rate-out ..] [--rate-in ..] [--burst-out ..] [--burst-in ..]\n"
 	"      [--ports ..] [--icmp-echo on|off] [--spi-out .. --spi-in .. --key-out .. --key-in ..]\n"
-	"  del ID\n"
+	"  del [--force] ID\n"
 	"  show ID\n";
 
 static const struct spgctl_cmd session_cmds[] = {
@@ -562,7 +610,7 @@ static const char dp_usage[] =
 	"  hello                       version, capacity, cipher and addresses\n"
 	"  session add ...             add a session (see 'dp session add --help')\n"
 	"  session update ID ...       change endpoint, rate, ports or keys\n"
-	"  session del ID              delete a session\n"
+	"  session del [--force] ID    delete a session (--force: one spgate-control owns)\n"
 	"  session show ID             show one session\n"
 	"  sessions                    list all sessions\n"
 	"  stats                       port counters, forwarded traffic, drops\n"

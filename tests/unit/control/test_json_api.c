@@ -33,6 +33,7 @@ static struct token_key *tokens;
 static struct ctl_config cfg;
 static struct api_ctx ctx;
 static json_t *last;
+static char big_message[1024];
 
 static const struct api_peer engineer_peer = {.transport = API_TRANSPORT_TLS, .addr = 0x0a6433c6, .name = "198.51.100.10:5000"};
 static const struct api_peer operator_peer = {.transport = API_TRANSPORT_UNIX, .uid = 0, .name = "uid 0 pid 1"};
@@ -348,6 +349,88 @@ static void a_reply_is_one_line(void)
 	json_decref(r);
 }
 
+/* What the server would send for reply: one line, or NULL (it would have no reply to send). */
+static char *as_sent(const json_t *reply)
+{
+	size_t len;
+
+	return reply != NULL ? api_json_dump_line(reply, &len) : NULL;
+}
+
+static void a_parse_error_quoting_half_a_character_is_still_answered(void)
+{
+	/* 4 bytes: jansson's error text quotes the escape and the first byte of the e-acute */
+	json_t *r = call(&engineer_peer, "\"\\\xc3\xa9");
+	char *line = as_sent(r);
+
+	CU_ASSERT_PTR_NOT_NULL(line);
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "not valid JSON"));
+	free(line);
+}
+
+static void an_unknown_op_cut_inside_a_character_is_still_answered(void)
+{
+	char line[128], *sent;
+	json_t *r;
+
+	/* "%.64s" keeps 63 x and the first byte of the e-acute */
+	snprintf(line, sizeof(line), "{\"op\":\"%s\xc3\xa9\"}",
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	r = call(&engineer_peer, line);
+	sent = as_sent(r);
+	CU_ASSERT_PTR_NOT_NULL(sent);
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "unknown op \"xxx"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "x?\""));
+	free(sent);
+	/* the operator socket shares the handler */
+	r = call(&operator_peer, line);
+	sent = as_sent(r);
+	CU_ASSERT_PTR_NOT_NULL(sent);
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	free(sent);
+}
+
+static void error_messages_are_made_valid_utf8(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain ascii", "plain ascii"},
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+		{"cut \xc3", "cut ?"},
+		{"cut \xe2\x82", "cut ??"},
+		{"cut \xf0\x9f\x98", "cut ???"},
+		{"stray \xa9 continuation", "stray ? continuation"},
+		{"overlong \xc0\xaf \xe0\x80\xaf", "overlong ?? ???"},
+		{"surrogate \xed\xa0\x80", "surrogate ???"},
+		{"too high \xf4\x90\x80\x80 \xf5\x80", "too high ???? ??"},
+		{"\xff\xfe", "??"},
+	};
+	char buf[64];
+	json_t *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		api_utf8_sanitize(buf);
+		CU_ASSERT_STRING_EQUAL(buf, cases[i].out);
+		r = api_json_error(API_E_BAD_REQUEST, "%s", cases[i].in);
+		CU_ASSERT_PTR_NOT_NULL(r);
+		CU_ASSERT_STRING_EQUAL(message_of(r), cases[i].out);
+		json_decref(r);
+	}
+	/* vsnprintf's own cut at 512 bytes may split a character too */
+	memset(big_message, 'a', sizeof(big_message));
+	for (i = 0; i + 1 < sizeof(big_message); i += 2)
+		memcpy(big_message + i, "\xc3\xa9", 2);
+	big_message[sizeof(big_message) - 1] = '\0';
+	r = api_json_error(API_E_BAD_REQUEST, "%s", big_message);
+	CU_ASSERT_PTR_NOT_NULL(r);
+	json_decref(r);
+}
+
 /* ---- the operator socket, end to end through the server ---- */
 
 static struct event_base *base;
@@ -509,6 +592,78 @@ static void lines_show_engineers_no_customer_detail(void)
 	CU_ASSERT_PTR_NOT_NULL(json_object_get(json_array_get(json_object_get(r, "lines"), 0), "last_result"));
 }
 
+/*
+ * Sends all of text (unless the socket refuses it: *send_errno says why) while reading what
+ * comes back until EOF; runs the server's loop meanwhile. At most 20 s.
+ */
+static ssize_t exchange_all(int fd, const char *text, size_t len, char *out, size_t outlen,
+			    size_t *sent_out, int *send_errno)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	size_t sent = 0, got = 0;
+	bool eof = false;
+	ssize_t n;
+	int i;
+
+	*send_errno = 0;
+	for (i = 0; i < 20000 && (!eof || (sent < len && *send_errno == 0)); i++) {
+		if (sent < len && *send_errno == 0) {
+			n = send(fd, text + sent, len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0)
+				sent += (size_t)n;
+			else if (n < 0 && errno != EAGAIN)
+				*send_errno = errno;
+		}
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (poll(&p, 1, 1) == 1) {
+			n = recv(fd, out + got, outlen - got - 1, MSG_DONTWAIT);
+			if (n > 0)
+				got += (size_t)n;
+			else if (n == 0 || errno != EAGAIN)
+				eof = true;
+			if (eof)
+				p.events = 0; /* only sending is left */
+		}
+	}
+	out[got] = '\0';
+	*sent_out = sent;
+	return (ssize_t)got;
+}
+
+static void a_32_mib_request_is_answered_and_the_rest_discarded(void)
+{
+	struct api_server_config sc = {.idle_timeout_s = 10};
+	char path[128], err[256], reply[4096], *big;
+	size_t big_len = 32u << 20, sent;
+	struct api_server *srv;
+	int fd, send_errno;
+
+	snprintf(path, sizeof(path), "%s/control-big.sock", dir);
+	sc.unix_path = path;
+	sc.operator_group = getgrgid(getgid()) != NULL ? getgrgid(getgid())->gr_name : NULL;
+	base = event_base_new();
+	srv = api_server_new(base, &sc, api_ops_serve, &ctx, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
+	fd = connect_unix(path);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	big = malloc(big_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, ' ', big_len);
+	memcpy(big, "{\"op\":\"whoami\",\"x\":\"", 20);
+	exchange_all(fd, big, big_len, reply, sizeof(reply), &sent, &send_errno);
+	/* the server read (and dropped) all of it: a client writing before it reads gets to read */
+	CU_ASSERT_EQUAL(send_errno, 0);
+	CU_ASSERT_EQUAL(sent, big_len);
+	/* the promised reply, then the end of the connection */
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, "\"error\":\"bad_request\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, "request larger than 65536 bytes"));
+	CU_ASSERT_EQUAL(strchr(reply, '\n'), reply + strlen(reply) - 1);
+	free(big);
+	close(fd);
+	api_server_free(srv);
+	event_base_free(base);
+}
+
 static int setup(void)
 {
 	uint8_t key[TOKEN_KEY_LEN] = {1, 2, 3};
@@ -561,6 +716,11 @@ int main(void)
 		{"audit_with_a_negative_limit_names_limit", audit_with_a_negative_limit_names_limit},
 		{"ids_are_json_integers_only", ids_are_json_integers_only},
 		{"a_reply_is_one_line", a_reply_is_one_line},
+		{"a_parse_error_quoting_half_a_character_is_still_answered",
+		 a_parse_error_quoting_half_a_character_is_still_answered},
+		{"an_unknown_op_cut_inside_a_character_is_still_answered",
+		 an_unknown_op_cut_inside_a_character_is_still_answered},
+		{"error_messages_are_made_valid_utf8", error_messages_are_made_valid_utf8},
 		{"the_operator_socket_answers_line_by_line_and_refuses_oversize_requests",
 		 the_operator_socket_answers_line_by_line_and_refuses_oversize_requests},
 		{"a_connect_naming_another_workstation_is_refused", a_connect_naming_another_workstation_is_refused},
@@ -572,6 +732,8 @@ int main(void)
 		{"an_operators_user_revoke_ends_every_token_of_that_user",
 		 an_operators_user_revoke_ends_every_token_of_that_user},
 		{"lines_show_engineers_no_customer_detail", lines_show_engineers_no_customer_detail},
+		{"a_32_mib_request_is_answered_and_the_rest_discarded",
+		 a_32_mib_request_is_answered_and_the_rest_discarded},
 		{NULL, NULL},
 	};
 

@@ -237,6 +237,28 @@ static int fake_dp_list(void *a, int (*fn)(const struct spg_dp_session_info *s, 
 	return 0;
 }
 
+/* STATS as spgate-dp computes it: the count and the ids' hash of the table. */
+static int n_dp_stats;
+static int fake_dp_stats(void *a, struct spg_dp_stats_rep *rep)
+{
+	uint64_t acc = 0;
+	int i;
+
+	(void)a;
+	if (!dp_up)
+		return -ENOTCONN;
+	memset(rep, 0, sizeof(*rep));
+	for (i = 0; i < MAX_DP; i++) {
+		if (!dp[i].used)
+			continue;
+		rep->n_sessions++;
+		acc ^= spg_dp_id_mix(dp[i].p.id);
+	}
+	rep->ids_hash = spg_dp_ids_fold(acc);
+	n_dp_stats++;
+	return 0;
+}
+
 static struct event_base *base;
 static struct line_mgr *lines;
 
@@ -289,6 +311,7 @@ static const struct session_peers fakes = {
 	.dp_update = fake_dp_update,
 	.dp_delete = fake_dp_delete,
 	.dp_list = fake_dp_list,
+	.dp_stats = fake_dp_stats,
 	.line_connect = real_line_connect,
 	.line_cancel = real_line_cancel,
 	.line_reattach = fake_line_reattach,
@@ -336,7 +359,7 @@ static void world_up(void)
 	memset(conns, 0, sizeof(conns));
 	memset(dp, 0, sizeof(dp));
 	n_conns = n_opens = n_attaches = n_rekeys = n_closes = 0;
-	n_dp_adds = n_dp_updates = n_dp_deletes = 0;
+	n_dp_adds = n_dp_updates = n_dp_deletes = n_dp_stats = 0;
 	n_reattaches = n_reattach_cancels = 0;
 	dp_up = true;
 	refuse_connect_at_once = false;
@@ -741,6 +764,7 @@ static void disconnect_while_awaiting_approval_closes_at_once(void)
 
 static void a_lost_agent_channel_is_reattached_within_grace(void)
 {
+	char why[512];
 	int64_t id;
 	int adds;
 
@@ -748,13 +772,20 @@ static void a_lost_agent_channel_is_reattached_within_grace(void)
 	cfg.sessions.idle_timeout = 0;
 	id = active_session();
 	adds = n_dp_adds;
+	CU_ASSERT_FALSE(session_degraded(mgr, id, why, sizeof(why)));
 	last_conn()->ev->lost(last_conn(), "missed 3 pongs", last_conn()->arg);
 	CU_ASSERT_TRUE(audited("session_channel_lost"));
+	/* degraded at once, with the reason, not after the grace (issue 13) */
+	CU_ASSERT_TRUE(session_degraded(mgr, id, why, sizeof(why)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "missed 3 pongs"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "agent.grace"));
 	now_s += 1;
 	session_mgr_tick(mgr);
 	CU_ASSERT_EQUAL(n_attaches, 1);
+	CU_ASSERT_TRUE(session_degraded(mgr, id, why, sizeof(why))); /* re-attach in flight */
 	agent_says_up(last_conn(), 0);
 	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_ACTIVE);
+	CU_ASSERT_FALSE(session_degraded(mgr, id, why, sizeof(why))); /* back to active */
 	CU_ASSERT_EQUAL(n_rekeys, 0); /* spgate-dp kept it: keys stay */
 	CU_ASSERT_EQUAL(n_dp_adds, adds);
 	now_s += 60;
@@ -763,13 +794,15 @@ static void a_lost_agent_channel_is_reattached_within_grace(void)
 	world_down();
 }
 
-static void a_channel_lost_for_longer_than_grace_closes_the_session(void)
+static void a_channel_lost_for_longer_than_grace_fails_the_session(void)
 {
+	char why[512];
 	int64_t id;
 
 	world_up();
 	id = active_session();
 	last_conn()->ev->lost(last_conn(), "connection closed", last_conn()->arg);
+	CU_ASSERT_TRUE(session_degraded(mgr, id, why, sizeof(why)));
 	now_s += 5;
 	session_mgr_tick(mgr);
 	CU_ASSERT_EQUAL(n_attaches, 1);
@@ -777,7 +810,9 @@ static void a_channel_lost_for_longer_than_grace_closes_the_session(void)
 				last_conn()->arg);
 	now_s += 25;
 	session_mgr_tick(mgr);
-	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_CLOSED);
+	/* failed, not closed (issue 13): nobody ended it, and an operator must see that */
+	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_FAILED);
+	CU_ASSERT_FALSE(session_degraded(mgr, id, why, sizeof(why)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(reason_of(id), "agent.grace"));
 	CU_ASSERT_EQUAL(dp_find((uint64_t)id), -1);
 	world_down();
@@ -871,6 +906,57 @@ static void a_dataplane_restart_alone_rekeys_and_readds_active_sessions(void)
 	agent_rekeyed(last_conn(), 1, 0x5000);
 	CU_ASSERT_TRUE(dp_find((uint64_t)id) >= 0);
 	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_ACTIVE);
+	world_down();
+}
+
+/*
+ * Issue 13: a session deleted from spgate-dp behind spgate-control's back (spgatectl dp
+ * session del --force) is noticed within sessions.reconcile by the STATS summary alone, then
+ * rekeyed and re-added; a stranger's session is deleted; a dataplane that matches is only
+ * asked for STATS, never listed.
+ */
+static void a_session_deleted_behind_our_back_is_rekeyed_and_readded_within_a_period(void)
+{
+	struct spg_dp_session_params orphan = {.id = 999};
+	struct store_session before, after;
+	int64_t id;
+	int stats, deletes;
+
+	world_up();
+	cfg.sessions.idle_timeout = 0;
+	cfg.sessions.reconcile = 5;
+	id = active_session();
+	CU_ASSERT_EQUAL(session_get(mgr, id, &before), 0);
+	/* In step: STATS only, nothing rekeyed. */
+	now_s += 5;
+	stats = n_dp_stats;
+	session_mgr_tick(mgr);
+	CU_ASSERT_EQUAL(n_dp_stats, stats + 1);
+	CU_ASSERT_EQUAL(n_rekeys, 0);
+	/* The attack: gone from spgate-dp; not seen before the period is over. */
+	CU_ASSERT_EQUAL_FATAL(fake_dp_delete(NULL, (uint64_t)id), 0);
+	now_s += 4;
+	session_mgr_tick(mgr);
+	CU_ASSERT_EQUAL(n_rekeys, 0);
+	now_s += 1;
+	session_mgr_tick(mgr);
+	CU_ASSERT_EQUAL_FATAL(n_rekeys, 1); /* spgate-dp takes no key twice: new keys first */
+	CU_ASSERT_TRUE(audited("dp_session_missing"));
+	agent_rekeyed(last_conn(), 1, 0x6000);
+	CU_ASSERT_TRUE(dp_find((uint64_t)id) >= 0);
+	CU_ASSERT_EQUAL(session_get(mgr, id, &after), 0);
+	CU_ASSERT_EQUAL(after.state, STORE_SESSION_ACTIVE);
+	CU_ASSERT_NOT_EQUAL(after.spi_in, before.spi_in);
+	CU_ASSERT_EQUAL(ntohl(dp[dp_find((uint64_t)id)].p.sa_in.spi), after.spi_in);
+	/* A session nobody owns appears (same count as a lost one would keep): deleted. */
+	deletes = n_dp_deletes;
+	fake_dp_add(NULL, &orphan);
+	now_s += 5;
+	session_mgr_tick(mgr);
+	CU_ASSERT_EQUAL(dp_find(999), -1);
+	CU_ASSERT_EQUAL(n_dp_deletes, deletes + 1);
+	CU_ASSERT_TRUE(dp_find((uint64_t)id) >= 0);
+	CU_ASSERT_EQUAL(n_rekeys, 1); /* ours was in place: not rekeyed again */
 	world_down();
 }
 
@@ -986,11 +1072,12 @@ int main(void)
 		CASE(disconnect_closes_through_the_agent_and_the_dataplane),
 		CASE(disconnect_while_awaiting_approval_closes_at_once),
 		CASE(a_lost_agent_channel_is_reattached_within_grace),
-		CASE(a_channel_lost_for_longer_than_grace_closes_the_session),
+		CASE(a_channel_lost_for_longer_than_grace_fails_the_session),
 		CASE(a_session_is_rekeyed_after_rekey_after),
 		CASE(a_restart_leaves_sessions_the_dataplane_kept_untouched),
 		CASE(a_restart_rekeys_and_readds_what_the_dataplane_lost_and_drops_orphans),
 		CASE(a_dataplane_restart_alone_rekeys_and_readds_active_sessions),
+		CASE(a_session_deleted_behind_our_back_is_rekeyed_and_readded_within_a_period),
 		CASE(a_restart_fails_sessions_caught_half_way),
 		CASE(a_restart_fails_a_dialed_session_whose_call_was_lost),
 		CASE(a_restart_reattaches_a_dialed_session_to_its_live_call),
