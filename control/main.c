@@ -29,9 +29,11 @@
 #include "audit.h"
 #include "auth/auth.h"
 #include "config.h"
+#include "config_files.h"
 #include "dp_prog.h"
 #include "grant.h"
 #include "line.h"
+#include "log_stamp.h"
 #include "session.h"
 #include "snmp/snmp.h"
 #include "sp_handshake.h"
@@ -619,6 +621,12 @@ static int check_config(const char *path)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	/* the files it names too, as the start loads them: "ok" must mean the start gets past them */
+	if (ctl_config_check_files(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		ctl_config_free(&cfg);
+		return 1;
+	}
 	ctl_config_free(&cfg);
 	printf("%s: ok\n", path);
 	return 0;
@@ -672,6 +680,7 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &config);
 	if (rc >= 0)
 		return rc;
+	spg_log_stamp_stderr(); /* the daemon's lines get UTC timestamps, unless the journal's */
 	if (ctl_config_load(config, &ctl.cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "spgate-control: %s\n", err);
 		return 1;

@@ -18,6 +18,7 @@
 
 #include <rte_cycles.h>
 #include <rte_log.h>
+#include <rte_ring.h>
 
 #include "addr.h"
 #include "ctl_peer.h"
@@ -196,6 +197,26 @@ static void log_params(const char *what, uint32_t upd, const struct spg_dp_sessi
 	RTE_LOG(INFO, USER1, "session %" PRIu64 ": updated%s\n", p->id, parts);
 }
 
+/*
+ * Asks the slow path (through the workers' resolve ring, which any thread may feed) for the
+ * MAC of the next hop towards dst on port, unless it is known: a new session's first packet
+ * then finds its neighbors resolved instead of being dropped as no_neighbor (issue 13). Chosen
+ * over holding packets for unresolved neighbors: a hold queue would move mbufs from the
+ * workers to the slow path and back, with timers and drop counts outside the workers' stats.
+ */
+static void preresolve(struct spg_dp *dp, uint16_t port, uint32_t dst)
+{
+	uint32_t nh = spg_next_hop_for(&dp->ports[port], dst);
+	struct rte_ether_addr mac;
+	uint64_t req;
+
+	if (nh == 0 || dp->resolve_ring == NULL || spg_neigh_lookup(dp->neigh, port, nh, &mac))
+		return;
+	req = spg_resolve_pack(port, nh);
+	/* a full ring only means the first packet asks, as it did before */
+	rte_ring_mp_enqueue_elem(dp->resolve_ring, &req, sizeof(req));
+}
+
 /* One add, checked as the single and the batched message both require; 0 or a positive errno. */
 static int session_add_one(struct spg_dp *dp, const struct spg_dp_session_params *p)
 {
@@ -212,6 +233,10 @@ static int session_add_one(struct spg_dp *dp, const struct spg_dp_session_params
 	err = -spg_session_add(dp->sessions, p);
 	if (err != 0 || add_log_line_allowed())
 		log_params("add", 0, p, err);
+	if (err == 0) {
+		preresolve(dp, SPG_DP_PORT_SP, p->peer_addr);
+		preresolve(dp, SPG_DP_PORT_VENDOR, p->workstation_addr);
+	}
 	return err;
 }
 

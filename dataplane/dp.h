@@ -77,6 +77,14 @@ static inline uint64_t spg_resolve_pack(uint16_t port_index, uint32_t addr)
 	return (uint64_t)port_index << 32 | addr;
 }
 
+/* The next hop on port p towards dst: dst itself on the port's subnet, else its gateway (0: none). */
+static inline uint32_t spg_next_hop_for(const struct spg_port *p, uint32_t dst)
+{
+	if (((dst ^ p->addr) & p->mask) == 0)
+		return dst;
+	return p->next_hop;
+}
+
 struct spg_dp {
 	struct spg_dp_config cfg;
 	struct spg_port ports[SPG_DP_N_PORTS];

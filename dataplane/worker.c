@@ -13,13 +13,6 @@
 /* Empty polls in a row before an idle worker starts sleeping (when configured to). */
 #define IDLE_POLLS_BEFORE_SLEEP 64
 
-static uint32_t next_hop_for(const struct spg_port *p, uint32_t dst)
-{
-	if (((dst ^ p->addr) & p->mask) == 0)
-		return dst;
-	return p->next_hop;
-}
-
 static inline uint32_t nh_slot(uint32_t addr)
 {
 	uint32_t h = rte_be_to_cpu_32(addr);
@@ -32,7 +25,7 @@ bool spg_l2_prepend(struct spg_worker *w, uint16_t port_index, struct rte_mbuf *
 	const struct spg_port *p = &w->dp->ports[port_index];
 	struct spg_nh_cache *c;
 	struct rte_ether_hdr *eth;
-	uint32_t nh = next_hop_for(p, dst_addr);
+	uint32_t nh = spg_next_hop_for(p, dst_addr);
 	uint32_t gen;
 
 	if (nh == 0)

@@ -162,23 +162,6 @@ int api_arg_string(const json_t *req, const char *name, const char **out, json_t
 	return ret;
 }
 
-static bool parse_decimal_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0' || strlen(s) > 20)
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
 int api_arg_id(const json_t *req, const char *name, uint64_t *out, json_t **err)
 {
 	json_t *v = json_object_get(req, name);
@@ -187,12 +170,13 @@ int api_arg_id(const json_t *req, const char *name, uint64_t *out, json_t **err)
 		*err = api_json_error(API_E_BAD_REQUEST, "missing argument \"%s\"", name);
 		return -EINVAL;
 	}
+	/* JSON integers only: "2" accepted while "abc" is refused was an inconsistency (issue 13) */
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
 		*out = (uint64_t)json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v) && parse_decimal_u64(json_string_value(v), out))
-		return 0;
+	if (json_is_string(v))
+		return bad_arg(err, name, "must be a non-negative JSON integer, not a string");
 	return bad_arg(err, name, "must be a non-negative integer");
 }
 

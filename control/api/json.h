@@ -62,7 +62,7 @@ char *api_json_dump_line(const json_t *reply, size_t *len);
 int api_arg_string(const json_t *req, const char *name, const char **out, json_t **err);
 /* Optional string: absent or null leaves *out = NULL. */
 int api_arg_string_opt(const json_t *req, const char *name, const char **out, json_t **err);
-/* Required id: a non-negative JSON integer, or a string of decimal digits (for ids > 2^53). */
+/* Required id: a non-negative JSON integer (ids are SQLite rowids, below 2^63); strings are refused. */
 int api_arg_id(const json_t *req, const char *name, uint64_t *out, json_t **err);
 /* Optional non-negative integer no larger than max; absent leaves *out as it was. */
 int api_arg_uint_opt(const json_t *req, const char *name, uint64_t max, uint64_t *out, json_t **err);

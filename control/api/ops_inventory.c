@@ -64,10 +64,16 @@ json_t *api_op_search(struct api_req *r)
 	const char *query;
 	int idx = 0, ret;
 
-	/* Unlike other arguments an empty query means something: every visible system. */
-	if (q != NULL && !json_is_null(q) && !json_is_string(q))
+	/*
+	 * Unlike other arguments an empty query means something: every visible system. A missing
+	 * or null one is refused (issue 13): listing everything must be asked for, with "".
+	 */
+	if (q == NULL || json_is_null(q))
+		return api_json_error(API_E_BAD_REQUEST,
+				      "missing argument \"query\" (\"\" lists every system you may reach)");
+	if (!json_is_string(q))
 		return api_json_error(API_E_BAD_REQUEST, "argument \"query\" must be a string");
-	query = json_is_string(q) ? json_string_value(q) : "";
+	query = json_string_value(q);
 	if (api_arg_choice_opt(r->args, "by", by_names, &idx, &err) != 0)
 		return err;
 	if (search_by_parse(by_names[idx], &by) != 0)

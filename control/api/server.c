@@ -569,7 +569,7 @@ static void unix_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct 
 						  srv->operator_group ? srv->operator_group : ""));
 }
 
-static SSL_CTX *tls_context(const struct api_server_config *cfg, char *err, size_t errlen)
+SSL_CTX *api_tls_context(const struct api_server_config *cfg, char *err, size_t errlen)
 {
 	SSL_CTX *ctx;
 
@@ -612,7 +612,7 @@ static int open_tls_listener(struct api_server *srv, const struct api_server_con
 		return -EINVAL;
 	}
 	sin.sin_port = htons(port);
-	srv->ssl_ctx = tls_context(cfg, err, errlen);
+	srv->ssl_ctx = api_tls_context(cfg, err, errlen);
 	if (srv->ssl_ctx == NULL)
 		return -EINVAL;
 	srv->tls_listener = evconnlistener_new_bind(srv->base, tls_accept_cb, srv,

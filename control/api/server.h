@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 #include <jansson.h>
+#include <openssl/ssl.h>
 
 enum api_transport { API_TRANSPORT_TLS, API_TRANSPORT_UNIX };
 
@@ -60,6 +61,12 @@ typedef void (*api_request_fn)(struct api_call *call, const char *line, size_t l
  */
 struct api_server *api_server_new(struct event_base *base, const struct api_server_config *cfg,
 				  api_request_fn fn, void *arg, char *err, size_t errlen);
+/*
+ * The engineer API's TLS context from cfg's certificate and private key (both loaded, the key
+ * checked against the certificate), or NULL with err naming the key and the file. Also used by
+ * spgate-control --check-config.
+ */
+SSL_CTX *api_tls_context(const struct api_server_config *cfg, char *err, size_t errlen);
 /* Closes the listeners and every connection; calls still pending are answered into the void. */
 void api_server_free(struct api_server *srv);
 

@@ -148,6 +148,10 @@ for i in 1 2 3; do
 	check "$(topo_virtual "$i"):7000 answers with its own SP's name (want sp$i, got '${got}')" \
 		[ "$got" = "sp$i" ]
 done
+# issue 13: adding a session asks for its next hops' MACs, so the first packets were not dropped
+nn=$(drop_count no_neighbor)
+check "the sessions' first packets found their next hops resolved (no_neighbor drops: $nn, want 0)" \
+	[ "$nn" = 0 ]
 got=$(topo_fetch 2 8080 5)
 check "the second allowed port works too: $(topo_virtual 2):8080 answers '${got}'" [ "$got" = sp2 ]
 

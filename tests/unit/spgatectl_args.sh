@@ -63,6 +63,22 @@ expect_stdout "--spi-out SPI" -- dp session add --help
 # The default socket is documented; a test must not talk to a dataplane that may be running.
 expect_stdout "/run/spgate/dp.sock" -- --help
 
+# --version and help (issue 13): the version from the build, help = --help, help CMD = CMD --help
+ver=$("$ctl" --version 2>&1)
+if [[ $? -eq 0 && "$ver" =~ ^spgatectl\ [0-9]+\.[0-9]+ ]]; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: spgatectl --version -> '$ver'"
+	fail=$((fail + 1))
+fi
+expect_stdout "usage: spgatectl" -- help
+expect_stdout "  help  " -- --help
+expect_stdout "--spi-out SPI" -- help dp session add
+expect_stdout "usage: spgatectl session show ID" -- help session show
+expect 2 "unknown command 'nope'" -- help nope
+expect_stdout "usage: spgatectl help" -- help help
+expect_stdout "usage: spgatectl help" -- help --help
+
 # Well-formed commands get as far as the socket: exit 3 naming it.
 expect 3 "$missing" -- dp hello
 expect 3 "$missing" -- dp sessions

@@ -280,8 +280,9 @@ expect 3 "no reply within 300 ms" -- --timeout 300 search SILENT
 expect 3 "closed the connection without replying" -- search CLOSE
 
 # The token goes only to its server; an address is checked against the certificate's IP SAN.
-expect 4 "the saved token is for $srv, not 127.0.0.1:$port; run spgatectl login" -- --server "127.0.0.1:$port" search CK
-SPGATE_SERVER=127.0.0.1:$port expect 4 "not 127.0.0.1:$port" -- search CK
+# Another server than the token's: exit 4 saying how to log in there (issue 13), not just "login".
+expect 4 "the saved token is for $srv, not 127.0.0.1:$port; log in to 127.0.0.1:$port with spgatectl --server 127.0.0.1:$port login" -- --server "127.0.0.1:$port" search CK
+SPGATE_SERVER=127.0.0.1:$port expect 4 "log in to 127.0.0.1:$port with spgatectl --server 127.0.0.1:$port login" -- search CK
 SPGATE_PASSWORD=secret expect 0 "" -- --server "127.0.0.1:$port" --ca "$ca" login --user alice
 expect 0 "" -- search CK
 # A token the server no longer takes, and one that expired: exit 4.

@@ -16,6 +16,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "ctl_peer.h"
 #include "ctl_server.h"
@@ -302,6 +303,59 @@ static void ctl_full_table_is_enospc(void)
 		return;
 	CU_ASSERT_EQUAL(add(&p2), 0);
 	CU_ASSERT_EQUAL(add(&p3), ENOSPC);
+}
+
+/* The resolve requests waiting in dp.resolve_ring, as spg_resolve_pack values, in order. */
+static unsigned int resolve_requests(uint64_t *reqs, unsigned int max)
+{
+	return rte_ring_sc_dequeue_burst_elem(dp.resolve_ring, reqs, sizeof(reqs[0]), max, NULL);
+}
+
+/*
+ * Issue 13: the first packet of a new session was dropped as no_neighbor while the next hop's
+ * ARP was only asked for by that packet. Adding a session asks for both of its next hops
+ * (the SP side's gateway, the on-link workstation), and for none already known.
+ */
+static void ctl_added_session_preresolves_its_next_hops(void)
+{
+	const struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 0x01}};
+	const uint32_t gw = RTE_BE32(0xc63364fe); /* 198.51.100.254 */
+	struct spg_dp_session_params p = params(1);
+	uint64_t reqs[8];
+	unsigned int n;
+
+	if (!fresh_table())
+		return;
+	dp.ports[SPG_DP_PORT_VENDOR].addr = RTE_BE32(0xc0000201); /* 192.0.2.1/24 */
+	dp.ports[SPG_DP_PORT_VENDOR].mask = RTE_BE32(0xffffff00);
+	dp.ports[SPG_DP_PORT_SP].addr = RTE_BE32(0xc6336402); /* 198.51.100.2/24 */
+	dp.ports[SPG_DP_PORT_SP].mask = RTE_BE32(0xffffff00);
+	dp.ports[SPG_DP_PORT_SP].next_hop = gw;
+	dp.resolve_ring = rte_ring_create_elem("test_resolve", sizeof(uint64_t), 16, 0, RING_F_SC_DEQ);
+	dp.neigh = spg_neigh_create(16, 0);
+	CU_ASSERT_FATAL(dp.resolve_ring != NULL && dp.neigh != NULL);
+	CU_ASSERT_EQUAL(add(&p), 0);
+	n = resolve_requests(reqs, RTE_DIM(reqs));
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(reqs[0], spg_resolve_pack(SPG_DP_PORT_SP, gw));
+	CU_ASSERT_EQUAL(reqs[1], spg_resolve_pack(SPG_DP_PORT_VENDOR, p.workstation_addr));
+	/* a refused add asks for nothing */
+	CU_ASSERT_EQUAL(add(&p), EEXIST);
+	CU_ASSERT_EQUAL(resolve_requests(reqs, RTE_DIM(reqs)), 0);
+	/* known neighbors are not asked for again */
+	CU_ASSERT_EQUAL(spg_neigh_learn(dp.neigh, SPG_DP_PORT_SP, gw, &mac, rte_get_tsc_cycles()), 0);
+	CU_ASSERT_EQUAL(spg_neigh_learn(dp.neigh, SPG_DP_PORT_VENDOR, p.workstation_addr, &mac, rte_get_tsc_cycles()),
+			0);
+	p = params(2);
+	CU_ASSERT_EQUAL(add(&p), 0);
+	CU_ASSERT_EQUAL(resolve_requests(reqs, RTE_DIM(reqs)), 0);
+	/* back to the ports and rings the other tests know */
+	rte_ring_free(dp.resolve_ring);
+	spg_neigh_free(dp.neigh);
+	dp.resolve_ring = NULL;
+	dp.neigh = NULL;
+	for (unsigned int i = 0; i < SPG_DP_N_PORTS; i++)
+		dp.ports[i].addr = dp.ports[i].mask = dp.ports[i].next_hop = 0;
 }
 
 static void ctl_bad_key_length_is_einval(void)
@@ -613,6 +667,7 @@ int main(void)
 		{"ctl_duplicate_id_is_eexist", ctl_duplicate_id_is_eexist},
 		{"ctl_duplicate_virtual_address_is_eexist", ctl_duplicate_virtual_address_is_eexist},
 		{"ctl_full_table_is_enospc", ctl_full_table_is_enospc},
+		{"ctl_added_session_preresolves_its_next_hops", ctl_added_session_preresolves_its_next_hops},
 		{"ctl_bad_key_length_is_einval", ctl_bad_key_length_is_einval},
 		{"ctl_virtual_address_outside_pool_is_einval", ctl_virtual_address_outside_pool_is_einval},
 		{"ctl_update_changes_only_what_it_names", ctl_update_changes_only_what_it_names},

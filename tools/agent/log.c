@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include "log.h"
 
@@ -21,24 +19,20 @@ bool agent_log_enabled(enum agent_log_level level)
 void agent_log(enum agent_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};
-	struct timeval tv;
-	struct tm tm;
-	char ts[32];
 	va_list ap;
 
 	if (level > threshold)
 		return;
-	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	va_start(ap, fmt);
-	/* one fprintf per line, so lines of concurrent writers never interleave mid-line */
+	/*
+	 * One fprintf per line, so lines of concurrent writers never interleave mid-line. The
+	 * timestamp (ISO-8601 UTC, or none under the journal) is stderr's: spg_log_stamp_stderr.
+	 */
 	{
 		char msg[1024];
 
 		vsnprintf(msg, sizeof(msg), fmt, ap);
-		fprintf(stderr, "%s.%03ld spgate-agent %s: %s\n", ts, (long)tv.tv_usec / 1000,
-			names[level], msg);
+		fprintf(stderr, "spgate-agent %s: %s\n", names[level], msg);
 	}
 	va_end(ap);
 }

@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "grant.h"
 #include "log.h"
+#include "log_stamp.h"
 #include "tls_server.h"
 
 #define DEFAULT_CONFIG "/etc/spgate/agent.yaml"
@@ -211,5 +212,6 @@ int main(int argc, char **argv)
 	if (status)
 		return agent_ctl_print_status(cfg.state_dir, json);
 	agent_log_set_level(debug || cfg.debug ? AGENT_LOG_DEBUG : AGENT_LOG_INFO);
+	spg_log_stamp_stderr(); /* the daemon's lines get UTC timestamps, unless the journal's */
 	return run(&cfg);
 }

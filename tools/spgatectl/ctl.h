@@ -160,7 +160,7 @@ bool ctl_arg_ipv4(const char *cmd, const char *what, const char *s);
 bool ctl_arg_time(const char *cmd, const char *what, const char *s, time_t *t);
 /* HOST:PORT or [IPV6]:PORT into host and port; false (no message) when malformed. */
 bool ctl_split_server(const char *s, char *host, size_t host_size, char *port, size_t port_size);
-/* An id as JSON: an integer, or a string of digits above 2^53 (what doubles keep exact). */
+/* An id as a JSON integer (-1, which the API refuses, for ids above 2^63: none exist). */
 json_t *ctl_json_id(uint64_t id);
 
 /* ---- ctl_print.c ---- */

@@ -190,10 +190,16 @@ int ctl_api_open(struct ctl_api *api, struct spgctl *ctl, const char *cmd, enum 
 	rc = pick_server(api, &tok);
 	if (rc != 0)
 		goto out;
-	/* A token goes only to the server that issued it. */
+	/*
+	 * A token goes only to the server that issued it. No login prompt here: there is one saved
+	 * token, and a login to this server replaces the other's, which the user must choose.
+	 */
 	if (route == CTL_ROUTE_USER && strcmp(tok.server, api->server) != 0) {
-		snprintf(why, sizeof(why), "the saved token is for %s, not %s", tok.server, api->server);
-		rc = need_login(cmd, why);
+		fprintf(stderr,
+			"spgatectl: %s: the saved token is for %s, not %s; log in to %s with spgatectl --server %s login"
+			" (it replaces the saved token)\n",
+			cmd, tok.server, api->server, api->server, api->server);
+		rc = SPGCTL_EXIT_LOGIN;
 		goto out;
 	}
 	rc = pick_ca(api, &tok);

@@ -187,10 +187,6 @@ bool ctl_split_server(const char *s, char *host, size_t host_size, char *port, s
 
 json_t *ctl_json_id(uint64_t id)
 {
-	char digits[24];
-
-	if (id <= (UINT64_C(1) << 53))
-		return json_integer((json_int_t)id);
-	snprintf(digits, sizeof(digits), "%" PRIu64, id);
-	return json_string(digits);
+	/* the API takes JSON integers only; ids above 2^63 do not exist (SQLite rowids) */
+	return json_integer(id > INT64_MAX ? -1 : (json_int_t)id);
 }

@@ -16,6 +16,9 @@
 #include "dp_api.h"
 #include "spgatectl.h"
 
+static int cmd_help(struct spgctl *ctl, int argc, char **argv);
+static bool is_help(const char *arg);
+
 static const struct spgctl_cmd commands[] = {
 	{"login", ctl_cmd_login, "log in to spgate-control and keep the token"},
 	{"logout", ctl_cmd_logout, "end the token on the server and forget it"},
@@ -35,6 +38,7 @@ static const struct spgctl_cmd commands[] = {
 	{"audit", ctl_cmd_audit, "read the audit log (operator)"},
 	{"inventory", ctl_cmd_inventory, "import the inventory (operator)"},
 	{"dp", spgctl_cmd_dp, "inspect and program the dataplane (spgate-dp) directly"},
+	{"help", cmd_help, "this text, or help COMMAND [SUBCOMMAND]: that command's"},
 	{NULL, NULL, NULL},
 };
 
@@ -60,6 +64,7 @@ static void usage(FILE *f)
 		"  --json                 print JSON for scripts instead of tables\n"
 		"  --timeout MS           how long to wait for a reply (default %d)\n"
 		"  --help                 this text; every command takes --help too\n"
+		"  --version              print spgatectl's version and exit\n"
 		"\n"
 		"commands:\n",
 		CTL_CONTROL_SOCKET_DEFAULT, SPG_DP_SOCKET_DEFAULT, SPGCTL_DEFAULT_TIMEOUT_MS);
@@ -69,6 +74,45 @@ static void usage(FILE *f)
 		"\n"
 		"exit codes: 0 success, 1 refused, 2 usage error, 3 server or dataplane unreachable\n"
 		"(or a bad reply), 4 not logged in or the token expired (run spgatectl login)\n");
+}
+
+static const struct spgctl_cmd *find_command(const char *name)
+{
+	const struct spgctl_cmd *c;
+
+	for (c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* "help" alone is --help; "help CMD [SUB...]" is "CMD [SUB...] --help", which every command takes. */
+static int cmd_help(struct spgctl *ctl, int argc, char **argv)
+{
+	const struct spgctl_cmd *c;
+	char *args[8];
+	int i;
+
+	if (argc < 2) {
+		usage(stdout);
+		return SPGCTL_EXIT_OK;
+	}
+	c = is_help(argv[1]) ? NULL : find_command(argv[1]);
+	if (is_help(argv[1]) || (c != NULL && c->run == cmd_help)) { /* help --help, help help */
+		fputs("usage: spgatectl help [COMMAND [SUBCOMMAND]]\n\n"
+		      "Without a command, spgatectl --help; else COMMAND's --help.\n",
+		      stdout);
+		return SPGCTL_EXIT_OK;
+	}
+	if (c == NULL)
+		return spgctl_usage_error("help", "unknown command '%s'", argv[1]);
+	if (argc > (int)(sizeof(args) / sizeof(args[0])) - 2)
+		return spgctl_usage_error("help", "too many words after help");
+	for (i = 1; i < argc; i++)
+		args[i - 1] = argv[i];
+	args[argc - 1] = (char *)"--help";
+	args[argc] = NULL;
+	return c->run(ctl, argc, args);
 }
 
 int spgctl_usage_error(const char *cmd, const char *fmt, ...)
@@ -204,6 +248,10 @@ static int parse_global(struct spgctl *ctl, struct ctl_global *cg, int argc, cha
 			usage(stdout);
 			return -SPGCTL_EXIT_OK;
 		}
+		if (strcmp(arg, "--version") == 0) {
+			printf("spgatectl %s\n", SPGATE_VERSION);
+			return -SPGCTL_EXIT_OK;
+		}
 		if (strcmp(arg, "--json") == 0) {
 			ctl->json = true;
 			continue;
@@ -274,10 +322,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return spgctl_usage_error(NULL, "missing command");
 	}
-	for (c = commands; c->name != NULL; c++)
-		if (strcmp(c->name, argv[first]) == 0)
-			break;
-	if (c->name == NULL)
+	c = find_command(argv[first]);
+	if (c == NULL)
 		return spgctl_usage_error(NULL, "unknown command '%s'", argv[first]);
 	ctl_init(&cg);
 	rc = c->run(&ctl, argc - first, argv + first);

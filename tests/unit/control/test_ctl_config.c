@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "config_files.h"
 #include "ctl_test.h"
 
 /* The sections every config needs; tests put the section under test first (lines 1..). */
@@ -371,6 +372,85 @@ static void v3_traps_need_a_hex_engine_id(void)
 	CU_ASSERT(fails_at("snmp:\n  engine_id: \"0x8000000011a\"\n" REQUIRED, 2, 14, "is not an engine id"));
 }
 
+/* ---- --check-config loads the files the config names (issue 13) ---- */
+
+/* Two self-signed P-256 pairs (a, b) and an Ed25519 vendor key in dir. */
+static void make_pki(const char *dir)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && for n in a b; do openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		 "-nodes -keyout $n.key -out $n.crt -subj /CN=$n -days 2 2>/dev/null || exit 1; done && "
+		 "openssl genpkey -algorithm ed25519 -out vendor.key 2>/dev/null && echo garbage > junk.crt",
+		 dir);
+	if (system(cmd) != 0)
+		abort();
+}
+
+/* Loads a config naming dir's files (cert, key, grant, ca) and returns check_files' result. */
+static int check_files_with(const char *dir, const char *cert, const char *key, const char *grant,
+			    const char *ca, char *err, size_t errlen)
+{
+	char text[2048], path[64];
+	struct ctl_config c;
+	int rc;
+
+	snprintf(text, sizeof(text),
+		 "engineer_api:\n  listen: 198.51.100.2:8443\n  certificate: %s/%s\n  private_key: %s/%s\n"
+		 "grant: { signing_key: %s/%s }\n"
+		 "agent: { ca: %s/%s, client_certificate: %s/a.crt, client_key: %s/a.key }\n",
+		 dir, cert, dir, key, dir, grant, dir, ca, dir, dir);
+	if (load_text(text, &c, path, sizeof(path), err, errlen) != 0) {
+		fprintf(stderr, "\n    the config does not load: %s\n", err);
+		abort();
+	}
+	rc = ctl_config_check_files(&c, err, errlen);
+	ctl_config_free(&c);
+	return rc;
+}
+
+/* True when the check fails with a message holding the key and the file's name. */
+static bool files_fail(const char *dir, const char *cert, const char *key, const char *grant,
+		       const char *ca, const char *want_key, const char *want_file, const char *want)
+{
+	char err[512];
+	bool ok;
+
+	ok = check_files_with(dir, cert, key, grant, ca, err, sizeof(err)) == -1 &&
+	     strstr(err, want_key) != NULL && strstr(err, want_file) != NULL && strstr(err, want) != NULL;
+	if (!ok)
+		fprintf(stderr, "\n    got: %s\n    wanted: %s ... %s ... %s\n", err, want_key, want_file,
+			want);
+	return ok;
+}
+
+static void check_config_loads_the_files_it_names(void)
+{
+	char dir[64], err[512];
+
+	ctl_test_tmpdir(dir, sizeof(dir));
+	make_pki(dir);
+	/* the attacks on "ok" first: missing, unparsable, mismatched files */
+	CU_ASSERT(files_fail(dir, "missing.crt", "a.key", "vendor.key", "a.crt", "engineer_api.certificate",
+			     "missing.crt", "No such file"));
+	CU_ASSERT(files_fail(dir, "junk.crt", "a.key", "vendor.key", "a.crt", "engineer_api.certificate",
+			     "junk.crt", "cannot load"));
+	CU_ASSERT(files_fail(dir, "a.crt", "missing.key", "vendor.key", "a.crt", "engineer_api.private_key",
+			     "missing.key", "No such file"));
+	CU_ASSERT(files_fail(dir, "a.crt", "b.key", "vendor.key", "a.crt", "engineer_api.private_key", "b.key",
+			     "match"));
+	CU_ASSERT(files_fail(dir, "a.crt", "a.key", "missing.key", "a.crt", "grant.signing_key", "missing.key",
+			     "No such file"));
+	CU_ASSERT(files_fail(dir, "a.crt", "a.key", "a.key", "a.crt", "grant.signing_key", "a.key", ""));
+	CU_ASSERT(files_fail(dir, "a.crt", "a.key", "vendor.key", "missing-ca.crt", "agent.ca", "missing-ca.crt",
+			     "No such file"));
+	CU_ASSERT(files_fail(dir, "a.crt", "a.key", "vendor.key", "junk.crt", "agent", "junk.crt",
+			     "cannot load CA"));
+	CU_ASSERT(check_files_with(dir, "a.crt", "a.key", "vendor.key", "a.crt", err, sizeof(err)) == 0);
+	ctl_test_rmdir(dir);
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -402,6 +482,7 @@ int main(void)
 		{ "a_v3_manager_needs_a_user_and_long_passphrases",
 		  a_v3_manager_needs_a_user_and_long_passphrases },
 		{ "v3_traps_need_a_hex_engine_id", v3_traps_need_a_hex_engine_id },
+		{ "check_config_loads_the_files_it_names", check_config_loads_the_files_it_names },
 		{ NULL, NULL },
 	};
 

@@ -238,12 +238,45 @@ static void session_with_a_word_for_id_names_id(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"id\""));
 }
 
+/* Ids are JSON integers: "2" is refused like "abc" (issue 13), with the field named. */
+static void session_with_digits_in_a_string_for_id_is_refused(void)
+{
+	json_t *r = as_alice("\"op\":\"session\",\"id\":\"2\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"id\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "not a string"));
+	r = as_alice("\"op\":\"disconnect\",\"id\":\"18446744073709551615\"");
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"id\""));
+	r = as_alice("\"op\":\"session\",\"id\":-2");
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "non-negative integer"));
+}
+
 static void disconnect_without_id_names_id(void)
 {
 	json_t *r = as_alice("\"op\":\"disconnect\"");
 
 	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
 	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "missing argument \"id\""));
+}
+
+/* A missing or null query is refused (issue 13); "" is the explicit "all I may reach". */
+static void search_without_a_query_is_refused_and_empty_lists_all_visible(void)
+{
+	json_t *r = as_alice("\"op\":\"search\"");
+
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "missing argument \"query\""));
+	r = as_alice("\"op\":\"search\",\"query\":null");
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "missing argument \"query\""));
+	r = as_alice("\"op\":\"search\",\"query\":7");
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	r = as_alice("\"op\":\"search\",\"query\":\"\"");
+	CU_ASSERT_TRUE_FATAL(json_is_true(json_object_get(r, "ok")));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "systems")), 2); /* acme's, not globex's */
 }
 
 static void search_by_an_unknown_field_lists_the_choices(void)
@@ -281,7 +314,8 @@ static void audit_with_a_negative_limit_names_limit(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"limit\""));
 }
 
-static void ids_may_be_numbers_or_decimal_strings(void)
+/* Was "ids_may_be_numbers_or_decimal_strings": issue 13 made ids JSON integers only. */
+static void ids_are_json_integers_only(void)
 {
 	json_t *req = json_pack("{s:i,s:s,s:s,s:i}", "a", 42, "b", "18446744073709551615", "c", "1e3", "d", -1);
 	json_t *err = NULL;
@@ -289,8 +323,10 @@ static void ids_may_be_numbers_or_decimal_strings(void)
 
 	CU_ASSERT_EQUAL(api_arg_id(req, "a", &id, &err), 0);
 	CU_ASSERT_EQUAL(id, 42);
-	CU_ASSERT_EQUAL(api_arg_id(req, "b", &id, &err), 0);
-	CU_ASSERT_EQUAL(id, UINT64_MAX);
+	CU_ASSERT_EQUAL(api_arg_id(req, "b", &id, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(err), "\"b\""));
+	json_decref(err);
+	err = NULL;
 	CU_ASSERT_EQUAL(api_arg_id(req, "c", &id, &err), -EINVAL);
 	json_decref(err);
 	err = NULL;
@@ -671,11 +707,14 @@ int main(void)
 		{"connect_with_a_bad_workstation_quotes_it", connect_with_a_bad_workstation_quotes_it},
 		{"connect_with_a_bad_ticket_names_ticket", connect_with_a_bad_ticket_names_ticket},
 		{"session_with_a_word_for_id_names_id", session_with_a_word_for_id_names_id},
+		{"session_with_digits_in_a_string_for_id_is_refused", session_with_digits_in_a_string_for_id_is_refused},
 		{"disconnect_without_id_names_id", disconnect_without_id_names_id},
+		{"search_without_a_query_is_refused_and_empty_lists_all_visible",
+		 search_without_a_query_is_refused_and_empty_lists_all_visible},
 		{"search_by_an_unknown_field_lists_the_choices", search_by_an_unknown_field_lists_the_choices},
 		{"search_shows_only_systems_the_engineer_may_reach", search_shows_only_systems_the_engineer_may_reach},
 		{"audit_with_a_negative_limit_names_limit", audit_with_a_negative_limit_names_limit},
-		{"ids_may_be_numbers_or_decimal_strings", ids_may_be_numbers_or_decimal_strings},
+		{"ids_are_json_integers_only", ids_are_json_integers_only},
 		{"a_reply_is_one_line", a_reply_is_one_line},
 		{"a_parse_error_quoting_half_a_character_is_still_answered",
 		 a_parse_error_quoting_half_a_character_is_still_answered},
