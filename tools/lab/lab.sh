@@ -197,26 +197,48 @@ demo_dial() {
 # The network management's view: spgSessionTable through snmpd, by name where the IETF modules
 # are at hand; every session alice holds must be there, active.
 demo_snmp() {
-	local walk id serial state shown=0
+	local walk id serial state ids shown=0 missing t
 	echo
 	topo_log "demo: the NOC's view: snmpwalk of spgSessionTable (spgate-control is snmpd's AgentX subagent)"
-	if walk=$(snmp_walk_mib spgSessionState 2>&1); [ $? = 77 ]; then
-		echo "  (no IETF MIB modules here: numeric OIDs; set SPG_IETF_MIBS for names)"
-		walk=$(snmp_walk "$SPG_SNMP_BASE.1.1.1.6" 2>&1)
-	fi
+	ids=$(alice_sessions | awk '$4 == "active" {print $1 " " $2}')
+	# spgate-control refreshes its tables every 3 s: a session that just came up may not be
+	# in them yet, so walk again (10 s at most) until each of alice's sessions is
+	for ((t = 0; t < 10; t++)); do
+		walk=$(demo_snmp_walk)
+		missing=0
+		while read -r id serial; do
+			[ -n "$id" ] && ! demo_snmp_active "$id" "$walk" && missing=1
+		done <<<"$ids"
+		[ $missing = 0 ] && break
+		sleep 1
+	done
 	echo "  \$ snmpwalk ... spgSessionState"
 	sed 's/^/  /' <<<"$walk"
-	while read -r id serial _ state; do
-		[ "$state" = active ] || continue
+	while read -r id serial; do
+		[ -n "$id" ] || continue
 		shown=$((shown + 1))
-		if grep -Eq "(spgSessionState|\.1\.1\.1\.6)\.$id = INTEGER: (active\()?7\)?$" <<<"$walk"; then
+		if demo_snmp_active "$id" "$walk"; then
 			echo "  session $id ($serial): active in SNMP too"
 		else
 			echo "  session $id ($serial): NOT shown active by SNMP"
 			DEMO_FAILED=1
 		fi
-	done < <(alice_sessions)
+	done <<<"$ids"
 	[ "$shown" -ge 3 ] || { echo "  expected alice's 3 sessions, saw $shown"; DEMO_FAILED=1; }
+}
+
+# demo_snmp_walk: spgSessionState by name, or numeric without the IETF modules
+demo_snmp_walk() {
+	local walk
+	if walk=$(snmp_walk_mib spgSessionState 2>&1); [ $? = 77 ]; then
+		echo "(no IETF MIB modules here: numeric OIDs; set SPG_IETF_MIBS for names)"
+		walk=$(snmp_walk "$SPG_SNMP_BASE.1.1.1.6" 2>&1)
+	fi
+	echo "$walk"
+}
+
+demo_snmp_active() { # demo_snmp_active ID WALK: the walk shows session ID active(7)
+	grep -Eq "(spgSessionState|\.1\.1\.1\.6)\.$1 = INTEGER: (active\()?7\)?$" <<<"$2"
 }
 
 hints() {
