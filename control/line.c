@@ -275,13 +275,13 @@ static int line_modem(struct line_call *c, const struct store_system *sys, uint1
 	return c->dial == NULL ? -errno : 0;
 }
 
-struct line_call *line_connect(struct line_mgr *lm, const struct store_line *line, const struct store_system *sys,
-			       uint16_t default_agent_port, const struct line_events *ev, void *arg)
+/* A call on line for sys, reporting to ev with arg; NULL (errno) without memory. */
+static struct line_call *line_call_new(struct line_mgr *lm, const struct store_line *line,
+				       const struct store_system *sys, const struct line_events *ev,
+				       void *arg)
 {
-	struct line_call *c;
-	int rc;
+	struct line_call *c = calloc(1, sizeof(*c));
 
-	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->lm = lm;
@@ -289,6 +289,18 @@ struct line_call *line_connect(struct line_mgr *lm, const struct store_line *lin
 	c->arg = arg;
 	c->line = *line;
 	snprintf(c->serial, sizeof(c->serial), "%s", sys->serial);
+	return c;
+}
+
+struct line_call *line_connect(struct line_mgr *lm, const struct store_line *line, const struct store_system *sys,
+			       uint16_t default_agent_port, const struct line_events *ev, void *arg)
+{
+	struct line_call *c;
+	int rc;
+
+	c = line_call_new(lm, line, sys, ev, arg);
+	if (c == NULL)
+		return NULL;
 	if (line->type != sys->connect) {
 		snprintf(c->reason, sizeof(c->reason), "line %s is a %s line; system %s is reached by %s", line->id,
 			 store_connect_name(line->type), sys->serial, store_connect_name(sys->connect));
@@ -323,15 +335,10 @@ struct line_call *line_reattach(struct line_mgr *lm, const struct store_line *li
 		errno = EINVAL;
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
+	c = line_call_new(lm, line, sys, ev, arg);
 	if (c == NULL)
 		return NULL;
-	c->lm = lm;
-	c->ev = *ev;
-	c->arg = arg;
-	c->line = *line;
 	c->reattach = true;
-	snprintf(c->serial, sizeof(c->serial), "%s", sys->serial);
 	c->r.agent_addr = line->peer_addr;
 	c->r.agent_port = line->peer_port != 0 ? line->peer_port : default_agent_port;
 	/* Which of several numbers answered is not recorded: the log then names the system. */
