@@ -308,3 +308,65 @@ int dp_arg_id_only(const char *cmd, const char *usage, int argc, char **argv, ui
 		return spgctl_usage_error(cmd, "missing session ID");
 	return dp_arg_session_id(cmd, "ID", pos[0], id) ? 0 : SPGCTL_EXIT_USAGE;
 }
+
+enum { A_ID, A_VIRTUAL, A_WORKSTATION, A_PEER, A_SPI_OUT, A_SPI_IN, A_KEY_OUT, A_KEY_IN, A_PORTS, A_ICMP,
+       A_RATE_OUT, A_RATE_IN, A_BURST_OUT, A_BURST_IN, A_BATCH, A_END };
+
+/* The options that set rates and bursts, each when given. */
+static bool arg_rates(const char *cmd, const struct spgctl_opt *o, struct spg_dp_session_params *p)
+{
+	return (!o[A_RATE_OUT].seen || dp_arg_rate(cmd, "--rate-out", o[A_RATE_OUT].value, &p->rate_out.bytes_per_sec)) &&
+	       (!o[A_RATE_IN].seen || dp_arg_rate(cmd, "--rate-in", o[A_RATE_IN].value, &p->rate_in.bytes_per_sec)) &&
+	       (!o[A_BURST_OUT].seen || dp_arg_u64(cmd, "--burst-out", o[A_BURST_OUT].value, &p->rate_out.burst_bytes)) &&
+	       (!o[A_BURST_IN].seen || dp_arg_u64(cmd, "--burst-in", o[A_BURST_IN].value, &p->rate_in.burst_bytes));
+}
+
+int dp_arg_session_add(const char *cmd, int argc, char **argv, struct spg_dp_session_params *p, const char **batch)
+{
+	struct spgctl_opt o[A_END + 1] = {
+		[A_ID] = {"id", true, NULL, false},
+		[A_VIRTUAL] = {"virtual", true, NULL, false},
+		[A_WORKSTATION] = {"workstation", true, NULL, false},
+		[A_PEER] = {"peer", true, NULL, false},
+		[A_SPI_OUT] = {"spi-out", true, NULL, false},
+		[A_SPI_IN] = {"spi-in", true, NULL, false},
+		[A_KEY_OUT] = {"key-out", true, NULL, false},
+		[A_KEY_IN] = {"key-in", true, NULL, false},
+		[A_PORTS] = {"ports", true, NULL, false},
+		[A_ICMP] = {"icmp-echo", false, NULL, false},
+		[A_RATE_OUT] = {"rate-out", true, NULL, false},
+		[A_RATE_IN] = {"rate-in", true, NULL, false},
+		[A_BURST_OUT] = {"burst-out", true, NULL, false},
+		[A_BURST_IN] = {"burst-in", true, NULL, false},
+		[A_BATCH] = {"batch", true, NULL, false},
+		[A_END] = {NULL, false, NULL, false},
+	};
+	int n_pos, rc, i;
+
+	rc = spgctl_parse(cmd, argc, argv, o, NULL, 0, &n_pos);
+	if (rc != 0)
+		return rc;
+	if (o[A_BATCH].seen) {
+		if (batch == NULL) /* a line of a batch file */
+			return spgctl_usage_error(cmd, "--batch belongs on the command line, not in a batch file");
+		for (i = A_ID; i < A_BATCH; i++)
+			if (o[i].seen)
+				return spgctl_usage_error(cmd, "--batch takes the sessions from its file: --%s "
+							  "belongs on the file's lines", o[i].name);
+		*batch = o[A_BATCH].value;
+		return 0;
+	}
+	for (i = A_ID; i <= A_KEY_IN; i++)
+		if (!o[i].seen)
+			return spgctl_usage_error(cmd, "missing --%s", o[i].name);
+	if (!dp_arg_session_id(cmd, "--id", o[A_ID].value, &p->id) ||
+	    !dp_arg_addr(cmd, "--virtual", o[A_VIRTUAL].value, &p->virtual_addr) ||
+	    !dp_arg_addr(cmd, "--workstation", o[A_WORKSTATION].value, &p->workstation_addr) ||
+	    !dp_arg_peer(cmd, "--peer", o[A_PEER].value, &p->peer_addr, &p->peer_port) ||
+	    !dp_arg_keys(cmd, &o[A_SPI_OUT], &o[A_SPI_IN], &o[A_KEY_OUT], &o[A_KEY_IN], p))
+		return SPGCTL_EXIT_USAGE;
+	if (o[A_PORTS].seen && !dp_arg_ports(cmd, "--ports", o[A_PORTS].value, p))
+		return SPGCTL_EXIT_USAGE;
+	p->icmp_echo = o[A_ICMP].seen;
+	return arg_rates(cmd, o, p) ? 0 : SPGCTL_EXIT_USAGE;
+}

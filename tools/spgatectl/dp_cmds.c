@@ -42,7 +42,7 @@ static int dp_connect(struct spgctl *ctl)
  * One request and its reply. Returns 0, or the exit code after printing why: REFUSED with
  * "spgatectl: session add: File exists (EEXIST)", UNREACHABLE when no good reply came.
  */
-static int dp_call(struct spgctl *ctl, const char *what, uint16_t type, const void *body, size_t body_len,
+int dp_call(struct spgctl *ctl, const char *what, uint16_t type, const void *body, size_t body_len,
 		   void *rep, size_t rep_max, size_t *rep_len)
 {
 	const char *name;
@@ -160,7 +160,11 @@ static const char session_add_usage[] =
 	"           --peer A.B.C.D[:PORT] --spi-out SPI --spi-in SPI --key-out HEX --key-in HEX\n"
 	"           [--ports LIST] [--icmp-echo] [--rate-out RATE] [--rate-in RATE]\n"
 	"           [--burst-out BYTES] [--burst-in BYTES]\n"
+	"       spgatectl dp session add --batch FILE|-\n"
 	"\n"
+	"  --batch FILE        add many sessions over one connection: one session per line of FILE\n"
+	"                      (- reads standard input), each line the options below; blank lines\n"
+	"                      and lines starting with # are skipped; errors name FILE:LINE\n"
 	"  --id N              session id (nonzero, unique)\n"
 	"  --virtual A.B.C.D   the session's virtual address, inside the dataplane's pool\n"
 	"  --workstation A.B.C.D  the only workstation that may use it\n"
@@ -178,59 +182,25 @@ static const char session_add_usage[] =
 	"  --burst-out BYTES   token bucket size (default: dataplane's choice)\n"
 	"  --burst-in BYTES\n";
 
-enum { A_ID, A_VIRTUAL, A_WORKSTATION, A_PEER, A_SPI_OUT, A_SPI_IN, A_KEY_OUT, A_KEY_IN, A_PORTS, A_ICMP,
-       A_RATE_OUT, A_RATE_IN, A_BURST_OUT, A_BURST_IN, A_END };
-
 static int cmd_session_add(struct spgctl *ctl, int argc, char **argv)
 {
 	static const char cmd[] = "dp session add";
-	struct spgctl_opt o[A_END + 1] = {
-		[A_ID] = {"id", true, NULL, false},
-		[A_VIRTUAL] = {"virtual", true, NULL, false},
-		[A_WORKSTATION] = {"workstation", true, NULL, false},
-		[A_PEER] = {"peer", true, NULL, false},
-		[A_SPI_OUT] = {"spi-out", true, NULL, false},
-		[A_SPI_IN] = {"spi-in", true, NULL, false},
-		[A_KEY_OUT] = {"key-out", true, NULL, false},
-		[A_KEY_IN] = {"key-in", true, NULL, false},
-		[A_PORTS] = {"ports", true, NULL, false},
-		[A_ICMP] = {"icmp-echo", false, NULL, false},
-		[A_RATE_OUT] = {"rate-out", true, NULL, false},
-		[A_RATE_IN] = {"rate-in", true, NULL, false},
-		[A_BURST_OUT] = {"burst-out", true, NULL, false},
-		[A_BURST_IN] = {"burst-in", true, NULL, false},
-		[A_END] = {NULL, false, NULL, false},
-	};
 	struct spg_dp_session_add_req req;
 	struct spg_dp_session_params *p = &req.p;
-	int n_pos, rc, i;
+	const char *batch = NULL;
 	uint64_t id;
+	int rc;
 
-	rc = spgctl_parse(cmd, argc, argv, o, NULL, 0, &n_pos);
+	memset(&req, 0, sizeof(req));
+	rc = dp_arg_session_add(cmd, argc, argv, p, &batch);
 	if (rc == SPGCTL_HELP) {
 		fputs(session_add_usage, stdout);
 		return SPGCTL_EXIT_OK;
 	}
 	if (rc != 0)
 		return rc;
-	for (i = A_ID; i <= A_KEY_IN; i++)
-		if (!o[i].seen)
-			return spgctl_usage_error(cmd, "missing --%s", o[i].name);
-	memset(&req, 0, sizeof(req));
-	if (!dp_arg_session_id(cmd, "--id", o[A_ID].value, &p->id) ||
-	    !dp_arg_addr(cmd, "--virtual", o[A_VIRTUAL].value, &p->virtual_addr) ||
-	    !dp_arg_addr(cmd, "--workstation", o[A_WORKSTATION].value, &p->workstation_addr) ||
-	    !dp_arg_peer(cmd, "--peer", o[A_PEER].value, &p->peer_addr, &p->peer_port) ||
-	    !dp_arg_keys(cmd, &o[A_SPI_OUT], &o[A_SPI_IN], &o[A_KEY_OUT], &o[A_KEY_IN], p))
-		return SPGCTL_EXIT_USAGE;
-	if (o[A_PORTS].seen && !dp_arg_ports(cmd, "--ports", o[A_PORTS].value, p))
-		return SPGCTL_EXIT_USAGE;
-	p->icmp_echo = o[A_ICMP].seen;
-	if ((o[A_RATE_OUT].seen && !dp_arg_rate(cmd, "--rate-out", o[A_RATE_OUT].value, &p->rate_out.bytes_per_sec)) ||
-	    (o[A_RATE_IN].seen && !dp_arg_rate(cmd, "--rate-in", o[A_RATE_IN].value, &p->rate_in.bytes_per_sec)) ||
-	    (o[A_BURST_OUT].seen && !dp_arg_u64(cmd, "--burst-out", o[A_BURST_OUT].value, &p->rate_out.burst_bytes)) ||
-	    (o[A_BURST_IN].seen && !dp_arg_u64(cmd, "--burst-in", o[A_BURST_IN].value, &p->rate_in.burst_bytes)))
-		return SPGCTL_EXIT_USAGE;
+	if (batch != NULL)
+		return dp_batch_add(ctl, batch);
 	rc = dp_call(ctl, "session add", SPG_DP_SESSION_ADD, &req, sizeof(req), NULL, 0, NULL);
 	if (rc == SPGCTL_EXIT_REFUSED && last_refusal == EINVAL)
 		explain_add_einval(ctl, p);
@@ -376,7 +346,10 @@ static int cmd_session_update(struct spgctl *ctl, int argc, char **argv)
 
 static const char session_del_usage[] =
 	"usage: spgatectl dp session del [--force] ID\n"
+	"       spgatectl dp session del [--force] --batch FILE|-\n"
 	"\n"
+	"--batch FILE deletes the session ids of FILE's lines (- reads standard input), one\n"
+	"connection for all; blank lines and lines starting with # are skipped.\n"
 	"A session spgate-control owns (asked on its operator socket) is deleted only with --force:\n"
 	"spgate-control re-adds it, rekeyed, within sessions.reconcile seconds.\n";
 static const char session_show_usage[] = "usage: spgatectl dp session show ID\n";
@@ -414,7 +387,8 @@ static int session_del_allowed(struct spgctl *ctl, uint64_t id, bool force)
 static int cmd_session_del(struct spgctl *ctl, int argc, char **argv)
 {
 	struct spg_dp_session_id_req req = {0};
-	struct spgctl_opt opts[] = {{"force", false, NULL, false}, {NULL, false, NULL, false}};
+	struct spgctl_opt opts[] = {{"force", false, NULL, false}, {"batch", true, NULL, false},
+				    {NULL, false, NULL, false}};
 	char *pos[1];
 	int n_pos, rc;
 
@@ -425,6 +399,10 @@ static int cmd_session_del(struct spgctl *ctl, int argc, char **argv)
 	}
 	if (rc != 0)
 		return rc;
+	if (opts[1].seen && n_pos > 0)
+		return spgctl_usage_error("dp session del", "--batch takes the ids from its file, not \"%s\"", pos[0]);
+	if (opts[1].seen)
+		return dp_batch_del(ctl, opts[1].value, opts[0].seen);
 	if (n_pos != 1)
 		return spgctl_usage_error("dp session del", "missing session ID");
 	if (!dp_arg_session_id("dp session del", "ID", pos[0], &req.id))

@@ -50,6 +50,30 @@ bool dp_arg_keys(const char *cmd, struct spgctl_opt *spi_out, struct spgctl_opt 
  */
 int dp_arg_id_only(const char *cmd, const char *usage, int argc, char **argv, uint64_t *id);
 
+/*
+ * The options of `dp session add` into p: 0, SPGCTL_HELP (nothing printed), or an exit code
+ * after a usage message. With batch not NULL, --batch FILE is allowed instead of the others:
+ * *batch gets FILE then and p is untouched. A batch file's lines pass batch NULL.
+ */
+int dp_arg_session_add(const char *cmd, int argc, char **argv, struct spg_dp_session_params *p, const char **batch);
+
+/* ---- dp_cmds.c ---- */
+
+/*
+ * One request to spgate-dp and its reply (connecting first if needed). Returns 0, or the exit
+ * code after printing why: REFUSED with the dataplane's errno, UNREACHABLE when no good reply
+ * came.
+ */
+int dp_call(struct spgctl *ctl, const char *what, uint16_t type, const void *body, size_t body_len, void *rep,
+	    size_t rep_max, size_t *rep_len);
+
+/* ---- dp_batch.c: `dp session add|del --batch FILE|-` ---- */
+
+/* Adds the sessions of FILE's lines in SESSION_ADD_BATCH messages; prints a summary. */
+int dp_batch_add(struct spgctl *ctl, const char *path);
+/* Deletes the session ids of FILE's lines, one connection; force as `del --force`. */
+int dp_batch_del(struct spgctl *ctl, const char *path, bool force);
+
 /* ---- dp_print.c: dataplane replies for people (tables, key/value) and scripts (JSON) ---- */
 
 /* A table with the `dp sessions` columns; NULL on allocation failure. */

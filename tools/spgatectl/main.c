@@ -115,6 +115,14 @@ static int cmd_help(struct spgctl *ctl, int argc, char **argv)
 	return c->run(ctl, argc, args);
 }
 
+/* Whether usage errors end with "Try 'spgatectl CMD --help'": not for a batch file's lines. */
+static bool usage_hint = true;
+
+void spgctl_usage_hint(bool on)
+{
+	usage_hint = on;
+}
+
 int spgctl_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -123,7 +131,9 @@ int spgctl_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'spgatectl%s%s --help'.\n", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+	fputc('\n', stderr);
+	if (usage_hint)
+		fprintf(stderr, "Try 'spgatectl%s%s --help'.\n", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
 	return SPGCTL_EXIT_USAGE;
 }
 

@@ -50,6 +50,9 @@ int spgctl_parse(const char *cmd, int argc, char **argv, struct spgctl_opt *opts
 /* Prints "spgatectl: <cmd>: <message>" and a pointer to --help; returns SPGCTL_EXIT_USAGE. */
 int spgctl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Turns the "Try ... --help" line of usage errors off (a batch file's lines) and on again. */
+void spgctl_usage_hint(bool on);
+
 /* Runs the subcommand named by argv[0] from a NULL-terminated table. */
 int spgctl_dispatch(struct spgctl *ctl, const char *group, const struct spgctl_cmd *cmds, int argc, char **argv,
 		    const char *usage);
