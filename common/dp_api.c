@@ -37,6 +37,7 @@ static const char *const type_names[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_STATS] = "STATS",
 	[SPG_DP_DROPS] = "DROPS",
 	[SPG_DP_SESSION_ADD_BATCH] = "SESSION_ADD_BATCH",
+	[SPG_DP_SESSION_DEL_BATCH] = "SESSION_DEL_BATCH",
 };
 
 static const char *const reply_names[SPG_DP_MSG_TYPE_MAX] = {
@@ -50,6 +51,7 @@ static const char *const reply_names[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_STATS] = "STATS reply",
 	[SPG_DP_DROPS] = "DROPS reply",
 	[SPG_DP_SESSION_ADD_BATCH] = "SESSION_ADD_BATCH reply",
+	[SPG_DP_SESSION_DEL_BATCH] = "SESSION_DEL_BATCH reply",
 };
 
 const char *spg_dp_msg_type_name(uint16_t type)
@@ -102,7 +104,7 @@ static size_t reply_body_size(uint16_t type)
 
 /* A batch's body: a head with its count, then count fixed-size entries. */
 static int check_batch_body(const uint8_t *body, size_t body_len, const char *what, size_t head, size_t entry,
-			    const char **why)
+			    uint32_t max, const char **why)
 {
 	uint32_t count;
 	size_t want;
@@ -110,8 +112,8 @@ static int check_batch_body(const uint8_t *body, size_t body_len, const char *wh
 	if (body_len < head)
 		return fail(EBADMSG, why, "%s body is %zu bytes, shorter than its %zu-byte head", what, body_len, head);
 	memcpy(&count, body, sizeof(count));
-	if (count == 0 || count > SPG_DP_ADD_BATCH_MAX)
-		return fail(EBADMSG, why, "%s claims %u sessions, expected 1 to %u", what, count, SPG_DP_ADD_BATCH_MAX);
+	if (count == 0 || count > max)
+		return fail(EBADMSG, why, "%s claims %u sessions, expected 1 to %u", what, count, max);
 	want = head + (size_t)count * entry;
 	if (body_len != want)
 		return fail(EBADMSG, why, "%s body is %zu bytes, expected %zu for %u sessions", what, body_len, want,
@@ -119,26 +121,42 @@ static int check_batch_body(const uint8_t *body, size_t body_len, const char *wh
 	return 0;
 }
 
-static int check_batch_reply(const uint8_t *body, size_t body_len, const char **why)
+/* The batch a message type is, its name and its largest count; false for other types. */
+static bool batch_kind(uint16_t base, const char **what, uint32_t *max)
+{
+	if (base == SPG_DP_SESSION_ADD_BATCH) {
+		*what = "SESSION_ADD_BATCH";
+		*max = SPG_DP_ADD_BATCH_MAX;
+		return true;
+	}
+	if (base == SPG_DP_SESSION_DEL_BATCH) {
+		*what = "SESSION_DEL_BATCH";
+		*max = SPG_DP_DEL_BATCH_MAX;
+		return true;
+	}
+	return false;
+}
+
+static int check_batch_reply(const uint8_t *body, size_t body_len, const char *what, uint32_t max,
+			     const char **why)
 {
 	struct spg_dp_session_add_batch_rep head;
 	uint32_t failed = 0;
 	int32_t err;
 	int rc;
 
-	rc = check_batch_body(body, body_len, "SESSION_ADD_BATCH reply", sizeof(head), sizeof(int32_t), why);
+	rc = check_batch_body(body, body_len, what, sizeof(head), sizeof(int32_t), max, why);
 	if (rc != 0)
 		return rc;
 	memcpy(&head, body, sizeof(head));
 	for (uint32_t i = 0; i < head.count; i++) {
 		memcpy(&err, body + sizeof(head) + i * sizeof(err), sizeof(err));
 		if (err < 0)
-			return fail(EBADMSG, why, "SESSION_ADD_BATCH reply: session %u has negative error %d", i, err);
+			return fail(EBADMSG, why, "%s reply: session %u has negative error %d", what, i, err);
 		failed += err != 0;
 	}
 	if (failed != head.n_failed)
-		return fail(EBADMSG, why, "SESSION_ADD_BATCH reply says %u failed, its errors say %u", head.n_failed,
-			    failed);
+		return fail(EBADMSG, why, "%s reply says %u failed, its errors say %u", what, head.n_failed, failed);
 	return 0;
 }
 
@@ -147,9 +165,11 @@ static int check_reply_body(const uint8_t *body, size_t body_len, uint16_t base,
 	size_t want = reply_body_size(base);
 	struct spg_dp_session_list_rep list;
 	struct spg_dp_drops_rep drops;
+	const char *batch;
+	uint32_t max;
 
-	if (base == SPG_DP_SESSION_ADD_BATCH)
-		return check_batch_reply(body, body_len, why);
+	if (batch_kind(base, &batch, &max))
+		return check_batch_reply(body, body_len, batch, max, why);
 	if (base == SPG_DP_SESSION_LIST) {
 		if (body_len < want)
 			return fail(EBADMSG, why, "SESSION_LIST reply body is %zu bytes, shorter than its %zu-byte head",
@@ -208,14 +228,18 @@ int spg_dp_msg_check(const void *buf, size_t len, bool is_reply, const char **wh
 	body_len = len - hlen;
 	if (!is_reply) {
 		size_t want = request_body_size(base);
+		const char *batch;
+		uint32_t max;
 
 		if (h.error != 0)
 			return fail(EBADMSG, why, "%s request carries error %d, expected 0", type_names[base],
 				    h.error);
-		if (base == SPG_DP_SESSION_ADD_BATCH)
-			return check_batch_body((const uint8_t *)buf + hlen, body_len, "SESSION_ADD_BATCH",
+		if (batch_kind(base, &batch, &max))
+			return check_batch_body((const uint8_t *)buf + hlen, body_len, batch,
 						sizeof(struct spg_dp_session_add_batch_req),
-						sizeof(struct spg_dp_session_params), why);
+						base == SPG_DP_SESSION_ADD_BATCH ? sizeof(struct spg_dp_session_params)
+										 : sizeof(uint64_t),
+						max, why);
 		if (body_len != want)
 			return fail(EBADMSG, why, "%s body is %zu bytes, expected %zu", type_names[base], body_len,
 				    want);

@@ -37,6 +37,7 @@ enum spg_dp_msg_type {
 	SPG_DP_STATS,
 	SPG_DP_DROPS,
 	SPG_DP_SESSION_ADD_BATCH, /* since spgate 0.1: older dataplanes answer EOPNOTSUPP */
+	SPG_DP_SESSION_DEL_BATCH, /* likewise */
 	SPG_DP_MSG_TYPE_MAX
 };
 
@@ -138,6 +139,19 @@ struct spg_dp_session_add_batch_rep {
 	uint32_t count;    /* as in the request */
 	uint32_t n_failed; /* how many error[] are not 0 */
 	int32_t error[];   /* 0 or a positive errno, as a SESSION_ADD reply's header would say */
+};
+
+/*
+ * SESSION_DEL_BATCH: count (1 .. SPG_DP_DEL_BATCH_MAX) session ids, each deleted exactly as by
+ * SESSION_DEL, in order. The reply has struct spg_dp_session_add_batch_rep's layout: count
+ * errnos (ENOENT: no such session), one per id in the request's order.
+ */
+#define SPG_DP_DEL_BATCH_MAX 1024
+
+struct spg_dp_session_del_batch_req {
+	uint32_t count;
+	uint32_t pad;
+	uint64_t id[];
 };
 
 enum spg_dp_update_what {

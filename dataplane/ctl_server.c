@@ -52,6 +52,10 @@ union ctl_req {
 		struct spg_dp_session_add_batch_req head;
 		struct spg_dp_session_params p[SPG_DP_ADD_BATCH_MAX];
 	} add_batch;
+	struct {
+		struct spg_dp_session_del_batch_req head;
+		uint64_t id[SPG_DP_DEL_BATCH_MAX];
+	} del_batch;
 	struct spg_dp_session_update_req update;
 	struct spg_dp_session_id_req id;
 	struct spg_dp_session_list_req list;
@@ -352,6 +356,24 @@ static int handle_session_del(struct spg_dp *dp, const union ctl_req *req, uint8
 	return err;
 }
 
+/* Every id of the batch is tried, whatever became of the others. */
+static int handle_session_del_batch(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	struct spg_dp_session_add_batch_rep head = { .count = req->del_batch.head.count };
+	union ctl_req one;
+	int32_t err;
+
+	for (uint32_t i = 0; i < head.count; i++) {
+		one.id.id = req->del_batch.id[i];
+		err = handle_session_del(dp, &one, NULL, body_len);
+		head.n_failed += err != 0;
+		memcpy(body + sizeof(head) + i * sizeof(err), &err, sizeof(err));
+	}
+	memcpy(body, &head, sizeof(head));
+	*body_len = sizeof(head) + head.count * sizeof(err);
+	return 0;
+}
+
 static int handle_session_get(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
 {
 	struct spg_dp_session_get_rep rep;
@@ -462,6 +484,7 @@ static const ctl_handler handlers[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_STATS] = handle_stats,
 	[SPG_DP_DROPS] = handle_drops,
 	[SPG_DP_SESSION_ADD_BATCH] = handle_session_add_batch,
+	[SPG_DP_SESSION_DEL_BATCH] = handle_session_del_batch,
 };
 
 static size_t reply_header(void *rep, uint16_t type, uint32_t seq, int err, size_t body_len)

@@ -147,7 +147,7 @@ check "del --batch with malformed lines exits 2 (got $rc)" [ $rc -eq 2 ]
 check "2 deleted, 1 refused (no session 99999), 2 malformed: '$out'" \
 	has "$out" "deleted 2 sessions, 1 refused, 2 malformed lines"
 check "it could not ask spgate-control, once" [ "$(grep -c 'cannot ask spgate-control' "$tmp/err")" = 1 ]
-check "the missing session names its line: $err" has "$err" "del.txt:5: session 99999:"
+check "the missing session names its line: $err" has "$err" "del.txt:5: session 99999: no such session (ENOENT)"
 check "two words on a line named: $err" has "$err" "del.txt:3: expected one session id, found 2 words"
 
 # ---- del --batch with spgate-control there: its sessions stay unless --force

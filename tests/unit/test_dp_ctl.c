@@ -275,6 +275,35 @@ static void ctl_batch_adds_every_session_and_answers_for_each(void)
 	CU_ASSERT_EQUAL(get(5, &info), 0);
 }
 
+static void ctl_del_batch_deletes_every_session_and_answers_for_each(void)
+{
+	struct spg_dp_session_params p1 = params(1), p2 = params(2);
+	struct {
+		struct spg_dp_session_del_batch_req head;
+		uint64_t id[3];
+	} req = {.head = {.count = 3}, .id = {2, 7, 1}};
+	uint8_t body[SPG_DP_MSG_MAX];
+	struct spg_dp_session_add_batch_rep head;
+	struct spg_dp_session_info info;
+	int32_t errs[3];
+	size_t len;
+
+	if (!table_with(&p1))
+		return;
+	CU_ASSERT_EQUAL_FATAL(add(&p2), 0);
+	CU_ASSERT_EQUAL(call(SPG_DP_SESSION_DEL_BATCH, &req, sizeof(req), body, &len), 0);
+	CU_ASSERT_EQUAL_FATAL(len, sizeof(head) + sizeof(errs));
+	memcpy(&head, body, sizeof(head));
+	memcpy(errs, body + sizeof(head), sizeof(errs));
+	CU_ASSERT_EQUAL(head.count, 3);
+	CU_ASSERT_EQUAL(head.n_failed, 1);
+	CU_ASSERT_EQUAL(errs[0], 0);
+	CU_ASSERT_EQUAL(errs[1], ENOENT); /* no session 7: the ids after it still go */
+	CU_ASSERT_EQUAL(errs[2], 0);
+	CU_ASSERT_EQUAL(get(1, &info), ENOENT);
+	CU_ASSERT_EQUAL(get(2, &info), ENOENT);
+}
+
 static void ctl_duplicate_id_is_eexist(void)
 {
 	struct spg_dp_session_params p = params(1), dup = params(2);
@@ -664,6 +693,8 @@ int main(void)
 		{"ctl_added_session_can_be_read_back", ctl_added_session_can_be_read_back},
 		{"ctl_list_pages_through_the_table", ctl_list_pages_through_the_table},
 		{"ctl_batch_adds_every_session_and_answers_for_each", ctl_batch_adds_every_session_and_answers_for_each},
+		{"ctl_del_batch_deletes_every_session_and_answers_for_each",
+		 ctl_del_batch_deletes_every_session_and_answers_for_each},
 		{"ctl_duplicate_id_is_eexist", ctl_duplicate_id_is_eexist},
 		{"ctl_duplicate_virtual_address_is_eexist", ctl_duplicate_virtual_address_is_eexist},
 		{"ctl_full_table_is_enospc", ctl_full_table_is_enospc},

@@ -149,6 +149,51 @@ static void add_batch_request_length_follows_its_count(void)
 	CU_ASSERT_EQUAL(check(build(1, SPG_DP_SESSION_ADD_BATCH, head - 1, 0), false), EBADMSG);
 }
 
+/* The same for SESSION_DEL_BATCH, whose entries are 8-byte ids and whose limit is larger. */
+static int check_del_batch_request(uint32_t count, size_t body_len)
+{
+	struct spg_dp_session_del_batch_req req = {.count = count};
+	size_t len = build(1, SPG_DP_SESSION_DEL_BATCH, body_len, 0);
+
+	memcpy(msg + HDR, &req, sizeof(req));
+	return check(len, false);
+}
+
+static void del_batch_request_length_follows_its_count(void)
+{
+	const size_t head = sizeof(struct spg_dp_session_del_batch_req);
+	const size_t entry = sizeof(uint64_t);
+
+	CU_ASSERT_EQUAL(check_del_batch_request(3, head + 3 * entry), 0);
+	CU_ASSERT_EQUAL(check_del_batch_request(3, head + 3 * entry - 1), EBADMSG);
+	CU_ASSERT_EQUAL(check_del_batch_request(3, head + 4 * entry), EBADMSG);
+	CU_ASSERT_TRUE(HDR + head + SPG_DP_DEL_BATCH_MAX * entry <= SPG_DP_MSG_MAX);
+	CU_ASSERT_EQUAL(check_del_batch_request(SPG_DP_DEL_BATCH_MAX, head + SPG_DP_DEL_BATCH_MAX * entry), 0);
+	/* the add batch's limit is not the del batch's: 65 ids are fine */
+	CU_ASSERT_EQUAL(check_del_batch_request(SPG_DP_ADD_BATCH_MAX + 1, head + (SPG_DP_ADD_BATCH_MAX + 1) * entry), 0);
+	CU_ASSERT_EQUAL(check_del_batch_request(0, head), EBADMSG);
+	CU_ASSERT_EQUAL(check_del_batch_request(SPG_DP_DEL_BATCH_MAX + 1, head + (SPG_DP_DEL_BATCH_MAX + 1) * entry),
+			EBADMSG);
+	CU_ASSERT_EQUAL(check_del_batch_request(UINT32_MAX, head + entry), EBADMSG);
+	CU_ASSERT_EQUAL(check(build(1, SPG_DP_SESSION_DEL_BATCH, head - 1, 0), false), EBADMSG);
+}
+
+static void del_batch_reply_must_count_its_failures(void)
+{
+	const size_t head = sizeof(struct spg_dp_session_add_batch_rep);
+	struct spg_dp_session_add_batch_rep rep = {.count = 2, .n_failed = 1};
+	int32_t errs[2] = {ENOENT, 0};
+	size_t len;
+
+	len = build(1, SPG_DP_SESSION_DEL_BATCH | SPG_DP_REPLY, head + sizeof(errs), 0);
+	memcpy(msg + HDR, &rep, sizeof(rep));
+	memcpy(msg + HDR + head, errs, sizeof(errs));
+	CU_ASSERT_EQUAL(check(len, true), 0);
+	rep.n_failed = 0; /* says none failed, the errors say one did */
+	memcpy(msg + HDR, &rep, sizeof(rep));
+	CU_ASSERT_EQUAL(check(len, true), EBADMSG);
+}
+
 static void add_batch_reply_must_count_its_failures(void)
 {
 	const size_t head = sizeof(struct spg_dp_session_add_batch_rep);
@@ -256,6 +301,7 @@ static void type_names_name_types_and_replies(void)
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_DROPS | SPG_DP_REPLY), "DROPS reply");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(0), "UNKNOWN");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_ADD_BATCH), "SESSION_ADD_BATCH");
+	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_DEL_BATCH), "SESSION_DEL_BATCH");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_MSG_TYPE_MAX), "UNKNOWN");
 }
 
@@ -366,6 +412,8 @@ int main(void)
 		{"list_reply_length_follows_its_count", list_reply_length_follows_its_count},
 		{"drops_reply_with_too_many_reasons_is_ebadmsg", drops_reply_with_too_many_reasons_is_ebadmsg},
 		{"add_batch_request_length_follows_its_count", add_batch_request_length_follows_its_count},
+		{"del_batch_request_length_follows_its_count", del_batch_request_length_follows_its_count},
+		{"del_batch_reply_must_count_its_failures", del_batch_reply_must_count_its_failures},
 		{"add_batch_reply_must_count_its_failures", add_batch_reply_must_count_its_failures},
 		{"wrong_version_is_eproto", wrong_version_is_eproto},
 		{"unknown_type_is_eopnotsupp", unknown_type_is_eopnotsupp},

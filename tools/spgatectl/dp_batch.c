@@ -4,8 +4,8 @@
  * from one spgatectl process over one connection. One spgatectl per session costs ~26 ms of
  * process start-up each, while spgate-dp's socket takes tens of thousands a second.
  *
- * Adds go out SPG_DP_ADD_BATCH_MAX to a SESSION_ADD_BATCH message, whose reply has an errno per
- * session; deletes go one SESSION_DEL after another on the same connection. A malformed line is
+ * Adds go out SPG_DP_ADD_BATCH_MAX to a SESSION_ADD_BATCH message, deletes SPG_DP_DEL_BATCH_MAX
+ * to a SESSION_DEL_BATCH; each reply has an errno per session. A malformed line is
  * reported with FILE:LINE and skipped, a refused session likewise; the rest are installed, and
  * the summary and the exit code (2 malformed, 1 refused, 0 all done) say what happened.
  */
@@ -253,13 +253,61 @@ static bool del_allowed(uint64_t id, const struct batch_in *in, int timeout_ms, 
 	return false;
 }
 
+struct del_batch {
+	struct spg_dp_session_del_batch_req head;
+	uint64_t id[SPG_DP_DEL_BATCH_MAX];
+	unsigned line[SPG_DP_DEL_BATCH_MAX];
+};
+
+struct del_reply {
+	struct spg_dp_session_add_batch_rep head;
+	int32_t error[SPG_DP_DEL_BATCH_MAX];
+};
+
+/* Sends the ids gathered in b; counts and reports each one's fate. 0 or UNREACHABLE. */
+static int del_flush(struct spgctl *ctl, struct del_batch *b, const char *name, struct batch_tally *t)
+{
+	static struct del_reply rep;
+	uint32_t i, n = b->head.count;
+	const char *ename;
+	size_t len = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	rc = dp_call(ctl, "session del --batch", SPG_DP_SESSION_DEL_BATCH, b,
+		     sizeof(b->head) + n * sizeof(b->id[0]), &rep, sizeof(rep), &len);
+	b->head.count = 0;
+	if (rc == SPGCTL_EXIT_REFUSED)
+		return SPGCTL_EXIT_UNREACHABLE;
+	if (rc != 0)
+		return rc;
+	if (len < sizeof(rep.head) + n * sizeof(rep.error[0]) || rep.head.count != n) {
+		fprintf(stderr, "spgatectl: session del --batch: the dataplane answered for %u of %u sessions\n",
+			rep.head.count, n);
+		return SPGCTL_EXIT_UNREACHABLE;
+	}
+	for (i = 0; i < n; i++) {
+		if (rep.error[i] == 0) {
+			t->done++;
+			continue;
+		}
+		t->refused++;
+		ename = strerrorname_np(rep.error[i]);
+		fprintf(stderr, "spgatectl: %s:%u: session %" PRIu64 ": %s (%s)\n", name, b->line[i], b->id[i],
+			rep.error[i] == ENOENT ? "no such session" : strerror(rep.error[i]), ename != NULL ? ename : "?");
+	}
+	return 0;
+}
+
 int dp_batch_del(struct spgctl *ctl, const char *path, bool force)
 {
-	struct spg_dp_session_id_req req;
+	static struct del_batch b;
 	struct batch_tally t = {0};
 	struct batch_in in;
-	char *argv[BATCH_MAX_WORDS + 1], what[400];
+	char *argv[BATCH_MAX_WORDS + 1];
 	bool ask = !force;
+	uint64_t id;
 	int argc, rc;
 
 	rc = batch_open(&in, path);
@@ -276,25 +324,21 @@ int dp_batch_del(struct spgctl *ctl, const char *path, bool force)
 			t.malformed++;
 			continue;
 		}
-		if (!dp_arg_session_id(in.where, "ID", argv[1], &req.id)) {
+		if (!dp_arg_session_id(in.where, "ID", argv[1], &id)) {
 			t.malformed++;
 			continue;
 		}
-		if (!del_allowed(req.id, &in, ctl->timeout_ms, &ask)) {
+		if (!del_allowed(id, &in, ctl->timeout_ms, &ask)) {
 			t.refused++;
 			continue;
 		}
-		snprintf(what, sizeof(what), "%s: session %" PRIu64, in.where, req.id);
-		rc = dp_call(ctl, what, SPG_DP_SESSION_DEL, &req, sizeof(req), NULL, 0, NULL);
-		if (rc == SPGCTL_EXIT_REFUSED) {
-			t.refused++;
-			rc = 0;
-			continue;
-		}
-		if (rc != 0)
+		b.id[b.head.count] = id;
+		b.line[b.head.count++] = in.line;
+		if (b.head.count == SPG_DP_DEL_BATCH_MAX && (rc = del_flush(ctl, &b, in.name, &t)) != 0)
 			break;
-		t.done++;
 	}
+	if (rc == 0)
+		rc = del_flush(ctl, &b, in.name, &t);
 	spgctl_usage_hint(true);
 	if (argc < 0 && rc == 0)
 		rc = SPGCTL_EXIT_USAGE;

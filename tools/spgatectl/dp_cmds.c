@@ -348,8 +348,8 @@ static const char session_del_usage[] =
 	"usage: spgatectl dp session del [--force] ID\n"
 	"       spgatectl dp session del [--force] --batch FILE|-\n"
 	"\n"
-	"--batch FILE deletes the session ids of FILE's lines (- reads standard input), one\n"
-	"connection for all; blank lines and lines starting with # are skipped.\n"
+	"--batch FILE deletes the session ids of FILE's lines (- reads standard input), 1024 to a\n"
+	"message over one connection; blank lines and lines starting with # are skipped.\n"
 	"A session spgate-control owns (asked on its operator socket) is deleted only with --force:\n"
 	"spgate-control re-adds it, rekeyed, within sessions.reconcile seconds.\n";
 static const char session_show_usage[] = "usage: spgatectl dp session show ID\n";
