@@ -222,6 +222,11 @@ static int snmp_src_dp_drops(void *arg, struct spg_dp_drops_rep *rep)
 	return dpp_is_up(ctl->dp) ? dpp_drops(ctl->dp, rep) : -ENOTCONN;
 }
 
+static bool snmp_src_degraded(void *arg, int64_t id, char *why, size_t len)
+{
+	return session_degraded(((struct ctl *)arg)->sessions, id, why, len);
+}
+
 /* SNMP as the config says (nothing when snmp.enabled is false). 0 or -1 after saying why. */
 static int start_snmp(struct ctl *ctl)
 {
@@ -231,6 +236,7 @@ static int start_snmp(struct ctl *ctl)
 		.dp_sessions = snmp_src_dp_sessions,
 		.dp_stats = snmp_src_dp_stats,
 		.dp_drops = snmp_src_dp_drops,
+		.degraded = snmp_src_degraded,
 		.arg = ctl,
 	};
 	char err[512];

@@ -426,6 +426,7 @@ static void sess_opened_first(struct session *s, const struct sph_open_result *r
 static void sess_opened_again(struct session *s, const struct sph_open_result *r)
 {
 	struct session_mgr *m = s->m;
+	bool was_degraded;
 
 	if (!r->ok) {
 		sess_sp_drop(s);
@@ -441,13 +442,17 @@ static void sess_opened_again(struct session *s, const struct sph_open_result *r
 	}
 	s->sp_state = SESS_SP_UP;
 	s->lost_at = 0;
-	if (s->lost_why[0] != '\0')
+	was_degraded = s->lost_why[0] != '\0';
+	if (was_degraded)
 		fprintf(stderr, "spgate-control: session %lld: active again: the SP's control channel is back\n",
 			(long long)s->row.id);
 	s->lost_why[0] = '\0';
 	s->row.generation = r->generation;
 	s->keyed_at = sess_now(m);
 	sess_save(s);
+	/* the managers were told spgSessionDegraded: tell them it is active again (SPGATE-MIB) */
+	if (was_degraded)
+		snmp_notify_session_up(m->env.snmp, &s->row);
 	sess_audit(s, SESS_ACTOR_SYSTEM, "session_reattached", "ok", NULL);
 	/* spgate-dp lost it (or never had our SPIs): new keys are the only way back in. */
 	if (s->dp == SESS_DP_ABSENT || s->dp == SESS_DP_STALE)
@@ -523,6 +528,7 @@ static void sess_sp_lost(struct sph_conn *c, const char *why, void *arg)
 		"re-attaching for up to %u s (agent.grace)\n", (long long)s->row.id, s->lost_why,
 		s->m->env.cfg->agent.grace);
 	sess_audit(s, SESS_ACTOR_SYSTEM, "session_channel_lost", "failed", why);
+	snmp_notify_session_degraded(s->m->env.snmp, &s->row, s->lost_why);
 }
 
 static void sess_sp_closed(struct sph_conn *c, bool confirmed, void *arg)

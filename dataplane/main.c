@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "config.h"
 #include "ctl_server.h"
+#include "dp_log.h"
 #include "dp.h"
 #include "slow_path.h"
 #include "telemetry.h"
@@ -202,6 +203,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* the daemon's lines get UTC timestamps (--check-config's output is for a person) */
+	if (!check_only && spg_dp_log_stamp() != 0)
+		fprintf(stderr, "spgate-dp: DPDK's log lines go to its default stream, without timestamps\n");
 	spg_dp_config_defaults(&the_dp.cfg);
 	if (spg_dp_config_load(path, &the_dp.cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "spgate-dp: %s\n", err);

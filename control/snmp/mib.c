@@ -59,6 +59,12 @@ int32_t snmp_mib_session_state(enum store_session_state s)
 	return (int32_t)s + 1;
 }
 
+int32_t snmp_mib_session_status(enum store_session_state s, bool degraded)
+{
+	/* only an active session can be degraded: any other state says more */
+	return degraded && s == STORE_SESSION_ACTIVE ? SNMP_SESSION_STATUS_DEGRADED : snmp_mib_session_state(s);
+}
+
 int32_t snmp_mib_line_state(enum store_line_state s)
 {
 	return (int32_t)s + 1;
@@ -118,6 +124,7 @@ const char *snmp_mib_notification_name(enum snmp_notification n)
 		[SNMP_NOTIFY_LINE_STATE] = "spgLineStateChange",
 		[SNMP_NOTIFY_DP_PORT_DOWN] = "spgDpPortDown",
 		[SNMP_NOTIFY_DP_PORT_UP] = "spgDpPortUp",
+		[SNMP_NOTIFY_SESSION_DEGRADED] = "spgSessionDegraded",
 	};
 
 	return (unsigned)n < sizeof(names) / sizeof(names[0]) && names[n] != NULL ? names[n] : "?";

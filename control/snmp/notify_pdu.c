@@ -118,6 +118,23 @@ netsnmp_pdu *snmp_pdu_session_up(const struct snmp_mib *m, int pdu_type, uint32_
 	return finish(&b);
 }
 
+netsnmp_pdu *snmp_pdu_session_degraded(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
+				       const struct store_session *s, const char *why)
+{
+	struct pdu_builder b;
+
+	if (!start(&b, m, pdu_type, uptime, SNMP_NOTIFY_SESSION_DEGRADED))
+		return finish(&b);
+	add_u32(&b, SNMP_NO_SESSION_ID, ASN_UNSIGNED, session_id32(s->id));
+	add_string(&b, SNMP_NO_SERIAL, s->serial);
+	add_string(&b, SNMP_NO_ENGINEER, s->user);
+	add_string(&b, SNMP_NO_LINE_ID, s->line_id);
+	add_ip(&b, SNMP_NO_SP_ADDRESS, s->sp_address);
+	add_ip(&b, SNMP_NO_PEER_ADDRESS, s->agent_address);
+	add_string(&b, SNMP_NO_REASON, why != NULL ? why : "");
+	return finish(&b);
+}
+
 netsnmp_pdu *snmp_pdu_session_down(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
 				   const struct store_session *s)
 {

@@ -143,6 +143,14 @@ void snmp_notify_session_up(struct snmp_reporter *r, const struct store_session 
 			 SNMP_NOTIFY_SESSION_UP);
 }
 
+void snmp_notify_session_degraded(struct snmp_reporter *r, const struct store_session *s, const char *why)
+{
+	if (wanted(r))
+		send_pdu(r,
+			 snmp_pdu_session_degraded(&r->mib, snmp_managers_pdu_type(r->managers), uptime(r), s, why),
+			 SNMP_NOTIFY_SESSION_DEGRADED);
+}
+
 void snmp_notify_session_down(struct snmp_reporter *r, const struct store_session *s)
 {
 	if (wanted(r))

@@ -13,6 +13,7 @@
 #define SPG_SNMP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -37,6 +38,11 @@ struct snmp_sources {
 	int (*dp_stats)(void *arg, struct spg_dp_stats_rep *rep);
 	/* spgate-dp's drops by reason (reasons[i] is reason i + 1); -ENOTCONN while it is down. */
 	int (*dp_drops)(void *arg, struct spg_dp_drops_rep *rep);
+	/*
+	 * Whether live session id is degraded (active, its SP control channel lost: session.h's
+	 * session_degraded), with why; NULL: no session is.
+	 */
+	bool (*degraded)(void *arg, int64_t id, char *why, size_t len);
 	void *arg;
 };
 
@@ -52,6 +58,11 @@ void snmp_free(struct snmp_reporter *r);
 
 /* A session became active: line, SP address (E_i), speed (0: network), id, serial. */
 void snmp_notify_session_up(struct snmp_reporter *r, const struct store_session *s);
+/*
+ * An active session lost its SP control channel (why): degraded until it is re-attached
+ * (snmp_notify_session_up again) or agent.grace ends it (snmp_notify_session_down).
+ */
+void snmp_notify_session_degraded(struct snmp_reporter *r, const struct store_session *s, const char *why);
 /* A session ended (closed or failed); s->reason says why. */
 void snmp_notify_session_down(struct snmp_reporter *r, const struct store_session *s);
 /* A dial attempt failed for good: line id, the numbers tried, the result, the session. */

@@ -34,7 +34,11 @@ enum snmp_notification {
 	SNMP_NOTIFY_LINE_STATE,
 	SNMP_NOTIFY_DP_PORT_DOWN,
 	SNMP_NOTIFY_DP_PORT_UP,
+	SNMP_NOTIFY_SESSION_DEGRADED,
 };
+
+/* SpgSessionStatus' degraded(11): after the store's states, never stored (SPGATE-MIB). */
+#define SNMP_SESSION_STATUS_DEGRADED 11
 
 /* Columns of spgSessionEntry. */
 enum snmp_session_col {
@@ -133,6 +137,8 @@ size_t snmp_mib_oid(const struct snmp_mib *m, oid *out, const oid *arcs, size_t 
 bool snmp_mib_parse_oid(const char *text, oid *out, size_t max, size_t *n);
 /* SpgSessionStatus / SpgLineStatus values (1-based) of the store's states. */
 int32_t snmp_mib_session_state(enum store_session_state s);
+/* spgSessionState of a row: degraded(11) for an active session whose SP channel is lost. */
+int32_t snmp_mib_session_status(enum store_session_state s, bool degraded);
 int32_t snmp_mib_line_state(enum store_line_state s);
 /* spgLineType: network(1), modem(2). */
 int32_t snmp_mib_line_type(enum store_connect c);
@@ -153,6 +159,8 @@ const char *snmp_mib_notification_name(enum snmp_notification n);
  */
 netsnmp_pdu *snmp_pdu_session_up(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
 				 const struct store_session *s);
+netsnmp_pdu *snmp_pdu_session_degraded(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
+				       const struct store_session *s, const char *why);
 netsnmp_pdu *snmp_pdu_session_down(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
 				   const struct store_session *s);
 netsnmp_pdu *snmp_pdu_dial_failure(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
@@ -221,8 +229,10 @@ const void *snmp_view_value(const struct snmp_view *v, const struct snmp_view_en
 /* ---- tables.c: the rows, from what the sources returned ---- */
 
 struct snmp_data {
-	struct store_session *sessions;
+	struct store_session *sessions; /* degraded ones with why in reason */
 	size_t n_sessions, cap_sessions;
+	bool *degraded; /* [i]: sessions[i] is degraded; NULL: none is */
+	size_t cap_degraded;
 	struct spg_dp_session_info *dp_sessions;
 	size_t n_dp_sessions, cap_dp_sessions;
 	struct store_line *lines;

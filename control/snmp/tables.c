@@ -25,13 +25,27 @@ static bool grow_array(void **p, size_t *cap, size_t size)
 	return true;
 }
 
+struct session_collect {
+	struct snmp_data *d;
+	const struct snmp_sources *src;
+};
+
 static int collect_session(const struct store_session *s, void *arg)
 {
-	struct snmp_data *d = arg;
+	struct session_collect *c = arg;
+	struct snmp_data *d = c->d;
+	struct store_session *row;
+	bool *degraded;
 
-	if (!GROW(d->sessions, d->n_sessions, d->cap_sessions))
+	if (!GROW(d->sessions, d->n_sessions, d->cap_sessions) || !GROW(d->degraded, d->n_sessions, d->cap_degraded))
 		return -ENOMEM;
-	d->sessions[d->n_sessions++] = *s;
+	row = &d->sessions[d->n_sessions];
+	degraded = &d->degraded[d->n_sessions];
+	*row = *s;
+	/* the store does not know degraded: only the session manager does (and why) */
+	*degraded = c->src->degraded != NULL && s->state == STORE_SESSION_ACTIVE &&
+		    c->src->degraded(c->src->arg, s->id, row->reason, sizeof(row->reason));
+	d->n_sessions++;
 	return 0;
 }
 
@@ -57,12 +71,14 @@ static int collect_line(const struct store_line *l, void *arg)
 
 int snmp_data_collect(struct snmp_data *d, const struct snmp_sources *src)
 {
+	struct session_collect sc = {d, src};
+
 	d->n_sessions = d->n_dp_sessions = d->n_lines = 0;
 	d->dp_up = false;
 	d->have_drops = false;
 	/* A source that fails leaves its part empty: a store or spgate-dp hiccup is no reason
 	 * to serve nothing at all. Only running out of memory stops the refresh. */
-	if (src->sessions != NULL && src->sessions(src->arg, collect_session, d) == -ENOMEM)
+	if (src->sessions != NULL && src->sessions(src->arg, collect_session, &sc) == -ENOMEM)
 		return -ENOMEM;
 	if (src->lines != NULL && src->lines(src->arg, collect_line, d) == -ENOMEM)
 		return -ENOMEM;
@@ -78,6 +94,7 @@ int snmp_data_collect(struct snmp_data *d, const struct snmp_sources *src)
 void snmp_data_free(struct snmp_data *d)
 {
 	free(d->sessions);
+	free(d->degraded);
 	free(d->dp_sessions);
 	free(d->lines);
 	memset(d, 0, sizeof(*d));
@@ -111,7 +128,7 @@ static size_t cell(const struct snmp_mib *m, oid *out, oid table, oid col, const
 }
 
 static void add_session(struct snmp_view *v, const struct snmp_mib *m, const struct store_session *s,
-			const struct spg_dp_session_info *dp)
+			bool degraded, const struct spg_dp_session_info *dp)
 {
 	oid name[MAX_OID_LEN], idx[1];
 	uint8_t when[11];
@@ -132,7 +149,7 @@ static void add_session(struct snmp_view *v, const struct snmp_mib *m, const str
 	snmp_view_add_string(v, C(SNMP_SESS_CUSTOMER), s->customer);
 	snmp_view_add_string(v, C(SNMP_SESS_ENGINEER), s->user);
 	snmp_view_add_string(v, C(SNMP_SESS_LINE), s->line_id);
-	snmp_view_add_i32(v, C(SNMP_SESS_STATE), snmp_mib_session_state(s->state));
+	snmp_view_add_i32(v, C(SNMP_SESS_STATE), snmp_mib_session_status(s->state, degraded));
 	snmp_view_add_string(v, C(SNMP_SESS_REASON), s->reason);
 	snmp_view_add_ip(v, C(SNMP_SESS_VIRTUAL), s->virtual_address);
 	snmp_view_add_ip(v, C(SNMP_SESS_WORKSTATION), s->workstation);
@@ -238,7 +255,8 @@ void snmp_tables_build(struct snmp_view *v, const struct snmp_mib *m, const stru
 	size_t i;
 
 	for (i = 0; i < d->n_sessions; i++)
-		add_session(v, m, &d->sessions[i], dp_session_of(d, d->sessions[i].id));
+		add_session(v, m, &d->sessions[i], d->degraded != NULL && d->degraded[i],
+			    dp_session_of(d, d->sessions[i].id));
 	for (i = 0; i < d->n_lines; i++)
 		add_line(v, m, &d->lines[i]);
 	add_dataplane(v, m, d);

@@ -14,8 +14,9 @@
 # It checks: the session table row against spgatectl, its counters against spgate-dp's after
 # traffic, the line table and the dataplane counters; spgSessionUp (line id, SP address,
 # speed, session id, serial), spgSessionDown with the reason, spgAuthFailure for a wrong
-# password and spgDialFailure for an SP whose agent is down; and that the subagent registers
-# again after snmpd restarts, within agentx_ping * 3 seconds.
+# password and spgDialFailure for an SP whose agent is down; that the subagent registers
+# again after snmpd restarts, within agentx_ping * 3 seconds; and that a session whose agent
+# is killed shows degraded(11), with spgSessionDegraded, within a few seconds.
 #
 # Each assertion prints PASS/FAIL; the last line is "N passed, N failed". Run as root.
 #
@@ -245,6 +246,35 @@ snmpd_start || fail "snmpd starts again"
 check "the subagent registers again within agentx_ping * 3 = $((AGENTX_PING * 3)) s (walk answers spgSessionSerial.$ID)" \
 	wait_until $((AGENTX_PING * 3)) value_is "$SESS.2.$ID" CK2001
 echo "    (answered after $((SECONDS - t)) s)"
+
+# ---- a dead agent (issue 13): degraded at once in the table and as a notification ----
+
+section "degraded"
+out=$(eng alice --json connect CK2001 --wait --wait-timeout 60 2>/dev/null)
+ID3=$(jv 'd["id"]' <<<"$out")
+check "alice connects CK2001 again (session ${ID3:-?}, active)" [ "$(jv 'd["state"]' <<<"$out")" = active ]
+check "its row shows active(7)" wait_until 10 value_is "$SESS.6.${ID3:-0}" 7
+kill -KILL "$(cat "$SPG_STATE/pids/agent1.pid")" 2>/dev/null
+check "SP 1's agent is killed (kill -9)" wait_until 5 not topo_pid_alive agent1
+# the subagent refreshes its tables every 3 s: degraded must show within a few seconds, long
+# before agent.grace (30 s in the lab) would end the session failed(10)
+check "within a few seconds spgSessionState.${ID3:-?} is degraded(11)" \
+	wait_until 8 value_is "$SESS.6.${ID3:-0}" 11
+reason=$(walk_value "$SESS.7.${ID3:-0}")
+check "spgSessionReason says why: '$reason'" eval '[[ $reason == *"control channel"* && $reason == *"agent.grace"* ]]'
+check "-> spgSessionDegraded of session ${ID3:-?} from both managers, naming CK2001 and the channel lost" \
+	wait_until 10 two_traps "$(trap_of 8)" "$NOTE.1.0 = Gauge32: ${ID3:-x}" "$NOTE.2.0 = STRING: \"CK2001\"" \
+	"$NOTE.9.0 = STRING: "
+check "spgSessionDegraded starts with sysUpTime.0 and snmpTrapOID.0" first_two_are_uptime_and_trap_oid 8
+mib_walk=$(snmp_walk_mib spgSessionState 2>&1)
+case $? in
+77) skip "SPGATE-MIB by name: no IETF modules here" ;;
+*)
+	check "by name, spgSessionState.${ID3:-?} = degraded(11) (the MIB's enumeration has it)" \
+		grep -q "spgSessionState.${ID3:-x} = INTEGER: degraded(11)" <<<"$mib_walk"
+	;;
+esac
+agent_start 1 >/dev/null || fail "SP 1's agent starts again"
 
 section "the end"
 check "spgate-control, spgate-dp and snmptrapd are still running" \

@@ -64,6 +64,51 @@ static void every_line_begins_with_an_iso8601_utc_stamp_with_milliseconds(void)
 					     strlen("spgate-control: three\n"));
 }
 
+#define ANY_STAMP "[0-9-]{10}T[0-9:]{8}\\.[0-9]{3}Z "
+
+/* Fully buffered: the three lines reach the writer in one write, at the flush. */
+static void three_lines_in_one_write(FILE *f)
+{
+	CU_ASSERT_EQUAL(setvbuf(f, NULL, _IOFBF, 4096), 0);
+	fputs("EAL: one\nEAL: two\nEAL: three\n", f);
+	fflush(f);
+}
+
+static void several_lines_in_one_write_are_each_stamped(void)
+{
+	char out[512];
+
+	written(three_lines_in_one_write, out, sizeof(out));
+	CU_ASSERT(matches(out, STAMP_RE "EAL: one\n" ANY_STAMP "EAL: two\n" ANY_STAMP "EAL: three\n$"));
+	CU_ASSERT_EQUAL(strlen(out), 3 * SPG_LOG_STAMP_LEN + strlen("EAL: one\nEAL: two\nEAL: three\n"));
+}
+
+/* Unbuffered: every fputs is a write of its own, cut anywhere in a line or at its end. */
+static void lines_cut_across_writes(FILE *f)
+{
+	CU_ASSERT_EQUAL(setvbuf(f, NULL, _IONBF, 0), 0);
+	fputs("USER1: a line ", f);
+	fputs("in ", f);
+	fputs("three writes\nUSER1: then one cut after its newline\n", f);
+	fputs("USER1: and one ", f);
+	fputs("\n", f);
+	fputs("USER1: the last, without a newline", f);
+}
+
+static void a_line_cut_across_writes_has_one_stamp_at_its_start(void)
+{
+	char out[512];
+
+	written(lines_cut_across_writes, out, sizeof(out));
+	CU_ASSERT(matches(out, STAMP_RE "USER1: a line in three writes\n" ANY_STAMP
+				    "USER1: then one cut after its newline\n" ANY_STAMP "USER1: and one \n" ANY_STAMP
+				    "USER1: the last, without a newline$"));
+	CU_ASSERT_EQUAL(strlen(out), 4 * SPG_LOG_STAMP_LEN + strlen("USER1: a line in three writes\n") +
+					     strlen("USER1: then one cut after its newline\n") +
+					     strlen("USER1: and one \n") +
+					     strlen("USER1: the last, without a newline"));
+}
+
 static void the_journal_stamps_itself(void)
 {
 	struct stat st;
@@ -87,6 +132,9 @@ int main(void)
 	static const struct ctl_test_case cases[] = {
 		{ "every_line_begins_with_an_iso8601_utc_stamp_with_milliseconds",
 		  every_line_begins_with_an_iso8601_utc_stamp_with_milliseconds },
+		{ "several_lines_in_one_write_are_each_stamped", several_lines_in_one_write_are_each_stamped },
+		{ "a_line_cut_across_writes_has_one_stamp_at_its_start",
+		  a_line_cut_across_writes_has_one_stamp_at_its_start },
 		{ "the_journal_stamps_itself", the_journal_stamps_itself },
 		{ NULL, NULL },
 	};

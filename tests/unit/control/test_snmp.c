@@ -181,6 +181,17 @@ static void states_map_to_the_mib_enumerations(void)
 	CU_ASSERT_EQUAL(snmp_mib_gauge(10000000000ull), UINT32_MAX);
 }
 
+static void only_an_active_session_shows_degraded(void)
+{
+	/* degraded(11) comes after the stored states: their numbers stay as they were */
+	CU_ASSERT_EQUAL(snmp_mib_session_status(STORE_SESSION_ACTIVE, true), 11);
+	CU_ASSERT_EQUAL(snmp_mib_session_status(STORE_SESSION_ACTIVE, false), 7);
+	CU_ASSERT_EQUAL(snmp_mib_session_status(STORE_SESSION_KEYED, true), 6);
+	CU_ASSERT_EQUAL(snmp_mib_session_status(STORE_SESSION_CLOSING, true), 8);
+	CU_ASSERT_EQUAL(snmp_mib_session_status(STORE_SESSION_FAILED, true), 10);
+	CU_ASSERT_EQUAL(snmp_mib_session_status(STORE_SESSION_FAILED, false), 10);
+}
+
 static void a_start_time_is_a_utc_date_and_time(void)
 {
 	uint8_t d[11];
@@ -241,6 +252,29 @@ static void session_down_adds_the_final_state_and_the_reason(void)
 	CU_ASSERT_TRUE(integer_is(var_at(p, 9), ASN_INTEGER, 10));
 	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 10), SNMP_NO_REASON));
 	CU_ASSERT_TRUE(string_is(var_at(p, 10), "dial_failed"));
+	snmp_free_pdu(p);
+}
+
+static void session_degraded_carries_the_session_and_why_its_channel_was_lost(void)
+{
+	struct snmp_mib m = mib();
+	struct store_session s = a_session();
+	netsnmp_pdu *p = snmp_pdu_session_degraded(&m, SNMP_MSG_TRAP2, 77, &s, "connection reset");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_TRUE(starts_as(p, SNMP_MSG_TRAP2, 77, SNMP_NOTIFY_SESSION_DEGRADED));
+	CU_ASSERT_STRING_EQUAL(snmp_mib_notification_name(SNMP_NOTIFY_SESSION_DEGRADED), "spgSessionDegraded");
+	CU_ASSERT_EQUAL(var_count(p), 9);
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 2), SNMP_NO_SESSION_ID));
+	CU_ASSERT_TRUE(integer_is(var_at(p, 2), ASN_UNSIGNED, 42));
+	CU_ASSERT_TRUE(string_is(var_at(p, 3), "CK2001"));
+	CU_ASSERT_TRUE(string_is(var_at(p, 4), "alice"));
+	CU_ASSERT_TRUE(string_is(var_at(p, 5), "net-eu-1"));
+	CU_ASSERT_TRUE(ip_is(var_at(p, 6), "192.0.2.10"));
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 7), SNMP_NO_PEER_ADDRESS));
+	CU_ASSERT_TRUE(ip_is(var_at(p, 7), "203.0.113.11"));
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 8), SNMP_NO_REASON));
+	CU_ASSERT_TRUE(string_is(var_at(p, 8), "connection reset"));
 	snmp_free_pdu(p);
 }
 
@@ -387,6 +421,79 @@ static void tables_put_sessions_lines_and_a_dataplane_that_is_down(void)
 	snmp_view_clear(&v);
 }
 
+/* Sources of two active sessions, 42 (its agent lost) and 43, and a closed one, 44. */
+static int three_sessions(void *arg, int (*fn)(const struct store_session *s, void *a), void *a)
+{
+	struct store_session s = a_session();
+	int ret;
+
+	(void)arg;
+	ret = fn(&s, a);
+	s.id = 43;
+	if (ret == 0)
+		ret = fn(&s, a);
+	s.id = 44;
+	s.state = STORE_SESSION_CLOSED;
+	snprintf(s.reason, sizeof(s.reason), "disconnected");
+	return ret != 0 ? ret : fn(&s, a);
+}
+
+static bool degraded_42_and_44(void *arg, int64_t id, char *why, size_t len)
+{
+	(void)arg;
+	if (id != 42 && id != 44)
+		return false;
+	snprintf(why, len, "lost the SP's control channel");
+	return true;
+}
+
+/* spgSessionState.id and spgSessionReason.id as served */
+static long served_state(const struct snmp_view *v, const struct snmp_mib *m, oid id, const char **reason,
+			 size_t *reason_len)
+{
+	const oid state[] = {1, 1, 1, SNMP_SESS_STATE, id}, why[] = {1, 1, 1, SNMP_SESS_REASON, id};
+	oid name[MAX_OID_LEN];
+	const struct snmp_view_entry *e = snmp_view_get(v, name, snmp_mib_oid(m, name, why, 5));
+
+	*reason = e != NULL ? snmp_view_value(v, e) : NULL;
+	*reason_len = e != NULL ? e->len : 0;
+	e = snmp_view_get(v, name, snmp_mib_oid(m, name, state, 5));
+	return e != NULL ? *(const long *)snmp_view_value(v, e) : -1;
+}
+
+static void the_table_shows_degraded_with_why_for_an_active_session_whose_agent_is_lost(void)
+{
+	struct snmp_mib m = mib();
+	struct snmp_sources src = {.sessions = three_sessions, .degraded = degraded_42_and_44};
+	struct snmp_data d;
+	struct snmp_view v;
+	const char *reason;
+	size_t len;
+
+	memset(&d, 0, sizeof(d));
+	CU_ASSERT_EQUAL_FATAL(snmp_data_collect(&d, &src), 0);
+	CU_ASSERT_EQUAL(d.n_sessions, 3);
+	snmp_view_init(&v);
+	snmp_tables_build(&v, &m, &d);
+	CU_ASSERT_FALSE(v.failed);
+	CU_ASSERT_EQUAL(served_state(&v, &m, 42, &reason, &len), 11);
+	CU_ASSERT_TRUE(reason != NULL && len == 29 && memcmp(reason, "lost the SP's control channel", 29) == 0);
+	CU_ASSERT_EQUAL(served_state(&v, &m, 43, &reason, &len), 7);
+	CU_ASSERT_EQUAL(len, 0);
+	/* a session that ended is what the store says, whatever the manager would answer */
+	CU_ASSERT_EQUAL(served_state(&v, &m, 44, &reason, &len), 9);
+	CU_ASSERT_TRUE(reason != NULL && len == 12 && memcmp(reason, "disconnected", 12) == 0);
+	snmp_view_clear(&v);
+	/* without the source, nothing is degraded */
+	src.degraded = NULL;
+	CU_ASSERT_EQUAL_FATAL(snmp_data_collect(&d, &src), 0);
+	snmp_view_init(&v);
+	snmp_tables_build(&v, &m, &d);
+	CU_ASSERT_EQUAL(served_state(&v, &m, 42, &reason, &len), 7);
+	snmp_view_clear(&v);
+	snmp_data_free(&d);
+}
+
 static void without_snmp_enabled_there_is_no_reporter_and_notifying_is_harmless(void)
 {
 	struct ctl_config cfg;
@@ -399,6 +506,7 @@ static void without_snmp_enabled_there_is_no_reporter_and_notifying_is_harmless(
 	CU_ASSERT_PTR_NULL(snmp_new(NULL, &cfg, &src, err, sizeof(err)));
 	CU_ASSERT_EQUAL(errno, 0);
 	snmp_notify_session_up(NULL, &s);
+	snmp_notify_session_degraded(NULL, &s, "gone");
 	snmp_notify_auth_failure(NULL, "alice", "here");
 	snmp_notify_dp_port(NULL, 0, false);
 	snmp_free(NULL);
@@ -411,10 +519,13 @@ int main(void)
 		{"an_oid_that_would_not_fit_is_refused", an_oid_that_would_not_fit_is_refused},
 		{"a_line_index_is_its_length_then_its_octets", a_line_index_is_its_length_then_its_octets},
 		{"states_map_to_the_mib_enumerations", states_map_to_the_mib_enumerations},
+		{"only_an_active_session_shows_degraded", only_an_active_session_shows_degraded},
 		{"a_start_time_is_a_utc_date_and_time", a_start_time_is_a_utc_date_and_time},
 		{"session_up_carries_line_sp_address_speed_id_and_serial",
 		 session_up_carries_line_sp_address_speed_id_and_serial},
 		{"session_down_adds_the_final_state_and_the_reason", session_down_adds_the_final_state_and_the_reason},
+		{"session_degraded_carries_the_session_and_why_its_channel_was_lost",
+		 session_degraded_carries_the_session_and_why_its_channel_was_lost},
 		{"dial_failure_names_the_line_the_system_and_the_result",
 		 dial_failure_names_the_line_the_system_and_the_result},
 		{"auth_failure_says_who_and_from_where", auth_failure_says_who_and_from_where},
@@ -423,6 +534,8 @@ int main(void)
 		{"the_view_answers_get_and_getnext_in_oid_order", the_view_answers_get_and_getnext_in_oid_order},
 		{"tables_put_sessions_lines_and_a_dataplane_that_is_down",
 		 tables_put_sessions_lines_and_a_dataplane_that_is_down},
+		{"the_table_shows_degraded_with_why_for_an_active_session_whose_agent_is_lost",
+		 the_table_shows_degraded_with_why_for_an_active_session_whose_agent_is_lost},
 		{"without_snmp_enabled_there_is_no_reporter_and_notifying_is_harmless",
 		 without_snmp_enabled_there_is_no_reporter_and_notifying_is_harmless},
 		{NULL, NULL},
