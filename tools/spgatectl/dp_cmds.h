@@ -7,6 +7,7 @@
 #define SPGCTL_DP_CMDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dp_api.h"
@@ -49,6 +50,21 @@ bool dp_arg_keys(const char *cmd, struct spgctl_opt *spi_out, struct spgctl_opt 
  * usage message.
  */
 int dp_arg_id_only(const char *cmd, const char *usage, int argc, char **argv, uint64_t *id);
+
+/* ---- dp_cmds.c ---- */
+
+/*
+ * One request and its reply. Returns 0, or the exit code after printing why: REFUSED with
+ * "spgatectl: session add: File exists (EEXIST)", UNREACHABLE when no good reply came.
+ */
+int dp_call(struct spgctl *ctl, const char *what, uint16_t type, const void *body, size_t body_len, void *rep,
+	    size_t rep_max, size_t *rep_len);
+
+/* ---- dp_record.c: dp session record ---- */
+
+int dp_cmd_session_record(struct spgctl *ctl, int argc, char **argv);
+/* "off", "on", "lossy", "failed" (enum spg_dp_record_state). */
+const char *dp_record_state_name(uint32_t state);
 
 /* ---- dp_print.c: dataplane replies for people (tables, key/value) and scripts (JSON) ---- */
 
