@@ -112,7 +112,9 @@ struct spg_recorder *spg_recorder_create(struct spg_dp *dp, unsigned int n_worke
 	r->capacity = spg_session_capacity(dp->sessions);
 	r->by_index = calloc(r->capacity, sizeof(*r->by_index));
 	snprintf(name, sizeof(name), "spg_rec%u", instance++);
-	r->pool = rte_pktmbuf_pool_create(name, cfg->rec_pool_size, 128, 0, (uint16_t)room, socket);
+	/* per-lcore caches of at most an eighth: a small pool is not all stuck in caches */
+	r->pool = rte_pktmbuf_pool_create(name, cfg->rec_pool_size, RTE_MIN(128u, cfg->rec_pool_size / 8), 0,
+					  (uint16_t)room, socket);
 	if (r->by_index == NULL || r->pool == NULL || create_rings(r, n_workers, socket) != 0) {
 		int err = r->by_index == NULL ? ENOMEM : rte_errno;
 
