@@ -28,7 +28,7 @@
 #define REC_SNAPLEN_MAX 65535
 #define REC_POOL_MIN 63
 #define REC_POOL_MAX 1048575
-#define REC_RING_MIN 64
+#define REC_RING_MIN 16
 #define REC_RING_MAX 65536
 /* What one copy in the recorder's pool takes, roughly (mbuf, headroom, a 1,500-byte frame). */
 #define REC_BYTES_PER_COPY 2048
