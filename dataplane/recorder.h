@@ -53,7 +53,8 @@ void spg_record_copy(struct spg_worker *w, const struct spg_session *s, const st
 static inline void spg_record_maybe(struct spg_worker *w, const struct spg_session *s, const struct rte_mbuf *m,
 				    enum rte_pcapng_direction dir)
 {
-	if (unlikely(s->recording))
+	/* relaxed: a plain load; the control thread sets the flag after the recording exists */
+	if (unlikely(__atomic_load_n(&s->recording, __ATOMIC_RELAXED)))
 		spg_record_copy(w, s, m, dir);
 }
 

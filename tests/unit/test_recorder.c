@@ -4,7 +4,7 @@
  * recorded session, a recorder with a tiny ring, SESSION_RECORD through the control handler.
  * A full ring drops copies and never packets; the file carries the section header comment
  * and the packets with wall-clock times; start refuses what it must (ENOENT, EEXIST, EBUSY,
- * EACCES, EINVAL); SESSION_DEL closes the recording.
+ * EACCES, EINVAL); SESSION_DEL closes the recording; a write error fails it (ENOSPC).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -433,6 +433,62 @@ static void recording_file_has_the_comment_and_the_packets(void)
 	free(buf);
 }
 
+/* The fd of the file at path in this process, or -1. */
+static int fd_of(const char *path)
+{
+	char link[64], target[256];
+	ssize_t n;
+
+	for (int fd = 3; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, path) == 0)
+			return fd;
+	}
+	return -1;
+}
+
+/* A write that fails (the disk is full) ends the recording: FAILED, its errno, no more copies. */
+static void write_error_fails_the_recording(void)
+{
+	char path[128];
+	struct spg_dp_record_rep rep;
+	struct spg_dp_session_id_req id = {.id = 1};
+	struct spg_dp_session_get_rep get;
+	uint64_t copied;
+	int fd, full;
+
+	CU_ASSERT_FATAL(ready);
+	add_session(1);
+	file_path(path, sizeof(path), "full-disk.pcapng");
+	CU_ASSERT_EQUAL_FATAL(record(1, path, "session: 1", &rep), 0);
+	/* the recording's descriptor now writes to /dev/full: ENOSPC */
+	fd = fd_of(path);
+	full = open("/dev/full", O_WRONLY);
+	CU_ASSERT_FATAL(fd >= 0 && full >= 0 && dup2(full, fd) == fd);
+	close(full);
+	CU_ASSERT_EQUAL(send_out(1, 2), 2);
+	spg_recorder_drain(dp.rec);
+	CU_ASSERT_EQUAL_FATAL(call(SPG_DP_SESSION_GET, &id, sizeof(id), &get), 0);
+	CU_ASSERT_EQUAL(get.s.record_state, SPG_DP_RECORD_FAILED);
+	CU_ASSERT_EQUAL(get.s.record_error, ENOSPC);
+	CU_ASSERT_EQUAL(get.s.record_dropped, 2);
+	/* no more copies, and forwarding goes on */
+	copied = w->stats.rec_copied;
+	CU_ASSERT_EQUAL(send_out(1, 3), 3);
+	CU_ASSERT_EQUAL(w->stats.rec_copied, copied);
+	/* a failed recording stays until stopped: a new one is EBUSY, the stop tells why */
+	file_path(path, sizeof(path), "after-failure.pcapng");
+	CU_ASSERT_EQUAL(record(1, path, "", &rep), EBUSY);
+	CU_ASSERT_EQUAL(record(1, NULL, NULL, &rep), 0);
+	CU_ASSERT_EQUAL(rep.state, SPG_DP_RECORD_FAILED);
+	CU_ASSERT_EQUAL(rep.error, ENOSPC);
+	del_session(1);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -440,6 +496,7 @@ int main(void)
 		{"record_start_in_an_unwritable_directory_is_eacces", record_start_in_an_unwritable_directory_is_eacces},
 		{"full_ring_drops_copies_never_packets", full_ring_drops_copies_never_packets},
 		{"recording_file_has_the_comment_and_the_packets", recording_file_has_the_comment_and_the_packets},
+		{"write_error_fails_the_recording", write_error_fails_the_recording},
 		{NULL, NULL},
 	};
 
