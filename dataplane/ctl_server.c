@@ -341,9 +341,8 @@ static int handle_session_update(struct spg_dp *dp, const union ctl_req *req, ui
 
 static int handle_session_del(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
 {
-	int err;
-
 	struct spg_session *s;
+	int err;
 
 	RTE_SET_USED(body);
 	*body_len = 0;
