@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,6 +295,25 @@ static int check_start_args(const char *path, const char *comment)
 	return 0;
 }
 
+/*
+ * spgate-dp runs as root, spgate-control (which seals and removes finished recordings) as its
+ * own user: the file belongs to whoever owns the directory it is in, still mode 0600. Only a
+ * control-socket client, who holds every session's keys anyway, chooses that directory.
+ */
+static int give_to_directory_owner(int fd, const char *path)
+{
+	char dir[SPG_DP_RECORD_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (stat(dir, &st) != 0)
+		return -errno;
+	if (st.st_uid == geteuid() && st.st_gid == getegid())
+		return 0;
+	return fchown(fd, st.st_uid, st.st_gid) == 0 ? 0 : -errno;
+}
+
 static int open_file(const char *path, const char *comment, rte_pcapng_t **pc)
 {
 	int fd, err;
@@ -302,6 +322,12 @@ static int open_file(const char *path, const char *comment, rte_pcapng_t **pc)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	err = give_to_directory_owner(fd, path);
+	if (err != 0) {
+		close(fd);
+		unlink(path);
+		return err;
+	}
 	*pc = rte_pcapng_fdopen(fd, NULL, NULL, "spgate-dp " SPGATE_VERSION, comment[0] != '\0' ? comment : NULL);
 	if (*pc == NULL) {
 		err = rte_errno != 0 ? rte_errno : EIO;

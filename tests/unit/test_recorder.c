@@ -416,6 +416,7 @@ static void recording_file_has_the_comment_and_the_packets(void)
 	CU_ASSERT_EQUAL_FATAL(record(3, path, comment, &rep), 0);
 	CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
 	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	CU_ASSERT_EQUAL(st.st_uid, geteuid()); /* the directory's owner: this process */
 	CU_ASSERT_EQUAL(send_out(3, 2), 2);
 	spg_recorder_drain(dp.rec);
 	/* SESSION_DEL ends the recording: the file is closed with what was written */
@@ -489,6 +490,28 @@ static void write_error_fails_the_recording(void)
 	del_session(1);
 }
 
+/* The file goes to the directory's owner (spgate-control seals it), still 0600. */
+static void recording_belongs_to_the_directory_owner(void)
+{
+	char sub[96], path[128];
+	struct spg_dp_record_rep rep;
+	struct stat st;
+
+	CU_ASSERT_FATAL(ready);
+	if (geteuid() != 0)
+		return; /* only root can give a file away */
+	add_session(1);
+	file_path(sub, sizeof(sub), "owned");
+	CU_ASSERT_FATAL(mkdir(sub, 0700) == 0 && chown(sub, 65534, 65534) == 0);
+	snprintf(path, sizeof(path), "%s/x.pcapng", sub);
+	CU_ASSERT_EQUAL_FATAL(record(1, path, "", &rep), 0);
+	CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_uid, 65534);
+	CU_ASSERT_EQUAL(st.st_gid, 65534);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	del_session(1);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -497,6 +520,7 @@ int main(void)
 		{"full_ring_drops_copies_never_packets", full_ring_drops_copies_never_packets},
 		{"recording_file_has_the_comment_and_the_packets", recording_file_has_the_comment_and_the_packets},
 		{"write_error_fails_the_recording", write_error_fails_the_recording},
+		{"recording_belongs_to_the_directory_owner", recording_belongs_to_the_directory_owner},
 		{NULL, NULL},
 	};
 
