@@ -27,9 +27,7 @@ static void rec_stop_all(struct bench_env *e, struct rec_files *f)
 	char path[128];
 
 	while ((s = spg_session_next(e->dp.sessions, &cursor)) != NULL) {
-		if (!s->recording)
-			continue;
-		spg_recorder_stop(e->dp.rec, s, NULL);
+		spg_recorder_stop(e->dp.rec, s, NULL); /* also one that failed: flag down, file closed */
 		rec_path(f, s->id, path, sizeof(path));
 		unlink(path);
 	}
