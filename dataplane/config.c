@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "config.h"
 #include "dp_api.h"
+#include "recorder.h"
 #include "yaml_util.h"
 
 #define MAX_LCORE 127
@@ -23,6 +24,14 @@
 #define REPLAY_WINDOW_MAX 4096
 #define POOL_PREFIX_MIN 8
 #define POOL_PREFIX_MAX 30
+#define REC_SNAPLEN_MIN 64
+#define REC_SNAPLEN_MAX 65535
+#define REC_POOL_MIN 63
+#define REC_POOL_MAX 1048575
+#define REC_RING_MIN 16
+#define REC_RING_MAX 65536
+/* What one copy in the recorder's pool takes, roughly (mbuf, headroom, a 1,500-byte frame). */
+#define REC_BYTES_PER_COPY 2048
 
 /* While loading: the document, the config being built and the nodes that later checks cite. */
 struct loader {
@@ -56,6 +65,9 @@ void spg_dp_config_defaults(struct spg_dp_config *cfg)
 	cfg->replay_window = 128;
 	cfg->esp_udp_port = 4500;
 	snprintf(cfg->crypto_device, sizeof(cfg->crypto_device), "crypto_aesni_mb");
+	cfg->rec_snaplen = SPG_REC_SNAPLEN_DEFAULT;
+	cfg->rec_pool_size = SPG_REC_POOL_DEFAULT;
+	cfg->rec_ring_size = SPG_REC_RING_DEFAULT;
 }
 
 void spg_dp_config_free(struct spg_dp_config *cfg)
@@ -565,6 +577,47 @@ static int parse_esp(struct loader *l, yaml_node_t *node)
 	return 0;
 }
 
+/* recording: the copies of recorded sessions' packets (recorder.h). */
+static int parse_recording(struct loader *l, yaml_node_t *node)
+{
+	enum { K_SNAPLEN, K_POOL, K_RING, K_N };
+	static const struct spg_yaml_key keys[K_N] = {
+		[K_SNAPLEN] = { "snaplen", false },
+		[K_POOL] = { "pool_size", false },
+		[K_RING] = { "ring_size", false },
+	};
+	struct spg_dp_config *cfg = l->cfg;
+	yaml_node_t *v[K_N];
+
+	if (spg_yaml_mapping(l->d, node, "recording", keys, K_N, v) < 0)
+		return -1;
+	if (v[K_SNAPLEN] != NULL &&
+	    spg_yaml_get_u32(l->d, v[K_SNAPLEN], "recording.snaplen", REC_SNAPLEN_MIN, REC_SNAPLEN_MAX,
+			     &cfg->rec_snaplen) < 0)
+		return -1;
+	if (v[K_POOL] != NULL &&
+	    spg_yaml_get_u32(l->d, v[K_POOL], "recording.pool_size", REC_POOL_MIN, REC_POOL_MAX,
+			     &cfg->rec_pool_size) < 0)
+		return -1;
+	/* The pool must leave the packets' own mbufs room in the EAL's memory. */
+	if (v[K_POOL] != NULL && cfg->memory_mb != 0 &&
+	    (uint64_t)cfg->rec_pool_size * REC_BYTES_PER_COPY > (uint64_t)cfg->memory_mb * 1024 * 1024 / 2)
+		return spg_yaml_error(l->d, v[K_POOL], "recording.pool_size",
+				      "%u copies take about %u MiB, more than half of dataplane.eal.memory_mb (%u)",
+				      cfg->rec_pool_size,
+				      (unsigned int)((uint64_t)cfg->rec_pool_size * REC_BYTES_PER_COPY >> 20),
+				      cfg->memory_mb);
+	if (v[K_RING] != NULL) {
+		if (spg_yaml_get_u32(l->d, v[K_RING], "recording.ring_size", REC_RING_MIN, REC_RING_MAX,
+				     &cfg->rec_ring_size) < 0)
+			return -1;
+		if ((cfg->rec_ring_size & (cfg->rec_ring_size - 1)) != 0)
+			return spg_yaml_error(l->d, v[K_RING], "recording.ring_size",
+					      "%u is not a power of 2", cfg->rec_ring_size);
+	}
+	return 0;
+}
+
 /* Checks that span sections; each error points at the key that has to change. */
 static int check_addresses(struct loader *l)
 {
@@ -617,13 +670,14 @@ static int check_addresses(struct loader *l)
 
 static int load(struct spg_yaml_doc *d, struct spg_dp_config *cfg)
 {
-	enum { K_DATAPLANE, K_PORTS, K_SP, K_VENDOR, K_ESP, K_N };
+	enum { K_DATAPLANE, K_PORTS, K_SP, K_VENDOR, K_ESP, K_RECORDING, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_DATAPLANE] = { "dataplane", false },
 		[K_PORTS] = { "ports", true },
 		[K_SP] = { "sp", true },
 		[K_VENDOR] = { "vendor", true },
 		[K_ESP] = { "esp", false },
+		[K_RECORDING] = { "recording", false },
 	};
 	struct loader l = { .d = d, .cfg = cfg };
 	yaml_node_t *root = spg_yaml_root(d);
@@ -643,6 +697,8 @@ static int load(struct spg_yaml_doc *d, struct spg_dp_config *cfg)
 	if (parse_vendor(&l, v[K_VENDOR]) < 0)
 		return -1;
 	if (v[K_ESP] != NULL && parse_esp(&l, v[K_ESP]) < 0)
+		return -1;
+	if (v[K_RECORDING] != NULL && parse_recording(&l, v[K_RECORDING]) < 0)
 		return -1;
 	return check_addresses(&l);
 }

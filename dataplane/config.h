@@ -59,6 +59,10 @@ struct spg_dp_config {
 	/* Crypto through the device's queue pairs even when it offers synchronous CPU crypto
 	 * (default false; not in the YAML: for spgate-bench's comparisons). */
 	bool crypto_lookaside;
+	/* recording: (issue 15, recorder.h) */
+	uint32_t rec_snaplen;   /* bytes of each packet kept, default 65535 */
+	uint32_t rec_pool_size; /* copies in flight (mbufs of the recorder's pool), default 8191 */
+	uint32_t rec_ring_size; /* per worker ring of copies, a power of 2, default 1024 */
 };
 
 /* Fills *cfg with the defaults above (ports, S, G_in and pool have none: they are required). */

@@ -59,6 +59,7 @@ union ctl_req {
 	struct spg_dp_session_update_req update;
 	struct spg_dp_session_id_req id;
 	struct spg_dp_session_list_req list;
+	struct spg_dp_session_record_req record;
 };
 
 typedef int (*ctl_handler)(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len);
@@ -344,10 +345,15 @@ static int handle_session_update(struct spg_dp *dp, const union ctl_req *req, ui
 
 static int handle_session_del(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
 {
+	struct spg_session *s;
 	int err;
 
 	RTE_SET_USED(body);
 	*body_len = 0;
+	/* A recording ends with its session: the file is closed, complete as far as it got. */
+	s = spg_session_find(dp->sessions, req->id.id);
+	if (s != NULL && dp->rec != NULL)
+		spg_recorder_stop(dp->rec, s, NULL);
 	err = -spg_session_del(dp->sessions, req->id.id);
 	if (err == 0)
 		RTE_LOG(INFO, USER1, "session %" PRIu64 ": deleted\n", req->id.id);
@@ -371,6 +377,43 @@ static int handle_session_del_batch(struct spg_dp *dp, const union ctl_req *req,
 	}
 	memcpy(body, &head, sizeof(head));
 	*body_len = sizeof(head) + head.count * sizeof(err);
+	return 0;
+}
+
+/* SESSION_RECORD: start or stop; both answer with the recording's counters. */
+static int handle_session_record(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	const struct spg_dp_session_record_req *r = &req->record;
+	struct spg_dp_record_rep rep = { .id = r->id };
+	struct spg_session *s;
+	char path[SPG_DP_RECORD_PATH_MAX];
+	int err;
+
+	*body_len = 0;
+	if (r->on > 1) {
+		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": record refused: on=%u, expected 0 or 1\n", r->id, r->on);
+		return EINVAL;
+	}
+	s = spg_session_find(dp->sessions, r->id);
+	if (s == NULL)
+		return ENOENT;
+	if (dp->rec == NULL)
+		return EOPNOTSUPP;
+	if (r->on) {
+		err = -spg_recorder_start(dp->rec, s, r->path, r->comment);
+		printable_copy(path, r->path, sizeof(path));
+		if (err != 0) {
+			RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": recording to %s refused: %s\n", r->id, path,
+				strerror(err));
+			return err;
+		}
+		RTE_LOG(INFO, USER1, "session %" PRIu64 ": recording to %s\n", r->id, path);
+		rep.state = SPG_DP_RECORD_ON;
+	} else {
+		spg_recorder_stop(dp->rec, s, &rep);
+	}
+	memcpy(body, &rep, sizeof(rep));
+	*body_len = sizeof(rep);
 	return 0;
 }
 
@@ -432,6 +475,7 @@ static int handle_stats(struct spg_dp *dp, const union ctl_req *req, uint8_t *bo
 {
 	struct spg_worker_stats sum;
 	struct spg_dp_stats_rep rep;
+	struct spg_recorder_stats rs;
 
 	RTE_SET_USED(req);
 	memset(&rep, 0, sizeof(rep));
@@ -446,6 +490,10 @@ static int handle_stats(struct spg_dp *dp, const union ctl_req *req, uint8_t *bo
 	rep.out = sum.out;
 	rep.in = sum.in;
 	rep.drops_total = drops_total(&sum);
+	spg_recorder_get_stats(dp->rec, &rs);
+	rep.rec_written = rs.written;
+	rep.rec_dropped = sum.rec_dropped + rs.not_written;
+	rep.rec_files_open = rs.files_open;
 	memcpy(body, &rep, sizeof(rep));
 	*body_len = sizeof(rep);
 	return 0;
@@ -485,6 +533,7 @@ static const ctl_handler handlers[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_DROPS] = handle_drops,
 	[SPG_DP_SESSION_ADD_BATCH] = handle_session_add_batch,
 	[SPG_DP_SESSION_DEL_BATCH] = handle_session_del_batch,
+	[SPG_DP_SESSION_RECORD] = handle_session_record,
 };
 
 static size_t reply_header(void *rep, uint16_t type, uint32_t seq, int err, size_t body_len)

@@ -16,6 +16,7 @@
 #include "drops.h"
 #include "esp.h"
 #include "neighbor.h"
+#include "recorder.h"
 #include "session.h"
 
 #define SPG_BURST 32
@@ -33,6 +34,8 @@ struct spg_worker_stats {
 	uint64_t drops[SPG_DROP_MAX];
 	struct spg_dp_dir_counters out; /* forwarded vendor -> SP */
 	struct spg_dp_dir_counters in;  /* forwarded SP -> vendor */
+	uint64_t rec_copied;  /* copies queued for the recorder */
+	uint64_t rec_dropped; /* copies lost: recorder pool or ring full */
 } __rte_cache_aligned;
 
 struct spg_txbuf {
@@ -62,6 +65,7 @@ struct spg_worker {
 	struct spg_sess_counters *sess; /* this worker's counters, indexed by session slot */
 	struct spg_txbuf tx[SPG_DP_N_PORTS];
 	struct spg_nh_cache nh[SPG_DP_N_PORTS][SPG_NH_CACHE_SIZE];
+	struct spg_rec_worker rec; /* read only for recorded sessions */
 } __rte_cache_aligned;
 
 /* What a worker hands to the control thread: a slow-path packet or a roaming report. */
@@ -99,6 +103,7 @@ struct spg_dp {
 	/* Frames the control thread sends (ARP, ping replies), m->port = port index; worker 0
 	 * transmits them on its own queues, so PMDs with a single TX queue work too. */
 	struct rte_ring *ctl_tx_ring;
+	struct spg_recorder *rec; /* session recording (recorder.h) */
 	struct spg_worker *workers[SPG_CFG_MAX_WORKERS];
 	unsigned int n_workers;
 	uint16_t inner_mtu; /* largest inner packet the SP link carries after ESP */

@@ -81,12 +81,22 @@ static int create_tables(struct spg_dp *dp, int socket)
 	return 0;
 }
 
+/* After the ports: the recordings' interface is the vendor port. */
+static int create_recorder(struct spg_dp *dp)
+{
+	dp->rec = spg_recorder_create(dp, dp->cfg.n_workers);
+	if (dp->rec == NULL)
+		return fail("recorder (recording.pool_size, recording.ring_size)", rte_errno);
+	return 0;
+}
+
 static int create_workers(struct spg_dp *dp)
 {
 	for (unsigned int i = 0; i < dp->cfg.n_workers; i++) {
 		dp->workers[i] = spg_worker_create(dp, (uint16_t)i, dp->cfg.worker_lcores[i]);
 		if (dp->workers[i] == NULL)
 			return fail("worker", rte_errno);
+		spg_recorder_attach(dp->rec, dp->workers[i]);
 		dp->n_workers = i + 1;
 	}
 	return 0;
@@ -118,13 +128,18 @@ int spg_dp_init(struct spg_dp *dp)
 	if (rc == 0) {
 		/* The inner packet must fit the SP link after ESP, and the vendor link as it is. */
 		dp->inner_mtu = RTE_MIN(spg_esp_inner_mtu(dp->cfg.sp.mtu), dp->cfg.vendor.mtu);
-		rc = create_workers(dp);
+		rc = create_recorder(dp);
 	}
+	if (rc == 0)
+		rc = create_workers(dp);
 	return rc;
 }
 
 void spg_dp_fini(struct spg_dp *dp)
 {
+	/* The workers have stopped: what they queued is written before the files close. */
+	spg_recorder_free(dp->rec);
+	dp->rec = NULL;
 	for (unsigned int i = 0; i < dp->n_workers; i++)
 		spg_worker_free(dp->workers[i]);
 	dp->n_workers = 0;

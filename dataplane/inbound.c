@@ -186,6 +186,9 @@ static void deliver(struct spg_worker *w, struct rte_mbuf *m, const struct in_me
 		count_drop(w, s, m, SPG_DROP_NO_NEIGHBOR);
 		return;
 	}
+	/* Decrypted, checked and translated back: the frame the workstation gets (V_i -> W),
+	 * so that both directions read as one stream. Sent, on the vendor-port interface. */
+	spg_record_maybe(w, s, m, RTE_PCAPNG_DIRECTION_OUT);
 	c->in.packets++;
 	c->in.bytes += len;
 	w->stats.in.packets++;

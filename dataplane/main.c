@@ -141,6 +141,11 @@ static int run(struct spg_dp *dp)
 
 	rc = spg_dp_init(dp);
 	if (rc == 0) {
+		rc = spg_recorder_run_thread(dp->rec);
+		if (rc != 0)
+			RTE_LOG(ERR, USER1, "recorder thread: %s\n", strerror(-rc));
+	}
+	if (rc == 0) {
 		ctl = spg_ctl_server_create(dp, dp->cfg.control_socket);
 		if (ctl == NULL) {
 			rc = -errno;

@@ -90,6 +90,9 @@ static enum spg_drop prepare_one(struct spg_worker *w, struct spg_session *s, st
 									   : SPG_DROP_TOO_BIG;
 	if (unlikely(!spg_meter_check(&s->meter_out, w->now, len, dp->n_workers > 1)))
 		return SPG_DROP_OVER_RATE;
+	/* What the engineer sent, as sent (W -> V_i, with its Ethernet header): before NAT.
+	 * On the recording's vendor-port interface it was received. */
+	spg_record_maybe(w, s, m, RTE_PCAPNG_DIRECTION_IN);
 
 	why = spg_nat_translate(ip, l4_len, dp->cfg.inner_addr, dp->cfg.shared_addr);
 	if (unlikely(why != SPG_OK))

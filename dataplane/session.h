@@ -34,6 +34,9 @@ struct spg_session {
 	/* Two copies so a port update never shows a reader half of each: the control thread
 	 * fills the inactive one after a grace period, then flips filter_active. */
 	uint8_t filter_active;
+	/* 1 while the session is recorded (recorder.h): a byte the first line had spare, so
+	 * sessions that are not recorded pay one predictable branch and no cache line. */
+	uint8_t recording;
 	struct spg_port_filter filter[2];
 	struct spg_meter meter_out;
 	struct spg_meter meter_in;
@@ -75,6 +78,7 @@ static inline void spg_session_prefetch_rest(const struct spg_session *s, const 
 struct spg_sess_counters {
 	struct spg_dp_dir_counters out;
 	struct spg_dp_dir_counters in;
+	uint64_t rec_dropped; /* copies for the recorder lost: pool or ring full */
 };
 
 static inline uint64_t spg_peer_pack(uint32_t addr_be, uint16_t port_be)

@@ -235,6 +235,7 @@ void spg_session_counters_sum(struct spg_session_table *t, uint32_t index, struc
 		sum->in.packets += c->in.packets;
 		sum->in.bytes += c->in.bytes;
 		sum->in.drops += c->in.drops;
+		sum->rec_dropped += c->rec_dropped;
 	}
 }
 

@@ -19,6 +19,8 @@ void spg_dp_sum_stats(struct spg_dp *dp, struct spg_worker_stats *sum)
 		sum->out.bytes += ws->out.bytes;
 		sum->in.packets += ws->in.packets;
 		sum->in.bytes += ws->in.bytes;
+		sum->rec_copied += ws->rec_copied;
+		sum->rec_dropped += ws->rec_dropped;
 	}
 }
 
@@ -50,6 +52,7 @@ void spg_dp_session_info(struct spg_dp *dp, const struct spg_session *s, struct 
 	spg_dp_sum_session(dp, s->index, &c);
 	info->out = c.out;
 	info->in = c.in;
+	spg_recorder_session_info(dp->rec, s, info);
 }
 
 void spg_dp_port_stats(struct spg_dp *dp, struct spg_dp_port_stats out[SPG_DP_N_PORTS])

@@ -54,6 +54,7 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 {
 	struct spg_dp_port_stats ports[SPG_DP_N_PORTS];
 	struct spg_worker_stats sum;
+	struct spg_recorder_stats rs;
 	struct spg_dp *dp = tel_dp;
 	uint64_t drops = 0, uptime_ms;
 	uint32_t n, max;
@@ -68,6 +69,7 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	spg_dp_port_stats(dp, ports);
 	n = spg_session_count(dp->sessions);
 	max = spg_session_capacity(dp->sessions);
+	spg_recorder_get_stats(dp->rec, &rs);
 	pthread_mutex_unlock(&dp->ctl_lock);
 	uptime_ms = (rte_get_tsc_cycles() - dp->start_tsc) * 1000 / rte_get_tsc_hz();
 	for (i = 1; i < SPG_DROP_MAX; i++)
@@ -85,6 +87,9 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_u64(d, "in_packets", sum.in.packets);
 	rte_tel_data_add_dict_u64(d, "in_bytes", sum.in.bytes);
 	rte_tel_data_add_dict_u64(d, "drops_total", drops);
+	rte_tel_data_add_dict_u64(d, "rec_written", rs.written);
+	rte_tel_data_add_dict_u64(d, "rec_dropped", sum.rec_dropped + rs.not_written);
+	rte_tel_data_add_dict_u64(d, "rec_files_open", rs.files_open);
 	return 0;
 }
 
@@ -200,6 +205,9 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "in_packets", info.in.packets);
 	rte_tel_data_add_dict_u64(d, "in_bytes", info.in.bytes);
 	rte_tel_data_add_dict_u64(d, "in_drops", info.in.drops);
+	rte_tel_data_add_dict_u64(d, "record_state", info.record_state);
+	rte_tel_data_add_dict_u64(d, "record_packets", info.record_packets);
+	rte_tel_data_add_dict_u64(d, "record_dropped", info.record_dropped);
 	return 0;
 }
 
@@ -228,7 +236,7 @@ int spg_telemetry_register(struct spg_dp *dp)
 		telemetry_cb fn;
 		const char *help;
 	} cmds[] = {
-		{"/spgate/stats", tel_stats, "Dataplane counters: ports, forwarded traffic, drops. No parameters."},
+		{"/spgate/stats", tel_stats, "Dataplane counters: ports, forwarded traffic, drops, recorder. No parameters."},
 		{"/spgate/sessions", tel_sessions, "Session ids (at most 512). No parameters."},
 		{"/spgate/session", tel_session, "One session. Parameter: session id."},
 		{"/spgate/drops", tel_drops, "Drop counts by reason. No parameters."},

@@ -43,6 +43,9 @@ packages=(
 	# the man page test renders with groff (man-db depends on it, named for the test) and
 	# reads the example configs' keys with PyYAML
 	groff-base python3-yaml
+	# session recordings (issue 15): the dataplane test reads them back with tshark and
+	# capinfos (wireshark-common, a dependency of tshark)
+	tshark
 )
 
 # Every external command that the project's scripts, tests and lab call, beside coreutils and
@@ -61,6 +64,7 @@ commands=(
 	clang                                                  # the fuzz build (tools/fuzz.sh)
 	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
 	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test
+	tshark capinfos                                        # recordings (tshark, wireshark-common)
 )
 
 if [ "${1:-}" = --print-commands ]; then

@@ -9,10 +9,15 @@
  * [body], for which the harness writes a right header, so bodies are fuzzed past the header
  * check and adds are followed by updates, gets, lists and deletes. Every reply must be a
  * well-formed reply to its request. After each run the table is emptied again.
+ *
+ * SESSION_RECORD runs against a real recorder, but an absolute path in it is replaced by one
+ * file in a directory of the harness's own: the fuzzer must not create files anywhere.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_log.h>
@@ -23,6 +28,7 @@
 #include "dp.h"
 #include "dp_api.h"
 #include "esp.h"
+#include "recorder.h"
 #include "session.h"
 #include "unit.h"
 
@@ -34,6 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 static struct spg_dp dp;
 static uint8_t req[SPG_DP_MSG_MAX + 64], rep[SPG_DP_MSG_MAX];
 static uint32_t seq;
+static char rec_dir[64], rec_file[96];
 
 static void dp_setup(void)
 {
@@ -69,10 +76,33 @@ static void dp_setup(void)
 	dp.sessions = spg_session_table_create(TABLE_SIZE, 0, dp.qsbr, dp.esp);
 	if (dp.sessions == NULL || spg_session_table_alloc_counters(dp.sessions, 1) != 0)
 		abort();
+	dp.cfg.rec_snaplen = 65535;
+	dp.cfg.rec_pool_size = 63;
+	dp.cfg.rec_ring_size = 16;
+	dp.rec = spg_recorder_create(&dp, 1);
+	snprintf(rec_dir, sizeof(rec_dir), "/tmp/spgate-fuzz-rec.XXXXXX");
+	if (dp.rec == NULL || mkdtemp(rec_dir) == NULL)
+		abort();
+	snprintf(rec_file, sizeof(rec_file), "%s/rec.pcapng", rec_dir);
+}
+
+/* An absolute recording path becomes the harness's one file (relative ones are refused). */
+static void confine_record_path(uint8_t *msg, size_t len)
+{
+	struct spg_dp_hdr h;
+	const size_t at = sizeof(h) + offsetof(struct spg_dp_session_record_req, path);
+
+	if (len != sizeof(h) + sizeof(struct spg_dp_session_record_req))
+		return;
+	memcpy(&h, msg, sizeof(h));
+	if ((h.type & (uint16_t)~SPG_DP_REPLY) != SPG_DP_SESSION_RECORD || msg[at] != '/')
+		return;
+	memset(msg + at, 0, SPG_DP_RECORD_PATH_MAX);
+	memcpy(msg + at, rec_file, strlen(rec_file));
 }
 
 /* Hands one request to the dataplane; the reply must answer it, well formed. */
-static const struct spg_dp_hdr *handle(const void *msg, size_t len)
+static const struct spg_dp_hdr *handle(void *msg, size_t len)
 {
 	struct spg_dp_hdr in = {0}, *out = (struct spg_dp_hdr *)rep;
 	const char *why;
@@ -80,6 +110,7 @@ static const struct spg_dp_hdr *handle(const void *msg, size_t len)
 
 	if (len >= sizeof(in))
 		memcpy(&in, msg, sizeof(in));
+	confine_record_path((uint8_t *)msg, len);
 	n = spg_ctl_handle(&dp, msg, len, rep);
 	if (n < sizeof(*out) || n > SPG_DP_MSG_MAX || out->len != n || out->seq != in.seq ||
 	    out->type != (in.type | SPG_DP_REPLY) || out->error < 0 ||
@@ -127,6 +158,10 @@ static void empty_table(void)
  * input and freed at exit, before LeakSanitizer's own exit check. */
 static void dp_teardown(void)
 {
+	spg_recorder_free(dp.rec);
+	dp.rec = NULL;
+	unlink(rec_file);
+	rmdir(rec_dir);
 	spg_session_table_free(dp.sessions);
 	dp.sessions = NULL;
 }
@@ -156,6 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			request(data[off] % (SPG_DP_MSG_TYPE_MAX + 1), data + off + 3, body_len);
 		}
 	}
-	empty_table();
+	empty_table(); /* deleting a session closes its recording */
+	unlink(rec_file);
 	return 0;
 }

@@ -105,6 +105,8 @@ sed -e "s|^\([[:space:]]*control_socket:\).*|\1 $SPG_SOCK|" \
 	"$SPG_REPO/config/lab-dp.yaml" >"$SPG_DP_CONFIG"
 grep -q "control_socket: $SPG_SOCK" "$SPG_DP_CONFIG" ||
 	abort "config/lab-dp.yaml has a dataplane.control_socket line to point at the test's socket"
+# issue 15: a ring of 16 copies per worker, so that a ping burst can fill it
+printf 'recording:\n  ring_size: 16\n' >>"$SPG_DP_CONFIG"
 grep -q "file_prefix: $FILE_PREFIX" "$SPG_DP_CONFIG" ||
 	abort "config/lab-dp.yaml has a dataplane.eal.file_prefix line to point at the test's prefix"
 
@@ -367,6 +369,98 @@ for cmd in /spgate/stats /spgate/drops; do
 		$SPG_PY -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if sys.argv[2] in d and d[sys.argv[2]] else 1)' \
 		"$out" "$cmd"
 done
+
+# ---- session recording (issue 15) ----
+# The test's dp.yaml has recording.ring_size 16 (15 copies per worker), so a ping burst
+# outruns the recorder thread (it naps 1 ms when idle) while a TCP exchange does not.
+
+rec_field() { # rec_field ID KEY: a key of dp session show ID --json
+	topo_ctl --json dp session show "$1" 2>/dev/null |
+		$SPG_PY -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$2" 2>/dev/null
+}
+REC_DIR=$SPG_STATE/rec
+mkdir -m 0700 "$REC_DIR"
+# attack on the recording first: a directory nobody may create files in (sysfs refuses even
+# root), a relative path, an existing file, no such session
+out=$(topo_ctl dp session record 1 --file /sys/kernel/spgate-rec.pcapng 2>&1)
+check "recording into an unwritable directory is refused with EACCES: $out" grep -q EACCES <<<"$out"
+check "and session 1 is not recorded after it ($(rec_field 1 recording))" [ "$(rec_field 1 recording)" = off ]
+: >"$REC_DIR/exists.pcapng"
+out=$(topo_ctl dp session record 1 --file "$REC_DIR/exists.pcapng" 2>&1)
+check "recording over an existing file is refused with EEXIST: $out" grep -q EEXIST <<<"$out"
+out=$(topo_ctl dp session record 77 --file "$REC_DIR/none.pcapng" 2>&1)
+check "recording a session that does not exist is refused with ENOENT: $out" grep -q ENOENT <<<"$out"
+
+MARK=spgrec-$RANDOM$RANDOM
+REC1=$REC_DIR/session1.pcapng
+topo_ctl dp session update 1 --ports tcp:7000,tcp:8080,tcp:7777 --icmp-echo on >/dev/null ||
+	fail "dp session update 1 allows tcp:7777 for the marker service"
+topo_spawn rec_svc "$SP1" "$SPG_PY" "$HERE/sp_service.py" --name "$MARK-from-sp" --port 7777 \
+	--log "$SPG_STATE/logs/sp1-7777.log"
+wait_until 10 bash -c "ip netns exec '$SP1' ss -Htln 'sport = :7777' | grep -q 7777" ||
+	fail "the marker service listens on sp1:7777"
+out=$(topo_ctl dp session record 1 --file "$REC1" \
+	--comment 'session: 1\nengineer: rec-test\nserial: APM00TEST\nreason: issue 15 test' 2>&1)
+check "dp session record 1 --file starts a recording: $out" grep -q 'state on' <<<"$out"
+out=$(topo_ctl dp session record 1 --file "$REC_DIR/second.pcapng" 2>&1)
+check "a second recording of session 1 is refused with EBUSY: $out" grep -q EBUSY <<<"$out"
+check "the recording file is mode 0600" [ "$(stat -c %a "$REC1")" = 600 ]
+got=$(echo "$MARK-from-ws" | ip netns exec "$WS" timeout 6 nc -w 3 "$(topo_virtual 1)" 7777 2>/dev/null)
+check "the marker service answers through session 1 (got '$got')" [ "$got" = "$MARK-from-sp" ]
+check "dp session show 1 says the recording is on" [ "$(rec_field 1 recording)" = on ]
+out=$(topo_ctl dp session show 1 2>/dev/null | grep -i recording)
+check "dp session show 1 prints the recording line: $out" grep -q 'recording.*on, [0-9]* packets' <<<"$out"
+out=$(topo_ctl dp session record 1 --stop 2>&1)
+check "dp session record 1 --stop closes the file: $out" grep -q 'stopped: state on' <<<"$out"
+tshark -r "$REC1" -Y "tcp contains \"$MARK\"" -T fields -e ip.src -e ip.dst \
+	>"$SPG_STATE/rec_marks.txt" 2>"$SPG_STATE/logs/tshark.err"
+check "tshark -r reads the recording (exit $?; $(tail -1 "$SPG_STATE/logs/tshark.err"))" [ -s "$SPG_STATE/rec_marks.txt" ]
+check "tshark finds the marker sent by the workstation ($SPG_W -> $(topo_virtual 1)): $(tr '\n' ' ' <"$SPG_STATE/rec_marks.txt")" \
+	grep -qP "^$SPG_W\t$(topo_virtual 1)\$" "$SPG_STATE/rec_marks.txt"
+check "and the marker the SP sent back ($(topo_virtual 1) -> $SPG_W)" \
+	grep -qP "^$(topo_virtual 1)\t$SPG_W\$" "$SPG_STATE/rec_marks.txt"
+out=$(tshark -r "$REC1" -Y "tcp contains \"$MARK-from-sp\"" -T fields -e tcp.payload 2>/dev/null | head -1)
+check "the SP's reply decodes as TCP payload ($out)" [ -n "$out" ]
+check "the file's section header comment carries the session's metadata" \
+	bash -c "capinfos '$REC1' 2>/dev/null | grep -q 'engineer: rec-test'"
+year=$(tshark -r "$REC1" -T fields -e frame.time_epoch -c 1 2>/dev/null | cut -d. -f1)
+now=$(date +%s)
+check "packet times are wall clock (first at $year, now $now)" [ "${year:-0}" -gt $((now - 600)) -a "${year:-0}" -le $((now + 5)) ]
+
+# a full ring: copies are dropped and counted, forwarding goes on
+REC3=$REC_DIR/session3.pcapng
+topo_ctl dp session record 3 --file "$REC3" >/dev/null || fail "dp session record 3 starts"
+before=$(rec_field 3 out_packets)
+for try in 1 2 3; do
+	ip netns exec "$WS" ping -q -l 200 -c 200 -s 1000 -W 2 "$(topo_virtual 3)" >"$SPG_STATE/ping_rec.out" 2>&1
+	[ "$(rec_field 3 record_dropped)" -gt 0 ] && break
+done
+dropped=$(rec_field 3 record_dropped) state=$(rec_field 3 recording)
+fwd=$(($(rec_field 3 out_packets) - before))
+check "a burst of 200 pings overflows the 16-slot ring: copies dropped $dropped, recording $state" \
+	[ "${dropped:-0}" -gt 0 -a "$state" = lossy ]
+check "while every echo request was still forwarded to the SP ($fwd >= 200)" [ "$fwd" -ge 200 ]
+out=$(topo_ctl --json dp stats 2>/dev/null | $SPG_PY -c 'import json,sys; r=json.load(sys.stdin)["recorder"]; print(r["dropped"], r["files_open"])')
+check "dp stats counts the recorder's drops and the open file: $out" [ "${out%% *}" -ge "${dropped:-1}" -a "${out##* }" = 1 ]
+got=$(topo_fetch 3 7000 5)
+check "session 3 still answers during the lossy recording (got '$got')" [ "$got" = sp3 ]
+out=$(topo_ctl dp session record 3 --stop 2>&1)
+check "stopping it reports the loss: $out" grep -q 'stopped: state lossy' <<<"$out"
+n=$(tshark -r "$REC3" -Y icmp 2>/dev/null | wc -l)
+check "tshark reads the lossy recording's ICMP packets ($n)" [ "$n" -gt 0 ]
+# SESSION_DEL ends a recording too: the file is closed and readable (session 6, added for it)
+REC6=$REC_DIR/session6.pcapng
+topo_ctl dp session add --id 6 --virtual 198.19.0.6 --workstation "$SPG_W" --peer 203.0.113.11:4500 \
+	--spi-out 0x1006 --spi-in 0x2006 --key-out "$(topo_random_key)" --key-in "$(topo_random_key)" \
+	--ports tcp:7000 --icmp-echo >/dev/null || fail "dp session add 6 (for the recording's SESSION_DEL case)"
+topo_ctl dp session record 6 --file "$REC6" >/dev/null || fail "dp session record 6 starts"
+ip netns exec "$WS" ping -q -c 3 -i 0.2 -W 1 198.19.0.6 >/dev/null 2>&1
+topo_ctl dp session del 6 >/dev/null || fail "dp session del 6"
+n=$(tshark -r "$REC6" -Y icmp 2>/dev/null | wc -l)
+check "deleting session 6 closed its recording: tshark reads its 3 echo requests ($n)" [ "$n" -eq 3 ]
+out=$(topo_ctl --json dp stats 2>/dev/null | $SPG_PY -c 'import json,sys; print(json.load(sys.stdin)["recorder"]["files_open"])')
+check "no recording is left open ($out)" [ "$out" = 0 ]
+topo_stop rec_svc
 
 # ---- deleting a session under load ----
 

@@ -45,7 +45,7 @@ def positive(x):
 
 
 cases = report["cases"]
-# both directions x one size x two session counts x two ciphers
+# both directions x one size x two session counts x two ciphers (recorded cases are apart)
 check(len(cases) == 8, f"expected 8 cases, got {len(cases)}")
 for c in cases:
     name = f'{c["direction"]} {c["size"]} B {c["sessions"]} sessions {c["cipher"]}'
@@ -61,6 +61,23 @@ for c in cases:
     check(c["offered"] > 0, f"{name}: nothing offered")
     check(c["forwarded"] == c["offered"], f'{name}: forwarded {c["forwarded"]} of {c["offered"]}, drops {c["drops"]}')
     check(c["crypto_len"] % 4 == 0 and c["crypto_len"] >= c["size"] + 2, f"{name}: crypto_len {c['crypto_len']}")
+
+# issue 15: the recorded-sessions section, 1 and 1024 recorded sessions beside the plain pipeline
+rec = report.get("recorded")
+check(isinstance(rec, list), "recorded: the section is missing")
+rec = rec if isinstance(rec, list) else []
+check(len(rec) == 8, f"recorded: expected 8 cases (both directions x 1 and 1024 sessions x two ciphers), got {len(rec)}")
+check(sorted({c["sessions"] for c in rec}) == [1, 1024], f"recorded: session counts {sorted({c['sessions'] for c in rec})}")
+for c in rec:
+    name = f'recorded {c["direction"]} {c["size"]} B {c["sessions"]} sessions {c["cipher"]}'
+    check(positive(c["mpps"]) and positive(c["plain_mpps"]) and positive(c["ratio_plain"]), f"{name}: rates {c}")
+    if positive(c["plain_mpps"]):
+        expect = c["mpps"] / c["plain_mpps"]
+        check(abs(c["ratio_plain"] - expect) <= 1e-3 * expect, f"{name}: ratio_plain is not mpps / plain_mpps")
+    check(c["forwarded"] == c["offered"] and c["offered"] > 0, f"{name}: forwarded {c['forwarded']} of {c['offered']}")
+    # every forwarded packet was copied: the ring is emptied after each burst
+    check(c["copies"] >= c["forwarded"] and c["copies_dropped"] == 0,
+          f"{name}: copies {c['copies']} for {c['forwarded']} packets, {c['copies_dropped']} dropped")
 
 check(len(report["memory"]) == 2, "memory: one entry per cipher")
 for m in report["memory"]:

@@ -335,6 +335,29 @@ static void config_applies_defaults_for_absent_keys(void)
 	spg_dp_config_free(&cfg);
 }
 
+/* issue 15: the recording section, its defaults and its checks */
+static void config_reads_the_recording_section(void)
+{
+	struct spg_dp_config cfg;
+
+	CU_ASSERT_FATAL(loads(PORTS SP VENDOR, &cfg));
+	CU_ASSERT_EQUAL(cfg.rec_snaplen, 65535);
+	CU_ASSERT_EQUAL(cfg.rec_pool_size, 8191);
+	CU_ASSERT_EQUAL(cfg.rec_ring_size, 1024);
+	spg_dp_config_free(&cfg);
+	CU_ASSERT_FATAL(loads(PORTS SP VENDOR "recording: { snaplen: 1500, pool_size: 4095, ring_size: 256 }\n", &cfg));
+	CU_ASSERT_EQUAL(cfg.rec_snaplen, 1500);
+	CU_ASSERT_EQUAL(cfg.rec_pool_size, 4095);
+	CU_ASSERT_EQUAL(cfg.rec_ring_size, 256);
+	spg_dp_config_free(&cfg);
+	CU_ASSERT(fails_at(PORTS SP VENDOR "recording: { ring_size: 100 }\n", 9, 25, "not a power of 2"));
+	CU_ASSERT(fails_at(PORTS SP VENDOR "recording: { ring_size: 8 }\n", 9, 25, "recording.ring_size"));
+	CU_ASSERT(fails_at(PORTS SP VENDOR "recording: { snaplen: 10 }\n", 9, 23, "recording.snaplen"));
+	CU_ASSERT(fails_at("dataplane: { eal: { memory_mb: 64 } }\n" PORTS SP VENDOR
+			   "recording: { pool_size: 65535 }\n", 10, 25, "more than half of dataplane.eal.memory_mb"));
+	CU_ASSERT(fails_at(PORTS SP VENDOR "recording: { snap_len: 100 }\n", 9, 14, "unknown key \"snap_len\""));
+}
+
 static void config_rejects_unknown_top_level_key_with_position(void)
 {
 	CU_ASSERT(fails_at(PORTS SP VENDOR "colour: blue\n", 9, 1, "unknown key \"colour\""));
@@ -723,6 +746,7 @@ int main(void)
 		  endpoint_parse_refuses_bad_ports_and_addresses },
 		{ "config_loads_every_field_of_a_full_file", config_loads_every_field_of_a_full_file },
 		{ "config_applies_defaults_for_absent_keys", config_applies_defaults_for_absent_keys },
+		{ "config_reads_the_recording_section", config_reads_the_recording_section },
 		{ "config_rejects_unknown_top_level_key_with_position",
 		  config_rejects_unknown_top_level_key_with_position },
 		{ "config_rejects_unknown_nested_key_with_position",

@@ -33,6 +33,7 @@ static const struct sized requests[] = {
 	{SPG_DP_SESSION_LIST, sizeof(struct spg_dp_session_list_req)},
 	{SPG_DP_STATS, 0},
 	{SPG_DP_DROPS, 0},
+	{SPG_DP_SESSION_RECORD, sizeof(struct spg_dp_session_record_req)},
 };
 
 static const struct sized replies[] = {
@@ -45,6 +46,7 @@ static const struct sized replies[] = {
 	{SPG_DP_SESSION_LIST, sizeof(struct spg_dp_session_list_rep)}, /* zero entries */
 	{SPG_DP_STATS, sizeof(struct spg_dp_stats_rep)},
 	{SPG_DP_DROPS, sizeof(struct spg_dp_drops_rep)},
+	{SPG_DP_SESSION_RECORD, sizeof(struct spg_dp_record_rep)},
 };
 
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))
@@ -302,6 +304,7 @@ static void type_names_name_types_and_replies(void)
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(0), "UNKNOWN");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_ADD_BATCH), "SESSION_ADD_BATCH");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_DEL_BATCH), "SESSION_DEL_BATCH");
+	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_RECORD | SPG_DP_REPLY), "SESSION_RECORD reply");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_MSG_TYPE_MAX), "UNKNOWN");
 }
 

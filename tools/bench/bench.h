@@ -119,6 +119,25 @@ struct bench_ctl {
 	char drops_text[256];    /* "reason=count ..." when dropped != 0 */
 };
 
+/* A recorded-sessions case (record.h): the pipeline with every session recorded. */
+struct bench_rec_case {
+	enum bench_dir dir;
+	uint16_t size;
+	uint32_t sessions;
+	enum spg_cipher cipher;
+	struct bench_rate pipe; /* recorded */
+	double plain_mpps;      /* the same case's plain pipeline */
+	double ratio;           /* recorded Mpps / plain Mpps */
+	uint64_t offered;
+	uint64_t forwarded;
+	uint64_t copies;         /* copies queued for the recorder */
+	uint64_t copies_dropped; /* copies lost (pool or ring full) */
+};
+
+#define BENCH_MAX_REC (2 * BENCH_N_DIRS * BENCH_MAX_LIST * BENCH_MAX_LIST)
+/* Session counts whose steps also run recorded (issue 15: 1 and 1,024). */
+#define BENCH_REC_MAX_SESSIONS 1024
+
 struct bench_results {
 	double tsc_hz;
 	bool cpu_crypto; /* the path the pipeline and the crypto-only limit took */
@@ -130,6 +149,8 @@ struct bench_results {
 	struct bench_install inst[2 * BENCH_MAX_LIST];
 	unsigned int n_inst;
 	struct bench_ctl ctl;
+	struct bench_rec_case rec[BENCH_MAX_REC];
+	unsigned int n_rec;
 };
 
 const char *bench_dir_name(enum bench_dir d);

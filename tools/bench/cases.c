@@ -19,6 +19,7 @@
 
 #include "baseline.h"
 #include "env.h"
+#include "record.h"
 #include "worker.h"
 
 struct loop_out {
@@ -104,6 +105,8 @@ static int run_loop(struct bench_env *e, struct bench_gen *g, bool bare, uint64_
 			else
 				spg_inbound_burst(w, pkts, n);
 			spg_worker_flush(w);
+			if (e->rec_discard)
+				bench_rec_discard(w);
 			rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
 		}
 		out->forwarded += bench_sink(sink);
@@ -214,7 +217,7 @@ static int measure_case(struct case_ctx *x, const struct bench_opts *o)
 	return rc;
 }
 
-static int run_case(struct bench_env *e, struct bench_crypto *cr, const struct bench_opts *o, struct bench_case *c)
+int bench_run_case(struct bench_env *e, struct bench_crypto *cr, const struct bench_opts *o, struct bench_case *c)
 {
 	enum bench_ring rx = c->dir == BENCH_OUTBOUND ? RING_VENDOR_RX : RING_SP_RX;
 	struct case_ctx x = { .e = e, .cr = cr, .c = c };
@@ -299,7 +302,7 @@ static int run_step(struct bench_env *e, struct bench_crypto *cr, const struct b
 			c->sessions = n;
 			c->cipher = e->plan.cipher;
 			c->crypto_len = bench_esp_crypto_len(c->size);
-			rc = run_case(e, cr, o, c);
+			rc = bench_run_case(e, cr, o, c);
 			if (rc != 0) {
 				r->n_cases--; /* not measured: not reported */
 				fprintf(stderr, "spgate-bench: %s %u bytes, %u sessions: %s\n", bench_dir_name(c->dir),
@@ -350,6 +353,8 @@ int bench_run_cipher(const struct bench_opts *o, enum spg_cipher cipher, struct 
 			memory_fill(&e, &s0, &s1, table, &r->mem[r->n_mem++]);
 		}
 		rc = run_step(&e, &cr, o, o->sessions[k], r);
+		if (rc == 0 && o->sessions[k] <= BENCH_REC_MAX_SESSIONS && !o->skip_pipeline)
+			rc = bench_record_step(&e, &cr, o, o->sessions[k], r);
 	}
 	rte_rcu_qsbr_thread_unregister(e.dp.qsbr, e.dp.workers[0]->id);
 	bench_crypto_free(&cr);

@@ -29,6 +29,7 @@ struct bench_env {
 	uint32_t *next_seq;  /* per session: last ESP sequence number the SP side sent */
 	uint32_t *order;     /* BENCH_ORDER_LEN random session indexes ... */
 	uint32_t order_n;    /* ... below this count */
+	bool rec_discard;    /* the loop empties the recorder's ring after each burst (record.h) */
 };
 
 /* Snapshot of what sessions can take: heap, the crypto-session pool and esp.c's SAs. */

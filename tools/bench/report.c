@@ -193,6 +193,24 @@ static void print_ctl(const struct bench_ctl *c)
 	       c->fwd_mpps_during, c->fwd_mpps_before);
 }
 
+static void print_recorded(const struct bench_results *r)
+{
+	if (r->n_rec == 0)
+		return;
+	printf("\nRecorded sessions (issue 15): every installed session recorded; the worker copies each packet\n"
+	       "(rte_pcapng_copy) onto the recorder's ring, emptied after each burst (file writes are the\n"
+	       "recorder thread's, on another core, not measured here):\n");
+	printf("%-8s %5s %8s %-11s | %7s %7s | %7s | %6s | %s\n", "dir", "size", "sessions", "cipher", "Mpps",
+	       "cyc/pkt", "plain", "ratio", "copies");
+	for (unsigned int i = 0; i < r->n_rec; i++) {
+		const struct bench_rec_case *c = &r->rec[i];
+
+		printf("%-8s %5u %8u %-11s | %7.3f %7.0f | %7.3f | %6.3f | %" PRIu64 " (%" PRIu64 " dropped)\n",
+		       bench_dir_name(c->dir), c->size, c->sessions, spg_cipher_name(c->cipher), c->pipe.mpps,
+		       c->pipe.cycles_per_pkt, c->plain_mpps, c->ratio, c->copies, c->copies_dropped);
+	}
+}
+
 void bench_print_table(const struct bench_opts *o, const struct bench_results *r)
 {
 	struct target t[MAX_TARGETS];
@@ -207,6 +225,7 @@ void bench_print_table(const struct bench_opts *o, const struct bench_results *r
 	       r->cpu_crypto ? "CPU crypto (rte_cryptodev_sym_cpu_crypto_process)" : "lookaside (crypto-op enqueue/dequeue)",
 	       o->warmup, o->duration);
 	print_cases(r);
+	print_recorded(r);
 	for (unsigned int m = 0; m < r->n_mem; m++)
 		print_memory(&r->mem[m]);
 	print_installs(r);
@@ -253,6 +272,23 @@ static void json_cases(const struct bench_results *r)
 		printf("}}%s\n", i + 1 < r->n_cases ? "," : "");
 	}
 	printf("  ],\n");
+}
+
+static void json_recorded(const struct bench_results *r)
+{
+	printf("  \"recorded\": [");
+	for (unsigned int i = 0; i < r->n_rec; i++) {
+		const struct bench_rec_case *c = &r->rec[i];
+
+		printf("%s\n    {\"direction\": \"%s\", \"size\": %u, \"sessions\": %u, \"cipher\": \"%s\", "
+		       "\"mpps\": %.6f, \"cycles_per_packet\": %.3f, \"plain_mpps\": %.6f, \"ratio_plain\": %.6f,\n"
+		       "     \"offered\": %" PRIu64 ", \"forwarded\": %" PRIu64 ", \"copies\": %" PRIu64
+		       ", \"copies_dropped\": %" PRIu64 "}",
+		       i ? "," : "", bench_dir_name(c->dir), c->size, c->sessions, spg_cipher_name(c->cipher),
+		       json_num(c->pipe.mpps), json_num(c->pipe.cycles_per_pkt), json_num(c->plain_mpps),
+		       json_num(c->ratio), c->offered, c->forwarded, c->copies, c->copies_dropped);
+	}
+	printf("\n  ],\n");
 }
 
 static void json_memory(const struct bench_results *r)
@@ -305,6 +341,7 @@ void bench_print_json(const struct bench_opts *o, const struct bench_results *r)
 	printf("{\n  \"tsc_hz\": %.0f, \"lcore\": %u, \"duration\": %.3f, \"warmup\": %.3f, \"crypto_path\": \"%s\",\n",
 	       r->tsc_hz, o->lcore, o->duration, o->warmup, r->cpu_crypto ? "cpu" : "lookaside");
 	json_cases(r);
+	json_recorded(r);
 	json_memory(r);
 	json_ctl(&r->ctl);
 	printf("  \"targets\": [");

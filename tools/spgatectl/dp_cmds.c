@@ -443,13 +443,15 @@ static const char session_usage[] =
 	"  update ID [--peer ..] [--rate-out ..] [--rate-in ..] [--burst-out ..] [--burst-in ..]\n"
 	"      [--ports ..] [--icmp-echo on|off] [--spi-out .. --spi-in .. --key-out .. --key-in ..]\n"
 	"  del [--force] ID\n"
-	"  show ID\n";
+	"  show ID\n"
+	"  record ID --file PATH [--comment TEXT] | record ID --stop\n";
 
 static const struct spgctl_cmd session_cmds[] = {
 	{"add", cmd_session_add, "add a session"},
 	{"update", cmd_session_update, "change a session's endpoint, rate, ports or keys"},
 	{"del", cmd_session_del, "delete a session"},
 	{"show", cmd_session_show, "show one session"},
+	{"record", dp_cmd_session_record, "start or stop recording a session to a pcapng file"},
 	{NULL, NULL, NULL},
 };
 
@@ -590,6 +592,8 @@ static const char dp_usage[] =
 	"  session update ID ...       change endpoint, rate, ports or keys\n"
 	"  session del [--force] ID    delete a session (--force: one spgate-control owns)\n"
 	"  session show ID             show one session\n"
+	"  session record ID --file PATH [--comment TEXT] | --stop\n"
+	"                              record a session's packets (pcapng)\n"
 	"  sessions                    list all sessions\n"
 	"  stats                       port counters, forwarded traffic, drops\n"
 	"  drops [--all]               drops by reason (default: only nonzero)\n";

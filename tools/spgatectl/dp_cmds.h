@@ -7,6 +7,7 @@
 #define SPGCTL_DP_CMDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dp_api.h"
@@ -73,6 +74,12 @@ int dp_call(struct spgctl *ctl, const char *what, uint16_t type, const void *bod
 int dp_batch_add(struct spgctl *ctl, const char *path);
 /* Deletes the session ids of FILE's lines, one connection; force as `del --force`. */
 int dp_batch_del(struct spgctl *ctl, const char *path, bool force);
+
+/* ---- dp_record.c: dp session record ---- */
+
+int dp_cmd_session_record(struct spgctl *ctl, int argc, char **argv);
+/* "off", "on", "lossy", "failed" (enum spg_dp_record_state). */
+const char *dp_record_state_name(uint32_t state);
 
 /* ---- dp_print.c: dataplane replies for people (tables, key/value) and scripts (JSON) ---- */
 

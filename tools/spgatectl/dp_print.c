@@ -134,18 +134,22 @@ void dp_print_session_json(struct out_json *j, const struct spg_dp_session_info 
 	out_json_u64(j, "in_drops", s->in.drops);
 	out_json_u64(j, "drops", s->out.drops + s->in.drops);
 	out_json_u64(j, "age_ms", s->age_ms);
+	out_json_string(j, "recording", dp_record_state_name(s->record_state));
+	out_json_string(j, "record_error", s->record_error != 0 ? strerror(s->record_error) : "");
+	out_json_u64(j, "record_packets", s->record_packets);
+	out_json_u64(j, "record_dropped", s->record_dropped);
 	out_json_object_end(j);
 }
 
 static const char *const session_columns[] = {
 	"ID", "VIRTUAL", "WORKSTATION", "PEER", "SPI-OUT", "SPI-IN", "PORTS",
-	"RATE-OUT", "RATE-IN", "OUT-PKTS", "IN-PKTS", "DROPS", "AGE",
+	"RATE-OUT", "RATE-IN", "OUT-PKTS", "IN-PKTS", "DROPS", "AGE", "REC",
 };
 #define N_SESSION_COLUMNS (sizeof(session_columns) / sizeof(session_columns[0]))
 
 struct out_table *dp_print_sessions_table(void)
 {
-	return out_table_new(N_SESSION_COLUMNS, session_columns, "lllllllrrrrrr");
+	return out_table_new(N_SESSION_COLUMNS, session_columns, "lllllllrrrrrrl");
 }
 
 bool dp_print_session_row(struct out_table *t, const struct spg_dp_session_info *s)
@@ -172,6 +176,7 @@ bool dp_print_session_row(struct out_table *t, const struct spg_dp_session_info 
 	cells[10] = ip;
 	cells[11] = dr;
 	cells[12] = out_fmt_age(s->age_ms, age, sizeof(age));
+	cells[13] = s->record_state == SPG_DP_RECORD_OFF ? "-" : dp_record_state_name(s->record_state);
 	return out_table_add(t, cells);
 }
 
@@ -209,6 +214,14 @@ static void show_session(const struct spg_dp_session_info *s)
 	       s->out.bytes, s->out.drops);
 	out_kv(stdout, "in", "%" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64 " drops", s->in.packets,
 	       s->in.bytes, s->in.drops);
+	if (s->record_state == SPG_DP_RECORD_OFF)
+		out_kv(stdout, "recording", "off");
+	else if (s->record_state == SPG_DP_RECORD_FAILED)
+		out_kv(stdout, "recording", "failed (%s), %" PRIu64 " packets, %" PRIu64 " dropped",
+		       strerror(s->record_error), s->record_packets, s->record_dropped);
+	else
+		out_kv(stdout, "recording", "%s, %" PRIu64 " packets, %" PRIu64 " dropped",
+		       dp_record_state_name(s->record_state), s->record_packets, s->record_dropped);
 }
 
 void dp_print_session(const struct spg_dp_session_info *s, bool json)
@@ -278,6 +291,11 @@ static void json_stats(const struct spg_dp_stats_rep *st)
 	out_json_u64(&j, "bytes", st->in.bytes);
 	out_json_object_end(&j);
 	out_json_u64(&j, "drops_total", st->drops_total);
+	out_json_object_begin(&j, "recorder");
+	out_json_u64(&j, "written", st->rec_written);
+	out_json_u64(&j, "dropped", st->rec_dropped);
+	out_json_u64(&j, "files_open", st->rec_files_open);
+	out_json_object_end(&j);
 	out_json_object_end(&j);
 	out_json_finish(&j);
 }
@@ -309,6 +327,8 @@ static void human_stats(const struct spg_dp_stats_rep *st)
 	out_kv(stdout, "sessions", "%u / %u", st->n_sessions, st->max_sessions);
 	out_kv(stdout, "workers", "%u", st->n_workers);
 	out_kv(stdout, "drops", "%" PRIu64, st->drops_total);
+	out_kv(stdout, "recorder", "%u files open, %" PRIu64 " packets written, %" PRIu64 " dropped",
+	       st->rec_files_open, st->rec_written, st->rec_dropped);
 	fputc('\n', stdout);
 	t = out_table_new(7, port_cols, "lrrrrrr");
 	if (t != NULL) {
