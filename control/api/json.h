@@ -31,6 +31,7 @@
 #define API_E_SP_REFUSED "sp_refused"
 #define API_E_DATAPLANE "dataplane"
 #define API_E_INTERNAL "internal"
+#define API_E_UPGRADE "upgrade_required" /* the client cannot do what the server requires */
 
 /* Requests (one line each) larger than this are refused and the connection closed. */
 #define API_REQUEST_MAX (64 * 1024)

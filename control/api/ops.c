@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ops table and the gate in front of it: parse, find the op, who is asking, may they,
- * then the handler. Also the identity ops: login and whoami.
+ * then the handler. Also the identity ops: logout and whoami (login: ops_login.c).
  */
 #include <errno.h>
 #include <pwd.h>
@@ -20,12 +20,11 @@
 #include "store/token_store.h"
 #include "token.h"
 
-static json_t *op_login(struct api_req *r);
 static json_t *op_logout(struct api_req *r);
 static json_t *op_whoami(struct api_req *r);
 
 static const struct api_op api_ops[] = {
-	{"login", API_ROLE_ENGINEER, false, op_login},
+	{"login", API_ROLE_ENGINEER, false, api_op_login},
 	{"logout", API_ROLE_ENGINEER, true, op_logout},
 	{"whoami", API_ROLES_ANY, true, op_whoami},
 	{"search", API_ROLES_ANY, true, api_op_search},
@@ -44,6 +43,9 @@ static const struct api_op api_ops[] = {
 	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import},
 	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats},
 	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke},
+	{"mfa_enroll", API_ROLE_ENGINEER, true, api_op_mfa_enroll},
+	{"mfa_verify", API_ROLE_ENGINEER, true, api_op_mfa_verify},
+	{"mfa_reset", API_ROLE_OPERATOR, true, api_op_mfa_reset},
 	{NULL, 0, false, NULL},
 };
 
@@ -221,86 +223,6 @@ static void serve_authenticated(void *arg)
 void api_ops_serve(struct api_call *call, const char *line, size_t len, void *arg)
 {
 	ops_handle(arg, api_call_peer(call), line, len, serve_reply, serve_authenticated, call);
-}
-
-static json_t *login_ok(struct api_req *r, const struct auth_result *res)
-{
-	char token[TOKEN_MAX_LEN];
-	json_t *reply, *groups;
-	int64_t now = api_now(r->ctx);
-	unsigned i;
-	int ret;
-
-	ret = token_issue(r->ctx->tokens, res->user, res->groups, res->n_groups, r->ctx->cfg->engineer_api.token_ttl,
-			  now, token, sizeof(token));
-	if (ret != 0)
-		return api_json_error(API_E_INTERNAL, "cannot issue a token: %s", strerror(-ret));
-	groups = json_array();
-	for (i = 0; i < res->n_groups; i++)
-		json_array_append_new(groups, json_string(res->groups[i]));
-	reply = api_json_ok();
-	json_object_set_new(reply, "token", json_string(token));
-	json_object_set_new(reply, "expires", json_integer(now + r->ctx->cfg->engineer_api.token_ttl));
-	json_object_set_new(reply, "user", json_string(res->user));
-	json_object_set_new(reply, "groups", groups);
-	explicit_bzero(token, sizeof(token));
-	return reply;
-}
-
-static void login_done(const struct auth_result *res, void *arg)
-{
-	struct api_req *r = arg;
-	const char *outcome = auth_outcome_name(res->outcome);
-	json_t *reply, *detail;
-	char *text;
-
-	switch (res->outcome) {
-	case AUTH_OK:
-		reply = login_ok(r, res);
-		api_req_authenticated(r);
-		break;
-	case AUTH_FAILED:
-		reply = api_json_error(API_E_AUTH_FAILED, "login refused: unknown user or wrong password");
-		snmp_notify_auth_failure(r->ctx->snmp, res->user, r->peer->name);
-		break;
-	case AUTH_RATE_LIMITED:
-		reply = api_json_error(API_E_RATE_LIMITED, "too many failed logins; try again later");
-		break;
-	default:
-		reply = api_json_error(API_E_AUTH_UNAVAILABLE, "no authentication backend answered; try again later");
-		break;
-	}
-	detail = json_pack("{s:s,s:s,s:s}", "source", res->source, "method", res->method ? res->method : "none",
-			   "detail", res->detail);
-	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
-	snprintf(r->who.user, sizeof(r->who.user), "%s", res->user);
-	api_audit(r, "login", res->user, outcome, text);
-	free(text);
-	json_decref(detail);
-	api_req_finish(r, reply);
-}
-
-static json_t *op_login(struct api_req *r)
-{
-	const char *user, *password;
-	char source[SPG_ADDR_STRLEN];
-	json_t *err = NULL;
-	int ret;
-
-	if (api_arg_string(r->args, "user", &user, &err) != 0 ||
-	    api_arg_string(r->args, "password", &password, &err) != 0)
-		return err;
-	if (r->ctx->auth == NULL || r->ctx->tokens == NULL)
-		return api_json_error(API_E_AUTH_UNAVAILABLE, "authentication is not configured");
-	ret = auth_start(r->ctx->auth, user, password, spg_addr_str(r->peer->addr, source), login_done, r);
-	if (ret == -EINVAL)
-		return api_json_error(API_E_BAD_REQUEST,
-				      "argument \"user\" or \"password\" is too long or holds control characters");
-	if (ret == -EBUSY)
-		return api_json_error(API_E_AUTH_UNAVAILABLE, "too many logins in progress; try again later");
-	if (ret != 0)
-		return api_json_error(API_E_INTERNAL, "cannot start authentication: %s", strerror(-ret));
-	return NULL;
 }
 
 /* Ends the caller's token on the server: it is refused from now on, also after a restart. */

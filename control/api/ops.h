@@ -23,6 +23,8 @@
 
 struct audit;
 struct auth;
+struct challenge_table;
+struct mfa;
 struct dpp;
 struct line_mgr;
 struct snmp_reporter;
@@ -46,6 +48,8 @@ struct api_ctx {
 	struct dpp *dp;
 	struct line_mgr *lines; /* operators' enable/disable; NULL: not offered */
 	struct snmp_reporter *snmp; /* authentication-failure notifications; NULL: none */
+	struct challenge_table *challenges; /* logins waiting for a second factor; NULL: none */
+	struct mfa *mfa;	/* TOTP factors; NULL: none (no TOTP asked, enrolment refused) */
 	int64_t (*now)(void); /* NULL: time(NULL) */
 };
 
@@ -114,6 +118,10 @@ void api_audit(struct api_req *r, const char *action, const char *target, const 
 	       const char *detail_json);
 
 /* The handlers outside ops.c. */
+json_t *api_op_login(struct api_req *r);
+json_t *api_op_mfa_enroll(struct api_req *r);
+json_t *api_op_mfa_verify(struct api_req *r);
+json_t *api_op_mfa_reset(struct api_req *r);
 json_t *api_op_connect(struct api_req *r);
 json_t *api_op_sessions(struct api_req *r);
 json_t *api_op_session(struct api_req *r);
