@@ -369,13 +369,19 @@ static void radius_challenge_attr_cb(uint8_t type, const uint8_t *val, size_t le
 	ch->prompt[n] = '\0';
 }
 
+int auth_radius_read_challenge(const uint8_t *pkt, size_t len, unsigned server,
+			       struct auth_challenge *ch)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->server = server;
+	radius_pkt_foreach_attr(pkt, len, radius_challenge_attr_cb, ch);
+	return ch->state_len > 0 ? 0 : -ENOMSG;
+}
+
 static enum auth_outcome radius_take_challenge(const struct radius_answer *ans, unsigned server,
 					       struct auth_result *res)
 {
-	memset(&res->challenge, 0, sizeof(res->challenge));
-	res->challenge.server = server;
-	radius_pkt_foreach_attr(ans->pkt, ans->len, radius_challenge_attr_cb, &res->challenge);
-	if (res->challenge.state_len == 0)
+	if (auth_radius_read_challenge(ans->pkt, ans->len, server, &res->challenge) < 0)
 		return AUTH_FAILED;
 	return AUTH_CHALLENGE;
 }

@@ -39,6 +39,14 @@ enum auth_outcome auth_radius_continue(struct auth_radius *r, const char *user,
 void auth_radius_free(struct auth_radius *r);
 
 /*
+ * Reads an Access-Challenge that radius_pkt_check_reply() accepted into ch: its State (the
+ * last one) and its Reply-Messages joined into the prompt, printable ASCII only. 0, or
+ * -ENOMSG when it has no State.
+ */
+int auth_radius_read_challenge(const uint8_t *pkt, size_t len, unsigned server,
+			       struct auth_challenge *ch);
+
+/*
  * Splits one reply attribute value (a string, or Class octets) into group names: "a,b, c"
  * gives a, b, c. A name that is empty, too long or holds anything but printable ASCII is
  * skipped whole (never truncated into another valid name). Appends to groups, skipping

@@ -13,8 +13,8 @@
  *
  * An Access-Challenge is answered with the next --respond text, or else with the first line
  * that COMMAND prints when run at that moment (e.g. oathtool --totp: a code of the current
- * step), through auth_continue(); each round prints its own line. Without either, the
- * challenge line is the last.
+ * step; also a --respond of "-"), through auth_continue(); each round prints its own line.
+ * Without either, the challenge line is the last.
  *
  * Output: {"user","source","outcome","error","method","groups","detail","ms","prompt",
  * "answered"}; "error" is the API's error code for the outcome (docs/control-plane.md), null
@@ -163,10 +163,12 @@ static bool probe_response(char *buf, size_t size)
 {
 	FILE *p;
 
-	if (next_response < n_responses) {
+	if (next_response < n_responses && strcmp(responses[next_response], "-") != 0) {
 		snprintf(buf, size, "%s", responses[next_response++]);
 		return true;
 	}
+	if (next_response < n_responses)
+		next_response++;
 	if (respond_cmd == NULL || (p = popen(respond_cmd, "r")) == NULL)
 		return false;
 	if (fgets(buf, (int)size, p) == NULL)
