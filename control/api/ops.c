@@ -24,29 +24,29 @@ static json_t *op_logout(struct api_req *r);
 static json_t *op_whoami(struct api_req *r);
 
 static const struct api_op api_ops[] = {
-	{"login", API_ROLE_ENGINEER, false, api_op_login},
-	{"logout", API_ROLE_ENGINEER, true, op_logout},
-	{"whoami", API_ROLES_ANY, true, op_whoami},
-	{"search", API_ROLES_ANY, true, api_op_search},
-	{"connect", API_ROLE_ENGINEER, true, api_op_connect},
-	{"sessions", API_ROLES_ANY, true, api_op_sessions},
-	{"session", API_ROLES_ANY, true, api_op_session},
-	{"disconnect", API_ROLES_ANY, true, api_op_disconnect},
-	{"approve", API_ROLES_ANY, true, api_op_approve},
-	{"deny", API_ROLES_ANY, true, api_op_deny},
-	{"ticket_submit", API_ROLES_ANY, true, api_op_ticket_submit},
-	{"tickets", API_ROLES_ANY, true, api_op_tickets},
-	{"lines", API_ROLES_ANY, true, api_op_lines},
-	{"line_enable", API_ROLE_OPERATOR, true, api_op_line_enable},
-	{"line_disable", API_ROLE_OPERATOR, true, api_op_line_disable},
-	{"audit", API_ROLE_OPERATOR, true, api_op_audit},
-	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import},
-	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats},
-	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke},
-	{"mfa_enroll", API_ROLE_ENGINEER, true, api_op_mfa_enroll},
-	{"mfa_verify", API_ROLE_ENGINEER, true, api_op_mfa_verify},
-	{"mfa_reset", API_ROLE_OPERATOR, true, api_op_mfa_reset},
-	{NULL, 0, false, NULL},
+	{"login", API_ROLE_ENGINEER, false, api_op_login, false},
+	{"logout", API_ROLE_ENGINEER, true, op_logout, true},
+	{"whoami", API_ROLES_ANY, true, op_whoami, true},
+	{"search", API_ROLES_ANY, true, api_op_search, false},
+	{"connect", API_ROLE_ENGINEER, true, api_op_connect, false},
+	{"sessions", API_ROLES_ANY, true, api_op_sessions, false},
+	{"session", API_ROLES_ANY, true, api_op_session, false},
+	{"disconnect", API_ROLES_ANY, true, api_op_disconnect, false},
+	{"approve", API_ROLES_ANY, true, api_op_approve, false},
+	{"deny", API_ROLES_ANY, true, api_op_deny, false},
+	{"ticket_submit", API_ROLES_ANY, true, api_op_ticket_submit, false},
+	{"tickets", API_ROLES_ANY, true, api_op_tickets, false},
+	{"lines", API_ROLES_ANY, true, api_op_lines, false},
+	{"line_enable", API_ROLE_OPERATOR, true, api_op_line_enable, false},
+	{"line_disable", API_ROLE_OPERATOR, true, api_op_line_disable, false},
+	{"audit", API_ROLE_OPERATOR, true, api_op_audit, false},
+	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import, false},
+	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats, false},
+	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke, false},
+	{"mfa_enroll", API_ROLE_ENGINEER, true, api_op_mfa_enroll, true},
+	{"mfa_verify", API_ROLE_ENGINEER, true, api_op_mfa_verify, true},
+	{"mfa_reset", API_ROLE_OPERATOR, true, api_op_mfa_reset, false},
+	{NULL, 0, false, NULL, false},
 };
 
 const struct api_op *api_op_find(const char *name)
@@ -131,6 +131,8 @@ static json_t *identity_engineer(struct api_req *r, bool needs_token)
 	snprintf(r->who.user, sizeof(r->who.user), "%s", claims.user);
 	identity_set_groups(&r->who, claims.groups, claims.n_groups);
 	r->who.expires = claims.exp;
+	r->who.mfa_at = claims.mfa_at;
+	snprintf(r->who.mfa_factor, sizeof(r->who.mfa_factor), "%s", claims.mfa_factor);
 	r->who.privileged = r->ctx->store != NULL &&
 			    search_groups_privileged(r->ctx->store, r->ctx->cfg, r->who.group_ptrs, r->who.n_groups);
 	return NULL;
@@ -159,6 +161,12 @@ static json_t *api_gate(struct api_req *r, const struct api_op *op)
 	}
 	if (!(op->roles & r->who.role))
 		return api_json_error(API_E_FORBIDDEN, "%s is for %s only", op->name, role_name(op->roles));
+	/* auth.mfa required: a login without a second factor may only enrol one. */
+	if (r->who.role == API_ROLE_ENGINEER && op->needs_token && !op->without_mfa && r->who.mfa_at == 0 &&
+	    r->ctx->cfg->auth.mfa == CTL_MFA_REQUIRED)
+		return api_json_error(API_E_MFA_REQUIRED,
+				      "this server requires a second factor: enrol one (spgatectl mfa enroll, then "
+				      "mfa verify), then log in again");
 	return NULL;
 }
 
@@ -249,5 +257,10 @@ static json_t *op_whoami(struct api_req *r)
 	json_object_set_new(reply, "role", json_string(r->who.role == API_ROLE_OPERATOR ? "operator" : "engineer"));
 	json_object_set_new(reply, "privileged", json_boolean(r->who.privileged));
 	json_object_set_new(reply, "expires", r->who.expires ? json_integer(r->who.expires) : json_null());
+	if (r->who.role == API_ROLE_ENGINEER) {
+		json_object_set_new(reply, "second_factor",
+				    r->who.mfa_at ? json_string(r->who.mfa_factor) : json_null());
+		json_object_set_new(reply, "second_factor_at", r->who.mfa_at ? json_integer(r->who.mfa_at) : json_null());
+	}
 	return reply;
 }

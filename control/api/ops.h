@@ -67,6 +67,8 @@ struct api_identity {
 	int64_t expires; /* the token's expiry; 0 for operators */
 	int64_t issued;  /* the token's issue time (its login); 0 for operators */
 	char token_id[API_NAME_MAX]; /* what logout revokes; "" for operators */
+	int64_t mfa_at;		     /* the login's second factor, unix s (token); 0: none */
+	char mfa_factor[API_NAME_MAX]; /* "totp", "radius-challenge"; "" when none */
 };
 
 /* One request being handled. */
@@ -89,6 +91,9 @@ struct api_op {
 	unsigned roles;   /* enum api_role bits */
 	bool needs_token; /* engineers must present a valid token */
 	api_handler_fn fn;
+	/* Allowed with a token that passed no second factor while auth.mfa is required (the
+	 * way to enrol one: mfa_enroll, mfa_verify; and whoami, logout). */
+	bool without_mfa;
 };
 
 /* The op called name, or NULL. */
@@ -122,6 +127,13 @@ json_t *api_op_login(struct api_req *r);
 json_t *api_op_mfa_enroll(struct api_req *r);
 json_t *api_op_mfa_verify(struct api_req *r);
 json_t *api_op_mfa_reset(struct api_req *r);
+
+/*
+ * Step-up (api/step_up.c): NULL when r may connect to serial as far as second factors go
+ * (a fresh enough one, a right "otp" code, or no customer requirement), else the refusal:
+ * mfa_step_up (give a code), auth_failed (a wrong one), forbidden (no TOTP factor to ask).
+ */
+json_t *api_step_up(struct api_req *r, const char *serial);
 json_t *api_op_connect(struct api_req *r);
 json_t *api_op_sessions(struct api_req *r);
 json_t *api_op_session(struct api_req *r);

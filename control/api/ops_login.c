@@ -150,6 +150,7 @@ static json_t *login_accepted(struct login_ctx *lc, const struct auth_result *re
 		login_audit(r, res->user, "challenge", res->method, FACTOR_TOTP, res->detail);
 		return login_challenge(r, &c, lc->mfa_capable);
 	}
+	/* auth cleared the failures already unless this login was started as auth_start_mfa */
 	auth_note(r->ctx->auth, res->user, res->source, true);
 	login_audit(r, res->user, "ok", res->method, factor, res->detail);
 	api_req_authenticated(r);
@@ -295,7 +296,10 @@ json_t *api_op_login(struct api_req *r)
 	if (lc == NULL)
 		return api_json_error(API_E_INTERNAL, "out of memory");
 	*lc = (struct login_ctx){.r = r, .mfa_capable = capable};
-	ret = auth_start(r->ctx->auth, user, password, source, login_done, lc);
+	if (login_needs_totp(r, user))
+		ret = auth_start_mfa(r->ctx->auth, user, password, source, login_done, lc);
+	else
+		ret = auth_start(r->ctx->auth, user, password, source, login_done, lc);
 	if (ret != 0) {
 		free(lc);
 		return login_start_error(ret);

@@ -33,6 +33,7 @@ struct auth_job {
 	char password[AUTH_PASSWORD_MAX + 1]; /* or the response to a challenge */
 	struct auth_challenge cont;	      /* the challenge answered, when continuing */
 	bool continuing;
+	bool second_factor_follows;   /* an AUTH_OK clears no failure: auth_start_mfa() */
 	struct auth_local_user local; /* looked up on the loop thread, when local is configured */
 	auth_done_fn done;
 	void *arg;
@@ -208,14 +209,16 @@ static void *auth_worker_main(void *arg)
 }
 
 /*
- * Only failures are counted here. A success clears the user's failures only once the whole
- * login is done (auth_note(), from the API): a right password must not wipe the failed
- * second-factor codes before it, or the password would buy unlimited guesses at the code.
+ * A success clears the user's failures, unless a second factor follows (auth_start_mfa):
+ * a right password must not wipe the failed codes before it, or the password would buy
+ * unlimited guesses at the code. The caller then clears them with auth_note().
  */
-static void auth_account(struct auth *a, const struct auth_result *r)
+static void auth_account(struct auth *a, const struct auth_job *j)
 {
-	if (r->outcome == AUTH_FAILED)
-		ratelimit_failure(a->rl, r->user, r->source);
+	if (j->res.outcome == AUTH_FAILED)
+		ratelimit_failure(a->rl, j->res.user, j->res.source);
+	else if (j->res.outcome == AUTH_OK && !j->second_factor_follows)
+		ratelimit_success(a->rl, j->res.user);
 }
 
 bool auth_allowed(struct auth *a, const char *user, const char *source_addr)
@@ -261,7 +264,7 @@ static void auth_on_done(evutil_socket_t fd, short what, void *arg)
 
 	while ((j = list) != NULL) {
 		list = j->qnext;
-		auth_account(a, &j->res);
+		auth_account(a, j);
 		/* cancelled is only set on the loop thread (auth_cancel), so no lock is needed. */
 		if (!j->cancelled)
 			j->done(&j->res, j->arg);
@@ -379,6 +382,20 @@ int auth_start(struct auth *a, const char *user, const char *password, const cha
 	j = auth_job_new(user, password, source_addr, done, arg);
 	if (j == NULL)
 		return -errno;
+	return auth_submit(a, j);
+}
+
+int auth_start_mfa(struct auth *a, const char *user, const char *password, const char *source_addr,
+		   auth_done_fn done, void *arg)
+{
+	struct auth_job *j;
+
+	if (a == NULL)
+		return -EINVAL;
+	j = auth_job_new(user, password, source_addr, done, arg);
+	if (j == NULL)
+		return -errno;
+	j->second_factor_follows = true;
 	return auth_submit(a, j);
 }
 

@@ -136,6 +136,14 @@ int auth_start(struct auth *a, const char *user, const char *password, const cha
 	       auth_done_fn done, void *arg);
 
 /*
+ * As auth_start(), for a user whose login needs a second factor after this one (a TOTP
+ * code): an AUTH_OK then clears none of the user's failures; auth_note() does once the
+ * code is right.
+ */
+int auth_start_mfa(struct auth *a, const char *user, const char *password, const char *source_addr,
+		   auth_done_fn done, void *arg);
+
+/*
  * Goes on after AUTH_CHALLENGE: sends response (the engineer's answer, e.g. a token code)
  * with ch's State to the server that challenged, and only to it (a State means nothing to
  * another server; failover would turn a challenge into a fresh password check). The result

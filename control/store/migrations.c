@@ -162,7 +162,10 @@ static const char v6_mfa[] =
 	"  confirmed INTEGER NOT NULL DEFAULT 0,"
 	"  last_step INTEGER NOT NULL DEFAULT -1,"
 	"  created INTEGER NOT NULL,"
-	"  confirmed_at INTEGER);";
+	"  confirmed_at INTEGER);"
+	/* inventory customers[].mfa: 'required' makes connects need a fresh second factor */
+	"ALTER TABLE customers ADD COLUMN mfa TEXT NOT NULL DEFAULT 'optional'"
+	"  CHECK (mfa IN ('off', 'optional', 'required'));";
 
 const struct store_migration store_migrations[] = {
 	{ 1, "inventory: customers, sites, profiles, systems, users, groups, rules, lines, tickets",
@@ -171,7 +174,7 @@ const struct store_migration store_migrations[] = {
 	{ 3, "sessions keep traffic counters; the audit table", v3_counters_audit },
 	{ 4, "modem lines: serial settings, peer address, call counters", v4_modem_lines },
 	{ 5, "users' nameable workstations; revoked tokens and users' revocations", v5_api_trust },
-	{ 6, "second factors: users' TOTP secrets (sealed), enrolment and last step used", v6_mfa },
+	{ 6, "second factors: users' TOTP secrets (sealed), last step used; customers' mfa", v6_mfa },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
