@@ -89,7 +89,8 @@ static json_t *login_failed(struct api_req *r, const char *user, const char *fac
 {
 	char source[SPG_ADDR_STRLEN];
 
-	snmp_notify_auth_failure(r->ctx->snmp, user, spg_addr_str(r->peer->addr, source));
+	snmp_notify_auth_failure_factor(r->ctx->snmp, user, spg_addr_str(r->peer->addr, source),
+					factor != NULL ? factor : "password");
 	if (factor != NULL)
 		return api_json_error(API_E_AUTH_FAILED, "login refused: wrong or expired code");
 	return api_json_error(API_E_AUTH_FAILED, "login refused: unknown user or wrong password");
@@ -251,6 +252,7 @@ static json_t *login_answer(struct api_req *r, const char *user, const char *id,
 	if (ret != 0) {
 		/* Guessing ids costs like guessing passwords. */
 		auth_note(r->ctx->auth, user, source, false);
+		snmp_notify_auth_failure_factor(r->ctx->snmp, user, source, "challenge");
 		login_audit(r, user, "failed", NULL, "challenge",
 			    ret == -EPERM ? "challenge of another user or source" : "no such challenge");
 		return api_json_error(API_E_AUTH_FAILED,

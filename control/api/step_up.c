@@ -69,7 +69,7 @@ static json_t *step_up_check(struct api_req *r, const char *serial, const char *
 	}
 	step_up_audit(r, serial, "failed", ret == -EKEYREJECTED || ret == -EINVAL ? "wrong, replayed or expired code"
 										: strerror(-ret));
-	snmp_notify_auth_failure(r->ctx->snmp, r->who.user, source);
+	snmp_notify_auth_failure_factor(r->ctx->snmp, r->who.user, source, "totp");
 	return api_json_error(API_E_AUTH_FAILED, "step-up refused: wrong or expired code");
 }
 
