@@ -179,7 +179,8 @@ static int login_challenges(struct ctl_api *api, const char *user, const char *o
 			rc = ctl_api_reopen(api);
 		if (rc != 0)
 			break;
-		req = json_pack("{s:s, s:s, s:s}", "op", "login", "user", user, "challenge", id, "response", code);
+		req = json_pack("{s:s, s:s, s:s, s:s}", "op", "login", "user", user, "challenge", id, "response",
+				code);
 		explicit_bzero(code, sizeof(code));
 		rc = ctl_api_call(api, req, rep);
 		if (rc != 0)

@@ -55,6 +55,8 @@ int ctl_step_up_code(struct ctl_api *api, const json_t *rep, const char *otp_fil
 
 	fprintf(stderr, "spgatectl: %s: %s\n", api->cmd, msg != NULL ? msg : "a fresh second-factor code is needed");
 	rc = ctl_read_code(api->cmd, "Authenticator code: ", 1, otp_file, buf, size, &tty);
+	if (rc != 0 && api->ctl->json)
+		ctl_print_json(rep); /* scripts see the refusal as any other */
 	if (rc == 0 && tty)
 		rc = ctl_api_reopen(api);
 	return rc;
