@@ -91,7 +91,8 @@ struct ctl_config {
 		uint32_t lockout_max_failures; /* default 5, 1..1000 */
 		uint32_t lockout_window;       /* s, default 300, 1..86400 */
 		enum ctl_mfa_policy mfa;       /* default optional: asked of users enrolled */
-		uint32_t mfa_max_age;	       /* s, default 900: older needs a step-up at connect */
+		uint32_t mfa_max_age;	       /* s, default 900: as old or older needs a step-up at
+						* connect (to a customer with mfa: required); 0: always */
 	} auth;
 	struct {
 		char signing_key[CTL_PATH_MAX]; /* required: PEM Ed25519 private key */

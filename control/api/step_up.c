@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Step-up at connect (issue 16): a customer with `mfa: required` in the inventory is reached
- * only by a login whose second factor is at most auth.mfa_max_age old, or with a fresh TOTP
+ * only by a login whose second factor is younger than auth.mfa_max_age, or with a fresh TOTP
  * code given with the connect ("otp"). The age comes from the token, which the server
  * signed: a client that claims a fresh factor, or skips the question, gets nothing.
  *
@@ -86,7 +86,8 @@ json_t *api_step_up(struct api_req *r, const char *serial)
 	ret = step_up_wanted(r, serial);
 	if (ret < 0)
 		return api_json_error(API_E_INTERNAL, "cannot read %s's customer: %s", serial, strerror(-ret));
-	if (ret == 0 || (r->who.mfa_at > 0 && age >= 0 && age <= (int64_t)cfg->auth.mfa_max_age))
+	/* Younger than mfa_max_age; 0 asks a fresh code at every connect. */
+	if (ret == 0 || (r->who.mfa_at > 0 && age >= 0 && age < (int64_t)cfg->auth.mfa_max_age))
 		return NULL;
 	if (api_arg_string_opt(r->args, "otp", &code, &err) != 0)
 		return err;

@@ -335,7 +335,8 @@ static void a_customer_requiring_mfa_wants_a_fresh_code_at_connect(void)
 	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_MFA_STEP_UP);
 	CU_ASSERT_STRING_EQUAL(error_of(step_up(-1, NULL)), API_E_MFA_STEP_UP);
 	CU_ASSERT_STRING_EQUAL(error_of(step_up(cfg.auth.mfa_max_age + 1, "123")), API_E_AUTH_FAILED);
-	CU_ASSERT_PTR_NULL(step_up(cfg.auth.mfa_max_age, NULL));
+	CU_ASSERT_PTR_NULL(step_up(cfg.auth.mfa_max_age - 1, NULL));
+	CU_ASSERT_STRING_EQUAL(error_of(step_up(cfg.auth.mfa_max_age, NULL)), API_E_MFA_STEP_UP);
 	phone(code);
 	CU_ASSERT_PTR_NULL(step_up(cfg.auth.mfa_max_age + 1, code));
 	/* the same code a second time: used */
