@@ -186,7 +186,7 @@ demo_mfa() {
 	topo_log "demo: tess enrols a TOTP second factor; acme requires MFA, so connect steps up"
 	eng_login tess tess-lab-pw >/dev/null 2>&1
 	echo "  \$ spgatectl mfa enroll"
-	enr=$(eng tess --json mfa enroll 2>&1)
+	enr=$(eng tess --json mfa enroll 2>/dev/null)
 	secret=$(jv 'd["secret"]' <<<"$enr")
 	echo "  $(jv 'd["uri"]' <<<"$enr")"
 	step=$(($(date +%s) / 30))
