@@ -29,7 +29,7 @@
 #include "snmp/snmp.h"
 #include "token.h"
 
-#define LOGIN_MAX_ROUNDS 5 /* RADIUS challenges answered in one login */
+#define LOGIN_MAX_ROUNDS 5 /* RADIUS challenges answered in one login; a 6th ends it */
 #define FACTOR_RADIUS "radius-challenge"
 #define FACTOR_TOTP "totp"
 
@@ -163,7 +163,7 @@ static json_t *login_radius_challenge(struct login_ctx *lc, const struct auth_re
 	struct challenge c = {.kind = CHALLENGE_RADIUS, .round = lc->round + 1};
 
 	login_audit(lc->r, res->user, "challenge", res->method, FACTOR_RADIUS, res->detail);
-	if (lc->round + 1 >= LOGIN_MAX_ROUNDS) {
+	if (lc->round >= LOGIN_MAX_ROUNDS) {
 		auth_note(lc->r->ctx->auth, res->user, res->source, false);
 		return api_json_error(API_E_AUTH_FAILED, "login refused: more than %d challenges", LOGIN_MAX_ROUNDS);
 	}
