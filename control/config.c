@@ -4,6 +4,7 @@
  * config/control.example.yaml documents every key. dataplane/config.c is the model.
  * The snmp: section is in config_snmp.c.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "addr.h"
@@ -66,6 +67,8 @@ void ctl_config_defaults(struct ctl_config *c)
 	snprintf(c->auth.radius.nas_identifier, sizeof(c->auth.radius.nas_identifier), "spgate");
 	c->auth.lockout_max_failures = 5;
 	c->auth.lockout_window = 300;
+	c->auth.mfa = CTL_MFA_OPTIONAL;
+	c->auth.mfa_max_age = 900;
 	c->grant.lifetime = 28800;
 	c->agent.port = 7443;
 	c->agent.keepalive = 10;
@@ -428,13 +431,47 @@ static int parse_lockout(struct loader *l, yaml_node_t *node)
 			   &l->c->auth.lockout_window);
 }
 
+const char *ctl_mfa_policy_name(enum ctl_mfa_policy p)
+{
+	static const char *const names[] = { "off", "optional", "required" };
+
+	return (unsigned)p < ARRAY_SIZE(names) ? names[p] : "?";
+}
+
+int ctl_mfa_policy_parse(const char *s, enum ctl_mfa_policy *p)
+{
+	unsigned i;
+
+	for (i = CTL_MFA_OFF; i <= CTL_MFA_REQUIRED; i++)
+		if (strcmp(s, ctl_mfa_policy_name((enum ctl_mfa_policy)i)) == 0) {
+			*p = (enum ctl_mfa_policy)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_mfa(struct loader *l, yaml_node_t *node)
+{
+	char q[CFG_QUOTE];
+	const char *s;
+
+	if (spg_yaml_scalar(l->d, node, "auth.mfa", &s) < 0)
+		return -1;
+	if (ctl_mfa_policy_parse(s, &l->c->auth.mfa) < 0)
+		return spg_yaml_error(l->d, node, "auth.mfa", "%s is not off, optional or required",
+				      spg_yaml_quote(s, strlen(s), q, sizeof(q)));
+	return 0;
+}
+
 static int parse_auth(struct loader *l, yaml_node_t *node)
 {
-	enum { K_METHODS, K_RADIUS, K_LOCKOUT, K_N };
+	enum { K_METHODS, K_RADIUS, K_LOCKOUT, K_MFA, K_MFA_AGE, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_METHODS] = { "methods", false },
 		[K_RADIUS] = { "radius", false },
 		[K_LOCKOUT] = { "lockout", false },
+		[K_MFA] = { "mfa", false },
+		[K_MFA_AGE] = { "mfa_max_age", false },
 	};
 	yaml_node_t *v[K_N];
 
@@ -448,7 +485,9 @@ static int parse_auth(struct loader *l, yaml_node_t *node)
 		return -1;
 	if (v[K_LOCKOUT] != NULL && parse_lockout(l, v[K_LOCKOUT]) < 0)
 		return -1;
-	return 0;
+	if (v[K_MFA] != NULL && parse_mfa(l, v[K_MFA]) < 0)
+		return -1;
+	return cfg_opt_u32(l->d, v[K_MFA_AGE], "auth.mfa_max_age", 0, DAY, &l->c->auth.mfa_max_age);
 }
 
 static int parse_grant(struct loader *l, yaml_node_t *node)

@@ -20,6 +20,8 @@
 
 enum ctl_auth_method { CTL_AUTH_RADIUS, CTL_AUTH_LOCAL };
 enum ctl_group_attribute { CTL_GROUP_ATTR_CLASS, CTL_GROUP_ATTR_FILTER_ID };
+/* auth.mfa: whether logins need a second factor (issue 16, docs/threat-model.md) */
+enum ctl_mfa_policy { CTL_MFA_OFF, CTL_MFA_OPTIONAL, CTL_MFA_REQUIRED };
 
 #define CTL_SNMP_MAX_MANAGERS 8
 /* sub-identifiers of snmp.base_oid: net-snmp's 128 less the deepest object below it (a
@@ -88,6 +90,9 @@ struct ctl_config {
 		} radius;
 		uint32_t lockout_max_failures; /* default 5, 1..1000 */
 		uint32_t lockout_window;       /* s, default 300, 1..86400 */
+		enum ctl_mfa_policy mfa;       /* default optional: asked of users enrolled */
+		uint32_t mfa_max_age;	       /* s, default 900: as old or older needs a step-up at
+						* connect (to a customer with mfa: required); 0: always */
 	} auth;
 	struct {
 		char signing_key[CTL_PATH_MAX]; /* required: PEM Ed25519 private key */
@@ -158,6 +163,10 @@ bool ctl_config_group_in(const char list[][CTL_NAME_MAX], unsigned n, const char
 
 /* "radius" | "local". */
 const char *ctl_auth_method_name(enum ctl_auth_method m);
+
+/* "off", "optional", "required", and back: 0, or -EINVAL for any other word. */
+const char *ctl_mfa_policy_name(enum ctl_mfa_policy p);
+int ctl_mfa_policy_parse(const char *s, enum ctl_mfa_policy *p);
 /* "Class" | "Filter-Id". */
 const char *ctl_group_attribute_name(enum ctl_group_attribute a);
 

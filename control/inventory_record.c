@@ -24,7 +24,8 @@ const struct inventory_kind_desc inventory_kinds[INV_N] = {
 	[INV_CUSTOMER] = { "customers", "customer", {
 		FLD("name", INVF_NAME, true, customer.name),
 		FLD("approval_policy", INVF_POLICY, true, customer.policy),
-		FLD("approvers", INVF_OPT_NAME, false, customer.approvers) }, 3 },
+		FLD("approvers", INVF_OPT_NAME, false, customer.approvers),
+		FLD("mfa", INVF_MFA, false, customer.mfa_required) }, 4 },
 	[INV_SITE] = { "sites", "site", {
 		FLD("customer", INVF_NAME, true, site.customer),
 		FLD("name", INVF_NAME, true, site.name),
@@ -238,6 +239,11 @@ const char *inventory_set_field(struct inventory_record *r, const struct invento
 				    "is not a serial (letters, digits and . _ -)");
 	case INVF_POLICY:
 		return store_policy_parse(v, dst) == 0 ? NULL : "is not auto, ask or deny";
+	case INVF_MFA:
+		if (strcmp(v, "off") != 0 && strcmp(v, "optional") != 0 && strcmp(v, "required") != 0)
+			return "is not off, optional or required";
+		*(bool *)dst = strcmp(v, "required") == 0;
+		return NULL;
 	case INVF_CONNECT:
 		return store_connect_parse(v, dst) == 0 ? NULL : "is not network or modem";
 	case INVF_ADDRESS:

@@ -34,6 +34,7 @@ enum inventory_ftype {
 	INVF_OPT_NAME, /* name or empty */
 	INVF_SERIAL,
 	INVF_POLICY,
+	INVF_MFA, /* off | optional | required: only required asks more than auth.mfa */
 	INVF_CONNECT,
 	INVF_ADDRESS, /* checked with the record: depends on the connect method */
 	INVF_PORTS,

@@ -28,6 +28,8 @@
 #include "api/server.h"
 #include "audit.h"
 #include "auth/auth.h"
+#include "auth/challenge.h"
+#include "auth/mfa.h"
 #include "config.h"
 #include "config_files.h"
 #include "dp_prog.h"
@@ -56,6 +58,8 @@ struct ctl {
 	SSL_CTX *agent_ctx;
 	char gw_cert[SPG_GRANT_CERT_HEX + 1]; /* our client certificate's SHA-256: grants name it */
 	struct auth *auth;
+	struct mfa *mfa;		     /* TOTP factors (issue 16) */
+	struct challenge_table *challenges; /* logins waiting for a second factor */
 	struct dpp *dp;
 	struct snmp_reporter *snmp; /* NULL: SNMP not configured */
 	struct line_mgr *lines;
@@ -397,6 +401,12 @@ static int open_state(struct ctl *ctl)
 		fprintf(stderr, "spgate-control: %s/token.key: %s\n", c->control.state_dir, strerror(errno));
 		return -1;
 	}
+	ctl->mfa = mfa_create(ctl->store, c->control.state_dir);
+	ctl->challenges = challenge_table_new();
+	if (ctl->mfa == NULL || ctl->challenges == NULL) {
+		fprintf(stderr, "spgate-control: %s/mfa.key: %s\n", c->control.state_dir, strerror(errno));
+		return -1;
+	}
 	ctl->grant_key = spg_grant_load_private_key(c->grant.signing_key, err, sizeof(err));
 	if (ctl->grant_key == NULL) {
 		fprintf(stderr, "spgate-control: grant.signing_key: %s\n", err);
@@ -508,6 +518,8 @@ static int start_api(struct ctl *ctl)
 		.dp = ctl->dp,
 		.lines = ctl->lines,
 		.snmp = ctl->snmp,
+		.challenges = ctl->challenges,
+		.mfa = ctl->mfa,
 	};
 	ctl->api = api_server_new(ctl->base, &sc, api_ops_serve, &ctl->api_ctx, err, sizeof(err));
 	if (ctl->api == NULL) {
@@ -608,6 +620,8 @@ static void ctl_free(struct ctl *ctl)
 	SSL_CTX_free(ctl->agent_ctx);
 	EVP_PKEY_free(ctl->grant_key);
 	token_key_free(ctl->tokens);
+	mfa_free(ctl->mfa);
+	challenge_table_free(ctl->challenges);
 	if (ctl->audit != NULL) {
 		audit_sync(ctl->audit);
 		audit_close(ctl->audit);

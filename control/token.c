@@ -158,7 +158,8 @@ static int token_new_id(char id[TOKEN_ID_LEN + 1])
 }
 
 static json_t *token_payload(const char *user, const char groups[][TOKEN_NAME_MAX],
-			     unsigned n_groups, unsigned ttl_s, int64_t now)
+			     unsigned n_groups, unsigned ttl_s, int64_t now, int64_t mfa_at,
+			     const char *factor)
 {
 	char id[TOKEN_ID_LEN + 1];
 	json_t *g, *p;
@@ -171,11 +172,22 @@ static json_t *token_payload(const char *user, const char groups[][TOKEN_NAME_MA
 		json_array_append_new(g, json_string(groups[i]));
 	p = json_pack("{s:s, s:s, s:o, s:I, s:I}", "j", id, "u", user, "g", g, "iat", (json_int_t)now,
 		      "exp", (json_int_t)(now + ttl_s));
+	if (p != NULL && mfa_at > 0) {
+		json_object_set_new(p, "m", json_integer(mfa_at));
+		json_object_set_new(p, "f", json_string(factor));
+	}
 	return p;
 }
 
 int token_issue(const struct token_key *k, const char *user, const char groups[][TOKEN_NAME_MAX],
 		unsigned n_groups, unsigned ttl_s, int64_t now, char *out, size_t outlen)
+{
+	return token_issue_mfa(k, user, groups, n_groups, ttl_s, now, 0, NULL, out, outlen);
+}
+
+int token_issue_mfa(const struct token_key *k, const char *user,
+		    const char groups[][TOKEN_NAME_MAX], unsigned n_groups, unsigned ttl_s,
+		    int64_t now, int64_t mfa_at, const char *factor, char *out, size_t outlen)
 {
 	uint8_t mac[TOKEN_MAC_LEN];
 	char *payload;
@@ -185,12 +197,12 @@ int token_issue(const struct token_key *k, const char *user, const char groups[]
 	json_t *j;
 
 	if (k == NULL || !token_name_ok(user) || n_groups > TOKEN_MAX_GROUPS || ttl_s == 0 ||
-	    out == NULL)
+	    out == NULL || mfa_at < 0 || (mfa_at > 0 && !token_name_ok(factor)))
 		return -EINVAL;
 	for (i = 0; i < n_groups; i++)
 		if (!token_name_ok(groups[i]))
 			return -EINVAL;
-	j = token_payload(user, groups, n_groups, ttl_s, now);
+	j = token_payload(user, groups, n_groups, ttl_s, now, mfa_at, factor);
 	if (j == NULL)
 		return -EINVAL; /* json_pack refuses invalid UTF-8 */
 	payload = json_dumps(j, JSON_COMPACT);
@@ -247,6 +259,15 @@ static int token_parse_claims(const char *payload, size_t len, struct token_clai
 		goto out;
 	c->iat = json_integer_value(iat);
 	c->exp = json_integer_value(exp);
+	c->mfa_at = 0;
+	c->mfa_factor[0] = '\0';
+	if (json_object_get(j, "m") != NULL) {
+		v = json_object_get(j, "m");
+		if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+		    token_copy_name(json_object_get(j, "f"), c->mfa_factor) < 0)
+			goto out;
+		c->mfa_at = json_integer_value(v);
+	}
 	c->n_groups = 0;
 	json_array_foreach(g, i, v) {
 		if (token_copy_name(v, c->groups[c->n_groups]) < 0)

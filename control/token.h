@@ -28,6 +28,8 @@ struct token_claims {
 	unsigned n_groups;
 	int64_t iat; /* issued, unix s */
 	int64_t exp; /* expires, unix s */
+	int64_t mfa_at;	 /* when the login's second factor was checked, unix s; 0: none */
+	char mfa_factor[TOKEN_NAME_MAX]; /* which: "totp", "radius-challenge"; "" when none */
 };
 
 /*
@@ -49,6 +51,16 @@ void token_key_free(struct token_key *k);
  */
 int token_issue(const struct token_key *k, const char *user, const char groups[][TOKEN_NAME_MAX],
 		unsigned n_groups, unsigned ttl_s, int64_t now, char *out, size_t outlen);
+
+/*
+ * As token_issue(), for a login that passed a second factor (factor, checked at mfa_at):
+ * payload members "m" (mfa_at) and "f" (factor), signed with the rest, so a client cannot
+ * claim a fresher factor than it passed (step-up at connect reads them). mfa_at 0 and factor
+ * NULL issue a token without them, as token_issue().
+ */
+int token_issue_mfa(const struct token_key *k, const char *user,
+		    const char groups[][TOKEN_NAME_MAX], unsigned n_groups, unsigned ttl_s,
+		    int64_t now, int64_t mfa_at, const char *factor, char *out, size_t outlen);
 
 /*
  * Checks a token's MAC (constant time) and expiry at now, and fills claims (may be NULL).

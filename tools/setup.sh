@@ -46,6 +46,9 @@ packages=(
 	# session recordings (issue 15): the dataplane test reads them back with tshark and
 	# capinfos (wireshark-common, a dependency of tshark)
 	tshark
+	# second factor (issue 16): spgatectl draws the TOTP enrolment QR code with libqrencode;
+	# the tests compute TOTP codes with oathtool (RFC 6238), also for FreeRADIUS's challenge
+	libqrencode-dev oathtool
 )
 
 # Every external command that the project's scripts, tests and lab call, beside coreutils and
@@ -58,6 +61,7 @@ commands=(
 	ip tc ss bridge ethtool nft tcpdump ping nc            # the namespaces and their traffic
 	python3 jq iperf3 openssl curl                         # peers, JSON, load, PKI
 	freeradius radclient                                   # FreeRADIUS and its probe
+	oathtool                                               # TOTP codes in the MFA tests
 	snmpd snmptrapd snmpwalk snmpget snmptranslate smilint # net-snmp, smitools
 	dpdk-telemetry.py bpftool                              # dpdk-dev, bpftool
 	meson ninja pkg-config dpkg-query apt-get              # build and setup

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ops table and the gate in front of it: parse, find the op, who is asking, may they,
- * then the handler. Also the identity ops: login and whoami.
+ * then the handler. Also the identity ops: logout and whoami (login: ops_login.c).
  */
 #include <errno.h>
 #include <pwd.h>
@@ -20,31 +20,33 @@
 #include "store/token_store.h"
 #include "token.h"
 
-static json_t *op_login(struct api_req *r);
 static json_t *op_logout(struct api_req *r);
 static json_t *op_whoami(struct api_req *r);
 
 static const struct api_op api_ops[] = {
-	{"login", API_ROLE_ENGINEER, false, op_login},
-	{"logout", API_ROLE_ENGINEER, true, op_logout},
-	{"whoami", API_ROLES_ANY, true, op_whoami},
-	{"search", API_ROLES_ANY, true, api_op_search},
-	{"connect", API_ROLE_ENGINEER, true, api_op_connect},
-	{"sessions", API_ROLES_ANY, true, api_op_sessions},
-	{"session", API_ROLES_ANY, true, api_op_session},
-	{"disconnect", API_ROLES_ANY, true, api_op_disconnect},
-	{"approve", API_ROLES_ANY, true, api_op_approve},
-	{"deny", API_ROLES_ANY, true, api_op_deny},
-	{"ticket_submit", API_ROLES_ANY, true, api_op_ticket_submit},
-	{"tickets", API_ROLES_ANY, true, api_op_tickets},
-	{"lines", API_ROLES_ANY, true, api_op_lines},
-	{"line_enable", API_ROLE_OPERATOR, true, api_op_line_enable},
-	{"line_disable", API_ROLE_OPERATOR, true, api_op_line_disable},
-	{"audit", API_ROLE_OPERATOR, true, api_op_audit},
-	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import},
-	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats},
-	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke},
-	{NULL, 0, false, NULL},
+	{"login", API_ROLE_ENGINEER, false, api_op_login, false},
+	{"logout", API_ROLE_ENGINEER, true, op_logout, true},
+	{"whoami", API_ROLES_ANY, true, op_whoami, true},
+	{"search", API_ROLES_ANY, true, api_op_search, false},
+	{"connect", API_ROLE_ENGINEER, true, api_op_connect, false},
+	{"sessions", API_ROLES_ANY, true, api_op_sessions, false},
+	{"session", API_ROLES_ANY, true, api_op_session, false},
+	{"disconnect", API_ROLES_ANY, true, api_op_disconnect, false},
+	{"approve", API_ROLES_ANY, true, api_op_approve, false},
+	{"deny", API_ROLES_ANY, true, api_op_deny, false},
+	{"ticket_submit", API_ROLES_ANY, true, api_op_ticket_submit, false},
+	{"tickets", API_ROLES_ANY, true, api_op_tickets, false},
+	{"lines", API_ROLES_ANY, true, api_op_lines, false},
+	{"line_enable", API_ROLE_OPERATOR, true, api_op_line_enable, false},
+	{"line_disable", API_ROLE_OPERATOR, true, api_op_line_disable, false},
+	{"audit", API_ROLE_OPERATOR, true, api_op_audit, false},
+	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import, false},
+	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats, false},
+	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke, false},
+	{"mfa_enroll", API_ROLE_ENGINEER, true, api_op_mfa_enroll, true},
+	{"mfa_verify", API_ROLE_ENGINEER, true, api_op_mfa_verify, true},
+	{"mfa_reset", API_ROLE_OPERATOR, true, api_op_mfa_reset, false},
+	{NULL, 0, false, NULL, false},
 };
 
 const struct api_op *api_op_find(const char *name)
@@ -129,6 +131,8 @@ static json_t *identity_engineer(struct api_req *r, bool needs_token)
 	snprintf(r->who.user, sizeof(r->who.user), "%s", claims.user);
 	identity_set_groups(&r->who, claims.groups, claims.n_groups);
 	r->who.expires = claims.exp;
+	r->who.mfa_at = claims.mfa_at;
+	snprintf(r->who.mfa_factor, sizeof(r->who.mfa_factor), "%s", claims.mfa_factor);
 	r->who.privileged = r->ctx->store != NULL &&
 			    search_groups_privileged(r->ctx->store, r->ctx->cfg, r->who.group_ptrs, r->who.n_groups);
 	return NULL;
@@ -157,6 +161,12 @@ static json_t *api_gate(struct api_req *r, const struct api_op *op)
 	}
 	if (!(op->roles & r->who.role))
 		return api_json_error(API_E_FORBIDDEN, "%s is for %s only", op->name, role_name(op->roles));
+	/* auth.mfa required: a login without a second factor may only enrol one. */
+	if (r->who.role == API_ROLE_ENGINEER && op->needs_token && !op->without_mfa && r->who.mfa_at == 0 &&
+	    r->ctx->cfg->auth.mfa == CTL_MFA_REQUIRED)
+		return api_json_error(API_E_MFA_REQUIRED,
+				      "this server requires a second factor: enrol one (spgatectl mfa enroll, then "
+				      "mfa verify), then log in again");
 	return NULL;
 }
 
@@ -223,86 +233,6 @@ void api_ops_serve(struct api_call *call, const char *line, size_t len, void *ar
 	ops_handle(arg, api_call_peer(call), line, len, serve_reply, serve_authenticated, call);
 }
 
-static json_t *login_ok(struct api_req *r, const struct auth_result *res)
-{
-	char token[TOKEN_MAX_LEN];
-	json_t *reply, *groups;
-	int64_t now = api_now(r->ctx);
-	unsigned i;
-	int ret;
-
-	ret = token_issue(r->ctx->tokens, res->user, res->groups, res->n_groups, r->ctx->cfg->engineer_api.token_ttl,
-			  now, token, sizeof(token));
-	if (ret != 0)
-		return api_json_error(API_E_INTERNAL, "cannot issue a token: %s", strerror(-ret));
-	groups = json_array();
-	for (i = 0; i < res->n_groups; i++)
-		json_array_append_new(groups, json_string(res->groups[i]));
-	reply = api_json_ok();
-	json_object_set_new(reply, "token", json_string(token));
-	json_object_set_new(reply, "expires", json_integer(now + r->ctx->cfg->engineer_api.token_ttl));
-	json_object_set_new(reply, "user", json_string(res->user));
-	json_object_set_new(reply, "groups", groups);
-	explicit_bzero(token, sizeof(token));
-	return reply;
-}
-
-static void login_done(const struct auth_result *res, void *arg)
-{
-	struct api_req *r = arg;
-	const char *outcome = auth_outcome_name(res->outcome);
-	json_t *reply, *detail;
-	char *text;
-
-	switch (res->outcome) {
-	case AUTH_OK:
-		reply = login_ok(r, res);
-		api_req_authenticated(r);
-		break;
-	case AUTH_FAILED:
-		reply = api_json_error(API_E_AUTH_FAILED, "login refused: unknown user or wrong password");
-		snmp_notify_auth_failure(r->ctx->snmp, res->user, r->peer->name);
-		break;
-	case AUTH_RATE_LIMITED:
-		reply = api_json_error(API_E_RATE_LIMITED, "too many failed logins; try again later");
-		break;
-	default:
-		reply = api_json_error(API_E_AUTH_UNAVAILABLE, "no authentication backend answered; try again later");
-		break;
-	}
-	detail = json_pack("{s:s,s:s,s:s}", "source", res->source, "method", res->method ? res->method : "none",
-			   "detail", res->detail);
-	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
-	snprintf(r->who.user, sizeof(r->who.user), "%s", res->user);
-	api_audit(r, "login", res->user, outcome, text);
-	free(text);
-	json_decref(detail);
-	api_req_finish(r, reply);
-}
-
-static json_t *op_login(struct api_req *r)
-{
-	const char *user, *password;
-	char source[SPG_ADDR_STRLEN];
-	json_t *err = NULL;
-	int ret;
-
-	if (api_arg_string(r->args, "user", &user, &err) != 0 ||
-	    api_arg_string(r->args, "password", &password, &err) != 0)
-		return err;
-	if (r->ctx->auth == NULL || r->ctx->tokens == NULL)
-		return api_json_error(API_E_AUTH_UNAVAILABLE, "authentication is not configured");
-	ret = auth_start(r->ctx->auth, user, password, spg_addr_str(r->peer->addr, source), login_done, r);
-	if (ret == -EINVAL)
-		return api_json_error(API_E_BAD_REQUEST,
-				      "argument \"user\" or \"password\" is too long or holds control characters");
-	if (ret == -EBUSY)
-		return api_json_error(API_E_AUTH_UNAVAILABLE, "too many logins in progress; try again later");
-	if (ret != 0)
-		return api_json_error(API_E_INTERNAL, "cannot start authentication: %s", strerror(-ret));
-	return NULL;
-}
-
 /* Ends the caller's token on the server: it is refused from now on, also after a restart. */
 static json_t *op_logout(struct api_req *r)
 {
@@ -327,5 +257,10 @@ static json_t *op_whoami(struct api_req *r)
 	json_object_set_new(reply, "role", json_string(r->who.role == API_ROLE_OPERATOR ? "operator" : "engineer"));
 	json_object_set_new(reply, "privileged", json_boolean(r->who.privileged));
 	json_object_set_new(reply, "expires", r->who.expires ? json_integer(r->who.expires) : json_null());
+	if (r->who.role == API_ROLE_ENGINEER) {
+		json_object_set_new(reply, "second_factor",
+				    r->who.mfa_at ? json_string(r->who.mfa_factor) : json_null());
+		json_object_set_new(reply, "second_factor_at", r->who.mfa_at ? json_integer(r->who.mfa_at) : json_null());
+	}
 	return reply;
 }

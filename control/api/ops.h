@@ -23,6 +23,8 @@
 
 struct audit;
 struct auth;
+struct challenge_table;
+struct mfa;
 struct dpp;
 struct line_mgr;
 struct snmp_reporter;
@@ -46,6 +48,8 @@ struct api_ctx {
 	struct dpp *dp;
 	struct line_mgr *lines; /* operators' enable/disable; NULL: not offered */
 	struct snmp_reporter *snmp; /* authentication-failure notifications; NULL: none */
+	struct challenge_table *challenges; /* logins waiting for a second factor; NULL: none */
+	struct mfa *mfa;	/* TOTP factors; NULL: none (no TOTP asked, enrolment refused) */
 	int64_t (*now)(void); /* NULL: time(NULL) */
 };
 
@@ -63,6 +67,8 @@ struct api_identity {
 	int64_t expires; /* the token's expiry; 0 for operators */
 	int64_t issued;  /* the token's issue time (its login); 0 for operators */
 	char token_id[API_NAME_MAX]; /* what logout revokes; "" for operators */
+	int64_t mfa_at;		     /* the login's second factor, unix s (token); 0: none */
+	char mfa_factor[API_NAME_MAX]; /* "totp", "radius-challenge"; "" when none */
 };
 
 /* One request being handled. */
@@ -85,6 +91,9 @@ struct api_op {
 	unsigned roles;   /* enum api_role bits */
 	bool needs_token; /* engineers must present a valid token */
 	api_handler_fn fn;
+	/* Allowed with a token that passed no second factor while auth.mfa is required (the
+	 * way to enrol one: mfa_enroll, mfa_verify; and whoami, logout). */
+	bool without_mfa;
 };
 
 /* The op called name, or NULL. */
@@ -114,6 +123,17 @@ void api_audit(struct api_req *r, const char *action, const char *target, const 
 	       const char *detail_json);
 
 /* The handlers outside ops.c. */
+json_t *api_op_login(struct api_req *r);
+json_t *api_op_mfa_enroll(struct api_req *r);
+json_t *api_op_mfa_verify(struct api_req *r);
+json_t *api_op_mfa_reset(struct api_req *r);
+
+/*
+ * Step-up (api/step_up.c): NULL when r may connect to serial as far as second factors go
+ * (a fresh enough one, a right "otp" code, or no customer requirement), else the refusal:
+ * mfa_step_up (give a code), auth_failed (a wrong one), forbidden (no TOTP factor to ask).
+ */
+json_t *api_step_up(struct api_req *r, const char *serial);
 json_t *api_op_connect(struct api_req *r);
 json_t *api_op_sessions(struct api_req *r);
 json_t *api_op_session(struct api_req *r);

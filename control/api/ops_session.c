@@ -172,6 +172,9 @@ json_t *api_op_connect(struct api_req *r)
 	req.serial = connect_serial(r, &t, &err);
 	if (req.serial == NULL)
 		return err;
+	err = api_step_up(r, req.serial);
+	if (err != NULL)
+		return err;
 	req.workstation = r->peer->addr;
 	if (api_arg_ipv4_opt(r->args, "workstation", &req.workstation, &given, &err) != 0)
 		return err;

@@ -30,7 +30,10 @@
 struct auth_job {
 	struct auth_job *live_prev, *live_next;
 	struct auth_job *qnext;
-	char password[AUTH_PASSWORD_MAX + 1];
+	char password[AUTH_PASSWORD_MAX + 1]; /* or the response to a challenge */
+	struct auth_challenge cont;	      /* the challenge answered, when continuing */
+	bool continuing;
+	bool second_factor_follows;   /* an AUTH_OK clears no failure: auth_start_mfa() */
 	struct auth_local_user local; /* looked up on the loop thread, when local is configured */
 	auth_done_fn done;
 	void *arg;
@@ -78,9 +81,15 @@ const char *auth_outcome_name(enum auth_outcome o)
 		return "rate_limited";
 	case AUTH_UNAVAILABLE:
 		return "unavailable";
+	case AUTH_CHALLENGE:
+		return "challenge";
 	}
 	return "?";
 }
+
+static bool auth_user_ok(const char *user);
+static void auth_count_pending(const struct auth *a, const char *user, const char *source,
+			       unsigned *n_user, unsigned *n_source);
 
 static void auth_job_free(struct auth_job *j)
 {
@@ -141,6 +150,16 @@ static void auth_run_methods(struct auth_worker *w, struct auth_job *j)
 	bool no_such_user = false;
 	unsigned i;
 
+	if (j->continuing) {
+		o = w->a->radius != NULL ? auth_radius_continue(w->a->radius, j->res.user, j->password,
+								&j->cont, &j->res)
+					 : AUTH_FAILED;
+		OPENSSL_cleanse(&j->cont, sizeof(j->cont));
+		if (o != AUTH_OK)
+			j->res.n_groups = 0;
+		j->res.outcome = o;
+		return;
+	}
 	for (i = 0; i < cfg->n_methods && o == AUTH_UNAVAILABLE; i++) {
 		if (cfg->methods[i] == AUTH_METHOD_RADIUS)
 			o = auth_radius_check(w->a->radius, j->res.user, j->password, &j->res);
@@ -189,12 +208,40 @@ static void *auth_worker_main(void *arg)
 	return NULL;
 }
 
-static void auth_account(struct auth *a, const struct auth_result *r)
+/*
+ * A success clears the user's failures, unless a second factor follows (auth_start_mfa):
+ * a right password must not wipe the failed codes before it, or the password would buy
+ * unlimited guesses at the code. The caller then clears them with auth_note().
+ */
+static void auth_account(struct auth *a, const struct auth_job *j)
 {
-	if (r->outcome == AUTH_FAILED)
-		ratelimit_failure(a->rl, r->user, r->source);
-	else if (r->outcome == AUTH_OK)
-		ratelimit_success(a->rl, r->user);
+	if (j->res.outcome == AUTH_FAILED)
+		ratelimit_failure(a->rl, j->res.user, j->res.source);
+	else if (j->res.outcome == AUTH_OK && !j->second_factor_follows)
+		ratelimit_success(a->rl, j->res.user);
+}
+
+bool auth_allowed(struct auth *a, const char *user, const char *source_addr)
+{
+	unsigned n_user, n_source;
+
+	if (a == NULL || !auth_user_ok(user))
+		return false;
+	pthread_mutex_lock(&a->mu);
+	auth_count_pending(a, user, source_addr != NULL ? source_addr : "", &n_user, &n_source);
+	pthread_mutex_unlock(&a->mu);
+	return ratelimit_allowed_pending(a->rl, user, n_user, source_addr != NULL ? source_addr : "",
+					 n_source, NULL);
+}
+
+void auth_note(struct auth *a, const char *user, const char *source_addr, bool ok)
+{
+	if (a == NULL || user == NULL)
+		return;
+	if (ok)
+		ratelimit_success(a->rl, user);
+	else
+		ratelimit_failure(a->rl, user, source_addr != NULL ? source_addr : "");
 }
 
 /* Loop thread: delivers finished jobs. */
@@ -217,7 +264,7 @@ static void auth_on_done(evutil_socket_t fd, short what, void *arg)
 
 	while ((j = list) != NULL) {
 		list = j->qnext;
-		auth_account(a, &j->res);
+		auth_account(a, j);
 		/* cancelled is only set on the loop thread (auth_cancel), so no lock is needed. */
 		if (!j->cancelled)
 			j->done(&j->res, j->arg);
@@ -255,27 +302,10 @@ static void auth_count_pending(const struct auth *a, const char *user, const cha
 	}
 }
 
-int auth_start(struct auth *a, const char *user, const char *password, const char *source_addr,
-	       auth_done_fn done, void *arg)
+/* Queues j (its user, source and secret set): rate limit first, then a worker. */
+static int auth_submit(struct auth *a, struct auth_job *j)
 {
-	const char *source = source_addr != NULL ? source_addr : "";
 	unsigned n_user, n_source;
-	struct auth_job *j;
-	size_t plen;
-
-	if (a == NULL || done == NULL || !auth_user_ok(user) || password == NULL)
-		return -EINVAL;
-	plen = strnlen(password, AUTH_PASSWORD_MAX + 1);
-	if (plen == 0 || plen > AUTH_PASSWORD_MAX)
-		return -EINVAL;
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		return -ENOMEM;
-	memcpy(j->password, password, plen);
-	j->done = done;
-	j->arg = arg;
-	strcpy(j->res.user, user);
-	snprintf(j->res.source, sizeof(j->res.source), "%s", source);
 
 	pthread_mutex_lock(&a->mu);
 	if (a->n_live >= AUTH_MAX_PENDING) {
@@ -283,16 +313,16 @@ int auth_start(struct auth *a, const char *user, const char *password, const cha
 		auth_job_free(j);
 		return -EBUSY;
 	}
-	auth_count_pending(a, user, j->res.source, &n_user, &n_source);
+	auth_count_pending(a, j->res.user, j->res.source, &n_user, &n_source);
 	pthread_mutex_unlock(&a->mu);
 
 	/* Rate limiting comes before any backend is asked; the answer still comes later. */
-	if (!ratelimit_allowed_pending(a->rl, user, n_user, j->res.source, n_source, NULL)) {
+	if (!ratelimit_allowed_pending(a->rl, j->res.user, n_user, j->res.source, n_source, NULL)) {
 		j->limited = true;
 		j->res.outcome = AUTH_RATE_LIMITED;
 		snprintf(j->res.detail, sizeof(j->res.detail), "rate limited (user or source)");
-	} else if (a->use_local) {
-		auth_local_lookup(a->lookup, a->lookup_ctx, user, &j->local);
+	} else if (a->use_local && !j->continuing) {
+		auth_local_lookup(a->lookup, a->lookup_ctx, j->res.user, &j->local);
 	}
 
 	pthread_mutex_lock(&a->mu);
@@ -303,6 +333,7 @@ int auth_start(struct auth *a, const char *user, const char *password, const cha
 	a->n_live++;
 	if (j->limited) {
 		OPENSSL_cleanse(j->password, sizeof(j->password));
+		OPENSSL_cleanse(&j->cont, sizeof(j->cont));
 		auth_push_done(a, j);
 		auth_wake_loop(a);
 	} else {
@@ -313,6 +344,75 @@ int auth_start(struct auth *a, const char *user, const char *password, const cha
 	}
 	pthread_mutex_unlock(&a->mu);
 	return 0;
+}
+
+static struct auth_job *auth_job_new(const char *user, const char *secret,
+				     const char *source_addr, auth_done_fn done, void *arg)
+{
+	struct auth_job *j;
+	size_t plen;
+
+	if (done == NULL || !auth_user_ok(user) || secret == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	plen = strnlen(secret, AUTH_PASSWORD_MAX + 1);
+	if (plen == 0 || plen > AUTH_PASSWORD_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	memcpy(j->password, secret, plen);
+	j->done = done;
+	j->arg = arg;
+	strcpy(j->res.user, user);
+	snprintf(j->res.source, sizeof(j->res.source), "%s", source_addr != NULL ? source_addr : "");
+	return j;
+}
+
+int auth_start(struct auth *a, const char *user, const char *password, const char *source_addr,
+	       auth_done_fn done, void *arg)
+{
+	struct auth_job *j;
+
+	if (a == NULL)
+		return -EINVAL;
+	j = auth_job_new(user, password, source_addr, done, arg);
+	if (j == NULL)
+		return -errno;
+	return auth_submit(a, j);
+}
+
+int auth_start_mfa(struct auth *a, const char *user, const char *password, const char *source_addr,
+		   auth_done_fn done, void *arg)
+{
+	struct auth_job *j;
+
+	if (a == NULL)
+		return -EINVAL;
+	j = auth_job_new(user, password, source_addr, done, arg);
+	if (j == NULL)
+		return -errno;
+	j->second_factor_follows = true;
+	return auth_submit(a, j);
+}
+
+int auth_continue(struct auth *a, const char *user, const char *response,
+		  const struct auth_challenge *ch, const char *source_addr, auth_done_fn done,
+		  void *arg)
+{
+	struct auth_job *j;
+
+	if (a == NULL || ch == NULL || ch->state_len == 0 || ch->state_len > AUTH_STATE_MAX)
+		return -EINVAL;
+	j = auth_job_new(user, response, source_addr, done, arg);
+	if (j == NULL)
+		return -errno;
+	j->cont = *ch;
+	j->continuing = true;
+	return auth_submit(a, j);
 }
 
 unsigned auth_cancel(struct auth *a, void *arg)

@@ -9,9 +9,11 @@
  *
  * Method order and fall-through:
  *   - A verdict ends the chain: a RADIUS Access-Accept or a right local password is AUTH_OK;
- *     a RADIUS Access-Reject (or Access-Challenge, which is not supported) or a wrong local
- *     password is AUTH_FAILED, and the next method is NOT asked (otherwise a user disabled
- *     centrally could still log in with a stale local password).
+ *     a RADIUS Access-Reject or a wrong local password is AUTH_FAILED, and the next method is
+ *     NOT asked (otherwise a user disabled centrally could still log in with a stale local
+ *     password). A RADIUS Access-Challenge is AUTH_CHALLENGE, a verdict too: the server
+ *     knows the user and wants more (RFC 2865 §4.4); the caller asks the engineer and goes
+ *     on with auth_continue(), which asks that same server only, with the challenge's State.
  *   - A method that is *unavailable* (no RADIUS server gave a reply that verifies; the store
  *     lookup failed) passes the request to the next method. So does "no such user" in the
  *     local store, so that [local, radius] serves local break-glass accounts and RADIUS users.
@@ -25,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 
@@ -33,6 +36,8 @@ struct event_base;
 #define AUTH_NAME_MAX 64	 /* user and group names, including the NUL */
 #define AUTH_PASSWORD_MAX 128 /* bytes, without the NUL (RADIUS PAP limit) */
 #define AUTH_DETAIL_MAX 256
+#define AUTH_PROMPT_MAX 256   /* a challenge's Reply-Message, shown to the engineer */
+#define AUTH_STATE_MAX 253    /* RADIUS State: one attribute */
 
 enum auth_method {
 	AUTH_METHOD_RADIUS,
@@ -76,6 +81,19 @@ enum auth_outcome {
 	AUTH_FAILED,	   /* rejected: wrong password or unknown user (indistinguishable) */
 	AUTH_RATE_LIMITED, /* refused before any backend was asked */
 	AUTH_UNAVAILABLE,  /* no method could give an answer */
+	AUTH_CHALLENGE,	   /* the RADIUS server wants a response (a one-time code): challenge */
+};
+
+/*
+ * What an Access-Challenge asked. The State stays in spgate-control (the engineer's client
+ * only ever sees an opaque challenge id, api/challenge.h), so nobody can answer a challenge
+ * with a State taken from another login.
+ */
+struct auth_challenge {
+	unsigned server;		/* the index of the server that asked: the answer goes there */
+	uint8_t state[AUTH_STATE_MAX];
+	size_t state_len;
+	char prompt[AUTH_PROMPT_MAX]; /* Reply-Message(s), printable ASCII only */
 };
 
 struct auth_result {
@@ -85,6 +103,9 @@ struct auth_result {
 	char groups[AUTH_MAX_GROUPS][AUTH_NAME_MAX]; /* valid when AUTH_OK */
 	unsigned n_groups;
 	const char *method; /* "radius", "local", or NULL when no method decided */
+	struct auth_challenge challenge; /* valid when AUTH_CHALLENGE */
+	/* AUTH_OK after answering a challenge: the RADIUS server checked a second factor. */
+	bool challenge_answered;
 	/* For the audit log only, never shown to the user: e.g. "radius 127.0.0.1:1812: reject",
 	 * "local: no such user". Never contains the password. */
 	char detail[AUTH_DETAIL_MAX];
@@ -115,6 +136,34 @@ int auth_start(struct auth *a, const char *user, const char *password, const cha
 	       auth_done_fn done, void *arg);
 
 /*
+ * As auth_start(), for a user whose login needs a second factor after this one (a TOTP
+ * code): an AUTH_OK then clears none of the user's failures; auth_note() does once the
+ * code is right.
+ */
+int auth_start_mfa(struct auth *a, const char *user, const char *password, const char *source_addr,
+		   auth_done_fn done, void *arg);
+
+/*
+ * Goes on after AUTH_CHALLENGE: sends response (the engineer's answer, e.g. a token code)
+ * with ch's State to the server that challenged, and only to it (a State means nothing to
+ * another server; failover would turn a challenge into a fresh password check). The result
+ * comes as from auth_start(): AUTH_OK (challenge_answered set), AUTH_FAILED, another
+ * AUTH_CHALLENGE (several rounds) or AUTH_UNAVAILABLE. Rate limited like auth_start(): a
+ * wrong code is a failure like a wrong password. Same return values.
+ */
+int auth_continue(struct auth *a, const char *user, const char *response,
+		  const struct auth_challenge *ch, const char *source_addr, auth_done_fn done,
+		  void *arg);
+
+/*
+ * Second factors checked outside this module (TOTP, api/mfa.c) share the rate limits:
+ * auth_allowed() says whether user (and source) may try now; auth_note() counts the
+ * outcome (a failure, or a success that clears the user's failures). Loop thread only.
+ */
+bool auth_allowed(struct auth *a, const char *user, const char *source_addr);
+void auth_note(struct auth *a, const char *user, const char *source_addr, bool ok);
+
+/*
  * Forgets every pending request started with this arg (e.g. its API connection closed):
  * their done() will not be called. Work already on a worker thread still completes and a
  * failure still counts against the rate limit (hanging up must not buy extra guesses), but
@@ -122,7 +171,7 @@ int auth_start(struct auth *a, const char *user, const char *password, const cha
  */
 unsigned auth_cancel(struct auth *a, void *arg);
 
-/* "ok", "failed", "rate_limited", "unavailable". */
+/* "ok", "failed", "rate_limited", "unavailable", "challenge". */
 const char *auth_outcome_name(enum auth_outcome o);
 
 /*

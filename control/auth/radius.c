@@ -228,7 +228,8 @@ static int radius_wait_reply(const struct auth_radius *r, const struct radius_se
 
 /* One server: sends the request up to tries times, each with the same identifier. */
 static void radius_ask(const struct auth_radius *r, const struct radius_server *s,
-		       const char *user, const char *password, struct radius_answer *ans)
+		       const char *user, const char *password, const struct auth_challenge *ch,
+		       struct radius_answer *ans)
 {
 	struct radius_request rq;
 	unsigned t;
@@ -240,7 +241,9 @@ static void radius_ask(const struct auth_radius *r, const struct radius_server *
 		ans->error = -EIO;
 		return;
 	}
-	rc = radius_pkt_access_request(&rq, id, s->secret, user, password, r->nas_identifier);
+	rc = radius_pkt_access_request_state(&rq, id, s->secret, user, password, r->nas_identifier,
+					     ch != NULL ? ch->state : NULL,
+					     ch != NULL ? ch->state_len : 0);
 	if (rc < 0) {
 		ans->error = rc;
 		goto out;
@@ -345,8 +348,75 @@ static void radius_explain_silence(const struct radius_server *s, const struct r
 	radius_detail(res, s->label, why);
 }
 
-enum auth_outcome auth_radius_check(struct auth_radius *r, const char *user, const char *password,
-				    struct auth_result *res)
+/* Reply-Message texts, joined by a space, printable ASCII only (a terminal shows them). */
+static void radius_challenge_attr_cb(uint8_t type, const uint8_t *val, size_t len, void *arg)
+{
+	struct auth_challenge *ch = arg;
+	size_t n = strlen(ch->prompt), i;
+
+	if (type == RADIUS_ATTR_STATE && len > 0 && len <= AUTH_STATE_MAX) {
+		memcpy(ch->state, val, len);
+		ch->state_len = len;
+		return;
+	}
+	if (type != RADIUS_ATTR_REPLY_MESSAGE)
+		return;
+	if (n > 0 && n + 1 < sizeof(ch->prompt))
+		ch->prompt[n++] = ' ';
+	for (i = 0; i < len && n + 1 < sizeof(ch->prompt); i++)
+		if (val[i] >= ' ' && val[i] <= '~')
+			ch->prompt[n++] = (char)val[i];
+	ch->prompt[n] = '\0';
+}
+
+int auth_radius_read_challenge(const uint8_t *pkt, size_t len, unsigned server,
+			       struct auth_challenge *ch)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->server = server;
+	radius_pkt_foreach_attr(pkt, len, radius_challenge_attr_cb, ch);
+	return ch->state_len > 0 ? 0 : -ENOMSG;
+}
+
+static enum auth_outcome radius_take_challenge(const struct radius_answer *ans, unsigned server,
+					       struct auth_result *res)
+{
+	if (auth_radius_read_challenge(ans->pkt, ans->len, server, &res->challenge) < 0)
+		return AUTH_FAILED;
+	return AUTH_CHALLENGE;
+}
+
+/* What server i's answer means. AUTH_UNAVAILABLE: none that verifies; try the next. */
+static enum auth_outcome radius_verdict(struct auth_radius *r, unsigned i,
+					const struct radius_answer *ans, struct auth_result *res)
+{
+	const struct radius_server *s = &r->srv[i];
+	struct radius_group_ctx g = { r->group_attr, res };
+	enum auth_outcome o;
+
+	switch (ans->code) {
+	case RADIUS_ACCESS_ACCEPT:
+		radius_pkt_foreach_attr(ans->pkt, ans->len, radius_group_attr_cb, &g);
+		radius_detail(res, s->label, "accept");
+		return AUTH_OK;
+	case RADIUS_ACCESS_REJECT:
+		radius_detail(res, s->label, "reject");
+		return AUTH_FAILED;
+	case RADIUS_ACCESS_CHALLENGE: /* a verdict too: no fall-through to another server */
+		o = radius_take_challenge(ans, i, res);
+		radius_detail(res, s->label,
+			      o == AUTH_CHALLENGE ? "challenge" : "challenge without State (refused)");
+		return o;
+	default:
+		radius_explain_silence(s, ans, res);
+		return AUTH_UNAVAILABLE;
+	}
+}
+
+/* Asks servers first..end-1 in turn until one gives a verdict. */
+static enum auth_outcome radius_run(struct auth_radius *r, unsigned first, unsigned end,
+				    const char *user, const char *password,
+				    const struct auth_challenge *ch, struct auth_result *res)
 {
 	struct radius_answer *ans = malloc(sizeof(*ans));
 	enum auth_outcome o = AUTH_UNAVAILABLE;
@@ -356,34 +426,37 @@ enum auth_outcome auth_radius_check(struct auth_radius *r, const char *user, con
 		radius_detail(res, "-", "out of memory");
 		return AUTH_UNAVAILABLE;
 	}
-	for (i = 0; i < r->n_srv && o == AUTH_UNAVAILABLE; i++) {
-		const struct radius_server *s = &r->srv[i];
-
-		radius_ask(r, s, user, password, ans);
-		switch (ans->code) {
-		case RADIUS_ACCESS_ACCEPT: {
-			struct radius_group_ctx g = { r->group_attr, res };
-
-			radius_pkt_foreach_attr(ans->pkt, ans->len, radius_group_attr_cb, &g);
-			radius_detail(res, s->label, "accept");
-			o = AUTH_OK;
-			break;
-		}
-		case RADIUS_ACCESS_REJECT:
-			radius_detail(res, s->label, "reject");
-			o = AUTH_FAILED;
-			break;
-		case RADIUS_ACCESS_CHALLENGE: /* an answer we cannot take up: refuse, no fall-through */
-			radius_detail(res, s->label, "challenge (not supported)");
-			o = AUTH_FAILED;
-			break;
-		default:
-			radius_explain_silence(s, ans, res);
-			break;
-		}
+	for (i = first; i < end && o == AUTH_UNAVAILABLE; i++) {
+		radius_ask(r, &r->srv[i], user, password, ch, ans);
+		o = radius_verdict(r, i, ans, res);
 	}
 	if (o != AUTH_UNAVAILABLE)
 		res->method = "radius";
 	free(ans);
+	return o;
+}
+
+enum auth_outcome auth_radius_check(struct auth_radius *r, const char *user, const char *password,
+				    struct auth_result *res)
+{
+	return radius_run(r, 0, r->n_srv, user, password, NULL, res);
+}
+
+enum auth_outcome auth_radius_continue(struct auth_radius *r, const char *user,
+				       const char *response, const struct auth_challenge *ch,
+				       struct auth_result *res)
+{
+	struct auth_challenge copy;
+	enum auth_outcome o;
+
+	if (ch->server >= r->n_srv || ch->state_len == 0 || ch->state_len > AUTH_STATE_MAX) {
+		radius_detail(res, "-", "no challenge to answer");
+		return AUTH_FAILED;
+	}
+	copy = *ch; /* res->challenge may be ch itself: the next round overwrites it */
+	o = radius_run(r, copy.server, copy.server + 1, user, response, &copy, res);
+	if (o == AUTH_OK)
+		res->challenge_answered = true;
+	OPENSSL_cleanse(&copy, sizeof(copy));
 	return o;
 }

@@ -19,12 +19,32 @@ struct auth_radius *auth_radius_create(const struct auth_config *cfg);
 
 /*
  * Asks the servers. Returns AUTH_OK (groups filled from the group attribute), AUTH_FAILED
- * (a server rejected) or AUTH_UNAVAILABLE (no server answered); appends to res->detail.
+ * (a server rejected), AUTH_CHALLENGE (res->challenge filled: State, prompt, which server)
+ * or AUTH_UNAVAILABLE (no server answered); appends to res->detail. A challenge without a
+ * State is AUTH_FAILED: it could not be answered (RFC 2865 §5.24 makes State optional, but
+ * no answer could then be tied to it).
  */
 enum auth_outcome auth_radius_check(struct auth_radius *r, const char *user, const char *password,
 				    struct auth_result *res);
 
+/*
+ * Answers ch: one Access-Request with response as User-Password and ch's State, to the
+ * server that challenged (no failover). The same outcomes; AUTH_OK sets
+ * res->challenge_answered.
+ */
+enum auth_outcome auth_radius_continue(struct auth_radius *r, const char *user,
+				       const char *response, const struct auth_challenge *ch,
+				       struct auth_result *res);
+
 void auth_radius_free(struct auth_radius *r);
+
+/*
+ * Reads an Access-Challenge that radius_pkt_check_reply() accepted into ch: its State (the
+ * last one) and its Reply-Messages joined into the prompt, printable ASCII only. 0, or
+ * -ENOMSG when it has no State.
+ */
+int auth_radius_read_challenge(const uint8_t *pkt, size_t len, unsigned server,
+			       struct auth_challenge *ch);
 
 /*
  * Splits one reply attribute value (a string, or Class octets) into group names: "a,b, c"

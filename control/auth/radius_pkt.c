@@ -70,6 +70,15 @@ static int radius_put_password(struct radius_request *rq, const char *secret, co
 int radius_pkt_access_request(struct radius_request *rq, uint8_t id, const char *secret,
 			      const char *user, const char *password, const char *nas_identifier)
 {
+	return radius_pkt_access_request_state(rq, id, secret, user, password, nas_identifier,
+					       NULL, 0);
+}
+
+int radius_pkt_access_request_state(struct radius_request *rq, uint8_t id, const char *secret,
+				    const char *user, const char *password,
+				    const char *nas_identifier, const uint8_t *state,
+				    size_t state_len)
+{
 	static const uint8_t zero[RADIUS_MA_LEN];
 	uint8_t service[4] = { 0, 0, 0, RADIUS_SERVICE_AUTHENTICATE_ONLY }, *ma;
 	size_t ulen = user != NULL ? strlen(user) : 0;
@@ -78,7 +87,7 @@ int radius_pkt_access_request(struct radius_request *rq, uint8_t id, const char 
 
 	if (ulen == 0 || ulen > 253 || password == NULL ||
 	    strlen(password) > RADIUS_PASSWORD_MAX || secret == NULL || secret[0] == '\0' ||
-	    nlen > 253)
+	    nlen > 253 || state_len > RADIUS_STATE_MAX || (state == NULL) != (state_len == 0))
 		return -EINVAL;
 	memset(rq, 0, sizeof(*rq));
 	rq->id = id;
@@ -96,6 +105,8 @@ int radius_pkt_access_request(struct radius_request *rq, uint8_t id, const char 
 	radius_put_attr(rq, RADIUS_ATTR_SERVICE_TYPE, service, sizeof(service));
 	if (nlen > 0)
 		radius_put_attr(rq, RADIUS_ATTR_NAS_IDENTIFIER, nas_identifier, nlen);
+	if (state_len > 0)
+		radius_put_attr(rq, RADIUS_ATTR_STATE, state, state_len);
 	rq->buf[2] = (uint8_t)(rq->len >> 8);
 	rq->buf[3] = (uint8_t)rq->len;
 	/* Computed over the whole packet with its own value still zero (RFC 3579 §3.2). */

@@ -31,6 +31,8 @@ enum radius_attr {
 	RADIUS_ATTR_USER_PASSWORD = 2,
 	RADIUS_ATTR_SERVICE_TYPE = 6,
 	RADIUS_ATTR_FILTER_ID = 11,
+	RADIUS_ATTR_REPLY_MESSAGE = 18,
+	RADIUS_ATTR_STATE = 24,
 	RADIUS_ATTR_CLASS = 25,
 	RADIUS_ATTR_NAS_IDENTIFIER = 32,
 	RADIUS_ATTR_MESSAGE_AUTHENTICATOR = 80,
@@ -53,6 +55,18 @@ struct radius_request {
  */
 int radius_pkt_access_request(struct radius_request *rq, uint8_t id, const char *secret,
 			      const char *user, const char *password, const char *nas_identifier);
+
+#define RADIUS_STATE_MAX 253
+
+/*
+ * The same, answering an Access-Challenge (RFC 2865 §4.4): password is the user's response
+ * and the challenge's State (1..RADIUS_STATE_MAX octets) goes back unmodified. state NULL
+ * (state_len 0) builds a first request. -EINVAL also for a State of a bad length.
+ */
+int radius_pkt_access_request_state(struct radius_request *rq, uint8_t id, const char *secret,
+				    const char *user, const char *password,
+				    const char *nas_identifier, const uint8_t *state,
+				    size_t state_len);
 
 /*
  * Checks a datagram that claims to answer rq: sizes, attribute framing, identifier, code,

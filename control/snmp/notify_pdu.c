@@ -163,8 +163,8 @@ netsnmp_pdu *snmp_pdu_dial_failure(const struct snmp_mib *m, int pdu_type, uint3
 	return finish(&b);
 }
 
-netsnmp_pdu *snmp_pdu_auth_failure(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
-				   const char *user, const char *source)
+netsnmp_pdu *snmp_pdu_auth_failure_factor(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
+					  const char *user, const char *source, const char *factor)
 {
 	struct pdu_builder b;
 
@@ -172,7 +172,14 @@ netsnmp_pdu *snmp_pdu_auth_failure(const struct snmp_mib *m, int pdu_type, uint3
 		return finish(&b);
 	add_string(&b, SNMP_NO_ENGINEER, user != NULL ? user : "");
 	add_string(&b, SNMP_NO_SOURCE, source != NULL ? source : "");
+	add_string(&b, SNMP_NO_AUTH_FACTOR, factor != NULL ? factor : "password");
 	return finish(&b);
+}
+
+netsnmp_pdu *snmp_pdu_auth_failure(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
+				   const char *user, const char *source)
+{
+	return snmp_pdu_auth_failure_factor(m, pdu_type, uptime, user, source, "password");
 }
 
 netsnmp_pdu *snmp_pdu_line_state(const struct snmp_mib *m, int pdu_type, uint32_t uptime,

@@ -168,11 +168,19 @@ void snmp_notify_dial_failure(struct snmp_reporter *r, const char *line_id, cons
 			 SNMP_NOTIFY_DIAL_FAILURE);
 }
 
-void snmp_notify_auth_failure(struct snmp_reporter *r, const char *user, const char *source)
+void snmp_notify_auth_failure_factor(struct snmp_reporter *r, const char *user, const char *source,
+				     const char *factor)
 {
 	if (wanted(r))
-		send_pdu(r, snmp_pdu_auth_failure(&r->mib, snmp_managers_pdu_type(r->managers), uptime(r), user, source),
+		send_pdu(r,
+			 snmp_pdu_auth_failure_factor(&r->mib, snmp_managers_pdu_type(r->managers), uptime(r), user,
+						      source, factor),
 			 SNMP_NOTIFY_AUTH_FAILURE);
+}
+
+void snmp_notify_auth_failure(struct snmp_reporter *r, const char *user, const char *source)
+{
+	snmp_notify_auth_failure_factor(r, user, source, "password");
 }
 
 void snmp_notify_line_state(struct snmp_reporter *r, const struct store_line *l, enum store_line_state old_state)

@@ -70,6 +70,9 @@ void snmp_notify_dial_failure(struct snmp_reporter *r, const char *line_id, cons
 			      int64_t session_id, const char *result);
 /* An engineer's or operator's login failed (the user name as given, where from). */
 void snmp_notify_auth_failure(struct snmp_reporter *r, const char *user, const char *source);
+/* The same naming the factor that failed: "password", "totp", "radius-challenge", "challenge". */
+void snmp_notify_auth_failure_factor(struct snmp_reporter *r, const char *user, const char *source,
+				     const char *factor);
 /* A line changed state (idle, dialing, connected, failed, disabled). */
 void snmp_notify_line_state(struct snmp_reporter *r, const struct store_line *l,
 			    enum store_line_state old_state);

@@ -119,6 +119,7 @@ enum snmp_notify_obj {
 	SNMP_NO_LINE_STATE,
 	SNMP_NO_LINE_OLD_STATE,
 	SNMP_NO_PORT_INDEX,
+	SNMP_NO_AUTH_FACTOR,
 };
 
 struct snmp_mib {
@@ -166,6 +167,8 @@ netsnmp_pdu *snmp_pdu_session_down(const struct snmp_mib *m, int pdu_type, uint3
 netsnmp_pdu *snmp_pdu_dial_failure(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
 				   const char *line_id, const char *serial, int64_t session_id,
 				   const char *result);
+netsnmp_pdu *snmp_pdu_auth_failure_factor(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
+					  const char *user, const char *source, const char *factor);
 netsnmp_pdu *snmp_pdu_auth_failure(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
 				   const char *user, const char *source);
 netsnmp_pdu *snmp_pdu_line_state(const struct snmp_mib *m, int pdu_type, uint32_t uptime,

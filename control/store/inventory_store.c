@@ -67,9 +67,9 @@ static int site_id(struct store *st, int64_t cust_id, const char *name, int64_t 
 int store_customer_put(struct store *st, struct store_customer *c)
 {
 	sqlite3_stmt *q = store_stmt(
-		st, "INSERT INTO customers (name, approval_policy, approvers) VALUES (?1, ?2, ?3) "
+		st, "INSERT INTO customers (name, approval_policy, approvers, mfa) VALUES (?1, ?2, ?3, ?4) "
 		    "ON CONFLICT (name) DO UPDATE SET approval_policy = excluded.approval_policy, "
-		    "approvers = excluded.approvers");
+		    "approvers = excluded.approvers, mfa = excluded.mfa");
 	int rc;
 
 	if (q == NULL)
@@ -77,6 +77,7 @@ int store_customer_put(struct store *st, struct store_customer *c)
 	sqlite3_bind_text(q, 1, c->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, store_policy_name(c->policy), -1, SQLITE_STATIC);
 	store_bind_optional(q, 3, c->approvers);
+	sqlite3_bind_text(q, 4, c->mfa_required ? "required" : "optional", -1, SQLITE_STATIC);
 	rc = store_step_done(st, q);
 	return rc < 0 ? rc : customer_id(st, c->name, &c->id);
 }
@@ -91,13 +92,14 @@ static int customer_read(sqlite3_stmt *q, void *out)
 	store_column_copy(c->name, sizeof(c->name), q, 1);
 	store_column_copy(policy, sizeof(policy), q, 2);
 	store_column_copy(c->approvers, sizeof(c->approvers), q, 3);
+	c->mfa_required = sqlite3_column_int(q, 4) != 0;
 	return store_policy_parse(policy, &c->policy);
 }
 
 int store_customer_get(struct store *st, const char *name, struct store_customer *c)
 {
-	return store_get_by_text(st, "SELECT id, name, approval_policy, IFNULL(approvers, '') "
-				     "FROM customers WHERE name = ?1",
+	return store_get_by_text(st, "SELECT id, name, approval_policy, IFNULL(approvers, ''), "
+				     "mfa = 'required' FROM customers WHERE name = ?1",
 				 name, customer_read, c);
 }
 

@@ -45,6 +45,7 @@ struct store_customer {
 	char name[STORE_NAME_MAX];
 	enum store_policy policy;
 	char approvers[STORE_NAME_MAX]; /* group that may approve for this customer; "" none */
+	bool mfa_required; /* inventory mfa: required: connects need a fresh second factor */
 };
 
 struct store_site {

@@ -148,6 +148,25 @@ static const char v5_api_trust[] =
 	"  user TEXT PRIMARY KEY,"
 	"  before INTEGER NOT NULL);";
 
+static const char v6_mfa[] =
+	/* One TOTP factor per user (issue 16). The name compares without case, as the rate
+	 * limiter and most RADIUS servers do: "ALICE" must not dodge alice's factor. secret is
+	 * sealed (auth/mfa_seal.h); confirmed 0 while enrolment waits for a first code;
+	 * last_step is the last TOTP step accepted, so that each code counts once. */
+	"CREATE TABLE mfa_factors ("
+	"  user TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  kind TEXT NOT NULL DEFAULT 'totp' CHECK (kind IN ('totp')),"
+	"  algorithm TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256')),"
+	"  digits INTEGER NOT NULL CHECK (digits IN (6, 8)),"
+	"  secret BLOB NOT NULL,"
+	"  confirmed INTEGER NOT NULL DEFAULT 0,"
+	"  last_step INTEGER NOT NULL DEFAULT -1,"
+	"  created INTEGER NOT NULL,"
+	"  confirmed_at INTEGER);"
+	/* inventory customers[].mfa: 'required' makes connects need a fresh second factor */
+	"ALTER TABLE customers ADD COLUMN mfa TEXT NOT NULL DEFAULT 'optional'"
+	"  CHECK (mfa IN ('off', 'optional', 'required'));";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "inventory: customers, sites, profiles, systems, users, groups, rules, lines, tickets",
 	  v1_inventory },
@@ -155,6 +174,7 @@ const struct store_migration store_migrations[] = {
 	{ 3, "sessions keep traffic counters; the audit table", v3_counters_audit },
 	{ 4, "modem lines: serial settings, peer address, call counters", v4_modem_lines },
 	{ 5, "users' nameable workstations; revoked tokens and users' revocations", v5_api_trust },
+	{ 6, "second factors: users' TOTP secrets (sealed), last step used; customers' mfa", v6_mfa },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target over the RADIUS reply parser (control/auth/radius_pkt.c) and the group
- * names taken from an Access-Accept (control/auth/radius.c's auth_radius_add_groups).
+ * names taken from an Access-Accept (control/auth/radius.c's auth_radius_add_groups), and the
+ * State and prompt taken from an Access-Challenge (auth_radius_read_challenge).
  * Forged replies stop at the Response Authenticator, so unless bit 0 of the first byte is
  * set the harness signs the input with the shared secret (and bit 1 fills a
  * Message-Authenticator it finds), as a server knowing it would: that way the framing and
@@ -106,6 +107,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		for (i = 0; i < res.n_groups; i++)
 			if (strnlen(res.groups[i], AUTH_NAME_MAX) == AUTH_NAME_MAX)
+				abort();
+	} else if (rc == RADIUS_ACCESS_CHALLENGE) {
+		/* The prompt reaches the engineer's terminal: bounded and printable only. */
+		if (auth_radius_read_challenge(pkt, len, 0, &res.challenge) == 0 &&
+		    (res.challenge.state_len == 0 || res.challenge.state_len > AUTH_STATE_MAX))
+			abort();
+		if (strnlen(res.challenge.prompt, AUTH_PROMPT_MAX) == AUTH_PROMPT_MAX)
+			abort();
+		for (i = 0; res.challenge.prompt[i] != '\0'; i++)
+			if (res.challenge.prompt[i] < ' ' || res.challenge.prompt[i] > '~')
 				abort();
 	}
 	free(pkt);

@@ -23,6 +23,12 @@
 #                  operator's users[].may_name_workstations allows it
 #   lines          alice (engineer) sees no customer and no session on any line; the
 #                  operator does
+#   second factor  (issue 16) dan's RADIUS server challenges: his password alone, or with a
+#                  wrong code, is refused; tess enrols TOTP (mfa enroll / verify, codes from
+#                  oathtool) and cannot enrol over it; her password alone, a wrong code or a
+#                  replayed one gets no token; acme with mfa: required makes connect ask a
+#                  fresh code (step-up) and refuses alice, who has none; an operator resets
+#                  tess's factor, audited
 #
 # Each assertion prints PASS/FAIL; the last line is "N passed, N failed". Run as root, under
 # flock /tmp/spgate-lock-access.
@@ -75,7 +81,7 @@ LINES='(d.get("lines", []) if isinstance(d, dict) else d)'
 
 [ "$(id -u)" -eq 0 ] || abort "the access test runs as root (namespaces, af_packet)"
 need_built dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent
-need_tools freeradius nc openssl prlimit
+need_tools freeradius nc openssl prlimit oathtool
 
 # ---- the system ----
 
@@ -243,6 +249,104 @@ sleep 1 # a login in the revocation's second would be revoked too
 check "bob logs in again and works: a revoke ends tokens, it does not lock the account" \
 	eval 'quiet eng_login bob bob-pw && quiet eng bob whoami'
 check "carol's token was never touched" quiet eng carol whoami
+
+# ---- second factor ----
+
+section "second factor"
+TOTP_LAST=0
+# totp_next SECRET: CODE = a code of a step after the last one used here (the server takes
+# each once), of now or the next step (within its +-1 window), waiting when none is left.
+# Not in a $(...): TOTP_LAST must stay set.
+totp_next() {
+	local target=$(($(date +%s) / 30))
+	[ "$TOTP_LAST" -ge "$target" ] && target=$((TOTP_LAST + 1))
+	while [ "$target" -gt $(($(date +%s) / 30 + 1)) ]; do sleep 1; done
+	TOTP_LAST=$target
+	CODE=$(oathtool --totp -b "$1" -N "@$((target * 30))")
+}
+# The lab's auth.lockout allows 5 failures a minute per source, and every wrong password or
+# code below comes from the workstation: the section makes 4.
+# otp_login USER PASSWORD CODE...: logs USER in answering the prompts with CODEs (--otp-file)
+otp_login() {
+	local user=$1 pw=$2
+	shift 2
+	if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi >"$SPG_STATE/otp.$user"
+	SPGATE_PASSWORD=$pw eng "$user" login --user "$user" --otp-file "$SPG_STATE/otp.$user"
+}
+DAN_SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ # tools/lab/control.sh's dan, checked by rlm_totp
+rc=$(otp_login dan dan-pw >/dev/null 2>&1; echo $?)
+check "dan's password alone gets no token: his RADIUS server challenges, and no answer is given (exit $rc)" \
+	eval '[ "$rc" != 0 ] && [ "$(eng_rc dan whoami)" = 4 ]'
+rc=$(otp_login dan dan-pw 000000 >/dev/null 2>&1; echo $?)
+check "dan's password and a wrong code are refused (exit $rc)" [ "$rc" = 1 ]
+check "the refusal is audited as the challenge's factor failing" \
+	audit_has 'e["action"] == "login" and e["target"] == "dan" and e["result"] == "failed" and d.get("factor") == "radius-challenge"'
+check "dan's password and the code from oathtool log him in (spgatectl answers the Access-Challenge)" \
+	quiet otp_login dan dan-pw "$(oathtool --totp -b "$DAN_SECRET")"
+check "his token says which second factor he passed" \
+	eval '[ "$(eng dan --json whoami 2>/dev/null | jv "d.get(\"second_factor\")")" = radius-challenge ]'
+
+check "tess logs in with her local password (no factor enrolled yet)" quiet eng_login tess tess-lab-pw
+enr=$(eng tess --json mfa enroll 2>/dev/null)
+SECRET=$(jv 'd["secret"]' <<<"$enr")
+check "tess enrols a TOTP factor: an otpauth:// URI and its secret" \
+	eval '[[ "$(jv "d[\"uri\"]" <<<"$enr")" == otpauth://totp/spgate:tess\?secret=* ]] && [ -n "$SECRET" ]'
+check "the QR code is drawn for people" eval 'eng tess mfa enroll 2>/dev/null | grep -q "\(▀\|▄\|█\)"'
+enr=$(eng tess --json mfa enroll 2>/dev/null) # the secret of the enrolment that counts
+SECRET=$(jv 'd["secret"]' <<<"$enr")
+totp_next "$SECRET"
+check "the code from oathtool confirms the enrolment (a wrong one: test_mfa_api)" quiet eng tess mfa verify "$CODE"
+rc=$(eng_rc tess mfa enroll)
+check "tess cannot enrol over her factor (exit $rc): only an operator can reset it" [ "$rc" = 1 ]
+rm -f "$SPG_STATE/tokens/tess"
+rc=$(otp_login tess tess-lab-pw >/dev/null 2>&1; echo $?)
+check "her password alone gets no token now (exit $rc)" eval '[ "$rc" != 0 ] && [ "$(eng_rc tess whoami)" = 4 ]'
+rc=$(otp_login tess tess-lab-pw 123456 >/dev/null 2>&1; echo $?)
+check "her password and a wrong code are refused (exit $rc)" [ "$rc" = 1 ]
+totp_next "$SECRET"
+check "her password and a fresh code log her in" quiet otp_login tess tess-lab-pw "$CODE"
+rc=$(otp_login tess tess-lab-pw "$CODE" >/dev/null 2>&1; echo $?)
+check "the same code a second time is refused: codes are single-use (exit $rc)" [ "$rc" = 1 ]
+check "the refusal is audited as a totp failure" \
+	audit_has 'e["action"] == "login" and e["target"] == "tess" and e["result"] == "failed" and d.get("factor") == "totp"'
+totp_next "$SECRET"
+check "tess logs in again with the next code" quiet otp_login tess tess-lab-pw "$CODE"
+
+cat >"$SPG_STATE/mfa.yaml" <<'YAML'
+customers:
+  - { name: acme, approval_policy: auto, mfa: required }
+YAML
+check "the operator makes acme require a second factor (customers[].mfa: required)" \
+	quiet control_import "$SPG_STATE/mfa.yaml"
+: >"$SPG_STATE/otp.none"
+out=$(eng tess --json connect CK2001 --otp-file "$SPG_STATE/otp.none" 2>/dev/null)
+check "tess's connect to CK2001 with no code to give is refused: a step-up (mfa_step_up; lab mfa_max_age 0)" \
+	[ "$(error_of <<<"$out")" = mfa_step_up ]
+check "the step-up is audited" audit_has 'e["action"] == "step_up" and e["target"] == "CK2001" and e["result"] == "asked"'
+printf '000000\n' >"$SPG_STATE/otp.wrong"
+out=$(eng tess --json connect CK2001 --otp-file "$SPG_STATE/otp.wrong" 2>/dev/null)
+check "with a wrong code it is refused ($(error_of <<<"$out"))" [ "$(error_of <<<"$out")" = auth_failed ]
+totp_next "$SECRET"
+echo "$CODE" >"$SPG_STATE/otp.step"
+out=$(eng tess --json connect CK2001 --otp-file "$SPG_STATE/otp.step" --wait --wait-timeout 60 2>/dev/null)
+ID=$(jv 'd["id"]' <<<"$out")
+check "with a fresh code spgatectl connect asks for, the session comes up (session ${ID:-?}, $(jv 'd.get("state", d.get("error"))' <<<"$out"))" \
+	[ "$(jv 'd["state"]' <<<"$out")" = active ]
+[ -n "$ID" ] && eng tess disconnect "$ID" >/dev/null 2>&1
+quiet eng_login alice alice-pw # she logged out above
+rc=$(eng_rc alice connect CK2001)
+check "alice (RADIUS, no second factor) cannot reach acme now (exit $rc)" [ "$rc" = 1 ]
+out=$(eng alice --json connect CK2001 2>/dev/null)
+check "she is told to enrol one ($(error_of <<<"$out"))" [ "$(error_of <<<"$out")" = forbidden ]
+cat >"$SPG_STATE/mfa.yaml" <<'YAML'
+customers:
+  - { name: acme, approval_policy: auto }
+YAML
+check "acme back to no requirement" quiet control_import "$SPG_STATE/mfa.yaml"
+check "the operator resets tess's factor (spgatectl --operator mfa reset tess)" quiet op_ctl mfa reset tess
+check "the reset is audited" audit_has 'e["action"] == "mfa_reset" and e["target"] == "tess" and e["result"] == "ok"'
+check "tess logs in with her password alone again, and may enrol anew" \
+	eval 'quiet eng_login tess tess-lab-pw && eng tess --json mfa enroll 2>/dev/null | grep -q otpauth'
 
 section "the end"
 check "spgate-control, spgate-dp and the agent are still running" \

@@ -197,3 +197,50 @@ mapfile -t outs < <(probe --server "$RAD" --max-failures 2 --window 60 \
 	alice:x:203.0.113.9 bob:x:203.0.113.9 carol:carol-pw:203.0.113.9 carol:carol-pw:203.0.113.10)
 check "a source that failed max_failures times is refused for any user" is "${outs[2]}" error rate_limited
 check "the same user from another source is let through" is "${outs[3]}" outcome ok
+
+echo "--- Access-Challenge (second factor, RFC 2865 4.4)"
+command -v oathtool >/dev/null || abort "oathtool is installed (tools/setup.sh)"
+TOTP_NOW="oathtool --totp -b $RADIUS_TOTP_SECRET"
+# The attacks first: a stolen password alone, a guessed code, a code for the wrong round.
+mapfile -t outs < <(probe --server "$RAD" tina:tina-pw)
+check "tina's right password alone gets a challenge, not an accept" is "${outs[0]}" outcome challenge
+check "the challenge carries no groups" is "${outs[0]}" groups ""
+check "the challenge's Reply-Message is its prompt" is "${outs[0]}" prompt "Token code for tina: "
+mapfile -t outs < <(probe --server "$RAD" --respond 000000 tina:tina-pw)
+check "a wrong code after the challenge is refused as auth_failed" is "${outs[1]}" error auth_failed
+check "and the reject is the same server's" contains "${outs[1]}" detail "radius 127.0.0.1:$RAD_PORT: reject"
+mapfile -t outs < <(probe --server "$RAD" --respond 4321 uma:uma-pw)
+check "the second round's answer given to the first round is refused" is "${outs[1]}" error auth_failed
+out=$(probe --server "$RAD" tina:not-her-password)
+check "a wrong password gets no challenge" is "$out" error auth_failed
+mapfile -t outs < <(probe --server "$RAD" --max-failures 2 --window 60 --respond 000001 --respond 000002 \
+	--respond-cmd "$TOTP_NOW" tina:tina-pw:198.51.100.20 tina:tina-pw:198.51.100.21 tina:tina-pw:198.51.100.22)
+check "wrong codes count in the rate limit like wrong passwords: the third login is rate_limited" \
+	is "${outs[4]}" error rate_limited
+check "the rate-limited login never reached radius" is "${outs[4]}" method null
+# The engineer's way through.
+mapfile -t outs < <(probe --server "$RAD" --respond-cmd "$TOTP_NOW" tina:tina-pw:192.0.2.30)
+check "the password and the TOTP code computed by oathtool are accepted" is "${outs[1]}" outcome ok
+check "the accept came after answering the challenge (a second factor)" is "${outs[1]}" answered True
+check "the groups come from the accept after the challenge" is "${outs[1]}" groups storage-eu
+mapfile -t outs < <(probe --server "$RAD" --respond - --respond 4321 --respond-cmd "$TOTP_NOW" uma:uma-pw)
+check "uma's first answer (the code) brings a second challenge" is "${outs[1]}" outcome challenge
+check "with its own prompt" is "${outs[1]}" prompt "PIN: "
+check "the second answer (the PIN) is accepted: several rounds" is "${outs[2]}" outcome ok
+mapfile -t outs < <(probe --server "$RAD" --respond - --respond 9999 --respond-cmd "$TOTP_NOW" uma:uma-pw)
+check "a wrong answer in the second round is refused" is "${outs[2]}" error auth_failed
+out=$(probe --server "$RAD" alice:alice-pw)
+check "a user the server does not challenge logs in with one request, as before" is "$out" answered False
+
+echo "--- hostile challenges"
+NOSTATE_PORT=$(radius_free_port)
+FCHAL_PORT=$(radius_free_port)
+start_forger "$NOSTATE_PORT" challenge-no-state
+start_forger "$FCHAL_PORT" challenge-forged
+out=$(probe --server "127.0.0.1:$NOSTATE_PORT:testing123" alice:anything)
+check "a signed Access-Challenge without State cannot be answered: auth_failed" is "$out" error auth_failed
+check "the detail says why" contains "$out" detail "challenge without State"
+out=$(probe --timeout-ms 300 --server "127.0.0.1:$FCHAL_PORT:testing123" --server "$RAD" alice:alice-pw)
+check "a forged Access-Challenge (wrong authenticator) is not believed: the next server decides" \
+	is "$out" outcome ok
+check "the detail counts the forged reply" contains "$out" detail "wrong authenticator"

@@ -6,7 +6,11 @@ Speaks newline-delimited JSON over TLS 1.3 (engineers: every op but login needs 
 that login hands out) or over a Unix socket (operators: no token). Answers from canned data;
 a few arguments pick a behaviour:
 
-  login  user alice/secret -> token; user "expired" (any password) -> a token already expired
+  login  user alice/secret -> token; user "expired" (any password) -> a token already expired;
+         user otp/secret -> a TOTP challenge "ch1" (only with "mfa": true, else
+         upgrade_required), answered by 123456; user radius/secret -> two rounds: "r1" wants
+         111111, "r2" wants 2222
+  connect serial CKSTEP -> mfa_step_up unless "otp" is 654321 (then requested)
   search query "GARBAGE" -> a reply that is not JSON; "SILENT" -> no reply; "CLOSE" -> hang up
   connect serial CK2002 -> busy (held by bob); CK404 -> not_found; CK2001 -> awaiting approval,
          active when polled; CK9 -> dialing, failed when polled; anything else -> requested
@@ -81,6 +85,30 @@ def scripted(sid):
     return session(sid, "CK2001" if sid == 12 else "CK9", state, **extra)
 
 
+# challenge id -> (the answer it wants, what comes after a right one: a challenge or None)
+CHALLENGES = {"ch1": ("123456", None), "r1": ("111111", "r2"), "r2": ("2222", None)}
+PROMPTS = {"ch1": "Authenticator code: ", "r1": "Token code: ", "r2": "PIN: "}
+
+
+def challenge(cid):
+    return ok(challenge={"id": cid, "prompt": PROMPTS[cid], "factor": "totp" if cid == "ch1" else "radius-challenge",
+                         "echo": False, "expires_in": 120})
+
+
+def second_factor(req):
+    user, cid = req.get("user"), req.get("challenge")
+    if cid is None and user in ("otp", "radius") and req.get("password") == "secret":
+        if req.get("mfa") is not True:
+            return err("upgrade_required", "this server requires a second factor for %s; upgrade spgatectl" % user)
+        return challenge("ch1" if user == "otp" else "r1")
+    if cid in CHALLENGES and req.get("response") == CHALLENGES[cid][0]:
+        if CHALLENGES[cid][1] is not None:
+            return challenge(CHALLENGES[cid][1])
+        return ok(token=TOKEN, expires=int(time.time()) + 3600, user=user, groups=["storage-eu"],
+                  second_factor="totp" if cid == "ch1" else "radius-challenge")
+    return err("auth_failed", "login failed" if cid is None else "login refused: wrong or expired code")
+
+
 def answer(req, operator):
     op = req.get("op")
     if op == "login":
@@ -90,7 +118,7 @@ def answer(req, operator):
             return ok(token=TOKEN, expires=int(time.time()) + 3600, user="alice", groups=["storage-eu", "approvers"])
         if req.get("user") == "expired":
             return ok(token=EXPIRED_TOKEN, expires=int(time.time()) - 10, user="expired", groups=[])
-        return err("auth_failed", "login failed")
+        return second_factor(req)
     if not operator and req.get("token") != TOKEN:
         return err("unauthorized", "the token is missing, expired or invalid")
     if op == "whoami":
@@ -110,6 +138,10 @@ def answer(req, operator):
                        holder={"session": 7, "user": "bob", "workstation": "192.0.2.20", "since": 1714564800})
         if serial == "CK404":
             return err("not_found", "no system CK404 that you may reach")
+        if serial == "CKSTEP" and req.get("otp") is None:
+            return err("mfa_step_up", "CKSTEP's customer requires a second factor from the last 900 s: give a fresh code")
+        if serial == "CKSTEP" and req.get("otp") != "654321":
+            return err("auth_failed", "step-up refused: wrong or expired code")
         if serial in ("CK2001", "CK9"):
             with lock:
                 polls[12 if serial == "CK2001" else 13] = 0

@@ -220,6 +220,27 @@ assert t['server'] == sys.argv[2] and t['ca'] == sys.argv[3] and t['token'] == '
 assert isinstance(t['expires'], int) and t['user'] == 'alice'" "$SPGATE_TOKEN_FILE" "$srv" "$ca"
 check "no temporary file is left beside it" test "$(ls -A "$(dirname "$SPGATE_TOKEN_FILE")")" = token
 check "the password went to the server" grep -q '"password":"secret"' "$log"
+check "login tells the server it can answer a second factor" grep -q '"op":"login","user":"alice","password":"secret","mfa":true' "$log"
+
+# ---- TLS: second factors (a TOTP challenge, two RADIUS rounds, step-up at connect) ----
+
+otp_token=$tmp/otp/token
+SPGATE_TOKEN_FILE=$otp_token SPGATE_PASSWORD=secret SPGATE_OTP=000000 \
+	expect 1 "login refused: wrong or expired code (auth_failed)" -- --server "$srv" --ca "$ca" login --user otp
+check "a wrong code stores no token" test ! -e "$otp_token"
+: >"$tmp/otp-empty"
+SPGATE_TOKEN_FILE=$otp_token SPGATE_PASSWORD=secret \
+	expect 2 "--otp-file $tmp/otp-empty has no line 1 for the prompt \"Authenticator code: \"" -- \
+	--server "$srv" --ca "$ca" login --user otp --otp-file "$tmp/otp-empty"
+SPGATE_TOKEN_FILE=$otp_token SPGATE_PASSWORD=secret SPGATE_OTP=123456 \
+	expect 0 "" -- --server "$srv" --ca "$ca" login --user otp
+check "the code answers the challenge by its id" grep -q '"op":"login","user":"otp","challenge":"ch1","response":"123456"' "$log"
+check "login names the second factor passed" grep -q "second factor: totp" <<<"$out"
+printf '111111\n2222\n' >"$tmp/otp-rounds"
+SPGATE_TOKEN_FILE=$otp_token SPGATE_PASSWORD=secret \
+	expect 0 "" -- --server "$srv" --ca "$ca" login --user radius --otp-file "$tmp/otp-rounds"
+check "two RADIUS rounds take the file's two lines in order" \
+	eval 'grep -q "\"challenge\":\"r1\",\"response\":\"111111\"" "$log" && grep -q "\"challenge\":\"r2\",\"response\":\"2222\"" "$log"'
 
 # ---- TLS: commands with the saved token (server and CA come from the token file) ----
 
@@ -237,6 +258,11 @@ check "busy names the holder" grep -q "held by bob from 192.0.2.20 since 2024-05
 expect 1 "(busy)" -- --json connect CK2002
 check "--json busy prints the error with the holder" json_ok "j['error'] == 'busy' and j['holder']['user'] == 'bob'"
 expect 1 "connect: no system CK404 that you may reach (not_found)" -- connect CK404
+expect 2 "has no line 1 for the prompt" -- connect CKSTEP --otp-file "$tmp/otp-empty"
+check "a step-up without a code to give says why" grep -q "requires a second factor from the last 900 s" <<<"$err"
+SPGATE_OTP=111111 expect 1 "step-up refused: wrong or expired code (auth_failed)" -- connect CKSTEP
+SPGATE_OTP=654321 expect 0 "" -- connect CKSTEP
+check "the step-up code goes with the connect, retried once" grep -q '"op":"connect","serial":"CKSTEP","otp":"654321"' "$log"
 
 expect_out "state          requested" -- connect CK77 --workstation 192.0.2.77
 check "connect sent the workstation" grep -q '"op":"connect","serial":"CK77","workstation":"192.0.2.77"' "$log"

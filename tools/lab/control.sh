@@ -26,7 +26,10 @@ control_socket() { echo "$SPG_STATE/control.sock"; }
 
 # ---- FreeRADIUS ----
 
-# The engineers (config/lab-inventory.yaml says what each may reach).
+# The engineers (config/lab-inventory.yaml says what each may reach). tess enrols spgate's
+# TOTP factor after her RADIUS password (spgatectl mfa enroll). dan answers an
+# Access-Challenge after his password: the TOTP code of radiusd.sh's RADIUS_TOTP_SECRET
+# (oathtool --totp -b GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ), checked by FreeRADIUS's rlm_totp.
 radius_users() {
 	cat <<'USERS'
 alice	Cleartext-Password := "alice-pw"
@@ -37,6 +40,12 @@ bob	Cleartext-Password := "bob-pw"
 
 carol	Cleartext-Password := "carol-pw"
 	Class = "support-admins,approvers"
+
+tess	Cleartext-Password := "tess-lab-pw"
+	Class = "storage-eu"
+
+dan	Cleartext-Password := "dan-pw", TOTP-Secret := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", Auth-Type := spg-otp
+	Class = "storage-eu"
 USERS
 }
 

@@ -10,6 +10,7 @@
  *   ctl_account.c  login, logout, whoami
  *   ctl_cmds.c     search, connect, sessions, session show, disconnect, approve, deny
  *   ctl_admin.c    ticket submit, tickets, lines, audit, inventory import
+ *   ctl_mfa.c      mfa enroll, verify, reset; reading second-factor codes
  */
 #ifndef SPGCTL_CTL_H
 #define SPGCTL_CTL_H
@@ -58,7 +59,31 @@ int ctl_cmd_line(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_user(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_audit(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_inventory(struct spgctl *ctl, int argc, char **argv);
+int ctl_cmd_mfa(struct spgctl *ctl, int argc, char **argv);
 
+struct ctl_api;
+
+/* ---- reading secrets (ctl_account.c) and second-factor codes (ctl_mfa.c) ---- */
+
+/* Reads a line from the terminal with echo off into buf; false when there is no terminal. */
+bool ctl_read_secret(const char *prompt, char *buf, size_t size);
+
+#define CTL_CODE_MAX 128
+
+/*
+ * The answer to a second-factor prompt, round 1, 2, ... of one login or step-up: line
+ * `round` of otp_file (--otp-file; NULL: none), else $SPGATE_OTP for round 1, else the
+ * terminal without echo (*from_tty set: the caller reconnects, typing may outlast the
+ * server's handshake timeout). Returns 0, or the exit code after saying why.
+ */
+int ctl_read_code(const char *cmd, const char *prompt, unsigned round, const char *otp_file, char *buf,
+		  size_t size, bool *from_tty);
+
+/*
+ * connect's step-up: the server refused with error "mfa_step_up" (rep, the refusal): asks
+ * for a code (as ctl_read_code, round 1) and returns 0 with it in buf, or an exit code.
+ */
+int ctl_step_up_code(struct ctl_api *api, const json_t *rep, const char *otp_file, char *buf, size_t size);
 /* ---- ctl_api.c: one conversation with spgate-control ---- */
 
 enum ctl_route {
@@ -77,7 +102,12 @@ struct ctl_api {
 	char ca[4096];               /* TLS: the CA file */
 	const char *socket;          /* the operator socket, or NULL */
 	bool engineer;               /* over TLS */
+	/* A refusal with this error code is not printed: ctl_api_call returns CTL_API_PASSED
+	 * with *rep the refusal, for the caller to handle (connect's step-up). NULL: none. */
+	const char *pass_error;
 };
+
+#define CTL_API_PASSED 100
 
 /*
  * Picks the server (--server, $SPGATE_SERVER, the token file's) or the operator socket,

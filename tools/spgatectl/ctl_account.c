@@ -28,8 +28,7 @@ static void restore_tty(int sig)
 	raise(sig);
 }
 
-/* Reads a line from the terminal with echo off into buf; false when there is no terminal. */
-static bool read_password(const char *prompt, char *buf, size_t size)
+bool ctl_read_secret(const char *prompt, char *buf, size_t size)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
 	struct sigaction sa = {.sa_handler = restore_tty}, old[5];
@@ -100,14 +99,19 @@ static const char *fmt_expiry(time_t expires, char *buf, size_t size)
 /* ---- login ---- */
 
 static const char login_usage[] =
-	"usage: spgatectl [--server HOST:PORT] [--ca FILE] login [--user NAME]\n"
+	"usage: spgatectl [--server HOST:PORT] [--ca FILE] login [--user NAME] [--otp-file FILE]\n"
 	"\n"
 	"Logs in to spgate-control over TLS and keeps the token, with the server, the CA file\n"
 	"and the expiry, in $SPGATE_TOKEN_FILE or ~/.config/spgate/token (mode 0600), so that\n"
 	"later commands need none of them. The password is read from the terminal without\n"
 	"echo, or from $SPGATE_PASSWORD (for scripts).\n"
 	"\n"
-	"  --user NAME   who to log in as (default: the local user name)\n";
+	"When the server asks for a second factor (a TOTP code, or a RADIUS server's challenge,\n"
+	"perhaps several), its prompt is shown and the answer read without echo, or taken from\n"
+	"$SPGATE_OTP (the first answer) or --otp-file (one answer a line, in order).\n"
+	"\n"
+	"  --user NAME       who to log in as (default: the local user name)\n"
+	"  --otp-file FILE   the answers to the second-factor prompts, one a line\n";
 
 static int login_reply(struct ctl_api *api, json_t *rep, const char *user)
 {
@@ -137,15 +141,59 @@ static int login_reply(struct ctl_api *api, json_t *rep, const char *user)
 		ctl_print_json(rep);
 		return SPGCTL_EXIT_OK;
 	}
-	printf("logged in to %s as %s (groups: %s)\n", api->server, t.user,
-	       ctl_text(rep, "groups", groups, sizeof(groups)));
+	printf("logged in to %s as %s (groups: %s%s%s)\n", api->server, t.user,
+	       ctl_text(rep, "groups", groups, sizeof(groups)),
+	       json_is_string(json_object_get(rep, "second_factor")) ? "; second factor: " : "",
+	       json_is_string(json_object_get(rep, "second_factor"))
+		       ? json_string_value(json_object_get(rep, "second_factor"))
+		       : "");
 	printf("token valid until %s\n", fmt_expiry(t.expires, when, sizeof(when)));
 	return SPGCTL_EXIT_OK;
 }
 
+#define LOGIN_MAX_ROUNDS 8 /* the server stops at 5; a client that loops must stop too */
+
+/*
+ * Answers the server's challenges ({"challenge":{"id","prompt"}} in *rep) until it sends a
+ * token or refuses. Returns 0 with *rep the token reply, or the exit code.
+ */
+static int login_challenges(struct ctl_api *api, const char *user, const char *otp_file, json_t **rep)
+{
+	char code[CTL_CODE_MAX], id[64], prompt[300];
+	unsigned round;
+	json_t *ch, *req;
+	bool tty = false;
+	int rc = 0;
+
+	for (round = 1; (ch = json_object_get(*rep, "challenge")) != NULL; round++) {
+		if (!json_is_string(json_object_get(ch, "id")) || round > LOGIN_MAX_ROUNDS)
+			return ctl_api_malformed(api, "a challenge without an \"id\", or too many of them");
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(ch, "id")));
+		snprintf(prompt, sizeof(prompt), "%s",
+			 json_is_string(json_object_get(ch, "prompt")) ? json_string_value(json_object_get(ch, "prompt"))
+								     : "Code: ");
+		json_decref(*rep);
+		*rep = NULL;
+		rc = ctl_read_code("login", prompt, round, otp_file, code, sizeof(code), &tty);
+		if (rc == 0 && tty)
+			rc = ctl_api_reopen(api);
+		if (rc != 0)
+			break;
+		req = json_pack("{s:s, s:s, s:s, s:s}", "op", "login", "user", user, "challenge", id, "response",
+				code);
+		explicit_bzero(code, sizeof(code));
+		rc = ctl_api_call(api, req, rep);
+		if (rc != 0)
+			break;
+	}
+	explicit_bzero(code, sizeof(code));
+	return rc;
+}
+
 int ctl_cmd_login(struct spgctl *ctl, int argc, char **argv)
 {
-	struct spgctl_opt opts[] = {{"user", true, NULL, false}, {NULL, false, NULL, false}};
+	struct spgctl_opt opts[] = {{"user", true, NULL, false}, {"otp-file", true, NULL, false},
+				    {NULL, false, NULL, false}};
 	char password[PASSWORD_MAX], prompt[CTL_SERVER_MAX + 300];
 	const char *user, *env_password;
 	struct ctl_api api;
@@ -169,7 +217,7 @@ int ctl_cmd_login(struct spgctl *ctl, int argc, char **argv)
 		snprintf(password, sizeof(password), "%s", env_password);
 	} else {
 		snprintf(prompt, sizeof(prompt), "Password for %s at %s: ", user, api.server);
-		if (!read_password(prompt, password, sizeof(password))) {
+		if (!ctl_read_secret(prompt, password, sizeof(password))) {
 			rc = spgctl_usage_error("login", "no terminal to read the password from; set SPGATE_PASSWORD");
 			goto out;
 		}
@@ -181,13 +229,15 @@ int ctl_cmd_login(struct spgctl *ctl, int argc, char **argv)
 			goto out;
 		}
 	}
-	req = json_pack("{s:s, s:s, s:s}", "op", "login", "user", user, "password", password);
+	req = json_pack("{s:s, s:s, s:s, s:b}", "op", "login", "user", user, "password", password, "mfa", 1);
 	explicit_bzero(password, sizeof(password));
 	if (req == NULL) {
 		rc = spgctl_usage_error("login", "--user: \"%s\" or the password is not UTF-8", user);
 		goto out;
 	}
 	rc = ctl_api_call(&api, req, &rep);
+	if (rc == 0)
+		rc = login_challenges(&api, user, opts[1].seen ? opts[1].value : NULL, &rep);
 	if (rc == 0)
 		rc = login_reply(&api, rep, user);
 out:

@@ -73,7 +73,7 @@ int ctl_cmd_search(struct spgctl *ctl, int argc, char **argv)
 
 static const char connect_usage[] =
 	"usage: spgatectl connect SERIAL | --ticket ID [--workstation A.B.C.D]\n"
-	"                         [--wait [--wait-timeout S]]\n"
+	"                         [--wait [--wait-timeout S]] [--otp-file FILE]\n"
 	"\n"
 	"Asks for a session to a system, by its serial or by a service ticket, and prints it.\n"
 	"If someone already holds the system, says who (user, workstation, since when) and\n"
@@ -84,7 +84,10 @@ static const char connect_usage[] =
 	"                       address spgate-control sees this request come from)\n"
 	"  --wait               wait until the session is active, failed or closed (an approval\n"
 	"                       being awaited is reported once); exits 1 unless it is active\n"
-	"  --wait-timeout S     give up waiting after S seconds (default 300)\n";
+	"  --wait-timeout S     give up waiting after S seconds (default 300)\n"
+	"  --otp-file FILE      a customer that requires a second factor may ask for a fresh\n"
+	"                       code (step-up): its first line answers, instead of the terminal\n"
+	"                       or $SPGATE_OTP\n";
 
 static const char *state_of(const json_t *session)
 {
@@ -156,7 +159,35 @@ static int wait_session(struct ctl_api *api, json_t **session, uint64_t wait_s)
 	return 0;
 }
 
-enum { C_TICKET, C_WORKSTATION, C_WAIT, C_WAIT_TIMEOUT, C_END };
+enum { C_TICKET, C_WORKSTATION, C_WAIT, C_WAIT_TIMEOUT, C_OTP_FILE, C_END };
+
+/*
+ * Calls connect; when the customer wants a fresh second factor (mfa_step_up), asks for a
+ * code and calls once more with it. The server decides: a client cannot skip the step.
+ */
+static int connect_call(struct ctl_api *api, json_t *req, const char *otp_file, json_t **rep)
+{
+	char code[CTL_CODE_MAX];
+	json_t *again = json_deep_copy(req);
+	int rc;
+
+	api->pass_error = "mfa_step_up";
+	rc = ctl_api_call(api, req, rep);
+	api->pass_error = NULL;
+	if (rc == CTL_API_PASSED) {
+		rc = ctl_step_up_code(api, *rep, otp_file, code, sizeof(code));
+		json_decref(*rep);
+		*rep = NULL;
+		if (rc == 0 && again != NULL) {
+			json_object_set_new(again, "otp", json_string(code));
+			rc = ctl_api_call(api, again, rep);
+			again = NULL;
+		}
+		explicit_bzero(code, sizeof(code));
+	}
+	json_decref(again);
+	return rc;
+}
 
 static int connect_request(const char *cmd, struct spgctl_opt *o, char **pos, int n_pos, json_t **req)
 {
@@ -184,6 +215,7 @@ int ctl_cmd_connect(struct spgctl *ctl, int argc, char **argv)
 		[C_WORKSTATION] = {"workstation", true, NULL, false},
 		[C_WAIT] = {"wait", false, NULL, false},
 		[C_WAIT_TIMEOUT] = {"wait-timeout", true, NULL, false},
+		[C_OTP_FILE] = {"otp-file", true, NULL, false},
 		[C_END] = {NULL, false, NULL, false},
 	};
 	uint64_t wait_s = WAIT_TIMEOUT_DEFAULT_S;
@@ -208,7 +240,7 @@ int ctl_cmd_connect(struct spgctl *ctl, int argc, char **argv)
 		json_decref(req);
 		return rc;
 	}
-	rc = ctl_api_call(&api, req, &rep);
+	rc = connect_call(&api, req, o[C_OTP_FILE].seen ? o[C_OTP_FILE].value : NULL, &rep);
 	if (rc == 0 && (session = member(&api, rep, "session", JSON_OBJECT, &rc)) != NULL) {
 		json_incref(session);
 		if (o[C_WAIT].seen)

@@ -35,6 +35,7 @@ static const struct spgctl_cmd commands[] = {
 	{"lines", ctl_cmd_lines, "list the lines to SP sites"},
 	{"line", ctl_cmd_line, "enable or disable a line (operator)"},
 	{"user", ctl_cmd_user, "revoke a user's tokens (operator)"},
+	{"mfa", ctl_cmd_mfa, "enrol, confirm or reset a second factor (TOTP)"},
 	{"audit", ctl_cmd_audit, "read the audit log (operator)"},
 	{"inventory", ctl_cmd_inventory, "import the inventory (operator)"},
 	{"dp", spgctl_cmd_dp, "inspect and program the dataplane (spgate-dp) directly"},

@@ -7,11 +7,19 @@
  *   auth_probe [--server host:port:secret]... [--methods radius[,local]]
  *              [--timeout-ms N] [--retries N] [--max-failures N] [--window S]
  *              [--group-attribute NAME] [--local user:password[:g1,g2]]...
- *              [--require-message-authenticator yes|no] user:password[:source]...
+ *              [--require-message-authenticator yes|no]
+ *              [--respond TEXT]... [--respond-cmd COMMAND] user:password[:source]...
  * (the Message-Authenticator requirement defaults to spgate-control's config default)
  *
- * Output: {"user","source","outcome","error","method","groups","detail","ms"}; "error" is the
- * API's error code for the outcome (docs/control-plane.md), null when accepted.
+ * An Access-Challenge is answered with the next --respond text, or else with the first line
+ * that COMMAND prints when run at that moment (e.g. oathtool --totp: a code of the current
+ * step; also a --respond of "-"), through auth_continue(); each round prints its own line.
+ * Without either, the challenge line is the last.
+ *
+ * Output: {"user","source","outcome","error","method","groups","detail","ms","prompt",
+ * "answered"}; "error" is the API's error code for the outcome (docs/control-plane.md), null
+ * when accepted; "prompt" the challenge's Reply-Message; "answered" whether the accept came
+ * after answering a challenge.
  * Exit status: 0 when every attempt got an answer, 1 when set-up failed, 2 for usage.
  */
 #include <errno.h>
@@ -29,6 +37,7 @@
 
 #define PROBE_MAX_LOCAL 8
 #define PROBE_ATTEMPT_TIMEOUT_S 120
+#define PROBE_MAX_RESPONSES 16
 
 struct probe_user {
 	char name[AUTH_NAME_MAX];
@@ -39,6 +48,9 @@ struct probe_user {
 
 static struct probe_user local_users[PROBE_MAX_LOCAL];
 static unsigned n_local_users;
+static const char *responses[PROBE_MAX_RESPONSES];
+static unsigned n_responses, next_response;
+static const char *respond_cmd;
 
 static int probe_lookup(void *ctx, const char *user, char *hash, size_t hashlen,
 			char groups[][AUTH_NAME_MAX], unsigned *n_groups, unsigned max_groups)
@@ -69,6 +81,8 @@ static const char *probe_error_code(enum auth_outcome o)
 		return "rate_limited";
 	case AUTH_UNAVAILABLE:
 		return "auth_unavailable";
+	case AUTH_CHALLENGE:
+		return "challenge";
 	}
 	return "internal";
 }
@@ -96,11 +110,13 @@ static void probe_print(const struct attempt *at)
 
 	for (i = 0; i < at->r.n_groups; i++)
 		json_array_append_new(groups, json_string(at->r.groups[i]));
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:f}", "user", at->r.user, "source",
-		      at->r.source, "outcome", auth_outcome_name(at->r.outcome), "error",
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:f, s:s, s:b}", "user", at->r.user,
+		      "source", at->r.source, "outcome", auth_outcome_name(at->r.outcome), "error",
 		      err ? json_string(err) : json_null(), "method",
 		      at->r.method ? json_string(at->r.method) : json_null(), "groups", groups,
-		      "detail", at->r.detail, "ms", probe_ms_since(&at->t0));
+		      "detail", at->r.detail, "ms", probe_ms_since(&at->t0), "prompt",
+		      at->r.outcome == AUTH_CHALLENGE ? at->r.challenge.prompt : "", "answered",
+		      at->r.challenge_answered);
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	printf("%s\n", s ? s : "{\"outcome\":\"probe_json_error\"}");
 	fflush(stdout);
@@ -123,13 +139,51 @@ static void probe_expired(evutil_socket_t fd, short what, void *arg)
 	((struct attempt *)arg)->expired = true;
 }
 
-/* Runs one attempt to its answer (bounded). Returns 0 or -1. */
-static int probe_attempt(struct event_base *base, struct auth *a, char *spec)
+/* Runs the loop until at is answered (bounded). 0 or -1. */
+static int probe_wait(struct event_base *base, struct attempt *at, const char *user)
 {
 	struct timeval limit = { PROBE_ATTEMPT_TIMEOUT_S, 0 };
-	char *user = spec, *pw, *source = NULL;
-	struct attempt at = { 0 };
 	struct event *t;
+
+	t = evtimer_new(base, probe_expired, at);
+	evtimer_add(t, &limit);
+	while (!at->answered && !at->expired)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(t);
+	if (!at->answered) {
+		fprintf(stderr, "auth_probe: no answer for %s after %d s\n", user,
+			PROBE_ATTEMPT_TIMEOUT_S);
+		return -1;
+	}
+	return 0;
+}
+
+/* The answer to a challenge: the next --respond, or --respond-cmd's output now. */
+static bool probe_response(char *buf, size_t size)
+{
+	FILE *p;
+
+	if (next_response < n_responses && strcmp(responses[next_response], "-") != 0) {
+		snprintf(buf, size, "%s", responses[next_response++]);
+		return true;
+	}
+	if (next_response < n_responses)
+		next_response++;
+	if (respond_cmd == NULL || (p = popen(respond_cmd, "r")) == NULL)
+		return false;
+	if (fgets(buf, (int)size, p) == NULL)
+		buf[0] = '\0';
+	pclose(p);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return buf[0] != '\0';
+}
+
+/* Runs one attempt to its answer (bounded), answering challenges. Returns 0 or -1. */
+static int probe_attempt(struct event_base *base, struct auth *a, char *spec)
+{
+	char *user = spec, *pw, *source = NULL, response[128];
+	struct attempt at = { 0 };
+	struct auth_challenge ch;
 	int rc;
 
 	pw = strchr(spec, ':');
@@ -143,22 +197,21 @@ static int probe_attempt(struct event_base *base, struct auth *a, char *spec)
 		*source++ = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &at.t0);
 	rc = auth_start(a, user, pw, source, probe_done, &at);
-	if (rc < 0) {
-		printf("{\"user\":\"%s\",\"start_error\":\"%s\"}\n", user, strerror(-rc));
-		return 0;
+	for (;;) {
+		if (rc < 0) {
+			printf("{\"user\":\"%s\",\"start_error\":\"%s\"}\n", user, strerror(-rc));
+			return 0;
+		}
+		if (probe_wait(base, &at, user) < 0)
+			return -1;
+		probe_print(&at);
+		if (at.r.outcome != AUTH_CHALLENGE || !probe_response(response, sizeof(response)))
+			return 0;
+		ch = at.r.challenge;
+		at.answered = false;
+		clock_gettime(CLOCK_MONOTONIC, &at.t0);
+		rc = auth_continue(a, user, response, &ch, source, probe_done, &at);
 	}
-	t = evtimer_new(base, probe_expired, &at);
-	evtimer_add(t, &limit);
-	while (!at.answered && !at.expired)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(t);
-	if (!at.answered) {
-		fprintf(stderr, "auth_probe: no answer for %s after %d s\n", user,
-			PROBE_ATTEMPT_TIMEOUT_S);
-		return -1;
-	}
-	probe_print(&at);
-	return 0;
 }
 
 static int probe_add_server(struct auth_config *cfg, const char *arg)
@@ -223,6 +276,7 @@ static void probe_usage(void)
 		"                  [--timeout-ms N] [--retries N] [--max-failures N] [--window S]\n"
 		"                  [--group-attribute NAME] [--local user:password[:g1,g2]]...\n"
 		"                  [--require-message-authenticator yes|no]\n"
+		"                  [--respond TEXT]... [--respond-cmd COMMAND]\n"
 		"                  user:password[:source]...\n");
 }
 
@@ -254,6 +308,10 @@ static int probe_parse(int argc, char **argv, struct auth_config *cfg)
 			snprintf(cfg->group_attribute, sizeof(cfg->group_attribute), "%s", val);
 		else if (strcmp(opt, "--local") == 0)
 			rc = probe_add_local(val);
+		else if (strcmp(opt, "--respond") == 0 && n_responses < PROBE_MAX_RESPONSES)
+			responses[n_responses++] = val;
+		else if (strcmp(opt, "--respond-cmd") == 0)
+			respond_cmd = val;
 		else if (strcmp(opt, "--require-message-authenticator") == 0)
 			cfg->require_message_authenticator = strcmp(val, "yes") == 0;
 		else

@@ -17,9 +17,15 @@
 #   carol / carol-pw   Class "storage-eu" and Class "storage-globex" (two values)
 #   dave  / dave-pw    Class "storage-eu,storage-apac" (two groups in one value)
 #   erin  / erin-pw    no group attribute
+#   tina  / tina-pw    then an Access-Challenge (State, Reply-Message "Token code for tina: ")
+#                      answered by the TOTP code of RADIUS_TOTP_SECRET (rlm_totp); Class
+#                      "storage-eu"
+#   uma   / uma-pw     the same challenge, then a second one ("PIN: ") answered by 4321
 set -uo pipefail
 
 RADIUS_BIN=${RADIUS_BIN:-$(command -v freeradius || command -v radiusd || echo freeradius)}
+# base32 of "12345678901234567890" (RFC 6238's SHA1 test key): `oathtool --totp -b` takes it
+RADIUS_TOTP_SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 
 radius_free_port() {
 	/usr/bin/python3 -c 'import socket
@@ -93,6 +99,21 @@ modules {
 	pap {
 		normalise = yes
 	}
+	# the challenge users' second factor (TOTP-Secret in control, TOTP-Password in request)
+	totp {
+	}
+	# %{randstr:...}: a fresh State per challenge
+	expr {
+	}
+	always reject {
+		rcode = reject
+	}
+	always handled {
+		rcode = handled
+	}
+	always ok {
+		rcode = ok
+	}
 }
 
 server default {
@@ -108,6 +129,52 @@ server default {
 	authenticate {
 		Auth-Type PAP {
 			pap
+		}
+		# Password, then an Access-Challenge for a TOTP code (RFC 2865 4.4), then for uma
+		# (control:Tmp-String-0 set) a second challenge for a PIN. The State names the round.
+		Auth-Type spg-otp {
+			if (!&request:State) {
+				pap
+				if (!ok) {
+					reject
+				}
+				update reply {
+					State := "otp1-%{randstr:hhhhhhhhhhhhhhhh}"
+					Reply-Message := "Token code for %{User-Name}: "
+					Message-Authenticator := 0x00
+				}
+				update control {
+					Response-Packet-Type := Access-Challenge
+				}
+				handled
+			}
+			elsif ("%{string:request:State}" =~ /^otp1-/) {
+				update request {
+					TOTP-Password := "%{User-Password}"
+				}
+				totp
+				if (!ok) {
+					reject
+				}
+				if (&control:Tmp-String-0) {
+					update reply {
+						State := "otp2-%{randstr:hhhhhhhhhhhhhhhh}"
+						Reply-Message := "PIN: "
+						Message-Authenticator := 0x00
+					}
+					update control {
+						Response-Packet-Type := Access-Challenge
+					}
+					handled
+				}
+				ok
+			}
+			elsif ("%{string:request:State}" =~ /^otp2-/ && &User-Password == &control:Tmp-String-0) {
+				ok
+			}
+			else {
+				reject
+			}
 		}
 	}
 	# FreeRADIUS 3.2.1 signs no reply by itself, whatever the client's setting: a
@@ -126,7 +193,7 @@ server default {
 	}
 }
 CONF
-	cat >"$dir/users" <<'USERS'
+	cat >"$dir/users" <<USERS
 alice	Cleartext-Password := "alice-pw"
 	Class = "storage-eu"
 
@@ -141,6 +208,12 @@ dave	Cleartext-Password := "dave-pw"
 	Class = "storage-eu,storage-apac"
 
 erin	Cleartext-Password := "erin-pw"
+
+tina	Cleartext-Password := "tina-pw", TOTP-Secret := "$RADIUS_TOTP_SECRET", Auth-Type := spg-otp
+	Class = "storage-eu"
+
+uma	Cleartext-Password := "uma-pw", TOTP-Secret := "$RADIUS_TOTP_SECRET", Tmp-String-0 := "4321", Auth-Type := spg-otp
+	Class = "storage-eu"
 USERS
 	echo "$port" >"$dir/port"
 	echo "$secret" >"$dir/secret"

@@ -110,6 +110,8 @@ static void the_example_config_loads_with_its_values(void)
 	CU_ASSERT_STRING_EQUAL(c.auth.radius.servers[0].secret, "testing123");
 	CU_ASSERT_EQUAL(c.auth.radius.group_attribute, CTL_GROUP_ATTR_CLASS);
 	CU_ASSERT_EQUAL(c.auth.lockout_max_failures, 5);
+	CU_ASSERT_EQUAL(c.auth.mfa, CTL_MFA_OPTIONAL);
+	CU_ASSERT_EQUAL(c.auth.mfa_max_age, 900);
 	CU_ASSERT_EQUAL(c.sessions.n_privileged_groups, 1);
 	CU_ASSERT_STRING_EQUAL(c.sessions.privileged_groups[0], "support-admins");
 	CU_ASSERT(ctl_config_group_in(c.sessions.approver_groups, c.sessions.n_approver_groups,
@@ -197,6 +199,21 @@ static void the_message_authenticator_requirement_can_be_switched_off_only_expli
 			   "    servers: [ { address: 127.0.0.1:1812, secret: s } ]\n"
 			   "    require_message_authenticator: maybe\n" REQUIRED,
 			   5, 36, "require_message_authenticator"));
+}
+
+static void the_mfa_policy_is_a_known_word_and_its_age_in_range(void)
+{
+	char path[64], err[512];
+	struct ctl_config c;
+
+	CU_ASSERT_EQUAL_FATAL(load_text("auth:\n  mfa: required\n  mfa_max_age: 0\n" REQUIRED, &c, path, sizeof(path), err,
+					sizeof(err)),
+			      0);
+	CU_ASSERT_EQUAL(c.auth.mfa, CTL_MFA_REQUIRED);
+	CU_ASSERT_EQUAL(c.auth.mfa_max_age, 0);
+	CU_ASSERT(fails_at("auth:\n  mfa: always\n" REQUIRED, 2, 8,
+			   "auth.mfa: \"always\" is not off, optional or required"));
+	CU_ASSERT(fails_at("auth:\n  mfa_max_age: 86401\n" REQUIRED, 2, 16, "auth.mfa_max_age"));
 }
 
 static void methods_are_known_listed_once_and_radius_needs_servers(void)
@@ -468,6 +485,8 @@ int main(void)
 		{ "numbers_out_of_range_are_refused", numbers_out_of_range_are_refused },
 		{ "methods_are_known_listed_once_and_radius_needs_servers",
 		  methods_are_known_listed_once_and_radius_needs_servers },
+		{ "the_mfa_policy_is_a_known_word_and_its_age_in_range",
+		  the_mfa_policy_is_a_known_word_and_its_age_in_range },
 		{ "timers_that_contradict_each_other_are_refused",
 		  timers_that_contradict_each_other_are_refused },
 		{ "group_names_must_be_plain_names", group_names_must_be_plain_names },

@@ -227,6 +227,30 @@ static void csv_errors_name_the_column_and_the_problem(void)
 	done();
 }
 
+/* customers[].mfa: required is kept; another word is refused, naming it. */
+static void a_customer_may_require_a_second_factor(void)
+{
+	struct store_customer c;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(import(INVENTORY_YAML,
+				     "customers:\n"
+				     "  - { name: acme, approval_policy: auto, mfa: required }\n"
+				     "  - { name: globex, approval_policy: ask }\n",
+				     NULL),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(store_customer_get(st, "acme", &c), 0);
+	CU_ASSERT_TRUE(c.mfa_required);
+	CU_ASSERT_EQUAL_FATAL(store_customer_get(st, "globex", &c), 0);
+	CU_ASSERT_FALSE(c.mfa_required);
+	CU_ASSERT_EQUAL_FATAL(import(INVENTORY_CSV, "customer,acme,auto,,optional\n", NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_customer_get(st, "acme", &c), 0);
+	CU_ASSERT_FALSE(c.mfa_required);
+	CU_ASSERT(fails_with(INVENTORY_YAML, "customers:\n  - { name: acme, approval_policy: auto, mfa: sometimes }\n",
+			     "inv.yaml:2:", "is not off, optional or required", 2));
+	done();
+}
+
 static void yaml_errors_carry_line_column_and_key_path(void)
 {
 	fresh();
@@ -395,6 +419,7 @@ int main(void)
 		  csv_errors_name_the_column_and_the_problem },
 		{ "yaml_errors_carry_line_column_and_key_path",
 		  yaml_errors_carry_line_column_and_key_path },
+		{"a_customer_may_require_a_second_factor", a_customer_may_require_a_second_factor},
 		{ "a_plain_password_is_stored_only_as_a_hash",
 		  a_plain_password_is_stored_only_as_a_hash },
 		{ "a_modem_system_lists_phone_numbers", a_modem_system_lists_phone_numbers },

@@ -317,6 +317,53 @@ static void a_128_byte_password_fills_eight_blocks(void)
 	CU_ASSERT_EQUAL(len, 128);
 }
 
+/* RFC 2865 §4.4: the answer to a challenge carries its State back, byte for byte. */
+static void an_answer_to_a_challenge_carries_its_state_unmodified(void)
+{
+	static const uint8_t state[] = { 0x00, 0xff, 's', 't', 0x7f };
+	const uint8_t *v;
+	size_t len;
+
+	CU_ASSERT_EQUAL_FATAL(radius_pkt_access_request_state(&rq, 9, SECRET, "alice", "123456",
+							      "spgate", state, sizeof(state)), 0);
+	v = request_attr(RADIUS_ATTR_STATE, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(len, sizeof(state));
+	CU_ASSERT_EQUAL(memcmp(v, state, sizeof(state)), 0);
+	CU_ASSERT_PTR_NOT_NULL(request_attr(RADIUS_ATTR_MESSAGE_AUTHENTICATOR, &len));
+	new_request();
+	CU_ASSERT_PTR_NULL(request_attr(RADIUS_ATTR_STATE, &len));
+}
+
+static void a_state_of_a_bad_length_is_refused(void)
+{
+	uint8_t big[RADIUS_STATE_MAX + 1] = { 0 };
+
+	CU_ASSERT_EQUAL(radius_pkt_access_request_state(&rq, 9, SECRET, "alice", "1", NULL, big,
+							sizeof(big)), -EINVAL);
+	CU_ASSERT_EQUAL(radius_pkt_access_request_state(&rq, 9, SECRET, "alice", "1", NULL, big, 0),
+			-EINVAL);
+	CU_ASSERT_EQUAL(radius_pkt_access_request_state(&rq, 9, SECRET, "alice", "1", NULL, NULL, 3),
+			-EINVAL);
+}
+
+/* A challenge is checked like any reply: a forged one (another secret) is not believed. */
+static void a_challenge_is_believed_only_when_signed(void)
+{
+	static const uint8_t attrs[] = { RADIUS_ATTR_STATE, 4, 'x', 'y', RADIUS_ATTR_REPLY_MESSAGE, 7,
+					 'C', 'o', 'd', 'e', '?' };
+	uint8_t pkt[RADIUS_PKT_MAX];
+	size_t n;
+
+	new_request();
+	n = reply(pkt, RADIUS_ACCESS_CHALLENGE, 42, attrs, sizeof(attrs), SECRET, true);
+	CU_ASSERT_EQUAL(radius_pkt_check_reply(&rq, SECRET, pkt, n, true), RADIUS_ACCESS_CHALLENGE);
+	n = reply(pkt, RADIUS_ACCESS_CHALLENGE, 42, attrs, sizeof(attrs), "another", true);
+	CU_ASSERT_EQUAL(radius_pkt_check_reply(&rq, SECRET, pkt, n, true), -EKEYREJECTED);
+	n = reply(pkt, RADIUS_ACCESS_CHALLENGE, 42, attrs, sizeof(attrs), SECRET, false);
+	CU_ASSERT_EQUAL(radius_pkt_check_reply(&rq, SECRET, pkt, n, true), -EPROTO);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -337,6 +384,9 @@ int main(void)
 		T(attributes_of_a_reply_are_walked_in_order),
 		T(requests_with_bad_inputs_are_refused),
 		T(a_128_byte_password_fills_eight_blocks),
+		T(an_answer_to_a_challenge_carries_its_state_unmodified),
+		T(a_state_of_a_bad_length_is_refused),
+		T(a_challenge_is_believed_only_when_signed),
 #undef T
 		{NULL, NULL},
 	};

@@ -302,11 +302,25 @@ static void auth_failure_says_who_and_from_where(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_TRUE(starts_as(p, SNMP_MSG_TRAP2, 7, SNMP_NOTIFY_AUTH_FAILURE));
-	CU_ASSERT_EQUAL(var_count(p), 4);
+	CU_ASSERT_EQUAL(var_count(p), 5);
 	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 2), SNMP_NO_ENGINEER));
 	CU_ASSERT_TRUE(string_is(var_at(p, 2), "mallory"));
 	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 3), SNMP_NO_SOURCE));
 	CU_ASSERT_TRUE(string_is(var_at(p, 3), "198.51.100.10"));
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 4), SNMP_NO_AUTH_FACTOR));
+	CU_ASSERT_TRUE(string_is(var_at(p, 4), "password"));
+	snmp_free_pdu(p);
+}
+
+static void auth_failure_names_the_second_factor_that_failed(void)
+{
+	struct snmp_mib m = mib();
+	netsnmp_pdu *p = snmp_pdu_auth_failure_factor(&m, SNMP_MSG_TRAP2, 7, "alice", "198.51.100.10", "totp");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(var_count(p), 5);
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 4), SNMP_NO_AUTH_FACTOR));
+	CU_ASSERT_TRUE(string_is(var_at(p, 4), "totp"));
 	snmp_free_pdu(p);
 }
 
@@ -529,6 +543,7 @@ int main(void)
 		{"dial_failure_names_the_line_the_system_and_the_result",
 		 dial_failure_names_the_line_the_system_and_the_result},
 		{"auth_failure_says_who_and_from_where", auth_failure_says_who_and_from_where},
+		{"auth_failure_names_the_second_factor_that_failed", auth_failure_names_the_second_factor_that_failed},
 		{"line_state_change_has_the_new_and_the_old_state", line_state_change_has_the_new_and_the_old_state},
 		{"dp_port_notifications_count_ports_from_one", dp_port_notifications_count_ports_from_one},
 		{"the_view_answers_get_and_getnext_in_oid_order", the_view_answers_get_and_getnext_in_oid_order},

@@ -74,7 +74,8 @@ static void a_version_1_database_is_upgraded_and_keeps_its_rows(void)
 	CU_ASSERT_EQUAL(store_schema_version(st), 1);
 	CU_ASSERT_EQUAL(count_rows(st, "sessions"), -1); /* not there yet */
 	snprintf(c.name, sizeof(c.name), "acme");
-	CU_ASSERT_EQUAL(store_customer_put(st, &c), 0);
+	/* as version 1 wrote it: today's store_customer_put also writes later columns (mfa) */
+	CU_ASSERT_EQUAL(store_exec(st, "INSERT INTO customers (name, approval_policy) VALUES ('acme', 'ask')"), 0);
 	store_close(st);
 
 	st = store_open(db, err, sizeof(err));

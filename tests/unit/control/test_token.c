@@ -245,6 +245,25 @@ static int teardown(void)
 	return 0;
 }
 
+static void a_token_carries_its_second_factor_signed(void)
+{
+	char tok[TOKEN_MAX_LEN];
+	struct token_claims c;
+
+	CU_ASSERT_EQUAL_FATAL(token_issue_mfa(key, "alice", two_groups, 2, 600, NOW, NOW - 5, "totp",
+					      tok, sizeof(tok)), 0);
+	CU_ASSERT_EQUAL_FATAL(token_verify(key, tok, NOW + 1, &c), 0);
+	CU_ASSERT_EQUAL(c.mfa_at, NOW - 5);
+	CU_ASSERT_STRING_EQUAL(c.mfa_factor, "totp");
+	issue(key, 600, tok);
+	CU_ASSERT_EQUAL_FATAL(token_verify(key, tok, NOW + 1, &c), 0);
+	CU_ASSERT_EQUAL(c.mfa_at, 0);
+	CU_ASSERT_STRING_EQUAL(c.mfa_factor, "");
+	/* A second factor needs its name: a token must say which one it passed. */
+	CU_ASSERT_EQUAL(token_issue_mfa(key, "alice", NULL, 0, 600, NOW, NOW, NULL, tok, sizeof(tok)),
+			-EINVAL);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -263,6 +282,7 @@ int main(void)
 		T(a_token_survives_a_restart_that_reloads_the_key_file),
 		T(a_key_file_others_may_read_is_refused),
 		T(a_key_file_of_the_wrong_size_is_refused),
+		T(a_token_carries_its_second_factor_signed),
 #undef T
 		{NULL, NULL},
 	};
