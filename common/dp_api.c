@@ -37,6 +37,7 @@ static const char *const type_names[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_STATS] = "STATS",
 	[SPG_DP_DROPS] = "DROPS",
 	[SPG_DP_SESSION_ADD_BATCH] = "SESSION_ADD_BATCH",
+	[SPG_DP_SESSION_RECORD] = "SESSION_RECORD",
 };
 
 static const char *const reply_names[SPG_DP_MSG_TYPE_MAX] = {
@@ -50,6 +51,7 @@ static const char *const reply_names[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_STATS] = "STATS reply",
 	[SPG_DP_DROPS] = "DROPS reply",
 	[SPG_DP_SESSION_ADD_BATCH] = "SESSION_ADD_BATCH reply",
+	[SPG_DP_SESSION_RECORD] = "SESSION_RECORD reply",
 };
 
 const char *spg_dp_msg_type_name(uint16_t type)
@@ -76,6 +78,8 @@ static size_t request_body_size(uint16_t type)
 		return sizeof(struct spg_dp_session_id_req);
 	case SPG_DP_SESSION_LIST:
 		return sizeof(struct spg_dp_session_list_req);
+	case SPG_DP_SESSION_RECORD:
+		return sizeof(struct spg_dp_session_record_req);
 	default: /* PING, STATS, DROPS */
 		return 0;
 	}
@@ -95,6 +99,8 @@ static size_t reply_body_size(uint16_t type)
 		return sizeof(struct spg_dp_stats_rep);
 	case SPG_DP_DROPS:
 		return sizeof(struct spg_dp_drops_rep);
+	case SPG_DP_SESSION_RECORD:
+		return sizeof(struct spg_dp_record_rep);
 	default: /* PING, SESSION_ADD, SESSION_UPDATE, SESSION_DEL */
 		return 0;
 	}

@@ -37,6 +37,7 @@ enum spg_dp_msg_type {
 	SPG_DP_STATS,
 	SPG_DP_DROPS,
 	SPG_DP_SESSION_ADD_BATCH, /* since spgate 0.1: older dataplanes answer EOPNOTSUPP */
+	SPG_DP_SESSION_RECORD,    /* issue 15: older dataplanes answer EOPNOTSUPP */
 	SPG_DP_MSG_TYPE_MAX
 };
 
@@ -140,6 +141,44 @@ struct spg_dp_session_add_batch_rep {
 	int32_t error[];   /* 0 or a positive errno, as a SESSION_ADD reply's header would say */
 };
 
+#define SPG_DP_RECORD_PATH_MAX 256
+#define SPG_DP_RECORD_COMMENT_MAX 1024
+
+/*
+ * SESSION_RECORD: start (on = 1) or stop (on = 0) recording session id's packets. Start:
+ * spgate-dp creates path (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600; errno in the header when it
+ * cannot: EEXIST, EACCES, ENOENT, ...; ENOENT also for no such session; EBUSY when already
+ * recording) and writes a pcapng section header whose comment is `comment` (the session's
+ * metadata as "key: value" lines, written by spgate-control), then records: outbound after
+ * the port filter and before NAT, inbound after decryption and the checks - the inner IPv4
+ * packets the engineer and the SP really exchanged. Stop: flushes, closes and answers with the
+ * final counters. SESSION_DEL stops a recording too (the file is closed, complete as far as it
+ * got). Both replies carry struct spg_dp_record_rep.
+ */
+struct spg_dp_session_record_req {
+	uint64_t id;
+	uint8_t on;
+	uint8_t pad[7];
+	char path[SPG_DP_RECORD_PATH_MAX];       /* NUL-terminated, absolute; start only */
+	char comment[SPG_DP_RECORD_COMMENT_MAX]; /* NUL-terminated UTF-8; start only */
+};
+
+enum spg_dp_record_state {
+	SPG_DP_RECORD_OFF = 0,    /* not recording */
+	SPG_DP_RECORD_ON = 1,     /* recording, nothing lost */
+	SPG_DP_RECORD_LOSSY = 2,  /* recording, but copies were dropped (ring or pool full) */
+	SPG_DP_RECORD_FAILED = 3, /* the file could not be written (error says why); stopped */
+};
+
+struct spg_dp_record_rep {
+	uint64_t id;
+	uint32_t state;     /* enum spg_dp_record_state */
+	int32_t error;      /* FAILED: the write's errno; else 0 */
+	uint64_t packets;   /* written to the file */
+	uint64_t bytes;     /* of those packets */
+	uint64_t dropped;   /* copies dropped (full ring/pool) or not written */
+};
+
 enum spg_dp_update_what {
 	SPG_DP_UPD_ENDPOINT = 1u << 0, /* peer_addr, peer_port */
 	SPG_DP_UPD_RATE = 1u << 1,     /* rate_out, rate_in */
@@ -181,6 +220,11 @@ struct spg_dp_session_info {
 	uint64_t age_ms; /* since the session was added */
 	struct spg_dp_dir_counters out; /* vendor -> SP */
 	struct spg_dp_dir_counters in;  /* SP -> vendor */
+	/* the session's recording (SESSION_RECORD), so that reconciliation sees one that failed */
+	uint32_t record_state; /* enum spg_dp_record_state */
+	int32_t record_error;
+	uint64_t record_packets;
+	uint64_t record_dropped;
 };
 
 struct spg_dp_session_get_rep {

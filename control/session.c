@@ -84,6 +84,15 @@ void sess_audit(struct session *s, const char *actor, const char *action, const 
 			   store_session_state_name(s->row.state));
 	if (detail != NULL && reason != NULL && reason[0] != '\0')
 		json_object_set_new(detail, "reason", json_string(reason));
+	/* what the engineer said the session is for: with the request, and with its end */
+	if (detail != NULL && s->row.request_reason[0] != '\0' &&
+	    (strcmp(action, "session_requested") == 0 || !store_session_state_live(s->row.state)))
+		json_object_set_new(detail, "request_reason", json_string(s->row.request_reason));
+	if (detail != NULL && s->row.ticket[0] != '\0' &&
+	    (strcmp(action, "session_requested") == 0 || !store_session_state_live(s->row.state)))
+		json_object_set_new(detail, "ticket", json_string(s->row.ticket));
+	if (detail != NULL && s->row.recorded && !store_session_state_live(s->row.state))
+		json_object_set_new(detail, "recorded", json_true());
 	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 	audit_event_at(s->m->env.audit, sess_now(s->m), actor, action, s->row.serial, result, text);
 	free(text);
@@ -214,6 +223,7 @@ void sess_end(struct session *s, enum store_session_state state, const char *cod
 		else
 			sess_sp_drop(s);
 	}
+	sess_record_stop(s); /* before spgate-dp forgets the session: the stop reports the counters */
 	sess_dp_forget(s);
 	sess_release(s);
 	sess_persist_state(s, state, reason);
@@ -334,6 +344,8 @@ static struct session *sess_create(struct session_mgr *m, const struct session_r
 	snprintf(row.serial, sizeof(row.serial), "%s", req->serial);
 	snprintf(row.user, sizeof(row.user), "%s", req->user);
 	row.workstation = req->workstation;
+	snprintf(row.request_reason, sizeof(row.request_reason), "%s", req->reason != NULL ? req->reason : "");
+	snprintf(row.ticket, sizeof(row.ticket), "%s", req->ticket != NULL ? req->ticket : "");
 	row.state = STORE_SESSION_REQUESTED;
 	row.created = row.updated = sess_now(m);
 	ret = store_session_create(m->env.store, &row);
@@ -392,6 +404,27 @@ static void sess_apply_policy(struct session *s, const char *actor)
 	sess_to(s, STORE_SESSION_AWAITING_APPROVAL, NULL, actor);
 }
 
+/* The customer's require_reason and require_ticket: refused before any session exists. */
+static int sess_check_purpose(struct session_mgr *m, const struct store_system *sys, const struct session_request *req,
+			      const char **error_code)
+{
+	struct store_customer c;
+	int ret;
+
+	ret = store_customer_get(m->env.store, sys->customer, &c);
+	if (ret != 0)
+		return ret;
+	if (c.require_reason && (req->reason == NULL || req->reason[0] == '\0')) {
+		*error_code = "reason_required";
+		return -EINVAL;
+	}
+	if (c.require_ticket && (req->ticket == NULL || req->ticket[0] == '\0')) {
+		*error_code = "ticket_required";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int session_connect(struct session_mgr *m, const struct session_request *req, struct store_session *out,
 		    const char **error_code, struct alloc_holder *holder)
 {
@@ -413,6 +446,9 @@ int session_connect(struct session_mgr *m, const struct session_request *req, st
 	if (hello == NULL)
 		return -ENOTCONN;
 	ret = store_system_get(m->env.store, req->serial, &sys);
+	if (ret != 0)
+		return ret;
+	ret = sess_check_purpose(m, &sys, req, error_code);
 	if (ret != 0)
 		return ret;
 	s = sess_create(m, req, &id);

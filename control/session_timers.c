@@ -80,6 +80,7 @@ static int poll_one(const struct spg_dp_session_info *info, void *arg)
 
 	if (s == NULL || s->row.state != STORE_SESSION_ACTIVE)
 		return 0;
+	sess_record_seen(s, info);
 	if (packets == s->last_packets && s->row.counters.last_activity != 0)
 		return 0;
 	if (packets != s->last_packets)
@@ -109,6 +110,7 @@ void sess_poll_counters(struct session_mgr *m)
 	/* Without counters nobody can tell idle from busy: close nothing for idleness then. */
 	if (m->env.peers->dp_list(m->env.peers_arg, poll_one, &pc) != 0)
 		return;
+	sess_record_act(m); /* after the listing: ending a session deletes it from spgate-dp */
 	if (idle == 0)
 		return;
 	TAILQ_FOREACH_SAFE(s, &m->all, all, tmp) {
