@@ -41,6 +41,8 @@ static const struct api_op api_ops[] = {
 	{"line_enable", API_ROLE_OPERATOR, true, api_op_line_enable},
 	{"line_disable", API_ROLE_OPERATOR, true, api_op_line_disable},
 	{"audit", API_ROLE_OPERATOR, true, api_op_audit},
+	{"recordings", API_ROLES_ANY, true, api_op_recordings},
+	{"recording_export", API_ROLES_ANY, true, api_op_recording_export},
 	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import},
 	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats},
 	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke},

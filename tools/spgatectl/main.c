@@ -37,6 +37,8 @@ static const struct spgctl_cmd commands[] = {
 	{"user", ctl_cmd_user, "revoke a user's tokens (operator)"},
 	{"audit", ctl_cmd_audit, "read the audit log (operator)"},
 	{"inventory", ctl_cmd_inventory, "import the inventory (operator)"},
+	{"recordings", ctl_cmd_recordings, "list session recordings"},
+	{"recording", ctl_cmd_recording, "export a session recording"},
 	{"dp", spgctl_cmd_dp, "inspect and program the dataplane (spgate-dp) directly"},
 	{"help", cmd_help, "this text, or help COMMAND [SUBCOMMAND]: that command's"},
 	{NULL, NULL, NULL},
