@@ -334,7 +334,8 @@ static int sess_keep_groups(struct session *s, const struct session_request *req
  * Returns s; or NULL with *id set when the session was created but has failed already
  * (and is gone from memory); or NULL with *id 0 and errno set.
  */
-static struct session *sess_create(struct session_mgr *m, const struct session_request *req, int64_t *id)
+static struct session *sess_create(struct session_mgr *m, const struct session_request *req,
+				   const struct session_purpose *why, int64_t *id)
 {
 	struct store_session row;
 	struct session *s;
@@ -344,8 +345,8 @@ static struct session *sess_create(struct session_mgr *m, const struct session_r
 	snprintf(row.serial, sizeof(row.serial), "%s", req->serial);
 	snprintf(row.user, sizeof(row.user), "%s", req->user);
 	row.workstation = req->workstation;
-	snprintf(row.request_reason, sizeof(row.request_reason), "%s", req->reason != NULL ? req->reason : "");
-	snprintf(row.ticket, sizeof(row.ticket), "%s", req->ticket != NULL ? req->ticket : "");
+	snprintf(row.request_reason, sizeof(row.request_reason), "%s", why->reason != NULL ? why->reason : "");
+	snprintf(row.ticket, sizeof(row.ticket), "%s", why->ticket != NULL ? why->ticket : "");
 	row.state = STORE_SESSION_REQUESTED;
 	row.created = row.updated = sess_now(m);
 	ret = store_session_create(m->env.store, &row);
@@ -405,7 +406,7 @@ static void sess_apply_policy(struct session *s, const char *actor)
 }
 
 /* The customer's require_reason and require_ticket: refused before any session exists. */
-static int sess_check_purpose(struct session_mgr *m, const struct store_system *sys, const struct session_request *req,
+static int sess_check_purpose(struct session_mgr *m, const struct store_system *sys, const struct session_purpose *why,
 			      const char **error_code)
 {
 	struct store_customer c;
@@ -414,11 +415,11 @@ static int sess_check_purpose(struct session_mgr *m, const struct store_system *
 	ret = store_customer_get(m->env.store, sys->customer, &c);
 	if (ret != 0)
 		return ret;
-	if (c.require_reason && (req->reason == NULL || req->reason[0] == '\0')) {
+	if (c.require_reason && (why->reason == NULL || why->reason[0] == '\0')) {
 		*error_code = "reason_required";
 		return -EINVAL;
 	}
-	if (c.require_ticket && (req->ticket == NULL || req->ticket[0] == '\0')) {
+	if (c.require_ticket && (why->ticket == NULL || why->ticket[0] == '\0')) {
 		*error_code = "ticket_required";
 		return -EINVAL;
 	}
@@ -428,6 +429,13 @@ static int sess_check_purpose(struct session_mgr *m, const struct store_system *
 int session_connect(struct session_mgr *m, const struct session_request *req, struct store_session *out,
 		    const char **error_code, struct alloc_holder *holder)
 {
+	return session_connect_for(m, req, NULL, out, error_code, holder);
+}
+
+int session_connect_for(struct session_mgr *m, const struct session_request *req, const struct session_purpose *why,
+			struct store_session *out, const char **error_code, struct alloc_holder *holder)
+{
+	static const struct session_purpose none = {NULL, NULL};
 	struct search_caller who = {req->user, req->groups, req->n_groups, req->privileged};
 	const struct dpp_hello *hello;
 	struct store_system sys;
@@ -436,6 +444,8 @@ int session_connect(struct session_mgr *m, const struct session_request *req, st
 	int ret;
 
 	*error_code = NULL;
+	if (why == NULL)
+		why = &none;
 	ret = search_may_access(m->env.store, &who, req->serial);
 	if (ret <= 0)
 		return ret == 0 ? -EACCES : ret;
@@ -448,10 +458,10 @@ int session_connect(struct session_mgr *m, const struct session_request *req, st
 	ret = store_system_get(m->env.store, req->serial, &sys);
 	if (ret != 0)
 		return ret;
-	ret = sess_check_purpose(m, &sys, req, error_code);
+	ret = sess_check_purpose(m, &sys, why, error_code);
 	if (ret != 0)
 		return ret;
-	s = sess_create(m, req, &id);
+	s = sess_create(m, req, why, &id);
 	if (s == NULL && id == 0)
 		return -errno;
 	/* s may be gone after this (failed sessions are freed); the store has the outcome. */

@@ -90,8 +90,12 @@ struct session_request {
 	size_t n_groups;
 	bool privileged;      /* sees every system */
 	uint32_t workstation; /* W, network order */
-	const char *reason;   /* why (connect --reason); NULL or "" none */
-	const char *ticket;   /* the service ticket ("T42") it works on; NULL or "" none */
+};
+
+/* What the session is for (issue 15): kept with it, its audit records, traps and recording. */
+struct session_purpose {
+	const char *reason; /* why (connect --reason); NULL or "" none */
+	const char *ticket; /* the service ticket ("T42") it works on; NULL or "" none */
 };
 
 struct session_mgr;
@@ -130,6 +134,9 @@ void session_mgr_dp_state(struct session_mgr *m, bool up);
  */
 int session_connect(struct session_mgr *m, const struct session_request *req, struct store_session *out,
 		    const char **error_code, struct alloc_holder *holder);
+/* session_connect with what the session is for (NULL: nothing given). */
+int session_connect_for(struct session_mgr *m, const struct session_request *req, const struct session_purpose *why,
+			struct store_session *out, const char **error_code, struct alloc_holder *holder);
 
 /*
  * Approves or denies a session awaiting approval, as actor. 0 with *out the session;

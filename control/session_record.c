@@ -121,6 +121,7 @@ bool sess_record_start(struct session *s)
 		r.ended = r.started;
 		snprintf(r.error, sizeof(r.error), "%s", err);
 	}
+	/* created in its final state for a failed start: it never counts as recorded */
 	if (store_recording_create(s->m->env.store, &r) == 0 && ret != 0)
 		store_recording_update(s->m->env.store, &r);
 	if (ret != 0) {

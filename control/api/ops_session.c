@@ -197,6 +197,7 @@ json_t *api_op_connect(struct api_req *r)
 				      .privileged = r->who.privileged};
 	struct store_session s;
 	struct alloc_holder h;
+	struct session_purpose why = {NULL, NULL};
 	struct store_ticket t;
 	const char *code = NULL;
 	char tid[24];
@@ -217,9 +218,9 @@ json_t *api_op_connect(struct api_req *r)
 	req.serial = connect_serial(r, &t, tid, sizeof(tid), &err);
 	if (req.serial == NULL)
 		return err;
-	if (connect_reason(r, &req.reason, &err) != 0)
+	if (connect_reason(r, &why.reason, &err) != 0)
 		return err;
-	req.ticket = tid;
+	why.ticket = tid;
 	req.workstation = r->peer->addr;
 	if (api_arg_ipv4_opt(r->args, "workstation", &req.workstation, &given, &err) != 0)
 		return err;
@@ -228,7 +229,7 @@ json_t *api_op_connect(struct api_req *r)
 	err = workstation_refused(r, req.serial, req.workstation);
 	if (err != NULL)
 		return err;
-	ret = session_connect(r->ctx->sessions, &req, &s, &code, &h);
+	ret = session_connect_for(r->ctx->sessions, &req, &why, &s, &code, &h);
 	if (ret != 0)
 		return connect_refused(r, req.serial, ret, &h, code);
 	if (code == NULL)

@@ -168,6 +168,8 @@ static const char v7_recordings[] =
 	"  path TEXT NOT NULL,"
 	"  state TEXT NOT NULL"
 	"    CHECK (state IN ('recording', 'complete', 'incomplete', 'failed', 'deleted')),"
+	/* 1: spgate-dp accepted the start (a recording that never started recorded nothing) */
+	"  recorded INTEGER NOT NULL DEFAULT 0,"
 	"  sealed INTEGER NOT NULL DEFAULT 0,"
 	"  sha256 TEXT NOT NULL DEFAULT '',"
 	"  bytes INTEGER NOT NULL DEFAULT 0,"

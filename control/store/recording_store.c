@@ -43,8 +43,8 @@ static int rec_read(sqlite3_stmt *q, void *out)
 
 int store_recording_create(struct store *st, struct store_recording *r)
 {
-	sqlite3_stmt *q = store_stmt(st, "INSERT INTO recordings (session_id, path, state, error, started) "
-					 "VALUES (?1, ?2, ?3, ?4, ?5)");
+	sqlite3_stmt *q = store_stmt(st, "INSERT INTO recordings (session_id, path, state, error, started, recorded) "
+					 "VALUES (?1, ?2, ?3, ?4, ?5, ?3 = 'recording')");
 	int rc;
 
 	if (q == NULL)

@@ -75,7 +75,7 @@ static size_t column_blob(sqlite3_stmt *q, int col, unsigned char *dst, size_t m
 	"s.speed_bps, s.grant, s.grant_sig, s.agent_address, s.generation, s.created, "    \
 	"s.updated, IFNULL(s.closed, 0), s.out_packets, s.in_packets, s.out_bytes, "       \
 	"s.in_bytes, s.drops, s.last_activity, s.request_reason, s.ticket, "               \
-	"EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.id AND r.started != 0) " \
+	"EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.id AND r.recorded = 1) " \
 	"FROM sessions s "                                                                  \
 	"LEFT JOIN systems y ON y.serial = s.serial "                                      \
 	"LEFT JOIN customers c ON c.id = y.customer_id"
