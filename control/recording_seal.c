@@ -29,15 +29,20 @@ static void ssl_err(char *err, size_t errlen, const char *what)
 	ERR_clear_error();
 }
 
-/* A regular file only: never a FIFO or device that would block the loop. */
+/* A certificate is a few KiB; anything far larger is not one (and /proc's files say 0). */
+#define CERT_FILE_MAX 65536
+
+/* A regular file of sane size only: never a FIFO or device that would block the loop. */
 static X509 *load_cert(const char *path, char *err, size_t errlen)
 {
 	struct stat sb;
 	X509 *x = NULL;
 	FILE *f;
 
-	if (path[0] != '/' || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "%s is not a readable regular file", path);
+	if (path[0] != '/' || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    sb.st_size > CERT_FILE_MAX) {
+		snprintf(err, errlen, "%.160s is not a readable certificate file (a regular file of at most %d bytes)",
+			 path, CERT_FILE_MAX);
 		return NULL;
 	}
 	f = fopen(path, "r");

@@ -76,14 +76,15 @@ static uint8_t *read_file(const char *path, size_t *len)
 	uint8_t *buf;
 	size_t got = 0;
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > REC_EXPORT_MAX) {
-		errno = S_ISREG(sb.st_mode) ? EFBIG : EINVAL;
+	err = fstat(fd, &sb) != 0 ? errno : !S_ISREG(sb.st_mode) ? EINVAL : (uint64_t)sb.st_size > REC_EXPORT_MAX ? EFBIG : 0;
+	if (err != 0) {
 		close(fd);
+		errno = err;
 		return NULL;
 	}
 	buf = malloc((size_t)sb.st_size + 1);
