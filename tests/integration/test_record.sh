@@ -119,7 +119,7 @@ out=$(eng alice --json connect CK2001 --reason "issue 15 marker $marker" --wait 
 sid=$(jv 'd.get("session", d)["id"]' <<<"$out")
 v=$(jv 'd.get("session", d)["virtual_address"]' <<<"$out")
 check "alice's connect with a reason ends active and recorded (session $sid, $(jv 'd.get("session", d)["state"]' <<<"$out"))" \
-	eval '[ "$(jv "d.get(\"session\", d)[\"state\"]" <<<"$out")" = active ] && [ "$(jv "d.get(\"session\", d)[\"recorded\"]" <<<"$out")" = True ]'
+	eval '[ "$(jv "d.get(\"session\", d)[\"state\"]" <<<"$out")" = active ] && [ "$(jv "d.get(\"session\", d)[\"recorded\"]" <<<"$out")" = true ]'
 got=$(ip netns exec "$(topo_ns ws)" timeout 6 "$SPG_PY" -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], 8080), timeout=4)
@@ -128,17 +128,20 @@ check "the workstation sends $marker to the SP over TCP and gets it back" [ "$go
 check "spgatectl dp sessions shows the session recording" eval 'topo_ctl dp session show "$sid" 2>/dev/null | grep -q "recording on"'
 eng alice disconnect "$sid" >/dev/null 2>&1
 check "alice disconnects; the session ends closed" wait_until 15 session_state_is alice "$sid" closed
+# spgatectl --json recordings prints the array
 recs=$(op_ctl --json recordings --session "$sid" 2>/dev/null)
-rid=$(jv 'd["recordings"][0]["id"]' <<<"$recs")
-sha=$(jv 'd["recordings"][0]["sha256"]' <<<"$recs")
-check "its recording is listed complete and sealed (recording $rid: $(jv 'd["recordings"][0]["state"] + " sealed=" + str(d["recordings"][0]["sealed"])' <<<"$recs"))" \
-	eval '[ "$(jv "d[\"recordings\"][0][\"state\"]" <<<"$recs")" = complete ] && [ "$(jv "d[\"recordings\"][0][\"sealed\"]" <<<"$recs")" = True ]'
+rid=$(jv 'd[0]["id"]' <<<"$recs")
+sha=$(jv 'd[0]["sha256"]' <<<"$recs")
+rec_state=$(jv 'd[0]["state"] + " sealed=" + str(d[0]["sealed"]).lower()' <<<"$recs")
+check "its recording is listed complete and sealed (recording $rid: $rec_state)" \
+	[ "$rec_state" = "complete sealed=true" ]
 check "only the sealed file is kept under recordings.dir (no plaintext .pcapng)" \
 	eval '[ -z "$(find "$REC_DIR" -name "*.pcapng")" ] && [ -n "$(find "$REC_DIR" -name "*.pcapng.p7m")" ]'
 check "its SHA-256 is in the audit trail ($sha)" eval 'op_ctl audit --limit 1000 2>/dev/null | grep -q "$sha"'
 check "the audit trail has the reason" eval 'op_ctl audit --limit 1000 2>/dev/null | grep -q "$marker"'
-mine=$(eng alice --json recordings 2>/dev/null | jv '[r["id"] for r in d["recordings"]]')
-check "alice lists the recordings of her sessions ($mine)" [ "$mine" = "$rid" ]
+mine=$(eng alice --json recordings 2>/dev/null | jv '[str(r["session"]) + ":" + r["state"] for r in d]')
+check "alice lists the recordings of her sessions: this one, and the failed one of the refused session ($mine)" \
+	eval '[[ ,$mine, == *",$sid:complete,"* && $mine == *":failed"* ]]'
 eng alice recording export "$rid" >"$SPG_STATE/alice.p7m" 2>"$SPG_STATE/alice-export.err"
 rc=$?
 check "but may not export it (exit $rc: '$(head -1 "$SPG_STATE/alice-export.err")')" \
