@@ -88,6 +88,7 @@ struct session_mgr {
 	unsigned ticks;
 	bool dp_up;
 	int64_t reconciled_at; /* last check against spgate-dp (sessions.reconcile) */
+	int64_t retained_at;   /* last run of the recordings' retention (hourly, and at each end) */
 	/* The API code of the last failure, for session_connect's synchronous answer. */
 	int64_t last_fail_id;
 	const char *last_fail_code;

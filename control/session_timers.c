@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "approval.h"
+#include "recording.h"
 #include "session_int.h"
+
+#define SESS_RETENTION_EVERY_S 3600
 
 static void approval_expired_cb(int64_t session_id, void *arg)
 {
@@ -136,4 +139,11 @@ void session_mgr_tick(struct session_mgr *m)
 		sess_poll_counters(m);
 	if (now - m->reconciled_at >= (int64_t)m->env.cfg->sessions.reconcile)
 		sess_reconcile_check(m);
+	/* recordings.keep_days must hold on a quiet gateway too, not only when a session ends */
+	if (now - m->retained_at >= SESS_RETENTION_EVERY_S) {
+		m->retained_at = now;
+		ret = rec_retention(m->env.store, m->env.audit, m->env.cfg, now);
+		if (ret < 0)
+			fprintf(stderr, "spgate-control: recordings' retention: %s\n", strerror(-ret));
+	}
 }
