@@ -213,8 +213,8 @@ void sess_record_stop(struct session *s)
 	if (rec_sha256_file(r.path, r.sha256, &r.bytes) != 0)
 		r.sha256[0] = '\0';
 	store_recording_update(s->m->env.store, &r);
-	rec_audit(s, &r, r.sealed ? "recording_sealed" : "recording_finished", r.state == STORE_REC_COMPLETE ? "ok" : "failed",
-		  r.error);
+	rec_audit(s, &r, r.sealed ? "recording_sealed" : "recording_finished",
+		  r.state == STORE_REC_COMPLETE ? "ok" : r.state == STORE_REC_INCOMPLETE ? "incomplete" : "failed", r.error);
 	ret = rec_retention(s->m->env.store, s->m->env.audit, s->m->env.cfg, sess_now(s->m));
 	if (ret < 0)
 		fprintf(stderr, "spgate-control: recordings' retention: %s\n", strerror(-ret));
