@@ -143,6 +143,12 @@ struct ctl_config {
 		uint8_t engine_id[CTL_SNMP_ENGINE_ID_MAX]; /* ours, for v3 traps; required then */
 		size_t engine_id_len;
 	} snmp;
+	struct {
+		char dir[CTL_PATH_MAX];    /* /var/lib/spgate/recordings: spgate-dp writes there */
+		uint32_t keep_days;        /* default 90, 1..3650 */
+		uint64_t max_bytes;        /* all recordings together, oldest deleted first; 0 no cap */
+		bool engineers_may_export; /* default false: engineers list their own, operators export */
+	} recordings;
 };
 
 /* Fills *c with the defaults above; required keys are left empty/zero. */

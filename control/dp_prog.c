@@ -247,6 +247,18 @@ int dpp_delete(struct dpp *d, uint64_t id)
 	return dpp_call(d, SPG_DP_SESSION_DEL, &req, sizeof(req), NULL, 0, NULL);
 }
 
+int dpp_record(struct dpp *d, const struct spg_dp_session_record_req *req, struct spg_dp_record_rep *rep)
+{
+	struct spg_dp_record_rep r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	ret = dpp_call(d, SPG_DP_SESSION_RECORD, req, sizeof(*req), &r, sizeof(r), NULL);
+	if (ret == 0 && rep != NULL)
+		*rep = r;
+	return ret;
+}
+
 int dpp_get(struct dpp *d, uint64_t id, struct spg_dp_session_info *info)
 {
 	struct spg_dp_session_id_req req = {.id = id};

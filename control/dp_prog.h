@@ -63,6 +63,9 @@ int dpp_add(struct dpp *d, const struct spg_dp_session_params *p);
 int dpp_update(struct dpp *d, uint32_t what, const struct spg_dp_session_params *p);
 int dpp_delete(struct dpp *d, uint64_t id);
 int dpp_get(struct dpp *d, uint64_t id, struct spg_dp_session_info *info);
+/* SESSION_RECORD (start or stop); rep (may be NULL) gets the recording's counters.
+ * -EOPNOTSUPP from a dataplane that cannot record. */
+int dpp_record(struct dpp *d, const struct spg_dp_session_record_req *req, struct spg_dp_record_rep *rep);
 /* Calls fn for every session spgate-dp holds; stops at and returns fn's first non-zero. */
 int dpp_list(struct dpp *d, int (*fn)(const struct spg_dp_session_info *s, void *arg), void *arg);
 int dpp_stats(struct dpp *d, struct spg_dp_stats_rep *rep);

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "dial/hayes.h"
 #include "inventory_record.h"
+#include "recording.h"
 #include "workstation.h"
 #include "yaml_util.h"
 
@@ -25,7 +26,11 @@ const struct inventory_kind_desc inventory_kinds[INV_N] = {
 		FLD("name", INVF_NAME, true, customer.name),
 		FLD("approval_policy", INVF_POLICY, true, customer.policy),
 		FLD("approvers", INVF_OPT_NAME, false, customer.approvers),
-		FLD("mfa", INVF_MFA, false, customer.mfa_required) }, 4 },
+		FLD("mfa", INVF_MFA, false, customer.mfa_required),
+		FLD("recording", INVF_RECORDING, false, customer.recording),
+		FLD("recording_cert", INVF_CERT, false, customer.recording_cert),
+		FLD("require_reason", INVF_BOOL, false, customer.require_reason),
+		FLD("require_ticket", INVF_BOOL, false, customer.require_ticket) }, 8 },
 	[INV_SITE] = { "sites", "site", {
 		FLD("customer", INVF_NAME, true, site.customer),
 		FLD("name", INVF_NAME, true, site.name),
@@ -290,6 +295,11 @@ const char *inventory_set_field(struct inventory_record *r, const struct invento
 	case INVF_PREFIXES:
 		return copy_checked(v, dst, f->size, workstation_list_valid(v),
 				    "is not a list of IPv4 prefixes (a.b.c.d/len, host bits zero)");
+	case INVF_RECORDING:
+		return store_rec_policy_parse(v, dst) == 0 ? NULL : "is not off, on or required";
+	case INVF_CERT:
+		return copy_checked(v, dst, f->size, v[0] == '\0' || (v[0] == '/' && is_printable_word(v)),
+				    "is not an absolute path");
 	}
 	return "has an unknown type";
 }
@@ -381,6 +391,9 @@ int inventory_check_record(struct inventory_import *im, struct inventory_record 
 			 r->u.rule.site);
 		break;
 	case INV_CUSTOMER:
+		if (r->u.customer.recording_cert[0] != '\0' &&
+		    rec_cert_check(r->u.customer.recording_cert, whybuf, sizeof(whybuf)) != 0)
+			return inventory_record_error(im, r, "%s: recording_cert %s", r->u.customer.name, whybuf);
 		snprintf(r->key, sizeof(r->key), "%s", r->u.customer.name);
 		break;
 	case INV_GROUP:

@@ -49,6 +49,8 @@ enum inventory_ftype {
 	INVF_DIAL_PREFIX,
 	INVF_ENDPOINT, /* a.b.c.d[:port] into a (uint32_t addr, uint16_t port) pair */
 	INVF_PREFIXES, /* a list of a.b.c.d[/len], kept ';'-joined (workstation.h) */
+	INVF_RECORDING, /* off | on | required */
+	INVF_CERT,      /* an absolute path to a PEM certificate (checked with the record) */
 };
 
 struct inventory_record {

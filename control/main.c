@@ -136,6 +136,11 @@ static int peer_dp_stats(void *arg, struct spg_dp_stats_rep *rep)
 	return dpp_stats(((struct ctl *)arg)->dp, rep);
 }
 
+static int peer_dp_record(void *arg, const struct spg_dp_session_record_req *req, struct spg_dp_record_rep *rep)
+{
+	return dpp_record(((struct ctl *)arg)->dp, req, rep);
+}
+
 static struct line_call *peer_line_connect(void *arg, const struct store_line *line, const struct store_system *sys,
 					   uint16_t port, const struct line_events *ev, void *ev_arg)
 {
@@ -166,6 +171,7 @@ static const struct session_peers real_peers = {
 	.dp_delete = peer_dp_delete,
 	.dp_list = peer_dp_list,
 	.dp_stats = peer_dp_stats,
+	.dp_record = peer_dp_record,
 	.line_connect = peer_line_connect,
 	.line_cancel = peer_line_cancel,
 	.line_reattach = peer_line_reattach,

@@ -84,6 +84,15 @@ void sess_audit(struct session *s, const char *actor, const char *action, const 
 			   store_session_state_name(s->row.state));
 	if (detail != NULL && reason != NULL && reason[0] != '\0')
 		json_object_set_new(detail, "reason", json_string(reason));
+	/* what the engineer said the session is for: with the request, and with its end */
+	if (detail != NULL && s->row.request_reason[0] != '\0' &&
+	    (strcmp(action, "session_requested") == 0 || !store_session_state_live(s->row.state)))
+		json_object_set_new(detail, "request_reason", json_string(s->row.request_reason));
+	if (detail != NULL && s->row.ticket[0] != '\0' &&
+	    (strcmp(action, "session_requested") == 0 || !store_session_state_live(s->row.state)))
+		json_object_set_new(detail, "ticket", json_string(s->row.ticket));
+	if (detail != NULL && s->row.recorded && !store_session_state_live(s->row.state))
+		json_object_set_new(detail, "recorded", json_true());
 	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 	audit_event_at(s->m->env.audit, sess_now(s->m), actor, action, s->row.serial, result, text);
 	free(text);
@@ -214,6 +223,7 @@ void sess_end(struct session *s, enum store_session_state state, const char *cod
 		else
 			sess_sp_drop(s);
 	}
+	sess_record_stop(s); /* before spgate-dp forgets the session: the stop reports the counters */
 	sess_dp_forget(s);
 	sess_release(s);
 	sess_persist_state(s, state, reason);
@@ -324,7 +334,8 @@ static int sess_keep_groups(struct session *s, const struct session_request *req
  * Returns s; or NULL with *id set when the session was created but has failed already
  * (and is gone from memory); or NULL with *id 0 and errno set.
  */
-static struct session *sess_create(struct session_mgr *m, const struct session_request *req, int64_t *id)
+static struct session *sess_create(struct session_mgr *m, const struct session_request *req,
+				   const struct session_purpose *why, int64_t *id)
 {
 	struct store_session row;
 	struct session *s;
@@ -334,6 +345,8 @@ static struct session *sess_create(struct session_mgr *m, const struct session_r
 	snprintf(row.serial, sizeof(row.serial), "%s", req->serial);
 	snprintf(row.user, sizeof(row.user), "%s", req->user);
 	row.workstation = req->workstation;
+	snprintf(row.request_reason, sizeof(row.request_reason), "%s", why->reason != NULL ? why->reason : "");
+	snprintf(row.ticket, sizeof(row.ticket), "%s", why->ticket != NULL ? why->ticket : "");
 	row.state = STORE_SESSION_REQUESTED;
 	row.created = row.updated = sess_now(m);
 	ret = store_session_create(m->env.store, &row);
@@ -392,9 +405,37 @@ static void sess_apply_policy(struct session *s, const char *actor)
 	sess_to(s, STORE_SESSION_AWAITING_APPROVAL, NULL, actor);
 }
 
+/* The customer's require_reason and require_ticket: refused before any session exists. */
+static int sess_check_purpose(struct session_mgr *m, const struct store_system *sys, const struct session_purpose *why,
+			      const char **error_code)
+{
+	struct store_customer c;
+	int ret;
+
+	ret = store_customer_get(m->env.store, sys->customer, &c);
+	if (ret != 0)
+		return ret;
+	if (c.require_reason && (why->reason == NULL || why->reason[0] == '\0')) {
+		*error_code = "reason_required";
+		return -EINVAL;
+	}
+	if (c.require_ticket && (why->ticket == NULL || why->ticket[0] == '\0')) {
+		*error_code = "ticket_required";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int session_connect(struct session_mgr *m, const struct session_request *req, struct store_session *out,
 		    const char **error_code, struct alloc_holder *holder)
 {
+	return session_connect_for(m, req, NULL, out, error_code, holder);
+}
+
+int session_connect_for(struct session_mgr *m, const struct session_request *req, const struct session_purpose *why,
+			struct store_session *out, const char **error_code, struct alloc_holder *holder)
+{
+	static const struct session_purpose none = {NULL, NULL};
 	struct search_caller who = {req->user, req->groups, req->n_groups, req->privileged};
 	const struct dpp_hello *hello;
 	struct store_system sys;
@@ -403,6 +444,8 @@ int session_connect(struct session_mgr *m, const struct session_request *req, st
 	int ret;
 
 	*error_code = NULL;
+	if (why == NULL)
+		why = &none;
 	ret = search_may_access(m->env.store, &who, req->serial);
 	if (ret <= 0)
 		return ret == 0 ? -EACCES : ret;
@@ -415,7 +458,10 @@ int session_connect(struct session_mgr *m, const struct session_request *req, st
 	ret = store_system_get(m->env.store, req->serial, &sys);
 	if (ret != 0)
 		return ret;
-	s = sess_create(m, req, &id);
+	ret = sess_check_purpose(m, &sys, why, error_code);
+	if (ret != 0)
+		return ret;
+	s = sess_create(m, req, why, &id);
 	if (s == NULL && id == 0)
 		return -errno;
 	/* s may be gone after this (failed sessions are freed); the store has the outcome. */

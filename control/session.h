@@ -53,6 +53,8 @@ struct session_peers {
 	/* spgate-dp's STATS (n_sessions, ids_hash) for the periodic check of sessions.reconcile.
 	 * NULL: no periodic check (only the one at each (re)connect). */
 	int (*dp_stats)(void *arg, struct spg_dp_stats_rep *rep);
+	/* SESSION_RECORD (start/stop a recording). NULL: as a dataplane answering EOPNOTSUPP. */
+	int (*dp_record)(void *arg, const struct spg_dp_session_record_req *req, struct spg_dp_record_rep *rep);
 	/* The line (line.h). */
 	struct line_call *(*line_connect)(void *arg, const struct store_line *line, const struct store_system *sys,
 					  uint16_t default_agent_port, const struct line_events *ev, void *ev_arg);
@@ -90,6 +92,12 @@ struct session_request {
 	uint32_t workstation; /* W, network order */
 };
 
+/* What the session is for (issue 15): kept with it, its audit records, traps and recording. */
+struct session_purpose {
+	const char *reason; /* why (connect --reason); NULL or "" none */
+	const char *ticket; /* the service ticket ("T42") it works on; NULL or "" none */
+};
+
 struct session_mgr;
 
 /* NULL with errno set. Arms the timers; sessions come with session_mgr_restore. */
@@ -120,10 +128,15 @@ void session_mgr_dp_state(struct session_mgr *m, bool up);
  * Starts a session (the API's connect). Returns 0 with *out the session in its state now
  * (when it already failed, *error_code is the API's code for it, else NULL); -EACCES when
  * the user may not reach serial; -ENOENT no such system; -EBUSY when someone holds the
- * system (*holder filled); -ENOTCONN when spgate-dp is not up; other -errno.
+ * system (*holder filled); -ENOTCONN when spgate-dp is not up; -EINVAL when the customer
+ * requires a reason or a ticket the request lacks (*error_code "reason_required" or
+ * "ticket_required"); other -errno.
  */
 int session_connect(struct session_mgr *m, const struct session_request *req, struct store_session *out,
 		    const char **error_code, struct alloc_holder *holder);
+/* session_connect with what the session is for (NULL: nothing given). */
+int session_connect_for(struct session_mgr *m, const struct session_request *req, const struct session_purpose *why,
+			struct store_session *out, const char **error_code, struct alloc_holder *holder);
 
 /*
  * Approves or denies a session awaiting approval, as actor. 0 with *out the session;

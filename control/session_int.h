@@ -68,6 +68,12 @@ struct session {
 	char sp_early_reason[STORE_REASON_MAX];
 	bool ending;             /* final state written; waiting for the agent to confirm */
 	bool seen;               /* reconcile: spgate-dp listed it */
+	int64_t rec_id;          /* its running recording's row (session_record.c); 0 none */
+	bool rec_required;       /* the customer's policy is `required` */
+	bool rec_lossy;          /* spgate-dp said it dropped copies (audited once) */
+	bool rec_failed;         /* spgate-dp said the recording failed (or lost it) ... */
+	bool rec_failed_handled; /* ... and that was acted on */
+	int rec_error;           /* the write's errno; ESTALE: spgate-dp lost the recording */
 };
 
 TAILQ_HEAD(session_list, session);
@@ -82,6 +88,7 @@ struct session_mgr {
 	unsigned ticks;
 	bool dp_up;
 	int64_t reconciled_at; /* last check against spgate-dp (sessions.reconcile) */
+	int64_t retained_at;   /* last run of the recordings' retention (hourly, and at each end) */
 	/* The API code of the last failure, for session_connect's synchronous answer. */
 	int64_t last_fail_id;
 	const char *last_fail_code;
@@ -139,6 +146,21 @@ void sess_expected_dp(struct session_mgr *m, uint32_t *n, uint32_t *ids_hash);
  * missing, deletes what we do not own.
  */
 void sess_reconcile_check(struct session_mgr *m);
+
+/* session_record.c */
+/* Starts s's recording when its customer's policy says so, after s is in spgate-dp. Returns
+ * false when s was ended (required, and the recording cannot start). */
+bool sess_record_start(struct session *s);
+/* Stops s's recording, seals it, hashes it, audits it and applies retention (sess_end). */
+void sess_record_stop(struct session *s);
+/* What a SESSION_LIST entry says about s's recording: noted, acted on by sess_record_act. */
+void sess_record_seen(struct session *s, const struct spg_dp_session_info *info);
+/* spgate-dp no longer has s: its recording is lost. */
+void sess_record_lost(struct session *s);
+/* After a listing: ends (required) or marks the sessions whose recording failed. */
+void sess_record_act(struct session_mgr *m);
+/* After a restart: finds s's running recording in the store. */
+void sess_record_restore(struct session *s);
 
 /* session_timers.c */
 void sess_poll_counters(struct session_mgr *m);

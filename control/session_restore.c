@@ -109,6 +109,7 @@ static int restore_one(struct session_mgr *m, const struct store_session *row)
 		s->dp = SESS_DP_ABSENT;
 		return 1; /* the approval deadline is in the store; the tick expires it */
 	case STORE_SESSION_ACTIVE:
+		sess_record_restore(s);
 		if (on_modem_line(m, row) && restore_modem_call(m, s) != 0)
 			return 0;
 		/* As if the channel was lost now: re-attach within agent.grace. */
@@ -170,6 +171,7 @@ static int reconcile_one(const struct spg_dp_session_info *info, void *arg)
 
 	if (s != NULL && wants_dp(s)) {
 		s->seen = true;
+		sess_record_seen(s, info);
 		s->dp = ntohl(info->spi_in) == s->row.spi_in && ntohl(info->spi_out) == s->row.spi_out
 				? SESS_DP_PRESENT
 				: SESS_DP_STALE;
@@ -232,8 +234,10 @@ static void reconcile(struct session_mgr *m)
 	TAILQ_FOREACH_SAFE(s, &m->all, all, tmp) {
 		if (!wants_dp(s))
 			continue;
-		if (!s->seen)
+		if (!s->seen) {
 			s->dp = SESS_DP_ABSENT;
+			sess_record_lost(s);
+		}
 		/* The keys are not kept anywhere: re-adding needs a new generation from the agent. */
 		if (s->row.state == STORE_SESSION_ACTIVE && s->dp != SESS_DP_PRESENT && s->sp_state == SESS_SP_UP) {
 			fprintf(stderr, "spgate-control: session %lld is missing from spgate-dp; rekeying to re-add it\n",
@@ -243,6 +247,7 @@ static void reconcile(struct session_mgr *m)
 			sess_rekey(s);
 		}
 	}
+	sess_record_act(m);
 }
 
 void sess_expected_dp(struct session_mgr *m, uint32_t *n, uint32_t *ids_hash)

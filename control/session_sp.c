@@ -417,6 +417,13 @@ static void sess_opened_first(struct session *s, const struct sph_open_result *r
 			 ret == -ENOTCONN ? "it is not running" : strerror(-ret));
 		return;
 	}
+	/*
+	 * Recording starts before the session is reported active, in the next message after the
+	 * add (spgate-dp must hold the session to record it): only packets in that round trip
+	 * of the local socket can pass unrecorded, before the engineer has been told anything.
+	 */
+	if (!sess_record_start(s))
+		return;
 	sess_line_state(s, STORE_LINE_CONNECTED);
 	s->keyed_at = s->last_activity = sess_now(m);
 	sess_to(s, STORE_SESSION_ACTIVE, NULL, SESS_ACTOR_SYSTEM);

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "approval.h"
+#include "recording.h"
 #include "session_int.h"
+
+#define SESS_RETENTION_EVERY_S 3600
 
 static void approval_expired_cb(int64_t session_id, void *arg)
 {
@@ -80,6 +83,7 @@ static int poll_one(const struct spg_dp_session_info *info, void *arg)
 
 	if (s == NULL || s->row.state != STORE_SESSION_ACTIVE)
 		return 0;
+	sess_record_seen(s, info);
 	if (packets == s->last_packets && s->row.counters.last_activity != 0)
 		return 0;
 	if (packets != s->last_packets)
@@ -109,6 +113,7 @@ void sess_poll_counters(struct session_mgr *m)
 	/* Without counters nobody can tell idle from busy: close nothing for idleness then. */
 	if (m->env.peers->dp_list(m->env.peers_arg, poll_one, &pc) != 0)
 		return;
+	sess_record_act(m); /* after the listing: ending a session deletes it from spgate-dp */
 	if (idle == 0)
 		return;
 	TAILQ_FOREACH_SAFE(s, &m->all, all, tmp) {
@@ -134,4 +139,11 @@ void session_mgr_tick(struct session_mgr *m)
 		sess_poll_counters(m);
 	if (now - m->reconciled_at >= (int64_t)m->env.cfg->sessions.reconcile)
 		sess_reconcile_check(m);
+	/* recordings.keep_days must hold on a quiet gateway too, not only when a session ends */
+	if (now - m->retained_at >= SESS_RETENTION_EVERY_S) {
+		m->retained_at = now;
+		ret = rec_retention(m->env.store, m->env.audit, m->env.cfg, now);
+		if (ret < 0)
+			fprintf(stderr, "spgate-control: recordings' retention: %s\n", strerror(-ret));
+	}
 }

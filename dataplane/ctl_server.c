@@ -567,6 +567,11 @@ size_t spg_ctl_handle(struct spg_dp *dp, const void *req, size_t len, void *rep)
 		RTE_LOG(NOTICE, USER1, "control: refused a message: %s\n", why);
 		return reply_header(rep, h.type, h.seq, err, 0);
 	}
+	/* A type common/dp_api.h knows but this dataplane does not handle (SESSION_RECORD until
+	 * the recorder is built in): an empty EOPNOTSUPP reply, as from an older dataplane, and
+	 * before its body is copied (it may be larger than the union). */
+	if (handlers[h.type] == NULL)
+		return reply_header(rep, h.type, h.seq, EOPNOTSUPP, 0);
 	/* Copied out: the caller's buffer carries no alignment promise. Zeroed behind the body
 	 * only as far as a fixed-size request reaches (an update is the largest): a batch's
 	 * length is exact, and the 15 KiB union need not be cleared for every message. */

@@ -40,6 +40,8 @@ static const struct api_op api_ops[] = {
 	{"line_enable", API_ROLE_OPERATOR, true, api_op_line_enable, false},
 	{"line_disable", API_ROLE_OPERATOR, true, api_op_line_disable, false},
 	{"audit", API_ROLE_OPERATOR, true, api_op_audit, false},
+	{"recordings", API_ROLES_ANY, true, api_op_recordings, false},
+	{"recording_export", API_ROLES_ANY, true, api_op_recording_export, false},
 	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import, false},
 	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats, false},
 	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke, false},

@@ -148,6 +148,8 @@ json_t *api_op_line_enable(struct api_req *r);
 json_t *api_op_line_disable(struct api_req *r);
 json_t *api_op_inventory_import(struct api_req *r);
 json_t *api_op_audit(struct api_req *r);
+json_t *api_op_recordings(struct api_req *r);
+json_t *api_op_recording_export(struct api_req *r);
 json_t *api_op_dp_stats(struct api_req *r);
 json_t *api_op_user_revoke(struct api_req *r);
 

@@ -37,6 +37,10 @@ static json_t *session_json(struct api_req *r, const struct store_session *s)
 	api_json_set_ipv4(o, "virtual_address", s->virtual_address);
 	api_json_set_ipv4(o, "sp_address", s->sp_address);
 	json_object_set_new(o, "line", s->line_id[0] ? json_string(s->line_id) : json_null());
+	/* what the engineer gave as the session's purpose: approvers decide on it */
+	json_object_set_new(o, "request_reason", json_string(s->request_reason));
+	json_object_set_new(o, "ticket", json_string(s->ticket));
+	json_object_set_new(o, "recorded", json_boolean(s->recorded));
 	if (approval_get(r->ctx->store, s->id, &a) == 0) {
 		json_object_set_new(o, "approval_id", json_integer(s->id));
 		json_object_set_new(o, "approval", json_string(store_approval_decision_name(a.decision)));
@@ -63,17 +67,21 @@ static bool may_decide(struct api_req *r, int64_t id)
 	return is_operator(r) || approval_may_decide(r->ctx->store, r->ctx->cfg, r->who.group_ptrs, r->who.n_groups, id);
 }
 
-/* The serial to connect to: given, or from the ticket. NULL with *err set. */
-static const char *connect_serial(struct api_req *r, struct store_ticket *t, json_t **err)
+/*
+ * The serial to connect to: given, or from the ticket; with both, the ticket must be about
+ * that serial. tid gets the ticket as "T42" ("" none). NULL with *err set.
+ */
+static const char *connect_serial(struct api_req *r, struct store_ticket *t, char *tid, size_t tidlen, json_t **err)
 {
 	const char *serial, *ticket;
 	struct search_caller who = {r->who.user, r->who.group_ptrs, r->who.n_groups, r->who.privileged};
 	int64_t id;
 
+	tid[0] = '\0';
 	if (api_arg_string_opt(r->args, "serial", &serial, err) != 0 ||
 	    api_arg_string_opt(r->args, "ticket", &ticket, err) != 0)
 		return NULL;
-	if (serial != NULL)
+	if (serial != NULL && ticket == NULL)
 		return serial;
 	if (ticket == NULL) {
 		*err = api_json_error(API_E_BAD_REQUEST, "missing argument \"serial\" (or \"ticket\")");
@@ -88,7 +96,36 @@ static const char *connect_serial(struct api_req *r, struct store_ticket *t, jso
 		*err = api_json_error(API_E_NOT_FOUND, "no ticket T%" PRId64 " that you may see", id);
 		return NULL;
 	}
+	if (serial != NULL && strcmp(serial, t->serial) != 0) {
+		*err = api_json_error(API_E_BAD_REQUEST, "ticket T%" PRId64 " is about %s, not %.64s", id, t->serial,
+				      serial);
+		return NULL;
+	}
+	snprintf(tid, tidlen, "T%" PRId64, id);
 	return t->serial;
+}
+
+/* The optional "reason": one line of at most STORE_REASON_MAX - 1 bytes. */
+static int connect_reason(struct api_req *r, const char **reason, json_t **err)
+{
+	const char *p;
+
+	if (api_arg_string_opt(r->args, "reason", reason, err) != 0)
+		return -1;
+	if (*reason == NULL)
+		return 0;
+	if (strlen(*reason) >= STORE_REASON_MAX) {
+		*err = api_json_error(API_E_BAD_REQUEST, "argument \"reason\" is %zu bytes, at most %d allowed",
+				      strlen(*reason), STORE_REASON_MAX - 1);
+		return -1;
+	}
+	for (p = *reason; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			*err = api_json_error(API_E_BAD_REQUEST,
+					      "argument \"reason\" holds a control character (one line of text)");
+			return -1;
+		}
+	return 0;
 }
 
 static json_t *busy_reply(const char *serial, const struct alloc_holder *h)
@@ -103,11 +140,12 @@ static json_t *busy_reply(const char *serial, const struct alloc_holder *h)
 	return reply;
 }
 
-static json_t *connect_refused(struct api_req *r, const char *serial, int ret, const struct alloc_holder *h)
+static json_t *connect_refused(struct api_req *r, const char *serial, int ret, const struct alloc_holder *h,
+			       const char *code)
 {
 	char detail[96];
 
-	snprintf(detail, sizeof(detail), "{\"error\":\"%s\"}", strerror(-ret));
+	snprintf(detail, sizeof(detail), "{\"error\":\"%s\"}", ret == -EINVAL && code != NULL ? code : strerror(-ret));
 	api_audit(r, "connect", serial, ret == -EACCES ? "forbidden" : ret == -EBUSY ? "busy" : "failed", detail);
 	switch (ret) {
 	case -EACCES:
@@ -118,6 +156,12 @@ static json_t *connect_refused(struct api_req *r, const char *serial, int ret, c
 		return busy_reply(serial, h);
 	case -ENOTCONN:
 		return api_json_error(API_E_DATAPLANE, "the dataplane (spgate-dp) is not running");
+	case -EINVAL:
+		if (code != NULL && strcmp(code, "ticket_required") == 0)
+			return api_json_error(code, "the customer of %s requires a service ticket: connect --ticket ID",
+					      serial);
+		return api_json_error("reason_required", "the customer of %s requires a reason: connect --reason TEXT",
+				      serial);
 	default:
 		return api_json_error(API_E_INTERNAL, "cannot start the session: %s", strerror(-ret));
 	}
@@ -153,8 +197,10 @@ json_t *api_op_connect(struct api_req *r)
 				      .privileged = r->who.privileged};
 	struct store_session s;
 	struct alloc_holder h;
+	struct session_purpose why = {NULL, NULL};
 	struct store_ticket t;
-	const char *code;
+	const char *code = NULL;
+	char tid[24];
 	json_t *err = NULL, *reply;
 	bool given = false;
 	int ret;
@@ -169,9 +215,12 @@ json_t *api_op_connect(struct api_req *r)
 				      "connect needs a login within the last %u s (engineer_api.connect_fresh): log in again",
 				      r->ctx->cfg->engineer_api.connect_fresh);
 	}
-	req.serial = connect_serial(r, &t, &err);
+	req.serial = connect_serial(r, &t, tid, sizeof(tid), &err);
 	if (req.serial == NULL)
 		return err;
+	if (connect_reason(r, &why.reason, &err) != 0)
+		return err;
+	why.ticket = tid;
 	err = api_step_up(r, req.serial);
 	if (err != NULL)
 		return err;
@@ -183,9 +232,9 @@ json_t *api_op_connect(struct api_req *r)
 	err = workstation_refused(r, req.serial, req.workstation);
 	if (err != NULL)
 		return err;
-	ret = session_connect(r->ctx->sessions, &req, &s, &code, &h);
+	ret = session_connect_for(r->ctx->sessions, &req, &why, &s, &code, &h);
 	if (ret != 0)
-		return connect_refused(r, req.serial, ret, &h);
+		return connect_refused(r, req.serial, ret, &h, code);
 	if (code == NULL)
 		return reply_session(r, &s);
 	reply = api_json_error(code, "%s", s.reason);

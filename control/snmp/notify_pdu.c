@@ -4,6 +4,7 @@
  * 4.2.6), then the notification's OBJECTS as instances .0 of spgNotifyObjects, in the
  * MIB's order. Building is apart from sending so that the tests can read what would go.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "snmp/snmp_int.h"
@@ -107,6 +108,17 @@ static void add_session(struct pdu_builder *b, const struct store_session *s)
 	add_u32(b, SNMP_NO_SPEED, ASN_GAUGE, snmp_mib_gauge(s->speed_bps));
 }
 
+/* Issue 15's varbinds: recorded (TruthValue: 1 true, 2 false) and "T42: reason". */
+static void add_purpose(struct pdu_builder *b, const struct store_session *s)
+{
+	char why[STORE_NAME_MAX + STORE_REASON_MAX + 4];
+
+	add_i32(b, SNMP_NO_RECORDED, s->recorded ? 1 : 2);
+	snprintf(why, sizeof(why), "%s%s%s", s->ticket, s->ticket[0] != '\0' && s->request_reason[0] != '\0' ? ": " : "",
+		 s->request_reason);
+	add_string(b, SNMP_NO_REQUEST_REASON, why);
+}
+
 netsnmp_pdu *snmp_pdu_session_up(const struct snmp_mib *m, int pdu_type, uint32_t uptime,
 				 const struct store_session *s)
 {
@@ -115,6 +127,7 @@ netsnmp_pdu *snmp_pdu_session_up(const struct snmp_mib *m, int pdu_type, uint32_
 	if (!start(&b, m, pdu_type, uptime, SNMP_NOTIFY_SESSION_UP))
 		return finish(&b);
 	add_session(&b, s);
+	add_purpose(&b, s);
 	return finish(&b);
 }
 
@@ -145,6 +158,7 @@ netsnmp_pdu *snmp_pdu_session_down(const struct snmp_mib *m, int pdu_type, uint3
 	add_session(&b, s);
 	add_i32(&b, SNMP_NO_SESSION_STATE, snmp_mib_session_state(s->state));
 	add_string(&b, SNMP_NO_REASON, s->reason);
+	add_purpose(&b, s);
 	return finish(&b);
 }
 

@@ -120,6 +120,8 @@ enum snmp_notify_obj {
 	SNMP_NO_LINE_OLD_STATE,
 	SNMP_NO_PORT_INDEX,
 	SNMP_NO_AUTH_FACTOR,
+	SNMP_NO_RECORDED = 20,       /* issue 15 */
+	SNMP_NO_REQUEST_REASON = 21,
 };
 
 struct snmp_mib {

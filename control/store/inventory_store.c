@@ -25,7 +25,10 @@ static const char *const line_state_names[] = {
 	[STORE_LINE_DISABLED] = "disabled",
 };
 
+static const char *const recording_names[] = {"off", "on", "required"};
+
 STORE_ENUM_NAMES(enum store_policy, policy_names, store_policy_name, store_policy_parse)
+STORE_ENUM_NAMES(enum store_rec_policy, recording_names, store_rec_policy_name, store_rec_policy_parse)
 STORE_ENUM_NAMES(enum store_connect, connect_names, store_connect_name, store_connect_parse)
 STORE_ENUM_NAMES(enum store_line_state, line_state_names, store_line_state_name,
 		 store_line_state_parse)
@@ -67,9 +70,12 @@ static int site_id(struct store *st, int64_t cust_id, const char *name, int64_t 
 int store_customer_put(struct store *st, struct store_customer *c)
 {
 	sqlite3_stmt *q = store_stmt(
-		st, "INSERT INTO customers (name, approval_policy, approvers, mfa) VALUES (?1, ?2, ?3, ?4) "
+		st, "INSERT INTO customers (name, approval_policy, approvers, mfa, recording, recording_cert, "
+		    "require_reason, require_ticket) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 		    "ON CONFLICT (name) DO UPDATE SET approval_policy = excluded.approval_policy, "
-		    "approvers = excluded.approvers, mfa = excluded.mfa");
+		    "approvers = excluded.approvers, mfa = excluded.mfa, recording = excluded.recording, "
+		    "recording_cert = excluded.recording_cert, require_reason = excluded.require_reason, "
+		    "require_ticket = excluded.require_ticket");
 	int rc;
 
 	if (q == NULL)
@@ -78,6 +84,10 @@ int store_customer_put(struct store *st, struct store_customer *c)
 	sqlite3_bind_text(q, 2, store_policy_name(c->policy), -1, SQLITE_STATIC);
 	store_bind_optional(q, 3, c->approvers);
 	sqlite3_bind_text(q, 4, c->mfa_required ? "required" : "optional", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, store_rec_policy_name(c->recording), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, c->recording_cert, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, c->require_reason);
+	sqlite3_bind_int(q, 8, c->require_ticket);
 	rc = store_step_done(st, q);
 	return rc < 0 ? rc : customer_id(st, c->name, &c->id);
 }
@@ -85,7 +95,7 @@ int store_customer_put(struct store *st, struct store_customer *c)
 static int customer_read(sqlite3_stmt *q, void *out)
 {
 	struct store_customer *c = out;
-	char policy[16];
+	char policy[16], recording[16];
 
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(q, 0);
@@ -93,13 +103,20 @@ static int customer_read(sqlite3_stmt *q, void *out)
 	store_column_copy(policy, sizeof(policy), q, 2);
 	store_column_copy(c->approvers, sizeof(c->approvers), q, 3);
 	c->mfa_required = sqlite3_column_int(q, 4) != 0;
+	store_column_copy(recording, sizeof(recording), q, 5);
+	store_column_copy(c->recording_cert, sizeof(c->recording_cert), q, 6);
+	c->require_reason = sqlite3_column_int(q, 7) != 0;
+	c->require_ticket = sqlite3_column_int(q, 8) != 0;
+	if (store_rec_policy_parse(recording, &c->recording) != 0)
+		return -EINVAL;
 	return store_policy_parse(policy, &c->policy);
 }
 
 int store_customer_get(struct store *st, const char *name, struct store_customer *c)
 {
 	return store_get_by_text(st, "SELECT id, name, approval_policy, IFNULL(approvers, ''), "
-				     "mfa = 'required' FROM customers WHERE name = ?1",
+				     "mfa = 'required', recording, recording_cert, require_reason, require_ticket "
+				     "FROM customers WHERE name = ?1",
 				 name, customer_read, c);
 }
 

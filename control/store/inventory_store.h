@@ -31,6 +31,9 @@
 #define STORE_PROBLEM_MAX 1024
 
 enum store_policy { STORE_POLICY_AUTO, STORE_POLICY_ASK, STORE_POLICY_DENY };
+/* Whether a customer's sessions are recorded; required: no recording, no session. */
+enum store_rec_policy { STORE_RECORDING_OFF, STORE_RECORDING_ON, STORE_RECORDING_REQUIRED };
+#define STORE_PATH_MAX 256
 enum store_connect { STORE_CONNECT_NETWORK, STORE_CONNECT_MODEM };
 enum store_line_state {
 	STORE_LINE_IDLE,
@@ -46,6 +49,10 @@ struct store_customer {
 	enum store_policy policy;
 	char approvers[STORE_NAME_MAX]; /* group that may approve for this customer; "" none */
 	bool mfa_required; /* inventory mfa: required: connects need a fresh second factor */
+	enum store_rec_policy recording;
+	char recording_cert[STORE_PATH_MAX]; /* PEM X.509: recordings are sealed to it; "" plain */
+	bool require_reason;                 /* connect must say why (--reason) */
+	bool require_ticket;                 /* connect must name a service ticket (--ticket) */
 };
 
 struct store_site {
@@ -127,6 +134,9 @@ struct store_ticket {
 /* "auto" | "ask" | "deny"; parse returns 0 or -EINVAL. */
 const char *store_policy_name(enum store_policy p);
 int store_policy_parse(const char *s, enum store_policy *out);
+/* "off" | "on" | "required". */
+const char *store_rec_policy_name(enum store_rec_policy r);
+int store_rec_policy_parse(const char *s, enum store_rec_policy *out);
 /* "network" | "modem". */
 const char *store_connect_name(enum store_connect c);
 int store_connect_parse(const char *s, enum store_connect *out);

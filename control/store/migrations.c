@@ -167,6 +167,36 @@ static const char v6_mfa[] =
 	"ALTER TABLE customers ADD COLUMN mfa TEXT NOT NULL DEFAULT 'optional'"
 	"  CHECK (mfa IN ('off', 'optional', 'required'));";
 
+/*
+ * Issue 15: recording policy, recording certificate and required reason/ticket per customer;
+ * the reason and ticket a session was asked with; one recording row per recorded session.
+ */
+static const char v7_recordings[] =
+	"ALTER TABLE customers ADD COLUMN recording TEXT NOT NULL DEFAULT 'off'"
+	"  CHECK (recording IN ('off', 'on', 'required'));"
+	"ALTER TABLE customers ADD COLUMN recording_cert TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE customers ADD COLUMN require_reason INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE customers ADD COLUMN require_ticket INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN request_reason TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE sessions ADD COLUMN ticket TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE recordings ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  session_id INTEGER NOT NULL UNIQUE REFERENCES sessions (id),"
+	"  path TEXT NOT NULL,"
+	"  state TEXT NOT NULL"
+	"    CHECK (state IN ('recording', 'complete', 'incomplete', 'failed', 'deleted')),"
+	/* 1: spgate-dp accepted the start (a recording that never started recorded nothing) */
+	"  recorded INTEGER NOT NULL DEFAULT 0,"
+	"  sealed INTEGER NOT NULL DEFAULT 0,"
+	"  sha256 TEXT NOT NULL DEFAULT '',"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  packets INTEGER NOT NULL DEFAULT 0,"
+	"  dropped INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT NOT NULL DEFAULT '',"
+	"  started INTEGER NOT NULL,"
+	"  ended INTEGER);"
+	"CREATE INDEX recordings_by_age ON recordings (started) WHERE state != 'deleted';";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "inventory: customers, sites, profiles, systems, users, groups, rules, lines, tickets",
 	  v1_inventory },
@@ -175,6 +205,7 @@ const struct store_migration store_migrations[] = {
 	{ 4, "modem lines: serial settings, peer address, call counters", v4_modem_lines },
 	{ 5, "users' nameable workstations; revoked tokens and users' revocations", v5_api_trust },
 	{ 6, "second factors: users' TOTP secrets (sealed), last step used; customers' mfa", v6_mfa },
+	{ 7, "recordings: per-customer policy and certificate, session reason and ticket", v7_recordings },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -74,7 +74,9 @@ static size_t column_blob(sqlite3_stmt *q, int col, unsigned char *dst, size_t m
 	"IFNULL(s.line_id, ''), s.virtual_address, s.spi_in, s.spi_out, s.sp_address, "    \
 	"s.speed_bps, s.grant, s.grant_sig, s.agent_address, s.generation, s.created, "    \
 	"s.updated, IFNULL(s.closed, 0), s.out_packets, s.in_packets, s.out_bytes, "       \
-	"s.in_bytes, s.drops, s.last_activity FROM sessions s "                            \
+	"s.in_bytes, s.drops, s.last_activity, s.request_reason, s.ticket, "               \
+	"EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.id AND r.recorded = 1) " \
+	"FROM sessions s "                                                                  \
 	"LEFT JOIN systems y ON y.serial = s.serial "                                      \
 	"LEFT JOIN customers c ON c.id = y.customer_id"
 
@@ -117,6 +119,9 @@ static int session_read(sqlite3_stmt *q, void *out)
 	s->counters.in_bytes = (uint64_t)sqlite3_column_int64(q, 23);
 	s->counters.drops = (uint64_t)sqlite3_column_int64(q, 24);
 	s->counters.last_activity = sqlite3_column_int64(q, 25);
+	store_column_copy(s->request_reason, sizeof(s->request_reason), q, 26);
+	store_column_copy(s->ticket, sizeof(s->ticket), q, 27);
+	s->recorded = sqlite3_column_int(q, 28) != 0;
 	return 0;
 }
 
@@ -176,9 +181,9 @@ int store_session_create(struct store *st, struct store_session *s)
 		st, "INSERT INTO sessions (serial, user, workstation, state, reason, line_id, "
 		    "virtual_address, spi_in, spi_out, sp_address, speed_bps, grant, grant_sig, "
 		    "agent_address, generation, updated, closed, out_packets, in_packets, "
-		    "out_bytes, in_bytes, drops, last_activity, created) VALUES (?1, ?2, ?3, ?4, "
-		    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		    CLOSED_FOR("?4", "?17", "?16") ", ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
+		    "out_bytes, in_bytes, drops, last_activity, created, request_reason, ticket) VALUES (?1, ?2, "
+		    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		    CLOSED_FOR("?4", "?17", "?16") ", ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)");
 	int rc;
 
 	if (q == NULL)
@@ -189,6 +194,8 @@ int store_session_create(struct store *st, struct store_session *s)
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(q, 24, s->created);
+	sqlite3_bind_text(q, 25, s->request_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 26, s->ticket, -1, SQLITE_STATIC);
 	rc = store_step_done(st, q);
 	if (rc == 0)
 		s->id = sqlite3_last_insert_rowid(store_db(st));

@@ -62,6 +62,10 @@ struct store_session {
 	uint32_t generation;             /* key generation: 0 at open, +1 per rekey */
 	int64_t created, updated, closed; /* closed: 0 while not closed or failed */
 	struct store_session_counters counters;
+	/* set at create only: what the engineer said (connect --reason, --ticket) */
+	char request_reason[STORE_REASON_MAX];
+	char ticket[STORE_NAME_MAX];       /* "T42", or "" */
+	bool recorded;                     /* read only: a recording of it was started */
 };
 
 /* Which sessions store_session_foreach visits. */

@@ -233,6 +233,9 @@ reason=$(session_field alice "$ID" 's["reason"]')
 check "spgSessionDown of session $ID, state closed(9), reason '$reason'" \
 	wait_until 10 two_traps "$(trap_of 2)" "$NOTE.1.0 = Gauge32: $ID" "$NOTE.8.0 = INTEGER: 9" \
 	"$NOTE.9.0 = STRING: \"$reason\""
+# issue 15: whether it was recorded (acme records nothing in the lab: TruthValue false(2))
+check "spgSessionDown of session $ID says it was not recorded (spgNotifyRecorded.0 = 2)" \
+	two_traps "$(trap_of 2)" "$NOTE.1.0 = Gauge32: $ID" "$NOTE.20.0 = INTEGER: 2"
 check "the ended session stays in spgSessionTable as closed(9) for a while" \
 	wait_until 10 value_is "$SESS.6.$ID" 9
 

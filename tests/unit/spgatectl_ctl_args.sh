@@ -112,7 +112,10 @@ expect 2 "--serial and --site: give at most one" -- search --serial --site x
 expect 2 "unknown option '--bogus'" -- search --bogus x
 expect 2 "unexpected argument 'y'" -- search x y
 expect 2 "connect: missing SERIAL" -- connect
-expect 2 "give SERIAL or --ticket ID, not both" -- connect CK1 --ticket 5
+expect 2 "connect: --reason: empty" -- connect CK1 --reason ""
+expect 2 "--ticket is empty" -- connect --ticket ""
+expect 2 "recordings: give --session or --serial, not both" -- recordings --session 1 --serial CK1
+expect 2 "recording export: missing ID" -- recording export
 expect 2 "--workstation: \"192.0.2.300\" is not an IPv4 address" -- connect CK1 --workstation 192.0.2.300
 expect 2 "--wait-timeout needs --wait" -- connect CK1 --wait-timeout 5
 expect 2 "--wait-timeout: \"0\"" -- connect CK1 --wait --wait-timeout 0
@@ -268,6 +271,9 @@ expect_out "state          requested" -- connect CK77 --workstation 192.0.2.77
 check "connect sent the workstation" grep -q '"op":"connect","serial":"CK77","workstation":"192.0.2.77"' "$log"
 expect 0 "" -- connect --ticket 41
 check "connect --ticket sends the ticket" grep -q '"op":"connect","ticket":"41"' "$log"
+expect 0 "" -- connect CK77 --ticket 41 --reason "disk 3 failed"
+check "connect SERIAL --ticket ID --reason TEXT sends all three (issue 15)" \
+	grep -q '"op":"connect","serial":"CK77","ticket":"41","reason":"disk 3 failed"' "$log"
 expect_out "state          active" -- connect CK2001 --wait --wait-timeout 30
 check "--wait reports the approval once" test "$(grep -c 'awaits approval (approval 3)' <<<"$err")" = 1
 check "--wait polled the session" grep -q '"op":"session","id":12' "$log"

@@ -365,6 +365,7 @@ cmd_up() {
 		pairs+=("$(agent_serial "$i")=$(topo_sp_local "$i")")
 	done
 	pki_make "$SPG_PKI" "$SPG_MGMT" "${pairs[@]}" || exit 1
+	pki_recording "$SPG_PKI" globex || exit 1 # globex's sessions are recorded, sealed to it
 	topo_log "starting FreeRADIUS in $(topo_ns gw) (127.0.0.1:$SPG_RADIUS_PORT)"
 	control_radius_start || { topo_log "FreeRADIUS did not start"; exit 1; }
 	topo_dp_start 60 || exit 1
@@ -379,7 +380,9 @@ cmd_up() {
 	control_config_make || { topo_log "the control plane's config does not check"; exit 1; }
 	control_start 60 || exit 1
 	topo_log "the operator imports the inventory ($SPG_INVENTORY)"
-	modem_lab_inventory "$SPG_INVENTORY" >"$SPG_STATE/inventory.yaml"
+	# globex: recording on, sealed to the certificate pki_recording made (issue 15)
+	modem_lab_inventory "$SPG_INVENTORY" | sed -e "s|{ name: globex, \(.*\) }|{ name: globex, \1, recording: on, recording_cert: $SPG_PKI/globex-recording.crt }|" \
+		>"$SPG_STATE/inventory.yaml"
 	control_import "$SPG_STATE/inventory.yaml" 2>&1 | sed 's/^/  /'
 	[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "inventory import failed"; exit 1; }
 	DEMO_FAILED=0

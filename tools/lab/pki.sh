@@ -63,6 +63,17 @@ pki_vendor_key() { # pki_vendor_key DIR [NAME]: NAME.key (Ed25519, PKCS#8 PEM) a
 	pki_quiet openssl pkey -in "$dir/$name.key" -pubout -out "$dir/$name.pub"
 }
 
+# pki_recording DIR CUSTOMER: CUSTOMER-recording.crt / .key, the customer's own certificate that
+# session recordings are sealed to (inventory customers[].recording_cert). RSA: CMS key
+# transport, which `openssl cms -decrypt -inkey` opens. Self-signed: the customer's, not our CA's.
+pki_recording() {
+	local dir=$1 name=$2-recording
+	[ -s "$dir/$name.crt" ] && [ -s "$dir/$name.key" ] && return 0
+	pki_quiet openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/$name.key" -out "$dir/$name.crt" \
+		-days 30 -subj "/CN=$2 session recordings" || return 1
+	chmod 600 "$dir/$name.key"
+}
+
 pki_agent() { # pki_agent DIR SERIAL ADDR
 	# a certificate from before the SP identity check (no URI) is made again
 	if [ -s "$1/agent-$2.crt" ] &&

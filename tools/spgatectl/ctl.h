@@ -11,6 +11,7 @@
  *   ctl_cmds.c     search, connect, sessions, session show, disconnect, approve, deny
  *   ctl_admin.c    ticket submit, tickets, lines, audit, inventory import
  *   ctl_mfa.c      mfa enroll, verify, reset; reading second-factor codes
+ *   ctl_recording.c recordings, recording export
  */
 #ifndef SPGCTL_CTL_H
 #define SPGCTL_CTL_H
@@ -60,6 +61,8 @@ int ctl_cmd_user(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_audit(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_inventory(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_mfa(struct spgctl *ctl, int argc, char **argv);
+int ctl_cmd_recordings(struct spgctl *ctl, int argc, char **argv);
+int ctl_cmd_recording(struct spgctl *ctl, int argc, char **argv);
 
 struct ctl_api;
 
@@ -210,6 +213,7 @@ const char *ctl_fmt_time(const json_t *obj, const char *key, char *buf, size_t s
 /* Tables; false when one could not be allocated. */
 bool ctl_print_systems(const json_t *systems);
 bool ctl_print_sessions(const json_t *sessions);
+bool ctl_print_recordings(const json_t *recordings);
 bool ctl_print_tickets(const json_t *tickets);
 bool ctl_print_lines(const json_t *lines);
 void ctl_print_line(const json_t *line);

@@ -72,14 +72,18 @@ int ctl_cmd_search(struct spgctl *ctl, int argc, char **argv)
 /* ---- connect ---- */
 
 static const char connect_usage[] =
-	"usage: spgatectl connect SERIAL | --ticket ID [--workstation A.B.C.D]\n"
+	"usage: spgatectl connect SERIAL | --ticket ID [--reason TEXT] [--workstation A.B.C.D]\n"
 	"                         [--wait [--wait-timeout S]] [--otp-file FILE]\n"
 	"\n"
 	"Asks for a session to a system, by its serial or by a service ticket, and prints it.\n"
 	"If someone already holds the system, says who (user, workstation, since when) and\n"
 	"exits 1.\n"
 	"\n"
-	"  --ticket ID          the system named by this ticket\n"
+	"  --ticket ID          the service ticket the session works on; without SERIAL, the\n"
+	"                       system it names (with SERIAL, it must name that system)\n"
+	"  --reason TEXT        why: shown to approvers, kept with the session, its audit\n"
+	"                       records, SNMP notifications and recording (customers with\n"
+	"                       require_reason / require_ticket refuse a connect without)\n"
 	"  --workstation ADDR   the workstation that will use the session (default: the\n"
 	"                       address spgate-control sees this request come from)\n"
 	"  --wait               wait until the session is active, failed or closed (an approval\n"
@@ -159,7 +163,7 @@ static int wait_session(struct ctl_api *api, json_t **session, uint64_t wait_s)
 	return 0;
 }
 
-enum { C_TICKET, C_WORKSTATION, C_WAIT, C_WAIT_TIMEOUT, C_OTP_FILE, C_END };
+enum { C_TICKET, C_REASON, C_WORKSTATION, C_WAIT, C_WAIT_TIMEOUT, C_OTP_FILE, C_END };
 
 /*
  * Calls connect; when the customer wants a fresh second factor (mfa_step_up), asks for a
@@ -191,8 +195,6 @@ static int connect_call(struct ctl_api *api, json_t *req, const char *otp_file, 
 
 static int connect_request(const char *cmd, struct spgctl_opt *o, char **pos, int n_pos, json_t **req)
 {
-	if (n_pos == 1 && o[C_TICKET].seen)
-		return spgctl_usage_error(cmd, "give SERIAL or --ticket ID, not both");
 	if (n_pos == 0 && !o[C_TICKET].seen)
 		return spgctl_usage_error(cmd, "missing SERIAL (or --ticket ID)");
 	if ((n_pos == 1 && pos[0][0] == '\0') || (o[C_TICKET].seen && o[C_TICKET].value[0] == '\0'))
@@ -203,6 +205,12 @@ static int connect_request(const char *cmd, struct spgctl_opt *o, char **pos, in
 			 n_pos == 1 ? pos[0] : o[C_TICKET].value);
 	if (*req == NULL)
 		return spgctl_usage_error(cmd, "%s: not UTF-8 text", n_pos == 1 ? "SERIAL" : "--ticket");
+	if (n_pos == 1 && o[C_TICKET].seen &&
+	    json_object_set_new(*req, "ticket", json_string(o[C_TICKET].value)) != 0)
+		return spgctl_usage_error(cmd, "--ticket: not UTF-8 text");
+	if (o[C_REASON].seen && (o[C_REASON].value[0] == '\0' ||
+				 json_object_set_new(*req, "reason", json_string(o[C_REASON].value)) != 0))
+		return spgctl_usage_error(cmd, "--reason: empty or not UTF-8 text");
 	if (o[C_WORKSTATION].seen)
 		json_object_set_new(*req, "workstation", json_string(o[C_WORKSTATION].value));
 	return 0;
@@ -212,6 +220,7 @@ int ctl_cmd_connect(struct spgctl *ctl, int argc, char **argv)
 {
 	struct spgctl_opt o[C_END + 1] = {
 		[C_TICKET] = {"ticket", true, NULL, false},
+		[C_REASON] = {"reason", true, NULL, false},
 		[C_WORKSTATION] = {"workstation", true, NULL, false},
 		[C_WAIT] = {"wait", false, NULL, false},
 		[C_WAIT_TIMEOUT] = {"wait-timeout", true, NULL, false},

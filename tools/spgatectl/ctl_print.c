@@ -204,6 +204,19 @@ bool ctl_print_sessions(const json_t *sessions)
 	return print_table(sessions, cols, N(cols));
 }
 
+bool ctl_print_recordings(const json_t *recordings)
+{
+	static const struct col cols[] = {
+		{"ID", "id", COL_TEXT, 'r'},          {"SESSION", "session", COL_TEXT, 'r'},
+		{"SERIAL", "serial", COL_TEXT, 'l'},  {"USER", "user", COL_TEXT, 'l'},
+		{"STATE", "state", COL_TEXT, 'l'},    {"SEALED", "sealed", COL_TEXT, 'l'},
+		{"BYTES", "bytes", COL_TEXT, 'r'},    {"PACKETS", "packets", COL_TEXT, 'r'},
+		{"DROPPED", "dropped", COL_TEXT, 'r'}, {"ENDED", "ended", COL_TIME, 'l'},
+		{"SHA256", "sha256", COL_TEXT, 'l'},
+	};
+	return print_table(recordings, cols, N(cols));
+}
+
 bool ctl_print_tickets(const json_t *tickets)
 {
 	static const struct col cols[] = {
@@ -347,6 +360,9 @@ void ctl_print_session(const json_t *s)
 		{"workstation", "workstation", COL_TEXT, false},
 		{"state", "state", COL_TEXT, false},
 		{"reason", "reason", COL_TEXT, true},
+		{"request reason", "request_reason", COL_TEXT, true},
+		{"ticket", "ticket", COL_TEXT, true},
+		{"recorded", "recorded", COL_TEXT, true},
 		{"approval", "approval", COL_TEXT, true},
 		{"approval id", "approval_id", COL_TEXT, true},
 		{"approve by", "approval_deadline", COL_TIME, true},

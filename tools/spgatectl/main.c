@@ -38,6 +38,8 @@ static const struct spgctl_cmd commands[] = {
 	{"mfa", ctl_cmd_mfa, "enrol, confirm or reset a second factor (TOTP)"},
 	{"audit", ctl_cmd_audit, "read the audit log (operator)"},
 	{"inventory", ctl_cmd_inventory, "import the inventory (operator)"},
+	{"recordings", ctl_cmd_recordings, "list session recordings"},
+	{"recording", ctl_cmd_recording, "export a session recording"},
 	{"dp", spgctl_cmd_dp, "inspect and program the dataplane (spgate-dp) directly"},
 	{"help", cmd_help, "this text, or help COMMAND [SUBCOMMAND]: that command's"},
 	{NULL, NULL, NULL},

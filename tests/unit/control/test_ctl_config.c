@@ -325,6 +325,29 @@ static void an_snmp_section_with_two_managers_loads(void)
 	ctl_config_free(&c);
 }
 
+static void recordings_have_safe_defaults_and_checked_keys(void)
+{
+	char path[64], err[512];
+	struct ctl_config c;
+
+	CU_ASSERT(fails_at("recordings: { dir: recordings }\n" REQUIRED, 1, 20,
+			   "recordings.dir: \"recordings\" is not an absolute path"));
+	CU_ASSERT(fails_at("recordings: { keep_days: 0 }\n" REQUIRED, 1, 26, "recordings.keep_days"));
+	CU_ASSERT(fails_at("recordings: { engineers_may_export: yes }\n" REQUIRED, 1, 37,
+			   "recordings.engineers_may_export"));
+	CU_ASSERT(fails_at("recordings: { bogus: 1 }\n" REQUIRED, 1, 15, "unknown key \"bogus\""));
+	CU_ASSERT_EQUAL_FATAL(load_text(REQUIRED, &c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.recordings.dir, "/var/lib/spgate/recordings");
+	CU_ASSERT_EQUAL(c.recordings.keep_days, 90);
+	CU_ASSERT_FALSE(c.recordings.engineers_may_export); /* engineers list, operators export */
+	CU_ASSERT_EQUAL_FATAL(load_text("recordings: { dir: /srv/rec, keep_days: 7, max_bytes: 5000000000000,"
+					" engineers_may_export: true }\n" REQUIRED,
+					&c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.recordings.dir, "/srv/rec");
+	CU_ASSERT_EQUAL(c.recordings.max_bytes, 5000000000000ull);
+	CU_ASSERT_TRUE(c.recordings.engineers_may_export);
+}
+
 static void a_base_oid_must_be_dotted_numbers(void)
 {
 	CU_ASSERT(fails_at("snmp: { base_oid: 1.3.6.x }\n" REQUIRED, 1, 19,
@@ -493,6 +516,7 @@ int main(void)
 		{ "snmp_is_off_by_default_with_the_playpen_as_base",
 		  snmp_is_off_by_default_with_the_playpen_as_base },
 		{ "an_snmp_section_with_two_managers_loads", an_snmp_section_with_two_managers_loads },
+		{ "recordings_have_safe_defaults_and_checked_keys", recordings_have_safe_defaults_and_checked_keys },
 		{ "a_base_oid_must_be_dotted_numbers", a_base_oid_must_be_dotted_numbers },
 		{ "the_agentx_socket_is_a_path_or_tcp_host_port",
 		  the_agentx_socket_is_a_path_or_tcp_host_port },

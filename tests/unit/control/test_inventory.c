@@ -402,9 +402,48 @@ static void bad_modem_line_settings_are_refused_by_name(void)
 	done();
 }
 
+/* Issue 15: recording policy, certificate and required reason/ticket per customer. */
+static void a_customer_records_only_with_a_policy_and_a_certificate_cms_can_use(void)
+{
+	struct store_customer c;
+	char text[512], cert[160], cmd[640];
+
+	fresh();
+	CU_ASSERT(fails_with(INVENTORY_YAML, "customers:\n  - { name: acme, approval_policy: auto, recording: sometimes }\n",
+			     "inv.yaml:2:", "is not off, on or required", 2));
+	CU_ASSERT(fails_with(INVENTORY_YAML,
+			     "customers:\n  - { name: acme, approval_policy: auto, recording_cert: /nonexistent/acme.pem }\n",
+			     "inv.yaml:2:", "recording_cert /nonexistent/acme.pem is not a readable certificate file", 2));
+	CU_ASSERT(fails_with(INVENTORY_YAML,
+			     "customers:\n  - { name: acme, approval_policy: auto, recording_cert: acme.pem }\n",
+			     "inv.yaml:2:", "is not an absolute path", 2));
+	CU_ASSERT_EQUAL(count_rows("customers"), 0);
+	snprintf(cert, sizeof(cert), "%s/acme.crt", dir);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/acme.key -out %s "
+		 "-subj /CN=acme -days 2 2>/dev/null", dir, cert);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	snprintf(text, sizeof(text),
+		 "customers:\n  - { name: acme, approval_policy: auto, recording: on, recording_cert: %s,\n"
+		 "      require_reason: true, require_ticket: false }\n", cert);
+	CU_ASSERT_EQUAL(import(INVENTORY_YAML, text, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(store_customer_get(st, "acme", &c), 0);
+	CU_ASSERT_EQUAL(c.recording, STORE_RECORDING_ON);
+	CU_ASSERT_STRING_EQUAL(c.recording_cert, cert);
+	CU_ASSERT_TRUE(c.require_reason);
+	CU_ASSERT_FALSE(c.require_ticket);
+	CU_ASSERT_EQUAL(import(INVENTORY_CSV, "customer,globex,ask,,,required,,false,true\n", NULL) /* mfa empty */, 0);
+	CU_ASSERT_EQUAL_FATAL(store_customer_get(st, "globex", &c), 0);
+	CU_ASSERT_EQUAL(c.recording, STORE_RECORDING_REQUIRED);
+	CU_ASSERT_STRING_EQUAL(c.recording_cert, "");
+	CU_ASSERT_TRUE(c.require_ticket);
+	done();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
+		{ "a_customer_records_only_with_a_policy_and_a_certificate_cms_can_use",
+		  a_customer_records_only_with_a_policy_and_a_certificate_cms_can_use },
 		{ "the_sample_yaml_fills_every_table", the_sample_yaml_fills_every_table },
 		{ "a_csv_inventory_fills_the_same_tables", a_csv_inventory_fills_the_same_tables },
 		{ "importing_the_same_inventory_again_changes_nothing",

@@ -22,6 +22,7 @@
 #include "api/server.h"
 #include "config.h"
 #include "ctl_test.h"
+#include "store/recording_store.h"
 #include "token.h"
 #include "workstation.h"
 
@@ -664,6 +665,81 @@ static void a_32_mib_request_is_answered_and_the_rest_discarded(void)
 	event_base_free(base);
 }
 
+/* Issue 15: a connect's reason is one line of text that fits the store. */
+static void a_connect_reason_must_be_one_short_line(void)
+{
+	char fields[512];
+	json_t *r;
+
+	r = as_alice("\"op\":\"connect\",\"serial\":\"CK2001\",\"reason\":\"disk\\nengineer: mallory\"");
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "\"reason\""));
+	snprintf(fields, sizeof(fields), "\"op\":\"connect\",\"serial\":\"CK2001\",\"reason\":\"%0300d\"", 0);
+	r = as_alice(fields);
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_BAD_REQUEST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "at most 255"));
+	r = as_alice("\"op\":\"connect\",\"serial\":\"CK2001\",\"ticket\":\"T1\"");
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_NOT_FOUND); /* no such ticket: never a silent serial-only connect */
+}
+
+/* A finished recording of a session of user's, its file holding text; returns its id. */
+static int64_t a_recording(const char *user, const char *text)
+{
+	struct store_session s = {.serial = "CK2001", .state = STORE_SESSION_CLOSED, .created = NOW, .updated = NOW,
+				  .closed = NOW};
+	struct store_recording r = {.state = STORE_REC_RECORDING, .started = NOW};
+	FILE *f;
+
+	snprintf(s.user, sizeof(s.user), "%s", user);
+	CU_ASSERT_EQUAL_FATAL(store_session_create(st, &s), 0);
+	r.session_id = s.id;
+	snprintf(r.path, sizeof(r.path), "%s/rec-%lld.pcapng", dir, (long long)s.id);
+	f = fopen(r.path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(store_recording_create(st, &r), 0);
+	r.state = STORE_REC_COMPLETE;
+	r.ended = NOW;
+	CU_ASSERT_EQUAL_FATAL(store_recording_update(st, &r), 0);
+	return r.id;
+}
+
+static void engineers_list_their_own_recordings_and_export_only_where_allowed(void)
+{
+	static const char dave_groups[1][TOKEN_NAME_MAX] = {"storage-globex"};
+	char fields[96], dave[TOKEN_MAX_LEN]; /* not bob: an earlier test revokes him */
+	int64_t mine = a_recording("alice", "alice's packets"), theirs = a_recording("carol", "carol's packets");
+	json_t *r;
+
+	CU_ASSERT_EQUAL_FATAL(token_issue(tokens, "dave", dave_groups, 1, 600, NOW, dave, sizeof(dave)), 0);
+	snprintf(fields, sizeof(fields), "\"op\":\"recording_export\",\"id\":%lld", (long long)mine);
+	r = with_token(dave, fields);
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_NOT_FOUND); /* not dave's: not even its existence */
+	cfg.recordings.engineers_may_export = false;
+	r = as_alice(fields);
+	CU_ASSERT_STRING_EQUAL(error_of(r), API_E_FORBIDDEN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(r), "recordings.engineers_may_export"));
+	r = with_token(dave, "\"op\":\"recordings\"");
+	CU_ASSERT_TRUE(is_ok(r));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "recordings")), 0);
+	r = as_alice("\"op\":\"recordings\"");
+	CU_ASSERT_TRUE(is_ok(r));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "recordings")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(json_object_get(r, "recordings"), 0), "id")),
+			mine);
+	cfg.recordings.engineers_may_export = true;
+	r = as_alice(fields);
+	CU_ASSERT_TRUE(is_ok(r));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "format")), "pcapng");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "data")), "YWxpY2UncyBwYWNrZXRz"); /* base64 */
+	snprintf(fields, sizeof(fields), "\"op\":\"recording_export\",\"id\":%lld", (long long)theirs);
+	CU_ASSERT_STRING_EQUAL(error_of(as_alice(fields)), API_E_NOT_FOUND); /* carol's stays hers */
+	snprintf(fields, sizeof(fields), "{\"op\":\"recording_export\",\"id\":%lld}", (long long)theirs);
+	CU_ASSERT_TRUE(is_ok(call(&operator_peer, fields)));
+	cfg.recordings.engineers_may_export = false;
+}
+
 static int setup(void)
 {
 	uint8_t key[TOKEN_KEY_LEN] = {1, 2, 3};
@@ -734,6 +810,9 @@ int main(void)
 		{"lines_show_engineers_no_customer_detail", lines_show_engineers_no_customer_detail},
 		{"a_32_mib_request_is_answered_and_the_rest_discarded",
 		 a_32_mib_request_is_answered_and_the_rest_discarded},
+		{"a_connect_reason_must_be_one_short_line", a_connect_reason_must_be_one_short_line},
+		{"engineers_list_their_own_recordings_and_export_only_where_allowed",
+		 engineers_list_their_own_recordings_and_export_only_where_allowed},
 		{NULL, NULL},
 	};
 

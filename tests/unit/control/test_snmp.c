@@ -217,7 +217,7 @@ static void session_up_carries_line_sp_address_speed_id_and_serial(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_TRUE(starts_as(p, SNMP_MSG_TRAP2, 1234, SNMP_NOTIFY_SESSION_UP));
-	CU_ASSERT_EQUAL(var_count(p), 9);
+	CU_ASSERT_EQUAL(var_count(p), 11);
 	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 2), SNMP_NO_SESSION_ID));
 	CU_ASSERT_TRUE(integer_is(var_at(p, 2), ASN_UNSIGNED, 42));
 	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 3), SNMP_NO_SERIAL));
@@ -232,6 +232,10 @@ static void session_up_carries_line_sp_address_speed_id_and_serial(void)
 	CU_ASSERT_TRUE(ip_is(var_at(p, 7), "203.0.113.11"));
 	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 8), SNMP_NO_SPEED));
 	CU_ASSERT_TRUE(integer_is(var_at(p, 8), ASN_GAUGE, 33600));
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 9), SNMP_NO_RECORDED));
+	CU_ASSERT_TRUE(integer_is(var_at(p, 9), ASN_INTEGER, 2)); /* TruthValue false */
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 10), SNMP_NO_REQUEST_REASON));
+	CU_ASSERT_TRUE(string_is(var_at(p, 10), ""));
 	snmp_free_pdu(p);
 }
 
@@ -243,10 +247,17 @@ static void session_down_adds_the_final_state_and_the_reason(void)
 
 	s.state = STORE_SESSION_FAILED;
 	snprintf(s.reason, sizeof(s.reason), "dial_failed");
+	s.recorded = true;
+	snprintf(s.ticket, sizeof(s.ticket), "T42");
+	snprintf(s.request_reason, sizeof(s.request_reason), "disk 3 failed");
 	p = snmp_pdu_session_down(&m, SNMP_MSG_INFORM, 5, &s);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_TRUE(starts_as(p, SNMP_MSG_INFORM, 5, SNMP_NOTIFY_SESSION_DOWN));
-	CU_ASSERT_EQUAL(var_count(p), 11);
+	CU_ASSERT_EQUAL(var_count(p), 13);
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 11), SNMP_NO_RECORDED));
+	CU_ASSERT_TRUE(integer_is(var_at(p, 11), ASN_INTEGER, 1)); /* recorded: TruthValue true */
+	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 12), SNMP_NO_REQUEST_REASON));
+	CU_ASSERT_TRUE(string_is(var_at(p, 12), "T42: disk 3 failed"));
 	CU_ASSERT_TRUE(string_is(var_at(p, 3), "CK2001"));
 	CU_ASSERT_TRUE(is_notify_obj(var_at(p, 9), SNMP_NO_SESSION_STATE));
 	CU_ASSERT_TRUE(integer_is(var_at(p, 9), ASN_INTEGER, 10));
