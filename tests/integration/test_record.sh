@@ -125,7 +125,8 @@ import socket, sys
 s = socket.create_connection((sys.argv[1], 8080), timeout=4)
 s.sendall(sys.argv[2].encode()); print(s.recv(4096).decode())' "$v" "$marker" 2>/dev/null)
 check "the workstation sends $marker to the SP over TCP and gets it back" [ "$got" = "$marker" ]
-check "spgatectl dp sessions shows the session recording" eval 'topo_ctl dp session show "$sid" 2>/dev/null | grep -q "recording on"'
+check "spgatectl dp session show says the session is recording ($(topo_ctl dp session show "$sid" 2>/dev/null | grep '^recording'))" \
+	eval 'topo_ctl dp session show "$sid" 2>/dev/null | grep -Eq "^recording +on, [0-9]+ packets, 0 dropped"'
 eng alice disconnect "$sid" >/dev/null 2>&1
 check "alice disconnects; the session ends closed" wait_until 15 session_state_is alice "$sid" closed
 # spgatectl --json recordings prints the array
