@@ -17,6 +17,9 @@ packages=(
 	libdpdk-dev dpdk libipsec-mb1 libyaml-dev libcunit1-dev libssl-dev
 	# dpdk-dev ships dpdk-telemetry.py (and dpdk-testpmd, dpdk-proc-info)
 	dpdk-dev
+	# the sources of DPDK's examples: spgate-bench --peer ipsec-secgw builds
+	# examples/ipsec-secgw from them to measure against
+	dpdk-doc
 	# spgatectl, spgate-control and spgate-agent: JSON, event loop, store, TLS certificates
 	libjansson-dev libevent-dev libsqlite3-dev openssl
 	# eBPF programs (clang -target bpf, skeletons with bpftool) and their loaders
