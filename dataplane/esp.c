@@ -334,12 +334,10 @@ static void prefetch_groups(const struct esp_group g[], uint16_t ng)
 /* The crypto session's lines hang off the SA's session line: asked for CRYPTO_AHEAD groups
  * ahead, once that line had time to come. */
 #define CRYPTO_AHEAD 2
-static void prefetch_crypto_session(const struct esp_burst *b, const struct esp_group g[], const uint16_t order[],
-				    uint16_t ng, uint16_t i)
+static void prefetch_crypto_session(const struct esp_group g[], uint16_t ng, uint16_t i)
 {
-	/* the group's first packet stands for its size: the lines a bigger one reads too */
 	if (i < ng && g[i].sa != NULL)
-		spg_esp_sa_prefetch_crypto_len(g[i].sa, b->in_mb[order[g[i].start]]->pkt_len);
+		spg_esp_sa_prefetch_crypto(g[i].sa);
 }
 
 /* The packets prepare refused (from k on, after follow_refusal), and why. */
@@ -359,13 +357,13 @@ static void burst_prepare(struct esp_burst *b, struct spg_sa *sa[])
 
 	prefetch_groups(g, ng);
 	for (uint16_t i = 0; i < CRYPTO_AHEAD; i++)
-		prefetch_crypto_session(b, g, order, ng, i);
+		prefetch_crypto_session(g, ng, i);
 	for (uint16_t i = 0; i < ng; i++) {
 		struct rte_mbuf **gm = &b->work[g[i].start];
 		uint16_t *gidx = &b->widx[g[i].start];
 		uint16_t n_grp, k;
 
-		prefetch_crypto_session(b, g, order, ng, i + CRYPTO_AHEAD);
+		prefetch_crypto_session(g, ng, i + CRYPTO_AHEAD);
 		/* a caller's slip, not the packets' fault: CRYPTO_ERROR rather than a crash */
 		if (g[i].sa == NULL || g[i].sa->outbound != b->outbound)
 			continue;
@@ -489,14 +487,14 @@ static void burst_cpu(struct esp_burst *b, struct spg_sa *sa[])
 
 	prefetch_groups(g, ng);
 	for (uint16_t i = 0; i < CRYPTO_AHEAD; i++)
-		prefetch_crypto_session(b, g, order, ng, i);
+		prefetch_crypto_session(g, ng, i);
 	for (uint16_t i = 0; i < ng; i++) {
 		struct spg_sa *s = g[i].sa;
 		struct rte_mbuf **gm = &b->work[g[i].start];
 		uint16_t *gidx = &b->widx[g[i].start];
 		uint16_t n_grp, k, n_good = 0;
 
-		prefetch_crypto_session(b, g, order, ng, i + CRYPTO_AHEAD);
+		prefetch_crypto_session(g, ng, i + CRYPTO_AHEAD);
 		if (s == NULL || s->outbound != b->outbound)
 			continue;
 		n_grp = burst_admit_group(b, &g[i], order, gm, gidx);

@@ -63,9 +63,6 @@ uint32_t spg_sa_spi(const struct spg_sa *sa); /* network order */
 /* The third stage, for a packet whose SA's first lines were asked for a few packets ago: the
  * crypto session's lines, which only the SA knows the way to. */
 void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa);
-/* The same for a packet of pkt_len bytes: small ones leave the GHASH key powers they never
- * read (spg_esp_sa_prefetch_crypto assumes a small packet). */
-void spg_esp_sa_prefetch_crypto_len(const struct spg_sa *sa, uint32_t pkt_len);
 
 /* True when bursts use rte_cryptodev_sym_cpu_crypto_process (RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO). */
 bool spg_esp_cpu_crypto(const struct spg_esp *esp);

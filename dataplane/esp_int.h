@@ -45,17 +45,6 @@
 /* The most lines of a crypto session prefetched per packet. */
 #define CRYPTO_PREFETCH_LINES_MAX 32
 
-#define CRYPTO_KEY_OFS_UNKNOWN 0xff
-/* intel-ipsec-mb's struct gcm_key_data with VAES/AVX-512 (gcm_keys_vaes_avx512.asm): 15
- * round keys (240 bytes), then HashKey^48 at byte 240 down to HashKey^1 at 992 (HashKey^16
- * at 752); 1,008 bytes of 1,024. */
-#define GCM_ROUND_KEYS_SIZE 240u
-#define GCM_HKEY_16_OFS 752u
-#define GCM_KEY_DATA_SIZE 1024u
-/* Packets up to this length (inner, or the whole ESP frame inbound) hash at most 16 blocks
- * with their AAD and length block. */
-#define CRYPTO_SMALL_PKT 192
-
 /* Replay bitmaps of up to this many words (windows up to 192) live in the SA's first line. */
 #define SA_INLINE_WORDS 4
 
@@ -104,11 +93,7 @@ struct spg_sa {
 	uint32_t spi;	     /* network order */
 	bool outbound;
 	bool in_use;
-	uint8_t crypto_lines; /* cache lines of its crypto session */
-	/* Where in the crypto session (in 16-byte units) the PMD's struct gcm_key_data starts,
-	 * or CRYPTO_KEY_OFS_UNKNOWN: small packets leave most of its GHASH key powers unread
-	 * (see spg_esp_sa_prefetch_crypto_len) */
-	uint8_t crypto_key_ofs16;
+	uint8_t crypto_lines; /* cache lines of its crypto session, all read by every packet's crypto */
 	uint64_t seen_inline[SA_INLINE_WORDS];
 	/* Its address is the lookaside crypto session's opaque data: groups come back by it. */
 	struct rte_ipsec_session ss;

@@ -10,7 +10,6 @@
 
 #include <rte_common.h>
 #include <rte_crypto.h>
-#include <rte_cpuflags.h>
 #include <rte_cryptodev.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
@@ -344,30 +343,6 @@ static uint8_t crypto_session_lines(const struct spg_esp *esp)
 	return (uint8_t)RTE_MIN(lines, (uint32_t)CRYPTO_PREFETCH_LINES_MAX);
 }
 
-/*
- * Where crypto_aesni_mb keeps the key's struct gcm_key_data (intel-ipsec-mb) in the crypto
- * session: its first 16-byte block is the AES key schedule's round key 0, the key itself.
- * Only with VAES/AVX-512, whose layout (HashKey^48 first, HashKey^1 last) this relies on;
- * elsewhere, or if the key is not found exactly once, every line is prefetched as before.
- */
-static uint8_t crypto_key_ofs16(const struct spg_sa *s, const uint8_t *key, unsigned int key_len)
-{
-	const uint8_t *ses = (const uint8_t *)s->ss.crypto.ses;
-	unsigned int found = 0, at = 0, span = s->crypto_lines * RTE_CACHE_LINE_SIZE;
-
-	if (!rte_cpu_get_flag_enabled(RTE_CPUFLAG_VAES) || !rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F))
-		return CRYPTO_KEY_OFS_UNKNOWN;
-	for (unsigned int ofs = 0; ofs + key_len <= span; ofs += 16)
-		if (memcmp(ses + ofs, key, key_len) == 0) {
-			found++;
-			at = ofs;
-		}
-	/* all of gcm_key_data within the lines we know of */
-	if (found != 1 || at + GCM_KEY_DATA_SIZE > span || at / 16 >= CRYPTO_KEY_OFS_UNKNOWN)
-		return CRYPTO_KEY_OFS_UNKNOWN;
-	return (uint8_t)(at / 16);
-}
-
 struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *keys, bool outbound)
 {
 	struct rte_crypto_sym_xform xf;
@@ -423,7 +398,6 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 	s->spi = keys->spi;
 	s->outbound = outbound;
 	s->crypto_lines = crypto_session_lines(esp);
-	s->crypto_key_ofs16 = crypto_key_ofs16(s, keys->key, keys->key_len);
 	s->in_use = true;
 	return s;
 
@@ -451,33 +425,12 @@ uint32_t spg_sa_spi(const struct spg_sa *sa)
 	return sa->spi;
 }
 
-void spg_esp_sa_prefetch_crypto_len(const struct spg_sa *sa, uint32_t pkt_len)
-{
-	uintptr_t ses = (uintptr_t)sa->ss.crypto.ses;
-	uintptr_t line = RTE_ALIGN_FLOOR(ses, RTE_CACHE_LINE_SIZE), end = ses + sa->crypto_lines * RTE_CACHE_LINE_SIZE;
-	uintptr_t skip_from = end, skip_to = end;
-
-	/*
-	 * A small packet's GHASH needs HashKey^1..^16 at most, the last 256 bytes of the key
-	 * powers: the lines of HashKey^48..^17 after the round keys stay unread, and asking
-	 * for them only takes memory bandwidth from the lines that are (measured: with 1,024
-	 * sessions the prefetches of all 25 lines stalled on outstanding misses).
-	 */
-	if (sa->crypto_key_ofs16 != CRYPTO_KEY_OFS_UNKNOWN && pkt_len <= CRYPTO_SMALL_PKT) {
-		uintptr_t key = ses + sa->crypto_key_ofs16 * 16u;
-
-		skip_from = RTE_ALIGN_CEIL(key + GCM_ROUND_KEYS_SIZE, RTE_CACHE_LINE_SIZE);
-		skip_to = RTE_ALIGN_FLOOR(key + GCM_HKEY_16_OFS, RTE_CACHE_LINE_SIZE);
-	}
-	for (; line < skip_from && line < end; line += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0((const void *)line);
-	for (line = RTE_MAX(line, skip_to); line < end; line += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0((const void *)line);
-}
-
 void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa)
 {
-	spg_esp_sa_prefetch_crypto_len(sa, 0);
+	const void *ses = sa->ss.crypto.ses;
+
+	for (unsigned int l = 0; l < sa->crypto_lines; l++)
+		rte_prefetch0(RTE_PTR_ADD(ses, l * RTE_CACHE_LINE_SIZE));
 }
 
 bool spg_esp_cpu_crypto(const struct spg_esp *esp)
