@@ -33,6 +33,9 @@ import tempfile
 import time
 
 SECGW_SRC = "/usr/share/dpdk/examples"
+# EAL file prefixes of our own, so that runs from two build trees never share DPDK's runtime files
+DP_PREFIX = f"spgbp-dp-{os.getpid()}"
+GW_PREFIX = f"spgbp-gw-{os.getpid()}"
 SKIP = 77
 
 VENDOR_ADDR = "198.51.100.1"
@@ -141,7 +144,7 @@ def spgate_config(work, o, vendor, sp, n_sessions):
   eal:
     no_huge: true
     memory_mb: 1024
-    file_prefix: spgbp-dp
+    file_prefix: {DP_PREFIX}
 ports:
   vendor:
     devargs: "{vendor}"
@@ -209,7 +212,7 @@ def secgw_start(work, o, sessions, vendor, sp):
         f.write("neigh port 0 02:00:00:00:01:10\n")
     logf = open(os.path.join(work, "secgw.log"), "w")
     # One lcore: with -l N that lcore is the main one and runs the poll loop for both ports.
-    cmd = [o.secgw, "-l", str(o.lcore), "-n", "4", "--no-huge", "-m", "1024", "--file-prefix", "spgbp-gw",
+    cmd = [o.secgw, "-l", str(o.lcore), "-n", "4", "--no-huge", "-m", "1024", "--file-prefix", GW_PREFIX,
            "--no-pci", "--vdev", "crypto_aesni_mb0", "--vdev", vendor, "--vdev", sp, "--",
            "-p", "0x3", "-u", "0x2", "-P", "-l", "-e", "-w", "64", "-s", "65535",
            # net_pcap offers no checksum offloads; the default asks for them
@@ -356,7 +359,7 @@ def check_output(pcap, sessions, name, sample=64):
 
 def run_one(kind, o, work, sessions, plain, arp, seconds=None, out_pcap=None):
     vendor, sp = port_args(plain, arp, out_pcap)
-    prefix = "spgbp-dp" if kind == "spgate-dp" else "spgbp-gw"
+    prefix = DP_PREFIX if kind == "spgate-dp" else GW_PREFIX
     p = spgate_start(work, o, sessions, vendor, sp) if kind == "spgate-dp" else secgw_start(work, o, sessions, vendor, sp)
     if p is None:
         return None
@@ -433,6 +436,10 @@ def main():
                 log(f"{kind}, {n} sessions, round {r + 1}: {m['pps'] / 1e6:.3f} Mpps, "
                     f"worker CPU {m['worker_cpu_s']:.2f} s of {m['seconds']:.2f} s, load {m['loadavg']}")
         results.append(summarise(n, runs))
+        if not failures:
+            shutil.rmtree(work, ignore_errors=True)  # kept with the logs when something failed
+    for prefix in (DP_PREFIX, GW_PREFIX):
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
     report(o, results, failures, load_before)
     return 1 if failures else 0
 
