@@ -468,6 +468,8 @@ def report(o, results, failures, load_before):
           f"replaying the same frames, outbound, 64 B inner, aes-128-gcm + ESN, one worker lcore each, "
           f"crypto_aesni_mb CPU crypto; {o.rounds} alternated runs of {o.duration:g} s each, means")
     print(f"machine: {os.cpu_count()} CPUs, load average {load_before} before, {loadavg()} after")
+    print("On a shared host compare ratio/CPU (packets per worker CPU-second): the wall-clock rate mostly "
+          "says how much CPU each process got.")
     print(f"{'sessions':>9} | {'spgate-dp Mpps':>14} | {'secgw Mpps':>10} | {'ratio':>5} | "
           f"{'spgate-dp Mpps/CPU-s':>20} | {'secgw Mpps/CPU-s':>16} | {'ratio/CPU':>9} | worker CPU share (dp, gw)")
     for r in results:
