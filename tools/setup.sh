@@ -61,6 +61,7 @@ commands=(
 	snmpd snmptrapd snmpwalk snmpget snmptranslate smilint # net-snmp, smitools
 	dpdk-telemetry.py bpftool                              # dpdk-dev, bpftool
 	meson ninja pkg-config dpkg-query apt-get              # build and setup
+	make cc as ld                                          # spgate-bench --peer builds ipsec-secgw (build-essential, binutils)
 	clang                                                  # the fuzz build (tools/fuzz.sh)
 	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
 	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test

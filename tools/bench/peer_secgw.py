@@ -96,8 +96,12 @@ def build_secgw(build_dir):
     with open(main_c, "w") as f:
         f.write(text.replace(old, ".offloads = 0, /* spgate-bench: net_pcap has no checksum offloads */"))
     log(f"building ipsec-secgw from {SECGW_SRC}/ipsec-secgw into {src} (a minute or two)")
-    r = subprocess.run(["make", "-C", os.path.join(src, "ipsec-secgw")], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
+    try:
+        r = subprocess.run(["make", "-C", os.path.join(src, "ipsec-secgw")], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    except OSError as e:
+        log(f"cannot run make to build ipsec-secgw: {e}")
+        return None
     if r.returncode != 0 or not os.path.exists(binary):
         log("building ipsec-secgw failed:\n" + r.stdout[-3000:])
         return None
