@@ -17,6 +17,9 @@ packages=(
 	libdpdk-dev dpdk libipsec-mb1 libyaml-dev libcunit1-dev libssl-dev
 	# dpdk-dev ships dpdk-telemetry.py (and dpdk-testpmd, dpdk-proc-info)
 	dpdk-dev
+	# the sources of DPDK's examples: spgate-bench --peer ipsec-secgw builds
+	# examples/ipsec-secgw from them to measure against
+	dpdk-doc
 	# spgatectl, spgate-control and spgate-agent: JSON, event loop, store, TLS certificates
 	libjansson-dev libevent-dev libsqlite3-dev openssl
 	# eBPF programs (clang -target bpf, skeletons with bpftool) and their loaders
@@ -65,6 +68,7 @@ commands=(
 	snmpd snmptrapd snmpwalk snmpget snmptranslate smilint # net-snmp, smitools
 	dpdk-telemetry.py bpftool                              # dpdk-dev, bpftool
 	meson ninja pkg-config dpkg-query apt-get              # build and setup
+	make cc as ld                                          # spgate-bench --peer builds ipsec-secgw (build-essential, binutils)
 	clang                                                  # the fuzz build (tools/fuzz.sh)
 	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
 	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test

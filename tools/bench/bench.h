@@ -40,6 +40,12 @@ struct bench_opts {
 	bool lookaside;          /* --crypto-path lookaside: pipeline and limit through queue pairs */
 	uint64_t seed;
 	bool ctl_child; /* internal: this process is the control-socket run */
+	const char *peer;      /* --peer: compare whole processes with this gateway instead */
+	unsigned int peer_rounds; /* --peer-rounds; 0: the driver's default */
+	bool duration_set;     /* given on the command line: the peer run has its own defaults */
+	bool warmup_set;
+	bool sessions_set;
+	bool lcore_set;
 };
 
 /* A measured loop: packets handled in cycles TSC cycles. */
@@ -163,6 +169,10 @@ int bench_ctl_run(const struct bench_opts *o, struct bench_ctl *out);
 /* One line a parent can parse back. */
 void bench_ctl_print_line(const struct bench_ctl *c);
 bool bench_ctl_parse_line(const char *line, struct bench_ctl *c);
+
+/* peer.c: runs the peer comparison driver in place of this process; returns only on errors
+ * (1, or 2 for an unknown peer). */
+int bench_peer_exec(const struct bench_opts *o);
 
 /* report.c */
 void bench_print_table(const struct bench_opts *o, const struct bench_results *r);

@@ -65,6 +65,14 @@ static void usage(FILE *f)
 		"  --seed N           traffic and key seed (default 1)\n"
 		"  --loops LIST       which loops to run, of pipeline,bare,crypto (default all; for profiling)\n"
 		"  --json             JSON instead of tables\n"
+		"  --peer ipsec-secgw instead of the above: spgate-dp and DPDK's examples/ipsec-secgw (built from\n"
+		"                     dpdk-doc into the build tree) as whole processes, alternately, on net_pcap\n"
+		"                     ports replaying the same outbound 64-byte traffic over --sessions (default\n"
+		"                     here 1,1024), aes-128-gcm, one worker each on --lcore (default here 1);\n"
+		"                     prints both rates and their ratio once a sample of each one's output\n"
+		"                     decrypted (scapy). --duration (default here 5) and --warmup apply per run;\n"
+		"                     exit 77 when dpdk-doc's sources are missing\n"
+		"  --peer-rounds N    alternations of the two processes per session count (default 2)\n"
 		"  --help\n"
 		"\n"
 		"Exit status: 0 when every loop ran and was measured (targets missed or not), 1 on errors,\n"
@@ -160,7 +168,7 @@ static void defaults(struct bench_opts *o)
 
 enum { OPT_DIRECTION = 256, OPT_SIZES, OPT_SESSIONS, OPT_CIPHER, OPT_DURATION, OPT_WARMUP, OPT_LCORE,
        OPT_CTL_LCORES, OPT_CTL_INSTALLS, OPT_CTL_EXISTING, OPT_MEMORY, OPT_HUGE, OPT_SEED, OPT_LOOPS, OPT_JSON, OPT_HELP, OPT_CTL_CHILD,
-       OPT_CRYPTO_PATH };
+       OPT_CRYPTO_PATH, OPT_PEER, OPT_PEER_ROUNDS };
 
 /* Returns 0, or 2 after naming the bad argument. */
 static int parse_args(int argc, char **argv, struct bench_opts *o)
@@ -184,6 +192,8 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "ctl-child", no_argument, NULL, OPT_CTL_CHILD },
 		{ "crypto-path", required_argument, NULL, OPT_CRYPTO_PATH },
+		{ "peer", required_argument, NULL, OPT_PEER },
+		{ "peer-rounds", required_argument, NULL, OPT_PEER_ROUNDS },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t list[BENCH_MAX_LIST], v;
@@ -208,6 +218,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 			break;
 		case OPT_SESSIONS:
 			ok = parse_list(optarg, 1, MAX_SESSIONS, true, o->sessions, &o->n_sessions);
+			o->sessions_set = true;
 			break;
 		case OPT_CIPHER:
 			o->ciphers[SPG_CIPHER_AES_128_GCM] = !strcmp(optarg, "aes-128-gcm") || !strcmp(optarg, "all");
@@ -216,13 +227,16 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 			break;
 		case OPT_DURATION:
 			ok = parse_seconds(optarg, &o->duration);
+			o->duration_set = true;
 			break;
 		case OPT_WARMUP:
 			ok = parse_seconds(optarg, &o->warmup);
+			o->warmup_set = true;
 			break;
 		case OPT_LCORE:
 			ok = parse_u32(optarg, 0, RTE_MAX_LCORE - 1, &v);
 			o->lcore = v;
+			o->lcore_set = true;
 			break;
 		case OPT_CTL_LCORES:
 			ok = parse_list(optarg, 0, RTE_MAX_LCORE - 1, false, list, &n) && n == 2 && list[0] != list[1];
@@ -260,6 +274,13 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		case OPT_CRYPTO_PATH:
 			o->lookaside = !strcmp(optarg, "lookaside");
 			ok = o->lookaside || !strcmp(optarg, "cpu");
+			break;
+		case OPT_PEER:
+			o->peer = optarg;
+			break;
+		case OPT_PEER_ROUNDS:
+			ok = parse_u32(optarg, 1, 100, &v);
+			o->peer_rounds = v;
 			break;
 		default:
 			usage(stderr);
@@ -392,6 +413,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (o.ctl_child)
 		return ctl_child_main(&o);
+	if (o.peer != NULL)
+		return bench_peer_exec(&o);
 	memset(&r, 0, sizeof(r));
 	/* First, so the two EALs never hold their memory at the same time. */
 	if (o.ctl_installs != 0 && run_ctl_child(&o, &r.ctl) != 0)
