@@ -138,6 +138,57 @@ static int batch_exit(const struct batch_tally *t)
 	return t->refused > 0 ? SPGCTL_EXIT_REFUSED : SPGCTL_EXIT_OK;
 }
 
+/* ---- the batch messages ---- */
+
+/* A SESSION_ADD_BATCH or SESSION_DEL_BATCH reply: an errno per session of the request. */
+struct batch_reply {
+	struct spg_dp_session_add_batch_rep head;
+	int32_t error[SPG_DP_DEL_BATCH_MAX > SPG_DP_ADD_BATCH_MAX ? SPG_DP_DEL_BATCH_MAX : SPG_DP_ADD_BATCH_MAX];
+};
+
+/*
+ * Sends a batch of n sessions and counts each one's fate, reporting refusals by line (and by
+ * id, ids not NULL: deletes). Returns 0 or UNREACHABLE: a refusal of the message itself (an
+ * older dataplane's EOPNOTSUPP) or a reply that does not answer for every session.
+ */
+static int batch_send(struct spgctl *ctl, const char *what, uint16_t type, const void *body, size_t body_len,
+		      uint32_t n, const unsigned *line, const uint64_t *ids, const char *name, struct batch_tally *t)
+{
+	static struct batch_reply rep;
+	const char *ename;
+	size_t len = 0;
+	int32_t err;
+	int rc;
+
+	rc = dp_call(ctl, what, type, body, body_len, &rep, sizeof(rep), &len);
+	if (rc == SPGCTL_EXIT_REFUSED)
+		return SPGCTL_EXIT_UNREACHABLE;
+	if (rc != 0)
+		return rc;
+	if (len < sizeof(rep.head) + n * sizeof(rep.error[0]) || rep.head.count != n) {
+		fprintf(stderr, "spgatectl: %s: the dataplane answered for %u of %u sessions\n", what, rep.head.count, n);
+		return SPGCTL_EXIT_UNREACHABLE;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		err = rep.error[i];
+		if (err == 0) {
+			t->done++;
+			continue;
+		}
+		t->refused++;
+		ename = strerrorname_np(err);
+		if (ids != NULL)
+			fprintf(stderr, "spgatectl: %s:%u: session %" PRIu64 ": %s (%s)\n", name, line[i], ids[i],
+				err == ENOENT ? "no such session" : strerror(err), ename != NULL ? ename : "?");
+		else
+			fprintf(stderr, "spgatectl: %s:%u: refused: %s (%s)%s\n", name, line[i], strerror(err),
+				ename != NULL ? ename : "?",
+				err == EEXIST ? ": its id, virtual address or inbound SPI is taken, or a key "
+						"was used before" : "");
+	}
+	return 0;
+}
+
 /* ---- add ---- */
 
 struct add_batch {
@@ -146,48 +197,19 @@ struct add_batch {
 	unsigned line[SPG_DP_ADD_BATCH_MAX]; /* where each came from, for the errors */
 };
 
-struct add_reply {
-	struct spg_dp_session_add_batch_rep head;
-	int32_t error[SPG_DP_ADD_BATCH_MAX];
-};
-
-/* Sends the sessions gathered in b; counts and reports each one's fate. 0 or UNREACHABLE. */
+/* Sends the sessions gathered in b (and wipes their keys). 0 or UNREACHABLE. */
 static int add_flush(struct spgctl *ctl, struct add_batch *b, const char *name, struct batch_tally *t)
 {
-	struct add_reply rep;
-	size_t len = 0;
-	const char *ename;
-	uint32_t i, n = b->head.count;
+	uint32_t n = b->head.count;
 	int rc;
 
 	if (n == 0)
 		return 0;
-	rc = dp_call(ctl, "session add --batch", SPG_DP_SESSION_ADD_BATCH, b,
-		     sizeof(b->head) + n * sizeof(b->p[0]), &rep, sizeof(rep), &len);
+	rc = batch_send(ctl, "session add --batch", SPG_DP_SESSION_ADD_BATCH, b,
+			sizeof(b->head) + n * sizeof(b->p[0]), n, b->line, NULL, name, t);
 	explicit_bzero(b->p, sizeof(b->p));
 	b->head.count = 0;
-	if (rc == SPGCTL_EXIT_REFUSED) /* the message itself: e.g. EOPNOTSUPP from an older dataplane */
-		return SPGCTL_EXIT_UNREACHABLE;
-	if (rc != 0)
-		return rc;
-	if (len < sizeof(rep.head) + n * sizeof(rep.error[0]) || rep.head.count != n) {
-		fprintf(stderr, "spgatectl: session add --batch: the dataplane answered for %u of %u sessions\n",
-			rep.head.count, n);
-		return SPGCTL_EXIT_UNREACHABLE;
-	}
-	for (i = 0; i < n; i++) {
-		if (rep.error[i] == 0) {
-			t->done++;
-			continue;
-		}
-		t->refused++;
-		ename = strerrorname_np(rep.error[i]);
-		fprintf(stderr, "spgatectl: %s:%u: refused: %s (%s)%s\n", name, b->line[i], strerror(rep.error[i]),
-			ename != NULL ? ename : "?",
-			rep.error[i] == EEXIST ? ": its id, virtual address or inbound SPI is taken, or a key "
-						 "was used before" : "");
-	}
-	return 0;
+	return rc;
 }
 
 int dp_batch_add(struct spgctl *ctl, const char *path)
@@ -259,45 +281,18 @@ struct del_batch {
 	unsigned line[SPG_DP_DEL_BATCH_MAX];
 };
 
-struct del_reply {
-	struct spg_dp_session_add_batch_rep head;
-	int32_t error[SPG_DP_DEL_BATCH_MAX];
-};
-
-/* Sends the ids gathered in b; counts and reports each one's fate. 0 or UNREACHABLE. */
+/* Sends the ids gathered in b. 0 or UNREACHABLE. */
 static int del_flush(struct spgctl *ctl, struct del_batch *b, const char *name, struct batch_tally *t)
 {
-	static struct del_reply rep;
-	uint32_t i, n = b->head.count;
-	const char *ename;
-	size_t len = 0;
+	uint32_t n = b->head.count;
 	int rc;
 
 	if (n == 0)
 		return 0;
-	rc = dp_call(ctl, "session del --batch", SPG_DP_SESSION_DEL_BATCH, b,
-		     sizeof(b->head) + n * sizeof(b->id[0]), &rep, sizeof(rep), &len);
+	rc = batch_send(ctl, "session del --batch", SPG_DP_SESSION_DEL_BATCH, b,
+			sizeof(b->head) + n * sizeof(b->id[0]), n, b->line, b->id, name, t);
 	b->head.count = 0;
-	if (rc == SPGCTL_EXIT_REFUSED)
-		return SPGCTL_EXIT_UNREACHABLE;
-	if (rc != 0)
-		return rc;
-	if (len < sizeof(rep.head) + n * sizeof(rep.error[0]) || rep.head.count != n) {
-		fprintf(stderr, "spgatectl: session del --batch: the dataplane answered for %u of %u sessions\n",
-			rep.head.count, n);
-		return SPGCTL_EXIT_UNREACHABLE;
-	}
-	for (i = 0; i < n; i++) {
-		if (rep.error[i] == 0) {
-			t->done++;
-			continue;
-		}
-		t->refused++;
-		ename = strerrorname_np(rep.error[i]);
-		fprintf(stderr, "spgatectl: %s:%u: session %" PRIu64 ": %s (%s)\n", name, b->line[i], b->id[i],
-			rep.error[i] == ENOENT ? "no such session" : strerror(rep.error[i]), ename != NULL ? ename : "?");
-	}
-	return 0;
+	return rc;
 }
 
 int dp_batch_del(struct spgctl *ctl, const char *path, bool force)
