@@ -11,10 +11,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "b64.h"
 #include "keyfile.h"
+#include "random_id.h"
 
 #define TOKEN_MAC_LEN 32
 #define TOKEN_PAYLOAD_MAX TOKEN_MAX_LEN /* decoded is always shorter than encoded */
@@ -71,23 +71,6 @@ static bool token_name_ok(const char *s)
 	return n > 0 && n < TOKEN_NAME_MAX;
 }
 
-/* A fresh token id: what logout revokes (TOKEN_ID_LEN hex digits of random bytes). */
-static int token_new_id(char id[TOKEN_ID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t raw[TOKEN_ID_LEN / 2];
-	size_t i;
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return -EIO;
-	for (i = 0; i < sizeof(raw); i++) {
-		id[2 * i] = hex[raw[i] >> 4];
-		id[2 * i + 1] = hex[raw[i] & 15];
-	}
-	id[TOKEN_ID_LEN] = '\0';
-	return 0;
-}
-
 static json_t *token_payload(const char *user, const char groups[][TOKEN_NAME_MAX],
 			     unsigned n_groups, unsigned ttl_s, int64_t now, int64_t mfa_at,
 			     const char *factor)
@@ -96,7 +79,8 @@ static json_t *token_payload(const char *user, const char groups[][TOKEN_NAME_MA
 	json_t *g, *p;
 	unsigned i;
 
-	if (token_new_id(id) != 0)
+	/* the id is what logout revokes */
+	if (random_hex_id(id, TOKEN_ID_LEN) != 0)
 		return NULL;
 	g = json_array();
 	for (i = 0; g != NULL && i < n_groups; i++)
