@@ -2,22 +2,19 @@
 #include "token.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "b64.h"
+#include "keyfile.h"
+#include "random_id.h"
 
 #define TOKEN_MAC_LEN 32
 #define TOKEN_PAYLOAD_MAX TOKEN_MAX_LEN /* decoded is always shorter than encoded */
@@ -44,83 +41,17 @@ void token_key_free(struct token_key *k)
 	free(k);
 }
 
-/* Reads exactly TOKEN_KEY_LEN bytes from a file nobody but its owner may read. */
-static int token_key_read(const char *path, uint8_t key[TOKEN_KEY_LEN])
-{
-	struct stat st;
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-	} else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
-		fprintf(stderr, "token: %s: must be a regular file of mode 0600 (is %04o)\n", path,
-			(unsigned)(st.st_mode & 07777));
-		rc = -EPERM;
-	} else if (st.st_size != TOKEN_KEY_LEN ||
-		   (n = read(fd, key, TOKEN_KEY_LEN)) != TOKEN_KEY_LEN) {
-		fprintf(stderr, "token: %s: must hold exactly %d bytes (has %lld)\n", path,
-			TOKEN_KEY_LEN, (long long)st.st_size);
-		rc = -EINVAL;
-	}
-	close(fd);
-	return rc;
-}
-
-/*
- * Writes a new random key to a private temporary file and links it into place, so a
- * crash never leaves a short key file and two starting daemons agree on one key.
- */
-static int token_key_create(const char *path, uint8_t key[TOKEN_KEY_LEN])
-{
-	char tmp[PATH_MAX];
-	int fd, rc = 0;
-
-	if (RAND_bytes(key, TOKEN_KEY_LEN) != 1)
-		return -EIO;
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, key, TOKEN_KEY_LEN) != TOKEN_KEY_LEN || fsync(fd) < 0)
-		rc = errno ? -errno : -EIO;
-	close(fd);
-	if (rc == 0 && link(tmp, path) < 0)
-		rc = -errno;
-	unlink(tmp);
-	return rc;
-}
-
 struct token_key *token_key_load(const char *state_dir)
 {
 	uint8_t key[TOKEN_KEY_LEN];
 	struct token_key *k = NULL;
-	char path[PATH_MAX];
 	int rc;
 
-	if (state_dir == NULL ||
-	    snprintf(path, sizeof(path), "%s/token.key", state_dir) >= (int)sizeof(path)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	rc = token_key_read(path, key);
-	if (rc == -ENOENT) {
-		rc = token_key_create(path, key);
-		if (rc == -EEXIST) /* another process created it first: use theirs */
-			rc = token_key_read(path, key);
-	}
-	if (rc < 0) {
-		if (rc != -EPERM && rc != -EINVAL)
-			fprintf(stderr, "token: %s: %s\n", path, strerror(-rc));
+	rc = keyfile_load(state_dir, "token.key", "token", key, sizeof(key));
+	if (rc < 0)
 		errno = -rc;
-		goto out;
-	}
-	k = token_key_from_bytes(key);
-out:
+	else
+		k = token_key_from_bytes(key);
 	OPENSSL_cleanse(key, sizeof(key));
 	return k;
 }
@@ -140,23 +71,6 @@ static bool token_name_ok(const char *s)
 	return n > 0 && n < TOKEN_NAME_MAX;
 }
 
-/* A fresh token id: what logout revokes (TOKEN_ID_LEN hex digits of random bytes). */
-static int token_new_id(char id[TOKEN_ID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t raw[TOKEN_ID_LEN / 2];
-	size_t i;
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return -EIO;
-	for (i = 0; i < sizeof(raw); i++) {
-		id[2 * i] = hex[raw[i] >> 4];
-		id[2 * i + 1] = hex[raw[i] & 15];
-	}
-	id[TOKEN_ID_LEN] = '\0';
-	return 0;
-}
-
 static json_t *token_payload(const char *user, const char groups[][TOKEN_NAME_MAX],
 			     unsigned n_groups, unsigned ttl_s, int64_t now, int64_t mfa_at,
 			     const char *factor)
@@ -165,7 +79,8 @@ static json_t *token_payload(const char *user, const char groups[][TOKEN_NAME_MA
 	json_t *g, *p;
 	unsigned i;
 
-	if (token_new_id(id) != 0)
+	/* the id is what logout revokes */
+	if (random_hex_id(id, TOKEN_ID_LEN) != 0)
 		return NULL;
 	g = json_array();
 	for (i = 0; g != NULL && i < n_groups; i++)

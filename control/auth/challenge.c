@@ -9,7 +9,8 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
+
+#include "random_id.h"
 
 struct challenge_slot {
 	bool used;
@@ -39,22 +40,6 @@ void challenge_table_free(struct challenge_table *t)
 	free(t);
 }
 
-static int challenge_new_id(char id[CHALLENGE_ID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t raw[CHALLENGE_ID_LEN / 2];
-	size_t i;
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return -EIO;
-	for (i = 0; i < sizeof(raw); i++) {
-		id[2 * i] = hex[raw[i] >> 4];
-		id[2 * i + 1] = hex[raw[i] & 15];
-	}
-	id[CHALLENGE_ID_LEN] = '\0';
-	return 0;
-}
-
 int challenge_put(struct challenge_table *t, int64_t now, const struct challenge *c,
 		  char id[CHALLENGE_ID_LEN + 1])
 {
@@ -72,7 +57,7 @@ int challenge_put(struct challenge_table *t, int64_t now, const struct challenge
 	}
 	if (free_slot == NULL)
 		return -EBUSY;
-	rc = challenge_new_id(id);
+	rc = random_hex_id(id, CHALLENGE_ID_LEN);
 	if (rc < 0)
 		return rc;
 	free_slot->used = true;

@@ -3,17 +3,14 @@
 #include "auth/mfa_seal.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include "keyfile.h"
 
 #define MFA_NONCE_LEN 12
 #define MFA_TAG_LEN 16
@@ -40,77 +37,17 @@ void mfa_seal_free(struct mfa_seal *s)
 	free(s);
 }
 
-/* Exactly MFA_KEY_LEN bytes from a regular file that only its owner may read. */
-static int mfa_key_read(const char *path, uint8_t key[MFA_KEY_LEN])
-{
-	struct stat st;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-	} else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
-		fprintf(stderr, "mfa: %s: must be a regular file of mode 0600 (is %04o)\n", path,
-			(unsigned)(st.st_mode & 07777));
-		rc = -EPERM;
-	} else if (st.st_size != MFA_KEY_LEN || read(fd, key, MFA_KEY_LEN) != MFA_KEY_LEN) {
-		fprintf(stderr, "mfa: %s: must hold exactly %d bytes (has %lld)\n", path, MFA_KEY_LEN,
-			(long long)st.st_size);
-		rc = -EINVAL;
-	}
-	close(fd);
-	return rc;
-}
-
-/* A new random key, written privately and linked into place (never a short file). */
-static int mfa_key_create(const char *path, uint8_t key[MFA_KEY_LEN])
-{
-	char tmp[PATH_MAX];
-	int fd, rc = 0;
-
-	if (RAND_bytes(key, MFA_KEY_LEN) != 1)
-		return -EIO;
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, key, MFA_KEY_LEN) != MFA_KEY_LEN || fsync(fd) < 0)
-		rc = errno ? -errno : -EIO;
-	close(fd);
-	if (rc == 0 && link(tmp, path) < 0)
-		rc = -errno;
-	unlink(tmp);
-	return rc;
-}
-
 struct mfa_seal *mfa_seal_load(const char *state_dir)
 {
 	uint8_t key[MFA_KEY_LEN];
 	struct mfa_seal *s = NULL;
-	char path[PATH_MAX];
 	int rc;
 
-	if (state_dir == NULL ||
-	    snprintf(path, sizeof(path), "%s/mfa.key", state_dir) >= (int)sizeof(path)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	rc = mfa_key_read(path, key);
-	if (rc == -ENOENT) {
-		rc = mfa_key_create(path, key);
-		if (rc == -EEXIST)
-			rc = mfa_key_read(path, key);
-	}
-	if (rc < 0) {
-		if (rc != -EPERM && rc != -EINVAL)
-			fprintf(stderr, "mfa: %s: %s\n", path, strerror(-rc));
+	rc = keyfile_load(state_dir, "mfa.key", "mfa", key, sizeof(key));
+	if (rc < 0)
 		errno = -rc;
-	} else {
+	else
 		s = mfa_seal_from_bytes(key);
-	}
 	OPENSSL_cleanse(key, sizeof(key));
 	return s;
 }

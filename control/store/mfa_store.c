@@ -77,15 +77,12 @@ int store_mfa_confirm(struct store *st, const char *user, int64_t step, int64_t 
 
 int store_mfa_use_step(struct store *st, const char *user, int64_t step)
 {
-	sqlite3_stmt *q;
+	int rc = store_run_by_text(st,
+				   "UPDATE mfa_factors SET last_step = ?2 "
+				   "WHERE user = ?1 AND confirmed = 1 AND last_step < ?2",
+				   user, step);
 
-	q = store_stmt(st, "UPDATE mfa_factors SET last_step = ?2 "
-			   "WHERE user = ?1 AND confirmed = 1 AND last_step < ?2");
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, step);
-	return changed_one(st, store_step_done(st, q), -EALREADY);
+	return changed_one(st, rc, -EALREADY);
 }
 
 int store_mfa_delete(struct store *st, const char *user)

@@ -185,6 +185,17 @@ int store_get_by_text(struct store *st, const char *sql, const char *key,
 	return store_read_one(st, q, read_row, out);
 }
 
+int store_run_by_text(struct store *st, const char *sql, const char *key, int64_t n)
+{
+	sqlite3_stmt *q = store_stmt(st, sql);
+
+	if (q == NULL)
+		return -EIO;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, n);
+	return store_step_done(st, q);
+}
+
 const char *store_name_at(const char *const *names, size_t n, unsigned i)
 {
 	return i < n ? names[i] : "?";

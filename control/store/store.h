@@ -87,6 +87,8 @@ int store_get_by_int(struct store *st, const char *sql, int64_t key,
 		     store_row_fn *read_row, void *out);
 int store_get_by_text(struct store *st, const char *sql, const char *key,
 		      store_row_fn *read_row, void *out);
+/* Runs the cached statement sql (no rows) with ?1 = key, ?2 = n: store_step_done's result. */
+int store_run_by_text(struct store *st, const char *sql, const char *key, int64_t n);
 /*
  * An uncached statement for a loop whose callback may run other queries (even the same
  * loop); finish with store_finalize(q, last step result, callback result) -> 0 or -errno.

@@ -29,15 +29,10 @@ int store_token_revoke(struct store *st, const char *id, const char *user, int64
 
 int store_user_revoke(struct store *st, const char *user, int64_t before)
 {
-	sqlite3_stmt *q;
-
-	q = store_stmt(st, "INSERT INTO user_revocations (user, before) VALUES (?1, ?2) "
-			   "ON CONFLICT (user) DO UPDATE SET before = MAX(before, excluded.before)");
-	if (q == NULL)
-		return -EIO;
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, before);
-	return store_step_done(st, q);
+	return store_run_by_text(st,
+				 "INSERT INTO user_revocations (user, before) VALUES (?1, ?2) "
+				 "ON CONFLICT (user) DO UPDATE SET before = MAX(before, excluded.before)",
+				 user, before);
 }
 
 static int read_flag(sqlite3_stmt *q, void *out)

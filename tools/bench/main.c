@@ -170,6 +170,113 @@ enum { OPT_DIRECTION = 256, OPT_SIZES, OPT_SESSIONS, OPT_CIPHER, OPT_DURATION, O
        OPT_CTL_LCORES, OPT_CTL_INSTALLS, OPT_CTL_EXISTING, OPT_MEMORY, OPT_HUGE, OPT_SEED, OPT_LOOPS, OPT_JSON, OPT_HELP, OPT_CTL_CHILD,
        OPT_CRYPTO_PATH, OPT_PEER, OPT_PEER_ROUNDS };
 
+enum opt_result { OPT_GOOD, OPT_BAD, OPT_UNKNOWN };
+
+/* What is measured: directions, sizes, sessions, ciphers, timing, seed, crypto path. */
+static enum opt_result parse_workload_opt(int opt, const char *arg, struct bench_opts *o)
+{
+	uint32_t list[BENCH_MAX_LIST], v;
+	unsigned int n;
+	bool ok;
+
+	switch (opt) {
+	case OPT_DIRECTION:
+		o->dirs[BENCH_OUTBOUND] = !strcmp(arg, "outbound") || !strcmp(arg, "both");
+		o->dirs[BENCH_INBOUND] = !strcmp(arg, "inbound") || !strcmp(arg, "both");
+		ok = o->dirs[BENCH_OUTBOUND] || o->dirs[BENCH_INBOUND];
+		break;
+	case OPT_SIZES:
+		ok = parse_list(arg, BENCH_MIN_SIZE, 1438, false, list, &n);
+		for (unsigned int i = 0; ok && i < n; i++)
+			o->sizes[i] = (uint16_t)list[i];
+		o->n_sizes = ok ? n : o->n_sizes;
+		break;
+	case OPT_SESSIONS:
+		ok = parse_list(arg, 1, MAX_SESSIONS, true, o->sessions, &o->n_sessions);
+		o->sessions_set = true;
+		break;
+	case OPT_CIPHER:
+		o->ciphers[SPG_CIPHER_AES_128_GCM] = !strcmp(arg, "aes-128-gcm") || !strcmp(arg, "all");
+		o->ciphers[SPG_CIPHER_AES_256_GCM] = !strcmp(arg, "aes-256-gcm") || !strcmp(arg, "all");
+		ok = o->ciphers[0] || o->ciphers[1];
+		break;
+	case OPT_DURATION:
+		ok = parse_seconds(arg, &o->duration);
+		o->duration_set = true;
+		break;
+	case OPT_WARMUP:
+		ok = parse_seconds(arg, &o->warmup);
+		o->warmup_set = true;
+		break;
+	case OPT_SEED:
+		ok = parse_u32(arg, 0, UINT32_MAX, &v);
+		o->seed = v;
+		break;
+	case OPT_LOOPS:
+		ok = parse_loops(arg, o);
+		break;
+	case OPT_CRYPTO_PATH:
+		o->lookaside = !strcmp(arg, "lookaside");
+		ok = o->lookaside || !strcmp(arg, "cpu");
+		break;
+	default:
+		return OPT_UNKNOWN;
+	}
+	return ok ? OPT_GOOD : OPT_BAD;
+}
+
+/* Where and how it runs: lcores, the control-path run, memory, output, the peer. */
+static enum opt_result parse_run_opt(int opt, const char *arg, struct bench_opts *o)
+{
+	uint32_t list[BENCH_MAX_LIST], v;
+	unsigned int n;
+	bool ok = true;
+
+	switch (opt) {
+	case OPT_LCORE:
+		ok = parse_u32(arg, 0, RTE_MAX_LCORE - 1, &v);
+		o->lcore = v;
+		o->lcore_set = true;
+		break;
+	case OPT_CTL_LCORES:
+		ok = parse_list(arg, 0, RTE_MAX_LCORE - 1, false, list, &n) && n == 2 && list[0] != list[1];
+		o->ctl_cpus[0] = list[0];
+		o->ctl_cpus[1] = list[1];
+		break;
+	case OPT_CTL_INSTALLS:
+		ok = parse_u32(arg, 0, MAX_SESSIONS / 2, &o->ctl_installs);
+		break;
+	case OPT_CTL_EXISTING:
+		ok = parse_u32(arg, 1, MAX_SESSIONS / 2, &o->ctl_existing);
+		break;
+	case OPT_MEMORY:
+		ok = parse_u32(arg, 128, 1u << 20, &o->memory_mb);
+		break;
+	case OPT_HUGE:
+		o->huge = true;
+		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_HELP:
+		usage(stdout);
+		exit(0);
+	case OPT_CTL_CHILD:
+		o->ctl_child = true;
+		break;
+	case OPT_PEER:
+		o->peer = arg;
+		break;
+	case OPT_PEER_ROUNDS:
+		ok = parse_u32(arg, 1, 100, &v);
+		o->peer_rounds = v;
+		break;
+	default:
+		return OPT_UNKNOWN;
+	}
+	return ok ? OPT_GOOD : OPT_BAD;
+}
+
 /* Returns 0, or 2 after naming the bad argument. */
 static int parse_args(int argc, char **argv, struct bench_opts *o)
 {
@@ -196,97 +303,19 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "peer-rounds", required_argument, NULL, OPT_PEER_ROUNDS },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint32_t list[BENCH_MAX_LIST], v;
-	unsigned int n;
+	enum opt_result r;
 	int opt;
-	bool ok;
 
 	defaults(o);
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		ok = true;
-		switch (opt) {
-		case OPT_DIRECTION:
-			o->dirs[BENCH_OUTBOUND] = !strcmp(optarg, "outbound") || !strcmp(optarg, "both");
-			o->dirs[BENCH_INBOUND] = !strcmp(optarg, "inbound") || !strcmp(optarg, "both");
-			ok = o->dirs[BENCH_OUTBOUND] || o->dirs[BENCH_INBOUND];
-			break;
-		case OPT_SIZES:
-			ok = parse_list(optarg, BENCH_MIN_SIZE, 1438, false, list, &n);
-			for (unsigned int i = 0; ok && i < n; i++)
-				o->sizes[i] = (uint16_t)list[i];
-			o->n_sizes = ok ? n : o->n_sizes;
-			break;
-		case OPT_SESSIONS:
-			ok = parse_list(optarg, 1, MAX_SESSIONS, true, o->sessions, &o->n_sessions);
-			o->sessions_set = true;
-			break;
-		case OPT_CIPHER:
-			o->ciphers[SPG_CIPHER_AES_128_GCM] = !strcmp(optarg, "aes-128-gcm") || !strcmp(optarg, "all");
-			o->ciphers[SPG_CIPHER_AES_256_GCM] = !strcmp(optarg, "aes-256-gcm") || !strcmp(optarg, "all");
-			ok = o->ciphers[0] || o->ciphers[1];
-			break;
-		case OPT_DURATION:
-			ok = parse_seconds(optarg, &o->duration);
-			o->duration_set = true;
-			break;
-		case OPT_WARMUP:
-			ok = parse_seconds(optarg, &o->warmup);
-			o->warmup_set = true;
-			break;
-		case OPT_LCORE:
-			ok = parse_u32(optarg, 0, RTE_MAX_LCORE - 1, &v);
-			o->lcore = v;
-			o->lcore_set = true;
-			break;
-		case OPT_CTL_LCORES:
-			ok = parse_list(optarg, 0, RTE_MAX_LCORE - 1, false, list, &n) && n == 2 && list[0] != list[1];
-			o->ctl_cpus[0] = list[0];
-			o->ctl_cpus[1] = list[1];
-			break;
-		case OPT_CTL_INSTALLS:
-			ok = parse_u32(optarg, 0, MAX_SESSIONS / 2, &o->ctl_installs);
-			break;
-		case OPT_CTL_EXISTING:
-			ok = parse_u32(optarg, 1, MAX_SESSIONS / 2, &o->ctl_existing);
-			break;
-		case OPT_MEMORY:
-			ok = parse_u32(optarg, 128, 1u << 20, &o->memory_mb);
-			break;
-		case OPT_HUGE:
-			o->huge = true;
-			break;
-		case OPT_SEED:
-			ok = parse_u32(optarg, 0, UINT32_MAX, &v);
-			o->seed = v;
-			break;
-		case OPT_LOOPS:
-			ok = parse_loops(optarg, o);
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			exit(0);
-		case OPT_CTL_CHILD:
-			o->ctl_child = true;
-			break;
-		case OPT_CRYPTO_PATH:
-			o->lookaside = !strcmp(optarg, "lookaside");
-			ok = o->lookaside || !strcmp(optarg, "cpu");
-			break;
-		case OPT_PEER:
-			o->peer = optarg;
-			break;
-		case OPT_PEER_ROUNDS:
-			ok = parse_u32(optarg, 1, 100, &v);
-			o->peer_rounds = v;
-			break;
-		default:
+		r = parse_workload_opt(opt, optarg, o);
+		if (r == OPT_UNKNOWN)
+			r = parse_run_opt(opt, optarg, o);
+		if (r == OPT_UNKNOWN) {
 			usage(stderr);
 			return 2;
 		}
-		if (!ok) {
+		if (r == OPT_BAD) {
 			fprintf(stderr, "spgate-bench: --%s: \"%s\" is not valid (see --help)\n",
 				opts[opt - OPT_DIRECTION].name, optarg);
 			return 2;

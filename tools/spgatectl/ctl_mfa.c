@@ -142,9 +142,17 @@ static int cmd_mfa_enroll(struct spgctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-static int cmd_mfa_verify(struct spgctl *ctl, int argc, char **argv)
+/* What a one-argument command prints on success: rep is the reply, arg the argument. */
+typedef void mfa_print_fn(const struct spgctl *ctl, const json_t *rep, const char *arg);
+
+/*
+ * mfa verify and mfa reset: one positional argument (missing: the error when there is none),
+ * sent as member key of op; print runs on success.
+ */
+static int mfa_call_with_arg(struct spgctl *ctl, int argc, char **argv, const char *cmd,
+			     const char *missing, enum ctl_route route, const char *op,
+			     const char *key, mfa_print_fn *print)
 {
-	static const char cmd[] = "mfa verify";
 	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
 	struct ctl_api api;
 	json_t *rep = NULL;
@@ -155,45 +163,47 @@ static int cmd_mfa_verify(struct spgctl *ctl, int argc, char **argv)
 	if (rc != 0)
 		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
 	if (n_pos != 1)
-		return spgctl_usage_error(cmd, "missing CODE (what the authenticator app shows)");
-	rc = ctl_api_open(&api, ctl, cmd, CTL_ROUTE_USER);
+		return spgctl_usage_error(cmd, "%s", missing);
+	rc = ctl_api_open(&api, ctl, cmd, route);
 	if (rc != 0)
 		return rc;
-	rc = ctl_api_call(&api, json_pack("{s:s, s:s}", "op", "mfa_verify", "code", pos[0]), &rep);
-	if (rc == 0 && ctl->json)
-		printf("{\"enrolled\":true}\n");
-	else if (rc == 0)
-		printf("second factor enrolled: logins now ask for a code after the password\n");
+	rc = ctl_api_call(&api, json_pack("{s:s, s:s}", "op", op, key, pos[0]), &rep);
+	if (rc == 0)
+		print(ctl, rep, pos[0]);
 	json_decref(rep);
 	ctl_api_close(&api);
 	return rc;
 }
 
+static void mfa_verify_print(const struct spgctl *ctl, const json_t *rep, const char *code)
+{
+	(void)rep;
+	(void)code;
+	if (ctl->json)
+		printf("{\"enrolled\":true}\n");
+	else
+		printf("second factor enrolled: logins now ask for a code after the password\n");
+}
+
+static int cmd_mfa_verify(struct spgctl *ctl, int argc, char **argv)
+{
+	return mfa_call_with_arg(ctl, argc, argv, "mfa verify",
+				 "missing CODE (what the authenticator app shows)", CTL_ROUTE_USER,
+				 "mfa_verify", "code", mfa_verify_print);
+}
+
+static void mfa_reset_print(const struct spgctl *ctl, const json_t *rep, const char *user)
+{
+	if (ctl->json)
+		ctl_print_json(rep);
+	else
+		printf("removed %s's second factor; they may enrol a new one\n", user);
+}
+
 static int cmd_mfa_reset(struct spgctl *ctl, int argc, char **argv)
 {
-	static const char cmd[] = "mfa reset";
-	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
-	struct ctl_api api;
-	json_t *rep = NULL;
-	char *pos[1];
-	int n_pos, rc;
-
-	rc = ctl_parse(cmd, mfa_usage, argc, argv, opts, pos, 1, &n_pos);
-	if (rc != 0)
-		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
-	if (n_pos != 1)
-		return spgctl_usage_error(cmd, "missing USER");
-	rc = ctl_api_open(&api, ctl, cmd, CTL_ROUTE_OPERATOR);
-	if (rc != 0)
-		return rc;
-	rc = ctl_api_call(&api, json_pack("{s:s, s:s}", "op", "mfa_reset", "user", pos[0]), &rep);
-	if (rc == 0 && ctl->json)
-		ctl_print_json(rep);
-	else if (rc == 0)
-		printf("removed %s's second factor; they may enrol a new one\n", pos[0]);
-	json_decref(rep);
-	ctl_api_close(&api);
-	return rc;
+	return mfa_call_with_arg(ctl, argc, argv, "mfa reset", "missing USER", CTL_ROUTE_OPERATOR,
+				 "mfa_reset", "user", mfa_reset_print);
 }
 
 static const struct spgctl_cmd mfa_cmds[] = {

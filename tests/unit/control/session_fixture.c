@@ -2,9 +2,11 @@
 /* The fakes (agent channel, spgate-dp, modem re-attach), clock and world of session_fixture.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/evp.h>
@@ -99,6 +101,11 @@ void agent_refuses(struct sph_conn *c, const char *reason)
 	c->ev->opened(c, &r, c->arg);
 }
 
+void agent_closes(struct sph_conn *c)
+{
+	c->ev->closed(c, true, c->arg);
+}
+
 void agent_rekeyed(struct sph_conn *c, uint32_t generation, uint32_t sp_spi)
 {
 	struct sph_keys k = {.key_len = 16};
@@ -154,9 +161,7 @@ int fake_dp_add(void *a, const struct spg_dp_session_params *p)
 	for (i = 0; i < MAX_DP && dp[i].used; i++)
 		;
 	CU_ASSERT_FATAL(i < MAX_DP);
-	dp[i].used = true;
-	dp[i].p = *p;
-	dp[i].packets = 0;
+	dp[i] = (struct fake_dp_entry){.used = true, .p = *p};
 	n_dp_adds++;
 	return 0;
 }
@@ -206,6 +211,8 @@ static int fake_dp_list(void *a, int (*fn)(const struct spg_dp_session_info *s, 
 		info.spi_in = dp[i].p.sa_in.spi;
 		info.spi_out = dp[i].p.sa_out.spi;
 		info.out.packets = dp[i].packets;
+		info.record_state = dp[i].record_state;
+		info.record_error = dp[i].record_error;
 		ret = fn(&info, arg);
 		if (ret != 0)
 			return ret;
@@ -232,6 +239,44 @@ static int fake_dp_stats(void *a, struct spg_dp_stats_rep *rep)
 	}
 	rep->ids_hash = spg_dp_ids_fold(acc);
 	n_dp_stats++;
+	return 0;
+}
+
+int record_refuse;
+char record_path[SPG_DP_RECORD_PATH_MAX];
+char record_comment[SPG_DP_RECORD_COMMENT_MAX];
+enum store_session_state state_at_record;
+int n_record_starts, n_record_stops;
+
+static int fake_dp_record(void *a, const struct spg_dp_session_record_req *req, struct spg_dp_record_rep *rep)
+{
+	struct store_session s;
+	int i = dp_find(req->id), fd;
+
+	(void)a;
+	if (i < 0)
+		return -ENOENT;
+	if (!req->on) {
+		n_record_stops++;
+		rep->id = req->id;
+		rep->state = dp[i].record_state;
+		rep->packets = 42;
+		dp[i].record_state = SPG_DP_RECORD_OFF;
+		return 0;
+	}
+	n_record_starts++;
+	if (record_refuse != 0)
+		return -record_refuse;
+	session_get(mgr, (int64_t)req->id, &s);
+	state_at_record = s.state;
+	snprintf(record_path, sizeof(record_path), "%s", req->path);
+	snprintf(record_comment, sizeof(record_comment), "%s", req->comment);
+	fd = open(req->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	CU_ASSERT_EQUAL(write(fd, "pcapng stand-in: MARKER-4711\n", 29), 29);
+	close(fd);
+	dp[i].record_state = SPG_DP_RECORD_ON;
 	return 0;
 }
 
@@ -288,6 +333,7 @@ static const struct session_peers fakes = {
 	.dp_delete = fake_dp_delete,
 	.dp_list = fake_dp_list,
 	.dp_stats = fake_dp_stats,
+	.dp_record = fake_dp_record,
 	.line_connect = real_line_connect,
 	.line_cancel = real_line_cancel,
 	.line_reattach = fake_line_reattach,
@@ -295,9 +341,10 @@ static const struct session_peers fakes = {
 
 /* ---- the world of one test ---- */
 
-static char dir[64], db[128];
+char dir[64];
+static char db[128];
 struct store *st;
-static struct audit *au;
+struct audit *au;
 struct ctl_config cfg;
 static EVP_PKEY *grant_key;
 struct session_mgr *mgr;
@@ -337,6 +384,9 @@ void world_up(void)
 	n_conns = n_opens = n_attaches = n_rekeys = n_closes = 0;
 	n_dp_adds = n_dp_updates = n_dp_deletes = n_dp_stats = 0;
 	n_reattaches = n_reattach_cancels = 0;
+	n_record_starts = n_record_stops = 0;
+	record_refuse = 0;
+	record_path[0] = record_comment[0] = '\0';
 	dp_up = true;
 	refuse_connect_at_once = false;
 	now_s = T0;
@@ -355,6 +405,7 @@ void world_up(void)
 	cfg.agent.grace = 30;
 	cfg.agent.rekey_after = 600;
 	cfg.dial.health_check = 0;
+	snprintf(cfg.recordings.dir, sizeof(cfg.recordings.dir), "%s/rec", dir);
 	lines = line_mgr_new(&(struct line_env){.base = base, .cfg = &cfg, .store = st});
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lines);
 	mgr = new_mgr();
@@ -438,6 +489,7 @@ bool line_is(const char *id, enum store_line_state want)
 
 	return store_line_get(st, id, &l) == 0 && l.state == want;
 }
+
 int session_test_run(const char *name, const struct ctl_test_case *cases)
 {
 	int rc;

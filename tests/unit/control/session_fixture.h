@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared by the session lifecycle's tests (test_session_lifecycle, test_session_agent,
- * test_session_restore): a real store and audit trail, a fake agent channel whose callbacks
- * the test fires, a fake spgate-dp (a small table), a fake modem re-attach, and a fake clock
- * (now_s) with the timers ticked by hand.
+ * test_session_restore) and the recordings' (test_recording): a real store and audit trail,
+ * a fake agent channel whose callbacks the test fires, a fake spgate-dp (a small table that
+ * also records), a fake modem re-attach, and a fake clock (now_s) with the timers ticked by
+ * hand.
  */
 #ifndef SPG_SESSION_FIXTURE_H
 #define SPG_SESSION_FIXTURE_H
@@ -54,6 +55,8 @@ struct fake_dp_entry {
 	bool used;
 	struct spg_dp_session_params p;
 	uint64_t packets;
+	uint32_t record_state; /* SPG_DP_RECORD_*, as SESSION_LIST reports it */
+	int32_t record_error;
 };
 extern struct fake_dp_entry dp[MAX_DP];
 extern bool dp_up; /* false: every call fails -ENOTCONN */
@@ -66,6 +69,16 @@ int dp_find(uint64_t id);
 int fake_dp_add(void *a, const struct spg_dp_session_params *p);
 int fake_dp_delete(void *a, uint64_t id);
 
+/*
+ * SESSION_RECORD as spgate-dp answers it: a start creates req->path (O_EXCL, 0600) holding a
+ * stand-in for the pcapng with "MARKER-4711" in it; a stop reports 42 packets.
+ */
+extern int record_refuse; /* while set, a start answers -record_refuse */
+extern char record_path[SPG_DP_RECORD_PATH_MAX];
+extern char record_comment[SPG_DP_RECORD_COMMENT_MAX];
+extern enum store_session_state state_at_record; /* the session's state when recording began */
+extern int n_record_starts, n_record_stops;
+
 /* ---- the modem call a restart re-attaches to: what the session asked, answered by the test ---- */
 
 extern struct line_events reattach_ev;
@@ -75,7 +88,9 @@ extern uint64_t reattach_speed;
 
 /* ---- the world of one test ---- */
 
+extern char dir[64]; /* the test's temporary directory (recordings.dir is <dir>/rec) */
 extern struct store *st;
+extern struct audit *au;
 extern struct ctl_config cfg;
 extern struct session_mgr *mgr;
 extern int64_t now_s; /* the fake clock */
@@ -93,6 +108,8 @@ const char *reason_of(int64_t id);
 int64_t connect_as(const char *user, const char *group, const char *serial, const char **code);
 /* alice's session to CK2001, brought to active. */
 int64_t active_session(void);
+/* The agent confirms the disconnect asked for on channel c: the session ends now. */
+void agent_closes(struct sph_conn *c);
 /* Whether the audit trail has an event with this action. */
 bool audited(const char *action);
 bool line_is(const char *id, enum store_line_state want);

@@ -4,286 +4,27 @@
  * recording started in spgate-dp before the session is active, a `required` recording that
  * cannot start or fails mid-session ending the session, sealing to the customer's
  * certificate (opened with `openssl cms -decrypt`), and retention. A real store and audit
- * trail; the agent and spgate-dp are fakes as in test_session_fsm.c (kept apart from that
- * file: another branch splits it into a fixture, which these fakes can move to later).
+ * trail; the agent and spgate-dp (which records) are session_fixture.c's fakes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-#include <openssl/evp.h>
-
 #include "audit.h"
-#include "config.h"
-#include "ctl_test.h"
 #include "recording.h"
-#include "session.h"
+#include "session_fixture.h"
 
-#define T0 1700000000
+static char cert[128], key[128];
 
-/* ---- a fake agent channel ---- */
-
-struct sph_conn {
-	const struct sph_events *ev;
-	void *arg;
-};
-
-static struct sph_conn conns[16];
-static int n_conns;
-
-static struct sph_conn *fake_open(void *a, const struct sph_params *p, const struct sph_events *ev, void *arg)
+/* The fixture's world with the idle timeout off: these tests tick with no traffic. */
+static void recording_world_up(void)
 {
-	(void)a;
-	(void)p;
-	CU_ASSERT_FATAL(n_conns < 16);
-	conns[n_conns] = (struct sph_conn){ev, arg};
-	return &conns[n_conns++];
-}
-
-static int fake_rekey(void *a, struct sph_conn *c, uint32_t spi)
-{
-	(void)a;
-	(void)c;
-	(void)spi;
-	return 0;
-}
-
-static int fake_close(void *a, struct sph_conn *c, const char *reason)
-{
-	(void)a;
-	(void)c;
-	(void)reason;
-	return 0;
-}
-
-static void fake_free(void *a, struct sph_conn *c)
-{
-	(void)a;
-	(void)c;
-}
-
-static void agent_says_up(struct sph_conn *c)
-{
-	struct sph_open_result r = {.ok = true, .sp_address = htonl(0xc000020a), .sp_spi = 0x2000, .esp_port = 4500};
-
-	r.keys.key_len = 16;
-	r.has_keys = true;
-	c->ev->opened(c, &r, c->arg);
-}
-
-/* ---- a fake spgate-dp that records: the file is written by the test's fake ---- */
-
-static struct {
-	bool used;
-	uint64_t id;
-	uint32_t spi_in, spi_out;
-	uint32_t record_state;
-	int32_t record_error;
-} dp[8];
-static int record_refuse;                /* SESSION_RECORD start answers -record_refuse */
-static char record_path[SPG_DP_RECORD_PATH_MAX];
-static char record_comment[SPG_DP_RECORD_COMMENT_MAX];
-static enum store_session_state state_at_record; /* the session's state when recording began */
-static int n_record_starts, n_record_stops;
-static struct session_mgr *mgr;
-
-static const struct dpp_hello hello = {
-	.api_version = 1, .max_sessions = 254, .key_len = 16, .shared_addr = 0x0a0200c0, .inner_addr = 0x010200c0,
-	.outer_addr = 0x017100cb, .esp_udp_port = 4500, .pool_addr = 0x000013c6, .pool_prefix_len = 24,
-};
-
-static int dp_find(uint64_t id)
-{
-	for (int i = 0; i < 8; i++)
-		if (dp[i].used && dp[i].id == id)
-			return i;
-	return -1;
-}
-
-static const struct dpp_hello *fake_dp_hello(void *a)
-{
-	(void)a;
-	return &hello;
-}
-
-static int fake_dp_add(void *a, const struct spg_dp_session_params *p)
-{
-	int i;
-
-	(void)a;
-	for (i = 0; i < 8 && dp[i].used; i++)
-		;
-	CU_ASSERT_FATAL(i < 8);
-	dp[i] = (typeof(dp[i])){true, p->id, p->sa_in.spi, p->sa_out.spi, 0, 0};
-	return 0;
-}
-
-static int fake_dp_update(void *a, uint32_t what, const struct spg_dp_session_params *p)
-{
-	(void)a;
-	(void)what;
-	return dp_find(p->id) >= 0 ? 0 : -ENOENT;
-}
-
-static int fake_dp_delete(void *a, uint64_t id)
-{
-	int i = dp_find(id);
-
-	(void)a;
-	if (i < 0)
-		return -ENOENT;
-	dp[i].used = false;
-	return 0;
-}
-
-static int fake_dp_list(void *a, int (*fn)(const struct spg_dp_session_info *s, void *arg), void *arg)
-{
-	struct spg_dp_session_info info;
-
-	(void)a;
-	for (int i = 0; i < 8; i++) {
-		if (!dp[i].used)
-			continue;
-		memset(&info, 0, sizeof(info));
-		info.id = dp[i].id;
-		info.spi_in = dp[i].spi_in;
-		info.spi_out = dp[i].spi_out;
-		info.record_state = dp[i].record_state;
-		info.record_error = dp[i].record_error;
-		if (fn(&info, arg) != 0)
-			break;
-	}
-	return 0;
-}
-
-/* As spgate-dp: start creates the file (O_EXCL, 0600) and writes a stand-in for the pcapng. */
-static int fake_dp_record(void *a, const struct spg_dp_session_record_req *req, struct spg_dp_record_rep *rep)
-{
-	struct store_session s;
-	int i = dp_find(req->id), fd;
-
-	(void)a;
-	if (i < 0)
-		return -ENOENT;
-	if (!req->on) {
-		n_record_stops++;
-		rep->id = req->id;
-		rep->state = dp[i].record_state;
-		rep->packets = 42;
-		dp[i].record_state = SPG_DP_RECORD_OFF;
-		return 0;
-	}
-	n_record_starts++;
-	if (record_refuse != 0)
-		return -record_refuse;
-	session_get(mgr, (int64_t)req->id, &s);
-	state_at_record = s.state;
-	snprintf(record_path, sizeof(record_path), "%s", req->path);
-	snprintf(record_comment, sizeof(record_comment), "%s", req->comment);
-	fd = open(req->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	CU_ASSERT_EQUAL(write(fd, "pcapng stand-in: MARKER-4711\n", 29), 29);
-	close(fd);
-	dp[i].record_state = SPG_DP_RECORD_ON;
-	return 0;
-}
-
-static struct event_base *base;
-static struct line_mgr *lines;
-
-static struct line_call *real_line_connect(void *a, const struct store_line *line, const struct store_system *sys,
-					   uint16_t port, const struct line_events *ev, void *arg)
-{
-	(void)a;
-	return line_connect(lines, line, sys, port, ev, arg);
-}
-
-static void real_line_cancel(void *a, struct line_call *c)
-{
-	(void)a;
-	line_cancel(c);
-}
-
-static const struct session_peers fakes = {
-	.sp_open = fake_open,
-	.sp_attach = fake_open,
-	.sp_rekey = fake_rekey,
-	.sp_close = fake_close,
-	.sp_free = fake_free,
-	.dp_hello = fake_dp_hello,
-	.dp_add = fake_dp_add,
-	.dp_update = fake_dp_update,
-	.dp_delete = fake_dp_delete,
-	.dp_list = fake_dp_list,
-	.dp_record = fake_dp_record,
-	.line_connect = real_line_connect,
-	.line_cancel = real_line_cancel,
-};
-
-/* ---- the world of one test ---- */
-
-static char dir[64], db[128], cert[128], key[128];
-static struct store *st;
-static struct audit *au;
-static struct ctl_config cfg;
-static EVP_PKEY *grant_key;
-static int64_t now_s;
-
-static int64_t fake_now(void)
-{
-	return now_s;
-}
-
-static void world_up(void)
-{
-	struct session_env env = {
-		.cfg = &cfg, .grant_key = grant_key, .peers = &fakes, .now = fake_now, .tick_ms = 3600000, .poll_ticks = 1,
-		.gw_cert = "abababababababababababababababababababababababababababababababab",
-	};
-	char path[160];
-
-	memset(dp, 0, sizeof(dp));
-	n_conns = n_record_starts = n_record_stops = 0;
-	record_refuse = 0;
-	record_path[0] = record_comment[0] = '\0';
-	now_s = T0;
-	ctl_test_tmpdir(dir, sizeof(dir));
-	st = ctl_test_store(dir, db, sizeof(db));
-	CU_ASSERT_EQUAL_FATAL(ctl_test_load_sample(st), 0);
-	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
-	au = audit_open(path, st);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(au);
-	base = event_base_new();
-	ctl_config_defaults(&cfg);
+	world_up();
 	cfg.sessions.idle_timeout = 0;
-	cfg.dial.health_check = 0;
-	snprintf(cfg.recordings.dir, sizeof(cfg.recordings.dir), "%s/rec", dir);
-	lines = line_mgr_new(&(struct line_env){.base = base, .cfg = &cfg, .store = st});
-	CU_ASSERT_PTR_NOT_NULL_FATAL(lines);
-	env.base = base;
-	env.store = st;
-	env.audit = au;
-	mgr = session_mgr_new(&env);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mgr);
-	session_mgr_dp_state(mgr, true);
-}
-
-static void world_down(void)
-{
-	session_mgr_free(mgr);
-	mgr = NULL;
-	line_mgr_free(lines);
-	event_base_free(base);
-	audit_close(au);
-	store_close(st);
-	ctl_test_rmdir(dir);
 }
 
 /* acme's (CK2001's customer) policy, and a certificate made by openssl(1) when sealed. */
@@ -329,18 +70,10 @@ static int64_t session_up(const char *reason)
 	int64_t id = connect_with(reason, NULL, NULL);
 
 	CU_ASSERT_FATAL(id > 0);
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	CU_ASSERT_FATAL(n_conns > 0);
-	agent_says_up(&conns[n_conns - 1]);
+	run_loop();
+	CU_ASSERT_FATAL(n_opens > 0);
+	agent_says_up(last_conn(), 0x2000);
 	return id;
-}
-
-/* The agent confirms the teardown disconnect asked for: the session ends now. */
-static void agent_closes(void)
-{
-	struct sph_conn *c = &conns[n_conns - 1];
-
-	c->ev->closed(c, true, c->arg);
 }
 
 static struct store_session session_of(int64_t id)
@@ -357,16 +90,6 @@ static struct store_recording recording_of(int64_t id)
 
 	CU_ASSERT_EQUAL_FATAL(store_recording_of_session(st, id, &r), 0);
 	return r;
-}
-
-static int match_action(const struct audit_record *r, void *arg)
-{
-	return strcmp(r->action, arg) == 0 ? 1 : 0;
-}
-
-static bool audited(const char *action)
-{
-	return audit_list(st, 0, 1000, match_action, (void *)action) == 1;
 }
 
 static const char *detail_needle;
@@ -396,7 +119,7 @@ static void a_connect_without_a_reason_is_refused_when_the_customer_requires_one
 	int n = 0;
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_OFF, false, true, false);
 	CU_ASSERT_EQUAL(connect_with(NULL, NULL, &code), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(code, "reason_required");
@@ -415,7 +138,7 @@ static void a_connect_without_a_ticket_is_refused_when_the_customer_requires_one
 	const char *code = NULL;
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_OFF, false, false, true);
 	CU_ASSERT_EQUAL(connect_with("a reason is not a ticket", NULL, &code), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(code, "ticket_required");
@@ -430,7 +153,7 @@ static void a_required_recording_that_cannot_start_fails_the_session(void)
 	struct store_session s;
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_REQUIRED, false, false, false);
 	record_refuse = EACCES; /* spgate-dp cannot create the file */
 	id = session_up("check the controller");
@@ -449,7 +172,7 @@ static void a_dataplane_that_cannot_record_fails_a_required_session_but_not_an_o
 {
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_REQUIRED, false, false, false);
 	record_refuse = EOPNOTSUPP; /* an spgate-dp older than recordings */
 	id = session_up(NULL);
@@ -457,7 +180,7 @@ static void a_dataplane_that_cannot_record_fails_a_required_session_but_not_an_o
 	CU_ASSERT_PTR_NOT_NULL(strstr(session_of(id).reason, "cannot record"));
 	world_down();
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_ON, false, false, false);
 	record_refuse = EOPNOTSUPP;
 	id = session_up(NULL);
@@ -473,7 +196,7 @@ static void a_recording_starts_before_the_session_is_active_with_its_metadata(vo
 	struct stat sb;
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_ON, false, false, false);
 	id = session_up("firmware upgrade\nengineer: mallory"); /* a forged line must not survive */
 	s = session_of(id);
@@ -502,11 +225,11 @@ static void without_a_certificate_the_recording_stays_plain_and_private(void)
 	struct stat sb;
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_ON, false, false, false);
 	id = session_up(NULL);
 	CU_ASSERT_EQUAL(session_disconnect(mgr, id, "alice", "done", &s), 0);
-	agent_closes();
+	agent_closes(last_conn());
 	r = recording_of(id);
 	CU_ASSERT_EQUAL(n_record_stops, 1);
 	CU_ASSERT_EQUAL(r.state, STORE_REC_COMPLETE);
@@ -529,12 +252,12 @@ static void a_finished_recording_is_sealed_to_the_customer_and_opens_only_with_i
 	uint64_t bytes;
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_REQUIRED, true, false, false);
 	id = session_up("sealed");
 	CU_ASSERT_EQUAL(session_of(id).state, STORE_SESSION_ACTIVE);
 	CU_ASSERT_EQUAL(session_disconnect(mgr, id, "alice", "done", &s), 0);
-	agent_closes();
+	agent_closes(last_conn());
 	r = recording_of(id);
 	CU_ASSERT_TRUE(r.sealed);
 	CU_ASSERT_EQUAL(access(record_path, F_OK), -1); /* the plaintext is gone */
@@ -562,7 +285,7 @@ static void a_recording_that_fails_mid_session_ends_a_required_session(void)
 	struct store_session s;
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_REQUIRED, false, false, false);
 	id = session_up(NULL);
 	CU_ASSERT_EQUAL_FATAL(session_of(id).state, STORE_SESSION_ACTIVE);
@@ -582,7 +305,7 @@ static void a_recording_that_fails_mid_session_lets_an_on_session_go_on(void)
 {
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_ON, false, false, false);
 	id = session_up(NULL);
 	dp[dp_find((uint64_t)id)].record_state = SPG_DP_RECORD_FAILED;
@@ -600,7 +323,7 @@ static void a_lossy_recording_is_kept_as_incomplete(void)
 	struct store_session s;
 	int64_t id;
 
-	world_up();
+	recording_world_up();
 	acme(STORE_RECORDING_REQUIRED, false, false, false);
 	id = session_up(NULL);
 	dp[dp_find((uint64_t)id)].record_state = SPG_DP_RECORD_LOSSY;
@@ -609,7 +332,7 @@ static void a_lossy_recording_is_kept_as_incomplete(void)
 	CU_ASSERT_EQUAL(session_of(id).state, STORE_SESSION_ACTIVE); /* drops do not end it */
 	CU_ASSERT_TRUE(audited("recording_lossy"));
 	CU_ASSERT_EQUAL(session_disconnect(mgr, id, "alice", "done", &s), 0);
-	agent_closes();
+	agent_closes(last_conn());
 	CU_ASSERT_EQUAL(recording_of(id).state, STORE_REC_INCOMPLETE);
 	world_down();
 }
@@ -641,7 +364,7 @@ static void retention_deletes_the_old_then_the_oldest_over_the_cap_and_audits_it
 	int64_t ids[4];
 	int i;
 
-	world_up();
+	recording_world_up();
 	for (i = 0; i < 4; i++) {
 		struct store_session row = {.serial = "CK2001", .user = "alice", .state = STORE_SESSION_CLOSED,
 					    .created = T0 - 50 * 86400, .updated = T0, .closed = T0};
@@ -675,7 +398,7 @@ static void a_recording_certificate_must_be_one_cms_can_seal_to(void)
 	char why[256], path[160];
 	FILE *f;
 
-	world_up();
+	recording_world_up();
 	snprintf(path, sizeof(path), "%s/not-a-cert.pem", dir);
 	f = fopen(path, "w");
 	CU_ASSERT_FATAL(f != NULL);
@@ -708,12 +431,6 @@ int main(void)
 #undef CASE
 		{NULL, NULL},
 	};
-	int rc;
 
-	grant_key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (grant_key == NULL)
-		return 2;
-	rc = ctl_test_run("recording", cases, NULL, NULL);
-	EVP_PKEY_free(grant_key);
-	return rc;
+	return session_test_run("recording", cases);
 }
