@@ -138,7 +138,8 @@ static int call(uint16_t type, const void *body, size_t body_len, void *rep_body
 	size_t n;
 
 	memcpy(msg, &h, HDR);
-	memcpy(msg + HDR, body, body_len);
+	if (body_len > 0) /* body may be NULL then, which memcpy must not get */
+		memcpy(msg + HDR, body, body_len);
 	n = spg_ctl_handle(&dp, msg, HDR + body_len, rep_buf);
 	CU_ASSERT_EQUAL_FATAL(spg_dp_msg_check(rep_buf, n, true, &why), 0);
 	memcpy(&h, rep_buf, HDR);

@@ -193,6 +193,14 @@ static int connect_call(struct ctl_api *api, json_t *req, const char *otp_file, 
 	return rc;
 }
 
+/* A usage error after the request was begun: the request goes (the caller gets none). */
+static int connect_request_refused(json_t **req, const char *cmd, const char *why)
+{
+	json_decref(*req);
+	*req = NULL;
+	return spgctl_usage_error(cmd, "%s", why);
+}
+
 static int connect_request(const char *cmd, struct spgctl_opt *o, char **pos, int n_pos, json_t **req)
 {
 	if (n_pos == 0 && !o[C_TICKET].seen)
@@ -207,10 +215,10 @@ static int connect_request(const char *cmd, struct spgctl_opt *o, char **pos, in
 		return spgctl_usage_error(cmd, "%s: not UTF-8 text", n_pos == 1 ? "SERIAL" : "--ticket");
 	if (n_pos == 1 && o[C_TICKET].seen &&
 	    json_object_set_new(*req, "ticket", json_string(o[C_TICKET].value)) != 0)
-		return spgctl_usage_error(cmd, "--ticket: not UTF-8 text");
+		return connect_request_refused(req, cmd, "--ticket: not UTF-8 text");
 	if (o[C_REASON].seen && (o[C_REASON].value[0] == '\0' ||
 				 json_object_set_new(*req, "reason", json_string(o[C_REASON].value)) != 0))
-		return spgctl_usage_error(cmd, "--reason: empty or not UTF-8 text");
+		return connect_request_refused(req, cmd, "--reason: empty or not UTF-8 text");
 	if (o[C_WORKSTATION].seen)
 		json_object_set_new(*req, "workstation", json_string(o[C_WORKSTATION].value));
 	return 0;
