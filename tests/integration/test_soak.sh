@@ -129,20 +129,17 @@ state_count() { # state_count STATE [ARGS]: sessions in STATE
 active_is() { [ "$(state_count active)" = "$1" ]; }
 dp_count() { topo_ctl --json dp sessions 2>/dev/null | jv "len($SESSIONS)"; }
 dp_count_is() { [ "$(dp_count)" = "$1" ]; }
-# every agent's sessions (one line per SP: "I STATES"), from its status socket
-agents_states() {
-	local i
+# every agent's sessions, from its status socket: "I STATES TUN" per SP (soak.py agents)
+agents_states() { "$SPG_PY" "$SOAK_PY" agents "$SPG_STATE" "$N" "$@"; }
+agents_all() { [ "$(agents_states | awk -v w="$1" '$2 != w' | wc -l)" = 0 ]; } # every one in state $1
+# "CHANNELS TUNS": connections on port 7443 and TUN devices in the SP namespaces
+sp_leftovers() { "$SPG_PY" "$SOAK_PY" channels "$SPG_NS" "$N"; }
+# the agents that are not running
+agents_dead() {
+	local i pid
 	for ((i = 1; i <= N; i++)); do
-		echo "$i $(agent_status "$i" --json 2>/dev/null | jv '[s["state"] for s in d["sessions"]] or "none"')"
+		read -r pid <"$SPG_STATE/pids/agent$i.pid" && [ -d "/proc/$pid" ] || echo "$i"
 	done
-}
-# established TCP connections on the agents' port 7443 in every SP namespace: the channels
-agent_channels() {
-	local i n=0
-	for ((i = 1; i <= N; i++)); do
-		n=$((n + $(ip netns exec "$(topo_ns "sp$i")" ss -Htn state established '( sport = :7443 )' | wc -l)))
-	done
-	echo "$n"
 }
 
 pid_of() { cat "$SPG_STATE/pids/$1.pid" 2>/dev/null; }
@@ -179,10 +176,10 @@ topo_destroy >/dev/null 2>&1 # leftovers of an earlier run that was killed
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, $N SPs, the stranger) is created"
 echo "    topology: $((SECONDS - phase_t)) s"
 pki_make "$SPG_PKI" "$SPG_MGMT" || abort "pki.sh makes the CAs, certificates and vendor key"
-for ((i = 1; i <= N; i++)); do
-	pki_agent "$SPG_PKI" "$(agent_serial "$i")" "$(topo_sp_local "$i")" ||
-		abort "pki.sh makes the agent certificate of SP $i"
-done
+pairs=()
+for ((i = 1; i <= N; i++)); do pairs+=("$(agent_serial "$i")=$(topo_sp_local "$i")"); done
+"$SPG_PY" "$SOAK_PY" certs "$SPG_PKI" "${pairs[@]}" ||
+	abort "soak.py makes the $N agent certificates (as pki.sh's pki_agent)"
 echo "    pki: $((SECONDS - phase_t)) s"
 radius_ns gen "$(radius_dir)" "$SPG_RADIUS_PORT" "$SPG_RADIUS_SECRET" >/dev/null ||
 	abort "radiusd.sh writes FreeRADIUS's tree"
@@ -200,11 +197,8 @@ sed -i "s/^\([[:space:]]*control_timeout:\).*/\1 $CTL_TIMEOUT/" "$SPG_STATE"/age
 for ((i = 1; i <= N; i++)); do
 	topo_spawn "agent$i" "$(topo_ns "sp$i")" "$(agent_bin)" -c "$(agent_config_path "$i")"
 done
-down=0
-for ((i = 1; i <= N; i++)); do
-	wait_until 30 agent_answers "$i" || down=$((down + 1))
-done
-[ "$down" = 0 ] || abort "all $N agents answer on their status socket ($down do not)"
+down=$(agents_states --wait 60 | awk '$2 == "down" {print $1}' | paste -sd, -)
+[ -z "$down" ] || abort "all $N agents answer on their status socket (not: SP $down)"
 echo "    agents: $((SECONDS - phase_t)) s"
 control_config_make -e "s/^\([[:space:]]*keepalive:\).*/\1 $KEEPALIVE/" \
 	-e "s/^\([[:space:]]*grace:\).*/\1 $CONTROL_GRACE/" \
@@ -414,8 +408,7 @@ span=$(($(date +%s) - t_peak))
 check "$lived sessions lived through the whole run unchurned (${span} s, $((span / KEEPALIVE)) keepalive periods of $KEEPALIVE s; the agents' timeout $CTL_TIMEOUT s)" \
 	[ "$lived" -gt 0 ]
 st=$(agents_states | awk '{print $2}' | sort | uniq -c | tr -s ' ' | paste -sd, -)
-check "every agent has its session up, none in grace (agents' states: $st)" \
-	eval '[ "$(agents_states | awk "\$2 != \"up\"" | wc -l)" = 0 ]'
+check "every agent has its session up, none in grace (agents' states: $st)" agents_all up
 # the killed agents' sessions aside
 lost=$(grep -o "session [0-9]*: degraded: lost the SP's control channel" "$SPG_STATE/logs/control.out" |
 	awk '{print $2}' | tr -d : | grep -vxF -f <(printf '%s\n' "${VSID[@]}") | sort -u | paste -sd, -)
@@ -454,14 +447,14 @@ check "the sessions created ($(sv created)) are all closed ($(sv closed)) or fai
 check "every session that ended has a reason (without: $(sv noreason))" [ "$(sv noreason)" = 0 ]
 nfailed=$(sessions_json --since "$T0" | jv "[str(s['id']) + ':' + s['reason'] for s in $SESSIONS if s['state'] == 'failed' and not s['reason'].strip()]")
 check "spgatectl sessions --since: no failed session without a reason (${nfailed:-none})" [ -z "$nfailed" ]
-wait_until 15 eval '[ "$(agents_states | awk "\$2 != \"none\"" | wc -l)" = 0 ]'
-left=$(agents_states | awk '$2 != "none"' | head -5 | tr '\n' ';')
-check "every agent's status socket shows no session (${left:-all none})" [ -z "$left" ]
-ch=$(agent_channels)
-check "no agent holds a control channel (established connections on 7443 in the SPs: $ch)" [ "$ch" = 0 ]
-tuns=0
-for ((i = 1; i <= N; i++)); do agent_tun_present "$i" && tuns=$((tuns + 1)); done
-check "no SP has a TUN left ($tuns)" [ "$tuns" = 0 ]
+wait_until 15 agents_all none
+left=$(agents_states | awk '$2 != "none" || $3 != "-"' | head -5 | tr '\n' ';')
+check "every agent's status socket shows no session and no tunnel (${left:-all none})" [ -z "$left" ]
+read -r ch tuns < <(sp_leftovers)
+check "no agent holds a control channel (TCP connections on 7443 in the SPs: ${ch:-?})" [ "${ch:-1}" = 0 ]
+check "no SP has a TUN device left (${tuns:-?})" [ "${tuns:-1}" = 0 ]
+gw_ch=$(ip netns exec "$(topo_ns gw)" ss -Htn state connected '( dport = :7443 )' | wc -l)
+check "nor does spgate-control (its connections to port 7443: $gw_ch)" [ "$gw_ch" = 0 ]
 
 # The bounds: what the measured runs of 200 sessions showed, with room. spgate-control's fds
 # after warm-up are the listeners, the store, spgate-dp's socket and one TLS channel per
@@ -483,7 +476,7 @@ done
 
 phase "the end"
 check "spgate-control, spgate-dp and every agent are still running" \
-	eval 'control_alive && topo_dp_alive && [ "$(for ((i = 1; i <= N; i++)); do topo_pid_alive "agent$i" || echo x; done | wc -l)" = 0 ]'
+	eval 'control_alive && topo_dp_alive && [ -z "$(agents_dead)" ]'
 crash=$(grep -l -E "AddressSanitizer|Segmentation|core dumped|assert" "$SPG_STATE"/logs/*.out 2>/dev/null | tr '\n' ' ')
 check "no daemon's log shows a crash (${crash:-none})" [ -z "$crash" ]
 phase_name_end=$phase_name

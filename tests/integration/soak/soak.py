@@ -9,6 +9,15 @@
                                        addresses that never answered, exit 1 if any
   soak.py sessions FILE                summary of a `spgatectl --json sessions` reply (stdin
                                        or FILE): "STATE COUNT" lines
+  soak.py certs DIR SERIAL=ADDR...     the agents' certificates as tools/lab/pki.sh's pki_agent
+                                       makes them (agent-SERIAL.crt/.key, signed by DIR's
+                                       agent-ca), in one process: 200 openssl runs take a minute
+  soak.py agents DIR N [--wait S]      per SP I: "I STATES TUN" from the status socket of
+                                       the agent in DIR/agents/spI (STATES "none" if no session,
+                                       "down" if it does not answer); --wait: until all answer
+  soak.py channels PREFIX N            "CHANNELS TUNS": TCP connections on port 7443 (not
+                                       listening: the agents' control channels) and TUN devices
+                                       sptun0 in the namespaces PREFIXsp1..N
   soak.py store DB SINCE               the store's own view: sessions created since SINCE that
                                        are live, that hold a virtual address, that ended
                                        failed without a reason, and created/closed/failed
@@ -145,6 +154,104 @@ def store(db, since):
           % (created, live, held, closed, failed, noreason, lines))
 
 
+def certs(d, pairs):
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    with open(os.path.join(d, "agent-ca.key"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    with open(os.path.join(d, "agent-ca.crt"), "rb") as f:
+        ca = x509.load_pem_x509_certificate(f.read())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for pair in pairs:
+        serial, addr = pair.split("=", 1)
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, serial)]))
+                .issuer_name(ca.subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=30))
+                .add_extension(x509.SubjectAlternativeName([
+                    x509.UniformResourceIdentifier("spgate:sp:" + serial), x509.DNSName(serial),
+                    x509.IPAddress(ipaddress.ip_address(addr))]), critical=False)
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=False)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                .sign(ca_key, hashes.SHA256()))
+        kpath = os.path.join(d, "agent-%s.key" % serial)
+        fd = os.open(kpath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        with open(os.path.join(d, "agent-%s.crt" % serial), "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def agent_status(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect(path)
+        buf = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            buf += b
+        return json.loads(buf)
+    except (OSError, ValueError):
+        return None
+    finally:
+        s.close()
+
+
+def agents(d, n, wait):
+    deadline = time.monotonic() + wait
+    while True:
+        st = {i: agent_status(os.path.join(d, "agents", "sp%d" % i, "agent.sock"))
+              for i in range(1, n + 1)}
+        if all(v is not None for v in st.values()) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    for i in range(1, n + 1):
+        v = st[i]
+        if v is None:
+            print(i, "down", "-")
+            continue
+        states = ",".join(x["state"] for x in v.get("sessions", [])) or "none"
+        print(i, states, "tun" if v.get("tunnel", {}).get("present") else "-")
+
+
+def channels(prefix, n):
+    """One process for N namespaces: setns(2) through ctypes (os.setns is Python 3.12)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    clone_newnet = 0x40000000
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    total = tuns = 0
+    try:
+        for i in range(1, n + 1):
+            fd = os.open("/run/netns/%ssp%d" % (prefix, i), os.O_RDONLY)
+            if libc.setns(fd, clone_newnet) != 0:
+                raise OSError(ctypes.get_errno(), "setns %ssp%d" % (prefix, i))
+            os.close(fd)
+            # /proc/thread-self/net is the calling thread's network namespace
+            with open("/proc/thread-self/net/tcp") as f:
+                for line in f.readlines()[1:]:
+                    local, st = line.split()[1], line.split()[3]
+                    if local.endswith(":1D13") and st != "0A":  # port 7443, not LISTEN
+                        total += 1
+            with open("/proc/thread-self/net/dev") as f:
+                tuns += sum(1 for line in f if line.strip().startswith("sptun0:"))
+    finally:
+        libc.setns(home, clone_newnet)
+    print(total, tuns)
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "inventory":
         inventory(int(argv[2]), int(argv[3]) if len(argv) > 3 else 10)
@@ -161,6 +268,12 @@ def main(argv):
                 sessions(f)
         else:
             sessions(sys.stdin)
+    elif len(argv) >= 4 and argv[1] == "agents":
+        agents(argv[2], int(argv[3]), float(argv[5]) if argv[4:5] == ["--wait"] else 0)
+    elif len(argv) == 4 and argv[1] == "channels":
+        channels(argv[2], int(argv[3]))
+    elif len(argv) >= 3 and argv[1] == "certs":
+        certs(argv[2], argv[3:])
     elif len(argv) == 4 and argv[1] == "store":
         store(argv[2], int(argv[3]))
     else:
