@@ -177,7 +177,8 @@ topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, $N SPs
 echo "    topology: $((SECONDS - phase_t)) s"
 pki_make "$SPG_PKI" "$SPG_MGMT" || abort "pki.sh makes the CAs, certificates and vendor key"
 pairs=()
-for ((i = 1; i <= N; i++)); do pairs+=("$(agent_serial "$i")=$(topo_sp_local "$i")"); done
+for ((i = 1; i <= N; i++)); do printf -v "pairs[i - 1]" 'SK%04d=203.0.113.%d' "$i" $((10 + i)); done
+[ "${pairs[0]}" = "$(agent_serial 1)=$(topo_sp_local 1)" ] || abort "SP 1 is ${pairs[0]}"
 "$SPG_PY" "$SOAK_PY" certs "$SPG_PKI" "${pairs[@]}" ||
 	abort "soak.py makes the $N agent certificates (as pki.sh's pki_agent)"
 echo "    pki: $((SECONDS - phase_t)) s"
@@ -188,9 +189,9 @@ for u in eng1 eng2 eng3 eng4; do
 done >"$(radius_dir)/users"
 control_radius_start || abort "FreeRADIUS starts in $(topo_ns gw)"
 topo_dp_start 60 >/dev/null || abort "spgate-dp starts in $(topo_ns gw)"
-for ((i = 1; i <= N; i++)); do
-	agent_config "$i"
-done
+# SP 1's config as tools/lab/agents.sh writes it, the others from it in one process
+agent_config 1
+"$SPG_PY" "$SOAK_PY" agent-configs "$SPG_STATE" "$N" || abort "soak.py writes the agents' configs"
 sed -i "s/^\([[:space:]]*control_timeout:\).*/\1 $CTL_TIMEOUT/" "$SPG_STATE"/agents/sp*.yaml
 "$(agent_bin)" -c "$(agent_config_path 1)" --check-config >"$SPG_STATE/logs/agent-check.out" 2>&1 ||
 	abort "the agents' config passes --check-config ($(tail -1 "$SPG_STATE/logs/agent-check.out"))"

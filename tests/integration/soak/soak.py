@@ -18,6 +18,9 @@
   soak.py channels PREFIX N            "CHANNELS TUNS": TCP connections on port 7443 (not
                                        listening: the agents' control channels) and TUN devices
                                        sptun0 in the namespaces PREFIXsp1..N
+  soak.py agent-configs DIR N          DIR/agents/spI.yaml for I = 2..N from sp1.yaml, which
+                                       tools/lab/agents.sh's agent_config wrote (serial, site
+                                       address, certificate and state directory replaced)
   soak.py store DB SINCE               the store's own view: sessions created since SINCE that
                                        are live, that hold a virtual address, that ended
                                        failed without a reason, and created/closed/failed
@@ -252,6 +255,21 @@ def channels(prefix, n):
     print(total, tuns)
 
 
+def agent_configs(d, n):
+    with open(os.path.join(d, "agents", "sp1.yaml")) as f:
+        one = f.read()
+    reps = [(serial(1), None), ("203.0.113.11\n", None), ("/agents/sp1\n", None)]
+    for old, _ in reps:
+        if old not in one:
+            raise SystemExit("soak.py: %s is not in sp1.yaml: agents.sh changed?" % old.strip())
+    for i in range(2, n + 1):
+        text = one.replace(serial(1), serial(i)).replace("203.0.113.11\n", "203.0.113.%d\n" % (10 + i))
+        text = text.replace("/agents/sp1\n", "/agents/sp%d\n" % i).replace("lab SP 1 ", "lab SP %d " % i)
+        os.makedirs(os.path.join(d, "agents", "sp%d" % i), exist_ok=True)
+        with open(os.path.join(d, "agents", "sp%d.yaml" % i), "w") as f:
+            f.write(text)
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "inventory":
         inventory(int(argv[2]), int(argv[3]) if len(argv) > 3 else 10)
@@ -272,6 +290,8 @@ def main(argv):
         agents(argv[2], int(argv[3]), float(argv[5]) if argv[4:5] == ["--wait"] else 0)
     elif len(argv) == 4 and argv[1] == "channels":
         channels(argv[2], int(argv[3]))
+    elif len(argv) == 4 and argv[1] == "agent-configs":
+        agent_configs(argv[2], int(argv[3]))
     elif len(argv) >= 3 and argv[1] == "certs":
         certs(argv[2], argv[3:])
     elif len(argv) == 4 and argv[1] == "store":
