@@ -16,8 +16,8 @@
                                        the agent in DIR/agents/spI (STATES "none" if no session,
                                        "down" if it does not answer); --wait: until all answer
   soak.py channels PREFIX N            "CHANNELS TUNS": TCP connections on port 7443 (not
-                                       listening: the agents' control channels) and TUN devices
-                                       sptun0 in the namespaces PREFIXsp1..N
+                                       listening, not TIME_WAIT: the agents' control channels), TUNs
+                                       sptun0, in the namespaces PREFIXsp1..N
   soak.py agent-configs DIR N          DIR/agents/spI.yaml for I = 2..N from sp1.yaml, which
                                        tools/lab/agents.sh's agent_config wrote (serial, site
                                        address, certificate and state directory replaced)
@@ -246,7 +246,8 @@ def channels(prefix, n):
             with open("/proc/thread-self/net/tcp") as f:
                 for line in f.readlines()[1:]:
                     local, st = line.split()[1], line.split()[3]
-                    if local.endswith(":1D13") and st != "0A":  # port 7443, not LISTEN
+                    # port 7443, neither LISTEN nor TIME_WAIT (the kernel's, no socket's)
+                    if local.endswith(":1D13") and st not in ("0A", "06"):
                         total += 1
             with open("/proc/thread-self/net/dev") as f:
                 tuns += sum(1 for line in f if line.strip().startswith("sptun0:"))
