@@ -33,6 +33,7 @@
 #   SPG_SOCK   spgate-dp's control socket (must match the config)
 #   SPG_CONTROL  1: the control-plane links, routers and stranger above (default 0)
 #   SPG_NAT_SPS  SP numbers behind a customer NAT, space separated (with SPG_CONTROL=1)
+#   SPG_TOPO_JOBS  SP sites configured at once (default 4; see topo_sps_create)
 #   SPG_STRANGER the stranger's address (default 203.0.113.99; SP i has 203.0.113.(10+i), so a
 #                lab of more than 88 SPs, like the soak test's, puts it elsewhere)
 # Every wait is bounded; every process started is recorded in $SPG_STATE/pids/NAME.pid and
@@ -125,9 +126,9 @@ topo_spawn() {
 
 # topo_stop NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default 5).
 topo_stop() {
-	local f=$SPG_STATE/pids/$1.pid pid i
+	local f=$SPG_STATE/pids/$1.pid pid="" i
 	[ -f "$f" ] || return 0
-	pid=$(cat "$f")
+	read -r pid <"$f"
 	if pid_running "$pid"; then
 		kill -TERM "$pid" 2>/dev/null
 		# once seen gone it has stopped: /proc flickers while a process's threads exit
@@ -143,17 +144,21 @@ topo_stop() {
 	rm -f "$f"
 }
 
+# (builtins rather than cat and basename: the soak test stops 200 agents)
 topo_stop_all() {
-	local f
+	local f pid name
 	[ -d "$SPG_STATE/pids" ] || return 0
 	# the dataplane first: it is the one that takes longest and holds the veths
 	topo_stop dp 10
 	# then everything else at once: SIGTERM to all, then wait for each (bounded)
 	for f in "$SPG_STATE"/pids/*.pid; do
-		[ -f "$f" ] && pid_running "$(cat "$f")" && kill -TERM "$(cat "$f")" 2>/dev/null
+		pid=""
+		[ -f "$f" ] && read -r pid <"$f"
+		pid_running "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
 	for f in "$SPG_STATE"/pids/*.pid; do
-		[ -f "$f" ] && topo_stop "$(basename "$f" .pid)" 3
+		name=${f##*/}
+		[ -f "$f" ] && topo_stop "${name%.pid}" 3
 	done
 }
 
@@ -171,12 +176,11 @@ topo_namespaces() {
 	fi
 }
 
+# one `ip -force -batch` deletes them all, going on past those that do not exist
 topo_destroy() {
-	local ns
 	topo_stop_all
-	for ns in $(topo_namespaces); do
-		ip netns del "$ns" 2>/dev/null || true
-	done
+	topo_namespaces | tr ' ' '\n' | sed -n 's/^./netns del &/p' | ip -force -b - >/dev/null 2>&1
+	return 0
 }
 
 # Quiet link: no IPv6 (no router solicitations, MLD or DAD in captures and counters), and no
