@@ -26,8 +26,8 @@
 #   SPG_SOAK_ROUNDS=N    churn rounds (default 4)         SPG_KEEP=1: keep the state dir
 #
 # Run as root. Each phase prints how long it took; the last line is "N passed, N failed".
-# About 6 to 8 minutes for 200 SPs on the 2-core development machine under load (a third
-# of it bringing up and tearing down 200 namespaces); a run of 12 SPs takes about 75 s.
+# About 4 minutes for 200 SPs on the 2-core development machine (up to 8 when other tests
+# load it; a third of it bringing up 200 namespaces and agents); 12 SPs take about 70 s.
 # shellcheck disable=SC2016 # check ... eval '...': evaluated when the check runs
 set -uo pipefail
 
