@@ -460,13 +460,16 @@ check "no SP has a TUN device left (${tuns:-?})" [ "${tuns:-1}" = 0 ]
 gw_ch=$(ip netns exec "$(topo_ns gw)" ss -Htn state connected exclude time-wait '( dport = :7443 )' | wc -l)
 check "nor does spgate-control (its connections to port 7443 but TIME-WAIT: $gw_ch)" [ "$gw_ch" = 0 ]
 
-# The bounds: what the measured runs of 200 sessions showed, with room. spgate-control's fds
-# after warm-up are the listeners, the store, spgate-dp's socket and one TLS channel per
-# session (~N + 20); at the end the channels are gone, so ≤ warm-up + 16 holds unless
-# something keeps fds. RSS: SQLite's page cache, OpenSSL's and libevent's buffers grow to a
-# plateau during warm-up; ×1.25 + 8 MiB leaves room for allocator noise but not for a
-# per-session leak over the churn's ~N sessions (spgate-dp's RSS is its 512 MB EAL memory,
-# fixed at start).
+# The bounds: fds ≤ warm-up + 16, RSS ≤ warm-up × 1.25 + 8 MiB, from what four runs of 200
+# sessions measured. fds: spgate-control had 218 after warm-up (the listeners, the store,
+# spgate-dp's socket and one TLS channel per session), 218 at the last peak and 18 at the
+# end; spgate-dp 24 throughout; an agent 20 with its session, 11 without. Nothing but a
+# kept fd moves them, so 16 is room for a few in flight, not for one per session. RSS:
+# spgate-control 40.1-40.2 MiB after warm-up, 41.8-42.0 at the last peak, 42.3 at the end
+# (SQLite's page cache and the TLS buffers settling), spgate-dp 105 MiB (its EAL memory,
+# fixed at start) ±20 KiB, an agent 8.3-8.4 MiB ±150 KiB; ×1.25 + 8 MiB (~58 MiB for
+# spgate-control) is room for allocator noise, while a leak of 64 KiB per session over the
+# ~350 sessions churned and closed after warm-up would exceed it.
 phase "fds and memory"
 measure end "${WATCH[@]}"
 for n in "${WATCH[@]}"; do
