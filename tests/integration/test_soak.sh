@@ -109,6 +109,17 @@ conns_read() {
 	done < <("$SPG_PY" "$SOAK_PY" conns "$C" "$@")
 }
 
+# resync: SID/V from the store's view (the operator's session list). A connect whose reply
+# the engineer's spgatectl never got (it waits 5 s; spgate-control stalls that long when
+# its synchronous spgate-dp calls time out under load) still made a session: the test must
+# know it, or its end would leave that session up and call it a leak.
+resync() {
+	local i id v
+	while read -r i id v; do
+		SID[$i]=$id V[$i]=$v
+	done < <(sessions_json | "$SPG_PY" "$SOAK_PY" live)
+}
+
 # the SPs with a session (sorted by number)
 up_sps() { local i; for i in "${!SID[@]}"; do [ -n "${SID[$i]}" ] && echo "$i"; done | sort -n; }
 
@@ -228,6 +239,7 @@ pool connect_one "${all[@]}"
 t_connect=$((SECONDS - t))
 conns_read "${all[@]}" >"$SPG_STATE/conns.failed"
 failed_up=$(cat "$SPG_STATE/conns.failed")
+resync
 check "$N connects --wait end active in ${t_connect} s${failed_up:+ (not: $(head -3 <<<"$failed_up" | tr '\n' ';'))}" \
 	[ -z "$failed_up" ]
 distinct=$(for i in "${all[@]}"; do echo "${V[$i]:-}"; done | grep -v '^$' | sort -u | wc -l)
@@ -341,6 +353,7 @@ if [ ${#again[@]} -gt 0 ]; then
 	pool connect_one "${again[@]}"
 	conns_read "${again[@]}" >"$SPG_STATE/conns.failed"
 	failed_up=$(cat "$SPG_STATE/conns.failed")
+	resync
 	check "new sessions to the ${#again[@]} SPs come up${failed_up:+ (not: $failed_up)}" [ -z "$failed_up" ]
 	check "and answer ping" ping_sps 20 "${again[@]}"
 fi
@@ -371,6 +384,7 @@ churn_round() { # churn_round R: a quarter of the SPs disconnect and connect aga
 	pool connect_one "${churn[@]}"
 	conns_read "${churn[@]}" >"$SPG_STATE/conns.failed"
 	failed_up=$(cat "$SPG_STATE/conns.failed")
+	resync
 	check "round $r: ${#churn[@]} connects come up again${failed_up:+ (not: $(head -3 <<<"$failed_up" | tr '\n' ';'))}" \
 		[ -z "$failed_up" ]
 	check "round $r: 40 other sessions kept answering ping meanwhile" wait "$ping_pid"
@@ -424,6 +438,7 @@ for n in "${WATCH[@]}"; do FD_PEAK[$n]=${M_FD[$n]} RSS_PEAK[$n]=${M_RSS[$n]}; do
 # ---- the end: disconnect everything and look for leaks ----
 
 phase "disconnect everything"
+resync
 mapfile -t up < <(up_sps)
 ids=$(for i in "${up[@]}"; do echo "${SID[$i]}"; done)
 pool disconnect_one "${up[@]}"

@@ -21,6 +21,8 @@
   soak.py agent-configs DIR N          DIR/agents/spI.yaml for I = 2..N from sp1.yaml, which
                                        tools/lab/agents.sh's agent_config wrote (serial, site
                                        address, certificate and state directory replaced)
+  soak.py live                         "I ID VIRTUAL" of each active session in a `spgatectl --json
+                                       sessions` reply on stdin (I from the serial SK000I)
   soak.py store DB SINCE               the store's own view: sessions created since SINCE that
                                        are live, that hold a virtual address, that ended
                                        failed without a reason, and created/closed/failed
@@ -130,6 +132,13 @@ def ping(addrs, timeout):
     for a in sorted(todo):
         print(a)
     return 1 if todo else 0
+
+
+def live(f):
+    d = json.load(f)
+    for s in d.get("sessions", []) if isinstance(d, dict) else d:
+        if s["state"] == "active" and s["serial"].startswith("SK"):
+            print(int(s["serial"][2:]), s["id"], s.get("virtual_address") or "-")
 
 
 def sessions(f):
@@ -281,6 +290,8 @@ def main(argv):
         if args[:1] == ["--timeout"]:
             timeout, args = float(args[1]), args[2:]
         return ping(args, timeout)
+    elif len(argv) == 2 and argv[1] == "live":
+        live(sys.stdin)
     elif len(argv) >= 2 and argv[1] == "sessions":
         if len(argv) > 2:
             with open(argv[2]) as f:
