@@ -438,7 +438,8 @@ static void sess_opened_again(struct session *s, const struct sph_open_result *r
 	if (!r->ok) {
 		sess_sp_drop(s);
 		if (r->refused) {
-			sess_end(s, STORE_SESSION_CLOSED, NULL, SESS_ACTOR_SYSTEM,
+			/* failed, not closed: the agent lost it (a crash, a restart), nobody ended it */
+			sess_end(s, STORE_SESSION_FAILED, "agent_lost", SESS_ACTOR_SYSTEM,
 				 "the SP's agent no longer has the session: %s", r->reason);
 			return;
 		}
@@ -572,8 +573,8 @@ bool sess_reattach(struct session *s)
 	if (s->grant_b64 == NULL || s->sig_b64 == NULL)
 		return true;
 	if (sess_sp_start(s, true) != 0 && s->sp_early_fail && s->sp_early_refused) {
-		sess_end(s, STORE_SESSION_CLOSED, NULL, SESS_ACTOR_SYSTEM, "the SP's agent no longer has the session: %s",
-			 s->sp_early_reason);
+		sess_end(s, STORE_SESSION_FAILED, "agent_lost", SESS_ACTOR_SYSTEM,
+			 "the SP's agent no longer has the session: %s", s->sp_early_reason);
 		return false;
 	}
 	return true;

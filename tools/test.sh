@@ -266,6 +266,9 @@ else
 	run_counted record in_tool_path flock /tmp/spgate-lock-record bash tests/integration/test_record.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
 	run_counted modem in_tool_path flock /tmp/spgate-lock-modem bash tests/integration/test_modem.sh
+	# Soak: 200 sessions at once, each daemon restarted in turn, churn, keepalives, then no
+	# leak (dataplane, store, agents, lines, addresses, fds, memory). About 5 minutes.
+	run_counted soak in_tool_path flock /tmp/spgate-lock-soak bash tests/integration/test_soak.sh
 	# The main job, as README says to run it: the lab comes up, its demo checks what it shows
 	# (network sessions, the dialed session, SNMP), and it goes down again.
 	run_step lab in_tool_path lab_smoke

@@ -33,6 +33,9 @@
 #   SPG_SOCK   spgate-dp's control socket (must match the config)
 #   SPG_CONTROL  1: the control-plane links, routers and stranger above (default 0)
 #   SPG_NAT_SPS  SP numbers behind a customer NAT, space separated (with SPG_CONTROL=1)
+#   SPG_TOPO_JOBS  SP sites configured at once (default 4; see topo_sps_create)
+#   SPG_STRANGER the stranger's address (default 203.0.113.99; SP i has 203.0.113.(10+i), so a
+#                lab of more than 88 SPs, like the soak test's, puts it elsewhere)
 # Every wait is bounded; every process started is recorded in $SPG_STATE/pids/NAME.pid and
 # stopped by topo_stop_all/topo_destroy.
 
@@ -51,7 +54,8 @@ SPG_POOL=198.19.0.0/24
 SPG_INNER_MTU=1438
 SPG_MGMT=198.51.100.2     # the gateway kernel's management address (engineer API)
 SPG_GW_KERNEL=203.0.113.2 # the gateway kernel's address on the SP network
-SPG_STRANGER=203.0.113.99 # somebody else on the SP network
+# somebody else on the SP network
+: "${SPG_STRANGER:=203.0.113.99}"
 
 topo_log() { echo "[$(date +%H:%M:%S)] $*"; }
 
@@ -87,8 +91,17 @@ wait_until() {
 
 # pid_running PID: the process exists and is not a zombie (an exited child not yet reaped
 # still answers kill -0).
+# Shell builtins only: stopping the soak test's 200 agents calls it thousands of times.
 pid_running() {
-	[ -n "$1" ] && [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+	local line
+	[ -n "$1" ] && [ -r "/proc/$1/status" ] || return 1
+	while read -r line; do
+		case $line in
+		State:*Z*) return 1 ;;
+		State:*) return 0 ;;
+		esac
+	done 2>/dev/null <"/proc/$1/status"
+	return 1 # gone while we read
 }
 
 topo_pid_alive() { # topo_pid_alive NAME
@@ -113,9 +126,9 @@ topo_spawn() {
 
 # topo_stop NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default 5).
 topo_stop() {
-	local f=$SPG_STATE/pids/$1.pid pid i
+	local f=$SPG_STATE/pids/$1.pid pid="" i
 	[ -f "$f" ] || return 0
-	pid=$(cat "$f")
+	read -r pid <"$f"
 	if pid_running "$pid"; then
 		kill -TERM "$pid" 2>/dev/null
 		# once seen gone it has stopped: /proc flickers while a process's threads exit
@@ -131,17 +144,21 @@ topo_stop() {
 	rm -f "$f"
 }
 
+# (builtins rather than cat and basename: the soak test stops 200 agents)
 topo_stop_all() {
-	local f
+	local f pid name
 	[ -d "$SPG_STATE/pids" ] || return 0
 	# the dataplane first: it is the one that takes longest and holds the veths
 	topo_stop dp 10
 	# then everything else at once: SIGTERM to all, then wait for each (bounded)
 	for f in "$SPG_STATE"/pids/*.pid; do
-		[ -f "$f" ] && pid_running "$(cat "$f")" && kill -TERM "$(cat "$f")" 2>/dev/null
+		pid=""
+		[ -f "$f" ] && read -r pid <"$f"
+		pid_running "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
 	for f in "$SPG_STATE"/pids/*.pid; do
-		[ -f "$f" ] && topo_stop "$(basename "$f" .pid)" 3
+		name=${f##*/}
+		[ -f "$f" ] && topo_stop "${name%.pid}" 3
 	done
 }
 
@@ -159,12 +176,11 @@ topo_namespaces() {
 	fi
 }
 
+# one `ip -force -batch` deletes them all, going on past those that do not exist
 topo_destroy() {
-	local ns
 	topo_stop_all
-	for ns in $(topo_namespaces); do
-		ip netns del "$ns" 2>/dev/null || true
-	done
+	topo_namespaces | tr ' ' '\n' | sed -n 's/^./netns del &/p' | ip -force -b - >/dev/null 2>&1
+	return 0
 }
 
 # Quiet link: no IPv6 (no router solicitations, MLD or DAD in captures and counters), and no
@@ -180,16 +196,113 @@ topo_link_tx_csum_off() { # topo_link_tx_csum_off NS DEV
 	ip netns exec "$1" ethtool -k "$2" 2>/dev/null | grep -q '^tx-checksumming: off'
 }
 
-topo_create() {
-	local ws gw wan sp i dev
-	ws=$(topo_ns ws) gw=$(topo_ns gw) wan=$(topo_ns wan)
-	topo_log "creating namespaces $(topo_namespaces | tr '\n' ' ')"
-	for ns in $(topo_namespaces); do
-		ip netns add "$ns" || return 1
-		ip -n "$ns" link set lo up
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
+# topo_ns_add NS: a namespace with lo up and without IPv6
+topo_ns_add() {
+	ip netns add "$1" || return 1
+	ip -n "$1" link set lo up
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+}
+
+# topo_sp_create I: SP i's namespace (and its customer router's), its link to br-wan and,
+# unless it is behind a NAT (topo_create_control), its site address
+topo_sp_create() {
+	local i=$1 wan sp site
+	wan=$(topo_ns wan) sp=$(topo_ns "sp$i") site=$sp
+	topo_ns_add "$sp" || return 1
+	# a SP behind a customer NAT: its router is on the bridge, the SP behind it
+	if [ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$i"; then
+		site=$(topo_ns "nat$i")
+		topo_ns_add "$site" || return 1
+	fi
+	ip link add "wan-sp$i" netns "$wan" type veth peer name eth0 netns "$site" || return 1
+	topo_quiet_link "$wan" "wan-sp$i"
+	topo_quiet_link "$site" eth0
+	ip -n "$wan" link set "wan-sp$i" master br-wan
+	ip -n "$wan" link set "wan-sp$i" up
+	[ "$site" = "$sp" ] || return 0
+	topo_sp_site "$i"
+}
+
+# topo_sp_site I: SP i's eth0 with the site address (no IPv6, no offloads, no reverse path
+# filter: the tun's traffic comes from G_in, which only the tun route knows), in one process
+# in its namespace: every `ip netns exec` costs tens of milliseconds on a busy machine, and
+# the soak test makes 200 SPs.
+topo_sp_site() {
+	local i=$1
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	ip netns exec "$(topo_ns "sp$i")" bash -c '
+		for f in all default eth0; do echo 1 >"/proc/sys/net/ipv6/conf/$f/disable_ipv6"; done
+		for f in all default; do echo 0 >"/proc/sys/net/ipv4/conf/$f/rp_filter"; done
+		ethtool -K eth0 tx off rx off tso off gso off gro off >/dev/null 2>&1 ||
+			ethtool -K eth0 tx off >/dev/null 2>&1
+		printf "link set lo up\naddr add %s/24 dev eth0\nlink set eth0 up\n" "$1" | ip -b -' \
+		- "$(topo_sp_addr "$i")"
+}
+
+# topo_sps_create: every SP. Those behind a NAT one by one (topo_sp_create); the others with
+# one `ip -batch` for their namespaces and links, one for the bridge ports, one process for
+# the bridge ports' offloads and one per SP for its site (topo_sp_site, SPG_TOPO_JOBS at a
+# time, default 4).
+topo_sps_create() {
+	local wan i plain=() devs=() pids=() p rc=0
+	wan=$(topo_ns wan)
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		if [ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$i"; then
+			topo_sp_create "$i" || return 1
+		else
+			plain+=("$i")
+		fi
 	done
+	[ ${#plain[@]} -gt 0 ] || return 0
+	for i in "${plain[@]}"; do
+		echo "netns add $(topo_ns "sp$i")"
+		echo "link add wan-sp$i netns $wan type veth peer name eth0 netns $(topo_ns "sp$i")"
+	done | ip -b - || return 1
+	for i in "${plain[@]}"; do
+		devs+=("wan-sp$i")
+	done
+	printf 'link set %s master br-wan up\n' "${devs[@]}" | ip -n "$wan" -b - || return 1
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	ip netns exec "$wan" bash -c 'for d; do
+		echo 1 >"/proc/sys/net/ipv6/conf/$d/disable_ipv6"
+		ethtool -K "$d" tx off rx off tso off gso off gro off >/dev/null 2>&1 ||
+			ethtool -K "$d" tx off >/dev/null 2>&1
+	done' - "${devs[@]}"
+	for i in "${plain[@]}"; do
+		topo_sp_site "$i" &
+		pids+=($!)
+		if [ ${#pids[@]} -ge "${SPG_TOPO_JOBS:-4}" ]; then
+			wait "${pids[0]}" || rc=1
+			pids=("${pids[@]:1}")
+		fi
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || rc=1
+	done
+	return $rc
+}
+
+topo_create() {
+	local ws gw wan ns
+	ws=$(topo_ns ws) gw=$(topo_ns gw) wan=$(topo_ns wan)
+	# the site addresses 203.0.113.(10+i) must stay in the /24 and off the stranger's
+	if [ $((10 + SPG_N_SP)) -gt 254 ]; then
+		topo_log "SPG_N_SP=$SPG_N_SP: SP site addresses 203.0.113.(10+i) end at .254 (244 SPs at most)"
+		return 1
+	fi
+	if [ "$SPG_CONTROL" = 1 ] && [ "${SPG_STRANGER%.*}" = 203.0.113 ] &&
+		[ "${SPG_STRANGER##*.}" -gt 10 ] && [ "${SPG_STRANGER##*.}" -le $((10 + SPG_N_SP)) ]; then
+		topo_log "SPG_STRANGER=$SPG_STRANGER is the site address of an SP: set another"
+		return 1
+	fi
+	topo_log "creating namespaces $(topo_namespaces | tr '\n' ' ')"
+	for ns in "$ws" "$gw" "$wan"; do
+		topo_ns_add "$ns" || return 1
+	done
+	if [ "$SPG_CONTROL" = 1 ]; then
+		topo_ns_add "$(topo_ns x)" || return 1
+	fi
 
 	ip link add ws0 netns "$ws" type veth peer name gw-vendor netns "$gw" || return 1
 	ip link add gw-sp netns "$gw" type veth peer name wan-gw netns "$wan" || return 1
@@ -201,25 +314,11 @@ topo_create() {
 		net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0 2>/dev/null
 	# forward_delay 0: ports forward at once instead of after 15 s of listening/learning
 	ip -n "$wan" link set br-wan type bridge forward_delay 0 stp_state 0
-	for ((i = 1; i <= SPG_N_SP; i++)); do
-		sp=$(topo_ns "sp$i")
-		# a SP behind a customer NAT: its router is on the bridge, the SP behind it
-		if [ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$i"; then sp=$(topo_ns "nat$i"); fi
-		ip link add "wan-sp$i" netns "$wan" type veth peer name eth0 netns "$sp" || return 1
-	done
 
 	topo_quiet_link "$ws" ws0
 	topo_quiet_link "$gw" gw-vendor
 	topo_quiet_link "$gw" gw-sp
 	topo_quiet_link "$wan" wan-gw
-	for ((i = 1; i <= SPG_N_SP; i++)); do
-		topo_quiet_link "$wan" "wan-sp$i"
-		if [ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$i"; then
-			topo_quiet_link "$(topo_ns nat$i)" eth0
-		else
-			topo_quiet_link "$(topo_ns sp$i)" eth0
-		fi
-	done
 
 	# workstation
 	ip -n "$ws" addr add "$SPG_W/24" dev ws0
@@ -231,21 +330,9 @@ topo_create() {
 	# WAN bridge
 	ip -n "$wan" link set wan-gw master br-wan
 	ip -n "$wan" link set wan-gw up
-	for ((i = 1; i <= SPG_N_SP; i++)); do
-		ip -n "$wan" link set "wan-sp$i" master br-wan
-		ip -n "$wan" link set "wan-sp$i" up
-	done
 	ip -n "$wan" link set br-wan up
 	# SP sites
-	for ((i = 1; i <= SPG_N_SP; i++)); do
-		[ "$SPG_CONTROL" = 1 ] && topo_sp_natted "$i" && continue # topo_create_control
-		sp=$(topo_ns "sp$i")
-		ip -n "$sp" addr add "$(topo_sp_addr "$i")/24" dev eth0
-		ip -n "$sp" link set eth0 up
-		# the tun's traffic comes from G_in, which only the tun route knows
-		ip netns exec "$sp" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0
-	done
+	topo_sps_create || return 1
 	if [ "$SPG_CONTROL" = 1 ]; then
 		topo_create_control || return 1
 	fi

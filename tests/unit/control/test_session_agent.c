@@ -95,12 +95,39 @@ static void a_session_is_rekeyed_after_rekey_after(void)
 	world_down();
 }
 
+/*
+ * Found by the soak test (issue 13): an agent killed and restarted no longer has the session
+ * and refuses the re-attach. Nobody ended the session: it fails with the reason, as after
+ * agent.grace, and is not recorded as closed like a disconnect.
+ */
+static void a_session_the_restarted_agent_no_longer_has_fails(void)
+{
+	char why[512];
+	int64_t id;
+
+	world_up();
+	cfg.sessions.idle_timeout = 0;
+	id = active_session();
+	last_conn()->ev->lost(last_conn(), "connection closed", last_conn()->arg);
+	now_s += 1;
+	session_mgr_tick(mgr);
+	CU_ASSERT_EQUAL(n_attaches, 1);
+	agent_refuses(last_conn(), "no such session");
+	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_FAILED);
+	CU_ASSERT_STRING_EQUAL(reason_of(id), "the SP's agent no longer has the session: no such session");
+	CU_ASSERT_FALSE(session_degraded(mgr, id, why, sizeof(why)));
+	CU_ASSERT_EQUAL(dp_find((uint64_t)id), -1);
+	CU_ASSERT_EQUAL(session_mgr_count(mgr), 0);
+	world_down();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
 #define CASE(f) {#f, f}
 		CASE(a_lost_agent_channel_is_reattached_within_grace),
 		CASE(a_channel_lost_for_longer_than_grace_fails_the_session),
+		CASE(a_session_the_restarted_agent_no_longer_has_fails),
 		CASE(a_session_is_rekeyed_after_rekey_after),
 #undef CASE
 		{NULL, NULL},
