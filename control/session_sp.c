@@ -414,7 +414,7 @@ static void sess_opened_first(struct session *s, const struct sph_open_result *r
 	ret = sess_dp_install(s, &r->keys);
 	if (ret != 0) {
 		sess_end(s, STORE_SESSION_FAILED, "dataplane", SESS_ACTOR_SYSTEM, "spgate-dp refused the session: %s",
-			 ret == -ENOTCONN ? "it is not running" : strerror(-ret));
+			 ret == -ENOTCONN ? "it is not running or did not answer in time" : strerror(-ret));
 		return;
 	}
 	/*
