@@ -60,6 +60,7 @@ packages=(
 # listed here (and its package above) cannot slip through on a machine that happens to have it.
 commands=(
 	bash sed grep awk find xargs flock setsid prlimit      # bash sed grep mawk findutils util-linux
+	mount umount                                           # mount: test_record.sh's read-only recordings directory
 	ps kill pkill sysctl                                   # procps
 	ip tc ss bridge ethtool nft tcpdump ping nc            # the namespaces and their traffic
 	python3 jq iperf3 openssl curl                         # peers, JSON, load, PKI
