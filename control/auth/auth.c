@@ -372,8 +372,9 @@ static struct auth_job *auth_job_new(const char *user, const char *secret,
 	return j;
 }
 
-int auth_start(struct auth *a, const char *user, const char *password, const char *source_addr,
-	       auth_done_fn done, void *arg)
+/* Starts a first-factor job; second_factor_follows as auth_start_mfa says. */
+static int auth_start_job(struct auth *a, const char *user, const char *password, const char *source_addr,
+			  bool second_factor_follows, auth_done_fn done, void *arg)
 {
 	struct auth_job *j;
 
@@ -382,21 +383,20 @@ int auth_start(struct auth *a, const char *user, const char *password, const cha
 	j = auth_job_new(user, password, source_addr, done, arg);
 	if (j == NULL)
 		return -errno;
+	j->second_factor_follows = second_factor_follows;
 	return auth_submit(a, j);
+}
+
+int auth_start(struct auth *a, const char *user, const char *password, const char *source_addr,
+	       auth_done_fn done, void *arg)
+{
+	return auth_start_job(a, user, password, source_addr, false, done, arg);
 }
 
 int auth_start_mfa(struct auth *a, const char *user, const char *password, const char *source_addr,
 		   auth_done_fn done, void *arg)
 {
-	struct auth_job *j;
-
-	if (a == NULL)
-		return -EINVAL;
-	j = auth_job_new(user, password, source_addr, done, arg);
-	if (j == NULL)
-		return -errno;
-	j->second_factor_follows = true;
-	return auth_submit(a, j);
+	return auth_start_job(a, user, password, source_addr, true, done, arg);
 }
 
 int auth_continue(struct auth *a, const char *user, const char *response,
