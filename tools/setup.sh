@@ -52,6 +52,9 @@ packages=(
 	# second factor (issue 16): spgatectl draws the TOTP enrolment QR code with libqrencode;
 	# the tests compute TOTP codes with oathtool (RFC 6238), also for FreeRADIUS's challenge
 	libqrencode-dev oathtool
+	# tools/pktgen's scripts are Lua for pktgen-dpdk, which links Lua 5.3: the unit test parses
+	# them (luac5.3 -p) and runs them against a stand-in (tests/unit/pktgen)
+	lua5.3
 )
 
 # Every external command that the project's scripts, tests and lab call, beside coreutils and
@@ -74,6 +77,7 @@ commands=(
 	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
 	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test
 	tshark capinfos                                        # recordings (tshark, wireshark-common)
+	lua5.3 luac5.3                                         # tools/pktgen's scripts (tests/unit/pktgen)
 )
 
 if [ "${1:-}" = --print-commands ]; then

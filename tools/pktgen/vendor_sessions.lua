@@ -5,14 +5,15 @@
 -- pktgen port VENDOR_PORT plays the engineers' workstation and sends TCP to the service port
 -- of every session's virtual address V_1 .. V_N in turn (range mode); pktgen port SP_PORT
 -- plays the router in front of the SP sites and counts the ESP-in-UDP packets spgate-dp
--- sends there. Wiring, the matching spgate-dp configuration and the session installs are in
--- tools/pktgen/README.md.
---
---   pktgen -l 0-4 -n 4 -a 0000:81:00.0 -a 0000:81:00.1 -- -P -m "[1:2].0,[3:4].1" \
---          -f tools/pktgen/vendor_sessions.lua
+-- sends there. Wiring, the matching spgate-dp configuration, the session installs and the
+-- command line (pktgen must find its Pktgen.lua: LUA_PATH) are in tools/pktgen/README.md.
 
 package.path = package.path .. ";?.lua;test/?.lua;app/?.lua;"
-require "Pktgen"
+local found, why = pcall(require, "Pktgen")
+if not found then
+	error("Pktgen.lua not found: run pktgen from its source folder, or set " ..
+		"LUA_PATH='/path/to/Pktgen-DPDK/?.lua;;' (tools/pktgen/README.md)\n" .. tostring(why))
+end
 
 -- Parameters ------------------------------------------------------------------------------
 local VENDOR_PORT = "0"                      -- wired to spgate-dp's vendor port
@@ -25,9 +26,21 @@ local SESSIONS = 1024                        -- N
 local SERVICE_PORT = 443                     -- an allowed TCP port of every session
 local CLIENT_PORT = 40022
 local FRAME_SIZE = 64                        -- Ethernet frame with FCS: inner IPv4 = size - 18
-local RATE = 10                              -- percent of the vendor link
+local RATE = 10                              -- percent of the vendor link (fractions allowed)
 local DURATION = 10                          -- seconds of traffic
 --------------------------------------------------------------------------------------------
+
+-- pktgen sends its ARPs only with a port's next burst: a one-packet "prime" burst to this
+-- documentation MAC (RFC 7042), which spgate-dp's NICs drop unseen, carries them out.
+local FLUSH_MAC = "00:00:5e:00:53:01"
+-- spgate-dp's control thread learns the MACs from those ARPs well within this.
+local SETTLE_MS = 1000
+-- portStats is pktgen's copy of the NIC counters, refreshed once a second: read it only
+-- after a refresh has seen the last packet.
+local STATS_WAIT_MS = 1500
+-- pktgen's percent of line rate counts each frame's size plus 20 bytes of preamble and
+-- inter-frame gap, and takes the size from the single-packet setup even in range mode.
+local WIRE_OVERHEAD = 20
 
 local function ip_to_int(s)
 	local a, b, c, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
@@ -42,60 +55,70 @@ local function addr_only(prefix)
 	return prefix:match("^([%d%.]+)")
 end
 
+local function range4(fn, port, start, inc, min, max)
+	fn(port, "start", start)
+	fn(port, "inc", inc)
+	fn(port, "min", min)
+	fn(port, "max", max)
+end
+
+-- link_mbps: the port's speed from pktgen's link state ("<UP-10000-FD>"), nil when down
+local function link_mbps(port)
+	local state = pktgen.linkState(port)[tonumber(port)]
+	return state and tonumber(tostring(state):match("UP%-(%d+)"))
+end
+
+-- send_arps_and_settle: gratuitous ARPs from both ports, pushed out by a one-packet burst on
+-- each, then time for spgate-dp to learn W and its next hop before any measured packet.
+local function send_arps_and_settle(ports)
+	for _, port in ipairs(ports) do
+		pktgen.set_mac(port, "dst", FLUSH_MAC)
+		pktgen.set(port, "prime", 1)
+		pktgen.send_arp(port, "g")
+		pktgen.prime(port)
+	end
+	pktgen.delay(SETTLE_MS)
+end
+
 local last_virtual = int_to_ip(ip_to_int(FIRST_VIRTUAL) + SESSIONS - 1)
 
 pktgen.screen("off")
 pktgen.stop("all")
 pktgen.reset("all")
 
--- Both pktgen ports answer ARP for their addresses: spgate-dp resolves W and its next hop.
+-- Both pktgen ports answer ARP for their addresses (spgate-dp asks again when an entry ages).
 pktgen.set_ipaddr(VENDOR_PORT, "src", WORKSTATION)
+pktgen.set_ipaddr(VENDOR_PORT, "dst", FIRST_VIRTUAL)
 pktgen.set_ipaddr(SP_PORT, "src", NEXT_HOP)
 pktgen.process("all", "on")
-pktgen.send_arp(VENDOR_PORT, "g")
-pktgen.send_arp(SP_PORT, "g")
+send_arps_and_settle({ VENDOR_PORT, SP_PORT })
 
+pktgen.set_mac(VENDOR_PORT, "dst", SPGATE_VENDOR_MAC)
+pktgen.set(VENDOR_PORT, "size", FRAME_SIZE) -- the size pktgen's rate is computed from
 pktgen.set(VENDOR_PORT, "rate", RATE)
 pktgen.set(VENDOR_PORT, "count", 0)
-
 pktgen.range.dst_mac(VENDOR_PORT, "start", SPGATE_VENDOR_MAC)
 pktgen.range.ip_proto(VENDOR_PORT, "tcp")
-
-pktgen.range.src_ip(VENDOR_PORT, "start", addr_only(WORKSTATION))
-pktgen.range.src_ip(VENDOR_PORT, "inc", "0.0.0.0")
-pktgen.range.src_ip(VENDOR_PORT, "min", addr_only(WORKSTATION))
-pktgen.range.src_ip(VENDOR_PORT, "max", addr_only(WORKSTATION))
-
-pktgen.range.dst_ip(VENDOR_PORT, "start", FIRST_VIRTUAL)
-pktgen.range.dst_ip(VENDOR_PORT, "inc", "0.0.0.1")
-pktgen.range.dst_ip(VENDOR_PORT, "min", FIRST_VIRTUAL)
-pktgen.range.dst_ip(VENDOR_PORT, "max", last_virtual)
-
-pktgen.range.src_port(VENDOR_PORT, "start", CLIENT_PORT)
-pktgen.range.src_port(VENDOR_PORT, "inc", 0)
-pktgen.range.src_port(VENDOR_PORT, "min", CLIENT_PORT)
-pktgen.range.src_port(VENDOR_PORT, "max", CLIENT_PORT)
-
-pktgen.range.dst_port(VENDOR_PORT, "start", SERVICE_PORT)
-pktgen.range.dst_port(VENDOR_PORT, "inc", 0)
-pktgen.range.dst_port(VENDOR_PORT, "min", SERVICE_PORT)
-pktgen.range.dst_port(VENDOR_PORT, "max", SERVICE_PORT)
-
-pktgen.range.pkt_size(VENDOR_PORT, "start", FRAME_SIZE)
-pktgen.range.pkt_size(VENDOR_PORT, "inc", 0)
-pktgen.range.pkt_size(VENDOR_PORT, "min", FRAME_SIZE)
-pktgen.range.pkt_size(VENDOR_PORT, "max", FRAME_SIZE)
-
+local ws = addr_only(WORKSTATION)
+range4(pktgen.range.src_ip, VENDOR_PORT, ws, "0.0.0.0", ws, ws)
+range4(pktgen.range.dst_ip, VENDOR_PORT, FIRST_VIRTUAL, "0.0.0.1", FIRST_VIRTUAL, last_virtual)
+range4(pktgen.range.src_port, VENDOR_PORT, CLIENT_PORT, 0, CLIENT_PORT, CLIENT_PORT)
+range4(pktgen.range.dst_port, VENDOR_PORT, SERVICE_PORT, 0, SERVICE_PORT, SERVICE_PORT)
+range4(pktgen.range.pkt_size, VENDOR_PORT, FRAME_SIZE, 0, FRAME_SIZE, FRAME_SIZE)
 pktgen.set_range(VENDOR_PORT, "on")
-pktgen.delay(1000) -- let spgate-dp's ARP requests be answered
 
+local mbps = link_mbps(VENDOR_PORT)
 pktgen.clr()
-printf("spgate vendor traffic: %d sessions %s .. %s, tcp/%d, %d-byte frames, %d%% of line rate, %d s\n",
+printf("spgate vendor traffic: %d sessions %s .. %s, tcp/%d, %d-byte frames, %g%% of line rate, %g s\n",
 	SESSIONS, FIRST_VIRTUAL, last_virtual, SERVICE_PORT, FRAME_SIZE, RATE, DURATION)
+if mbps then
+	printf("offered: %.3f Mpps (%d Mb/s link, %d + %d bytes a frame on the wire)\n",
+		mbps * 1e6 * RATE / 100 / ((FRAME_SIZE + WIRE_OVERHEAD) * 8) / 1e6, mbps, FRAME_SIZE, WIRE_OVERHEAD)
+end
 pktgen.start(VENDOR_PORT)
 pktgen.sleep(DURATION)
 pktgen.stop(VENDOR_PORT)
-pktgen.delay(500) -- the last packets drain
+pktgen.delay(STATS_WAIT_MS)
 
 local st = pktgen.portStats("all", "port")
 local sent = st[tonumber(VENDOR_PORT)].opackets
