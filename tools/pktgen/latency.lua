@@ -21,6 +21,10 @@ if not found then
 		"LUA_PATH='/path/to/Pktgen-DPDK/?.lua;;' (tools/pktgen/README.md)\n" .. tostring(why))
 end
 
+-- What the scripts share, from spgate_pktgen.lua beside this file (no LUA_PATH needed for it).
+package.path = (debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "?.lua;" .. package.path
+local spg = require "spgate_pktgen"
+
 -- Parameters ------------------------------------------------------------------------------
 local VENDOR_PORT = "0"
 local SPGATE_VENDOR_MAC = "02:00:00:00:00:01"
@@ -36,23 +40,14 @@ local INTERVAL = 2                 -- ... this many seconds apart
 
 -- pktgen 23.06's fixed destination port of latency probes (LATENCY_DPORT).
 local PROBE_PORT = 1028
--- See vendor_sessions.lua for these.
-local FLUSH_MAC = "00:00:5e:00:53:01"
-local SETTLE_MS = 1000
-local WIRE_OVERHEAD = 20
-
-local function link_mbps(port)
-	local state = pktgen.linkState(port)[tonumber(port)]
-	return state and tonumber(tostring(state):match("UP%-(%d+)"))
-end
 
 -- carrier_rate: the percent of line rate that sends `pps` frames of `size` bytes a second
 local function carrier_rate(port, pps, size)
-	local mbps = link_mbps(port)
+	local mbps = spg.link_mbps(port)
 	if mbps == nil then
 		error("port " .. port .. " has no link: the latency run needs it up")
 	end
-	return 100.0 * pps * (size + WIRE_OVERHEAD) * 8 / (mbps * 1e6)
+	return 100.0 * pps * (size + spg.WIRE_OVERHEAD) * 8 / (mbps * 1e6)
 end
 
 pktgen.screen("off")
@@ -61,13 +56,8 @@ pktgen.reset(VENDOR_PORT)
 pktgen.set_ipaddr(VENDOR_PORT, "src", WORKSTATION)
 pktgen.set_ipaddr(VENDOR_PORT, "dst", VIRTUAL)
 pktgen.process(VENDOR_PORT, "on")
--- The gratuitous ARP leaves with a one-packet burst that no NIC takes; spgate-dp learns W's
--- MAC from it, which the echoes need on their way back.
-pktgen.set_mac(VENDOR_PORT, "dst", FLUSH_MAC)
-pktgen.set(VENDOR_PORT, "prime", 1)
-pktgen.send_arp(VENDOR_PORT, "g")
-pktgen.prime(VENDOR_PORT)
-pktgen.delay(SETTLE_MS)
+-- spgate-dp learns W's MAC from the gratuitous ARP, which the echoes need on their way back.
+spg.send_arps_and_settle({ VENDOR_PORT })
 
 pktgen.set_mac(VENDOR_PORT, "dst", SPGATE_VENDOR_MAC)
 pktgen.set_proto(VENDOR_PORT, "udp")

@@ -20,6 +20,10 @@ if not found then
 		"LUA_PATH='/path/to/Pktgen-DPDK/?.lua;;' (tools/pktgen/README.md)\n" .. tostring(why))
 end
 
+-- What the scripts share, from spgate_pktgen.lua beside this file (no LUA_PATH needed for it).
+package.path = (debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "?.lua;" .. package.path
+local spg = require "spgate_pktgen"
+
 -- Parameters ------------------------------------------------------------------------------
 local VENDOR_PORT = "0"
 local SP_PORT = "1"
@@ -36,30 +40,6 @@ local RATE = 10                   -- percent of the vendor link (fractions allow
 local DURATION = 10
 --------------------------------------------------------------------------------------------
 
--- See vendor_sessions.lua for these four.
-local FLUSH_MAC = "00:00:5e:00:53:01"
-local SETTLE_MS = 1000
-local STATS_WAIT_MS = 1500
-
-local function ip_to_int(s)
-	local a, b, c, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-	return ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
-end
-
-local function int_to_ip(n)
-	return string.format("%d.%d.%d.%d", (n >> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255)
-end
-
-local function addr_only(prefix)
-	return prefix:match("^([%d%.]+)")
-end
-
-local function range4(fn, port, start, inc, min, max)
-	fn(port, "start", start)
-	fn(port, "inc", inc)
-	fn(port, "min", min)
-	fn(port, "max", max)
-end
 
 local function gcd(a, b)
 	while b ~= 0 do
@@ -77,21 +57,11 @@ local function coprime_cycle(n, k)
 	return cycle
 end
 
-local function send_arps_and_settle(ports)
-	for _, port in ipairs(ports) do
-		pktgen.set_mac(port, "dst", FLUSH_MAC)
-		pktgen.set(port, "prime", 1)
-		pktgen.send_arp(port, "g")
-		pktgen.prime(port)
-	end
-	pktgen.delay(SETTLE_MS)
-end
-
 local cycle = coprime_cycle(SESSIONS, DISALLOWED_PER_ALLOWED)
 local disallowed = cycle - 1
 local low_port = SERVICE_PORT - disallowed
-local last_virtual = int_to_ip(ip_to_int(FIRST_VIRTUAL) + SESSIONS - 1)
-local ws = addr_only(WORKSTATION)
+local last_virtual = spg.int_to_ip(spg.ip_to_int(FIRST_VIRTUAL) + SESSIONS - 1)
+local ws = spg.addr_only(WORKSTATION)
 
 pktgen.screen("off")
 pktgen.stop("all")
@@ -100,7 +70,7 @@ pktgen.set_ipaddr(VENDOR_PORT, "src", WORKSTATION)
 pktgen.set_ipaddr(VENDOR_PORT, "dst", FIRST_VIRTUAL)
 pktgen.set_ipaddr(SP_PORT, "src", NEXT_HOP)
 pktgen.process("all", "on")
-send_arps_and_settle({ VENDOR_PORT, SP_PORT })
+spg.send_arps_and_settle({ VENDOR_PORT, SP_PORT })
 
 pktgen.set_mac(VENDOR_PORT, "dst", SPGATE_VENDOR_MAC)
 pktgen.set(VENDOR_PORT, "size", FRAME_SIZE) -- the size pktgen's rate is computed from
@@ -108,11 +78,11 @@ pktgen.set(VENDOR_PORT, "rate", RATE)
 pktgen.set(VENDOR_PORT, "count", 0)
 pktgen.range.dst_mac(VENDOR_PORT, "start", SPGATE_VENDOR_MAC)
 pktgen.range.ip_proto(VENDOR_PORT, "tcp")
-range4(pktgen.range.src_ip, VENDOR_PORT, ws, "0.0.0.0", ws, ws)
-range4(pktgen.range.dst_ip, VENDOR_PORT, FIRST_VIRTUAL, "0.0.0.1", FIRST_VIRTUAL, last_virtual)
-range4(pktgen.range.src_port, VENDOR_PORT, CLIENT_PORT, 0, CLIENT_PORT, CLIENT_PORT)
-range4(pktgen.range.dst_port, VENDOR_PORT, low_port, 1, low_port, SERVICE_PORT)
-range4(pktgen.range.pkt_size, VENDOR_PORT, FRAME_SIZE, 0, FRAME_SIZE, FRAME_SIZE)
+spg.range4(pktgen.range.src_ip, VENDOR_PORT, ws, "0.0.0.0", ws, ws)
+spg.range4(pktgen.range.dst_ip, VENDOR_PORT, FIRST_VIRTUAL, "0.0.0.1", FIRST_VIRTUAL, last_virtual)
+spg.range4(pktgen.range.src_port, VENDOR_PORT, CLIENT_PORT, 0, CLIENT_PORT, CLIENT_PORT)
+spg.range4(pktgen.range.dst_port, VENDOR_PORT, low_port, 1, low_port, SERVICE_PORT)
+spg.range4(pktgen.range.pkt_size, VENDOR_PORT, FRAME_SIZE, 0, FRAME_SIZE, FRAME_SIZE)
 pktgen.set_range(VENDOR_PORT, "on")
 
 pktgen.clr()
@@ -125,7 +95,7 @@ printf("spgate mixed ports: %d sessions, tcp/%d..%d of which only %d is allowed,
 pktgen.start(VENDOR_PORT)
 pktgen.sleep(DURATION)
 pktgen.stop(VENDOR_PORT)
-pktgen.delay(STATS_WAIT_MS)
+pktgen.delay(spg.STATS_WAIT_MS)
 
 local st = pktgen.portStats("all", "port")
 local sent = st[tonumber(VENDOR_PORT)].opackets

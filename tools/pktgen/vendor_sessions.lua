@@ -15,6 +15,10 @@ if not found then
 		"LUA_PATH='/path/to/Pktgen-DPDK/?.lua;;' (tools/pktgen/README.md)\n" .. tostring(why))
 end
 
+-- What the scripts share, from spgate_pktgen.lua beside this file (no LUA_PATH needed for it).
+package.path = (debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "?.lua;" .. package.path
+local spg = require "spgate_pktgen"
+
 -- Parameters ------------------------------------------------------------------------------
 local VENDOR_PORT = "0"                      -- wired to spgate-dp's vendor port
 local SP_PORT = "1"                          -- wired to spgate-dp's SP port
@@ -30,57 +34,8 @@ local RATE = 10                              -- percent of the vendor link (frac
 local DURATION = 10                          -- seconds of traffic
 --------------------------------------------------------------------------------------------
 
--- pktgen sends its ARPs only with a port's next burst: a one-packet "prime" burst to this
--- documentation MAC (RFC 7042), which spgate-dp's NICs drop unseen, carries them out.
-local FLUSH_MAC = "00:00:5e:00:53:01"
--- spgate-dp's control thread learns the MACs from those ARPs well within this.
-local SETTLE_MS = 1000
--- portStats is pktgen's copy of the NIC counters, refreshed once a second: read it only
--- after a refresh has seen the last packet.
-local STATS_WAIT_MS = 1500
--- pktgen's percent of line rate counts each frame's size plus 20 bytes of preamble and
--- inter-frame gap, and takes the size from the single-packet setup even in range mode.
-local WIRE_OVERHEAD = 20
 
-local function ip_to_int(s)
-	local a, b, c, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-	return ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
-end
-
-local function int_to_ip(n)
-	return string.format("%d.%d.%d.%d", (n >> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255)
-end
-
-local function addr_only(prefix)
-	return prefix:match("^([%d%.]+)")
-end
-
-local function range4(fn, port, start, inc, min, max)
-	fn(port, "start", start)
-	fn(port, "inc", inc)
-	fn(port, "min", min)
-	fn(port, "max", max)
-end
-
--- link_mbps: the port's speed from pktgen's link state ("<UP-10000-FD>"), nil when down
-local function link_mbps(port)
-	local state = pktgen.linkState(port)[tonumber(port)]
-	return state and tonumber(tostring(state):match("UP%-(%d+)"))
-end
-
--- send_arps_and_settle: gratuitous ARPs from both ports, pushed out by a one-packet burst on
--- each, then time for spgate-dp to learn W and its next hop before any measured packet.
-local function send_arps_and_settle(ports)
-	for _, port in ipairs(ports) do
-		pktgen.set_mac(port, "dst", FLUSH_MAC)
-		pktgen.set(port, "prime", 1)
-		pktgen.send_arp(port, "g")
-		pktgen.prime(port)
-	end
-	pktgen.delay(SETTLE_MS)
-end
-
-local last_virtual = int_to_ip(ip_to_int(FIRST_VIRTUAL) + SESSIONS - 1)
+local last_virtual = spg.int_to_ip(spg.ip_to_int(FIRST_VIRTUAL) + SESSIONS - 1)
 
 pktgen.screen("off")
 pktgen.stop("all")
@@ -91,7 +46,7 @@ pktgen.set_ipaddr(VENDOR_PORT, "src", WORKSTATION)
 pktgen.set_ipaddr(VENDOR_PORT, "dst", FIRST_VIRTUAL)
 pktgen.set_ipaddr(SP_PORT, "src", NEXT_HOP)
 pktgen.process("all", "on")
-send_arps_and_settle({ VENDOR_PORT, SP_PORT })
+spg.send_arps_and_settle({ VENDOR_PORT, SP_PORT })
 
 pktgen.set_mac(VENDOR_PORT, "dst", SPGATE_VENDOR_MAC)
 pktgen.set(VENDOR_PORT, "size", FRAME_SIZE) -- the size pktgen's rate is computed from
@@ -99,26 +54,26 @@ pktgen.set(VENDOR_PORT, "rate", RATE)
 pktgen.set(VENDOR_PORT, "count", 0)
 pktgen.range.dst_mac(VENDOR_PORT, "start", SPGATE_VENDOR_MAC)
 pktgen.range.ip_proto(VENDOR_PORT, "tcp")
-local ws = addr_only(WORKSTATION)
-range4(pktgen.range.src_ip, VENDOR_PORT, ws, "0.0.0.0", ws, ws)
-range4(pktgen.range.dst_ip, VENDOR_PORT, FIRST_VIRTUAL, "0.0.0.1", FIRST_VIRTUAL, last_virtual)
-range4(pktgen.range.src_port, VENDOR_PORT, CLIENT_PORT, 0, CLIENT_PORT, CLIENT_PORT)
-range4(pktgen.range.dst_port, VENDOR_PORT, SERVICE_PORT, 0, SERVICE_PORT, SERVICE_PORT)
-range4(pktgen.range.pkt_size, VENDOR_PORT, FRAME_SIZE, 0, FRAME_SIZE, FRAME_SIZE)
+local ws = spg.addr_only(WORKSTATION)
+spg.range4(pktgen.range.src_ip, VENDOR_PORT, ws, "0.0.0.0", ws, ws)
+spg.range4(pktgen.range.dst_ip, VENDOR_PORT, FIRST_VIRTUAL, "0.0.0.1", FIRST_VIRTUAL, last_virtual)
+spg.range4(pktgen.range.src_port, VENDOR_PORT, CLIENT_PORT, 0, CLIENT_PORT, CLIENT_PORT)
+spg.range4(pktgen.range.dst_port, VENDOR_PORT, SERVICE_PORT, 0, SERVICE_PORT, SERVICE_PORT)
+spg.range4(pktgen.range.pkt_size, VENDOR_PORT, FRAME_SIZE, 0, FRAME_SIZE, FRAME_SIZE)
 pktgen.set_range(VENDOR_PORT, "on")
 
-local mbps = link_mbps(VENDOR_PORT)
+local mbps = spg.link_mbps(VENDOR_PORT)
 pktgen.clr()
 printf("spgate vendor traffic: %d sessions %s .. %s, tcp/%d, %d-byte frames, %g%% of line rate, %g s\n",
 	SESSIONS, FIRST_VIRTUAL, last_virtual, SERVICE_PORT, FRAME_SIZE, RATE, DURATION)
 if mbps then
 	printf("offered: %.3f Mpps (%d Mb/s link, %d + %d bytes a frame on the wire)\n",
-		mbps * 1e6 * RATE / 100 / ((FRAME_SIZE + WIRE_OVERHEAD) * 8) / 1e6, mbps, FRAME_SIZE, WIRE_OVERHEAD)
+		mbps * 1e6 * RATE / 100 / ((FRAME_SIZE + spg.WIRE_OVERHEAD) * 8) / 1e6, mbps, FRAME_SIZE, spg.WIRE_OVERHEAD)
 end
 pktgen.start(VENDOR_PORT)
 pktgen.sleep(DURATION)
 pktgen.stop(VENDOR_PORT)
-pktgen.delay(STATS_WAIT_MS)
+pktgen.delay(spg.STATS_WAIT_MS)
 
 local st = pktgen.portStats("all", "port")
 local sent = st[tonumber(VENDOR_PORT)].opackets
