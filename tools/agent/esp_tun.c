@@ -52,7 +52,10 @@ static uint32_t addr_at(const uint8_t *p)
 
 bool esp_tun_is_gw_inner(uint32_t gw_inner, uint32_t addr)
 {
-	return ntohl(addr) - ntohl(gw_inner) <= ESP_TUN_JOINERS;
+	uint32_t a = ntohl(addr), g = ntohl(gw_inner);
+
+	/* both ways: G_in - 1 is no joiner, nor does the top of the address space wrap to 0 */
+	return a >= g && a - g <= ESP_TUN_JOINERS;
 }
 
 bool esp_tun_inner_allowed(const struct esp_peer *p, uint32_t shared_addr, const uint8_t *pkt,
