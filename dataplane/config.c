@@ -39,6 +39,7 @@ struct loader {
 	struct spg_dp_config *cfg;
 	yaml_node_t *vendor_addr, *sp_addr;
 	yaml_node_t *pool;
+	yaml_node_t *inner; /* sp.inner_address */
 };
 
 static const char *const cipher_names[] = {
@@ -508,6 +509,7 @@ static int parse_sp(struct loader *l, yaml_node_t *node)
 		return -1;
 	if (get_addr(l->d, v[K_INNER], "sp.inner_address", &cfg->inner_addr) < 0)
 		return -1;
+	l->inner = v[K_INNER];
 	/* The SP must tell its own address from its only peer's. */
 	if (cfg->inner_addr == cfg->shared_addr)
 		return spg_yaml_error(l->d, v[K_INNER], "sp.inner_address",
@@ -619,6 +621,46 @@ static int parse_recording(struct loader *l, yaml_node_t *node)
 }
 
 /* Checks that span sections; each error points at the key that has to change. */
+/*
+ * Joiners (issue 15) leave a session as G_in + 1 .. G_in + SPG_DP_MAX_JOINERS: those must be
+ * unicast addresses nothing else here is, or the SP could not tell a joiner from the gateway's
+ * other peers and the gateway could not tell the SP's replies to a joiner from its own.
+ */
+static int check_joiner_inner(struct loader *l)
+{
+	const struct spg_dp_config *cfg = l->cfg;
+	char a[SPG_ADDR_STRLEN], b[SPG_ADDR_STRLEN];
+	const struct {
+		uint32_t addr;
+		const char *name;
+	} other[] = { { cfg->shared_addr, "sp.shared_address" },
+		      { cfg->vendor.addr, "ports.vendor.address" },
+		      { cfg->sp.addr, "ports.sp.address" } };
+	uint32_t gin = host_order(cfg->inner_addr), addr;
+
+	if (gin > UINT32_MAX - SPG_DP_MAX_JOINERS)
+		return spg_yaml_error(l->d, l->inner, "sp.inner_address",
+				      "%s leaves no room for the joiners' %s + 1 .. + %u",
+				      spg_addr_str(cfg->inner_addr, a), a, SPG_DP_MAX_JOINERS);
+	for (uint32_t j = 1; j <= SPG_DP_MAX_JOINERS; j++) {
+		addr = htonl(gin + j);
+		spg_addr_str(addr, b);
+		if (!addr_is_unicast(addr))
+			return spg_yaml_error(l->d, l->inner, "sp.inner_address",
+					      "the joiners' inner address %s (+%u) is not a unicast host address", b, j);
+		for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+			if (addr == other[i].addr)
+				return spg_yaml_error(l->d, l->inner, "sp.inner_address",
+						      "the joiners' inner address %s (+%u) is %s",
+						      b, j, other[i].name);
+		if (prefix_contains(cfg->pool_addr, cfg->pool_prefix_len, addr))
+			return spg_yaml_error(l->d, l->inner, "sp.inner_address",
+					      "the joiners' inner address %s (+%u) is inside vendor.virtual_pool %s/%u",
+					      b, j, spg_addr_str(cfg->pool_addr, a), cfg->pool_prefix_len);
+	}
+	return 0;
+}
+
 static int check_addresses(struct loader *l)
 {
 	const struct spg_dp_config *cfg = l->cfg;
@@ -659,6 +701,8 @@ static int check_addresses(struct loader *l)
 		return spg_yaml_error(l->d, l->pool, "vendor.virtual_pool",
 				      "%s/%u is not unicast address space", a,
 				      cfg->pool_prefix_len);
+	if (check_joiner_inner(l) < 0)
+		return -1;
 	/* Every session needs a virtual address of its own; network and broadcast are not. */
 	hosts = (1u << (32 - cfg->pool_prefix_len)) - 2;
 	if (hosts < cfg->max_sessions)

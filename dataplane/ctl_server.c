@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "ctl_peer.h"
 #include "ctl_server.h"
+#include "nat.h"
 
 #ifndef SPGATE_VERSION
 #define SPGATE_VERSION "unknown" /* meson.build passes the project version */
@@ -60,6 +61,7 @@ union ctl_req {
 	struct spg_dp_session_id_req id;
 	struct spg_dp_session_list_req list;
 	struct spg_dp_session_record_req record;
+	struct spg_dp_session_joiners_req joiners;
 };
 
 typedef int (*ctl_handler)(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len);
@@ -417,6 +419,70 @@ static int handle_session_record(struct spg_dp *dp, const union ctl_req *req, ui
 	return 0;
 }
 
+/*
+ * Why addr may not be a joiner's workstation, whatever session it joins (NULL when it may):
+ * the gateway's own inner addresses, the SP's, the virtual pool (the addresses the vendor
+ * side reaches sessions at), and what is no unicast host. The session's own conflicts (the
+ * holder, another slot) are the table's to find.
+ */
+static const char *joiner_addr_refused(const struct spg_dp_config *cfg, uint32_t addr)
+{
+	uint32_t first = ntohl(addr) >> 24;
+
+	if (first == 0 || first == 127)
+		return "in 0.0.0.0/8 or 127.0.0.0/8";
+	if (first >= 224)
+		return "multicast, reserved or broadcast";
+	if (((addr ^ cfg->pool_addr) & spg_prefix_mask(cfg->pool_prefix_len)) == 0)
+		return "inside the virtual pool";
+	if (addr == cfg->shared_addr)
+		return "the SP's address S (sp.shared_address)";
+	if (addr == cfg->inner_addr || spg_nat_joiner_of_inner(cfg->inner_addr, addr, SPG_DP_MAX_JOINERS) != 0)
+		return "one of the gateway's inner addresses G_in .. G_in+3";
+	return NULL;
+}
+
+/* SESSION_JOINERS: checks every address, then replaces the session's joiners at once. */
+static int handle_session_joiners(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	const struct spg_dp_session_joiners_req *r = &req->joiners;
+	char a[SPG_ADDR_STRLEN], list[SPG_DP_MAX_JOINERS * (SPG_ADDR_STRLEN + 12)];
+	const char *why;
+	size_t n = 0;
+	int err;
+
+	RTE_SET_USED(body);
+	*body_len = 0;
+	if (spg_session_find(dp->sessions, r->id) == NULL)
+		return ENOENT;
+	for (unsigned int j = 0; j < SPG_DP_MAX_JOINERS; j++) {
+		if (r->joiner_addr[j] == 0)
+			continue;
+		why = joiner_addr_refused(&dp->cfg, r->joiner_addr[j]);
+		if (why != NULL) {
+			RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": joiners refused: slot %u's %s is %s\n", r->id, j + 1,
+				spg_addr_str(r->joiner_addr[j], a), why);
+			return EINVAL;
+		}
+	}
+	err = -spg_session_set_joiners(dp->sessions, r->id, r->joiner_addr);
+	if (err != 0) {
+		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": joiners refused: %s\n", r->id,
+			err == EINVAL ? "the holder's workstation, or one workstation in two slots" : strerror(err));
+		return err;
+	}
+	list[0] = '\0';
+	for (unsigned int j = 0; j < SPG_DP_MAX_JOINERS && n < sizeof(list); j++) {
+		if (r->joiner_addr[j] == 0)
+			continue;
+		n += (size_t)snprintf(list + n, sizeof(list) - n, " %s (slot %u)", spg_addr_str(r->joiner_addr[j], a),
+				      j + 1);
+		preresolve(dp, SPG_DP_PORT_VENDOR, r->joiner_addr[j]);
+	}
+	RTE_LOG(INFO, USER1, "session %" PRIu64 ": joiners:%s\n", r->id, list[0] != '\0' ? list : " none");
+	return 0;
+}
+
 static int handle_session_get(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
 {
 	struct spg_dp_session_get_rep rep;
@@ -534,6 +600,7 @@ static const ctl_handler handlers[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_SESSION_ADD_BATCH] = handle_session_add_batch,
 	[SPG_DP_SESSION_DEL_BATCH] = handle_session_del_batch,
 	[SPG_DP_SESSION_RECORD] = handle_session_record,
+	[SPG_DP_SESSION_JOINERS] = handle_session_joiners,
 };
 
 static size_t reply_header(void *rep, uint16_t type, uint32_t seq, int err, size_t body_len)

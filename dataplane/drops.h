@@ -35,7 +35,8 @@
 	X(NO_NEIGHBOR, "no_neighbor")         /* next hop MAC not resolved yet */     \
 	X(NO_MBUF, "no_mbuf")                 /* mbuf pool exhausted */               \
 	X(SLOW_PATH_FULL, "slow_path_full")   /* control thread backlog full */       \
-	X(TX_FULL, "tx_full")                 /* TX queue did not take the packet */
+	X(TX_FULL, "tx_full")                 /* TX queue did not take the packet */ \
+	X(UNKNOWN_JOINER, "unknown_joiner")   /* S -> G_in + j, joiner slot j empty */
 
 enum spg_drop {
 	SPG_OK = 0,

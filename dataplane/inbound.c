@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SP -> vendor: parse the outer packet, find the SA by SPI, decrypt (ICV, anti-replay),
- * insist on S -> G_in inside, filter, meter, translate back to V_i -> W, send to W.
+ * insist on S -> G_in inside, filter, meter, translate back to V_i -> W, send to W; or, for
+ * S -> G_in + j, to joiner j's workstation W_j (issue 15).
  * An authenticated packet from a new outer endpoint moves the session there (roaming), if
  * it is also newer than every packet the SA accepted before it, as WireGuard does: a copy of
  * an old packet re-sent from elsewhere (an on-path attacker's replay, which the window lets
@@ -129,8 +130,31 @@ static uint16_t classify(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t 
 	return nc;
 }
 
-/* Checks and translates one decrypted packet; SPG_OK when it may go to the workstation. */
-static enum spg_drop finish_one(struct spg_worker *w, struct spg_session *s, struct rte_mbuf *m)
+/*
+ * Whose packet it is: the holder's (to G_in) or joiner j's (to G_in + j), whose workstation
+ * goes to *ws. SPOOFED_INNER when not from S or to none of those; UNKNOWN_JOINER when to a
+ * joiner slot that is empty (never joined, or removed).
+ */
+static inline enum spg_drop inner_addressee(const struct spg_dp *dp, const struct spg_session *s,
+					    const struct rte_ipv4_hdr *ip, uint32_t *ws)
+{
+	unsigned int j;
+
+	if (unlikely(ip->src_addr != dp->cfg.shared_addr))
+		return SPG_DROP_SPOOFED_INNER;
+	if (likely(ip->dst_addr == dp->cfg.inner_addr)) {
+		*ws = s->workstation_addr;
+		return SPG_OK;
+	}
+	j = spg_nat_joiner_of_inner(dp->cfg.inner_addr, ip->dst_addr, SPG_DP_MAX_JOINERS);
+	if (j == 0)
+		return SPG_DROP_SPOOFED_INNER;
+	*ws = spg_session_joiner(s, j);
+	return *ws != 0 ? SPG_OK : SPG_DROP_UNKNOWN_JOINER;
+}
+
+/* Checks and translates one decrypted packet; SPG_OK when it may go to workstation *ws. */
+static enum spg_drop finish_one(struct spg_worker *w, struct spg_session *s, struct rte_mbuf *m, uint32_t *ws)
 {
 	struct spg_dp *dp = w->dp;
 	struct rte_ipv4_hdr *ip;
@@ -142,8 +166,9 @@ static enum spg_drop finish_one(struct spg_worker *w, struct spg_session *s, str
 	if (unlikely(why != SPG_OK))
 		return why;
 	ip = spg_pkt_ipv4(m);
-	if (unlikely(ip->src_addr != dp->cfg.shared_addr || ip->dst_addr != dp->cfg.inner_addr))
-		return SPG_DROP_SPOOFED_INNER;
+	why = inner_addressee(dp, s, ip, ws);
+	if (unlikely(why != SPG_OK))
+		return why;
 	l4_len = rte_be_to_cpu_16(ip->total_length) - m->l3_len;
 	why = spg_port_filter_inbound(spg_session_filter(s), ip, spg_pkt_l4(m), l4_len);
 	if (unlikely(why != SPG_OK))
@@ -152,7 +177,7 @@ static enum spg_drop finish_one(struct spg_worker *w, struct spg_session *s, str
 		return SPG_DROP_TTL_EXCEEDED;
 	if (unlikely(!spg_meter_check(&s->meter_in, w->now, m->pkt_len, dp->n_workers > 1)))
 		return SPG_DROP_OVER_RATE;
-	why = spg_nat_translate(ip, l4_len, s->virtual_addr, s->workstation_addr);
+	why = spg_nat_translate(ip, l4_len, s->virtual_addr, *ws);
 	if (unlikely(why != SPG_OK))
 		return why;
 	ip->time_to_live--;
@@ -166,10 +191,10 @@ static void deliver(struct spg_worker *w, struct rte_mbuf *m, const struct in_me
 	struct spg_session *s = meta->s;
 	struct spg_txbuf *tx = &w->tx[SPG_DP_PORT_VENDOR];
 	struct spg_sess_counters *c = &w->sess[s->index];
-	uint32_t len;
+	uint32_t len, ws;
 	enum spg_drop why;
 
-	why = finish_one(w, s, m);
+	why = finish_one(w, s, m, &ws);
 	if (unlikely(why != SPG_OK)) {
 		count_drop(w, s, m, why);
 		return;
@@ -182,7 +207,7 @@ static void deliver(struct spg_worker *w, struct rte_mbuf *m, const struct in_me
 		rte_ring_mp_enqueue_elem(w->dp->roam_ring, &r, sizeof(r));
 	}
 	len = m->pkt_len;
-	if (unlikely(!spg_l2_prepend(w, SPG_DP_PORT_VENDOR, m, s->workstation_addr) || tx->n == RTE_DIM(tx->pkts))) {
+	if (unlikely(!spg_l2_prepend(w, SPG_DP_PORT_VENDOR, m, ws) || tx->n == RTE_DIM(tx->pkts))) {
 		count_drop(w, s, m, SPG_DROP_NO_NEIGHBOR);
 		return;
 	}

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-session address translation with incremental checksum updates (RFC 1624):
- * outbound W -> V_i becomes G_in -> S, inbound S -> G_in becomes V_i -> W.
+ * outbound W -> V_i becomes G_in -> S, inbound S -> G_in becomes V_i -> W; for a session's
+ * joiner in slot j, W_j -> V_i becomes G_in + j -> S and back.
  */
 #ifndef SPG_NAT_H
 #define SPG_NAT_H
 
 #include <stdint.h>
 
+#include <rte_byteorder.h>
 #include <rte_ip.h>
 
 #include "drops.h"
@@ -23,6 +25,23 @@
  */
 enum spg_drop spg_nat_translate(struct rte_ipv4_hdr *ip, uint32_t l4_len, uint32_t new_src,
 				uint32_t new_dst);
+
+/*
+ * Joiners (issue 15): slot j (1 .. SPG_DP_MAX_JOINERS) of a session is G_in + j inside the
+ * tunnel. Both in network order.
+ */
+static inline uint32_t spg_nat_joiner_inner(uint32_t inner_addr, unsigned int j)
+{
+	return rte_cpu_to_be_32(rte_be_to_cpu_32(inner_addr) + j);
+}
+
+/* The joiner slot an inner destination G_in + j names (1 .. max_joiners), or 0. */
+static inline unsigned int spg_nat_joiner_of_inner(uint32_t inner_addr, uint32_t dst, unsigned int max_joiners)
+{
+	uint32_t j = rte_be_to_cpu_32(dst) - rte_be_to_cpu_32(inner_addr);
+
+	return j >= 1 && j <= max_joiners ? j : 0;
+}
 
 /* Incremental update of a one's complement checksum field for a 32-bit value change; the checksum
  * and the values must be in the same byte order (as they sit in the packet, normally). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Vendor -> SP: parse, find the session by V_i, check the workstation, filter ports, meter,
- * translate W -> V_i into G_in -> S, encrypt into the session's tunnel, send to E_i.
+ * translate W -> V_i into G_in -> S (a joiner's W_j -> V_i into G_in + j -> S), encrypt into
+ * the session's tunnel, send to E_i.
  */
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -76,10 +77,18 @@ static enum spg_drop prepare_one(struct spg_worker *w, struct spg_session *s, st
 	struct rte_ipv4_hdr *ip = spg_pkt_ipv4(m);
 	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - m->l3_len;
 	uint16_t len = rte_be_to_cpu_16(ip->total_length);
+	uint32_t inner_src = dp->cfg.inner_addr;
 	enum spg_drop why;
 
-	if (unlikely(ip->src_addr != s->workstation_addr))
-		return SPG_DROP_WRONG_SOURCE;
+	/* The holder's packets: one compare, as before joiners existed. */
+	if (unlikely(ip->src_addr != s->workstation_addr)) {
+		unsigned int j = spg_session_joiner_slot(s, ip->src_addr);
+
+		if (j == 0)
+			return SPG_DROP_WRONG_SOURCE;
+		/* Joiner j leaves as G_in + j, so the SP (and its replies) tell it apart. */
+		inner_src = spg_nat_joiner_inner(inner_src, j);
+	}
 	why = spg_port_filter_outbound(spg_session_filter(s), ip, spg_pkt_l4(m), l4_len);
 	if (unlikely(why != SPG_OK))
 		return why;
@@ -94,7 +103,7 @@ static enum spg_drop prepare_one(struct spg_worker *w, struct spg_session *s, st
 	 * On the recording's vendor-port interface it was received. */
 	spg_record_maybe(w, s, m, RTE_PCAPNG_DIRECTION_IN);
 
-	why = spg_nat_translate(ip, l4_len, dp->cfg.inner_addr, dp->cfg.shared_addr);
+	why = spg_nat_translate(ip, l4_len, inner_src, dp->cfg.shared_addr);
 	if (unlikely(why != SPG_OK))
 		return why;
 	/* A router's TTL decrement: the header checksum changes by one in the TTL byte. */

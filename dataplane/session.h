@@ -9,8 +9,10 @@
 #define SPG_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
@@ -30,20 +32,57 @@ struct spg_session {
 	struct spg_sa *sa_out; /* swapped by the control thread on rekey */
 	struct spg_sa *sa_in;
 	uint32_t index; /* slot in the table; indexes per-worker counters */
-	uint32_t spi_in; /* the key the SPI hash holds for this session (network order) */
 	/* Two copies so a port update never shows a reader half of each: the control thread
 	 * fills the inactive one after a grace period, then flips filter_active. */
 	uint8_t filter_active;
 	/* 1 while the session is recorded (recorder.h): a byte the first line had spare, so
 	 * sessions that are not recorded pay one predictable branch and no cache line. */
 	uint8_t recording;
+	/* Control thread only, but in a byte line 0 has spare (the joiners needed the room). */
+	bool in_use;
+	/* Joiners (issue 15): workstation W_j of slot j at [j-1], 0 when the slot is empty. In
+	 * the first line, which the holder's packets read anyway: a joiner's packet costs the
+	 * holder's nothing, and its own check no cache miss. The control thread stores, the
+	 * workers load (spg_session_joiner_slot). */
+	uint32_t joiner_addr[SPG_DP_MAX_JOINERS];
 	struct spg_port_filter filter[2];
 	struct spg_meter meter_out;
 	struct spg_meter meter_in;
-	/* Control thread only (the rest is in struct spg_session_ctl). */
+	/* The control thread's, and the workers' when they report roaming or copy a packet for
+	 * the recorder (the rest is in struct spg_session_ctl). */
 	uint64_t id;
-	bool in_use;
 } __rte_cache_aligned;
+
+/* Everything a worker reads of every packet's session before the port filter stays in line 0. */
+_Static_assert(offsetof(struct spg_session, joiner_addr) + sizeof(((struct spg_session *)0)->joiner_addr) <=
+		       RTE_CACHE_LINE_SIZE,
+	       "the joiners' addresses must stay in a session's first cache line");
+_Static_assert(offsetof(struct spg_session, recording) < RTE_CACHE_LINE_SIZE &&
+		       offsetof(struct spg_session, filter_active) < RTE_CACHE_LINE_SIZE,
+	       "the per-packet fields must stay in a session's first cache line");
+/* spgate-bench's target of at most 1 KiB per session beyond the crypto library counts it. */
+_Static_assert(sizeof(struct spg_session) == 5 * RTE_CACHE_LINE_SIZE, "a session stays 5 cache lines");
+
+/*
+ * The slot (1 .. SPG_DP_MAX_JOINERS) whose joiner workstation is addr, or 0: for outbound
+ * packets whose source is not the holder's W. An empty slot (0) never matches, not even a
+ * packet from 0.0.0.0.
+ */
+static inline unsigned int spg_session_joiner_slot(const struct spg_session *s, uint32_t addr)
+{
+	if (unlikely(addr == 0))
+		return 0;
+	for (unsigned int j = 0; j < SPG_DP_MAX_JOINERS; j++)
+		if (__atomic_load_n(&s->joiner_addr[j], __ATOMIC_RELAXED) == addr)
+			return j + 1;
+	return 0;
+}
+
+/* The workstation of joiner slot j (1 .. SPG_DP_MAX_JOINERS), 0 when the slot is empty. */
+static inline uint32_t spg_session_joiner(const struct spg_session *s, unsigned int j)
+{
+	return __atomic_load_n(&s->joiner_addr[j - 1], __ATOMIC_RELAXED);
+}
 
 /* What only the control thread reads, in an array beside the slots: one cache line less
  * per session (struct spg_session stays 5 lines). */
@@ -122,6 +161,13 @@ void spg_session_counters_sum(struct spg_session_table *t, uint32_t index, struc
 int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_params *p);
 int spg_session_update(struct spg_session_table *t, uint32_t what, const struct spg_dp_session_params *p);
 int spg_session_del(struct spg_session_table *t, uint64_t id);
+/*
+ * SESSION_JOINERS: replaces session id's joiner workstations (joiners[j-1] for slot j, 0 =
+ * empty). -ENOENT, or -EINVAL when one is the holder's W or another slot's (what a joiner may
+ * not be beyond that depends on the config: the caller checks it). A joiner removed or moved
+ * is cut off when this returns: it waits until no worker can still use the old addresses.
+ */
+int spg_session_set_joiners(struct spg_session_table *t, uint64_t id, const uint32_t joiners[SPG_DP_MAX_JOINERS]);
 /* Roaming: sets the outer endpoint of the session in slot index (from a worker's report). */
 void spg_session_set_peer(struct spg_session_table *t, uint32_t index, uint64_t peer);
 /* Frees what the grace period allows; call regularly from the control thread. */

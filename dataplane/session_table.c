@@ -372,7 +372,6 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 	s->virtual_addr = p->virtual_addr;
 	s->workstation_addr = p->workstation_addr;
 	s->peer = peer_of(p);
-	s->spi_in = p->sa_in.spi;
 	t->ctl[index] = (struct spg_session_ctl){
 		.created_tsc = rte_get_tsc_cycles(),
 		.rate_out = p->rate_out,
@@ -401,7 +400,7 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 	rc = rte_hash_add_key_data(t->by_id, &s->id, s);
 	if (rc != 0)
 		goto undo_sa;
-	rc = rte_hash_add_key_data(t->by_spi, &s->spi_in, s);
+	rc = rte_hash_add_key_data(t->by_spi, &p->sa_in.spi, s);
 	if (rc != 0)
 		goto undo_id;
 	rc = rte_hash_add_key_data(t->by_vip, &s->virtual_addr, s);
@@ -413,7 +412,7 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 	return 0;
 
 undo_spi:
-	rte_hash_del_key(t->by_spi, &s->spi_in);
+	rte_hash_del_key(t->by_spi, &p->sa_in.spi);
 undo_id:
 	rte_hash_del_key(t->by_id, &s->id);
 undo_sa:
@@ -443,7 +442,8 @@ static int rekey(struct spg_session_table *t, struct spg_session *s, const struc
 	struct spg_session_ctl *c = &t->ctl[s->index];
 	uint64_t fp_out = spg_key_fp(t->keys, &p->sa_out), fp_in = spg_key_fp(t->keys, &p->sa_in);
 	struct spg_sa *sa_out, *sa_in;
-	uint32_t old_spi = s->spi_in;
+	/* the key the SPI hash holds for the session: its inbound SA's SPI (the hash keeps a copy) */
+	uint32_t old_spi = spg_sa_spi(s->sa_in);
 	int rc;
 
 	if (p->sa_in.spi != old_spi && rte_hash_lookup(t->by_spi, &p->sa_in.spi) >= 0)
@@ -472,8 +472,7 @@ static int rekey(struct spg_session_table *t, struct spg_session *s, const struc
 	__atomic_store_n(&s->sa_out, sa_out, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->sa_in, sa_in, __ATOMIC_RELEASE);
 	if (p->sa_in.spi != old_spi) {
-		s->spi_in = p->sa_in.spi;
-		rc = rte_hash_add_key_data(t->by_spi, &s->spi_in, s);
+		rc = rte_hash_add_key_data(t->by_spi, &p->sa_in.spi, s);
 		if (rc != 0)
 			RTE_LOG(ERR, USER1, "session %" PRIu64 ": new SPI not indexed (%d)\n", s->id, rc);
 		rte_hash_del_key(t->by_spi, &old_spi);
@@ -521,13 +520,15 @@ int spg_session_del(struct spg_session_table *t, uint64_t id)
 {
 	struct defer_item item;
 	struct spg_session *s;
+	uint32_t spi_in;
 
 	assert_control_thread();
 	s = spg_session_find(t, id);
 	if (s == NULL)
 		return -ENOENT;
 	rte_hash_del_key(t->by_vip, &s->virtual_addr);
-	rte_hash_del_key(t->by_spi, &s->spi_in);
+	spi_in = spg_sa_spi(s->sa_in);
+	rte_hash_del_key(t->by_spi, &spi_in);
 	rte_hash_del_key(t->by_id, &s->id);
 	/* Its keys stay known as used: re-adding the session needs new ones. */
 	spg_key_guard_retire(t->keys, t->ctl[s->index].fp_out);
@@ -537,6 +538,37 @@ int spg_session_del(struct spg_session_table *t, uint64_t id)
 	t->count--;
 	item = (struct defer_item){ .index = s->index, .sa_out = s->sa_out, .sa_in = s->sa_in };
 	return defer(t, &item);
+}
+
+int spg_session_set_joiners(struct spg_session_table *t, uint64_t id, const uint32_t joiners[SPG_DP_MAX_JOINERS])
+{
+	struct spg_session *s;
+	bool cut = false;
+
+	assert_control_thread();
+	s = spg_session_find(t, id);
+	if (s == NULL)
+		return -ENOENT;
+	for (unsigned int j = 0; j < SPG_DP_MAX_JOINERS; j++) {
+		if (joiners[j] == 0)
+			continue;
+		if (joiners[j] == s->workstation_addr)
+			return -EINVAL;
+		for (unsigned int k = j + 1; k < SPG_DP_MAX_JOINERS; k++)
+			if (joiners[k] == joiners[j])
+				return -EINVAL;
+	}
+	for (unsigned int j = 0; j < SPG_DP_MAX_JOINERS; j++) {
+		if (s->joiner_addr[j] == joiners[j])
+			continue;
+		cut |= s->joiner_addr[j] != 0;
+		__atomic_store_n(&s->joiner_addr[j], joiners[j], __ATOMIC_RELEASE);
+	}
+	/* A worker in the middle of a burst may still have forwarded with the old address:
+	 * after a grace period none can, so "removed" means nothing more gets through. */
+	if (cut)
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+	return 0;
 }
 
 void spg_session_set_peer(struct spg_session_table *t, uint32_t index, uint64_t peer)

@@ -47,11 +47,13 @@ void spg_dp_session_info(struct spg_dp *dp, const struct spg_session *s, struct 
 	info->rate_out = ctl->rate_out;
 	info->rate_in = ctl->rate_in;
 	info->spi_out = spg_sa_spi(s->sa_out);
-	info->spi_in = s->spi_in;
+	info->spi_in = spg_sa_spi(s->sa_in);
 	info->age_ms = (rte_get_tsc_cycles() - ctl->created_tsc) * 1000 / rte_get_tsc_hz();
 	spg_dp_sum_session(dp, s->index, &c);
 	info->out = c.out;
 	info->in = c.in;
+	for (unsigned int j = 0; j < SPG_DP_MAX_JOINERS; j++)
+		info->joiner_addr[j] = s->joiner_addr[j];
 	spg_recorder_session_info(dp->rec, s, info);
 }
 

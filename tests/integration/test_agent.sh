@@ -28,6 +28,8 @@ PY=/usr/bin/python3
 HERE=$REPO/tests/integration
 GW=spga-gw SP=spga-sp X=spga-x LAN=spga-lan
 GW_ADDR=203.0.113.1 SP_ADDR=203.0.113.11 X_ADDR=203.0.113.99 S=192.0.2.10 G_IN=192.0.2.1
+# issue 15 (join): engineers who joined a gateway's session speak from G_in + 1 .. + 3
+G_IN1=192.0.2.2 G_IN3=192.0.2.4 G_IN4=192.0.2.5
 STATE=$(mktemp -d /tmp/spgate-agent-test.XXXXXX)
 # shellcheck source=tests/integration/common.sh
 . "$HERE/common.sh"
@@ -177,7 +179,10 @@ tun_has_s() { ip -n $SP addr show sptun0 2>/dev/null | grep -q "$S/32"; }
 route_present() { ip -n $SP route show $G_IN 2>/dev/null | grep -q sptun0; }
 xdp_attached() { ip -n $SP link show sp0 | grep -q xdp; }
 installed() { tun_present && tun_has_s && route_present && xdp_attached; }
-nothing_installed() { ! tun_present && ! ip -n $SP route show $G_IN | grep -q . && ! xdp_attached; }
+nothing_installed() {
+	! tun_present && ! ip -n $SP route show $G_IN | grep -q . && ! ip -n $SP route show $G_IN3 | grep -q . &&
+		! xdp_attached
+}
 has_line() { grep -q "$2" "$STATE/$1.out" 2>/dev/null; }
 file_exists() { [ -f "$1" ]; }
 
@@ -356,6 +361,27 @@ answer=$(tcp_answer $GW $S 23)
 check "TCP to port 23 (not granted) through the tunnel gets no answer (got '$answer')" \
 	[ -z "$answer" ]
 check "and the agent counted it as inner_port" drop_above inner_port "$before"
+# issue 15 (join): the gateway's joiner in slot j sends from G_in + j; G_in + 4 is nobody
+ip -n $GW addr add $G_IN1/32 dev gwtun0
+ip -n $GW addr add $G_IN4/32 dev gwtun0
+check "the agent routes G_in + 1 .. + 3 into the tunnel too" \
+	bash -c "ip -n $SP route show $G_IN1 | grep -q sptun0 && ip -n $SP route show $G_IN3 | grep -q sptun0"
+before=$(tunnel_drop inner_src)
+answer=$(ip netns exec $GW timeout 5 nc -w 2 -s $G_IN4 $S 22 </dev/null 2>/dev/null)
+check "TCP from G_in + 4 ($G_IN4, no joiner slot) through the tunnel gets no answer (got '$answer')" \
+	[ -z "$answer" ]
+check "and the agent counted it as inner_src" drop_above inner_src "$before"
+answer=$(ip netns exec $GW timeout 5 nc -w 2 -s $G_IN1 $S 22 </dev/null 2>/dev/null)
+check "a joiner's TCP from G_in + 1 ($G_IN1) reaches the SP's port 22 and the answer comes back (got '$answer')" \
+	[ "$answer" = sp-ssh ]
+check "the SP's service saw it from $G_IN1" grep -q "from $G_IN1:" "$STATE/svc22.log"
+before=$(tunnel_drop inner_port)
+answer=$(ip netns exec $GW timeout 5 nc -w 2 -s $G_IN1 $S 23 </dev/null 2>/dev/null)
+check "a joiner is held to the session's ports: port 23 from $G_IN1 gets no answer (got '$answer')" \
+	[ -z "$answer" ]
+check "and the agent counted it as inner_port" drop_above inner_port "$before"
+ip -n $GW addr del $G_IN1/32 dev gwtun0
+ip -n $GW addr del $G_IN4/32 dev gwtun0
 check "a 1328-byte packet with DF crosses the tunnel (TUN MTU 1400)" big_ping
 wait_for 3 peer_decrypted_at_least gw1 6
 check "scapy decrypted the agent's packets" peer_decrypted_at_least gw1 6

@@ -462,6 +462,111 @@ out=$(topo_ctl --json dp stats 2>/dev/null | $SPG_PY -c 'import json,sys; print(
 check "no recording is left open ($out)" [ "$out" = 0 ]
 topo_stop rec_svc
 
+# ---- join: a second engineer's workstation in session 1 (issue 15) ----
+# One V_i for everyone; the joiner in slot j leaves as G_in + j, so the SP (its service's log,
+# the tun capture after sp1's ESP peer decrypted) sees who is who, and replies to G_in + j go
+# back to that joiner only. W1 and W2 are further addresses of the workstation namespace.
+
+ip_plus() { $SPG_PY -c 'import ipaddress,sys; print(ipaddress.ip_address(sys.argv[1]) + int(sys.argv[2]))' "$1" "$2"; }
+W1=198.51.100.11 W2=198.51.100.12
+G_IN1=$(ip_plus "$SPG_G_IN" 1) G_IN2=$(ip_plus "$SPG_G_IN" 2)
+ip -n "$WS" addr add "$W1/24" dev ws0
+ip -n "$WS" addr add "$W2/24" dev ws0
+# what spgate-agent's route service does: G_in .. G_in+3 into the tunnel
+for a in "$G_IN1" "$G_IN2"; do ip -n "$SP1" route replace "$a/32" dev sptun0 src "$SPG_S"; done
+fetch_from() { # fetch_from SRC I [PORT]: what V_I:PORT answers a connection from SRC
+	ip netns exec "$WS" timeout 5 nc -w 3 -s "$1" "$(topo_virtual "$2")" "${3:-7000}" </dev/null 2>/dev/null
+}
+joiners_json() { # the joiners array of dp session show ID --json, space separated ("-" empty)
+	topo_ctl --json dp session show "$1" 2>/dev/null |
+		$SPG_PY -c 'import json,sys; print(" ".join(a or "-" for a in json.load(sys.stdin).get("joiners", [])))' 2>/dev/null
+}
+
+# attacks first: a workstation that did not join, and replies for a joiner nobody is
+snapshot
+got=$(fetch_from "$W1" 1)
+d=$(wait_delta wrong_source 1 5)
+check "before it joins, $W1 gets nothing from $(topo_virtual 1):7000 ('$got'): wrong_source +$d" \
+	[ -z "$got" -a "$d" -ge 1 ]
+snapshot
+ip netns exec "$SP1" ping -c 2 -i 0.3 -W 1 "$G_IN1" >/dev/null 2>&1
+d=$(wait_delta unknown_joiner 2 5)
+check "the SP's packets to $G_IN1 (joiner slot 1, empty) are dropped: unknown_joiner +$d" [ "$d" -ge 2 ]
+for bad in "$SPG_W:the holder's workstation" "198.19.0.77:an address in the virtual pool" \
+	"$G_IN2:G_in + 2" "$SPG_S:S" "224.0.0.5:multicast"; do
+	out=$(topo_ctl dp session joiners 1 "${bad%%:*}" 2>&1)
+	check "dp session joiners 1 ${bad%%:*} (${bad#*:}) is refused with EINVAL: $out" grep -q EINVAL <<<"$out"
+done
+out=$(topo_ctl dp session joiners 1 "$W1" "$W1" 2>&1)
+check "one workstation in two slots is refused with EINVAL: $out" grep -q EINVAL <<<"$out"
+out=$(topo_ctl dp session joiners 77 "$W1" 2>&1)
+check "joiners for a session that does not exist: ENOENT: $out" grep -q ENOENT <<<"$out"
+check "after the refusals session 1 has no joiners ($(joiners_json 1))" [ "$(joiners_json 1)" = "- - -" ]
+
+# W1 joins in slot 1
+out=$(topo_ctl dp session joiners 1 "$W1" 2>&1)
+check "dp session joiners 1 $W1 is accepted: $out" grep -q "$W1 (slot 1)" <<<"$out"
+out=$(topo_ctl dp session show 1 2>/dev/null | grep joiners)
+check "dp session show 1 prints the joiner: $out" grep -qE "^joiners:? +$W1 \(slot 1\)$" <<<"$out"
+topo_capture_start join_tun "$SP1" sptun0 tcp port 7000
+topo_capture_start join_ws "$WS" ws0 tcp port 7000
+lines_before=$(wc -l <"$SPG_STATE/logs/sp1-7000.log")
+got=$(fetch_from "$W1" 1)
+check "the joiner $W1 reaches $(topo_virtual 1):7000 and gets sp1's answer back (got '$got')" [ "$got" = sp1 ]
+got=$(topo_fetch 1 7000 5)
+check "the holder $SPG_W still gets sp1's answer too (got '$got')" [ "$got" = sp1 ]
+sleep 0.5
+topo_capture_stop join_tun
+topo_capture_stop join_ws
+tail -n +"$((lines_before + 1))" "$SPG_STATE/logs/sp1-7000.log" >"$SPG_STATE/logs/sp1-7000.log.join"
+check "sp1's service saw the joiner's connection from G_in + 1 ($G_IN1): $(tr '\n' ' ' <"$SPG_STATE/logs/sp1-7000.log.join")" \
+	grep -q "from $G_IN1:" "$SPG_STATE/logs/sp1-7000.log.join"
+check "and the holder's from G_in ($SPG_G_IN)" grep -q "from $SPG_G_IN:" "$SPG_STATE/logs/sp1-7000.log.join"
+c=$(pcap_count "$SPG_STATE/join_tun.pcap" src host "$G_IN1" and dst host "$SPG_S")
+check "inside the tunnel (sp1's ESP peer decrypted them) the joiner's packets are $G_IN1 -> $SPG_S ($c)" [ "$c" -ge 3 ]
+c=$(pcap_count "$SPG_STATE/join_tun.pcap" host "$W1" or host "$(topo_virtual 1)")
+check "and neither the joiner's workstation nor V_i appear inside the tunnel ($c)" [ "$c" -eq 0 ]
+c=$(pcap_count "$SPG_STATE/join_ws.pcap" src host "$(topo_virtual 1)" and dst host "$W1")
+check "the SP's replies reached the joiner $W1 from V_i $(topo_virtual 1) ($c packets)" [ "$c" -ge 2 ]
+c=$(pcap_count "$SPG_STATE/join_ws.pcap" dst host "$W1" and not src host "$(topo_virtual 1)")
+check "nothing else came to $W1 ($c)" [ "$c" -eq 0 ]
+snapshot
+got=$(fetch_from "$W2" 1)
+d=$(wait_delta wrong_source 1 5)
+check "$W2 (never joined) still gets nothing ('$got'): wrong_source +$d" [ -z "$got" -a "$d" -ge 1 ]
+snapshot
+ip netns exec "$SP1" ping -c 2 -i 0.3 -W 1 "$G_IN2" >/dev/null 2>&1
+d=$(wait_delta unknown_joiner 2 5)
+check "the SP's packets to $G_IN2 (slot 2, empty while slot 1 is taken): unknown_joiner +$d" [ "$d" -ge 2 ]
+
+# removal cuts the joiner off at once, the holder stays
+out=$(topo_ctl dp session joiners 1 2>&1)
+check "dp session joiners 1 (no addresses) clears them: $out" grep -q "joiners: none" <<<"$out"
+snapshot
+got=$(fetch_from "$W1" 1)
+d=$(wait_delta wrong_source 1 5)
+check "the removed joiner $W1 gets nothing any more ('$got'): wrong_source +$d" [ -z "$got" -a "$d" -ge 1 ]
+snapshot
+ip netns exec "$SP1" ping -c 2 -i 0.3 -W 1 "$G_IN1" >/dev/null 2>&1
+d=$(wait_delta unknown_joiner 2 5)
+check "and the SP's packets to its $G_IN1 are unknown_joiner +$d" [ "$d" -ge 2 ]
+got=$(topo_fetch 1 7000 5)
+check "the holder still gets sp1's answer after the removal (got '$got')" [ "$got" = sp1 ]
+
+# a session's joiners go with it (session 7, added for it)
+topo_ctl dp session add --id 7 --virtual 198.19.0.7 --workstation "$SPG_W" --peer 203.0.113.11:4500 \
+	--spi-out 0x1007 --spi-in 0x2007 --key-out "$(topo_random_key)" --key-in "$(topo_random_key)" \
+	--ports tcp:7000 >/dev/null || fail "dp session add 7 (for the joiners' SESSION_DEL case)"
+topo_ctl dp session joiners 7 - "$W2" >/dev/null || fail "dp session joiners 7 - $W2"
+check "session 7 has $W2 in slot 2 ($(joiners_json 7))" [ "$(joiners_json 7)" = "- $W2 -" ]
+topo_ctl dp session del 7 >/dev/null 2>&1 || fail "dp session del 7"
+out=$(topo_ctl dp session show 7 2>&1)
+check "after dp session del 7, dp session show 7 is ENOENT: $out" grep -q ENOENT <<<"$out"
+out=$(topo_ctl dp session joiners 7 "$W2" 2>&1)
+check "and so are joiners for it: $out" grep -q ENOENT <<<"$out"
+ip -n "$WS" addr del "$W1/24" dev ws0
+ip -n "$WS" addr del "$W2/24" dev ws0
+
 # ---- deleting a session under load ----
 
 (ip netns exec "$WS" ping -i 0.2 -c 40 -W 1 "$(topo_virtual 2)" >"$SPG_STATE/ping2.out" 2>&1) &

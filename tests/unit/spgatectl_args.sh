@@ -60,6 +60,7 @@ expect_stdout() {
 	fi
 }
 expect_stdout "--spi-out SPI" -- dp session add --help
+expect_stdout "G_in + j" -- dp session joiners --help
 # The default socket is documented; a test must not talk to a dataplane that may be running.
 expect_stdout "/run/spgate/dp.sock" -- --help
 
@@ -86,6 +87,8 @@ expect 3 "$missing" -- --json dp stats
 expect 3 "$missing" -- dp drops --all
 expect 3 "$missing" -- dp session show 7
 expect 3 "$missing" -- dp session del 7
+expect 3 "$missing" -- dp session joiners 7 - 192.0.2.12
+expect 3 "$missing" -- dp session joiners 7
 expect 3 "$missing" -- "${add[@]}"
 expect 3 "$missing" -- "${add[@]}" --ports tcp:22,tcp:8000-8100,udp:161 --icmp-echo --rate-out 33.6k \
 	--rate-in 10m --burst-out 3000 --burst-in 3000
@@ -110,6 +113,10 @@ expect 2 "dp session: missing command" -- dp session
 expect 2 "unknown option '--all'" -- dp stats --all
 expect 2 "unexpected argument 'x'" -- dp drops x
 expect 2 "missing --id" -- dp session add
+expect 2 "dp session joiners: missing session ID" -- dp session joiners
+expect 2 "at most 3 joiners, got 4" -- dp session joiners 7 192.0.2.11 192.0.2.12 192.0.2.13 192.0.2.14
+expect 2 "W2: \"192.0.2.300\"" -- dp session joiners 7 192.0.2.11 192.0.2.300
+expect 2 "ID: session id 0" -- dp session joiners 0 192.0.2.11
 expect 2 "missing --key-in" -- dp session add --id 7 --virtual 198.18.0.7 --workstation 192.0.2.10 \
 	--peer 203.0.113.7 --spi-out 0x1001 --spi-in 4098 --key-out $K16
 expect 2 "--id given twice" -- "${add[@]}" --id 8

@@ -496,6 +496,28 @@ static void config_rejects_shared_address_equal_to_inner_address(void)
 				3, 18, "sp.inner_address: 192.0.2.10 is the same as sp.shared_address"));
 }
 
+/* Joiners leave as G_in + 1 .. + 3 (issue 15): those must be nobody else's. */
+static void config_rejects_joiner_inner_addresses_that_are_taken(void)
+{
+	CU_ASSERT(fails_exactly("sp:\n"
+				"  shared_address: 192.0.2.10\n"
+				"  inner_address: 192.0.2.8\n" PORTS VENDOR,
+				3, 18, "sp.inner_address: the joiners' inner address 192.0.2.10 (+2) is "
+				       "sp.shared_address"));
+	CU_ASSERT(fails_at("sp:\n"
+			   "  shared_address: 192.0.2.10\n"
+			   "  inner_address: 198.17.255.254\n" PORTS VENDOR,
+			   3, 18, "198.18.0.0 (+2) is inside vendor.virtual_pool 198.18.0.0/15"));
+	CU_ASSERT(fails_at("sp:\n"
+			   "  shared_address: 192.0.2.10\n"
+			   "  inner_address: 203.0.112.254\n" PORTS VENDOR,
+			   3, 18, "203.0.113.1 (+3) is ports.sp.address"));
+	CU_ASSERT(fails_at("sp:\n"
+			   "  shared_address: 192.0.2.10\n"
+			   "  inner_address: 223.255.255.254\n" PORTS VENDOR,
+			   3, 18, "224.0.0.0 (+2) is not a unicast host address"));
+}
+
 static void config_rejects_more_sessions_than_pool_addresses(void)
 {
 	CU_ASSERT(fails_exactly("vendor:\n"
@@ -762,6 +784,8 @@ int main(void)
 		{ "config_rejects_pool_overlapping_a_port", config_rejects_pool_overlapping_a_port },
 		{ "config_rejects_port_prefixes_that_overlap",
 		  config_rejects_port_prefixes_that_overlap },
+		{ "config_rejects_joiner_inner_addresses_that_are_taken",
+		  config_rejects_joiner_inner_addresses_that_are_taken },
 		{ "config_rejects_shared_address_equal_to_inner_address",
 		  config_rejects_shared_address_equal_to_inner_address },
 		{ "config_rejects_more_sessions_than_pool_addresses",

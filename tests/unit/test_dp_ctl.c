@@ -676,6 +676,99 @@ static void ctl_socket_is_0600_or_0660_for_the_control_group(void)
 	CU_ASSERT_EQUAL(st.st_gid, getegid());
 }
 
+static int joiners(uint64_t id, uint32_t j1, uint32_t j2, uint32_t j3)
+{
+	struct spg_dp_session_joiners_req req = {.id = id, .joiner_addr = {j1, j2, j3}};
+
+	return call(SPG_DP_SESSION_JOINERS, &req, sizeof(req), NULL, NULL);
+}
+
+/* What a joiner may not be; the session keeps the joiners it had (none). */
+static void ctl_joiners_refuses_what_no_workstation_is(void)
+{
+	struct spg_dp_session_params p = params(1);
+	struct spg_dp_session_info info;
+	const uint32_t w1 = htonl(0xc000020bu), g_in = ntohl(dp.cfg.inner_addr);
+	const uint32_t bad[] = {
+		p.workstation_addr,       /* the holder's own workstation */
+		htonl(0xc6120005u),       /* inside the pool 198.18.0.0/24 */
+		htonl(0xc6120000u),       /* the pool's network address */
+		dp.cfg.shared_addr,       /* S */
+		dp.cfg.inner_addr,        /* G_in */
+		htonl(g_in + 1),          /* G_in + 1 */
+		htonl(g_in + 3),          /* G_in + 3 */
+		htonl(0x00000001u),       /* 0.0.0.1 */
+		htonl(0x7f000001u),       /* 127.0.0.1 */
+		htonl(0xe0000001u),       /* 224.0.0.1 */
+		htonl(0xffffffffu),       /* broadcast */
+	};
+
+	if (!table_with(&p))
+		return;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(joiners(1, bad[i], 0, 0), EINVAL);
+		CU_ASSERT_EQUAL(joiners(1, w1, 0, bad[i]), EINVAL); /* a good one beside does not help */
+	}
+	CU_ASSERT_EQUAL(joiners(1, w1, w1, 0), EINVAL); /* one workstation in two slots */
+	CU_ASSERT_EQUAL(joiners(1, w1, 0, w1), EINVAL);
+	CU_ASSERT_EQUAL(joiners(2, w1, 0, 0), ENOENT);
+	CU_ASSERT_EQUAL_FATAL(get(1, &info), 0);
+	for (int j = 0; j < SPG_DP_MAX_JOINERS; j++)
+		CU_ASSERT_EQUAL(info.joiner_addr[j], 0);
+	/* G_in + 4 is nobody's: an ordinary host */
+	CU_ASSERT_EQUAL(joiners(1, htonl(g_in + 4), 0, 0), 0);
+}
+
+static void ctl_joiners_are_read_back_listed_and_cleared(void)
+{
+	struct spg_dp_session_params p = params(1);
+	struct spg_dp_session_list_req lreq = {0};
+	struct spg_dp_session_info info;
+	uint8_t body[SPG_DP_MSG_MAX];
+	const uint32_t w1 = htonl(0xc000020bu), w3 = htonl(0xc000020du);
+
+	if (!table_with(&p))
+		return;
+	CU_ASSERT_EQUAL(joiners(1, w1, 0, w3), 0);
+	CU_ASSERT_EQUAL_FATAL(get(1, &info), 0);
+	CU_ASSERT_EQUAL(info.joiner_addr[0], w1);
+	CU_ASSERT_EQUAL(info.joiner_addr[1], 0);
+	CU_ASSERT_EQUAL(info.joiner_addr[2], w3);
+	CU_ASSERT_EQUAL_FATAL(call(SPG_DP_SESSION_LIST, &lreq, sizeof(lreq), body, NULL), 0);
+	memcpy(&info, body + sizeof(struct spg_dp_session_list_rep), sizeof(info));
+	CU_ASSERT_EQUAL(info.joiner_addr[0], w1);
+	CU_ASSERT_EQUAL(info.joiner_addr[2], w3);
+	/* an update leaves them alone */
+	p.rate_out.bytes_per_sec = 9000;
+	CU_ASSERT_EQUAL(update(SPG_DP_UPD_RATE, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(get(1, &info), 0);
+	CU_ASSERT_EQUAL(info.joiner_addr[0], w1);
+	CU_ASSERT_EQUAL(joiners(1, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(get(1, &info), 0);
+	CU_ASSERT_EQUAL(info.joiner_addr[0], 0);
+	CU_ASSERT_EQUAL(info.joiner_addr[2], 0);
+}
+
+static void ctl_deleted_session_takes_its_joiners_along(void)
+{
+	struct spg_dp_session_params p = params(1);
+	struct spg_dp_session_info info;
+	const uint32_t w1 = htonl(0xc000020bu);
+
+	if (!table_with(&p))
+		return;
+	CU_ASSERT_EQUAL(joiners(1, w1, 0, 0), 0);
+	CU_ASSERT_EQUAL(del(1), 0);
+	CU_ASSERT_EQUAL(get(1, &info), ENOENT);
+	CU_ASSERT_EQUAL(joiners(1, w1, 0, 0), ENOENT);
+	/* the same id again starts without joiners */
+	p = params(1);
+	CU_ASSERT_EQUAL(add(&p), 0);
+	spg_session_table_reclaim(dp.sessions);
+	CU_ASSERT_EQUAL_FATAL(get(1, &info), 0);
+	CU_ASSERT_EQUAL(info.joiner_addr[0], 0);
+}
+
 static int suite_clean(void)
 {
 	if (dp_ready) {
@@ -706,6 +799,9 @@ int main(void)
 		{"ctl_deleted_session_is_gone", ctl_deleted_session_is_gone},
 		{"ctl_stats_and_drops_answer", ctl_stats_and_drops_answer},
 		{"ctl_stats_ids_hash_follows_the_table", ctl_stats_ids_hash_follows_the_table},
+		{"ctl_joiners_refuses_what_no_workstation_is", ctl_joiners_refuses_what_no_workstation_is},
+		{"ctl_joiners_are_read_back_listed_and_cleared", ctl_joiners_are_read_back_listed_and_cleared},
+		{"ctl_deleted_session_takes_its_joiners_along", ctl_deleted_session_takes_its_joiners_along},
 		{"ctl_garbage_gets_an_error_reply", ctl_garbage_gets_an_error_reply},
 		{"ctl_peer_of_another_user_is_refused", ctl_peer_of_another_user_is_refused},
 		{"ctl_peer_root_self_or_in_the_control_group_is_allowed",

@@ -34,6 +34,7 @@ static const struct sized requests[] = {
 	{SPG_DP_STATS, 0},
 	{SPG_DP_DROPS, 0},
 	{SPG_DP_SESSION_RECORD, sizeof(struct spg_dp_session_record_req)},
+	{SPG_DP_SESSION_JOINERS, sizeof(struct spg_dp_session_joiners_req)},
 };
 
 static const struct sized replies[] = {
@@ -47,6 +48,7 @@ static const struct sized replies[] = {
 	{SPG_DP_STATS, sizeof(struct spg_dp_stats_rep)},
 	{SPG_DP_DROPS, sizeof(struct spg_dp_drops_rep)},
 	{SPG_DP_SESSION_RECORD, sizeof(struct spg_dp_record_rep)},
+	{SPG_DP_SESSION_JOINERS, 0},
 };
 
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))
@@ -305,6 +307,8 @@ static void type_names_name_types_and_replies(void)
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_ADD_BATCH), "SESSION_ADD_BATCH");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_DEL_BATCH), "SESSION_DEL_BATCH");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_RECORD | SPG_DP_REPLY), "SESSION_RECORD reply");
+	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_JOINERS), "SESSION_JOINERS");
+	CU_ASSERT_EQUAL(SPG_DP_SESSION_JOINERS, 13); /* the wire value both join branches use */
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_MSG_TYPE_MAX), "UNKNOWN");
 }
 

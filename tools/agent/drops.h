@@ -13,7 +13,7 @@
 	X(BAD_ICV, "bad_icv")               /* authentication failed */                      \
 	X(BAD_TRAILER, "bad_trailer")       /* padding or next header not as RFC 4303 says */ \
 	X(NOT_IPV4, "not_ipv4")             /* the inner packet is no IPv4 packet */          \
-	X(INNER_SRC, "inner_src")           /* decrypted, but not from the session's G_in */  \
+	X(INNER_SRC, "inner_src")           /* decrypted, not from G_in .. G_in+3 */          \
 	X(INNER_DST, "inner_dst")           /* decrypted, but not to S */                     \
 	X(INNER_PORT, "inner_port")         /* TCP/UDP to a port the session may not reach */ \
 	X(INNER_PROTO, "inner_proto")       /* a protocol (or ICMP type) not allowed */       \

@@ -50,6 +50,14 @@ static uint32_t addr_at(const uint8_t *p)
 	return a;
 }
 
+bool esp_tun_is_gw_inner(uint32_t gw_inner, uint32_t addr)
+{
+	uint32_t a = ntohl(addr), g = ntohl(gw_inner);
+
+	/* both ways: G_in - 1 is no joiner, nor does the top of the address space wrap to 0 */
+	return a >= g && a - g <= ESP_TUN_JOINERS;
+}
+
 bool esp_tun_inner_allowed(const struct esp_peer *p, uint32_t shared_addr, const uint8_t *pkt,
 			   size_t len, enum agent_drop *why)
 {
@@ -57,7 +65,8 @@ bool esp_tun_inner_allowed(const struct esp_peer *p, uint32_t shared_addr, const
 	uint8_t proto = pkt[9];
 	uint16_t frag = (uint16_t)(pkt[6] << 8 | pkt[7]), dport;
 
-	if (addr_at(pkt + 12) != p->gw_inner) {
+	/* the holder's G_in, or a joiner's G_in + j: the same session, the same filter */
+	if (!esp_tun_is_gw_inner(p->gw_inner, addr_at(pkt + 12))) {
 		*why = AGENT_DROP_INNER_SRC;
 		return false;
 	}
@@ -119,12 +128,13 @@ static struct esp_peer *peer_by_spi(struct esp_tun *t, uint32_t spi, struct esp_
 	return NULL;
 }
 
-static struct esp_peer *peer_by_inner(struct esp_tun *t, uint32_t gw_inner)
+/* The peer a reply to addr belongs to: its G_in, or one of its joiners' G_in + j. */
+static struct esp_peer *peer_by_inner(struct esp_tun *t, uint32_t addr)
 {
 	struct esp_peer *p;
 
 	for (p = t->peers; p != NULL; p = p->next)
-		if (p->gw_inner == gw_inner)
+		if (esp_tun_is_gw_inner(p->gw_inner, addr))
 			return p;
 	return NULL;
 }

@@ -23,13 +23,14 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "dp_api.h"
 #include "drops.h"
 #include "esp_sa.h"
 
 struct esp_peer;
 
 struct esp_peer {
-	uint32_t gw_inner;    /* G_in: what the TUN sends to it goes to this peer */
+	uint32_t gw_inner;    /* G_in: what the TUN sends to it .. G_in+3 goes to this peer */
 	uint32_t remote_addr; /* the gateway's outer endpoint; follows authenticated packets */
 	uint16_t remote_port;
 	struct esp_sa out;      /* we send with it: SPI = the gateway's inbound SPI */
@@ -72,6 +73,14 @@ int esp_tun_ifindex(const struct esp_tun *t);
 /* The peer's SAs must be initialised; it stays owned by the caller. */
 void esp_tun_add_peer(struct esp_tun *t, struct esp_peer *p);
 void esp_tun_remove_peer(struct esp_tun *t, struct esp_peer *p);
+
+/*
+ * A gateway's session speaks from G_in (its holder) and G_in + 1 .. + ESP_TUN_JOINERS (engineers
+ * who joined it, spgate-dp's SESSION_JOINERS): true when addr is one of those of gw_inner. Both
+ * in network order.
+ */
+#define ESP_TUN_JOINERS SPG_DP_MAX_JOINERS
+bool esp_tun_is_gw_inner(uint32_t gw_inner, uint32_t addr);
 
 /* The inner filter alone (exported for the unit tests); *why is set when it refuses. pkt
  * has passed esp_open (a whole IPv4 packet, header length checked). */

@@ -179,3 +179,39 @@ int route_host_del(int ifindex, uint32_t dst, char *err, size_t errlen)
 			 strerror(-rc));
 	return rc;
 }
+
+static uint32_t inner_plus(uint32_t gw_inner, unsigned int j)
+{
+	return htonl(ntohl(gw_inner) + j);
+}
+
+int route_inner_add(int ifindex, uint32_t gw_inner, unsigned int n_joiners, uint32_t src, char *err,
+		    size_t errlen)
+{
+	char ignored[8];
+	int rc;
+
+	for (unsigned int j = 0; j <= n_joiners; j++) {
+		rc = route_host_add(ifindex, inner_plus(gw_inner, j), src, err, errlen);
+		if (rc == 0)
+			continue;
+		while (j-- > 0)
+			route_host_del(ifindex, inner_plus(gw_inner, j), ignored, sizeof(ignored));
+		return rc;
+	}
+	return 0;
+}
+
+int route_inner_del(int ifindex, uint32_t gw_inner, unsigned int n_joiners, char *err, size_t errlen)
+{
+	char later[256];
+	int rc = 0, rc_j;
+
+	for (unsigned int j = 0; j <= n_joiners; j++) {
+		rc_j = route_host_del(ifindex, inner_plus(gw_inner, j), rc == 0 ? err : later,
+				      rc == 0 ? errlen : sizeof(later));
+		if (rc == 0)
+			rc = rc_j;
+	}
+	return rc;
+}

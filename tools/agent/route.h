@@ -18,4 +18,14 @@ int route_host_add(int ifindex, uint32_t dst, uint32_t src, char *err, size_t er
 /* Removes dst/32 dev ifindex; a route that is not there (ESRCH) is fine. */
 int route_host_del(int ifindex, uint32_t dst, char *err, size_t errlen);
 
+/*
+ * A gateway session's inner addresses: G_in (its holder) and G_in + 1 .. + n_joiners (the
+ * engineers who joined it), each dst/32 dev ifindex src src, so the SP's replies to any of
+ * them go into the tunnel. On an error the routes added so far are removed again.
+ */
+int route_inner_add(int ifindex, uint32_t gw_inner, unsigned int n_joiners, uint32_t src, char *err,
+		    size_t errlen);
+/* Removes those routes; returns the first error, having tried every one. */
+int route_inner_del(int ifindex, uint32_t gw_inner, unsigned int n_joiners, char *err, size_t errlen);
+
 #endif

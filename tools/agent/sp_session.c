@@ -209,9 +209,12 @@ struct sp_session *sp_session_create(struct sp_sessions *m, const struct spg_gra
 	for (old = m->list; old != NULL; old = next) {
 		next = old->next;
 		/* a live session with the same id never gets here: tls_server.c refuses that */
-		if (old->grant.gw_inner == g->gw_inner) {
+		/* a session owns G_in .. G_in+3 (its joiners speak from G_in + j): two that
+		 * overlap would share replies */
+		if (esp_tun_is_gw_inner(old->grant.gw_inner, g->gw_inner) ||
+		    esp_tun_is_gw_inner(g->gw_inner, old->grant.gw_inner)) {
 			log_info("session %" PRIu64 " replaces session %" PRIu64
-				 " (same gateway inner address)", g->session, old->grant.session);
+				 " (same or overlapping gateway inner addresses)", g->session, old->grant.session);
 			sp_session_destroy(old, "replaced by a new session");
 		}
 	}
@@ -347,8 +350,8 @@ int sp_session_install(struct sp_session *s, const struct sp_keys *k, char *err,
 		return rc;
 	esp_tun_add_peer(m->tun, p);
 	s->peer_added = true;
-	rc = route_host_add(esp_tun_ifindex(m->tun), s->grant.gw_inner, cfg->shared_addr, err,
-			    errlen);
+	rc = route_inner_add(esp_tun_ifindex(m->tun), s->grant.gw_inner, ESP_TUN_JOINERS, cfg->shared_addr,
+			     err, errlen);
 	if (rc != 0)
 		return rc;
 	s->route_added = true;
@@ -374,7 +377,7 @@ void sp_session_destroy(struct sp_session *s, const char *why)
 			break;
 		}
 	if (s->route_added &&
-	    route_host_del(esp_tun_ifindex(m->tun), s->grant.gw_inner, err, sizeof(err)) != 0)
+	    route_inner_del(esp_tun_ifindex(m->tun), s->grant.gw_inner, ESP_TUN_JOINERS, err, sizeof(err)) != 0)
 		log_warn("session %" PRIu64 ": %s", s->grant.session, err);
 	if (s->peer_added)
 		esp_tun_remove_peer(m->tun, &s->peer);

@@ -320,6 +320,40 @@ static void icmp_echo_needs_the_grants_permission_and_errors_always_pass(void)
 	CU_ASSERT_TRUE(esp_tun_inner_allowed(&p, s, pkt, n, &why));
 }
 
+/* Engineers who joined a gateway's session speak from G_in + 1 .. + 3 (issue 15). */
+static void joiners_of_the_session_pass_from_g_in_plus_1_to_3_and_no_further(void)
+{
+	struct agent_service_port ports[1] = {{6, 22, "tcp:22"}};
+	struct esp_peer p = {.ports = ports, .n_ports = 1};
+	uint32_t s = htonl(0xc000020a), gw = htonl(0xc0000201);
+	enum agent_drop why;
+	uint8_t pkt[40];
+	size_t n;
+
+	p.gw_inner = gw;
+	/* the attacks first: just past the slots, just before G_in */
+	n = inner(pkt, 6, 22, htonl(0xc0000205));
+	CU_ASSERT_FALSE(esp_tun_inner_allowed(&p, s, pkt, n, &why));
+	CU_ASSERT_EQUAL(why, AGENT_DROP_INNER_SRC);
+	n = inner(pkt, 6, 22, htonl(0xc0000200));
+	CU_ASSERT_FALSE(esp_tun_inner_allowed(&p, s, pkt, n, &why));
+	CU_ASSERT_EQUAL(why, AGENT_DROP_INNER_SRC);
+	/* a joiner is held to the session's ports like its holder */
+	n = inner(pkt, 6, 23, htonl(0xc0000202));
+	CU_ASSERT_FALSE(esp_tun_inner_allowed(&p, s, pkt, n, &why));
+	CU_ASSERT_EQUAL(why, AGENT_DROP_INNER_PORT);
+	for (uint32_t j = 1; j <= ESP_TUN_JOINERS; j++) {
+		n = inner(pkt, 6, 22, htonl(0xc0000201 + j));
+		CU_ASSERT_TRUE(esp_tun_inner_allowed(&p, s, pkt, n, &why));
+		CU_ASSERT_TRUE(esp_tun_is_gw_inner(gw, htonl(0xc0000201 + j)));
+	}
+	CU_ASSERT_TRUE(esp_tun_is_gw_inner(gw, gw));
+	CU_ASSERT_FALSE(esp_tun_is_gw_inner(gw, htonl(0xc0000205)));
+	CU_ASSERT_FALSE(esp_tun_is_gw_inner(gw, htonl(0xc0000200)));
+	/* no wrap at the top of the address space */
+	CU_ASSERT_FALSE(esp_tun_is_gw_inner(htonl(0xfffffffe), htonl(0x00000001)));
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -339,6 +373,7 @@ int main(void)
 		T(a_bad_trailer_is_refused_even_when_authentic),
 		T(the_tunnel_lets_only_the_sessions_service_ports_reach_s),
 		T(icmp_echo_needs_the_grants_permission_and_errors_always_pass),
+		T(joiners_of_the_session_pass_from_g_in_plus_1_to_3_and_no_further),
 #undef T
 		{NULL, NULL},
 	};

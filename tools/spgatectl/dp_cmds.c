@@ -433,6 +433,65 @@ static int cmd_session_show(struct spgctl *ctl, int argc, char **argv)
 	return SPGCTL_EXIT_OK;
 }
 
+/* ---- dp session joiners ---- */
+
+static const char session_joiners_usage[] =
+	"usage: spgatectl dp session joiners ID [W1 [W2 [W3]]]\n"
+	"\n"
+	"Replaces session ID's joiners: the workstations W1..W3 (slots 1..3) that may use the\n"
+	"session's virtual address besides its holder's. \"-\" leaves a slot empty; no addresses\n"
+	"clear them all. A joiner in slot j reaches the SP from the gateway's inner address\n"
+	"G_in + j, and the SP's replies to G_in + j go back to it. A joiner removed is cut off\n"
+	"at once. Refused (EINVAL): the holder's workstation, one address in two slots, the\n"
+	"virtual pool, S, G_in .. G_in+3, 0/8, 127/8, multicast and broadcast.\n";
+
+static int cmd_session_joiners(struct spgctl *ctl, int argc, char **argv)
+{
+	static const char cmd[] = "dp session joiners";
+	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
+	struct spg_dp_session_joiners_req req = {0};
+	char *pos[1 + SPG_DP_MAX_JOINERS + 1];
+	char opt[16], a[SPG_ADDR_STRLEN];
+	int n_pos, rc, n = 0;
+
+	rc = spgctl_parse(cmd, argc, argv, opts, pos, 1 + SPG_DP_MAX_JOINERS + 1, &n_pos);
+	if (rc == SPGCTL_HELP) {
+		fputs(session_joiners_usage, stdout);
+		return SPGCTL_EXIT_OK;
+	}
+	if (rc != 0)
+		return rc;
+	if (n_pos < 1)
+		return spgctl_usage_error(cmd, "missing session ID");
+	if (n_pos > 1 + SPG_DP_MAX_JOINERS)
+		return spgctl_usage_error(cmd, "at most %d joiners, got %d", SPG_DP_MAX_JOINERS, n_pos - 1);
+	if (!dp_arg_session_id(cmd, "ID", pos[0], &req.id))
+		return SPGCTL_EXIT_USAGE;
+	for (int j = 1; j < n_pos; j++) {
+		if (strcmp(pos[j], "-") == 0)
+			continue;
+		snprintf(opt, sizeof(opt), "W%d", j);
+		if (!dp_arg_addr(cmd, opt, pos[j], &req.joiner_addr[j - 1]))
+			return SPGCTL_EXIT_USAGE;
+		n++;
+	}
+	rc = dp_call(ctl, "session joiners", SPG_DP_SESSION_JOINERS, &req, sizeof(req), NULL, 0, NULL);
+	if (rc == SPGCTL_EXIT_REFUSED && last_refusal == EOPNOTSUPP)
+		fputs("spgatectl: this spgate-dp predates joiners (SESSION_JOINERS)\n", stderr);
+	if (rc != 0)
+		return rc;
+	if (ctl->json) {
+		dp_print_done(true, req.id, n != 0 ? "joiners set" : "joiners cleared");
+		return SPGCTL_EXIT_OK;
+	}
+	printf("session %" PRIu64 " joiners:", req.id);
+	for (int j = 0; j < SPG_DP_MAX_JOINERS; j++)
+		if (req.joiner_addr[j] != 0)
+			printf(" %s (slot %d)", spg_addr_str(req.joiner_addr[j], a), j + 1);
+	printf("%s\n", n != 0 ? "" : " none");
+	return SPGCTL_EXIT_OK;
+}
+
 static const char session_usage[] =
 	"usage: spgatectl dp session <command> [args]\n"
 	"\n"
@@ -444,7 +503,8 @@ static const char session_usage[] =
 	"      [--ports ..] [--icmp-echo on|off] [--spi-out .. --spi-in .. --key-out .. --key-in ..]\n"
 	"  del [--force] ID\n"
 	"  show ID\n"
-	"  record ID --file PATH [--comment TEXT] | record ID --stop\n";
+	"  record ID --file PATH [--comment TEXT] | record ID --stop\n"
+	"  joiners ID [W1 [W2 [W3]]]\n";
 
 static const struct spgctl_cmd session_cmds[] = {
 	{"add", cmd_session_add, "add a session"},
@@ -452,6 +512,7 @@ static const struct spgctl_cmd session_cmds[] = {
 	{"del", cmd_session_del, "delete a session"},
 	{"show", cmd_session_show, "show one session"},
 	{"record", dp_cmd_session_record, "start or stop recording a session to a pcapng file"},
+	{"joiners", cmd_session_joiners, "set or clear the workstations that joined a session"},
 	{NULL, NULL, NULL},
 };
 

@@ -138,6 +138,11 @@ void dp_print_session_json(struct out_json *j, const struct spg_dp_session_info 
 	out_json_string(j, "record_error", s->record_error != 0 ? strerror(s->record_error) : "");
 	out_json_u64(j, "record_packets", s->record_packets);
 	out_json_u64(j, "record_dropped", s->record_dropped);
+	/* slot j at index j-1; "" for an empty slot, so indexes stay slots */
+	out_json_array_begin(j, "joiners");
+	for (i = 0; i < SPG_DP_MAX_JOINERS; i++)
+		out_json_string(j, NULL, s->joiner_addr[i] != 0 ? spg_addr_str(s->joiner_addr[i], a) : "");
+	out_json_array_end(j);
 	out_json_object_end(j);
 }
 
@@ -195,6 +200,21 @@ static const char *fmt_rate_long(const struct spg_dp_rate *r, char *buf, size_t 
 	return buf;
 }
 
+/* "joiners: W1 (slot 1), W3 (slot 3)", only when the session has any. */
+static void show_joiners(const struct spg_dp_session_info *s)
+{
+	char a[SPG_ADDR_STRLEN], line[SPG_DP_MAX_JOINERS * (SPG_ADDR_STRLEN + 12)];
+	size_t n = 0;
+
+	line[0] = '\0';
+	for (unsigned int j = 0; j < SPG_DP_MAX_JOINERS && n < sizeof(line); j++)
+		if (s->joiner_addr[j] != 0)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s (slot %u)", n != 0 ? ", " : "",
+					      spg_addr_str(s->joiner_addr[j], a), j + 1);
+	if (n != 0)
+		out_kv(stdout, "joiners", "%s", line);
+}
+
 static void show_session(const struct spg_dp_session_info *s)
 {
 	char a[SPG_ADDR_STRLEN], b[16], ports[256], rate[96], age[24];
@@ -222,6 +242,7 @@ static void show_session(const struct spg_dp_session_info *s)
 	else
 		out_kv(stdout, "recording", "%s, %" PRIu64 " packets, %" PRIu64 " dropped",
 		       dp_record_state_name(s->record_state), s->record_packets, s->record_dropped);
+	show_joiners(s);
 }
 
 void dp_print_session(const struct spg_dp_session_info *s, bool json)

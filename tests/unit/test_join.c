@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Joiners (issue 15, "join instead of wait") on a dataplane built by hand: the real outbound
+ * and inbound bursts of one session, SESSION_JOINERS through the control handler, and the
+ * ESP both ways opened and sealed here with OpenSSL under the session's keys. A joiner's
+ * workstation is refused until it joins, then leaves as G_in + slot; the SP's replies to
+ * G_in + slot reach it as from V_i; an empty slot's replies are unknown_joiner; clearing a
+ * joiner cuts it off at once; the holder is untouched throughout.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "ctl_server.h"
+#include "dp.h"
+#include "dp_msg_fixture.h"
+#include "unit.h"
+#include "worker.h"
+
+#define ID 1
+#define NATT 4500
+#define S_ADDR 0xc0a80001u      /* 192.168.0.1 */
+#define G_IN 0xc6336401u        /* 198.51.100.1 */
+#define SP_PORT_ADDR 0xcb0071feu /* 203.0.113.254: G_out */
+#define HOLDER 0xc000020au      /* 192.0.2.10, params()'s W */
+#define W1 0xc000020bu          /* 192.0.2.11 */
+#define W3 0xc000020du          /* 192.0.2.13 */
+#define PAYLOAD "JOIN-UNIT"
+
+static struct spg_dp dp;
+static struct spg_worker *w;
+static struct rte_mempool *pkt_pool;
+static bool ready;
+static struct spg_dp_session_params sess;
+static uint64_t in_seq;
+static uint8_t rep_buf[SPG_DP_MSG_MAX];
+static const struct rte_ether_addr vendor_mac = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct rte_ether_addr sp_mac = {{0x02, 0, 0, 0, 0, 0x02}};
+static const struct rte_ether_addr far_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
+
+static bool setup_dp(void)
+{
+	struct spg_esp_config ec = {
+		.crypto_device = "crypto_aesni_mb", .key_len = 16, .replay_window = 128, .udp_port = NATT,
+		.local_addr = RTE_BE32(SP_PORT_ADDR), .n_queue_pairs = 1, .max_sas = 8, .socket_id = 0,
+	};
+
+	memset(&dp, 0, sizeof(dp));
+	dp.cfg.cipher = SPG_CIPHER_AES_128_GCM;
+	dp.cfg.max_sessions = 2;
+	dp.cfg.shared_addr = RTE_BE32(S_ADDR);
+	dp.cfg.inner_addr = RTE_BE32(G_IN);
+	dp.cfg.pool_addr = RTE_BE32(0xc6120000); /* 198.18.0.0/24 */
+	dp.cfg.pool_prefix_len = 24;
+	dp.cfg.esp_udp_port = NATT;
+	dp.ports[SPG_DP_PORT_VENDOR] = (struct spg_port){ .port_id = RTE_MAX_ETHPORTS - 1, .mac = vendor_mac,
+		.addr = RTE_BE32(0xc0000201), .mask = RTE_BE32(0xffffff00), .mtu = 1500 };
+	dp.ports[SPG_DP_PORT_SP] = (struct spg_port){ .port_id = RTE_MAX_ETHPORTS - 1, .mac = sp_mac,
+		.addr = RTE_BE32(SP_PORT_ADDR), .mask = RTE_BE32(0xffffff00), .mtu = 1500 };
+	dp.inner_mtu = 1400;
+	dp.n_workers = 1;
+	dp.start_tsc = rte_get_tsc_cycles();
+	pthread_mutex_init(&dp.ctl_lock, NULL);
+	dp.esp = spg_esp_create(&ec);
+	dp.qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	if (dp.esp == NULL || dp.qsbr == NULL || rte_rcu_qsbr_init(dp.qsbr, 1) != 0)
+		return false;
+	dp.sessions = spg_session_table_create(dp.cfg.max_sessions, 0, dp.qsbr, dp.esp);
+	dp.neigh = spg_neigh_create(16, 0);
+	if (dp.sessions == NULL || dp.neigh == NULL || spg_session_table_alloc_counters(dp.sessions, 1) != 0)
+		return false;
+	/* every next hop resolved: the SP site, the holder and both joiners' workstations */
+	spg_neigh_learn(dp.neigh, SPG_DP_PORT_SP, htonl(0xcb007100u + ID), &far_mac, rte_get_tsc_cycles());
+	for (uint32_t a = HOLDER; a <= W3; a++)
+		spg_neigh_learn(dp.neigh, SPG_DP_PORT_VENDOR, htonl(a), &far_mac, rte_get_tsc_cycles());
+	w = spg_worker_create(&dp, 0, LCORE_ID_ANY);
+	if (w == NULL) {
+		fprintf(stderr, "test_join: worker: %s\n", rte_strerror(rte_errno));
+		return false;
+	}
+	dp.workers[0] = w;
+	pkt_pool = rte_pktmbuf_pool_create("test_join_pkts", 127, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	return pkt_pool != NULL;
+}
+
+static int suite_init(void)
+{
+	if (unit_eal_init("test_join", "crypto_aesni_mb") != 0)
+		return 0; /* the tests fail on !ready */
+	ready = setup_dp();
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	if (ready) {
+		spg_worker_free(w);
+		spg_session_table_free(dp.sessions);
+		spg_neigh_free(dp.neigh);
+		spg_esp_free(dp.esp);
+		rte_free(dp.qsbr);
+		rte_mempool_free(pkt_pool);
+	}
+	return 0;
+}
+
+/* ---- control messages ---- */
+
+static int call(uint16_t type, const void *body, size_t body_len)
+{
+	struct spg_dp_hdr h = {.version = SPG_DP_API_VERSION, .type = type, .len = (uint32_t)(HDR + body_len), .seq = 1};
+	const char *why = NULL;
+	size_t n;
+
+	memcpy(msg, &h, HDR);
+	memcpy(msg + HDR, body, body_len);
+	n = spg_ctl_handle(&dp, msg, HDR + body_len, rep_buf);
+	CU_ASSERT_EQUAL_FATAL(spg_dp_msg_check(rep_buf, n, true, &why), 0);
+	memcpy(&h, rep_buf, HDR);
+	return h.error;
+}
+
+static int set_joiners(uint32_t j1, uint32_t j2, uint32_t j3)
+{
+	struct spg_dp_session_joiners_req req = {
+		.id = ID, .joiner_addr = { j1 ? htonl(j1) : 0, j2 ? htonl(j2) : 0, j3 ? htonl(j3) : 0 } };
+
+	return call(SPG_DP_SESSION_JOINERS, &req, sizeof(req));
+}
+
+/* Every test starts with session ID alone in the table, without joiners. */
+static bool fresh_session(void)
+{
+	struct spg_dp_session_id_req del = {.id = ID};
+	struct spg_dp_session_add_req add;
+
+	if (!ready) {
+		CU_FAIL("EAL, crypto device, session table or worker did not start");
+		return false;
+	}
+	call(SPG_DP_SESSION_DEL, &del, sizeof(del));
+	spg_session_table_reclaim(dp.sessions);
+	sess = params(ID);
+	sess.rate_out.bytes_per_sec = 0; /* unlimited: the tests count every packet */
+	sess.rate_in.bytes_per_sec = 0;
+	add.p = sess;
+	CU_ASSERT_EQUAL_FATAL(call(SPG_DP_SESSION_ADD, &add, sizeof(add)), 0);
+	in_seq = 0;
+	return true;
+}
+
+/* ---- AES-GCM as RFC 4106 with ESN: nonce salt || IV, AAD SPI || seq high || seq low ---- */
+
+static bool gcm(bool enc, const struct spg_dp_sa_keys *k, const uint8_t *iv, uint64_t seq, const uint8_t *in,
+		int len, uint8_t *out, uint8_t *tag)
+{
+	uint8_t nonce[12], aad[12];
+	uint32_t hi = htonl((uint32_t)(seq >> 32)), lo = htonl((uint32_t)seq);
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n, ok;
+
+	memcpy(nonce, k->salt, 4);
+	memcpy(nonce + 4, iv, 8);
+	memcpy(aad, &k->spi, 4);
+	memcpy(aad + 4, &hi, 4);
+	memcpy(aad + 8, &lo, 4);
+	if (enc)
+		ok = EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, NULL, NULL) &&
+		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) &&
+		     EVP_EncryptInit_ex(c, NULL, NULL, k->key, nonce) && EVP_EncryptUpdate(c, NULL, &n, aad, 12) &&
+		     EVP_EncryptUpdate(c, out, &n, in, len) && EVP_EncryptFinal_ex(c, out + n, &n) &&
+		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag);
+	else
+		ok = EVP_DecryptInit_ex(c, EVP_aes_128_gcm(), NULL, NULL, NULL) &&
+		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) &&
+		     EVP_DecryptInit_ex(c, NULL, NULL, k->key, nonce) && EVP_DecryptUpdate(c, NULL, &n, aad, 12) &&
+		     EVP_DecryptUpdate(c, out, &n, in, len) &&
+		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) && EVP_DecryptFinal_ex(c, out + n, &n) > 0;
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+/* ---- packets ---- */
+
+/* An IPv4/TCP packet src:sport -> dst:dport with PAYLOAD, flags ACK|PSH, header checksum set. */
+static uint16_t tcp_packet(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	const uint16_t len = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + sizeof(PAYLOAD) - 1;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)b;
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+
+	memset(b, 0, len);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = htonl(src);
+	ip->dst_addr = htonl(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->src_port = rte_cpu_to_be_16(sport);
+	tcp->dst_port = rte_cpu_to_be_16(dport);
+	tcp->data_off = 5 << 4;
+	tcp->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+	memcpy(tcp + 1, PAYLOAD, sizeof(PAYLOAD) - 1);
+	return len;
+}
+
+static struct rte_mbuf *frame(const struct rte_ether_addr *dst_mac, const uint8_t *l3, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pkt_pool);
+	struct rte_ether_hdr *eth;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eth);
+	eth->dst_addr = *dst_mac;
+	eth->src_addr = far_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	memcpy(eth + 1, l3, len);
+	return m;
+}
+
+/* The counters a test looks at: one drop reason. */
+static uint64_t drops(enum spg_drop why)
+{
+	return w->stats.drops[why];
+}
+
+/*
+ * One packet from workstation src to V_i:22 through the outbound burst. Returns true when it
+ * left for the SP; then *inner gets the decrypted inner packet (the ESP opened here).
+ */
+static bool send_out(uint32_t src, uint8_t *inner)
+{
+	struct spg_txbuf *tx = &w->tx[SPG_DP_PORT_SP];
+	uint8_t l3[128], tag[16];
+	struct rte_mbuf *m;
+	const uint8_t *esp;
+	uint32_t seq_lo;
+	uint16_t len = tcp_packet(l3, src, ntohl(sess.virtual_addr), 40000, 22);
+	int clen;
+	bool sent;
+
+	m = frame(&vendor_mac, l3, len);
+	w->now = rte_rdtsc();
+	spg_outbound_burst(w, &m, 1);
+	sent = tx->n == 1;
+	if (sent) {
+		/* Ethernet | IPv4 | UDP | SPI | seq | IV | ciphertext | ICV */
+		esp = rte_pktmbuf_mtod_offset(tx->pkts[0], const uint8_t *,
+					      sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+						      sizeof(struct rte_udp_hdr));
+		clen = (int)(rte_pktmbuf_pkt_len(tx->pkts[0]) - sizeof(struct rte_ether_hdr) - sizeof(struct rte_ipv4_hdr) -
+			     sizeof(struct rte_udp_hdr) - 16 - 16);
+		CU_ASSERT_EQUAL(memcmp(esp, &sess.sa_out.spi, 4), 0);
+		memcpy(&seq_lo, esp + 4, 4);
+		memcpy(tag, esp + 16 + clen, 16);
+		CU_ASSERT_FATAL(clen > 0 && clen < 128);
+		CU_ASSERT_TRUE(gcm(false, &sess.sa_out, esp + 8, ntohl(seq_lo), esp + 16, clen, inner, tag));
+	}
+	rte_pktmbuf_free_bulk(tx->pkts, tx->n);
+	tx->n = 0;
+	return sent;
+}
+
+/*
+ * The SP's packet S:22 -> dst:40000, sealed under the session's inbound key, through the
+ * inbound burst. Returns true when it was delivered; then *frame_out gets what went to the
+ * vendor side (Ethernet and IPv4).
+ */
+static bool send_in(uint32_t dst, uint8_t *frame_out)
+{
+	struct spg_txbuf *tx = &w->tx[SPG_DP_PORT_VENDOR];
+	uint8_t pt[128], out[256];
+	uint16_t ilen = tcp_packet(pt, S_ADDR, dst, 22, 40000), clen, len;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)out;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t *esp = (uint8_t *)(udp + 1);
+	uint32_t lo;
+	uint8_t pad = (uint8_t)((4 - (ilen + 2) % 4) % 4);
+	struct rte_mbuf *m;
+	bool sent;
+
+	for (uint8_t i = 0; i < pad; i++)
+		pt[ilen + i] = (uint8_t)(i + 1);
+	pt[ilen + pad] = pad;
+	pt[ilen + pad + 1] = 4; /* next header: IPv4 */
+	clen = (uint16_t)(ilen + pad + 2);
+	len = (uint16_t)(sizeof(*ip) + sizeof(*udp) + 16 + clen + 16);
+	memset(out, 0, sizeof(*ip) + sizeof(*udp) + 16);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = sess.peer_addr;
+	ip->dst_addr = RTE_BE32(SP_PORT_ADDR);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = RTE_BE16(NATT);
+	udp->dst_port = RTE_BE16(NATT);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*ip)));
+	in_seq++;
+	lo = htonl((uint32_t)in_seq);
+	memcpy(esp, &sess.sa_in.spi, 4);
+	memcpy(esp + 4, &lo, 4);
+	memcpy(esp + 8, &in_seq, 8); /* any IV, once per key */
+	CU_ASSERT_FATAL(gcm(true, &sess.sa_in, esp + 8, in_seq, pt, clen, esp + 16, esp + 16 + clen));
+	m = frame(&sp_mac, out, len);
+	w->now = rte_rdtsc();
+	spg_inbound_burst(w, &m, 1);
+	sent = tx->n == 1;
+	if (sent)
+		memcpy(frame_out, rte_pktmbuf_mtod(tx->pkts[0], const uint8_t *),
+		       RTE_MIN(rte_pktmbuf_data_len(tx->pkts[0]), 128u));
+	rte_pktmbuf_free_bulk(tx->pkts, tx->n);
+	tx->n = 0;
+	return sent;
+}
+
+static uint32_t src_of(const uint8_t *ip)
+{
+	return ntohl(((const struct rte_ipv4_hdr *)ip)->src_addr);
+}
+
+static uint32_t dst_of(const uint8_t *ip)
+{
+	return ntohl(((const struct rte_ipv4_hdr *)ip)->dst_addr);
+}
+
+/* ---- the attacks first ---- */
+
+static void workstation_that_did_not_join_is_wrong_source(void)
+{
+	uint8_t inner[128];
+	uint64_t before;
+
+	if (!fresh_session())
+		return;
+	before = drops(SPG_DROP_WRONG_SOURCE);
+	CU_ASSERT_FALSE(send_out(W1, inner));
+	CU_ASSERT_EQUAL(drops(SPG_DROP_WRONG_SOURCE), before + 1);
+	/* an empty slot is 0: a packet from 0.0.0.0 must not match it */
+	CU_ASSERT_FALSE(send_out(0, inner));
+	CU_ASSERT_EQUAL(drops(SPG_DROP_WRONG_SOURCE), before + 2);
+	CU_ASSERT_EQUAL(set_joiners(W1, 0, 0), 0);
+	CU_ASSERT_FALSE(send_out(0, inner));
+	CU_ASSERT_FALSE(send_out(W3, inner)); /* slot 3 is empty */
+	CU_ASSERT_EQUAL(drops(SPG_DROP_WRONG_SOURCE), before + 4);
+}
+
+static void reply_to_an_empty_slot_is_unknown_joiner(void)
+{
+	uint8_t out[128];
+	uint64_t unknown, spoofed;
+
+	if (!fresh_session())
+		return;
+	unknown = drops(SPG_DROP_UNKNOWN_JOINER);
+	spoofed = drops(SPG_DROP_SPOOFED_INNER);
+	CU_ASSERT_FALSE(send_in(G_IN + 1, out)); /* nobody joined */
+	CU_ASSERT_EQUAL(drops(SPG_DROP_UNKNOWN_JOINER), unknown + 1);
+	CU_ASSERT_EQUAL(set_joiners(W1, 0, 0), 0);
+	CU_ASSERT_FALSE(send_in(G_IN + 2, out)); /* slot 2 is empty */
+	CU_ASSERT_FALSE(send_in(G_IN + 3, out));
+	CU_ASSERT_EQUAL(drops(SPG_DROP_UNKNOWN_JOINER), unknown + 3);
+	/* beyond the slots, and below G_in: no joiner's address at all */
+	CU_ASSERT_FALSE(send_in(G_IN + 4, out));
+	CU_ASSERT_FALSE(send_in(G_IN - 1, out));
+	CU_ASSERT_EQUAL(drops(SPG_DROP_SPOOFED_INNER), spoofed + 2);
+}
+
+static void cleared_joiner_is_cut_off_at_once(void)
+{
+	uint8_t inner[128], out[128];
+	uint64_t wrong, unknown;
+
+	if (!fresh_session())
+		return;
+	CU_ASSERT_EQUAL(set_joiners(W1, 0, 0), 0);
+	CU_ASSERT_TRUE(send_out(W1, inner));
+	CU_ASSERT_TRUE(send_in(G_IN + 1, out));
+	CU_ASSERT_EQUAL(set_joiners(0, 0, 0), 0);
+	wrong = drops(SPG_DROP_WRONG_SOURCE);
+	unknown = drops(SPG_DROP_UNKNOWN_JOINER);
+	CU_ASSERT_FALSE(send_out(W1, inner));
+	CU_ASSERT_FALSE(send_in(G_IN + 1, out));
+	CU_ASSERT_EQUAL(drops(SPG_DROP_WRONG_SOURCE), wrong + 1);
+	CU_ASSERT_EQUAL(drops(SPG_DROP_UNKNOWN_JOINER), unknown + 1);
+	/* the holder never noticed */
+	CU_ASSERT_TRUE(send_out(HOLDER, inner));
+	CU_ASSERT_TRUE(send_in(G_IN, out));
+}
+
+static void moving_a_joiner_leaves_the_other_slots_alone(void)
+{
+	uint8_t inner[128], out[128];
+
+	if (!fresh_session())
+		return;
+	CU_ASSERT_EQUAL(set_joiners(W1, 0, W3), 0);
+	CU_ASSERT_EQUAL(set_joiners(0, 0, W3), 0); /* slot 1 leaves, slot 3 stays slot 3 */
+	CU_ASSERT_FALSE(send_out(W1, inner));
+	CU_ASSERT_TRUE(send_out(W3, inner));
+	CU_ASSERT_EQUAL(src_of(inner), G_IN + 3);
+	CU_ASSERT_TRUE(send_in(G_IN + 3, out));
+	CU_ASSERT_EQUAL(dst_of(out + sizeof(struct rte_ether_hdr)), W3);
+}
+
+/* ---- what joining allows ---- */
+
+static void joiner_leaves_as_g_in_plus_its_slot(void)
+{
+	uint8_t inner[128];
+
+	if (!fresh_session())
+		return;
+	CU_ASSERT_EQUAL(set_joiners(W1, 0, W3), 0);
+	CU_ASSERT_TRUE_FATAL(send_out(W1, inner));
+	CU_ASSERT_EQUAL(src_of(inner), G_IN + 1);
+	CU_ASSERT_EQUAL(dst_of(inner), S_ADDR);
+	CU_ASSERT_EQUAL(rte_ipv4_cksum((const struct rte_ipv4_hdr *)inner), 0); /* a right checksum sums to 0 */
+	CU_ASSERT_EQUAL(memcmp(inner + 40, PAYLOAD, sizeof(PAYLOAD) - 1), 0);
+	CU_ASSERT_TRUE_FATAL(send_out(W3, inner));
+	CU_ASSERT_EQUAL(src_of(inner), G_IN + 3);
+	/* and the holder as ever */
+	CU_ASSERT_TRUE_FATAL(send_out(HOLDER, inner));
+	CU_ASSERT_EQUAL(src_of(inner), G_IN);
+}
+
+static void reply_to_g_in_plus_slot_reaches_that_joiner_from_v_i(void)
+{
+	uint8_t out[128];
+	const uint8_t *ip = out + sizeof(struct rte_ether_hdr);
+
+	if (!fresh_session())
+		return;
+	CU_ASSERT_EQUAL(set_joiners(W1, 0, W3), 0);
+	CU_ASSERT_TRUE_FATAL(send_in(G_IN + 1, out));
+	CU_ASSERT_EQUAL(src_of(ip), ntohl(sess.virtual_addr));
+	CU_ASSERT_EQUAL(dst_of(ip), W1);
+	CU_ASSERT_EQUAL(rte_ipv4_cksum((const struct rte_ipv4_hdr *)ip), 0);
+	CU_ASSERT_TRUE_FATAL(send_in(G_IN + 3, out));
+	CU_ASSERT_EQUAL(dst_of(ip), W3);
+	CU_ASSERT_TRUE_FATAL(send_in(G_IN, out));
+	CU_ASSERT_EQUAL(src_of(ip), ntohl(sess.virtual_addr));
+	CU_ASSERT_EQUAL(dst_of(ip), HOLDER);
+}
+
+int main(void)
+{
+	static const struct unit_case cases[] = {
+		{"workstation_that_did_not_join_is_wrong_source", workstation_that_did_not_join_is_wrong_source},
+		{"reply_to_an_empty_slot_is_unknown_joiner", reply_to_an_empty_slot_is_unknown_joiner},
+		{"cleared_joiner_is_cut_off_at_once", cleared_joiner_is_cut_off_at_once},
+		{"moving_a_joiner_leaves_the_other_slots_alone", moving_a_joiner_leaves_the_other_slots_alone},
+		{"joiner_leaves_as_g_in_plus_its_slot", joiner_leaves_as_g_in_plus_its_slot},
+		{"reply_to_g_in_plus_slot_reaches_that_joiner_from_v_i",
+		 reply_to_g_in_plus_slot_reaches_that_joiner_from_v_i},
+		{NULL, NULL},
+	};
+
+	return unit_run("join", cases, suite_init, suite_clean);
+}
