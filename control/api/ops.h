@@ -122,6 +122,9 @@ int64_t api_now(const struct api_ctx *ctx);
 void api_audit(struct api_req *r, const char *action, const char *target, const char *result,
 	       const char *detail_json);
 
+/* The ports a profile grants ("tcp:7000", "icmp"), a new array (empty when none or unknown). */
+json_t *api_profile_ports(struct store *st, const char *profile);
+
 /* The handlers outside ops.c. */
 json_t *api_op_login(struct api_req *r);
 json_t *api_op_mfa_enroll(struct api_req *r);

@@ -19,6 +19,7 @@ static json_t *session_json(struct api_req *r, const struct store_session *s)
 	const struct store_session_counters *c = &s->counters;
 	char degraded[STORE_REASON_MAX + 96];
 	struct store_approval a;
+	struct store_system sys;
 	json_t *o;
 
 	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)s->id, "serial",
@@ -41,6 +42,11 @@ static json_t *session_json(struct api_req *r, const struct store_session *s)
 	json_object_set_new(o, "request_reason", json_string(s->request_reason));
 	json_object_set_new(o, "ticket", json_string(s->ticket));
 	json_object_set_new(o, "recorded", json_boolean(s->recorded));
+	/* what the approver grants: the system's ports and how long a session may last */
+	if (store_system_get(r->ctx->store, s->serial, &sys) == 0)
+		json_object_set_new(o, "ports", api_profile_ports(r->ctx->store, sys.profile));
+	if (r->ctx->cfg != NULL)
+		json_object_set_new(o, "max_duration", json_integer(r->ctx->cfg->sessions.max_duration));
 	if (approval_get(r->ctx->store, s->id, &a) == 0) {
 		json_object_set_new(o, "approval_id", json_integer(s->id));
 		json_object_set_new(o, "approval", json_string(store_approval_decision_name(a.decision)));
