@@ -52,6 +52,9 @@ packages=(
 	# second factor (issue 16): spgatectl draws the TOTP enrolment QR code with libqrencode;
 	# the tests compute TOTP codes with oathtool (RFC 6238), also for FreeRADIUS's challenge
 	libqrencode-dev oathtool
+	# the web console's browser test (issue 18): headless Chromium driven by playwright-core
+	# (tests/web, from npm with the lock file: npm ci below) under Debian's node
+	chromium nodejs npm
 )
 
 # Every external command that the project's scripts, tests and lab call, beside coreutils and
@@ -74,12 +77,27 @@ commands=(
 	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
 	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test
 	tshark capinfos                                        # recordings (tshark, wireshark-common)
+	node npm chromium                                      # the web console's browser test (nodejs, npm, chromium)
 )
 
 if [ "${1:-}" = --print-commands ]; then
 	printf '%s\n' "${commands[@]}"
 	exit 0
 fi
+
+# web_modules: tests/web's playwright-core, exactly as package-lock.json pins it
+web_modules() {
+	local dir
+	dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/web
+	if [ -d "$dir/node_modules/playwright-core" ]; then
+		echo "setup: tests/web's node modules are installed"
+		return 0
+	fi
+	npm ci --prefix "$dir" --no-audit --no-fund || {
+		echo "setup: npm ci --prefix tests/web failed (the npm registry must be reachable)" >&2
+		return 1
+	}
+}
 
 # check_commands: every listed command resolves; names the missing ones
 check_commands() {
@@ -105,7 +123,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "setup: all ${#packages[@]} packages are installed"
-	check_commands
+	web_modules && check_commands
 	exit
 fi
 
@@ -124,4 +142,4 @@ $sudo apt-get update -qq
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	"${missing[@]}"
 echo "setup: installed: ${missing[*]}"
-check_commands
+web_modules && check_commands

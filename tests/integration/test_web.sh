@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The web console (issue 18) in a real browser, against the real processes: the system of
+# tools/lab with one SP (CK3001, globex: approval policy ask), in namespaces of its own (prefix
+# spgw-, EAL prefix spgate-web), spgate-control serving the console on $SPG_MGMT:9443, and
+# headless Debian chromium driven by playwright-core (tests/web/console.test.js) from the
+# workstation's namespace:
+#
+#   - plain HTTP to the console's port gets no HTTP answer (TLS only);
+#   - the attacks first (console.test.js approver): a form post, a wrong password, an approve
+#     without the CSRF token, with another session's token, without the cookie, by the
+#     approver of another customer; the security headers and the cookie's attributes;
+#   - bob connects to CK3001 with a reason in the background; gina (globex-approvers) logs in
+#     in the browser, sees his request with the reason, approves it in a confirm dialog; bob's
+#     connect goes on and CK3001 answers through his virtual address;
+#   - ada (acme-approvers) sees nothing of globex; carol (support-admins: an operator in the
+#     console) sees the live session with counters, the lines, the audit trail filtered, and
+#     disconnects the session after a confirm dialog; logout revokes the cookie.
+#
+# Screenshots of each page: build/web-artifacts/*.png (kept after the run).
+# Run as root; lock: flock /tmp/spgate-lock-web bash tests/integration/test_web.sh
+#   SPG_KEEP=1 ...   keep the state directory (logs, db)
+# shellcheck disable=SC2016
+set -uo pipefail
+
+SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC2034 # read by topology.sh, agents.sh, control.sh
+SPG_NS=spgw- SPG_N_SP=1 SPG_CONTROL=1 SPG_NAT_SPS= SPG_SERIALS=CK3001
+SPG_TEST=web
+# shellcheck source=tests/integration/e2e/system.sh
+. "$SPG_REPO/tests/integration/e2e/system.sh"
+
+WEB_PORT=9443
+WEB_URL=https://$SPG_MGMT:$WEB_PORT
+ARTIFACTS=$SPG_REPO/build/web-artifacts
+REASON="SR-4711: replace the failed disk in shelf 2 (web test $$)"
+bg_pids=()
+
+# The lab's RADIUS users, and the approvers of this test: gina approves for globex (the lab
+# inventory's globex-approvers), ada for acme (a group this test's inventory adds).
+eval "lab_$(declare -f radius_users)"
+radius_users() {
+	lab_radius_users
+	cat <<'USERS'
+
+gina	Cleartext-Password := "gina-pw"
+	Class = "globex-approvers"
+
+ada	Cleartext-Password := "ada-pw"
+	Class = "acme-approvers"
+USERS
+}
+
+teardown() {
+	local p
+	for p in "${bg_pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	topo_destroy
+}
+test_begin "$SPG_STATE" teardown spgate-control "$SPG_STATE/logs/control.out" 40 \
+	spgate-dp "$SPG_STATE/logs/dp.out" 20
+
+[ "$(id -u)" -eq 0 ] || abort "the web test runs as root (namespaces, af_packet)"
+need_built dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent
+need_tools freeradius openssl nc curl node chromium
+[ -d "$SPG_REPO/tests/web/node_modules/playwright-core" ] ||
+	abort "playwright-core is installed in tests/web (tools/setup.sh runs npm ci --prefix tests/web)"
+
+# console.test.js PHASE in the workstation's namespace; its PASS:/FAIL: lines count here
+browser_phase() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		PASS:*) pass "${line#PASS: }" ;;
+		FAIL:*) fail "${line#FAIL: }" ;;
+		*) echo "$line" ;;
+		esac
+	done < <(ip netns exec "$(topo_ns ws)" env SPG_WEB_URL="$WEB_URL" SPG_WEB_ARTIFACTS="$ARTIFACTS" \
+		SPG_SERIAL=CK3001 SPG_REASON="$REASON" NODE_EXTRA_CA_CERTS="$SPG_PKI/ca.crt" HOME="$SPG_STATE" \
+		timeout 180 node "$SPG_REPO/tests/web/console.test.js" "$1" 2>&1)
+}
+
+# ---- the system ----
+
+section "bringing up the system"
+dp_config_make
+topo_destroy >/dev/null 2>&1
+topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, one SP) is created"
+pki_make "$SPG_PKI" "$SPG_MGMT" "$(agent_serial 1)=$(topo_sp_local 1)" || abort "pki.sh makes the lab PKI"
+control_radius_start || abort "FreeRADIUS starts"
+topo_dp_start 60 >/dev/null || abort "spgate-dp starts"
+agents_start || abort "spgate-agent and the services start on SP 1 (CK3001)"
+control_config_make || abort "the control plane's config checks"
+# the console: appended after control_config_make, whose sed rewrites every listen: line
+cat >>"$SPG_STATE/control.yaml" <<YAML
+
+web:
+  listen: $SPG_MGMT:$WEB_PORT
+  certificate: $SPG_PKI/control.crt
+  key: $SPG_PKI/control.key
+  static_dir: $SPG_REPO/web
+  session_timeout: 10m
+YAML
+check "the config with a web: section passes --check-config" \
+	quiet "$(control_bin)" --check-config "$SPG_STATE/control.yaml"
+control_start 60 || abort "spgate-control starts"
+check "spgate-control says it serves the console" grep -q "web console on https://$SPG_MGMT:$WEB_PORT/" \
+	"$SPG_STATE/logs/control.out"
+# CK3001 is SP 1 here; acme gets an approvers group of its own (ada's)
+sed -e "s|{ name: acme, approval_policy: auto }|{ name: acme, approval_policy: auto, approvers: acme-approvers }|" \
+	-e "s|address: 203.0.113.14|address: 203.0.113.99|" \
+	-e "s|\(serial: CK3001.*address: \)203.0.113.99|\1$(topo_sp_addr 1)|" \
+	-e "s|\(serial: CK2001.*address: \)$(topo_sp_addr 1)|\1203.0.113.14|" \
+	-e "s|  - { name: operators-local }|  - { name: operators-local }\n  - { name: acme-approvers }|" \
+	"$SPG_REPO/config/lab-inventory.yaml" >"$SPG_STATE/inventory.yaml"
+out=$(control_import "$SPG_STATE/inventory.yaml" 2>&1)
+check "the operator imports the inventory (CK3001 on SP 1, acme-approvers)" grep -q "customers *2" <<<"$out"
+
+# ---- refusals first ----
+
+section "TLS only"
+out=$(ip netns exec "$(topo_ns ws)" curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$SPG_MGMT:$WEB_PORT/" 2>&1)
+rc=$?
+check "plain HTTP to the console's port gets no HTTP answer (curl exit $rc, status ${out:-none})" \
+	eval '[ "$rc" != 0 ] && [ "${out:-000}" = 000 ]'
+code=$(ip netns exec "$(topo_ns ws)" curl -s -m 5 --cacert "$SPG_PKI/ca.crt" -o /dev/null -w '%{http_code}' \
+	"$WEB_URL/" 2>/dev/null)
+check "HTTPS with the lab CA serves the page (status $code)" [ "$code" = 200 ]
+
+# ---- bob asks, gina approves in the browser ----
+
+section "an approval in the browser"
+check "bob logs in" quiet eng_login bob bob-pw
+(eng bob --json connect CK3001 --reason "$REASON" --wait --wait-timeout 120 >"$SPG_STATE/ask.json" \
+	2>"$SPG_STATE/ask.err"
+	echo $? >"$SPG_STATE/ask.rc") &
+bg_pids+=("$!")
+check "bob's connect to CK3001 (globex: ask) waits for approval" \
+	wait_until 15 has_session bob CK3001 awaiting_approval
+id=$(my_session bob CK3001 awaiting_approval)
+rm -rf "$ARTIFACTS"
+browser_phase approver
+wait_until 40 rc_file_exists "$SPG_STATE/ask.rc"
+state=$(jf "$SPG_STATE/ask.json" 'd["state"]')
+check "bob's connect goes on and ends active (exit $(cat "$SPG_STATE/ask.rc" 2>/dev/null), state ${state:-?})" \
+	eval '[ "$(cat "$SPG_STATE/ask.rc" 2>/dev/null)" = 0 ] && [ "$state" = active ]'
+V=$(jf "$SPG_STATE/ask.json" 'd["virtual_address"]')
+check "CK3001 answers through bob's virtual address ${V:-?} (sp1's service on 7000)" \
+	fetch_is "${V:-0.0.0.0}" 7000 sp1
+check "the audit trail names gina as the approver of session $id" \
+	eval 'op_ctl audit --limit 1000 2>/dev/null | grep -E "approve" | grep -q gina'
+
+# ---- other customer, operator ----
+
+section "scope and the operator's pages"
+browser_phase operator
+check "the operator's disconnect ended bob's session" wait_until 15 session_state_is bob "$id" closed
+check "screenshots of each page are in $ARTIFACTS" \
+	eval 'n=$(ls "$ARTIFACTS"/*.png 2>/dev/null | wc -l); [ "$n" -ge 8 ]'
+echo "screenshots: $ARTIFACTS"
