@@ -110,12 +110,25 @@ async function attacks() {
   return id;
 }
 
-async function browserLogin(browser, who, shot) {
+// A screenshot of the page down to the end of what it shows (small PNGs for docs/img too).
+async function shotPage(page, name) {
+  const bottom = await page.evaluate(() => {
+    let b = 0;
+    for (const e of document.querySelectorAll('header, main > *:not([hidden]), dialog[open]')) {
+      b = Math.max(b, e.getBoundingClientRect().bottom);
+    }
+    return Math.ceil(b);
+  });
+  const vp = page.viewportSize();
+  await page.screenshot({ path: path.join(ART, name), clip: { x: 0, y: 0, width: vp.width, height: Math.min(vp.height, bottom + 24) } });
+}
+
+async function browserLogin(browser, who, shotName) {
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
   await page.goto(URL_BASE + '/');
   await page.waitForSelector('#login-form', { state: 'visible', timeout: 10000 });
-  if (shot) await page.screenshot({ path: path.join(ART, shot) });
+  if (shotName) await shotPage(page, shotName);
   await page.fill('#login-user', USERS[who][0]);
   await page.fill('#login-password', USERS[who][1]);
   await page.press('#login-password', 'Enter'); // keyboard: Enter submits
@@ -131,11 +144,16 @@ async function approverPhase(browser) {
   const text = await row.first().innerText();
   check("the page shows bob's request with his reason, the ports and the duration",
     text.includes('bob') && text.includes(REASON) && text.includes('tcp:7000') && /\d+ (h|min)/.test(text), text.replace(/\s+/g, ' '));
-  await page.screenshot({ path: path.join(ART, 'requests.png') });
+  await shotPage(page, 'requests.png');
+  await page.setViewportSize({ width: 390, height: 844 }); // a phone
+  await shotPage(page, 'requests-phone.png');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check('on a phone-sized screen the page does not scroll sideways (the table scrolls in its box)', overflow <= 0, overflow);
+  await page.setViewportSize({ width: 1280, height: 800 });
   await row.first().getByRole('button', { name: /^Approve session/ }).click();
   await page.waitForSelector('#confirm[open]', { timeout: 5000 });
   check('approving asks for confirmation first (a dialog with a comment)', await page.isVisible('#confirm-comment'));
-  await page.screenshot({ path: path.join(ART, 'approve-confirm.png') });
+  await shotPage(page, 'approve-confirm.png');
   await page.fill('#confirm-comment', 'approved in the browser test');
   await page.click('#confirm-ok');
   await page.waitForSelector('#notice:not([hidden])', { timeout: 10000 });
@@ -150,7 +168,7 @@ async function approverPhase(browser) {
     if (!active) await page.waitForTimeout(1000);
   }
   check('the approver sees the live session (active), refreshed without a reload', active);
-  await page.screenshot({ path: path.join(ART, 'approver-sessions.png') });
+  await shotPage(page, 'approver-sessions.png');
   fs.writeFileSync(path.join(ART, 'approved-id'), String(id));
 }
 
@@ -166,7 +184,7 @@ async function operatorPhase(browser) {
   const adaRecs = await adaPage.innerText('#view-recordings');
   check('in the browser, the other customer\'s approver sees nothing of globex',
     ![adaPending, adaSessions, adaRecs].some((t) => t.includes(SERIAL) || t.includes('globex')));
-  await adaPage.screenshot({ path: path.join(ART, 'other-approver.png') });
+  await shotPage(adaPage, 'other-approver.png');
 
   const { page } = await browserLogin(browser, 'operator');
   const live = page.locator('#sessions-rows tr', { hasText: SERIAL });
@@ -174,11 +192,11 @@ async function operatorPhase(browser) {
   const before = await live.first().innerText();
   check('the operator sees the live session with its counters', /\bactive\b/.test(before) && /\d+ \/ \d+/.test(before),
     before.replace(/\s+/g, ' '));
-  await page.screenshot({ path: path.join(ART, 'operator-sessions.png') });
+  await shotPage(page, 'operator-sessions.png');
   await page.click('nav button[data-view="lines"]');
   await page.locator('#lines-rows tr').first().waitFor({ timeout: 10000 });
   check('the operator sees the lines and their states', (await page.innerText('#lines-rows')).includes('net1'));
-  await page.screenshot({ path: path.join(ART, 'lines.png') });
+  await shotPage(page, 'lines.png');
   await page.click('nav button[data-view="audit"]');
   await page.fill('#audit-form input[name="action"]', 'approve');
   await page.press('#audit-form input[name="action"]', 'Enter');
@@ -186,7 +204,7 @@ async function operatorPhase(browser) {
   const audit = await page.innerText('#audit-rows');
   check("the audit trail, filtered on 'approve', has gina's approval with her comment",
     audit.includes('gina') && audit.includes('approved in the browser test') && !audit.includes('\tlogin\t'), audit.split('\n')[0]);
-  await page.screenshot({ path: path.join(ART, 'audit.png') });
+  await shotPage(page, 'audit.png');
 
   await page.click('nav button[data-view="sessions"]');
   await live.first().getByRole('button', { name: /^Disconnect/ }).click();
