@@ -122,7 +122,7 @@ static json_t *export_refused(struct api_req *r, const struct store_recording *r
 		return NULL;
 	/* the customer's approver takes the customer's own (sealed) recordings home */
 	if (strcmp(rec->user, r->who.user) != 0 && may_approve(r, rec->session_id))
-		return NULL;
+		return api_approver_factor(r, rec->customer, "recording_export");
 	if (strcmp(rec->user, r->who.user) != 0 && !r->who.privileged)
 		return api_json_error(API_E_NOT_FOUND, "no recording %" PRId64, rec->id);
 	if (!r->ctx->cfg->recordings.engineers_may_export)

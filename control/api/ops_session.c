@@ -365,7 +365,7 @@ static json_t *decide_refused(struct api_req *r, const struct store_session *s, 
 	char *text;
 
 	if (v == APPROVAL_MAY)
-		return NULL;
+		return approve ? api_approver_factor(r, s->customer, "approve") : NULL;
 	detail = json_pack("{s:I,s:s,s:s,s:s}", "session", (json_int_t)s->id, "requester", s->user, "approver",
 			   r->who.user, "refused",
 			   v == APPROVAL_SELF ? "self-approval" : v == APPROVAL_OPERATORS_NOT_ALLOWED

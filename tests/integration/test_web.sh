@@ -7,6 +7,8 @@
 # workstation's namespace:
 #
 #   - plain HTTP to the console's port gets no HTTP answer (TLS only);
+#   - a RADIUS Access-Challenge (dan) in the console's login: a wrong code refused, the
+#     right one gets a session;
 #   - the attacks first (console.test.js approver): a form post, a wrong password, an approve
 #     without the CSRF token, with another session's token, without the cookie, by the
 #     approver of another customer; the security headers and the cookie's attributes;
@@ -63,7 +65,7 @@ test_begin "$SPG_STATE" teardown spgate-control "$SPG_STATE/logs/control.out" 40
 
 [ "$(id -u)" -eq 0 ] || abort "the web test runs as root (namespaces, af_packet)"
 need_built dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent
-need_tools freeradius openssl nc curl node chromium
+need_tools freeradius openssl nc curl node chromium oathtool
 [ -d "$SPG_REPO/tests/web/node_modules/playwright-core" ] ||
 	abort "playwright-core is installed in tests/web (tools/setup.sh runs npm ci --prefix tests/web)"
 
@@ -127,6 +129,27 @@ check "plain HTTP to the console's port gets no HTTP answer (curl exit $rc, stat
 code=$(ip netns exec "$(topo_ns ws)" curl -s -m 5 --cacert "$SPG_PKI/ca.crt" -o /dev/null -w '%{http_code}' \
 	"$WEB_URL/" 2>/dev/null)
 check "HTTPS with the lab CA serves the page (status $code)" [ "$code" = 200 ]
+
+# web_post PATH JSON [HEADERS-FILE]: a POST to the console from the workstation; the body
+web_post() {
+	ip netns exec "$(topo_ns ws)" curl -s -m 10 --cacert "$SPG_PKI/ca.crt" -H 'Content-Type: application/json' \
+		-D "${3:-/dev/null}" -d "$2" "$WEB_URL$1" 2>/dev/null
+}
+
+section "a second factor in the console's login"
+out=$(web_post /api/login '{"user":"dan","password":"dan-pw"}' "$SPG_STATE/h1")
+cid=$(jv 'd["challenge"]["id"]' <<<"$out")
+check "dan's password alone gets no session, a RADIUS challenge ($(jv 'd["challenge"]["factor"]' <<<"$out"))" \
+	eval '[ -n "$cid" ] && ! grep -qi "^set-cookie" "$SPG_STATE/h1"'
+out=$(web_post /api/login "{\"user\":\"dan\",\"challenge\":\"$cid\",\"response\":\"000000\"}" "$SPG_STATE/h2")
+check "a wrong code is refused in words ($(jv 'd["message"]' <<<"$out"))" \
+	eval 'grep -q "^HTTP/1.1 401" "$SPG_STATE/h2" && ! grep -qi "^set-cookie" "$SPG_STATE/h2"'
+out=$(web_post /api/login '{"user":"dan","password":"dan-pw"}')
+cid=$(jv 'd["challenge"]["id"]' <<<"$out")
+code=$(oathtool --totp -b GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ)
+out=$(web_post /api/login "{\"user\":\"dan\",\"challenge\":\"$cid\",\"response\":\"$code\"}" "$SPG_STATE/h3")
+check "the authenticator's code gets dan a console session (cookie set)" \
+	eval 'grep -q "^HTTP/1.1 200" "$SPG_STATE/h3" && grep -qi "^set-cookie: spgate_session=" "$SPG_STATE/h3"'
 
 # ---- bob asks, gina approves in the browser ----
 

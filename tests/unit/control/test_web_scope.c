@@ -24,6 +24,7 @@ static struct ctl_config cfg;
 static struct api_ctx ctx;
 static json_t *last;
 static int64_t globex_session, acme_session, globex_rec;
+static int64_t login_mfa_at; /* the next tokens' second factor (0: none) */
 
 static const struct api_peer web_peer = {.transport = API_TRANSPORT_TLS, .addr = 0x0a6433c6, .name = "web"};
 static const struct api_peer web_operator_peer = {
@@ -54,7 +55,8 @@ static json_t *as(const struct api_peer *peer, const char *user, const char *gro
 		snprintf(g[n++], TOKEN_NAME_MAX, "%.*s", (int)len, p);
 		p += len + (p[len] == ',');
 	}
-	CU_ASSERT_EQUAL_FATAL(token_issue(tokens, user, g, n, 600, NOW, token, sizeof(token)), 0);
+	CU_ASSERT_EQUAL_FATAL(token_issue_mfa(tokens, user, g, n, 600, NOW, login_mfa_at,
+					      login_mfa_at ? "totp" : NULL, token, sizeof(token)), 0);
 	snprintf(line, sizeof(line), "{\"token\":\"%s\",%s}", token, fields);
 	json_decref(last);
 	last = NULL;
@@ -153,6 +155,27 @@ static void an_approver_lists_and_exports_only_their_customers_recordings(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(last, "data")), "c2VhbGVk"); /* "sealed" */
 }
 
+/* issue 18: the customer requires a second factor, of its approvers too */
+static void an_approver_of_an_mfa_customer_needs_a_second_factor(void)
+{
+	struct store_customer globex;
+	char fields[96];
+
+	CU_ASSERT_EQUAL_FATAL(store_customer_get(st, "globex", &globex), 0);
+	globex.mfa_required = true;
+	CU_ASSERT_EQUAL_FATAL(store_customer_put(st, &globex), 0);
+	snprintf(fields, sizeof(fields), "\"op\":\"recording_export\",\"id\":%lld", (long long)globex_rec);
+	as(&web_peer, "gina", "globex-approvers", fields);
+	CU_ASSERT_STRING_EQUAL(error_of(last), "forbidden");
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(last, "message")), "requires a second factor"));
+	login_mfa_at = NOW - 60;
+	as(&web_peer, "gina", "globex-approvers", fields);
+	CU_ASSERT_TRUE(is_ok(last));
+	login_mfa_at = 0;
+	globex.mfa_required = false;
+	CU_ASSERT_EQUAL_FATAL(store_customer_put(st, &globex), 0);
+}
+
 static void the_consoles_operator_role_needs_a_privileged_group(void)
 {
 	as(&web_operator_peer, "gina", "globex-approvers", "\"op\":\"audit\"");
@@ -216,6 +239,7 @@ int main(void)
 		{"an_approver_of_another_customer_cannot_decide", an_approver_of_another_customer_cannot_decide},
 		{"an_approver_lists_and_exports_only_their_customers_recordings",
 		 an_approver_lists_and_exports_only_their_customers_recordings},
+		{"an_approver_of_an_mfa_customer_needs_a_second_factor", an_approver_of_an_mfa_customer_needs_a_second_factor},
 		{"the_consoles_operator_role_needs_a_privileged_group", the_consoles_operator_role_needs_a_privileged_group},
 		{NULL, NULL},
 	};
