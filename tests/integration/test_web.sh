@@ -17,7 +17,8 @@
 #     connect goes on and CK3001 answers through his virtual address;
 #   - ada (acme-approvers) sees nothing of globex; carol (support-admins: an operator in the
 #     console) sees the live session with counters, the lines, the audit trail filtered, and
-#     disconnects the session after a confirm dialog; logout revokes the cookie.
+#     disconnects the session after a confirm dialog; logout revokes the cookie;
+#   - guessing a password through the console hits the API's lockout (429).
 #
 # Screenshots of each page: build/web-artifacts/*.png (kept after the run).
 # Run as root; lock: flock /tmp/spgate-lock-web bash tests/integration/test_web.sh
@@ -181,4 +182,19 @@ browser_phase operator
 check "the operator's disconnect ended bob's session" wait_until 15 session_state_is bob "$id" closed
 check "screenshots of each page are in $ARTIFACTS" \
 	eval 'n=$(ls "$ARTIFACTS"/*.png 2>/dev/null | wc -l); [ "$n" -ge 8 ]'
+
+# last: it locks the workstation's address out of logins for auth.lockout.window
+section "guessing passwords"
+codes=""
+for i in 1 2 3 4 5 6; do
+	web_post /api/login "{\"user\":\"gina\",\"password\":\"guess-$i\"}" "$SPG_STATE/g$i" >/dev/null
+	codes+="$(awk 'NR == 1 { print $2 }' "$SPG_STATE/g$i") "
+done
+check "guessing gina's password through the console hits the API's lockout (statuses: $codes)" \
+	eval '[[ $codes == *"429 "* ]]'
+out=$(web_post /api/login '{"user":"gina","password":"gina-pw"}' "$SPG_STATE/g7")
+check "then even her right password is refused for now, in words ($(jv 'd["message"]' <<<"$out"))" \
+	eval 'grep -q "^HTTP/1.1 429" "$SPG_STATE/g7" && ! grep -qi "^set-cookie" "$SPG_STATE/g7"'
+check "the lockout is audited as rate_limited" \
+	eval 'op_ctl audit --limit 1000 2>/dev/null | grep -E "login" | grep -q rate_limited'
 echo "screenshots: $ARTIFACTS"
