@@ -27,7 +27,7 @@ int64_t web_now(const struct web_server *w)
 	return api_now(w->api);
 }
 
-static SSL_CTX *web_tls_context(const struct ctl_config *cfg, char *err, size_t errlen)
+SSL_CTX *web_tls_context(const struct ctl_config *cfg, char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
@@ -56,6 +56,19 @@ static SSL_CTX *web_tls_context(const struct ctl_config *cfg, char *err, size_t 
 fail:
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+int web_check_static_dir(const struct ctl_config *cfg, char *err, size_t errlen)
+{
+	char index[CTL_PATH_MAX + 16];
+
+	snprintf(index, sizeof(index), "%s/index.html", cfg->web.static_dir);
+	if (access(index, R_OK) != 0) {
+		snprintf(err, errlen, "web.static_dir %s: cannot read index.html there: %s", cfg->web.static_dir,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* evhttp asks for each accepted connection's bufferevent: a TLS one (the fd is set later). */
@@ -185,7 +198,7 @@ static int web_listen(struct web_server *w, char *err, size_t errlen)
 	evhttp_set_timeout(w->http, WEB_TIMEOUT_S);
 	evhttp_set_max_body_size(w->http, WEB_BODY_MAX);
 	evhttp_set_max_headers_size(w->http, WEB_HEADERS_MAX);
-	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+	/* every method reaches route(), which refuses the others itself: with the security headers */
 	spg_addr_str(w->cfg->web.listen_addr, addr);
 	if (evhttp_bind_socket_with_handle(w->http, addr, w->cfg->web.listen_port) == NULL) {
 		snprintf(err, errlen, "web.listen %s:%u: cannot listen: %s", addr, w->cfg->web.listen_port,
@@ -212,6 +225,8 @@ struct web_server *web_server_new(struct event_base *base, const struct ctl_conf
 		snprintf(err, errlen, "web.static_dir %s: cannot open: %s", cfg->web.static_dir, strerror(errno));
 		goto fail;
 	}
+	if (web_check_static_dir(cfg, err, errlen) != 0)
+		goto fail;
 	w->sessions = web_sessions_new(cfg->web.session_timeout, cfg->web.session_max);
 	w->ssl_ctx = w->sessions != NULL ? web_tls_context(cfg, err, errlen) : NULL;
 	if (w->ssl_ctx == NULL || web_listen(w, err, errlen) != 0)

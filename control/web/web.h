@@ -28,4 +28,12 @@ struct web_server *web_server_new(struct event_base *base, const struct ctl_conf
 				  char *err, size_t errlen);
 void web_server_free(struct web_server *w);
 
+/*
+ * The console's TLS context from web.certificate and web.key, or NULL with err naming the key
+ * and the file. Also used by spgate-control --check-config, with web_check_static_dir.
+ */
+struct ssl_ctx_st *web_tls_context(const struct ctl_config *cfg, char *err, size_t errlen);
+/* 0 when web.static_dir is a directory with index.html, else -1 with err naming it. */
+int web_check_static_dir(const struct ctl_config *cfg, char *err, size_t errlen);
+
 #endif

@@ -107,6 +107,10 @@ web:
 YAML
 check "the config with a web: section passes --check-config" \
 	quiet "$(control_bin)" --check-config "$SPG_STATE/control.yaml"
+sed -e "s|^\(  static_dir:\).*|\1 $SPG_STATE/no-pages|" "$SPG_STATE/control.yaml" >"$SPG_STATE/bad-web.yaml"
+out=$("$(control_bin)" --check-config "$SPG_STATE/bad-web.yaml" 2>&1)
+check "--check-config refuses a web.static_dir without the pages, naming it ($out)" \
+	eval '[[ $out == *"web.static_dir $SPG_STATE/no-pages"* ]]'
 control_start 60 || abort "spgate-control starts"
 check "spgate-control says it serves the console" grep -q "web console on https://$SPG_MGMT:$WEB_PORT/" \
 	"$SPG_STATE/logs/control.out"
