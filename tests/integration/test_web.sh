@@ -6,7 +6,8 @@
 # headless Debian chromium driven by playwright-core (tests/web/console.test.js) from the
 # workstation's namespace:
 #
-#   - plain HTTP to the console's port gets no HTTP answer (TLS only);
+#   - plain HTTP to the console's port gets no HTTP answer (TLS only); one address gets at
+#     most engineer_api.max_per_source connections;
 #   - a RADIUS Access-Challenge (dan) in the console's login: a wrong code refused, the
 #     right one gets a session;
 #   - the attacks first (console.test.js approver): a form post, a wrong password, an approve
@@ -134,6 +135,31 @@ check "plain HTTP to the console's port gets no HTTP answer (curl exit $rc, stat
 code=$(ip netns exec "$(topo_ns ws)" curl -s -m 5 --cacert "$SPG_PKI/ca.crt" -o /dev/null -w '%{http_code}' \
 	"$WEB_URL/" 2>/dev/null)
 check "HTTPS with the lab CA serves the page (status $code)" [ "$code" = 200 ]
+
+section "the engineer API's per-source cap"
+# engineer_api.max_per_source (16 by default) connections from one address, each holding a
+# request answered; one more is refused with 503 and the others still work
+statuses=$(ip netns exec "$(topo_ns ws)" timeout 30 "$SPG_PY" - "$SPG_MGMT" "$WEB_PORT" "$SPG_PKI/ca.crt" <<'PY' 2>&1
+import http.client, ssl, sys
+host, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+conns, out = [], []
+def status(c):
+    c.request("GET", "/api/me")
+    r = c.getresponse()
+    r.read()
+    return str(r.status)
+for i in range(17):
+    c = http.client.HTTPSConnection(host, port, context=ctx, timeout=5)
+    conns.append(c)
+    out.append(status(c))
+out.append(status(conns[0]))
+print(" ".join(out))
+PY
+)
+check "16 connections from one address are served (401: no cookie), the 17th gets 503, the first still works ($statuses)" \
+	eval '[ "$statuses" = "$(printf "401 %.0s" {1..16})503 401" ]'
 
 # web_post PATH JSON [HEADERS-FILE]: a POST to the console from the workstation; the body
 web_post() {
