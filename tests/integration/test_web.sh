@@ -19,6 +19,8 @@
 #   - ada (acme-approvers) sees nothing of globex; carol (support-admins: an operator in the
 #     console) sees the live session with counters, the lines, the audit trail filtered, and
 #     disconnects the session after a confirm dialog; logout revokes the cookie;
+#   - gina downloads the session's recording, sealed to globex's certificate (the audited
+#     hash; globex's key opens it, another does not; ada cannot download it);
 #   - guessing a password through the console hits the API's lockout (429).
 #
 # Screenshots of each page: build/web-artifacts/*.png (kept after the run).
@@ -92,6 +94,8 @@ dp_config_make
 topo_destroy >/dev/null 2>&1
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, one SP) is created"
 pki_make "$SPG_PKI" "$SPG_MGMT" "$(agent_serial 1)=$(topo_sp_local 1)" || abort "pki.sh makes the lab PKI"
+pki_recording "$SPG_PKI" globex || abort "pki.sh makes globex's recording certificate"
+pki_recording "$SPG_PKI" other || abort "and another customer's, whose key must not open globex's recordings"
 control_radius_start || abort "FreeRADIUS starts"
 topo_dp_start 60 >/dev/null || abort "spgate-dp starts"
 agents_start || abort "spgate-agent and the services start on SP 1 (CK3001)"
@@ -117,13 +121,14 @@ check "spgate-control says it serves the console" grep -q "web console on https:
 	"$SPG_STATE/logs/control.out"
 # CK3001 is SP 1 here; acme gets an approvers group of its own (ada's)
 sed -e "s|{ name: acme, approval_policy: auto }|{ name: acme, approval_policy: auto, approvers: acme-approvers }|" \
+	-e "s|{ name: globex, approval_policy: ask, approvers: globex-approvers }|{ name: globex, approval_policy: ask, approvers: globex-approvers, recording: on, recording_cert: $SPG_PKI/globex-recording.crt }|" \
 	-e "s|address: 203.0.113.14|address: 203.0.113.99|" \
 	-e "s|\(serial: CK3001.*address: \)203.0.113.99|\1$(topo_sp_addr 1)|" \
 	-e "s|\(serial: CK2001.*address: \)$(topo_sp_addr 1)|\1203.0.113.14|" \
 	-e "s|  - { name: operators-local }|  - { name: operators-local }\n  - { name: acme-approvers }|" \
 	"$SPG_REPO/config/lab-inventory.yaml" >"$SPG_STATE/inventory.yaml"
 out=$(control_import "$SPG_STATE/inventory.yaml" 2>&1)
-check "the operator imports the inventory (CK3001 on SP 1, acme-approvers)" grep -q "customers *2" <<<"$out"
+check "the operator imports the inventory (CK3001 on SP 1 and recorded, acme-approvers)" grep -q "customers *2" <<<"$out"
 
 # ---- refusals first ----
 
@@ -210,6 +215,26 @@ check "the audit trail names gina as the approver of session $id" \
 section "scope and the operator's pages"
 browser_phase operator
 check "the operator's disconnect ended bob's session" wait_until 15 session_state_is bob "$id" closed
+
+section "the approver downloads the sealed recording"
+rec_field() { op_ctl --json recordings --session "$id" 2>/dev/null | jv "d[0][\"$1\"]"; }
+rec_done() { [[ " complete incomplete failed " == *" $(rec_field state) "* ]]; }
+wait_until 20 rec_done
+if [ "$(rec_field state)" != complete ]; then
+	skip "no complete recording to download (state $(rec_field state): $(rec_field error))"
+else
+	browser_phase recording
+	sha=$(rec_field sha256)
+	check "the downloaded file is the recording whose SHA-256 is audited (${sha:0:16}...)" \
+		eval '[ "$(sha256sum <"$ARTIFACTS/recording.p7m" | cut -d" " -f1)" = "$sha" ]'
+	check "the download is audited as gina's recording_export" \
+		eval 'op_ctl audit --limit 1000 2>/dev/null | grep -E "recording_export" | grep -q gina'
+	check "another customer's key does not open it" \
+		not openssl cms -decrypt -inform DER -in "$ARTIFACTS/recording.p7m" \
+		-inkey "$SPG_PKI/other-recording.key" -out "$SPG_STATE/other.pcapng"
+	check "globex's key opens it" quiet openssl cms -decrypt -inform DER -in "$ARTIFACTS/recording.p7m" \
+		-inkey "$SPG_PKI/globex-recording.key" -out "$SPG_STATE/rec.pcapng"
+fi
 check "screenshots of each page are in $ARTIFACTS" \
 	eval 'n=$(ls "$ARTIFACTS"/*.png 2>/dev/null | wc -l); [ "$n" -ge 8 ]'
 

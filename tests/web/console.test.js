@@ -6,8 +6,10 @@
 //                                    a form post, another customer's approver), then the globex
 //                                    approver approves bob's request in the page
 //   node console.test.js operator   the other customer's approver sees nothing of globex; an
-//                                    operator sees the live session, lines and the audit trail;
-//                                    logout revokes the cookie
+//                                    operator sees the live session, lines and the audit trail,
+//                                    disconnects it; logout revokes the cookie
+//   node console.test.js recording  gina downloads the session's sealed recording (to
+//                                    SPG_WEB_ARTIFACTS/recording.p7m); ada cannot
 //
 // Environment: SPG_WEB_URL (https://198.51.100.2:9443), SPG_WEB_ARTIFACTS (screenshots),
 // NODE_EXTRA_CA_CERTS (the lab CA, for node's own requests), SPG_SERIAL (CK3001),
@@ -226,6 +228,30 @@ async function operatorPhase(browser) {
     ok.status === 200 && out.status === 200 && again.status === 401, ok.status + ' ' + out.status + ' ' + again.status);
 }
 
+// After the session ended: gina downloads its sealed recording from the recordings page;
+// ada (another customer's approver) cannot, not even by its id.
+async function recordingPhase(browser) {
+  const a = await login('other');
+  const { page } = await browserLogin(browser, 'approver');
+  await page.click('nav button[data-view="recordings"]');
+  const row = page.locator('#recordings-rows tr', { hasText: SERIAL });
+  let text = '';
+  for (let i = 0; i < 30 && !/complete/.test(text); i++) {
+    if (i) { await page.waitForTimeout(1000); await page.click('nav button[data-view="recordings"]'); }
+    text = (await row.count()) ? await row.first().innerText() : '';
+  }
+  check("gina's recordings page lists the session's recording, complete and sealed", /complete/.test(text) && /\byes\b/.test(text),
+    text.replace(/\s+/g, ' '));
+  await shotPage(page, 'recordings.png');
+  const link = row.first().getByRole('link', { name: /^Download recording/ });
+  const id = (await link.getAttribute('href')).replace(/.*id=/, '');
+  const adaGet = await request('GET', '/api/recording?id=' + id, { cookie: a.cookie });
+  check("ada cannot download globex's recording by its id (404)", adaGet.status === 404, adaGet.status);
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }), link.click()]);
+  await dl.saveAs(path.join(ART, 'recording.p7m'));
+  check('gina downloads it as ' + dl.suggestedFilename(), /^recording-\d+\.pcapng\.p7m$/.test(dl.suggestedFilename()));
+}
+
 async function main() {
   const phase = process.argv[2];
   fs.mkdirSync(ART, { recursive: true });
@@ -233,7 +259,8 @@ async function main() {
   try {
     if (phase === 'approver') await approverPhase(browser);
     else if (phase === 'operator') await operatorPhase(browser);
-    else throw new Error('phase is approver or operator, not ' + phase);
+    else if (phase === 'recording') await recordingPhase(browser);
+    else throw new Error('phase is approver, operator or recording, not ' + phase);
   } catch (e) {
     check('the ' + phase + ' phase runs to its end', false, e.message.split('\n')[0]);
   } finally {
