@@ -31,7 +31,7 @@ set -uo pipefail
 
 SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh, control.sh
-SPG_NS=spgw- SPG_N_SP=1 SPG_CONTROL=1 SPG_NAT_SPS= SPG_SERIALS=CK3001
+SPG_NS=spgw- SPG_N_SP=1 SPG_CONTROL=1 SPG_SERIALS=CK3001 SPG_NAT_SPS=
 SPG_TEST=web
 # shellcheck source=tests/integration/e2e/system.sh
 . "$SPG_REPO/tests/integration/e2e/system.sh"
