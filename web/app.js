@@ -18,8 +18,10 @@ function showNotice(text) {
   n.hidden = !text;
 }
 
-async function api(method, path, body) {
+// refresh: the timer asks, not the user (X-Refresh: the server's idle clock goes on)
+async function api(method, path, body, refresh) {
   const opts = { method, credentials: 'same-origin', headers: {} };
+  if (refresh) opts.headers['X-Refresh'] = '1';
   if (method === 'POST') {
     opts.headers['Content-Type'] = 'application/json';
     if (state.csrf) opts.headers['X-CSRF-Token'] = state.csrf;
@@ -154,8 +156,8 @@ function button(text, cls, onClick, label) {
 }
 
 const views = {
-  async pending() {
-    const data = await api('GET', '/api/pending');
+  async pending(auto) {
+    const data = await api('GET', '/api/pending', undefined, auto);
     fill('pending', data.sessions, (s) => row([
       s.user, s.serial + ' (' + s.customer + ')', s.request_reason || '', s.ticket || '',
       (s.ports || []).join(', '), duration(s.max_duration), when(s.created), when(s.approval_deadline),
@@ -165,9 +167,9 @@ const views = {
       ]),
     ]));
   },
-  async sessions() {
+  async sessions(auto) {
     const history = $('sessions-history').checked ? '?history=1' : '';
-    const data = await api('GET', '/api/sessions' + history);
+    const data = await api('GET', '/api/sessions' + history, undefined, auto);
     const live = ['active', 'keyed', 'sp_auth', 'dialing', 'authorized', 'requested', 'degraded', 'awaiting_approval'];
     fill('sessions', data.sessions, (s) => row([
       s.id, s.user, s.serial, s.customer, s.state, s.line || '', s.request_reason || s.reason || '', when(s.created),
@@ -188,8 +190,8 @@ const views = {
       return row([r.id, r.session, r.serial, r.user, r.state, r.sealed ? 'yes' : 'no', bytes(r.bytes), td]);
     });
   },
-  async lines() {
-    const data = await api('GET', '/api/lines');
+  async lines(auto) {
+    const data = await api('GET', '/api/lines', undefined, auto);
     fill('lines', data.lines, (l) => row([l.id, l.type, l.region, l.state, l.session || '']));
   },
   async audit() {
@@ -202,10 +204,10 @@ const views = {
   },
 };
 
-async function refresh() {
+async function refresh(auto) {
   if (!state.me || !views[state.view]) return;
   try {
-    await views[state.view]();
+    await views[state.view](auto === true);
   } catch (e) {
     if (e.message !== 'not logged in') showError(e.message);
   }
@@ -223,7 +225,7 @@ function show(view) {
     showError('');
     refresh();
     // live pages follow the gateway without a reload
-    if (view === 'sessions' || view === 'pending' || view === 'lines') state.timer = setInterval(refresh, 3000);
+    if (view === 'sessions' || view === 'pending' || view === 'lines') state.timer = setInterval(() => refresh(true), 3000);
   }
 }
 

@@ -15,7 +15,8 @@
  *   POST /api/disconnect      {id}
  *   POST /api/login, /api/logout  (login.c)
  *
- * Every POST carries Content-Type application/json and, once logged in, X-CSRF-Token.
+ * Every POST carries Content-Type application/json and, once logged in, X-CSRF-Token. The
+ * pages' periodic refreshes carry X-Refresh: they do not count as activity for the idle time.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -408,7 +409,9 @@ void web_api_route(struct web_server *w, struct evhttp_request *req, struct web_
 		web_login(w, req, c);
 		return;
 	}
-	s = web_session_find(w->sessions, evhttp_find_header(in, "Cookie"), web_now(w));
+	/* X-Refresh: the pages' timer asking again, not the user: the idle clock goes on */
+	s = web_session_find(w->sessions, evhttp_find_header(in, "Cookie"), web_now(w),
+			     cmd != EVHTTP_REQ_GET || evhttp_find_header(in, "X-Refresh") == NULL);
 	if (s == NULL) {
 		web_reply_error(req, 401, API_E_UNAUTHORIZED, "you are not logged in, or your login ended: log in");
 		return;

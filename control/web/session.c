@@ -121,7 +121,7 @@ static bool cookie_value(const char *header, char *id, size_t len)
 	return false;
 }
 
-struct web_session *web_session_find(struct web_sessions *ws, const char *cookie_header, int64_t now)
+struct web_session *web_session_find(struct web_sessions *ws, const char *cookie_header, int64_t now, bool touch)
 {
 	char id[WEB_ID_HEX + 1];
 	struct web_session *s;
@@ -131,7 +131,8 @@ struct web_session *web_session_find(struct web_sessions *ws, const char *cookie
 	web_sessions_expire(ws, now);
 	for (s = ws->head; s != NULL; s = s->next)
 		if (CRYPTO_memcmp(s->id, id, WEB_ID_HEX) == 0) {
-			s->last = now;
+			if (touch)
+				s->last = now;
 			return s;
 		}
 	return NULL;

@@ -52,10 +52,11 @@ struct web_session *web_session_create(struct web_sessions *ws, const char *user
 				       int64_t now);
 
 /*
- * The live session whose id a request's Cookie header names, its idle clock restarted; NULL
- * when none, unknown, or expired (an expired one is removed on the way).
+ * The live session whose id a request's Cookie header names; NULL when none, unknown, or
+ * expired (an expired one is removed on the way). touch restarts its idle clock: false for
+ * the pages' own periodic refreshes, so that an open page left alone still ends.
  */
-struct web_session *web_session_find(struct web_sessions *ws, const char *cookie_header, int64_t now);
+struct web_session *web_session_find(struct web_sessions *ws, const char *cookie_header, int64_t now, bool touch);
 
 /* The live session called id (a web_session's id), without touching its clocks; or NULL. */
 struct web_session *web_session_get(struct web_sessions *ws, const char *id);

@@ -64,15 +64,15 @@ static void an_unknown_or_malformed_cookie_finds_nothing(void)
 	char cookie[256];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	CU_ASSERT_PTR_NULL(web_session_find(ws, NULL, NOW));
-	CU_ASSERT_PTR_NULL(web_session_find(ws, "", NOW));
-	CU_ASSERT_PTR_NULL(web_session_find(ws, WEB_COOKIE_NAME "=", NOW));
+	CU_ASSERT_PTR_NULL(web_session_find(ws, NULL, NOW, true));
+	CU_ASSERT_PTR_NULL(web_session_find(ws, "", NOW, true));
+	CU_ASSERT_PTR_NULL(web_session_find(ws, WEB_COOKIE_NAME "=", NOW, true));
 	snprintf(cookie, sizeof(cookie), WEB_COOKIE_NAME "=%.32s", s->id); /* a prefix of the id */
-	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW));
+	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW, true));
 	snprintf(cookie, sizeof(cookie), "x" WEB_COOKIE_NAME "=%s", s->id); /* another cookie's name */
-	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW));
+	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW, true));
 	cookie_of(s, cookie, sizeof(cookie));
-	CU_ASSERT_PTR_EQUAL(web_session_find(ws, cookie, NOW), s);
+	CU_ASSERT_PTR_EQUAL(web_session_find(ws, cookie, NOW, true), s);
 	web_session_revoke(ws, s);
 }
 
@@ -100,9 +100,23 @@ static void a_session_ends_after_its_idle_time(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	cookie_of(s, cookie, sizeof(cookie));
 	/* each request restarts the idle clock */
-	CU_ASSERT_PTR_EQUAL(web_session_find(ws, cookie, NOW + IDLE - 1), s);
-	CU_ASSERT_PTR_EQUAL(web_session_find(ws, cookie, NOW + 2 * IDLE - 2), s);
-	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW + 3 * IDLE - 2));
+	CU_ASSERT_PTR_EQUAL(web_session_find(ws, cookie, NOW + IDLE - 1, true), s);
+	CU_ASSERT_PTR_EQUAL(web_session_find(ws, cookie, NOW + 2 * IDLE - 2, true), s);
+	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW + 3 * IDLE - 2, true));
+	CU_ASSERT_EQUAL(web_sessions_count(ws), 0);
+}
+
+static void the_pages_refreshes_do_not_keep_a_session_alive(void)
+{
+	struct web_session *s = web_session_create(ws, "gina", "t", false, NOW);
+	char cookie[256];
+	int64_t t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	cookie_of(s, cookie, sizeof(cookie));
+	for (t = NOW; t < NOW + IDLE; t += 3)
+		CU_ASSERT_PTR_EQUAL_FATAL(web_session_find(ws, cookie, t, false), s);
+	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW + IDLE, false));
 	CU_ASSERT_EQUAL(web_sessions_count(ws), 0);
 }
 
@@ -115,12 +129,12 @@ static void a_session_ends_after_its_lifetime_however_busy(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	cookie_of(s, cookie, sizeof(cookie));
 	for (t = NOW; t < NOW + MAX; t += IDLE / 2)
-		CU_ASSERT_PTR_EQUAL_FATAL(web_session_find(ws, cookie, t), s);
-	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW + MAX));
+		CU_ASSERT_PTR_EQUAL_FATAL(web_session_find(ws, cookie, t, true), s);
+	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW + MAX, true));
 	/* a clock that went back does not revive or extend anything */
 	s = web_session_create(ws, "gina", "t", false, NOW);
 	cookie_of(s, cookie, sizeof(cookie));
-	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW - 10));
+	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW - 10, true));
 }
 
 static void a_revoked_session_is_gone(void)
@@ -132,7 +146,7 @@ static void a_revoked_session_is_gone(void)
 	cookie_of(s, cookie, sizeof(cookie));
 	snprintf(id, sizeof(id), "%s", s->id);
 	web_session_revoke(ws, s);
-	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW + 1));
+	CU_ASSERT_PTR_NULL(web_session_find(ws, cookie, NOW + 1, true));
 	CU_ASSERT_PTR_NULL(web_session_get(ws, id));
 	CU_ASSERT_EQUAL(web_sessions_count(ws), 0);
 }
@@ -207,6 +221,7 @@ int main(void)
 		{"an_unknown_or_malformed_cookie_finds_nothing", an_unknown_or_malformed_cookie_finds_nothing},
 		{"ids_and_csrf_tokens_are_random_and_differ", ids_and_csrf_tokens_are_random_and_differ},
 		{"a_session_ends_after_its_idle_time", a_session_ends_after_its_idle_time},
+		{"the_pages_refreshes_do_not_keep_a_session_alive", the_pages_refreshes_do_not_keep_a_session_alive},
 		{"a_session_ends_after_its_lifetime_however_busy", a_session_ends_after_its_lifetime_however_busy},
 		{"a_revoked_session_is_gone", a_revoked_session_is_gone},
 		{"the_cookie_is_secure_httponly_samesite_strict", the_cookie_is_secure_httponly_samesite_strict},
