@@ -114,9 +114,17 @@ check_commands() {
 	echo "setup: all ${#commands[@]} commands the scripts call resolve"
 }
 
+# pkg_present NAME: an installed package of that name, or an installed one that provides it
+# (NodeSource's nodejs provides npm, and conflicts with Debian's npm package)
+pkg_present() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$' && return 0
+	dpkg-query -W -f='${Status}\t${Provides}\n' 2>/dev/null | grep '^install ok installed' | cut -f2 |
+		tr ',' '\n' | sed -e 's/ *(.*//' -e 's/^ *//' | grep -qx "$1"
+}
+
 missing=()
 for p in "${packages[@]}"; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+	if ! pkg_present "$p"; then
 		missing+=("$p")
 	fi
 done
