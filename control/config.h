@@ -149,6 +149,16 @@ struct ctl_config {
 		uint64_t max_bytes;        /* all recordings together, oldest deleted first; 0 no cap */
 		bool engineers_may_export; /* default false: engineers list their own, operators export */
 	} recordings;
+	struct {
+		bool enabled;                   /* web.listen given: the console is served */
+		uint32_t listen_addr;
+		uint16_t listen_port;           /* default 443 */
+		char certificate[CTL_PATH_MAX]; /* required with listen */
+		char private_key[CTL_PATH_MAX]; /* required with listen */
+		char static_dir[CTL_PATH_MAX];  /* default /usr/share/spgate/web */
+		uint32_t session_timeout;       /* s idle before a console login ends: default 1800 */
+		uint32_t session_max;           /* s a console login lives at most: default 28800 */
+	} web;
 };
 
 /* Fills *c with the defaults above; required keys are left empty/zero. */

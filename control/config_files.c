@@ -11,6 +11,7 @@
 #include "config_files.h"
 #include "grant.h"
 #include "sp_handshake.h"
+#include "web/web.h"
 
 /* Missing and unreadable files first, with errno's words: OpenSSL's own are vaguer. */
 static int readable(const char *key, const char *path, char *err, size_t errlen)
@@ -46,6 +47,23 @@ static int check_readable(const struct ctl_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The web console's certificate, key and pages, when it is on. */
+static int check_web(const struct ctl_config *c, char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	if (!c->web.enabled)
+		return 0;
+	if (readable("web.certificate", c->web.certificate, err, errlen) != 0 ||
+	    readable("web.key", c->web.private_key, err, errlen) != 0)
+		return -1;
+	ctx = web_tls_context(c, err, errlen);
+	if (ctx == NULL)
+		return -1;
+	SSL_CTX_free(ctx);
+	return web_check_static_dir(c, err, errlen);
+}
+
 int ctl_config_check_files(const struct ctl_config *c, char *err, size_t errlen)
 {
 	struct api_server_config sc = {
@@ -74,5 +92,5 @@ int ctl_config_check_files(const struct ctl_config *c, char *err, size_t errlen)
 		return -1;
 	}
 	SSL_CTX_free(ctx);
-	return 0;
+	return check_web(c, err, errlen);
 }

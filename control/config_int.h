@@ -33,4 +33,8 @@ int cfg_parse_snmp(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config 
 void cfg_recordings_defaults(struct ctl_config *c);
 int cfg_parse_recordings(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config *c);
 
+/* config_web.c: the web: section's defaults, and the section itself (node not NULL). */
+void cfg_web_defaults(struct ctl_config *c);
+int cfg_parse_web(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config *c);
+
 #endif

@@ -41,6 +41,7 @@
 #include "sp_handshake.h"
 #include "store/store.h"
 #include "token.h"
+#include "web/web.h"
 
 #define CTL_CONFIG_DEFAULT "/etc/spgate/control.yaml"
 #define CTL_AUDIT_SYNC_S 10
@@ -66,6 +67,7 @@ struct ctl {
 	struct session_mgr *sessions;
 	struct api_ctx api_ctx;
 	struct api_server *api;
+	struct web_server *web; /* NULL: web.listen not set */
 	struct event *sig_int, *sig_term, *sig_hup, *audit_sync;
 };
 
@@ -495,6 +497,24 @@ static int start_auth_and_sessions(struct ctl *ctl)
 	return 0;
 }
 
+/* The web console (issue 18), on its own listener, a client of the same ops as the API. */
+static int start_web(struct ctl *ctl)
+{
+	const struct ctl_config *c = &ctl->cfg;
+	char addr[SPG_ADDR_STRLEN], err[512];
+
+	if (!c->web.enabled)
+		return 0;
+	ctl->web = web_server_new(ctl->base, c, &ctl->api_ctx, err, sizeof(err));
+	if (ctl->web == NULL) {
+		fprintf(stderr, "spgate-control: %s\n", err);
+		return -1;
+	}
+	fprintf(stderr, "spgate-control: web console on https://%s:%u/ (pages from %s)\n",
+		spg_addr_str(c->web.listen_addr, addr), c->web.listen_port, c->web.static_dir);
+	return 0;
+}
+
 static int start_api(struct ctl *ctl)
 {
 	const struct ctl_config *c = &ctl->cfg;
@@ -534,7 +554,7 @@ static int start_api(struct ctl *ctl)
 	}
 	fprintf(stderr, "spgate-control %s: engineer API on %s (TLS), operators on %s\n", SPGATE_VERSION, listen,
 		c->control.operator_socket);
-	return 0;
+	return start_web(ctl);
 }
 
 /* The descriptors the API's budgets need, before anything opens many. 0 or -1 after saying why. */
@@ -611,6 +631,7 @@ static void ctl_free(struct ctl *ctl)
 	line_mgr_free(ctl->lines);
 	/* after the sessions and lines, which report to it until they are gone */
 	snmp_free(ctl->snmp);
+	web_server_free(ctl->web);
 	api_server_free(ctl->api);
 	dpp_free(ctl->dp);
 	if (ctl->auth != NULL)

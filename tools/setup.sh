@@ -55,6 +55,9 @@ packages=(
 	# tools/pktgen's scripts are Lua for pktgen-dpdk, which links Lua 5.3: the unit test parses
 	# them (luac5.3 -p) and runs them against a stand-in (tests/unit/pktgen)
 	lua5.3
+	# the web console's browser test (issue 18): headless Chromium driven by playwright-core
+	# (tests/web, from npm with the lock file: npm ci below) under Debian's node
+	chromium nodejs npm
 )
 
 # Every external command that the project's scripts, tests and lab call, beside coreutils and
@@ -78,12 +81,27 @@ commands=(
 	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test
 	tshark capinfos                                        # recordings (tshark, wireshark-common)
 	lua5.3 luac5.3                                         # tools/pktgen's scripts (tests/unit/pktgen)
+	node npm chromium                                      # the web console's browser test (nodejs, npm, chromium)
 )
 
 if [ "${1:-}" = --print-commands ]; then
 	printf '%s\n' "${commands[@]}"
 	exit 0
 fi
+
+# web_modules: tests/web's playwright-core, exactly as package-lock.json pins it
+web_modules() {
+	local dir
+	dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/web
+	if [ -d "$dir/node_modules/playwright-core" ]; then
+		echo "setup: tests/web's node modules are installed"
+		return 0
+	fi
+	npm ci --prefix "$dir" --no-audit --no-fund || {
+		echo "setup: npm ci --prefix tests/web failed (the npm registry must be reachable)" >&2
+		return 1
+	}
+}
 
 # check_commands: every listed command resolves; names the missing ones
 check_commands() {
@@ -100,16 +118,24 @@ check_commands() {
 	echo "setup: all ${#commands[@]} commands the scripts call resolve"
 }
 
+# pkg_present NAME: an installed package of that name, or an installed one that provides it
+# (NodeSource's nodejs provides npm, and conflicts with Debian's npm package)
+pkg_present() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$' && return 0
+	dpkg-query -W -f='${Status}\t${Provides}\n' 2>/dev/null | grep '^install ok installed' | cut -f2 |
+		tr ',' '\n' | sed -e 's/ *(.*//' -e 's/^ *//' | grep -qx "$1"
+}
+
 missing=()
 for p in "${packages[@]}"; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+	if ! pkg_present "$p"; then
 		missing+=("$p")
 	fi
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "setup: all ${#packages[@]} packages are installed"
-	check_commands
+	web_modules && check_commands
 	exit
 fi
 
@@ -128,4 +154,4 @@ $sudo apt-get update -qq
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	"${missing[@]}"
 echo "setup: installed: ${missing[*]}"
-check_commands
+web_modules && check_commands

@@ -264,6 +264,9 @@ else
 	# Session recordings sealed to the customer, a reason for every session (issue 15); SKIP
 	# (77) while spgate-dp answers SESSION_RECORD with EOPNOTSUPP.
 	run_counted record in_tool_path flock /tmp/spgate-lock-record bash tests/integration/test_record.sh
+	# The web console (issue 18) in headless chromium (playwright-core): approve in the page,
+	# scope, CSRF, TLS only; screenshots under build/web-artifacts.
+	run_counted web in_tool_path flock /tmp/spgate-lock-web bash tests/integration/test_web.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
 	run_counted modem in_tool_path flock /tmp/spgate-lock-modem bash tests/integration/test_modem.sh
 	# Soak: 200 sessions at once, each daemon restarted in turn, churn, keepalives, then no

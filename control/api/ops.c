@@ -140,6 +140,22 @@ static json_t *identity_engineer(struct api_req *r, bool needs_token)
 	return NULL;
 }
 
+/*
+ * The web console's operators log in like engineers (RADIUS or local) and hold a token; they
+ * act as operators when the console asks it and their groups are privileged (the inventory's
+ * privileged: true, or sessions.privileged_groups), the same mark that lets an engineer see
+ * every system. NULL, or the refusal.
+ */
+static json_t *identity_web_operator(struct api_req *r, const struct api_op *op)
+{
+	if (!r->peer->web_operator)
+		return NULL;
+	if (!op->needs_token || !r->who.privileged)
+		return api_json_error(API_E_FORBIDDEN, "%s: only operators (a privileged group) may do this", op->name);
+	r->who.role = API_ROLE_OPERATOR;
+	return NULL;
+}
+
 static const char *role_name(unsigned roles)
 {
 	if (roles == API_ROLE_OPERATOR)
@@ -158,6 +174,9 @@ static json_t *api_gate(struct api_req *r, const struct api_op *op)
 		identity_operator(r);
 	} else {
 		err = identity_engineer(r, op->needs_token);
+		if (err != NULL)
+			return err;
+		err = identity_web_operator(r, op);
 		if (err != NULL)
 			return err;
 	}

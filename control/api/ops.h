@@ -122,6 +122,9 @@ int64_t api_now(const struct api_ctx *ctx);
 void api_audit(struct api_req *r, const char *action, const char *target, const char *result,
 	       const char *detail_json);
 
+/* The ports a profile grants ("tcp:7000", "icmp"), a new array (empty when none or unknown). */
+json_t *api_profile_ports(struct store *st, const char *profile);
+
 /* The handlers outside ops.c. */
 json_t *api_op_login(struct api_req *r);
 json_t *api_op_mfa_enroll(struct api_req *r);
@@ -134,6 +137,10 @@ json_t *api_op_mfa_reset(struct api_req *r);
  * mfa_step_up (give a code), auth_failed (a wrong one), forbidden (no TOTP factor to ask).
  */
 json_t *api_step_up(struct api_req *r, const char *serial);
+/* NULL when r may approve for, or export the recordings of, customer (what: "approve",
+ * "recording_export") as far as second factors go: an engineer of a customer with mfa:
+ * required needs a login that passed one. Else the refusal (audited). */
+json_t *api_approver_factor(struct api_req *r, const char *customer, const char *what);
 json_t *api_op_connect(struct api_req *r);
 json_t *api_op_sessions(struct api_req *r);
 json_t *api_op_session(struct api_req *r);

@@ -23,7 +23,7 @@ struct list_ctx {
 	json_t *list;
 };
 
-static json_t *ports_json(struct store *st, const char *profile)
+json_t *api_profile_ports(struct store *st, const char *profile)
 {
 	char names[32][STORE_NAME_MAX];
 	struct store_profile p;
@@ -48,7 +48,7 @@ static int system_one(const struct store_system *s, void *arg)
 		      s->profile);
 	if (o == NULL)
 		return -ENOMEM;
-	json_object_set_new(o, "ports", ports_json(l->r->ctx->store, s->profile));
+	json_object_set_new(o, "ports", api_profile_ports(l->r->ctx->store, s->profile));
 	json_array_append_new(l->list, o);
 	return 0;
 }

@@ -5,7 +5,8 @@
  * customer has a recording certificate, else the plain pcapng). Engineers list the
  * recordings of their own sessions; privileged engineers and operators all of them.
  * Exporting is for operators, and for an engineer's own sessions only when
- * recordings.engineers_may_export is set. Every export is audited with the file's SHA-256.
+ * recordings.engineers_may_export is set, and for the approvers of the session's customer (the
+ * web console's download). Every export is audited with the file's SHA-256.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 
 #include "api/json.h"
 #include "api/ops.h"
+#include "approval.h"
 #include "grant.h"
 #include "recording.h"
 
@@ -38,34 +40,53 @@ static json_t *recording_json(const struct store_recording *r)
 	return o != NULL ? o : json_object();
 }
 
-static int list_one(const struct store_recording *r, void *arg)
+struct rec_list {
+	struct api_req *r;
+	json_t *list;
+	bool approvable; /* only recordings of sessions the caller may approve (their customers') */
+};
+
+/* An approver's customers' recordings: the sessions approve and deny let them decide on. */
+static bool may_approve(struct api_req *r, int64_t session_id)
 {
-	json_array_append_new(arg, recording_json(r));
+	return approval_may_decide(r->ctx->store, r->ctx->cfg, r->who.group_ptrs, r->who.n_groups, session_id);
+}
+
+static int list_one(const struct store_recording *rec, void *arg)
+{
+	struct rec_list *l = arg;
+
+	if (l->approvable && !may_approve(l->r, rec->session_id))
+		return 0;
+	json_array_append_new(l->list, recording_json(rec));
 	return 0;
 }
 
 json_t *api_op_recordings(struct api_req *r)
 {
 	struct store_recording_filter f = {NULL, NULL, 0};
+	struct rec_list l = {r, NULL, false};
 	uint64_t session = 0;
-	json_t *err = NULL, *list, *reply;
+	json_t *err = NULL, *reply;
 	int ret;
 
 	if (api_arg_uint_opt(r->args, "session", INT64_MAX, &session, &err) != 0 ||
-	    api_arg_string_opt(r->args, "serial", &f.serial, &err) != 0)
+	    api_arg_string_opt(r->args, "serial", &f.serial, &err) != 0 ||
+	    api_arg_bool_opt(r->args, "approvable", &l.approvable, &err) != 0)
 		return err;
 	f.session_id = (int64_t)session;
-	/* an engineer sees their own sessions' recordings, like their sessions */
-	if (!r->who.privileged)
+	/* an engineer sees their own sessions' recordings, like their sessions; an approver
+	 * (approvable) their customers' */
+	if (!r->who.privileged && !l.approvable)
 		f.user = r->who.user;
-	list = json_array();
-	ret = store_recording_foreach(r->ctx->store, &f, list_one, list);
+	l.list = json_array();
+	ret = store_recording_foreach(r->ctx->store, &f, list_one, &l);
 	if (ret != 0) {
-		json_decref(list);
+		json_decref(l.list);
 		return api_json_error(API_E_INTERNAL, "cannot list recordings: %s", strerror(-ret));
 	}
 	reply = api_json_ok();
-	json_object_set_new(reply, "recordings", list);
+	json_object_set_new(reply, "recordings", l.list);
 	return reply;
 }
 
@@ -99,6 +120,9 @@ static json_t *export_refused(struct api_req *r, const struct store_recording *r
 {
 	if (r->who.role == API_ROLE_OPERATOR)
 		return NULL;
+	/* the customer's approver takes the customer's own (sealed) recordings home */
+	if (strcmp(rec->user, r->who.user) != 0 && may_approve(r, rec->session_id))
+		return api_approver_factor(r, rec->customer, "recording_export");
 	if (strcmp(rec->user, r->who.user) != 0 && !r->who.privileged)
 		return api_json_error(API_E_NOT_FOUND, "no recording %" PRId64, rec->id);
 	if (!r->ctx->cfg->recordings.engineers_may_export)

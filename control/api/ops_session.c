@@ -19,6 +19,7 @@ static json_t *session_json(struct api_req *r, const struct store_session *s)
 	const struct store_session_counters *c = &s->counters;
 	char degraded[STORE_REASON_MAX + 96];
 	struct store_approval a;
+	struct store_system sys;
 	json_t *o;
 
 	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "id", (json_int_t)s->id, "serial",
@@ -41,6 +42,11 @@ static json_t *session_json(struct api_req *r, const struct store_session *s)
 	json_object_set_new(o, "request_reason", json_string(s->request_reason));
 	json_object_set_new(o, "ticket", json_string(s->ticket));
 	json_object_set_new(o, "recorded", json_boolean(s->recorded));
+	/* what the approver grants: the system's ports and how long a session may last */
+	if (store_system_get(r->ctx->store, s->serial, &sys) == 0)
+		json_object_set_new(o, "ports", api_profile_ports(r->ctx->store, sys.profile));
+	if (r->ctx->cfg != NULL)
+		json_object_set_new(o, "max_duration", json_integer(r->ctx->cfg->sessions.max_duration));
 	if (approval_get(r->ctx->store, s->id, &a) == 0) {
 		json_object_set_new(o, "approval_id", json_integer(s->id));
 		json_object_set_new(o, "approval", json_string(store_approval_decision_name(a.decision)));
@@ -247,6 +253,7 @@ struct list_ctx {
 	struct api_req *r;
 	json_t *list;
 	int64_t since; /* 0, or: ended sessions only if they ended at or after (unix s) */
+	bool approvable; /* only sessions the caller may approve or deny (their customers') */
 };
 
 static int list_one(const struct store_session *s, void *arg)
@@ -256,6 +263,11 @@ static int list_one(const struct store_session *s, void *arg)
 	/* "since": live sessions all, ended ones only if they ended then or later. */
 	if (l->since != 0 && s->closed != 0 && s->closed < l->since)
 		return 0;
+	/* an approver sees the sessions of the customers they approve for, decided per session
+	 * exactly as approve and deny decide it */
+	if (l->approvable && !approval_may_decide(l->r->ctx->store, l->r->ctx->cfg, l->r->who.group_ptrs,
+						  l->r->who.n_groups, s->id))
+		return 0;
 	json_array_append_new(l->list, session_json(l->r, s));
 	return 0;
 }
@@ -263,22 +275,26 @@ static int list_one(const struct store_session *s, void *arg)
 json_t *api_op_sessions(struct api_req *r)
 {
 	struct store_session_filter f = {.live_only = true, .limit = 1000};
-	struct list_ctx l = {r, NULL, 0};
+	struct list_ctx l = {r, NULL, 0, false};
 	bool all = false, history = false;
 	json_t *err = NULL, *reply;
 	uint64_t since = 0;
 	int ret;
 
 	if (api_arg_bool_opt(r->args, "all", &all, &err) != 0 || api_arg_bool_opt(r->args, "history", &history, &err) != 0 ||
-	    api_arg_uint_opt(r->args, "since", INT64_MAX, &since, &err) != 0)
+	    api_arg_uint_opt(r->args, "since", INT64_MAX, &since, &err) != 0 ||
+	    api_arg_bool_opt(r->args, "approvable", &l.approvable, &err) != 0)
 		return err;
+	/* approvable: the customers' sessions an approver decides on, whoever requested them */
+	if (l.approvable)
+		all = false;
 	/* since: the ended sessions of a window, besides the live ones (spgatectl sessions --since) */
 	l.since = (int64_t)since;
 	if (since != 0)
 		history = true;
 	if (all && !r->who.privileged)
 		return api_json_error(API_E_FORBIDDEN, "only operators and privileged engineers see everybody's sessions");
-	if (!is_operator(r) && !all)
+	if (!is_operator(r) && !all && !l.approvable)
 		f.user = r->who.user;
 	f.live_only = !history;
 	l.list = json_array();
@@ -349,7 +365,7 @@ static json_t *decide_refused(struct api_req *r, const struct store_session *s, 
 	char *text;
 
 	if (v == APPROVAL_MAY)
-		return NULL;
+		return approve ? api_approver_factor(r, s->customer, "approve") : NULL;
 	detail = json_pack("{s:I,s:s,s:s,s:s}", "session", (json_int_t)s->id, "requester", s->user, "approver",
 			   r->who.user, "refused",
 			   v == APPROVAL_SELF ? "self-approval" : v == APPROVAL_OPERATORS_NOT_ALLOWED
@@ -378,7 +394,15 @@ static void decide_audit(struct api_req *r, const struct store_session *s, const
 {
 	json_t *detail = json_pack("{s:I,s:s,s:s}", "session", (json_int_t)s->id, "requester", requester,
 				   "approver", r->who.user);
-	char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	json_t *comment = json_object_get(r->args, "comment");
+	char *text;
+
+	/* the approver's words beside the decision (the web console asks for them) */
+	if (detail != NULL && json_is_string(comment) && json_string_length(comment) > 0)
+		json_object_set_new(detail, "comment", json_stringn(json_string_value(comment),
+								    json_string_length(comment) > 500 ? 500
+												 : json_string_length(comment)));
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 
 	api_audit(r, approve ? "approve" : "deny", s->serial, ret == 0 ? "ok" : ret == -EPERM ? "forbidden" : "failed",
 		  text);

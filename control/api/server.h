@@ -30,6 +30,9 @@ struct api_peer {
 	gid_t gid;
 	pid_t pid;
 	char name[64]; /* for logs and audit: "198.51.100.10:51234" or "uid 0 pid 812" */
+	/* TLS: the web console (control/web/) asks for the operator role for this request; the
+	 * gate grants it only to a token whose groups are privileged (api/ops.c). */
+	bool web_operator;
 };
 
 struct api_server_config {

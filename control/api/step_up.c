@@ -111,3 +111,29 @@ json_t *api_step_up(struct api_req *r, const char *serial)
 			      "%s's customer requires a second factor: enrol one (spgatectl mfa enroll), then log in again",
 			      serial);
 }
+
+/*
+ * The approver's side (issue 18): a customer with `mfa: required` is decided for (approve) and
+ * its recordings exported only by an approver whose login passed a second factor, on the
+ * console as with spgatectl. Operators on the socket are who the socket says.
+ */
+json_t *api_approver_factor(struct api_req *r, const char *customer, const char *what)
+{
+	struct store_customer c;
+	char detail[160];
+	int ret;
+
+	if (r->who.role != API_ROLE_ENGINEER || r->who.mfa_at > 0)
+		return NULL;
+	ret = store_customer_get(r->ctx->store, customer, &c);
+	if (ret == -ENOENT || (ret == 0 && !c.mfa_required))
+		return NULL;
+	if (ret != 0)
+		return api_json_error(API_E_INTERNAL, "cannot read customer %s: %s", customer, strerror(-ret));
+	snprintf(detail, sizeof(detail), "{\"factor\":\"none\",\"why\":\"%s without a second factor\"}", what);
+	api_audit(r, what, customer, "forbidden", detail);
+	return api_json_error(API_E_FORBIDDEN,
+			      "%s requires a second factor: log in with one to %s (enrol a factor with spgatectl mfa "
+			      "enroll, or use a RADIUS account that asks for a code)",
+			      customer, what);
+}

@@ -325,6 +325,36 @@ static void an_snmp_section_with_two_managers_loads(void)
 	ctl_config_free(&c);
 }
 
+/* issue 18: the console is off unless web.listen is given, and never without TLS */
+static void web_is_off_by_default_and_never_without_tls(void)
+{
+	char path[64], err[512];
+	struct ctl_config c;
+
+	CU_ASSERT(fails_at("web: { listen: 198.51.100.2:9443 }\n" REQUIRED, 1, 16,
+			   "web.listen: needs web.certificate and web.key"));
+	CU_ASSERT(fails_at("web: { listen: 198.51.100.2:9443, certificate: /c.pem }\n" REQUIRED, 1, 16,
+			   "needs web.certificate and web.key"));
+	CU_ASSERT(fails_at("web: { session_timeout: 30x }\n" REQUIRED, 1, 25, "unit is not s, m or h"));
+	CU_ASSERT(fails_at("web: { session_timeout: 10 }\n" REQUIRED, 1, 25, "is not between 60 s"));
+	CU_ASSERT(fails_at("web: { session_timeout: 9h }\n" REQUIRED, 1, 25, "longer than web.session_max"));
+	CU_ASSERT(fails_at("web: { static_dir: web }\n" REQUIRED, 1, 20, "is not an absolute path"));
+	CU_ASSERT_EQUAL_FATAL(load_text(REQUIRED, &c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(c.web.enabled);
+	CU_ASSERT_STRING_EQUAL(c.web.static_dir, "/usr/share/spgate/web");
+	CU_ASSERT_EQUAL(c.web.session_timeout, 1800);
+	CU_ASSERT_EQUAL(c.web.session_max, 28800);
+	CU_ASSERT_EQUAL_FATAL(load_text("web: { listen: 198.51.100.2:9443, certificate: /c.pem, key: /k.pem,"
+					" session_timeout: 30m, session_max: 2h }\n" REQUIRED,
+					&c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(c.web.enabled);
+	CU_ASSERT_EQUAL(c.web.listen_addr, ip("198.51.100.2"));
+	CU_ASSERT_EQUAL(c.web.listen_port, 9443);
+	CU_ASSERT_STRING_EQUAL(c.web.private_key, "/k.pem");
+	CU_ASSERT_EQUAL(c.web.session_timeout, 1800);
+	CU_ASSERT_EQUAL(c.web.session_max, 7200);
+}
+
 static void recordings_have_safe_defaults_and_checked_keys(void)
 {
 	char path[64], err[512];
@@ -516,6 +546,7 @@ int main(void)
 		{ "snmp_is_off_by_default_with_the_playpen_as_base",
 		  snmp_is_off_by_default_with_the_playpen_as_base },
 		{ "an_snmp_section_with_two_managers_loads", an_snmp_section_with_two_managers_loads },
+		{ "web_is_off_by_default_and_never_without_tls", web_is_off_by_default_and_never_without_tls },
 		{ "recordings_have_safe_defaults_and_checked_keys", recordings_have_safe_defaults_and_checked_keys },
 		{ "a_base_oid_must_be_dotted_numbers", a_base_oid_must_be_dotted_numbers },
 		{ "the_agentx_socket_is_a_path_or_tcp_host_port",
