@@ -39,6 +39,7 @@ static const char *const type_names[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_SESSION_ADD_BATCH] = "SESSION_ADD_BATCH",
 	[SPG_DP_SESSION_DEL_BATCH] = "SESSION_DEL_BATCH",
 	[SPG_DP_SESSION_RECORD] = "SESSION_RECORD",
+	[SPG_DP_SESSION_JOINERS] = "SESSION_JOINERS",
 };
 
 static const char *const reply_names[SPG_DP_MSG_TYPE_MAX] = {
@@ -54,6 +55,7 @@ static const char *const reply_names[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_SESSION_ADD_BATCH] = "SESSION_ADD_BATCH reply",
 	[SPG_DP_SESSION_DEL_BATCH] = "SESSION_DEL_BATCH reply",
 	[SPG_DP_SESSION_RECORD] = "SESSION_RECORD reply",
+	[SPG_DP_SESSION_JOINERS] = "SESSION_JOINERS reply",
 };
 
 const char *spg_dp_msg_type_name(uint16_t type)
@@ -82,6 +84,8 @@ static size_t request_body_size(uint16_t type)
 		return sizeof(struct spg_dp_session_list_req);
 	case SPG_DP_SESSION_RECORD:
 		return sizeof(struct spg_dp_session_record_req);
+	case SPG_DP_SESSION_JOINERS:
+		return sizeof(struct spg_dp_session_joiners_req);
 	default: /* PING, STATS, DROPS */
 		return 0;
 	}

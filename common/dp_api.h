@@ -39,6 +39,7 @@ enum spg_dp_msg_type {
 	SPG_DP_SESSION_ADD_BATCH, /* since spgate 0.1: older dataplanes answer EOPNOTSUPP */
 	SPG_DP_SESSION_DEL_BATCH, /* likewise */
 	SPG_DP_SESSION_RECORD,    /* issue 15: older dataplanes answer EOPNOTSUPP */
+	SPG_DP_SESSION_JOINERS,   /* issue 15 (join): 13; older dataplanes answer EOPNOTSUPP */
 	SPG_DP_MSG_TYPE_MAX
 };
 
@@ -193,6 +194,27 @@ struct spg_dp_record_rep {
 	uint64_t dropped;   /* copies dropped (full ring/pool) or not written */
 };
 
+#define SPG_DP_MAX_JOINERS 3
+
+/*
+ * SESSION_JOINERS: replace session id's set of joiner workstations. joiner_addr[j-1] (network
+ * order) is the workstation W_j of slot j, 0 for an empty slot; slots keep their index (removing
+ * slot 2's joiner leaves slots 1 and 3 alone). Errors in the header: ENOENT no such session;
+ * EINVAL an address that is the holder's workstation, another slot's, inside the virtual pool,
+ * G_in .. G_in+3, S, or 0.0.0.0/8, 127/8, multicast, broadcast. A joiner set to 0 is cut off at
+ * once (its next packet is dropped as wrong_source, its SP's replies to G_in + j as
+ * unknown_joiner). Reply: header only.
+ *
+ * A joined session keeps ONE virtual address V_i: the joiner's workstation reaches the SP at
+ * the same V_i as the holder; towards the SP the joiner in slot j leaves with inner source
+ * G_in + j (the holder with G_in), so the SP and the recording see who sent what.
+ */
+struct spg_dp_session_joiners_req {
+	uint64_t id;
+	uint32_t joiner_addr[SPG_DP_MAX_JOINERS];
+	uint32_t pad;
+};
+
 enum spg_dp_update_what {
 	SPG_DP_UPD_ENDPOINT = 1u << 0, /* peer_addr, peer_port */
 	SPG_DP_UPD_RATE = 1u << 1,     /* rate_out, rate_in */
@@ -240,6 +262,8 @@ struct spg_dp_session_info {
 	int32_t record_error;
 	uint64_t record_packets;
 	uint64_t record_dropped;
+	uint32_t joiner_addr[SPG_DP_MAX_JOINERS]; /* 0 = empty slot */
+	uint32_t joiner_pad;
 };
 
 struct spg_dp_session_get_rep {
