@@ -208,12 +208,12 @@ int session_join_decide(struct session_mgr *m, int64_t session_id, const char *e
 
 /*
  * Ends engineer's participation in session_id (accepted: the slot is cleared in spgate-dp at
- * once; pending: the request is withdrawn): left (actor is the joiner) or removed (by actor;
- * the API lets only the holder and operators). 0 with *out; -ENOENT none live; -EPERM left
- * by someone else than the joiner.
+ * once; pending: the request is withdrawn): left (actor is the joiner) or removed by actor,
+ * the session's holder or an operator (by_operator). 0 with *out; -ENOENT none live; -EPERM
+ * left by someone else than the joiner, or removed by someone else than holder or operator.
  */
-int session_join_end(struct session_mgr *m, int64_t session_id, const char *engineer, const char *actor, bool left,
-		     struct store_participant *out);
+int session_join_end(struct session_mgr *m, int64_t session_id, const char *engineer, const char *actor,
+		     bool by_operator, bool left, struct store_participant *out);
 
 /*
  * One timer tick, as the loop runs it every tick_ms: expires approvals, closes sessions

@@ -189,9 +189,13 @@ static int join_customer(struct session_mgr *m, const struct session *s, const s
 			 enum store_part_vote *vote, const char **code)
 {
 	struct store_customer c;
+	struct store_system sys;
 	int ret;
 
-	ret = store_customer_get(m->env.store, s->row.customer, &c);
+	/* s->row.customer is not kept in memory: the system's row names it */
+	ret = store_system_get(m->env.store, s->row.serial, &sys);
+	if (ret == 0)
+		ret = store_customer_get(m->env.store, sys.customer, &c);
 	if (ret != 0)
 		return ret;
 	if (c.require_reason && (why->reason == NULL || why->reason[0] == '\0'))
@@ -387,8 +391,8 @@ static void join_cut(struct session *s, const struct store_participant *p)
 	s->joiners_differ = ret != 0;
 }
 
-int session_join_end(struct session_mgr *m, int64_t session_id, const char *engineer, const char *actor, bool left,
-		     struct store_participant *out)
+int session_join_end(struct session_mgr *m, int64_t session_id, const char *engineer, const char *actor,
+		     bool by_operator, bool left, struct store_participant *out)
 {
 	struct session *s = sess_find(m, session_id);
 	char why[STORE_REASON_MAX];
@@ -398,6 +402,9 @@ int session_join_end(struct session_mgr *m, int64_t session_id, const char *engi
 	if (ret != 0)
 		return ret;
 	if (left && strcmp(actor, engineer) != 0)
+		return -EPERM;
+	/* Removal: the holder or an operator; a joiner never removes another. */
+	if (!left && !by_operator && (s == NULL || strcmp(actor, s->row.user) != 0))
 		return -EPERM;
 	if (s != NULL)
 		join_cut(s, out);

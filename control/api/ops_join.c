@@ -475,7 +475,7 @@ json_t *api_op_join_remove(struct api_req *r)
 				      "only session %" PRId64 "'s holder (%s) or an operator may remove a joiner%s", s.id,
 				      s.user, strcmp(engineer, r->who.user) == 0 ? " (to leave: spgatectl leave)" : "");
 	}
-	ret = session_join_end(r->ctx->sessions, s.id, engineer, r->who.user, false, &p);
+	ret = session_join_end(r->ctx->sessions, s.id, engineer, r->who.user, is_operator(r), false, &p);
 	if (ret == -ENOENT)
 		return api_json_error(API_E_NOT_FOUND, "%s is not in session %" PRId64 " and does not ask to join it",
 				      engineer, s.id);
@@ -494,7 +494,7 @@ json_t *api_op_join_leave(struct api_req *r)
 	err = live_session(r, &s);
 	if (err != NULL)
 		return err;
-	ret = session_join_end(r->ctx->sessions, s.id, r->who.user, r->who.user, true, &p);
+	ret = session_join_end(r->ctx->sessions, s.id, r->who.user, r->who.user, false, true, &p);
 	if (ret == -ENOENT)
 		return api_json_error(API_E_NOT_FOUND, "you are not in session %" PRId64 " and do not ask to join it%s",
 				      s.id, strcmp(s.user, r->who.user) == 0 ? " (you hold it: spgatectl disconnect)" : "");
