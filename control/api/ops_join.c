@@ -74,7 +74,10 @@ void api_join_participants(struct api_req *r, const struct store_session *s, jso
 	json_array_append_new(c.list, holder);
 	store_participant_foreach(r->ctx->store, &f, add_part, &c);
 	json_object_set_new(o, "participants", c.list);
-	json_object_set_new(o, "joiners", c.summary);
+	/* null rather than "": a table shows "-" for a session nobody joined */
+	json_object_set_new(o, "joiners", json_string_length(c.summary) ? c.summary : json_null());
+	if (json_string_length(c.summary) == 0)
+		json_decref(c.summary);
 }
 
 bool api_join_is_participant(struct api_req *r, int64_t id)
