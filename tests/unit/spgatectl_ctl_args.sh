@@ -281,8 +281,8 @@ expect 1 "session 13 failed: the SP refused the grant: wrong serial" -- connect 
 expect 0 "" -- --json connect CK2001 --wait
 check "--json connect --wait prints the active session" json_ok "j['id'] == 12 and j['state'] == 'active'"
 
-expect_out "ID  SERIAL  USER   WORKSTATION  STATE    VIRTUAL      SP          LINE      SPEED     AGE  OUT-PKTS  IN-PKTS" -- sessions
-check "sessions shows speed and age" grep -qE "^12  CK2001  alice  192.0.2.50   active   198.18.0.12  192.0.2.10  net-eu-1  33.6k  12m3[4-6]s      1200     1100$" <<<"$out"
+expect_out "ID  SERIAL  USER   WORKSTATION  STATE    VIRTUAL      SP          LINE      SPEED     AGE  OUT-PKTS  IN-PKTS  JOINERS" -- sessions
+check "sessions shows speed and age" grep -qE "^12  CK2001  alice  192.0.2.50   active   198.18.0.12  192.0.2.10  net-eu-1  33.6k  12m3[4-6]s      1200     1100  -$" <<<"$out"
 check "a session without SP address or speed yet shows -" \
 	grep -qE "^15  MX300   bob    192.0.2.50   dialing  198.18.0.15  -           net-eu-1      -  12m3[4-6]s" <<<"$out"
 expect 1 "sessions: only operators and auditors may list everyone's sessions (forbidden)" -- sessions --all
