@@ -264,6 +264,9 @@ else
 	# Session recordings sealed to the customer, a reason for every session (issue 15); SKIP
 	# (77) while spgate-dp answers SESSION_RECORD with EOPNOTSUPP.
 	run_counted record in_tool_path flock /tmp/spgate-lock-record bash tests/integration/test_record.sh
+	# Join instead of wait (issue 15): a second engineer joins from a second workstation, is
+	# removed; SKIP (77) while spgate-dp answers SESSION_JOINERS with EOPNOTSUPP.
+	run_counted join in_tool_path flock /tmp/spgate-lock-join bash tests/integration/test_join.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
 	run_counted modem in_tool_path flock /tmp/spgate-lock-modem bash tests/integration/test_modem.sh
 	# Soak: 200 sessions at once, each daemon restarted in turn, churn, keepalives, then no
