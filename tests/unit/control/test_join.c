@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/ops.h"
 #include "audit.h"
 #include "session_fixture.h"
+#include "token.h"
 
 #define WS_HOLDER htonl(0xc6336410) /* 198.51.100.16: connect_as's workstation */
 #define WS(n) htonl(0xc6336410 + (n)) /* 198.51.100.16 + n */
@@ -379,6 +381,136 @@ static void joiners_lost_by_the_dataplane_are_sent_again_at_the_next_listing(voi
 	world_down();
 }
 
+/* ---- through the API: who is asking decides what they may ---- */
+
+static struct token_key *tokens;
+static struct api_ctx ctx;
+static json_t *last;
+
+static int64_t api_clock(void)
+{
+	return now_s;
+}
+
+static void keep_reply(json_t *reply, void *arg)
+{
+	(void)arg;
+	json_decref(last);
+	last = reply;
+}
+
+static void api_up(void)
+{
+	uint8_t key[TOKEN_KEY_LEN] = {7, 7, 7};
+
+	tokens = token_key_from_bytes(key);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tokens);
+	ctx = (struct api_ctx){.cfg = &cfg, .store = st, .audit = au, .tokens = tokens, .sessions = mgr, .now = api_clock};
+}
+
+static void api_down(void)
+{
+	json_decref(last);
+	last = NULL;
+	token_key_free(tokens);
+}
+
+/* user (in group, from workstation ws; 0: the operator socket) sends fields; the reply's error
+ * code, or "ok". */
+static const char *api_as(const char *user, const char *group, uint32_t ws, const char *fields)
+{
+	char groups[1][TOKEN_NAME_MAX];
+	struct api_peer peer = {.transport = API_TRANSPORT_TLS, .addr = ws, .name = "198.51.100.x:5000"};
+	char token[TOKEN_MAX_LEN], line[TOKEN_MAX_LEN + 512];
+	const char *e;
+
+	snprintf(groups[0], sizeof(groups[0]), "%s", group);
+	json_decref(last);
+	last = NULL;
+	if (ws == 0) {
+		peer = (struct api_peer){.transport = API_TRANSPORT_UNIX, .uid = 0, .name = "uid 0 pid 1"};
+		snprintf(line, sizeof(line), "{%s}", fields);
+	} else {
+		CU_ASSERT_EQUAL_FATAL(token_issue(tokens, user, groups, 1, 600, now_s, token, sizeof(token)), 0);
+		snprintf(line, sizeof(line), "{\"token\":\"%s\",%s}", token, fields);
+	}
+	api_ops_handle(&ctx, &peer, line, strlen(line), keep_reply, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+	if (json_is_true(json_object_get(last, "ok")))
+		return "ok";
+	e = json_string_value(json_object_get(last, "error"));
+	return e != NULL ? e : "(none)";
+}
+
+static void api_a_stranger_cannot_join_and_nobody_lets_themselves_in(void)
+{
+	char req[128];
+	int64_t id;
+
+	world_up();
+	api_up();
+	id = active_globex_session(); /* bob's, globex: ask */
+	snprintf(req, sizeof(req), "\"op\":\"join\",\"id\":%lld", (long long)id);
+	CU_ASSERT_STRING_EQUAL(api_as("alice", "storage-eu", WS(1), req), "forbidden");
+	CU_ASSERT_TRUE(audited("join"));
+	CU_ASSERT_STRING_EQUAL(api_as("bob", "storage-globex", WS_HOLDER, req), "forbidden");
+	CU_ASSERT_STRING_EQUAL(api_as("dave", "storage-globex", WS(2), req), "ok");
+	/* dave is also a globex approver: still not for his own join */
+	snprintf(req, sizeof(req), "\"op\":\"join_accept\",\"id\":%lld,\"engineer\":\"dave\"", (long long)id);
+	CU_ASSERT_STRING_EQUAL(api_as("dave", "globex-approvers", WS(2), req), "forbidden");
+	/* an engineer who is neither holder nor approver has no say */
+	CU_ASSERT_STRING_EQUAL(api_as("erin", "storage-globex", WS(3), req), "forbidden");
+	/* operators may not approve for globex (its approvers are globex-approvers) */
+	CU_ASSERT_STRING_EQUAL(api_as("root", "-", 0, req), "forbidden");
+	CU_ASSERT_EQUAL(part_state(id, "dave"), STORE_PART_PENDING);
+	/* the holder, then an approver: in */
+	CU_ASSERT_STRING_EQUAL(api_as("bob", "storage-globex", WS_HOLDER, req), "ok");
+	CU_ASSERT_EQUAL(part_state(id, "dave"), STORE_PART_PENDING);
+	CU_ASSERT_STRING_EQUAL(api_as("carol", "globex-approvers", WS(4), req), "ok");
+	CU_ASSERT_EQUAL(part_state(id, "dave"), STORE_PART_ACCEPTED);
+	CU_ASSERT_EQUAL(dp_joiner(id, 1), WS(2));
+	api_down();
+	world_down();
+}
+
+static void api_removal_is_the_holders_or_an_operators_and_sessions_show_participants(void)
+{
+	char req[128];
+	json_t *s, *p;
+	int64_t id;
+
+	world_up();
+	api_up();
+	id = session_with_carol();
+	snprintf(req, sizeof(req), "\"op\":\"join\",\"id\":%lld", (long long)id);
+	CU_ASSERT_STRING_EQUAL(api_as("dave", "storage-eu", WS(2), req), "ok");
+	snprintf(req, sizeof(req), "\"op\":\"join_accept\",\"id\":%lld,\"engineer\":\"dave\"", (long long)id);
+	CU_ASSERT_STRING_EQUAL(api_as("alice", "storage-eu", WS_HOLDER, req), "ok");
+	/* alice's sessions: holder and both joiners */
+	CU_ASSERT_STRING_EQUAL(api_as("alice", "storage-eu", WS_HOLDER, "\"op\":\"sessions\""), "ok");
+	s = json_array_get(json_object_get(last, "sessions"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(s, "joiners")), "carol (slot 1), dave (slot 2)");
+	p = json_object_get(s, "participants");
+	CU_ASSERT_EQUAL(json_array_size(p), 3);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(p, 0), "role")), "holder");
+	/* dave's own list has the session he joined */
+	CU_ASSERT_STRING_EQUAL(api_as("dave", "storage-eu", WS(2), "\"op\":\"sessions\""), "ok");
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(last, "sessions")), 1);
+	/* dave removes carol: no; the operator: yes */
+	snprintf(req, sizeof(req), "\"op\":\"join_remove\",\"id\":%lld,\"engineer\":\"carol\"", (long long)id);
+	CU_ASSERT_STRING_EQUAL(api_as("dave", "storage-eu", WS(2), req), "forbidden");
+	CU_ASSERT_EQUAL(dp_joiner(id, 1), WS(1));
+	CU_ASSERT_STRING_EQUAL(api_as("root", "-", 0, req), "ok");
+	CU_ASSERT_EQUAL(dp_joiner(id, 1), 0);
+	CU_ASSERT_EQUAL(dp_joiner(id, 2), WS(2));
+	/* dave leaves */
+	snprintf(req, sizeof(req), "\"op\":\"join_leave\",\"id\":%lld", (long long)id);
+	CU_ASSERT_STRING_EQUAL(api_as("dave", "storage-eu", WS(2), req), "ok");
+	CU_ASSERT_EQUAL(dp_joiner(id, 2), 0);
+	api_down();
+	world_down();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -399,6 +531,8 @@ int main(void)
 		CASE(an_unanswered_join_expires),
 		CASE(a_restart_restores_joiners_and_a_dataplane_restart_gets_them_again),
 		CASE(joiners_lost_by_the_dataplane_are_sent_again_at_the_next_listing),
+		CASE(api_a_stranger_cannot_join_and_nobody_lets_themselves_in),
+		CASE(api_removal_is_the_holders_or_an_operators_and_sessions_show_participants),
 #undef CASE
 		{NULL, NULL},
 	};
