@@ -39,7 +39,7 @@ enum spg_dp_msg_type {
 	SPG_DP_SESSION_ADD_BATCH, /* since spgate 0.1: older dataplanes answer EOPNOTSUPP */
 	SPG_DP_SESSION_DEL_BATCH, /* likewise */
 	SPG_DP_SESSION_RECORD,    /* issue 15: older dataplanes answer EOPNOTSUPP */
-	SPG_DP_SESSION_JOINERS,   /* issue 15 (join): older dataplanes answer EOPNOTSUPP */
+	SPG_DP_SESSION_JOINERS,   /* issue 15 (join): 13; older dataplanes answer EOPNOTSUPP */
 	SPG_DP_MSG_TYPE_MAX
 };
 
@@ -204,6 +204,10 @@ struct spg_dp_record_rep {
  * G_in .. G_in+3, S, or 0.0.0.0/8, 127/8, multicast, broadcast. A joiner set to 0 is cut off at
  * once (its next packet is dropped as wrong_source, its SP's replies to G_in + j as
  * unknown_joiner). Reply: header only.
+ *
+ * A joined session keeps ONE virtual address V_i: the joiner's workstation reaches the SP at
+ * the same V_i as the holder; towards the SP the joiner in slot j leaves with inner source
+ * G_in + j (the holder with G_in), so the SP and the recording see who sent what.
  */
 struct spg_dp_session_joiners_req {
 	uint64_t id;

@@ -86,10 +86,19 @@ enum approval_verdict approval_check_decider(struct store *st, const struct ctl_
 					     const struct approval_decider *d, int64_t session_id,
 					     bool approve)
 {
-	char requester[STORE_NAME_MAX] = "", approvers[STORE_NAME_MAX] = "";
+	char requester[STORE_NAME_MAX] = "";
 
 	if (requester_of(st, session_id, requester, sizeof(requester)) < 0)
 		return APPROVAL_NOT_APPROVER;
+	return approval_check_decider_for(st, cfg, d, session_id, requester, approve);
+}
+
+enum approval_verdict approval_check_decider_for(struct store *st, const struct ctl_config *cfg,
+						 const struct approval_decider *d, int64_t session_id,
+						 const char *requester, bool approve)
+{
+	char approvers[STORE_NAME_MAX] = "";
+
 	/* Four eyes: neither groups nor role lets anyone decide on their own request. */
 	if (strcmp(requester, d->user) == 0)
 		return APPROVAL_SELF;

@@ -56,6 +56,14 @@ enum approval_verdict approval_check_decider(struct store *st, const struct ctl_
 					     bool approve);
 
 /*
+ * approval_check_decider for a request by requester rather than by the session's holder: a
+ * join request (the joiner never approves their own join; session_id's customer decides).
+ */
+enum approval_verdict approval_check_decider_for(struct store *st, const struct ctl_config *cfg,
+						 const struct approval_decider *d, int64_t session_id,
+						 const char *requester, bool approve);
+
+/*
  * Records by's decision on session_id at now. -ENOENT: no approval; -EPERM: by requested
  * the session (four eyes, whoever calls); -EALREADY: already decided or expired;
  * -ETIMEDOUT: the deadline passed (it is marked expired then).

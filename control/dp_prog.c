@@ -265,6 +265,11 @@ int dpp_record(struct dpp *d, const struct spg_dp_session_record_req *req, struc
 	return ret;
 }
 
+int dpp_joiners(struct dpp *d, const struct spg_dp_session_joiners_req *req)
+{
+	return dpp_call(d, SPG_DP_SESSION_JOINERS, req, sizeof(*req), NULL, 0, NULL);
+}
+
 int dpp_get(struct dpp *d, uint64_t id, struct spg_dp_session_info *info)
 {
 	struct spg_dp_session_id_req req = {.id = id};

@@ -66,6 +66,9 @@ int dpp_get(struct dpp *d, uint64_t id, struct spg_dp_session_info *info);
 /* SESSION_RECORD (start or stop); rep (may be NULL) gets the recording's counters.
  * -EOPNOTSUPP from a dataplane that cannot record. */
 int dpp_record(struct dpp *d, const struct spg_dp_session_record_req *req, struct spg_dp_record_rep *rep);
+/* SESSION_JOINERS: session id's joiner workstations, by slot. -EOPNOTSUPP from a dataplane
+ * that cannot carry joiners; -EINVAL an address it refuses; -ENOENT no such session. */
+int dpp_joiners(struct dpp *d, const struct spg_dp_session_joiners_req *req);
 /* Calls fn for every session spgate-dp holds; stops at and returns fn's first non-zero. */
 int dpp_list(struct dpp *d, int (*fn)(const struct spg_dp_session_info *s, void *arg), void *arg);
 int dpp_stats(struct dpp *d, struct spg_dp_stats_rep *rep);

@@ -143,6 +143,11 @@ static int peer_dp_record(void *arg, const struct spg_dp_session_record_req *req
 	return dpp_record(((struct ctl *)arg)->dp, req, rep);
 }
 
+static int peer_dp_joiners(void *arg, const struct spg_dp_session_joiners_req *req)
+{
+	return dpp_joiners(((struct ctl *)arg)->dp, req);
+}
+
 static struct line_call *peer_line_connect(void *arg, const struct store_line *line, const struct store_system *sys,
 					   uint16_t port, const struct line_events *ev, void *ev_arg)
 {
@@ -174,6 +179,7 @@ static const struct session_peers real_peers = {
 	.dp_list = peer_dp_list,
 	.dp_stats = peer_dp_stats,
 	.dp_record = peer_dp_record,
+	.dp_joiners = peer_dp_joiners,
 	.line_connect = peer_line_connect,
 	.line_cancel = peer_line_cancel,
 	.line_reattach = peer_line_reattach,

@@ -224,6 +224,7 @@ void sess_end(struct session *s, enum store_session_state state, const char *cod
 			sess_sp_drop(s);
 	}
 	sess_record_stop(s); /* before spgate-dp forgets the session: the stop reports the counters */
+	sess_join_end_all(s, reason);
 	sess_dp_forget(s);
 	sess_release(s);
 	sess_persist_state(s, state, reason);

@@ -33,6 +33,7 @@
 #include "line.h"
 #include "snmp/snmp.h"
 #include "sp_handshake.h"
+#include "store/participant_store.h"
 #include "store/session_store.h"
 
 struct session_peers {
@@ -55,6 +56,8 @@ struct session_peers {
 	int (*dp_stats)(void *arg, struct spg_dp_stats_rep *rep);
 	/* SESSION_RECORD (start/stop a recording). NULL: as a dataplane answering EOPNOTSUPP. */
 	int (*dp_record)(void *arg, const struct spg_dp_session_record_req *req, struct spg_dp_record_rep *rep);
+	/* SESSION_JOINERS (join). NULL: as a dataplane answering EOPNOTSUPP. */
+	int (*dp_joiners)(void *arg, const struct spg_dp_session_joiners_req *req);
 	/* The line (line.h). */
 	struct line_call *(*line_connect)(void *arg, const struct store_line *line, const struct store_system *sys,
 					  uint16_t default_agent_port, const struct line_events *ev, void *ev_arg);
@@ -161,6 +164,56 @@ int session_get(struct session_mgr *m, int64_t id, struct store_session *out);
 
 /* Sessions held in memory (live ones, and ended ones still draining their agent channel). */
 size_t session_mgr_count(const struct session_mgr *m);
+
+/* ---- join (issue 15): session_join.c ---- */
+
+/* What `join` asks for; the caller has authenticated the user (step-up, workstation rules). */
+struct join_request {
+	int64_t session_id;
+	const char *user;
+	const char *const *groups;
+	size_t n_groups;
+	bool privileged;      /* sees every system */
+	uint32_t workstation; /* W_j, network order */
+};
+
+/*
+ * Asks to join session_id (a pending participant row, due in sessions.approval_timeout).
+ * 0 with *out; or -ENOENT no such live session; -EACCES the user may not reach its system;
+ * -EPERM the user holds it; and with *error_code set: -EINVAL ("not_active", "denied",
+ * "reason_required", "ticket_required"), -EBUSY ("session_full": SPG_DP_MAX_JOINERS
+ * participants live or asking), -EEXIST ("already_requested", "already_joined"),
+ * -EADDRINUSE ("workstation_in_use"), -EAGAIN ("retry_later": refused a moment ago).
+ */
+int session_join(struct session_mgr *m, const struct join_request *req, const struct session_purpose *why,
+		 struct store_participant *out, const char **error_code);
+
+/* Who decides on a join request: the session's holder, or the customer (under `ask`). */
+enum join_side {
+	JOIN_SIDE_HOLDER,
+	JOIN_SIDE_CUSTOMER,
+};
+
+/*
+ * actor's vote, for side, on engineer's pending request to join session_id. Refusing ends
+ * the request; accepting accepts it once every side needed said yes: a slot is taken and
+ * spgate-dp gets SESSION_JOINERS (a dataplane that refuses makes it refused, reason set).
+ * 0 with *out; -ENOENT no pending request; -EPERM actor is the joiner (four eyes), or not
+ * the holder (side holder), or the holder (side customer: the holder never counts as the
+ * customer); -EALREADY this side has voted; -EINVAL the customer's vote is not needed;
+ * -ETIMEDOUT the deadline passed (it is expired now).
+ */
+int session_join_decide(struct session_mgr *m, int64_t session_id, const char *engineer, enum join_side side,
+			bool accept, const char *actor, struct store_participant *out);
+
+/*
+ * Ends engineer's participation in session_id (accepted: the slot is cleared in spgate-dp at
+ * once; pending: the request is withdrawn): left (actor is the joiner) or removed by actor,
+ * the session's holder or an operator (by_operator). 0 with *out; -ENOENT none live; -EPERM
+ * left by someone else than the joiner, or removed by someone else than holder or operator.
+ */
+int session_join_end(struct session_mgr *m, int64_t session_id, const char *engineer, const char *actor,
+		     bool by_operator, bool left, struct store_participant *out);
 
 /*
  * One timer tick, as the loop runs it every tick_ms: expires approvals, closes sessions

@@ -74,6 +74,10 @@ struct session {
 	bool rec_failed;         /* spgate-dp said the recording failed (or lost it) ... */
 	bool rec_failed_handled; /* ... and that was acted on */
 	int rec_error;           /* the write's errno; ESTALE: spgate-dp lost the recording */
+	/* join: the accepted joiners' workstations by slot (the store's participants, as sent
+	 * to spgate-dp with SESSION_JOINERS); 0 an empty slot */
+	uint32_t joiner_addr[SPG_DP_MAX_JOINERS];
+	bool joiners_differ;     /* a listing showed spgate-dp with other joiners: re-send */
 };
 
 TAILQ_HEAD(session_list, session);
@@ -161,6 +165,22 @@ void sess_record_lost(struct session *s);
 void sess_record_act(struct session_mgr *m);
 /* After a restart: finds s's running recording in the store. */
 void sess_record_restore(struct session *s);
+
+/* session_join.c */
+/* Sends s's joiners to spgate-dp (SESSION_JOINERS); 0 or -errno (-EOPNOTSUPP: it cannot). */
+int sess_join_push(struct session *s);
+/* After s was (re-)added to spgate-dp: its joiners, if any, go too. */
+void sess_join_readd(struct session *s);
+/* What a SESSION_LIST entry says about s's joiners: noted; sess_join_resend acts on it. */
+void sess_join_seen(struct session *s, const struct spg_dp_session_info *info);
+/* After a listing: re-sends the joiners of the sessions spgate-dp has otherwise. */
+void sess_join_resend(struct session_mgr *m);
+/* s ends: every pending or accepted participant ends with it (audited). */
+void sess_join_end_all(struct session *s, const char *reason);
+/* After a restart: s's accepted joiners from the store. */
+void sess_join_restore(struct session *s);
+/* Expires the join requests due at now. */
+void sess_join_expire(struct session_mgr *m, int64_t now);
 
 /* session_timers.c */
 void sess_poll_counters(struct session_mgr *m);

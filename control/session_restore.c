@@ -110,6 +110,7 @@ static int restore_one(struct session_mgr *m, const struct store_session *row)
 		return 1; /* the approval deadline is in the store; the tick expires it */
 	case STORE_SESSION_ACTIVE:
 		sess_record_restore(s);
+		sess_join_restore(s);
 		if (on_modem_line(m, row) && restore_modem_call(m, s) != 0)
 			return 0;
 		/* As if the channel was lost now: re-attach within agent.grace. */
@@ -172,6 +173,7 @@ static int reconcile_one(const struct spg_dp_session_info *info, void *arg)
 	if (s != NULL && wants_dp(s)) {
 		s->seen = true;
 		sess_record_seen(s, info);
+		sess_join_seen(s, info);
 		s->dp = ntohl(info->spi_in) == s->row.spi_in && ntohl(info->spi_out) == s->row.spi_out
 				? SESS_DP_PRESENT
 				: SESS_DP_STALE;
@@ -248,6 +250,7 @@ static void reconcile(struct session_mgr *m)
 		}
 	}
 	sess_record_act(m);
+	sess_join_resend(m);
 }
 
 void sess_expected_dp(struct session_mgr *m, uint32_t *n, uint32_t *ids_hash)

@@ -165,6 +165,7 @@ static int sess_dp_install(struct session *s, const struct sph_keys *k)
 {
 	const struct session_peers *pe = s->m->env.peers;
 	struct spg_dp_session_params p;
+	bool added = false;
 	char err[160];
 	int ret;
 
@@ -181,10 +182,14 @@ static int sess_dp_install(struct session *s, const struct sph_keys *k)
 		ret = pe->dp_add(s->m->env.peers_arg, &p);
 		if (ret == -EEXIST)
 			ret = pe->dp_update(s->m->env.peers_arg, SPG_DP_UPD_ALL, &p);
+		added = ret == 0;
 	}
 	explicit_bzero(&p, sizeof(p));
 	if (ret == 0)
 		s->dp = SESS_DP_PRESENT;
+	/* A re-added session (spgate-dp restarted) comes without joiners: they go again. */
+	if (added)
+		sess_join_readd(s);
 	else if (ret == -ENOTCONN)
 		s->dp = SESS_DP_UNKNOWN;
 	return ret;

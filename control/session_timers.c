@@ -84,6 +84,7 @@ static int poll_one(const struct spg_dp_session_info *info, void *arg)
 	if (s == NULL || s->row.state != STORE_SESSION_ACTIVE)
 		return 0;
 	sess_record_seen(s, info);
+	sess_join_seen(s, info);
 	if (packets == s->last_packets && s->row.counters.last_activity != 0)
 		return 0;
 	if (packets != s->last_packets)
@@ -114,6 +115,7 @@ void sess_poll_counters(struct session_mgr *m)
 	if (m->env.peers->dp_list(m->env.peers_arg, poll_one, &pc) != 0)
 		return;
 	sess_record_act(m); /* after the listing: ending a session deletes it from spgate-dp */
+	sess_join_resend(m);
 	if (idle == 0)
 		return;
 	TAILQ_FOREACH_SAFE(s, &m->all, all, tmp) {
@@ -133,6 +135,7 @@ void session_mgr_tick(struct session_mgr *m)
 	ret = approval_expired(m->env.store, now, approval_expired_cb, m);
 	if (ret < 0)
 		fprintf(stderr, "spgate-control: cannot expire approvals: %s\n", strerror(-ret));
+	sess_join_expire(m, now);
 	TAILQ_FOREACH_SAFE(s, &m->all, all, tmp)
 		session_check(s, now);
 	if (++m->ticks % m->env.poll_ticks == 0)

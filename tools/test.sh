@@ -267,6 +267,9 @@ else
 	# The web console (issue 18) in headless chromium (playwright-core): approve in the page,
 	# scope, CSRF, TLS only; screenshots under build/web-artifacts.
 	run_counted web in_tool_path flock /tmp/spgate-lock-web bash tests/integration/test_web.sh
+	# Join instead of wait (issue 15): a second engineer joins from a second workstation, is
+	# removed; SKIP (77) while spgate-dp answers SESSION_JOINERS with EOPNOTSUPP.
+	run_counted join in_tool_path flock /tmp/spgate-lock-join bash tests/integration/test_join.sh
 	# Dialing: spgate-control against spgate-modemsim's modems, speeds enforced with tc
 	run_counted modem in_tool_path flock /tmp/spgate-lock-modem bash tests/integration/test_modem.sh
 	# Soak: 200 sessions at once, each daemon restarted in turn, churn, keepalives, then no

@@ -22,6 +22,7 @@
 #include "store/store.h"
 
 struct audit;
+struct store_session;
 struct auth;
 struct challenge_table;
 struct mfa;
@@ -142,6 +143,28 @@ json_t *api_step_up(struct api_req *r, const char *serial);
  * required needs a login that passed one. Else the refusal (audited). */
 json_t *api_approver_factor(struct api_req *r, const char *customer, const char *what);
 json_t *api_op_connect(struct api_req *r);
+/* A session as the API shows it (ops_session.c), with its participants when live. */
+json_t *api_session_json(struct api_req *r, const struct store_session *s);
+/* The optional "reason": one line of at most STORE_REASON_MAX - 1 bytes; 0, or -1 with *err. */
+int api_arg_reason(struct api_req *r, const char **reason, json_t **err);
+/*
+ * The workstation is the caller unless an operator let this user name others
+ * (users[].may_name_workstations); NULL, or the refusal, audited as action on serial.
+ */
+json_t *api_workstation_refused(struct api_req *r, const char *action, const char *serial, uint32_t workstation);
+/* Join (ops_join.c): o's "participants" (holder, joiners, pending requests) and "joiners". */
+void api_join_participants(struct api_req *r, const struct store_session *s, json_t *o);
+/* Whether the caller is a live participant (pending or accepted) of session id. */
+bool api_join_is_participant(struct api_req *r, int64_t id);
+/* Appends to list the live sessions the caller (an engineer) joined or asks to join; 0 or -errno. */
+int api_join_append_joined(struct api_req *r, json_t *list);
+json_t *api_op_join(struct api_req *r);
+json_t *api_op_join_status(struct api_req *r);
+json_t *api_op_joins(struct api_req *r);
+json_t *api_op_join_accept(struct api_req *r);
+json_t *api_op_join_refuse(struct api_req *r);
+json_t *api_op_join_remove(struct api_req *r);
+json_t *api_op_join_leave(struct api_req *r);
 json_t *api_op_sessions(struct api_req *r);
 json_t *api_op_session(struct api_req *r);
 json_t *api_op_disconnect(struct api_req *r);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The session ops: connect, sessions, session, disconnect, approve, deny. */
+/* The session ops: connect, sessions, session, disconnect, approve, deny (join: ops_join.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include "ticket.h"
 #include "workstation.h"
 
-static json_t *session_json(struct api_req *r, const struct store_session *s)
+json_t *api_session_json(struct api_req *r, const struct store_session *s)
 {
 	const struct store_session_counters *c = &s->counters;
 	char degraded[STORE_REASON_MAX + 96];
@@ -52,6 +52,8 @@ static json_t *session_json(struct api_req *r, const struct store_session *s)
 		json_object_set_new(o, "approval", json_string(store_approval_decision_name(a.decision)));
 		json_object_set_new(o, "approval_deadline", json_integer(a.deadline));
 	}
+	if (store_session_state_live(s->state))
+		api_join_participants(r, s, o);
 	return o;
 }
 
@@ -59,7 +61,7 @@ static json_t *reply_session(struct api_req *r, const struct store_session *s)
 {
 	json_t *reply = api_json_ok();
 
-	json_object_set_new(reply, "session", session_json(r, s));
+	json_object_set_new(reply, "session", api_session_json(r, s));
 	return reply;
 }
 
@@ -112,7 +114,7 @@ static const char *connect_serial(struct api_req *r, struct store_ticket *t, cha
 }
 
 /* The optional "reason": one line of at most STORE_REASON_MAX - 1 bytes. */
-static int connect_reason(struct api_req *r, const char **reason, json_t **err)
+int api_arg_reason(struct api_req *r, const char **reason, json_t **err)
 {
 	const char *p;
 
@@ -177,7 +179,7 @@ static json_t *connect_refused(struct api_req *r, const char *serial, int ret, c
  * The workstation is the caller unless an operator let this user name others
  * (users[].may_name_workstations); NULL, or the refusal, audited.
  */
-static json_t *workstation_refused(struct api_req *r, const char *serial, uint32_t workstation)
+json_t *api_workstation_refused(struct api_req *r, const char *action, const char *serial, uint32_t workstation)
 {
 	char ws[SPG_ADDR_STRLEN], caller[SPG_ADDR_STRLEN], detail[160];
 	struct store_user u;
@@ -190,7 +192,7 @@ static json_t *workstation_refused(struct api_req *r, const char *serial, uint32
 	spg_addr_str(workstation, ws);
 	spg_addr_str(r->peer->addr, caller);
 	snprintf(detail, sizeof(detail), "{\"workstation\":\"%s\",\"caller\":\"%s\"}", ws, caller);
-	api_audit(r, "connect", serial, "forbidden", detail);
+	api_audit(r, action, serial, "forbidden", detail);
 	return api_json_error(API_E_FORBIDDEN,
 			      "workstation %s is not the address you connect from (%s), and no operator rule "
 			      "(users[].may_name_workstations) lets you name it",
@@ -224,7 +226,7 @@ json_t *api_op_connect(struct api_req *r)
 	req.serial = connect_serial(r, &t, tid, sizeof(tid), &err);
 	if (req.serial == NULL)
 		return err;
-	if (connect_reason(r, &why.reason, &err) != 0)
+	if (api_arg_reason(r, &why.reason, &err) != 0)
 		return err;
 	why.ticket = tid;
 	err = api_step_up(r, req.serial);
@@ -235,7 +237,7 @@ json_t *api_op_connect(struct api_req *r)
 		return err;
 	if (req.workstation == 0)
 		return api_json_error(API_E_BAD_REQUEST, "missing argument \"workstation\" (no peer address to use)");
-	err = workstation_refused(r, req.serial, req.workstation);
+	err = api_workstation_refused(r, "connect", req.serial, req.workstation);
 	if (err != NULL)
 		return err;
 	ret = session_connect_for(r->ctx->sessions, &req, &why, &s, &code, &h);
@@ -245,7 +247,7 @@ json_t *api_op_connect(struct api_req *r)
 		return reply_session(r, &s);
 	reply = api_json_error(code, "%s", s.reason);
 	json_object_set_new(reply, "reason", json_string(s.reason));
-	json_object_set_new(reply, "session", session_json(r, &s));
+	json_object_set_new(reply, "session", api_session_json(r, &s));
 	return reply;
 }
 
@@ -268,7 +270,7 @@ static int list_one(const struct store_session *s, void *arg)
 	if (l->approvable && !approval_may_decide(l->r->ctx->store, l->r->ctx->cfg, l->r->who.group_ptrs,
 						  l->r->who.n_groups, s->id))
 		return 0;
-	json_array_append_new(l->list, session_json(l->r, s));
+	json_array_append_new(l->list, api_session_json(l->r, s));
 	return 0;
 }
 
@@ -299,6 +301,9 @@ json_t *api_op_sessions(struct api_req *r)
 	f.live_only = !history;
 	l.list = json_array();
 	ret = store_session_foreach(r->ctx->store, &f, list_one, &l);
+	/* an engineer's own list also has the live sessions they joined or asked to join */
+	if (ret == 0 && f.user != NULL)
+		ret = api_join_append_joined(r, l.list);
 	if (ret != 0) {
 		json_decref(l.list);
 		return api_json_error(API_E_INTERNAL, "cannot list sessions: %s", strerror(-ret));
@@ -329,7 +334,8 @@ json_t *api_op_session(struct api_req *r)
 	err = get_session(r, &id, &s);
 	if (err != NULL)
 		return err;
-	if (!r->who.privileged && strcmp(s.user, r->who.user) != 0 && !may_decide(r, s.id))
+	if (!r->who.privileged && strcmp(s.user, r->who.user) != 0 && !may_decide(r, s.id) &&
+	    !api_join_is_participant(r, s.id))
 		return api_json_error(API_E_FORBIDDEN, "session %" PRIu64 " is not yours", id);
 	return reply_session(r, &s);
 }

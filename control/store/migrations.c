@@ -5,6 +5,7 @@
  * Addresses are dotted-quad TEXT so that an operator's sqlite3 shell shows them as such;
  * "live" sessions are those with closed IS NULL.
  */
+#include "store/participant_store.h"
 #include "store/store.h"
 
 static const char v1_inventory[] =
@@ -206,6 +207,8 @@ const struct store_migration store_migrations[] = {
 	{ 5, "users' nameable workstations; revoked tokens and users' revocations", v5_api_trust },
 	{ 6, "second factors: users' TOTP secrets (sealed), last step used; customers' mfa", v6_mfa },
 	{ 7, "recordings: per-customer policy and certificate, session reason and ticket", v7_recordings },
+	/* issue 15 (join): its SQL lives with its queries, in participant_store.c */
+	{ 8, "participants: engineers who asked to join a session, and their slots", store_participant_schema },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

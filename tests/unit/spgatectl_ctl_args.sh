@@ -98,7 +98,8 @@ json_ok() {
 for args in "login --help" "logout --help" "whoami --help" "search --help" "connect --help" \
 	"sessions --help" "session --help" "session show --help" "disconnect --help" "approve --help" \
 	"deny --help" "ticket --help" "ticket submit --help" "tickets --help" "lines --help" \
-	"audit --help" "inventory --help" "inventory import --help"; do
+	"audit --help" "inventory --help" "inventory import --help" "join --help" "join requests --help" \
+	"join accept --help" "join refuse --help" "join remove --help" "join leave --help" "leave --help"; do
 	# shellcheck disable=SC2086
 	expect 0 "" -- $args
 done
@@ -137,6 +138,16 @@ expect 2 "--since: \"yesterday\"" -- audit --since yesterday
 expect 2 "--since: \"2024-02-30\"" -- audit --since 2024-02-30
 expect 2 "--since: \"2024-05-01T25:00\"" -- audit --since 2024-05-01T25:00
 expect 2 "inventory import: missing FILE" -- inventory import
+expect 2 "join: missing SESSION" -- join
+expect 2 "SESSION: \"x\" is not a session id" -- join x
+expect 2 "--wait-timeout and --no-wait: give one" -- join 12 --no-wait --wait-timeout 5
+expect 2 "join: --reason: empty" -- join 12 --reason ""
+expect 2 "--workstation: \"192.0.2.300\" is not an IPv4 address" -- join 12 --workstation 192.0.2.300
+expect 2 "join accept: give SESSION and ENGINEER" -- join accept 12
+expect 2 "join remove: give SESSION and ENGINEER" -- join remove 12
+expect 2 "ENGINEER: empty" -- join refuse 12 ""
+expect 2 "leave: missing SESSION" -- leave
+expect 2 "SESSION: \"0\" is not a session id" -- join leave 0
 expect 2 "--format: \"xml\" is neither yaml nor csv" -- inventory import x.yaml --format xml
 expect 2 "cannot tell the format of \"inv.txt\"" -- inventory import inv.txt
 expect 2 "FILE: cannot open \"$tmp/none.yaml\"" -- inventory import "$tmp/none.yaml"
@@ -281,8 +292,8 @@ expect 1 "session 13 failed: the SP refused the grant: wrong serial" -- connect 
 expect 0 "" -- --json connect CK2001 --wait
 check "--json connect --wait prints the active session" json_ok "j['id'] == 12 and j['state'] == 'active'"
 
-expect_out "ID  SERIAL  USER   WORKSTATION  STATE    VIRTUAL      SP          LINE      SPEED     AGE  OUT-PKTS  IN-PKTS" -- sessions
-check "sessions shows speed and age" grep -qE "^12  CK2001  alice  192.0.2.50   active   198.18.0.12  192.0.2.10  net-eu-1  33.6k  12m3[4-6]s      1200     1100$" <<<"$out"
+expect_out "ID  SERIAL  USER   WORKSTATION  STATE    VIRTUAL      SP          LINE      SPEED     AGE  OUT-PKTS  IN-PKTS  JOINERS" -- sessions
+check "sessions shows speed and age" grep -qE "^12  CK2001  alice  192.0.2.50   active   198.18.0.12  192.0.2.10  net-eu-1  33.6k  12m3[4-6]s      1200     1100  -$" <<<"$out"
 check "a session without SP address or speed yet shows -" \
 	grep -qE "^15  MX300   bob    192.0.2.50   dialing  198.18.0.15  -           net-eu-1      -  12m3[4-6]s" <<<"$out"
 expect 1 "sessions: only operators and auditors may list everyone's sessions (forbidden)" -- sessions --all

@@ -12,6 +12,7 @@
  *   ctl_admin.c    ticket submit, tickets, lines, audit, inventory import
  *   ctl_mfa.c      mfa enroll, verify, reset; reading second-factor codes
  *   ctl_recording.c recordings, recording export
+ *   ctl_join.c     join (ask, requests, accept, refuse, remove, leave), leave
  */
 #ifndef SPGCTL_CTL_H
 #define SPGCTL_CTL_H
@@ -63,6 +64,8 @@ int ctl_cmd_inventory(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_mfa(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_recordings(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_recording(struct spgctl *ctl, int argc, char **argv);
+int ctl_cmd_join(struct spgctl *ctl, int argc, char **argv);
+int ctl_cmd_leave(struct spgctl *ctl, int argc, char **argv);
 
 struct ctl_api;
 
@@ -87,6 +90,11 @@ int ctl_read_code(const char *cmd, const char *prompt, unsigned round, const cha
  * for a code (as ctl_read_code, round 1) and returns 0 with it in buf, or an exit code.
  */
 int ctl_step_up_code(struct ctl_api *api, const json_t *rep, const char *otp_file, char *buf, size_t size);
+/*
+ * Calls req (taken) on api; when the customer wants a fresh second factor (mfa_step_up),
+ * asks for a code and calls once more with it (connect, join). 0 with *rep, or an exit code.
+ */
+int ctl_call_step_up(struct ctl_api *api, json_t *req, const char *otp_file, json_t **rep);
 /* ---- ctl_api.c: one conversation with spgate-control ---- */
 
 enum ctl_route {
@@ -214,6 +222,7 @@ const char *ctl_fmt_time(const json_t *obj, const char *key, char *buf, size_t s
 bool ctl_print_systems(const json_t *systems);
 bool ctl_print_sessions(const json_t *sessions);
 bool ctl_print_recordings(const json_t *recordings);
+bool ctl_print_joins(const json_t *joins);
 bool ctl_print_tickets(const json_t *tickets);
 bool ctl_print_lines(const json_t *lines);
 void ctl_print_line(const json_t *line);
@@ -221,6 +230,8 @@ bool ctl_print_events(const json_t *events);
 /* Key/value blocks. */
 void ctl_print_session(const json_t *session);
 void ctl_print_ticket(const json_t *ticket);
+/* A join as its asker sees it: the session, holder, state, and once in V_i, ports, expiry. */
+void ctl_print_join(const json_t *join);
 /* "held by alice from 192.0.2.10 since 2024-05-01 12:00:00 (session 12)" to f. */
 void ctl_print_holder(FILE *f, const json_t *holder);
 

@@ -169,7 +169,7 @@ enum { C_TICKET, C_REASON, C_WORKSTATION, C_WAIT, C_WAIT_TIMEOUT, C_OTP_FILE, C_
  * Calls connect; when the customer wants a fresh second factor (mfa_step_up), asks for a
  * code and calls once more with it. The server decides: a client cannot skip the step.
  */
-static int connect_call(struct ctl_api *api, json_t *req, const char *otp_file, json_t **rep)
+int ctl_call_step_up(struct ctl_api *api, json_t *req, const char *otp_file, json_t **rep)
 {
 	char code[CTL_CODE_MAX];
 	json_t *again = json_deep_copy(req);
@@ -257,7 +257,7 @@ int ctl_cmd_connect(struct spgctl *ctl, int argc, char **argv)
 		json_decref(req);
 		return rc;
 	}
-	rc = connect_call(&api, req, o[C_OTP_FILE].seen ? o[C_OTP_FILE].value : NULL, &rep);
+	rc = ctl_call_step_up(&api, req, o[C_OTP_FILE].seen ? o[C_OTP_FILE].value : NULL, &rep);
 	if (rc == 0 && (session = member(&api, rep, "session", JSON_OBJECT, &rc)) != NULL) {
 		json_incref(session);
 		if (o[C_WAIT].seen)
@@ -287,7 +287,9 @@ static const char sessions_usage[] =
 	"Only live ones, unless:\n"
 	"  --all-states    also the closed and failed ones of the last hour\n"
 	"  --since TIME    also the closed and failed ones that ended since TIME (as audit --since)\n"
-	"Table: ID SERIAL USER WORKSTATION STATE VIRTUAL SP LINE SPEED AGE OUT-PKTS IN-PKTS.\n";
+	"Table: ID SERIAL USER WORKSTATION STATE VIRTUAL SP LINE SPEED AGE OUT-PKTS IN-PKTS\n"
+	"JOINERS (who joined: \"bob (slot 1)\", and who asks: \"carol (pending)\"). Your own list\n"
+	"also has the sessions you joined or ask to join.\n";
 
 int ctl_cmd_sessions(struct spgctl *ctl, int argc, char **argv)
 {

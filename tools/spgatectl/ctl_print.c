@@ -200,8 +200,27 @@ bool ctl_print_sessions(const json_t *sessions)
 		{"AGE", "created", COL_AGE, 'r'},
 		{"OUT-PKTS", "out_packets", COL_TEXT, 'r'},
 		{"IN-PKTS", "in_packets", COL_TEXT, 'r'},
+		{"JOINERS", "joiners", COL_TEXT, 'l'},
 	};
 	return print_table(sessions, cols, N(cols));
+}
+
+bool ctl_print_joins(const json_t *joins)
+{
+	static const struct col cols[] = {
+		{"SESSION", "session", COL_TEXT, 'r'},
+		{"SERIAL", "serial", COL_TEXT, 'l'},
+		{"HOLDER", "holder", COL_TEXT, 'l'},
+		{"ENGINEER", "engineer", COL_TEXT, 'l'},
+		{"WORKSTATION", "workstation", COL_TEXT, 'l'},
+		{"STATE", "state", COL_TEXT, 'l'},
+		{"SLOT", "slot", COL_TEXT, 'r'},
+		{"HOLDER-SAYS", "holder_vote", COL_TEXT, 'l'},
+		{"CUSTOMER-SAYS", "customer_vote", COL_TEXT, 'l'},
+		{"DECIDE-BY", "deadline", COL_TIME, 'l'},
+		{"REASON", "request_reason", COL_TEXT, 'l'},
+	};
+	return print_table(joins, cols, N(cols));
 }
 
 bool ctl_print_recordings(const json_t *recordings)
@@ -379,6 +398,24 @@ void ctl_print_session(const json_t *s)
 		{"drops", "drops", COL_TEXT, true},
 	};
 	print_fields(s, fields, N(fields));
+}
+
+void ctl_print_join(const json_t *j)
+{
+	static const struct field fields[] = {
+		{"session", "id", COL_TEXT, false},
+		{"serial", "serial", COL_TEXT, false},
+		{"holder", "holder", COL_TEXT, false},
+		{"state", "state", COL_TEXT, false},
+		{"reason", "reason", COL_TEXT, true},
+		{"slot", "slot", COL_TEXT, true},
+		{"workstation", "workstation", COL_TEXT, false},
+		{"virtual", "virtual_address", COL_TEXT, true},
+		{"sp address", "sp_address", COL_TEXT, true},
+		{"ports", "ports", COL_TEXT, true},
+		{"expires", "expires", COL_TIME, true},
+	};
+	print_fields(j, fields, N(fields));
 }
 
 void ctl_print_ticket(const json_t *t)

@@ -30,6 +30,8 @@ static const struct spgctl_cmd commands[] = {
 	{"disconnect", ctl_cmd_disconnect, "close a session"},
 	{"approve", ctl_cmd_approve, "approve a session awaiting approval"},
 	{"deny", ctl_cmd_deny, "deny a session awaiting approval"},
+	{"join", ctl_cmd_join, "join someone's session, or decide on who joins yours"},
+	{"leave", ctl_cmd_leave, "leave a session you joined"},
 	{"ticket", ctl_cmd_ticket, "file a service ticket"},
 	{"tickets", ctl_cmd_tickets, "list service tickets"},
 	{"lines", ctl_cmd_lines, "list the lines to SP sites"},

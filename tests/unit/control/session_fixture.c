@@ -213,6 +213,7 @@ static int fake_dp_list(void *a, int (*fn)(const struct spg_dp_session_info *s, 
 		info.out.packets = dp[i].packets;
 		info.record_state = dp[i].record_state;
 		info.record_error = dp[i].record_error;
+		memcpy(info.joiner_addr, dp[i].joiner_addr, sizeof(info.joiner_addr));
 		ret = fn(&info, arg);
 		if (ret != 0)
 			return ret;
@@ -280,6 +281,27 @@ static int fake_dp_record(void *a, const struct spg_dp_session_record_req *req, 
 	return 0;
 }
 
+int joiners_refuse;
+int n_dp_joiners;
+struct spg_dp_session_joiners_req last_joiners;
+
+static int fake_dp_joiners(void *a, const struct spg_dp_session_joiners_req *req)
+{
+	int i = dp_find(req->id);
+
+	(void)a;
+	if (!dp_up)
+		return -ENOTCONN;
+	if (joiners_refuse != 0)
+		return -joiners_refuse;
+	if (i < 0)
+		return -ENOENT;
+	n_dp_joiners++;
+	last_joiners = *req;
+	memcpy(dp[i].joiner_addr, req->joiner_addr, sizeof(dp[i].joiner_addr));
+	return 0;
+}
+
 static struct event_base *base;
 static struct line_mgr *lines;
 
@@ -334,6 +356,7 @@ static const struct session_peers fakes = {
 	.dp_list = fake_dp_list,
 	.dp_stats = fake_dp_stats,
 	.dp_record = fake_dp_record,
+	.dp_joiners = fake_dp_joiners,
 	.line_connect = real_line_connect,
 	.line_cancel = real_line_cancel,
 	.line_reattach = fake_line_reattach,
@@ -386,6 +409,9 @@ void world_up(void)
 	n_reattaches = n_reattach_cancels = 0;
 	n_record_starts = n_record_stops = 0;
 	record_refuse = 0;
+	joiners_refuse = 0;
+	n_dp_joiners = 0;
+	memset(&last_joiners, 0, sizeof(last_joiners));
 	record_path[0] = record_comment[0] = '\0';
 	dp_up = true;
 	refuse_connect_at_once = false;

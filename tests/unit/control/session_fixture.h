@@ -57,6 +57,7 @@ struct fake_dp_entry {
 	uint64_t packets;
 	uint32_t record_state; /* SPG_DP_RECORD_*, as SESSION_LIST reports it */
 	int32_t record_error;
+	uint32_t joiner_addr[SPG_DP_MAX_JOINERS]; /* SESSION_JOINERS, as SESSION_LIST reports it */
 };
 extern struct fake_dp_entry dp[MAX_DP];
 extern bool dp_up; /* false: every call fails -ENOTCONN */
@@ -78,6 +79,11 @@ extern char record_path[SPG_DP_RECORD_PATH_MAX];
 extern char record_comment[SPG_DP_RECORD_COMMENT_MAX];
 extern enum store_session_state state_at_record; /* the session's state when recording began */
 extern int n_record_starts, n_record_stops;
+
+/* SESSION_JOINERS: the entry's joiners replaced; while joiners_refuse is set, answers -joiners_refuse. */
+extern int joiners_refuse;
+extern int n_dp_joiners;
+extern struct spg_dp_session_joiners_req last_joiners;
 
 /* ---- the modem call a restart re-attaches to: what the session asked, answered by the test ---- */
 
