@@ -84,7 +84,7 @@ static bool setup_dp(void)
 		spg_neigh_learn(dp.neigh, SPG_DP_PORT_VENDOR, htonl(a), &far_mac, rte_get_tsc_cycles());
 	w = spg_worker_create(&dp, 0, LCORE_ID_ANY);
 	if (w == NULL) {
-		fprintf(stderr, "test_join: worker: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "test_dp_join: worker: %s\n", rte_strerror(rte_errno));
 		return false;
 	}
 	dp.workers[0] = w;
@@ -94,7 +94,7 @@ static bool setup_dp(void)
 
 static int suite_init(void)
 {
-	if (unit_eal_init("test_join", "crypto_aesni_mb") != 0)
+	if (unit_eal_init("test_dp_join", "crypto_aesni_mb") != 0)
 		return 0; /* the tests fail on !ready */
 	ready = setup_dp();
 	return 0;
