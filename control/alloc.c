@@ -31,7 +31,7 @@ enum tier { TIER_DEDICATED = 1, TIER_REGION = 2, TIER_ANY_SHARED = 3 };
 static int pick_line(struct store *st, const struct store_system *sys, enum tier tier,
 		     const char *cursor, char *id, size_t idlen)
 {
-	sqlite3_stmt *q = store_stmt(
+	db_stmt *q = store_stmt(
 		st, "SELECT l.id FROM lines l LEFT JOIN customers c ON c.id = l.customer_id "
 		    "WHERE l.state = 'idle' AND l.type = ?1 AND CASE ?2 "
 		    "WHEN 1 THEN c.name = ?3 "
@@ -42,16 +42,16 @@ static int pick_line(struct store *st, const struct store_system *sys, enum tier
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, store_connect_name(sys->connect), -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, tier);
-	sqlite3_bind_text(q, 3, sys->customer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, sys->region, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, cursor, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, store_connect_name(sys->connect), -1, DB_STATIC);
+	db_bind_int(q, 2, tier);
+	db_bind_text(q, 3, sys->customer, -1, DB_STATIC);
+	db_bind_text(q, 4, sys->region, -1, DB_STATIC);
+	db_bind_text(q, 5, cursor, -1, DB_STATIC);
 	rc = store_step_row(st, q);
 	if (rc < 0)
 		return rc;
 	store_column_copy(id, idlen, q, 0);
-	sqlite3_reset(q);
+	db_reset(q);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #define CTL_PATH_MAX 256
 #define CTL_SOCKET_MAX 108 /* sun_path */
 #define CTL_NAME_MAX 64
+#define CTL_URL_MAX 512
 #define CTL_MAX_GROUPS 16
 #define CTL_RADIUS_MAX_SERVERS 8
 #define CTL_SECRET_MAX 128
@@ -149,6 +150,14 @@ struct ctl_config {
 		uint64_t max_bytes;        /* all recordings together, oldest deleted first; 0 no cap */
 		bool engineers_may_export; /* default false: engineers list their own, operators export */
 	} recordings;
+	struct {
+		/* "" : SQLite at control.database; postgresql://... or a libpq conninfo: a fleet's
+		 * shared store (docs/fleet.md). A sqlite:///path sets control.database instead. */
+		char url[CTL_URL_MAX];
+	} store;
+	struct {
+		char id[CTL_NAME_MAX]; /* this host in the fleet; default the host name */
+	} gateway;
 };
 
 /* Fills *c with the defaults above; required keys are left empty/zero. */

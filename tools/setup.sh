@@ -52,6 +52,9 @@ packages=(
 	# second factor (issue 16): spgatectl draws the TOTP enrolment QR code with libqrencode;
 	# the tests compute TOTP codes with oathtool (RFC 6238), also for FreeRADIUS's challenge
 	libqrencode-dev oathtool
+	# a gateway fleet's shared store (issue 14): libpq for spgate-control, and the server the
+	# store's unit tests (tests/unit/control/with_pg.sh) and the fleet lab start throw-away
+	libpq-dev postgresql
 )
 
 # Every external command that the project's scripts, tests and lab call, beside coreutils and
@@ -74,6 +77,7 @@ commands=(
 	scdoc man col groff nroff troff tbl preconv grotty perl # the man pages (scdoc, man-db, groff-base)
 	git tar dpkg dpkg-deb dpkg-buildpackage lintian systemd-analyze # the package test
 	tshark capinfos                                        # recordings (tshark, wireshark-common)
+	runuser                                                # with_pg.sh runs initdb/pg_ctl (full paths) as postgres (util-linux)
 )
 
 if [ "${1:-}" = --print-commands ]; then

@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
 
 #include "store/store.h"
 
@@ -172,7 +171,7 @@ int store_system_get(struct store *st, const char *serial, struct store_system *
 #define STORE_SYSTEM_COLUMNS "y.serial, c.name, t.name, y.region, y.connect_method, y.address, y.profile"
 #define STORE_SYSTEM_FROM \
 	"systems y JOIN customers c ON c.id = y.customer_id JOIN sites t ON t.id = y.site_id"
-void store_system_read(sqlite3_stmt *q, int first_col, struct store_system *s);
+void store_system_read(db_stmt *q, int first_col, struct store_system *s);
 
 /* Upserts a user by name (password hash and groups replaced). */
 int store_user_put(struct store *st, const struct store_user *u);

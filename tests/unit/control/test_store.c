@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The SQLite store: schema migrations, transactions, and session and approval rows. */
+/* The store (SQLite, or PostgreSQL under with_pg.sh): schema migrations, transactions, and session and approval rows. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #define NOW 1700000000
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 
 static uint32_t ip(const char *s)
@@ -40,15 +40,15 @@ static void done(void)
 static int64_t count_rows(struct store *s, const char *table)
 {
 	char sql[128];
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int64_t n = -1;
 
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, &q, NULL) != SQLITE_OK)
+	if (db_prepare(store_db(s), sql, &q) != 0)
 		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	if (db_step(q) == DB_ROW)
+		n = db_column_int64(q, 0);
+	db_finalize(q);
 	return n;
 }
 
@@ -68,7 +68,7 @@ static void a_version_1_database_is_upgraded_and_keeps_its_rows(void)
 	char err[256];
 
 	ctl_test_tmpdir(dir, sizeof(dir));
-	snprintf(db, sizeof(db), "%s/spgate.db", dir);
+	ctl_test_store_url(dir, db, sizeof(db));
 	st = store_open_at(db, 1, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	CU_ASSERT_EQUAL(store_schema_version(st), 1);
@@ -112,6 +112,10 @@ static void the_database_file_is_readable_by_its_owner_only(void)
 {
 	struct stat sb;
 
+	if (ctl_test_pg() != NULL) {
+		fprintf(stderr, "(a SQLite file's mode: skipped on PostgreSQL) ");
+		return;
+	}
 	fresh();
 	CU_ASSERT_EQUAL_FATAL(stat(db, &sb), 0);
 	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
@@ -120,19 +124,21 @@ static void the_database_file_is_readable_by_its_owner_only(void)
 
 static void wal_mode_and_foreign_keys_are_on(void)
 {
-	sqlite3_stmt *q;
+	db_stmt *q;
 
+	if (ctl_test_pg() != NULL) {
+		fprintf(stderr, "(SQLite's pragmas: skipped on PostgreSQL) ");
+		return;
+	}
 	fresh();
-	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_db(st), "PRAGMA journal_mode", -1, &q, NULL),
-			      SQLITE_OK);
-	CU_ASSERT_EQUAL(sqlite3_step(q), SQLITE_ROW);
-	CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(q, 0), "wal");
-	sqlite3_finalize(q);
-	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_db(st), "PRAGMA foreign_keys", -1, &q, NULL),
-			      SQLITE_OK);
-	CU_ASSERT_EQUAL(sqlite3_step(q), SQLITE_ROW);
-	CU_ASSERT_EQUAL(sqlite3_column_int(q, 0), 1);
-	sqlite3_finalize(q);
+	CU_ASSERT_EQUAL_FATAL(db_prepare(store_db(st), "PRAGMA journal_mode", &q), 0);
+	CU_ASSERT_EQUAL(db_step(q), DB_ROW);
+	CU_ASSERT_STRING_EQUAL((const char *)db_column_text(q, 0), "wal");
+	db_finalize(q);
+	CU_ASSERT_EQUAL_FATAL(db_prepare(store_db(st), "PRAGMA foreign_keys", &q), 0);
+	CU_ASSERT_EQUAL(db_step(q), DB_ROW);
+	CU_ASSERT_EQUAL(db_column_int(q, 0), 1);
+	db_finalize(q);
 	done();
 }
 
