@@ -373,6 +373,38 @@ static void a_users_nameable_workstations_are_kept(void)
 	done();
 }
 
+/* PostgreSQL only: the server ends the connection; calls fail, then a reconnect brings back
+ * the same store with its cached statements prepared again. */
+static void a_lost_postgresql_connection_fails_calls_until_it_reconnects(void)
+{
+	char v[16];
+	int i, rc = -1;
+
+	if (ctl_test_pg() == NULL) {
+		fprintf(stderr, "(a PostgreSQL connection: skipped on SQLite) ");
+		return;
+	}
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(store_meta_set(st, "probe", "1"), 0);
+	CU_ASSERT_TRUE(store_available(st));
+	/* the server closes this very connection, as a restart or a cut would */
+	CU_ASSERT_NOT_EQUAL(store_exec(st, "SELECT pg_terminate_backend(pg_backend_pid())"), 0);
+	CU_ASSERT_FALSE(store_available(st));
+	CU_ASSERT_EQUAL(store_meta_get(st, "probe", v, sizeof(v)), -ENOTCONN);
+	CU_ASSERT_EQUAL(store_begin(st), -ENOTCONN);
+	for (i = 0; i < 500 && rc != 0; i++) {
+		rc = store_reconnect(st);
+		if (rc != 0)
+			usleep(10000);
+	}
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_TRUE(store_available(st));
+	CU_ASSERT_EQUAL(store_meta_get(st, "probe", v, sizeof(v)), 0);
+	CU_ASSERT_STRING_EQUAL(v, "1");
+	CU_ASSERT_EQUAL(store_meta_set(st, "probe", "2"), 0);
+	done();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -397,6 +429,8 @@ int main(void)
 		  a_session_to_an_unknown_system_is_refused },
 		{ "an_approval_is_decided_once", an_approval_is_decided_once },
 		{ "a_holdback_ends_at_its_time", a_holdback_ends_at_its_time },
+		{ "a_lost_postgresql_connection_fails_calls_until_it_reconnects",
+		  a_lost_postgresql_connection_fails_calls_until_it_reconnects },
 		{ "names_split_and_refuse_empty_or_too_many",
 		  names_split_and_refuse_empty_or_too_many },
 		{ NULL, NULL },
