@@ -41,6 +41,7 @@
 #include "sp_handshake.h"
 #include "store/store.h"
 #include "store/store_watch.h"
+#include "fleet.h"
 #include "token.h"
 
 #define CTL_CONFIG_DEFAULT "/etc/spgate/control.yaml"
@@ -54,6 +55,7 @@ struct ctl {
 	struct event_base *base;
 	struct store *store;
 	struct store_watch *store_watch; /* reconnects a PostgreSQL store */
+	struct fleet *fleet;             /* this host's lease in the gateways table */
 	struct audit *audit;
 	struct token_key *tokens;
 	EVP_PKEY *grant_key;
@@ -408,6 +410,12 @@ static int open_state(struct ctl *ctl)
 			return -1;
 		}
 	}
+	store_set_gateway_id(ctl->store, c->gateway.id);
+	ctl->fleet = fleet_start(ctl->base, ctl->store, c->gateway.id, NULL, err, sizeof(err));
+	if (ctl->fleet == NULL) {
+		fprintf(stderr, "spgate-control: gateway.id: %s\n", err);
+		return -1;
+	}
 	ctl->store_watch = store_watch_start(ctl->base, ctl->store);
 	if (ctl->store_watch == NULL) {
 		fprintf(stderr, "spgate-control: cannot start the store's watch: out of memory\n");
@@ -532,6 +540,7 @@ static int start_api(struct ctl *ctl)
 		 c->engineer_api.listen_port);
 	ctl->api_ctx = (struct api_ctx){
 		.cfg = c,
+		.gateway_id = c->gateway.id,
 		.store = ctl->store,
 		.audit = ctl->audit,
 		.auth = ctl->auth,
@@ -648,6 +657,7 @@ static void ctl_free(struct ctl *ctl)
 		audit_sync(ctl->audit);
 		audit_close(ctl->audit);
 	}
+	fleet_stop(ctl->fleet);
 	store_watch_stop(ctl->store_watch);
 	store_close(ctl->store);
 	if (ctl->base != NULL)

@@ -45,6 +45,7 @@ static const struct api_op api_ops[] = {
 	{"recording_export", API_ROLES_ANY, true, api_op_recording_export, false},
 	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import, false},
 	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats, false},
+	{"gateways", API_ROLE_OPERATOR, true, api_op_gateways, false},
 	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke, false},
 	{"mfa_enroll", API_ROLE_ENGINEER, true, api_op_mfa_enroll, true},
 	{"mfa_verify", API_ROLE_ENGINEER, true, api_op_mfa_verify, true},

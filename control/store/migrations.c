@@ -197,6 +197,26 @@ static const char v7_recordings[] =
 	"  ended INTEGER);"
 	"CREATE INDEX recordings_by_age ON recordings (started) WHERE state != 'deleted';";
 
+/*
+ * Issue 14, a gateway fleet on one store. (Version 8 is join participants', merged from
+ * another branch.) Each host's lease row: generation is the fencing token, +1 at every
+ * (re)acquire, so that a host coming back with an old generation learns it lost the row;
+ * sessions (live ones owned) and load (1-minute load average x 100) are written at each
+ * renewal for `spgatectl gateways`. A session records the host that owns it.
+ */
+static const char v9_fleet[] =
+	"CREATE TABLE gateways ("
+	"  id TEXT PRIMARY KEY,"
+	"  generation INTEGER NOT NULL DEFAULT 1,"
+	"  lease_expires INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL,"
+	"  renewed INTEGER NOT NULL,"
+	"  sessions INTEGER NOT NULL DEFAULT 0,"
+	"  load INTEGER NOT NULL DEFAULT 0,"
+	"  version TEXT NOT NULL DEFAULT '');"
+	"ALTER TABLE sessions ADD COLUMN owner_gateway TEXT;"
+	"CREATE INDEX sessions_live_by_owner ON sessions (owner_gateway) WHERE closed IS NULL;";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "inventory: customers, sites, profiles, systems, users, groups, rules, lines, tickets",
 	  v1_inventory },
@@ -206,6 +226,8 @@ const struct store_migration store_migrations[] = {
 	{ 5, "users' nameable workstations; revoked tokens and users' revocations", v5_api_trust },
 	{ 6, "second factors: users' TOTP secrets (sealed), last step used; customers' mfa", v6_mfa },
 	{ 7, "recordings: per-customer policy and certificate, session reason and ticket", v7_recordings },
+	/* 8: join participants (another branch) goes here at the merge */
+	{ 9, "a gateway fleet: the hosts' leases; sessions record their owner", v9_fleet },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

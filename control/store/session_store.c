@@ -75,7 +75,8 @@ static size_t column_blob(db_stmt *q, int col, unsigned char *dst, size_t max)
 	"s.speed_bps, s.grant, s.grant_sig, s.agent_address, s.generation, s.created, "    \
 	"s.updated, IFNULL(s.closed, 0), s.out_packets, s.in_packets, s.out_bytes, "       \
 	"s.in_bytes, s.drops, s.last_activity, s.request_reason, s.ticket, "               \
-	"EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.id AND r.recorded = 1) " \
+	"EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.id AND r.recorded = 1), " \
+	"COALESCE(s.owner_gateway, '') "                                                  \
 	"FROM sessions s "                                                                  \
 	"LEFT JOIN systems y ON y.serial = s.serial "                                      \
 	"LEFT JOIN customers c ON c.id = y.customer_id"
@@ -122,6 +123,7 @@ static int session_read(db_stmt *q, void *out)
 	store_column_copy(s->request_reason, sizeof(s->request_reason), q, 26);
 	store_column_copy(s->ticket, sizeof(s->ticket), q, 27);
 	s->recorded = db_column_int(q, 28) != 0;
+	store_column_copy(s->owner_gateway, sizeof(s->owner_gateway), q, 29);
 	return 0;
 }
 
@@ -181,9 +183,10 @@ int store_session_create(struct store *st, struct store_session *s)
 		st, "INSERT INTO sessions (serial, user, workstation, state, reason, line_id, "
 		    "virtual_address, spi_in, spi_out, sp_address, speed_bps, grant, grant_sig, "
 		    "agent_address, generation, updated, closed, out_packets, in_packets, "
-		    "out_bytes, in_bytes, drops, last_activity, created, request_reason, ticket) VALUES (?1, ?2, "
+		    "out_bytes, in_bytes, drops, last_activity, created, request_reason, ticket, owner_gateway) "
+		    "VALUES (?1, ?2, "
 		    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		    CLOSED_FOR("?4", "?17", "?16") ", ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) RETURNING id");
+		    CLOSED_FOR("?4", "?17", "?16") ", ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) RETURNING id");
 	int rc;
 
 	if (q == NULL)
@@ -196,6 +199,7 @@ int store_session_create(struct store *st, struct store_session *s)
 	db_bind_int64(q, 24, s->created);
 	db_bind_text(q, 25, s->request_reason, -1, DB_STATIC);
 	db_bind_text(q, 26, s->ticket, -1, DB_STATIC);
+	store_bind_optional(q, 27, store_gateway_id(st));
 	return store_insert_id(st, q, &s->id);
 }
 

@@ -19,6 +19,7 @@ struct store {
 	struct cached_stmt *cache;
 	size_t n_cache, cap_cache;
 	unsigned depth; /* open store_begin()s */
+	char gateway_id[64];
 };
 
 static void err_set(char *err, size_t errlen, const char *fmt, ...)
@@ -48,6 +49,16 @@ struct db *store_db(struct store *st)
 const char *store_errmsg(struct store *st)
 {
 	return db_errmsg(st->db);
+}
+
+void store_set_gateway_id(struct store *st, const char *id)
+{
+	snprintf(st->gateway_id, sizeof(st->gateway_id), "%s", id != NULL ? id : "");
+}
+
+const char *store_gateway_id(struct store *st)
+{
+	return st->gateway_id;
 }
 
 int store_changes(struct store *st)

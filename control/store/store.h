@@ -18,7 +18,7 @@ struct store;
 
 /* One step of the schema: applied in order of version, each in its own transaction. */
 struct store_migration {
-	int version;      /* 1, 2, 3, ... without gaps */
+	int version;      /* 1, 2, 3, ... increasing (9 waits for 8 from another branch) */
 	const char *what; /* one line for the log: "sessions get counters" */
 	const char *sql;  /* one or more statements */
 };
@@ -77,6 +77,9 @@ enum db_kind store_kind(struct store *st);
  * with -ENOTCONN until store_reconnect (called by a timer, store_watch.c) brings it back.
  */
 int store_available(struct store *st);
+/* This host's gateway.id, written as the owner of the sessions it creates; "" none. */
+void store_set_gateway_id(struct store *st, const char *id);
+const char *store_gateway_id(struct store *st);
 /* One non-blocking step of reconnecting: 0 connected, -EINPROGRESS, or -errno. */
 int store_reconnect(struct store *st);
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "ctl_test.h"
+#include "store/gateway_store.h"
 #include "store/inventory_store.h"
 #include "store/session_store.h"
 #include "store/store.h"
@@ -373,6 +374,66 @@ static void a_users_nameable_workstations_are_kept(void)
 	done();
 }
 
+struct gw_seen {
+	unsigned n;
+	struct store_gateway g[4];
+};
+
+static int gw_collect(const struct store_gateway *g, void *arg)
+{
+	struct gw_seen *seen = arg;
+
+	if (seen->n < 4)
+		seen->g[seen->n++] = *g;
+	return 0;
+}
+
+/* The fencing token: a renewal naming an old generation is refused, not applied. */
+static void a_stale_lease_generation_cannot_renew(void)
+{
+	int64_t gen1 = 0, gen2 = 0;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-a", "t", NOW, 10, &gen1), 0);
+	CU_ASSERT_EQUAL(gen1, 1);
+	/* gw-a restarts (or, later, a host takes its sessions over): a new generation */
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-a", "t", NOW + 1, 10, &gen2), 0);
+	CU_ASSERT_EQUAL(gen2, 2);
+	CU_ASSERT_EQUAL(store_gateway_renew(st, "gw-a", gen1, NOW + 2, 10, 0), -ESTALE);
+	CU_ASSERT_EQUAL(store_gateway_renew(st, "gw-b", 1, NOW + 2, 10, 0), -ESTALE); /* no row */
+	CU_ASSERT_EQUAL(store_gateway_renew(st, "gw-a", gen2, NOW + 3, 10, 150), 0);
+	done();
+}
+
+static void a_gateway_is_dead_once_its_lease_expires_and_counts_its_sessions(void)
+{
+	struct store_session s, got;
+	struct gw_seen seen = { 0 };
+	int64_t gen;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(ctl_test_load_sample(st), 0);
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-a", "t", NOW, 10, &gen), 0);
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-b", "t", NOW, 10, &gen), 0);
+	store_set_gateway_id(st, "gw-b");
+	new_session(&s, "CK2001", "alice");
+	CU_ASSERT_EQUAL_FATAL(store_session_create(st, &s), 0);
+	CU_ASSERT_EQUAL_FATAL(store_session_get(st, s.id, &got), 0);
+	CU_ASSERT_STRING_EQUAL(got.owner_gateway, "gw-b");
+	/* gw-b renews, gw-a does not */
+	CU_ASSERT_EQUAL(store_gateway_renew(st, "gw-b", gen, NOW + 8, 10, 250), 0);
+	CU_ASSERT_EQUAL(store_gateway_foreach(st, NOW + 11, gw_collect, &seen), 0);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 2);
+	CU_ASSERT_STRING_EQUAL(seen.g[0].id, "gw-a");
+	CU_ASSERT_FALSE(seen.g[0].alive);
+	CU_ASSERT_EQUAL(seen.g[0].sessions, 0);
+	CU_ASSERT_STRING_EQUAL(seen.g[1].id, "gw-b");
+	CU_ASSERT_TRUE(seen.g[1].alive);
+	CU_ASSERT_EQUAL(seen.g[1].sessions, 1);
+	CU_ASSERT_EQUAL(seen.g[1].load, 250);
+	done();
+}
+
 /* PostgreSQL only: the server ends the connection; calls fail, then a reconnect brings back
  * the same store with its cached statements prepared again. */
 static void a_lost_postgresql_connection_fails_calls_until_it_reconnects(void)
@@ -429,6 +490,9 @@ int main(void)
 		  a_session_to_an_unknown_system_is_refused },
 		{ "an_approval_is_decided_once", an_approval_is_decided_once },
 		{ "a_holdback_ends_at_its_time", a_holdback_ends_at_its_time },
+		{ "a_stale_lease_generation_cannot_renew", a_stale_lease_generation_cannot_renew },
+		{ "a_gateway_is_dead_once_its_lease_expires_and_counts_its_sessions",
+		  a_gateway_is_dead_once_its_lease_expires_and_counts_its_sessions },
 		{ "a_lost_postgresql_connection_fails_calls_until_it_reconnects",
 		  a_lost_postgresql_connection_fails_calls_until_it_reconnects },
 		{ "names_split_and_refuse_empty_or_too_many",
