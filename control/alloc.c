@@ -3,6 +3,18 @@
  * Allocation of lines, virtual addresses and SPIs. Each claim is written in one transaction
  * with the choice, and round-robin cursors live in the store's meta table, so choices
  * survive a restart and never repeat while something still uses them.
+ *
+ * A fleet (several hosts on one PostgreSQL store) must not hand out a line or an address
+ * twice. Two guards: each allocation transaction first takes an advisory lock of its kind
+ * (store_lock), so that the hosts pick one after the other and each sees the others'
+ * committed claims and cursor (READ COMMITTED: a statement after the lock sees everything
+ * committed before it); and unique partial indexes on live sessions' address and SPI
+ * (migration 9), and a line claimed only by an UPDATE that finds it idle, make a claim that
+ * slipped past the lock fail at the write instead of being handed out. A lock rather than SELECT ... FOR UPDATE SKIP LOCKED: the address is picked by
+ * walking a pool for a free host, not by locking an existing row, and the shared cursor keeps
+ * round-robin order; the critical section is a few statements long. SPIs are random in 2^32
+ * and checked against live sessions: the unique index catches the rare collision between
+ * hosts, which fails that session's keying rather than sharing an SPI.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,7 +72,7 @@ static int claim_line(struct store *st, const char *id, int64_t session_id,
 {
 	int rc;
 
-	rc = store_line_set_state(st, id, STORE_LINE_DIALING, session_id);
+	rc = store_line_claim(st, id, session_id);
 	if (rc == 0)
 		rc = store_session_set_line(st, session_id, id, 0);
 	if (rc == 0)
@@ -84,7 +96,9 @@ int alloc_line(struct store *st, const char *serial, int64_t session_id, struct 
 	rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	rc = store_meta_get(st, LINE_CURSOR, cursor, sizeof(cursor));
+	rc = store_lock(st, STORE_LOCK_ALLOC_LINE);
+	if (rc == 0)
+		rc = store_meta_get(st, LINE_CURSOR, cursor, sizeof(cursor));
 	if (rc == -ENOENT)
 		rc = 0;
 	for (i = 0; rc == 0 && i < sizeof(tiers) / sizeof(tiers[0]); i++) {
@@ -180,8 +194,11 @@ int alloc_virtual_address(struct store *st, int64_t session_id, uint32_t pool_ad
 	rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	store_holdback_prune(st, now);
-	rc = find_address(st, net, hosts, now, &off);
+	rc = store_lock(st, STORE_LOCK_ALLOC_ADDRESS);
+	if (rc == 0)
+		store_holdback_prune(st, now);
+	if (rc == 0)
+		rc = find_address(st, net, hosts, now, &off);
 	if (rc == 0)
 		rc = store_session_set_address(st, session_id, htonl(net + off), now);
 	if (rc == 0) {

@@ -534,6 +534,22 @@ int store_line_set_state(struct store *st, const char *id, enum store_line_state
 	return rc;
 }
 
+int store_line_claim(struct store *st, const char *id, int64_t session_id)
+{
+	db_stmt *q = store_stmt(st, "UPDATE lines SET state = 'dialing', session_id = ?2 "
+				    "WHERE id = ?1 AND state = 'idle'");
+	int rc;
+
+	if (q == NULL)
+		return -EIO;
+	db_bind_text(q, 1, id, -1, DB_STATIC);
+	db_bind_int64(q, 2, session_id);
+	rc = store_step_done(st, q);
+	if (rc == 0 && store_changes(st) == 0)
+		return -EBUSY;
+	return rc;
+}
+
 int store_line_note_call(struct store *st, const char *id, const char *result, bool failed,
 			 bool line_fault, bool reset_faults)
 {

@@ -197,6 +197,8 @@ int store_rule_foreach(struct store *st, int (*fn)(const struct store_rule *r, v
 int store_line_put(struct store *st, const struct store_line *l, bool enabled);
 /* Reads line id. */
 int store_line_get(struct store *st, const char *id, struct store_line *l);
+/* Makes an idle line dialing for session_id; -EBUSY when it is no longer idle. */
+int store_line_claim(struct store *st, const char *id, int64_t session_id);
 /* Sets a line's state and session (0: none). */
 int store_line_set_state(struct store *st, const char *id, enum store_line_state state,
 			 int64_t session_id);

@@ -297,6 +297,21 @@ int store_rollback(struct store *st)
 	return rc;
 }
 
+int store_lock(struct store *st, int64_t key)
+{
+	db_stmt *q;
+
+	if (db_kind(st->db) != DB_POSTGRESQL)
+		return 0;
+	if (st->depth == 0)
+		return -EINVAL; /* a lock outside a transaction would end at once */
+	q = store_stmt(st, "SELECT pg_advisory_xact_lock(?1)");
+	if (q == NULL)
+		return -EIO;
+	db_bind_int64(q, 1, key);
+	return store_step_done(st, q);
+}
+
 int store_meta_get(struct store *st, const char *key, char *buf, size_t buflen)
 {
 	db_stmt *q = store_stmt(st, "SELECT value FROM meta WHERE key = ?1");

@@ -58,6 +58,16 @@ int store_commit(struct store *st);
 int store_rollback(struct store *st);
 
 /*
+ * Inside a store_begin: makes the hosts sharing a PostgreSQL store do key's work one at a
+ * time (a transaction-scoped advisory lock, released at the outermost commit or rollback).
+ * SQLite serves one host: nothing to do. 0 or -errno.
+ */
+int store_lock(struct store *st, int64_t key);
+/* The keys of store_lock: one per kind of allocation. */
+#define STORE_LOCK_ALLOC_LINE 0x53504701
+#define STORE_LOCK_ALLOC_ADDRESS 0x53504702
+
+/*
  * A prepared statement for sql, reset and with its bindings cleared, cached by the pointer
  * sql (pass string literals). NULL on error (store_errmsg says why).
  */
