@@ -9,7 +9,7 @@
 # Skipped (77, said in words) when not root or PostgreSQL is not installed.
 set -u
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbin=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -n 1) # the newest installed
 if [ "$(id -u)" != 0 ] || [ -z "$pgbin" ] || [ ! -x "$pgbin/pg_ctl" ] || ! id postgres >/dev/null 2>&1; then
 	echo "SKIPPED: the store tests on PostgreSQL need root and Debian's postgresql package (initdb, pg_ctl, the postgres user)"
 	exit 77
