@@ -3,6 +3,18 @@
  * Allocation of lines, virtual addresses and SPIs. Each claim is written in one transaction
  * with the choice, and round-robin cursors live in the store's meta table, so choices
  * survive a restart and never repeat while something still uses them.
+ *
+ * A fleet (several hosts on one PostgreSQL store) must not hand out a line or an address
+ * twice. Two guards: each allocation transaction first takes an advisory lock of its kind
+ * (store_lock), so that the hosts pick one after the other and each sees the others'
+ * committed claims and cursor (READ COMMITTED: a statement after the lock sees everything
+ * committed before it); and unique partial indexes on live sessions' address and SPI
+ * (migration 9), and a line claimed only by an UPDATE that finds it idle, make a claim that
+ * slipped past the lock fail at the write instead of being handed out. A lock rather than SELECT ... FOR UPDATE SKIP LOCKED: the address is picked by
+ * walking a pool for a free host, not by locking an existing row, and the shared cursor keeps
+ * round-robin order; the critical section is a few statements long. SPIs are random in 2^32
+ * and checked against live sessions: the unique index catches the rare collision between
+ * hosts, which fails that session's keying rather than sharing an SPI.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,7 +43,7 @@ enum tier { TIER_DEDICATED = 1, TIER_REGION = 2, TIER_ANY_SHARED = 3 };
 static int pick_line(struct store *st, const struct store_system *sys, enum tier tier,
 		     const char *cursor, char *id, size_t idlen)
 {
-	sqlite3_stmt *q = store_stmt(
+	db_stmt *q = store_stmt(
 		st, "SELECT l.id FROM lines l LEFT JOIN customers c ON c.id = l.customer_id "
 		    "WHERE l.state = 'idle' AND l.type = ?1 AND CASE ?2 "
 		    "WHEN 1 THEN c.name = ?3 "
@@ -42,16 +54,16 @@ static int pick_line(struct store *st, const struct store_system *sys, enum tier
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, store_connect_name(sys->connect), -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, tier);
-	sqlite3_bind_text(q, 3, sys->customer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, sys->region, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, cursor, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, store_connect_name(sys->connect), -1, DB_STATIC);
+	db_bind_int(q, 2, tier);
+	db_bind_text(q, 3, sys->customer, -1, DB_STATIC);
+	db_bind_text(q, 4, sys->region, -1, DB_STATIC);
+	db_bind_text(q, 5, cursor, -1, DB_STATIC);
 	rc = store_step_row(st, q);
 	if (rc < 0)
 		return rc;
 	store_column_copy(id, idlen, q, 0);
-	sqlite3_reset(q);
+	db_reset(q);
 	return 0;
 }
 
@@ -60,7 +72,7 @@ static int claim_line(struct store *st, const char *id, int64_t session_id,
 {
 	int rc;
 
-	rc = store_line_set_state(st, id, STORE_LINE_DIALING, session_id);
+	rc = store_line_claim(st, id, session_id);
 	if (rc == 0)
 		rc = store_session_set_line(st, session_id, id, 0);
 	if (rc == 0)
@@ -84,7 +96,9 @@ int alloc_line(struct store *st, const char *serial, int64_t session_id, struct 
 	rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	rc = store_meta_get(st, LINE_CURSOR, cursor, sizeof(cursor));
+	rc = store_lock(st, STORE_LOCK_ALLOC_LINE);
+	if (rc == 0)
+		rc = store_meta_get(st, LINE_CURSOR, cursor, sizeof(cursor));
 	if (rc == -ENOENT)
 		rc = 0;
 	for (i = 0; rc == 0 && i < sizeof(tiers) / sizeof(tiers[0]); i++) {
@@ -180,8 +194,11 @@ int alloc_virtual_address(struct store *st, int64_t session_id, uint32_t pool_ad
 	rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	store_holdback_prune(st, now);
-	rc = find_address(st, net, hosts, now, &off);
+	rc = store_lock(st, STORE_LOCK_ALLOC_ADDRESS);
+	if (rc == 0)
+		store_holdback_prune(st, now);
+	if (rc == 0)
+		rc = find_address(st, net, hosts, now, &off);
 	if (rc == 0)
 		rc = store_session_set_address(st, session_id, htonl(net + off), now);
 	if (rc == 0) {

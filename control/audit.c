@@ -155,18 +155,18 @@ static int write_line(int fd, const char *line)
 
 static int insert_row(struct store *st, const struct audit_record *r)
 {
-	sqlite3_stmt *q = store_stmt(st, "INSERT INTO audit (time, actor, action, target, result, "
+	db_stmt *q = store_stmt(st, "INSERT INTO audit (time, actor, action, target, result, "
 					 "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, r->time);
-	sqlite3_bind_text(q, 2, or_empty(r->actor), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, or_empty(r->action), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, or_empty(r->target), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, or_empty(r->result), -1, SQLITE_STATIC);
+	db_bind_int64(q, 1, r->time);
+	db_bind_text(q, 2, or_empty(r->actor), -1, DB_STATIC);
+	db_bind_text(q, 3, or_empty(r->action), -1, DB_STATIC);
+	db_bind_text(q, 4, or_empty(r->target), -1, DB_STATIC);
+	db_bind_text(q, 5, or_empty(r->result), -1, DB_STATIC);
 	if (r->detail != NULL)
-		sqlite3_bind_text(q, 6, r->detail, -1, SQLITE_STATIC);
+		db_bind_text(q, 6, r->detail, -1, DB_STATIC);
 	return store_step_done(st, q);
 }
 
@@ -218,25 +218,25 @@ int audit_list(struct store *st, int64_t since, unsigned limit,
 	       int (*fn)(const struct audit_record *r, void *arg), void *arg)
 {
 	struct audit_record r;
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int rc, fn_rc = 0;
 
 	/* The newest limit events, handed out oldest first as one reads a log. */
 	rc = store_prepare(st, "SELECT id, time, actor, action, target, result, detail FROM "
-			   "(SELECT * FROM audit WHERE time >= ?1 ORDER BY id DESC LIMIT ?2) "
+			   "(SELECT * FROM audit WHERE time >= ?1 ORDER BY id DESC LIMIT ?2) newest "
 			   "ORDER BY id", &q);
 	if (rc < 0)
 		return rc;
-	sqlite3_bind_int64(q, 1, since);
-	sqlite3_bind_int64(q, 2, limit ? limit : DEFAULT_LIST_LIMIT);
-	while (fn_rc == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(q, 0);
-		r.time = sqlite3_column_int64(q, 1);
-		r.actor = (const char *)sqlite3_column_text(q, 2);
-		r.action = (const char *)sqlite3_column_text(q, 3);
-		r.target = (const char *)sqlite3_column_text(q, 4);
-		r.result = (const char *)sqlite3_column_text(q, 5);
-		r.detail = (const char *)sqlite3_column_text(q, 6);
+	db_bind_int64(q, 1, since);
+	db_bind_int64(q, 2, limit ? limit : DEFAULT_LIST_LIMIT);
+	while (fn_rc == 0 && (rc = db_step(q)) == DB_ROW) {
+		r.id = db_column_int64(q, 0);
+		r.time = db_column_int64(q, 1);
+		r.actor = (const char *)db_column_text(q, 2);
+		r.action = (const char *)db_column_text(q, 3);
+		r.target = (const char *)db_column_text(q, 4);
+		r.result = (const char *)db_column_text(q, 5);
+		r.detail = (const char *)db_column_text(q, 6);
 		fn_rc = fn(&r, arg);
 	}
 	return store_finalize(q, rc, fn_rc);

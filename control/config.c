@@ -94,6 +94,7 @@ void ctl_config_defaults(struct ctl_config *c)
 	cfg_snmp_defaults(c);
 	cfg_recordings_defaults(c);
 	cfg_web_defaults(c);
+	cfg_fleet_defaults(c);
 }
 
 void ctl_config_free(struct ctl_config *c)
@@ -649,7 +650,8 @@ static int check_across(struct loader *l)
 
 static int load(struct spg_yaml_doc *d, struct ctl_config *c)
 {
-	enum { K_CONTROL, K_API, K_AUTH, K_GRANT, K_AGENT, K_SESSIONS, K_DIAL, K_SNMP, K_RECORDINGS, K_WEB, K_N };
+	enum { K_CONTROL, K_API, K_AUTH, K_GRANT, K_AGENT, K_SESSIONS, K_DIAL, K_SNMP, K_RECORDINGS, K_WEB,
+	       K_STORE, K_GATEWAY, K_N };
 	static const struct spg_yaml_key keys[K_N] = {
 		[K_CONTROL] = { "control", false },
 		[K_API] = { "engineer_api", true },
@@ -661,6 +663,8 @@ static int load(struct spg_yaml_doc *d, struct ctl_config *c)
 		[K_SNMP] = { "snmp", false },
 		[K_RECORDINGS] = { "recordings", false },
 		[K_WEB] = { "web", false },
+		[K_STORE] = { "store", false },
+		[K_GATEWAY] = { "gateway", false },
 	};
 	struct loader l = { .d = d, .c = c };
 	yaml_node_t *v[K_N];
@@ -688,6 +692,11 @@ static int load(struct spg_yaml_doc *d, struct ctl_config *c)
 	if (v[K_RECORDINGS] != NULL && cfg_parse_recordings(d, v[K_RECORDINGS], c) < 0)
 		return -1;
 	if (v[K_WEB] != NULL && cfg_parse_web(d, v[K_WEB], c) < 0)
+		return -1;
+	/* after control: a sqlite:/// store.url sets control.database */
+	if (v[K_STORE] != NULL && cfg_parse_store(d, v[K_STORE], c) < 0)
+		return -1;
+	if (v[K_GATEWAY] != NULL && cfg_parse_gateway(d, v[K_GATEWAY], c) < 0)
 		return -1;
 	return check_across(&l);
 }

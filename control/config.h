@@ -14,6 +14,7 @@
 #define CTL_PATH_MAX 256
 #define CTL_SOCKET_MAX 108 /* sun_path */
 #define CTL_NAME_MAX 64
+#define CTL_URL_MAX 512
 #define CTL_MAX_GROUPS 16
 #define CTL_RADIUS_MAX_SERVERS 8
 #define CTL_SECRET_MAX 128
@@ -159,6 +160,14 @@ struct ctl_config {
 		uint32_t session_timeout;       /* s idle before a console login ends: default 1800 */
 		uint32_t session_max;           /* s a console login lives at most: default 28800 */
 	} web;
+	struct {
+		/* "" : SQLite at control.database; postgresql://... or a libpq conninfo: a fleet's
+		 * shared store (docs/fleet.md). A sqlite:///path sets control.database instead. */
+		char url[CTL_URL_MAX];
+	} store;
+	struct {
+		char id[CTL_NAME_MAX]; /* this host in the fleet; default the host name */
+	} gateway;
 };
 
 /* Fills *c with the defaults above; required keys are left empty/zero. */

@@ -29,6 +29,11 @@ int cfg_opt_u32(struct spg_yaml_doc *d, yaml_node_t *node, const char *path, uin
 void cfg_snmp_defaults(struct ctl_config *c);
 int cfg_parse_snmp(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config *c);
 
+/* config_fleet.c: the store: and gateway: sections (issue 14), defaults and sections. */
+void cfg_fleet_defaults(struct ctl_config *c);
+int cfg_parse_store(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config *c);
+int cfg_parse_gateway(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config *c);
+
 /* config_recordings.c: the recordings: section's defaults, and the section (node not NULL). */
 void cfg_recordings_defaults(struct ctl_config *c);
 int cfg_parse_recordings(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config *c);

@@ -40,6 +40,8 @@
 #include "snmp/snmp.h"
 #include "sp_handshake.h"
 #include "store/store.h"
+#include "store/store_watch.h"
+#include "fleet.h"
 #include "token.h"
 #include "web/web.h"
 
@@ -53,6 +55,8 @@ struct ctl {
 	struct ctl_config cfg;
 	struct event_base *base;
 	struct store *store;
+	struct store_watch *store_watch; /* reconnects a PostgreSQL store */
+	struct fleet *fleet;             /* this host's lease in the gateways table */
 	struct audit *audit;
 	struct token_key *tokens;
 	EVP_PKEY *grant_key;
@@ -400,9 +404,29 @@ static int open_state(struct ctl *ctl)
 		fprintf(stderr, "spgate-control: control.state_dir %s: %s\n", c->control.state_dir, strerror(-ret));
 		return -1;
 	}
-	ctl->store = store_open(c->control.database, err, sizeof(err));
-	if (ctl->store == NULL) {
-		fprintf(stderr, "spgate-control: control.database %s: %s\n", c->control.database, err);
+	if (c->store.url[0] != '\0') {
+		/* the URL is not quoted back: its conninfo may name a password file's user */
+		ctl->store = store_open(c->store.url, err, sizeof(err));
+		if (ctl->store == NULL) {
+			fprintf(stderr, "spgate-control: store.url: %s\n", err);
+			return -1;
+		}
+	} else {
+		ctl->store = store_open(c->control.database, err, sizeof(err));
+		if (ctl->store == NULL) {
+			fprintf(stderr, "spgate-control: control.database %s: %s\n", c->control.database, err);
+			return -1;
+		}
+	}
+	store_set_gateway_id(ctl->store, c->gateway.id);
+	ctl->fleet = fleet_start(ctl->base, ctl->store, c->gateway.id, NULL, err, sizeof(err));
+	if (ctl->fleet == NULL) {
+		fprintf(stderr, "spgate-control: gateway.id: %s\n", err);
+		return -1;
+	}
+	ctl->store_watch = store_watch_start(ctl->base, ctl->store);
+	if (ctl->store_watch == NULL) {
+		fprintf(stderr, "spgate-control: cannot start the store's watch: out of memory\n");
 		return -1;
 	}
 	ctl->audit = audit_open(c->control.audit_log, ctl->store);
@@ -542,6 +566,7 @@ static int start_api(struct ctl *ctl)
 		 c->engineer_api.listen_port);
 	ctl->api_ctx = (struct api_ctx){
 		.cfg = c,
+		.gateway_id = c->gateway.id,
 		.store = ctl->store,
 		.audit = ctl->audit,
 		.auth = ctl->auth,
@@ -659,6 +684,8 @@ static void ctl_free(struct ctl *ctl)
 		audit_sync(ctl->audit);
 		audit_close(ctl->audit);
 	}
+	fleet_stop(ctl->fleet);
+	store_watch_stop(ctl->store_watch);
 	store_close(ctl->store);
 	if (ctl->base != NULL)
 		event_base_free(ctl->base);

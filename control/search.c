@@ -19,7 +19,7 @@
 
 /* Visible to ?1 (privileged) or to the groups in the JSON array ?2. */
 #define VISIBLE                                                                            \
-	"(?1 OR EXISTS (SELECT 1 FROM access_rules r WHERE r.customer_id = y.customer_id "   \
+	"(?1 <> 0 OR EXISTS (SELECT 1 FROM access_rules r WHERE r.customer_id = y.customer_id "   \
 	"AND (r.site_id IS NULL OR r.site_id = y.site_id) "                                \
 	"AND r.group_name IN (SELECT value FROM json_each(?2))))"
 
@@ -92,18 +92,18 @@ static void like_pattern(const char *part, char *buf, size_t bufsize)
 	buf[o] = '\0';
 }
 
-static int bind_caller(sqlite3_stmt *q, const struct search_caller *who, char **groups)
+static int bind_caller(db_stmt *q, const struct search_caller *who, char **groups)
 {
 	*groups = groups_json(who);
 	if (*groups == NULL)
 		return -ENOMEM;
-	sqlite3_bind_int(q, 1, who->privileged);
-	sqlite3_bind_text(q, 2, *groups, -1, SQLITE_STATIC);
+	db_bind_int(q, 1, who->privileged);
+	db_bind_text(q, 2, *groups, -1, DB_STATIC);
 	return 0;
 }
 
 /* Binds the query and which kinds of match apply (?3..?9). */
-static void bind_match(sqlite3_stmt *q, const char *query, enum search_by by)
+static void bind_match(db_stmt *q, const char *query, enum search_by by)
 {
 	char pattern[2 * QUERY_MAX + 3];
 	int64_t ticket = 0;
@@ -111,14 +111,14 @@ static void bind_match(sqlite3_stmt *q, const char *query, enum search_by by)
 
 	like_pattern(query, pattern, sizeof(pattern));
 	have_ticket = ticket_id_parse(query, &ticket) == 0;
-	sqlite3_bind_int(q, 3, query[0] == '\0');
-	sqlite3_bind_text(q, 4, pattern, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 5, query, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, have_ticket ? ticket : -1);
-	sqlite3_bind_int(q, 7, by == SEARCH_ANY || by == SEARCH_SERIAL);
-	sqlite3_bind_int(q, 8, by == SEARCH_ANY || by == SEARCH_CUSTOMER);
-	sqlite3_bind_int(q, 9, by == SEARCH_ANY || by == SEARCH_SITE);
-	sqlite3_bind_int(q, 10, by == SEARCH_ANY || by == SEARCH_TICKET);
+	db_bind_int(q, 3, query[0] == '\0');
+	db_bind_text(q, 4, pattern, -1, DB_TRANSIENT);
+	db_bind_text(q, 5, query, -1, DB_STATIC);
+	db_bind_int64(q, 6, have_ticket ? ticket : -1);
+	db_bind_int(q, 7, by == SEARCH_ANY || by == SEARCH_SERIAL);
+	db_bind_int(q, 8, by == SEARCH_ANY || by == SEARCH_CUSTOMER);
+	db_bind_int(q, 9, by == SEARCH_ANY || by == SEARCH_SITE);
+	db_bind_int(q, 10, by == SEARCH_ANY || by == SEARCH_TICKET);
 }
 
 int search_systems(struct store *st, const struct search_caller *who, const char *query,
@@ -127,7 +127,7 @@ int search_systems(struct store *st, const struct search_caller *who, const char
 {
 	struct store_system s;
 	char *groups = NULL;
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int rc, fn_rc = 0;
 
 	if (query == NULL)
@@ -135,22 +135,22 @@ int search_systems(struct store *st, const struct search_caller *who, const char
 	if (strlen(query) > QUERY_MAX)
 		return -EINVAL;
 	rc = store_prepare(st, "SELECT " STORE_SYSTEM_COLUMNS " FROM " STORE_SYSTEM_FROM
-			   " WHERE " VISIBLE " AND (?3"
-			   " OR (?7 AND y.serial LIKE ?4 ESCAPE '\\')"
-			   " OR (?8 AND c.name = ?5 COLLATE NOCASE)"
-			   " OR (?9 AND t.name = ?5 COLLATE NOCASE)"
-			   " OR (?10 AND y.serial IN (SELECT serial FROM tickets WHERE id = ?6)))"
+			   " WHERE " VISIBLE " AND (?3 <> 0"
+			   " OR (?7 <> 0 AND y.serial LIKE ?4 ESCAPE '\\')"
+			   " OR (?8 <> 0 AND c.name = ?5 COLLATE NOCASE)"
+			   " OR (?9 <> 0 AND t.name = ?5 COLLATE NOCASE)"
+			   " OR (?10 <> 0 AND y.serial IN (SELECT serial FROM tickets WHERE id = ?6)))"
 			   " ORDER BY y.serial LIMIT ?11", &q);
 	if (rc < 0)
 		return rc;
 	rc = bind_caller(q, who, &groups);
 	if (rc < 0) {
-		sqlite3_finalize(q);
+		db_finalize(q);
 		return rc;
 	}
 	bind_match(q, query, by);
-	sqlite3_bind_int64(q, 11, limit ? limit : DEFAULT_LIMIT);
-	while (fn_rc == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+	db_bind_int64(q, 11, limit ? limit : DEFAULT_LIMIT);
+	while (fn_rc == 0 && (rc = db_step(q)) == DB_ROW) {
 		store_system_read(q, 0, &s);
 		fn_rc = fn(&s, arg);
 	}
@@ -163,7 +163,7 @@ int search_may_access(struct store *st, const struct search_caller *who, const c
 {
 	struct store_system s;
 	char *groups = NULL;
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int rc;
 
 	rc = store_system_get(st, serial, &s);
@@ -176,9 +176,9 @@ int search_may_access(struct store *st, const struct search_caller *who, const c
 		return -EIO;
 	rc = bind_caller(q, who, &groups);
 	if (rc == 0) {
-		sqlite3_bind_text(q, 3, serial, -1, SQLITE_STATIC);
+		db_bind_text(q, 3, serial, -1, DB_STATIC);
 		rc = store_step_row(st, q);
-		sqlite3_reset(q);
+		db_reset(q);
 	}
 	free(groups);
 	if (rc == -ENOENT)

@@ -133,7 +133,8 @@ void session_mgr_tick(struct session_mgr *m)
 	int ret;
 
 	ret = approval_expired(m->env.store, now, approval_expired_cb, m);
-	if (ret < 0)
+	/* -ENOTCONN: PostgreSQL is away, which store_watch.c says once, not every second */
+	if (ret < 0 && ret != -ENOTCONN)
 		fprintf(stderr, "spgate-control: cannot expire approvals: %s\n", strerror(-ret));
 	sess_join_expire(m, now);
 	TAILQ_FOREACH_SAFE(s, &m->all, all, tmp)

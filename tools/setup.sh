@@ -58,6 +58,9 @@ packages=(
 	# the web console's browser test (issue 18): headless Chromium driven by playwright-core
 	# (tests/web, from npm with the lock file: npm ci below) under Debian's node
 	chromium nodejs npm
+	# a gateway fleet's shared store (issue 14): libpq for spgate-control, and the server the
+	# store's unit tests (tests/unit/control/with_pg.sh) and the fleet lab start throw-away
+	libpq-dev postgresql
 )
 
 # Every external command that the project's scripts, tests and lab call, beside coreutils and
@@ -82,6 +85,7 @@ commands=(
 	tshark capinfos                                        # recordings (tshark, wireshark-common)
 	lua5.3 luac5.3                                         # tools/pktgen's scripts (tests/unit/pktgen)
 	node npm chromium                                      # the web console's browser test (nodejs, npm, chromium)
+	runuser                                                # with_pg.sh runs initdb/pg_ctl (full paths) as postgres (util-linux)
 )
 
 if [ "${1:-}" = --print-commands ]; then

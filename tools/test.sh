@@ -257,6 +257,8 @@ else
 	run_counted agent in_tool_path flock /tmp/spgate-lock-agent env SPG_BUILD=build bash tests/integration/test_agent.sh
 	# The whole system (tools/lab in namespaces of its own): the connection flow end to end.
 	run_counted e2e in_tool_path flock /tmp/spgate-lock-e2e bash tests/integration/test_e2e.sh
+	# The same system on a throw-away PostgreSQL (issue 14): the store's outage under a session.
+	run_counted storepg in_tool_path flock /tmp/spgate-lock-storepg bash tests/integration/test_store_pg.sh
 	# The API under attack: four eyes, listener budgets, revocation, workstations, lines.
 	run_counted access in_tool_path flock /tmp/spgate-lock-access bash tests/integration/test_access.sh
 	# SNMP reporting against a real snmpd (AgentX master) and snmptrapd, on the same lab.

@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "api/json.h"
 #include "api/ops.h"
+#include "store/store.h"
 #include "snmp/snmp.h"
 #include "audit.h"
 #include "auth/auth.h"
@@ -51,6 +52,7 @@ static const struct api_op api_ops[] = {
 	{"recording_export", API_ROLES_ANY, true, api_op_recording_export, false},
 	{"inventory_import", API_ROLE_OPERATOR, true, api_op_inventory_import, false},
 	{"dp_stats", API_ROLE_OPERATOR, true, api_op_dp_stats, false},
+	{"gateways", API_ROLE_OPERATOR, true, api_op_gateways, false},
 	{"user_revoke", API_ROLE_OPERATOR, true, api_op_user_revoke, false},
 	{"mfa_enroll", API_ROLE_ENGINEER, true, api_op_mfa_enroll, true},
 	{"mfa_verify", API_ROLE_ENGINEER, true, api_op_mfa_verify, true},
@@ -198,6 +200,19 @@ static json_t *api_gate(struct api_req *r, const struct api_op *op)
 	return NULL;
 }
 
+/*
+ * A PostgreSQL store that lost its server (store_watch.c reconnects): every op needs the store
+ * (tokens, inventory, sessions), so all are refused with one clear error until it is back.
+ */
+static json_t *store_unavailable(struct api_ctx *ctx)
+{
+	if (ctx->store == NULL || store_available(ctx->store))
+		return NULL;
+	return api_json_error(API_E_STORE_UNAVAILABLE,
+			      "the store is unavailable (spgate-control is reconnecting to PostgreSQL); "
+			      "live sessions go on: try again shortly");
+}
+
 static void ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const char *line, size_t len,
 		       void (*reply)(json_t *reply, void *arg), void (*authenticated)(void *arg), void *arg)
 {
@@ -225,11 +240,18 @@ static void ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const c
 	}
 	*r = (struct api_req){.ctx = ctx, .peer = peer, .args = args, .op = op->name, .reply = reply,
 			      .authenticated = authenticated, .reply_arg = arg};
-	out = api_gate(r, op);
+	out = store_unavailable(ctx);
+	if (out == NULL)
+		out = api_gate(r, op);
 	if (out == NULL && op->needs_token)
 		api_req_authenticated(r);
 	if (out == NULL)
 		out = op->fn(r);
+	/* the server went away during the op: say so rather than the -ENOTCONN it caused */
+	if (out != NULL && json_is_false(json_object_get(out, "ok")) && store_unavailable(ctx) != NULL) {
+		json_decref(out);
+		out = store_unavailable(ctx);
+	}
 	if (out != NULL)
 		api_req_finish(r, out);
 }

@@ -52,6 +52,7 @@ struct api_ctx {
 	struct challenge_table *challenges; /* logins waiting for a second factor; NULL: none */
 	struct mfa *mfa;	/* TOTP factors; NULL: none (no TOTP asked, enrolment refused) */
 	int64_t (*now)(void); /* NULL: time(NULL) */
+	const char *gateway_id; /* this host's gateway.id, marked "self" by gateways; NULL: none */
 };
 
 #define API_NAME_MAX 64
@@ -181,6 +182,8 @@ json_t *api_op_audit(struct api_req *r);
 json_t *api_op_recordings(struct api_req *r);
 json_t *api_op_recording_export(struct api_req *r);
 json_t *api_op_dp_stats(struct api_req *r);
+/* The fleet's gateway hosts: id, state (alive/dead by lease), generation, sessions, load. */
+json_t *api_op_gateways(struct api_req *r);
 json_t *api_op_user_revoke(struct api_req *r);
 
 #endif

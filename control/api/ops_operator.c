@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/json.h"
 #include "api/ops.h"
+#include "store/gateway_store.h"
 #include "audit.h"
 #include "dp_prog.h"
 #include "store/token_store.h"
@@ -37,6 +39,40 @@ json_t *api_op_audit(struct api_req *r)
 	}
 	reply = api_json_ok();
 	json_object_set_new(reply, "events", events);
+	return reply;
+}
+
+static int gateway_one(const struct store_gateway *g, void *arg)
+{
+	struct api_req *r = ((void **)arg)[0];
+	json_t *list = ((void **)arg)[1];
+	const char *self = r->ctx->gateway_id;
+
+	return json_array_append_new(
+		list, json_pack("{s:s,s:s,s:I,s:I,s:f,s:I,s:I,s:I,s:s,s:b}", "id", g->id, "state",
+				g->alive ? "alive" : "dead", "generation", (json_int_t)g->generation,
+				"sessions", (json_int_t)g->sessions, "load", (double)g->load / 100.0,
+				"lease_expires", (json_int_t)g->lease_expires, "renewed",
+				(json_int_t)g->renewed, "started", (json_int_t)g->started, "version",
+				g->version, "self", self != NULL && strcmp(self, g->id) == 0)) < 0 ?
+		       -ENOMEM :
+		       0;
+}
+
+json_t *api_op_gateways(struct api_req *r)
+{
+	json_t *list = json_array(), *reply;
+	void *arg[2] = { r, list };
+	int64_t now = r->ctx->now != NULL ? r->ctx->now() : (int64_t)time(NULL);
+	int ret;
+
+	ret = store_gateway_foreach(r->ctx->store, now, gateway_one, arg);
+	if (ret != 0) {
+		json_decref(list);
+		return api_json_error(API_E_INTERNAL, "cannot list the gateways: %s", strerror(-ret));
+	}
+	reply = api_json_ok();
+	json_object_set_new(reply, "gateways", list);
 	return reply;
 }
 

@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
 
 #include "store/store.h"
 
@@ -172,7 +171,7 @@ int store_system_get(struct store *st, const char *serial, struct store_system *
 #define STORE_SYSTEM_COLUMNS "y.serial, c.name, t.name, y.region, y.connect_method, y.address, y.profile"
 #define STORE_SYSTEM_FROM \
 	"systems y JOIN customers c ON c.id = y.customer_id JOIN sites t ON t.id = y.site_id"
-void store_system_read(sqlite3_stmt *q, int first_col, struct store_system *s);
+void store_system_read(db_stmt *q, int first_col, struct store_system *s);
 
 /* Upserts a user by name (password hash and groups replaced). */
 int store_user_put(struct store *st, const struct store_user *u);
@@ -198,6 +197,8 @@ int store_rule_foreach(struct store *st, int (*fn)(const struct store_rule *r, v
 int store_line_put(struct store *st, const struct store_line *l, bool enabled);
 /* Reads line id. */
 int store_line_get(struct store *st, const char *id, struct store_line *l);
+/* Makes an idle line dialing for session_id; -EBUSY when it is no longer idle. */
+int store_line_claim(struct store *st, const char *id, int64_t session_id);
 /* Sets a line's state and session (0: none). */
 int store_line_set_state(struct store *st, const char *id, enum store_line_state state,
 			 int64_t session_id);

@@ -1,26 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Users' TOTP factors: see mfa_store.h. */
 #include <errno.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "store/mfa_store.h"
 
-static int read_factor(sqlite3_stmt *q, void *out)
+static int read_factor(db_stmt *q, void *out)
 {
 	struct store_mfa_factor *f = out;
-	int n = sqlite3_column_bytes(q, 3);
+	int n = db_column_bytes(q, 3);
 
 	store_column_copy(f->user, sizeof(f->user), q, 0);
 	store_column_copy(f->algorithm, sizeof(f->algorithm), q, 1);
-	f->digits = (unsigned)sqlite3_column_int(q, 2);
+	f->digits = (unsigned)db_column_int(q, 2);
 	if (n < 0 || (size_t)n > sizeof(f->secret))
 		return -EBADMSG;
-	memcpy(f->secret, sqlite3_column_blob(q, 3), (size_t)n);
+	memcpy(f->secret, db_column_blob(q, 3), (size_t)n);
 	f->secret_len = (size_t)n;
-	f->confirmed = sqlite3_column_int(q, 4) != 0;
-	f->last_step = sqlite3_column_int64(q, 5);
-	f->created = sqlite3_column_int64(q, 6);
+	f->confirmed = db_column_int(q, 4) != 0;
+	f->last_step = db_column_int64(q, 5);
+	f->created = db_column_int64(q, 6);
 	return 0;
 }
 
@@ -34,28 +33,28 @@ int store_mfa_get(struct store *st, const char *user, struct store_mfa_factor *f
 
 static int changed_one(struct store *st, int rc, int none)
 {
-	if (rc == 0 && sqlite3_changes(store_db(st)) == 0)
+	if (rc == 0 && store_changes(st) == 0)
 		return none;
 	return rc;
 }
 
 int store_mfa_put_pending(struct store *st, const struct store_mfa_factor *f)
 {
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int rc;
 
 	q = store_stmt(st, "INSERT INTO mfa_factors (user, algorithm, digits, secret, created) "
 			   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user) DO UPDATE SET "
 			   "algorithm = excluded.algorithm, digits = excluded.digits, "
 			   "secret = excluded.secret, created = excluded.created, last_step = -1 "
-			   "WHERE confirmed = 0");
+			   "WHERE mfa_factors.confirmed = 0");
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, f->user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, f->algorithm, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, (int)f->digits);
-	sqlite3_bind_blob(q, 4, f->secret, (int)f->secret_len, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, f->created);
+	db_bind_text(q, 1, f->user, -1, DB_STATIC);
+	db_bind_text(q, 2, f->algorithm, -1, DB_STATIC);
+	db_bind_int(q, 3, (int)f->digits);
+	db_bind_blob(q, 4, f->secret, (int)f->secret_len, DB_STATIC);
+	db_bind_int64(q, 5, f->created);
 	rc = store_step_done(st, q);
 	/* The upsert's WHERE kept a confirmed factor: only an operator's reset removes it. */
 	return changed_one(st, rc, -EEXIST);
@@ -63,15 +62,15 @@ int store_mfa_put_pending(struct store *st, const struct store_mfa_factor *f)
 
 int store_mfa_confirm(struct store *st, const char *user, int64_t step, int64_t now)
 {
-	sqlite3_stmt *q;
+	db_stmt *q;
 
 	q = store_stmt(st, "UPDATE mfa_factors SET confirmed = 1, last_step = ?2, confirmed_at = ?3 "
 			   "WHERE user = ?1 AND confirmed = 0");
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, step);
-	sqlite3_bind_int64(q, 3, now);
+	db_bind_text(q, 1, user, -1, DB_STATIC);
+	db_bind_int64(q, 2, step);
+	db_bind_int64(q, 3, now);
 	return changed_one(st, store_step_done(st, q), -ENOENT);
 }
 
@@ -87,11 +86,11 @@ int store_mfa_use_step(struct store *st, const char *user, int64_t step)
 
 int store_mfa_delete(struct store *st, const char *user)
 {
-	sqlite3_stmt *q;
+	db_stmt *q;
 
 	q = store_stmt(st, "DELETE FROM mfa_factors WHERE user = ?1");
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, user, -1, DB_STATIC);
 	return changed_one(st, store_step_done(st, q), -ENOENT);
 }

@@ -198,6 +198,33 @@ static const char v7_recordings[] =
 	"  ended INTEGER);"
 	"CREATE INDEX recordings_by_age ON recordings (started) WHERE state != 'deleted';";
 
+/*
+ * Issue 14, a gateway fleet on one store. (Version 8 is join participants', merged from
+ * another branch.) Unique partial indexes make a double allocation fail at the write, on
+ * either backend. Each host's lease row: generation is the fencing token, +1 at every
+ * (re)acquire, so that a host coming back with an old generation learns it lost the row;
+ * sessions (live ones owned) and load (1-minute load average x 100) are written at each
+ * renewal for `spgatectl gateways`. A session records the host that owns it.
+ */
+static const char v9_fleet[] =
+	"CREATE TABLE gateways ("
+	"  id TEXT PRIMARY KEY,"
+	"  generation INTEGER NOT NULL DEFAULT 1,"
+	"  lease_expires INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL,"
+	"  renewed INTEGER NOT NULL,"
+	"  sessions INTEGER NOT NULL DEFAULT 0,"
+	"  load INTEGER NOT NULL DEFAULT 0,"
+	"  version TEXT NOT NULL DEFAULT '');"
+	"ALTER TABLE sessions ADD COLUMN owner_gateway TEXT;"
+	"CREATE INDEX sessions_live_by_owner ON sessions (owner_gateway) WHERE closed IS NULL;"
+	/* the backstop of allocation (alloc.c): two live sessions never share an address or an
+	 * inbound SPI, whatever host wrote them (a line is claimed by a conditional UPDATE) */
+	"CREATE UNIQUE INDEX sessions_live_address_once ON sessions (virtual_address)"
+	"  WHERE closed IS NULL AND virtual_address IS NOT NULL;"
+	"CREATE UNIQUE INDEX sessions_live_spi_once ON sessions (spi_in)"
+	"  WHERE closed IS NULL AND spi_in <> 0;";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "inventory: customers, sites, profiles, systems, users, groups, rules, lines, tickets",
 	  v1_inventory },
@@ -209,6 +236,7 @@ const struct store_migration store_migrations[] = {
 	{ 7, "recordings: per-customer policy and certificate, session reason and ticket", v7_recordings },
 	/* issue 15 (join): its SQL lives with its queries, in participant_store.c */
 	{ 8, "participants: engineers who asked to join a session, and their slots", store_participant_schema },
+	{ 9, "a gateway fleet: the hosts' leases; sessions record their owner", v9_fleet },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -17,70 +17,67 @@ STORE_ENUM_NAMES(enum store_rec_state, rec_state_names, store_rec_state_name, st
 	"LEFT JOIN systems y ON y.serial = s.serial "                                                \
 	"LEFT JOIN customers c ON c.id = y.customer_id"
 
-static int rec_read(sqlite3_stmt *q, void *out)
+static int rec_read(db_stmt *q, void *out)
 {
 	struct store_recording *r = out;
 	char state[16];
 
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(q, 0);
-	r->session_id = sqlite3_column_int64(q, 1);
+	r->id = db_column_int64(q, 0);
+	r->session_id = db_column_int64(q, 1);
 	store_column_copy(r->serial, sizeof(r->serial), q, 2);
 	store_column_copy(r->customer, sizeof(r->customer), q, 3);
 	store_column_copy(r->user, sizeof(r->user), q, 4);
 	store_column_copy(r->path, sizeof(r->path), q, 5);
 	store_column_copy(state, sizeof(state), q, 6);
-	r->sealed = sqlite3_column_int(q, 7) != 0;
+	r->sealed = db_column_int(q, 7) != 0;
 	store_column_copy(r->sha256, sizeof(r->sha256), q, 8);
-	r->bytes = (uint64_t)sqlite3_column_int64(q, 9);
-	r->packets = (uint64_t)sqlite3_column_int64(q, 10);
-	r->dropped = (uint64_t)sqlite3_column_int64(q, 11);
+	r->bytes = (uint64_t)db_column_int64(q, 9);
+	r->packets = (uint64_t)db_column_int64(q, 10);
+	r->dropped = (uint64_t)db_column_int64(q, 11);
 	store_column_copy(r->error, sizeof(r->error), q, 12);
-	r->started = sqlite3_column_int64(q, 13);
-	r->ended = sqlite3_column_int64(q, 14);
+	r->started = db_column_int64(q, 13);
+	r->ended = db_column_int64(q, 14);
 	return store_rec_state_parse(state, &r->state);
 }
 
 int store_recording_create(struct store *st, struct store_recording *r)
 {
-	sqlite3_stmt *q = store_stmt(st, "INSERT INTO recordings (session_id, path, state, error, started, recorded) "
-					 "VALUES (?1, ?2, ?3, ?4, ?5, ?3 = 'recording')");
-	int rc;
+	db_stmt *q = store_stmt(st, "INSERT INTO recordings (session_id, path, state, error, started, recorded) "
+					 "VALUES (?1, ?2, ?3, ?4, ?5, "
+					 "CASE WHEN ?3 = 'recording' THEN 1 ELSE 0 END) RETURNING id");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, r->session_id);
-	sqlite3_bind_text(q, 2, r->path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, store_rec_state_name(r->state), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, r->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, r->started);
-	rc = store_step_done(st, q);
-	if (rc == 0)
-		r->id = sqlite3_last_insert_rowid(store_db(st));
-	return rc;
+	db_bind_int64(q, 1, r->session_id);
+	db_bind_text(q, 2, r->path, -1, DB_STATIC);
+	db_bind_text(q, 3, store_rec_state_name(r->state), -1, DB_STATIC);
+	db_bind_text(q, 4, r->error, -1, DB_STATIC);
+	db_bind_int64(q, 5, r->started);
+	return store_insert_id(st, q, &r->id);
 }
 
 int store_recording_update(struct store *st, const struct store_recording *r)
 {
-	sqlite3_stmt *q = store_stmt(st, "UPDATE recordings SET path = ?2, state = ?3, sealed = ?4, sha256 = ?5, "
+	db_stmt *q = store_stmt(st, "UPDATE recordings SET path = ?2, state = ?3, sealed = ?4, sha256 = ?5, "
 					 "bytes = ?6, packets = ?7, dropped = ?8, error = ?9, ended = ?10 WHERE id = ?1");
 	int rc;
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, r->id);
-	sqlite3_bind_text(q, 2, r->path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, store_rec_state_name(r->state), -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 4, r->sealed);
-	sqlite3_bind_text(q, 5, r->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, (int64_t)r->bytes);
-	sqlite3_bind_int64(q, 7, (int64_t)r->packets);
-	sqlite3_bind_int64(q, 8, (int64_t)r->dropped);
-	sqlite3_bind_text(q, 9, r->error, -1, SQLITE_STATIC);
+	db_bind_int64(q, 1, r->id);
+	db_bind_text(q, 2, r->path, -1, DB_STATIC);
+	db_bind_text(q, 3, store_rec_state_name(r->state), -1, DB_STATIC);
+	db_bind_int(q, 4, r->sealed);
+	db_bind_text(q, 5, r->sha256, -1, DB_STATIC);
+	db_bind_int64(q, 6, (int64_t)r->bytes);
+	db_bind_int64(q, 7, (int64_t)r->packets);
+	db_bind_int64(q, 8, (int64_t)r->dropped);
+	db_bind_text(q, 9, r->error, -1, DB_STATIC);
 	if (r->ended != 0)
-		sqlite3_bind_int64(q, 10, r->ended);
+		db_bind_int64(q, 10, r->ended);
 	rc = store_step_done(st, q);
-	if (rc == 0 && sqlite3_changes(store_db(st)) == 0)
+	if (rc == 0 && store_changes(st) == 0)
 		return -ENOENT;
 	return rc;
 }
@@ -95,13 +92,13 @@ int store_recording_of_session(struct store *st, int64_t session_id, struct stor
 	return store_get_by_int(st, "SELECT " REC_COLUMNS " WHERE r.session_id = ?1", session_id, rec_read, r);
 }
 
-static int rec_loop(struct store *st, sqlite3_stmt *q, int (*fn)(const struct store_recording *r, void *arg),
+static int rec_loop(struct store *st, db_stmt *q, int (*fn)(const struct store_recording *r, void *arg),
 		    void *arg)
 {
 	struct store_recording r;
 	int rc, fn_rc = 0;
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		fn_rc = rec_read(q, &r);
 		if (fn_rc == 0)
 			fn_rc = fn(&r, arg);
@@ -115,26 +112,26 @@ static int rec_loop(struct store *st, sqlite3_stmt *q, int (*fn)(const struct st
 int store_recording_foreach(struct store *st, const struct store_recording_filter *f,
 			    int (*fn)(const struct store_recording *r, void *arg), void *arg)
 {
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int rc;
 
-	rc = store_prepare(st, "SELECT " REC_COLUMNS " WHERE (?1 IS NULL OR s.user = ?1) "
-			       "AND (?2 IS NULL OR s.serial = ?2) AND (?3 = 0 OR r.session_id = ?3) "
+	rc = store_prepare(st, "SELECT " REC_COLUMNS " WHERE (CAST(?1 AS TEXT) IS NULL OR s.user = ?1) "
+			       "AND (CAST(?2 AS TEXT) IS NULL OR s.serial = ?2) AND (?3 = 0 OR r.session_id = ?3) "
 			       "ORDER BY r.id DESC LIMIT 1000", &q);
 	if (rc != 0)
 		return rc;
 	if (f != NULL && f->user != NULL)
-		sqlite3_bind_text(q, 1, f->user, -1, SQLITE_STATIC);
+		db_bind_text(q, 1, f->user, -1, DB_STATIC);
 	if (f != NULL && f->serial != NULL)
-		sqlite3_bind_text(q, 2, f->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, f != NULL ? f->session_id : 0);
+		db_bind_text(q, 2, f->serial, -1, DB_STATIC);
+	db_bind_int64(q, 3, f != NULL ? f->session_id : 0);
 	return rec_loop(st, q, fn, arg);
 }
 
 int store_recording_foreach_kept(struct store *st, int (*fn)(const struct store_recording *r, void *arg),
 				 void *arg)
 {
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int rc;
 
 	rc = store_prepare(st, "SELECT " REC_COLUMNS " WHERE r.state IN ('complete', 'incomplete', 'failed') "

@@ -44,22 +44,22 @@ bool store_session_state_live(enum store_session_state s)
 	return s != STORE_SESSION_CLOSED && s != STORE_SESSION_FAILED;
 }
 
-static void bind_endpoint(sqlite3_stmt *q, int i, uint32_t addr, uint16_t port)
+static void bind_endpoint(db_stmt *q, int i, uint32_t addr, uint16_t port)
 {
 	char a[SPG_ADDR_STRLEN], buf[SPG_ENDPOINT_STRLEN];
 
 	if (addr == 0) {
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s:%u", spg_addr_str(addr, a), port);
-	sqlite3_bind_text(q, i, buf, -1, SQLITE_TRANSIENT);
+	db_bind_text(q, i, buf, -1, DB_TRANSIENT);
 }
 
-static size_t column_blob(sqlite3_stmt *q, int col, unsigned char *dst, size_t max)
+static size_t column_blob(db_stmt *q, int col, unsigned char *dst, size_t max)
 {
-	const void *b = sqlite3_column_blob(q, col);
-	size_t n = (size_t)sqlite3_column_bytes(q, col);
+	const void *b = db_column_blob(q, col);
+	size_t n = (size_t)db_column_bytes(q, col);
 
 	if (b == NULL)
 		return 0;
@@ -75,19 +75,20 @@ static size_t column_blob(sqlite3_stmt *q, int col, unsigned char *dst, size_t m
 	"s.speed_bps, s.grant, s.grant_sig, s.agent_address, s.generation, s.created, "    \
 	"s.updated, IFNULL(s.closed, 0), s.out_packets, s.in_packets, s.out_bytes, "       \
 	"s.in_bytes, s.drops, s.last_activity, s.request_reason, s.ticket, "               \
-	"EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.id AND r.recorded = 1) " \
+	"EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.id AND r.recorded = 1), " \
+	"COALESCE(s.owner_gateway, '') "                                                  \
 	"FROM sessions s "                                                                  \
 	"LEFT JOIN systems y ON y.serial = s.serial "                                      \
 	"LEFT JOIN customers c ON c.id = y.customer_id"
 
-static int session_read(sqlite3_stmt *q, void *out)
+static int session_read(db_stmt *q, void *out)
 {
 	struct store_session *s = out;
 	const unsigned char *agent;
 	char state[32];
 
 	memset(s, 0, sizeof(*s));
-	s->id = sqlite3_column_int64(q, 0);
+	s->id = db_column_int64(q, 0);
 	store_column_copy(s->serial, sizeof(s->serial), q, 1);
 	store_column_copy(s->customer, sizeof(s->customer), q, 2);
 	store_column_copy(s->user, sizeof(s->user), q, 3);
@@ -97,31 +98,32 @@ static int session_read(sqlite3_stmt *q, void *out)
 	store_column_copy(s->reason, sizeof(s->reason), q, 6);
 	store_column_copy(s->line_id, sizeof(s->line_id), q, 7);
 	s->virtual_address = store_column_addr(q, 8);
-	s->spi_in = (uint32_t)sqlite3_column_int64(q, 9);
-	s->spi_out = (uint32_t)sqlite3_column_int64(q, 10);
+	s->spi_in = (uint32_t)db_column_int64(q, 9);
+	s->spi_out = (uint32_t)db_column_int64(q, 10);
 	s->sp_address = store_column_addr(q, 11);
-	s->speed_bps = (uint64_t)sqlite3_column_int64(q, 12);
+	s->speed_bps = (uint64_t)db_column_int64(q, 12);
 	s->grant_len = column_blob(q, 13, s->grant, sizeof(s->grant));
 	s->grant_sig_len = column_blob(q, 14, s->grant_sig, sizeof(s->grant_sig));
-	agent = sqlite3_column_text(q, 15);
+	agent = db_column_text(q, 15);
 	if (agent != NULL &&
 	    !spg_endpoint_parse((const char *)agent, &s->agent_address, &s->agent_port, 0)) {
 		s->agent_address = 0;
 		s->agent_port = 0;
 	}
-	s->generation = (uint32_t)sqlite3_column_int64(q, 16);
-	s->created = sqlite3_column_int64(q, 17);
-	s->updated = sqlite3_column_int64(q, 18);
-	s->closed = sqlite3_column_int64(q, 19);
-	s->counters.out_packets = (uint64_t)sqlite3_column_int64(q, 20);
-	s->counters.in_packets = (uint64_t)sqlite3_column_int64(q, 21);
-	s->counters.out_bytes = (uint64_t)sqlite3_column_int64(q, 22);
-	s->counters.in_bytes = (uint64_t)sqlite3_column_int64(q, 23);
-	s->counters.drops = (uint64_t)sqlite3_column_int64(q, 24);
-	s->counters.last_activity = sqlite3_column_int64(q, 25);
+	s->generation = (uint32_t)db_column_int64(q, 16);
+	s->created = db_column_int64(q, 17);
+	s->updated = db_column_int64(q, 18);
+	s->closed = db_column_int64(q, 19);
+	s->counters.out_packets = (uint64_t)db_column_int64(q, 20);
+	s->counters.in_packets = (uint64_t)db_column_int64(q, 21);
+	s->counters.out_bytes = (uint64_t)db_column_int64(q, 22);
+	s->counters.in_bytes = (uint64_t)db_column_int64(q, 23);
+	s->counters.drops = (uint64_t)db_column_int64(q, 24);
+	s->counters.last_activity = db_column_int64(q, 25);
 	store_column_copy(s->request_reason, sizeof(s->request_reason), q, 26);
 	store_column_copy(s->ticket, sizeof(s->ticket), q, 27);
-	s->recorded = sqlite3_column_int(q, 28) != 0;
+	s->recorded = db_column_int(q, 28) != 0;
+	store_column_copy(s->owner_gateway, sizeof(s->owner_gateway), q, 29);
 	return 0;
 }
 
@@ -130,81 +132,80 @@ static int session_read(sqlite3_stmt *q, void *out)
  * workstation, state, reason, line, V_i, spi_in, spi_out, S, speed, grant, sig, agent,
  * generation, updated, closed, five counters, last activity.
  */
-static int bind_mutable(sqlite3_stmt *q, const struct store_session *s)
+static int bind_mutable(db_stmt *q, const struct store_session *s)
 {
 	char ws[SPG_ADDR_STRLEN];
 
 	if ((unsigned)s->state >= ARRAY_SIZE(state_names) || s->grant_len > STORE_GRANT_MAX ||
 	    s->grant_sig_len > STORE_SIG_MAX)
 		return -EINVAL;
-	sqlite3_bind_text(q, 3, s->workstation ? spg_addr_str(s->workstation, ws) : "", -1,
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 4, store_session_state_name(s->state), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, s->reason, -1, SQLITE_STATIC);
+	db_bind_text(q, 3, s->workstation ? spg_addr_str(s->workstation, ws) : "", -1,
+			  DB_TRANSIENT);
+	db_bind_text(q, 4, store_session_state_name(s->state), -1, DB_STATIC);
+	db_bind_text(q, 5, s->reason, -1, DB_STATIC);
 	store_bind_optional(q, 6, s->line_id);
 	store_bind_addr(q, 7, s->virtual_address);
-	sqlite3_bind_int64(q, 8, s->spi_in);
-	sqlite3_bind_int64(q, 9, s->spi_out);
+	db_bind_int64(q, 8, s->spi_in);
+	db_bind_int64(q, 9, s->spi_out);
 	store_bind_addr(q, 10, s->sp_address);
-	sqlite3_bind_int64(q, 11, (int64_t)s->speed_bps);
+	db_bind_int64(q, 11, (int64_t)s->speed_bps);
 	if (s->grant_len > 0)
-		sqlite3_bind_blob(q, 12, s->grant, (int)s->grant_len, SQLITE_STATIC);
+		db_bind_blob(q, 12, s->grant, (int)s->grant_len, DB_STATIC);
 	if (s->grant_sig_len > 0)
-		sqlite3_bind_blob(q, 13, s->grant_sig, (int)s->grant_sig_len, SQLITE_STATIC);
+		db_bind_blob(q, 13, s->grant_sig, (int)s->grant_sig_len, DB_STATIC);
 	bind_endpoint(q, 14, s->agent_address, s->agent_port);
-	sqlite3_bind_int64(q, 15, s->generation);
-	sqlite3_bind_int64(q, 16, s->updated);
+	db_bind_int64(q, 15, s->generation);
+	db_bind_int64(q, 16, s->updated);
 	if (s->closed != 0)
-		sqlite3_bind_int64(q, 17, s->closed);
-	sqlite3_bind_int64(q, 18, (int64_t)s->counters.out_packets);
-	sqlite3_bind_int64(q, 19, (int64_t)s->counters.in_packets);
-	sqlite3_bind_int64(q, 20, (int64_t)s->counters.out_bytes);
-	sqlite3_bind_int64(q, 21, (int64_t)s->counters.in_bytes);
-	sqlite3_bind_int64(q, 22, (int64_t)s->counters.drops);
-	sqlite3_bind_int64(q, 23, s->counters.last_activity);
+		db_bind_int64(q, 17, s->closed);
+	db_bind_int64(q, 18, (int64_t)s->counters.out_packets);
+	db_bind_int64(q, 19, (int64_t)s->counters.in_packets);
+	db_bind_int64(q, 20, (int64_t)s->counters.out_bytes);
+	db_bind_int64(q, 21, (int64_t)s->counters.in_bytes);
+	db_bind_int64(q, 22, (int64_t)s->counters.drops);
+	db_bind_int64(q, 23, s->counters.last_activity);
 	return 0;
 }
 
 /* Runs a one-row UPDATE of session id whose other parameters the caller bound. */
-static int update_one(struct store *st, sqlite3_stmt *q)
+static int update_one(struct store *st, db_stmt *q)
 {
 	int rc = store_step_done(st, q);
 
-	if (rc == 0 && sqlite3_changes(store_db(st)) == 0)
+	if (rc == 0 && store_changes(st) == 0)
 		return -ENOENT;
 	return rc;
 }
 
 int store_session_create(struct store *st, struct store_session *s)
 {
-	sqlite3_stmt *q = store_stmt(
+	db_stmt *q = store_stmt(
 		st, "INSERT INTO sessions (serial, user, workstation, state, reason, line_id, "
 		    "virtual_address, spi_in, spi_out, sp_address, speed_bps, grant, grant_sig, "
 		    "agent_address, generation, updated, closed, out_packets, in_packets, "
-		    "out_bytes, in_bytes, drops, last_activity, created, request_reason, ticket) VALUES (?1, ?2, "
+		    "out_bytes, in_bytes, drops, last_activity, created, request_reason, ticket, owner_gateway) "
+		    "VALUES (?1, ?2, "
 		    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		    CLOSED_FOR("?4", "?17", "?16") ", ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)");
+		    CLOSED_FOR("?4", "?17", "?16") ", ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) RETURNING id");
 	int rc;
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, s->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, s->user, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, s->serial, -1, DB_STATIC);
+	db_bind_text(q, 2, s->user, -1, DB_STATIC);
 	rc = bind_mutable(q, s);
 	if (rc < 0)
 		return rc;
-	sqlite3_bind_int64(q, 24, s->created);
-	sqlite3_bind_text(q, 25, s->request_reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 26, s->ticket, -1, SQLITE_STATIC);
-	rc = store_step_done(st, q);
-	if (rc == 0)
-		s->id = sqlite3_last_insert_rowid(store_db(st));
-	return rc;
+	db_bind_int64(q, 24, s->created);
+	db_bind_text(q, 25, s->request_reason, -1, DB_STATIC);
+	db_bind_text(q, 26, s->ticket, -1, DB_STATIC);
+	store_bind_optional(q, 27, store_gateway_id(st));
+	return store_insert_id(st, q, &s->id);
 }
 
 int store_session_update(struct store *st, const struct store_session *s)
 {
-	sqlite3_stmt *q = store_stmt(
+	db_stmt *q = store_stmt(
 		st, "UPDATE sessions SET workstation = ?3, state = ?4, reason = ?5, line_id = ?6, "
 		    "virtual_address = ?7, spi_in = ?8, spi_out = ?9, sp_address = ?10, "
 		    "speed_bps = ?11, grant = ?12, grant_sig = ?13, agent_address = ?14, "
@@ -216,7 +217,7 @@ int store_session_update(struct store *st, const struct store_session *s)
 	if (q == NULL)
 		return -EIO;
 	/* ?2 (the user at create) is not written: a session never changes hands. */
-	sqlite3_bind_int64(q, 1, s->id);
+	db_bind_int64(q, 1, s->id);
 	rc = bind_mutable(q, s);
 	if (rc < 0)
 		return rc;
@@ -232,7 +233,7 @@ int store_session_get(struct store *st, int64_t id, struct store_session *s)
 int store_session_set_state(struct store *st, int64_t id, enum store_session_state state,
 			    const char *reason, int64_t now)
 {
-	sqlite3_stmt *q = store_stmt(st, "UPDATE sessions SET state = ?2, "
+	db_stmt *q = store_stmt(st, "UPDATE sessions SET state = ?2, "
 					 "reason = COALESCE(?3, reason), updated = ?4, closed = "
 					 CLOSED_FOR("?2", "closed", "?4") " WHERE id = ?1");
 
@@ -240,59 +241,59 @@ int store_session_set_state(struct store *st, int64_t id, enum store_session_sta
 		return -EIO;
 	if ((unsigned)state >= ARRAY_SIZE(state_names))
 		return -EINVAL;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, store_session_state_name(state), -1, SQLITE_STATIC);
+	db_bind_int64(q, 1, id);
+	db_bind_text(q, 2, store_session_state_name(state), -1, DB_STATIC);
 	if (reason != NULL)
-		sqlite3_bind_text(q, 3, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, now);
+		db_bind_text(q, 3, reason, -1, DB_STATIC);
+	db_bind_int64(q, 4, now);
 	return update_one(st, q);
 }
 
 int store_session_set_counters(struct store *st, int64_t id,
 			       const struct store_session_counters *c, int64_t now)
 {
-	sqlite3_stmt *q = store_stmt(st, "UPDATE sessions SET out_packets = ?2, in_packets = ?3, "
+	db_stmt *q = store_stmt(st, "UPDATE sessions SET out_packets = ?2, in_packets = ?3, "
 					 "out_bytes = ?4, in_bytes = ?5, drops = ?6, "
 					 "last_activity = ?7, updated = ?8 WHERE id = ?1");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int64(q, 2, (int64_t)c->out_packets);
-	sqlite3_bind_int64(q, 3, (int64_t)c->in_packets);
-	sqlite3_bind_int64(q, 4, (int64_t)c->out_bytes);
-	sqlite3_bind_int64(q, 5, (int64_t)c->in_bytes);
-	sqlite3_bind_int64(q, 6, (int64_t)c->drops);
-	sqlite3_bind_int64(q, 7, c->last_activity);
-	sqlite3_bind_int64(q, 8, now);
+	db_bind_int64(q, 1, id);
+	db_bind_int64(q, 2, (int64_t)c->out_packets);
+	db_bind_int64(q, 3, (int64_t)c->in_packets);
+	db_bind_int64(q, 4, (int64_t)c->out_bytes);
+	db_bind_int64(q, 5, (int64_t)c->in_bytes);
+	db_bind_int64(q, 6, (int64_t)c->drops);
+	db_bind_int64(q, 7, c->last_activity);
+	db_bind_int64(q, 8, now);
 	return update_one(st, q);
 }
 
 int store_session_set_line(struct store *st, int64_t id, const char *line_id, int64_t now)
 {
-	sqlite3_stmt *q = store_stmt(st, "UPDATE sessions SET line_id = ?2, "
-					 "updated = IIF(?3 > 0, ?3, updated) "
+	db_stmt *q = store_stmt(st, "UPDATE sessions SET line_id = ?2, "
+					 "updated = CASE WHEN ?3 > 0 THEN ?3 ELSE updated END "
 					 "WHERE id = ?1");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, id);
+	db_bind_int64(q, 1, id);
 	store_bind_optional(q, 2, line_id);
-	sqlite3_bind_int64(q, 3, now);
+	db_bind_int64(q, 3, now);
 	return update_one(st, q);
 }
 
 int store_session_set_address(struct store *st, int64_t id, uint32_t addr, int64_t now)
 {
-	sqlite3_stmt *q = store_stmt(st, "UPDATE sessions SET virtual_address = ?2, "
-					 "updated = IIF(?3 > 0, ?3, updated) "
+	db_stmt *q = store_stmt(st, "UPDATE sessions SET virtual_address = ?2, "
+					 "updated = CASE WHEN ?3 > 0 THEN ?3 ELSE updated END "
 					 "WHERE id = ?1");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, id);
+	db_bind_int64(q, 1, id);
 	store_bind_addr(q, 2, addr);
-	sqlite3_bind_int64(q, 3, now);
+	db_bind_int64(q, 3, now);
 	return update_one(st, q);
 }
 
@@ -301,22 +302,23 @@ int store_session_foreach(struct store *st, const struct store_session_filter *f
 {
 	static const struct store_session_filter all;
 	struct store_session s;
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int rc, fn_rc = 0;
 
 	if (f == NULL)
 		f = &all;
-	rc = store_prepare(st, "SELECT " SESSION_COLUMNS " WHERE (?1 IS NULL OR s.user = ?1) "
-			   "AND (?2 IS NULL OR s.serial = ?2) AND (?3 = 0 OR s.closed IS NULL) "
+	rc = store_prepare(st, "SELECT " SESSION_COLUMNS " WHERE (CAST(?1 AS TEXT) IS NULL OR s.user = ?1) "
+			   "AND (CAST(?2 AS TEXT) IS NULL OR s.serial = ?2) AND (?3 = 0 OR s.closed IS NULL) "
 			   "AND s.updated >= ?4 ORDER BY s.id DESC LIMIT ?5", &q);
 	if (rc < 0)
 		return rc;
 	store_bind_optional(q, 1, f->user);
 	store_bind_optional(q, 2, f->serial);
-	sqlite3_bind_int(q, 3, f->live_only);
-	sqlite3_bind_int64(q, 4, f->since);
-	sqlite3_bind_int64(q, 5, f->limit ? (int64_t)f->limit : -1);
-	while (fn_rc == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+	db_bind_int(q, 3, f->live_only);
+	db_bind_int64(q, 4, f->since);
+	/* no limit: the largest, as PostgreSQL refuses SQLite's -1 */
+	db_bind_int64(q, 5, f->limit ? (int64_t)f->limit : INT64_MAX);
+	while (fn_rc == 0 && (rc = db_step(q)) == DB_ROW) {
 		session_read(q, &s);
 		fn_rc = fn(&s, arg);
 	}
@@ -336,7 +338,7 @@ int store_session_live_for_serial(struct store *st, const char *serial,
 }
 
 /* 1 when q (one bound parameter set by the caller) returns a row, 0 when not. */
-static int exists(struct store *st, sqlite3_stmt *q)
+static int exists(struct store *st, db_stmt *q)
 {
 	int rc = store_step_row(st, q);
 
@@ -344,13 +346,13 @@ static int exists(struct store *st, sqlite3_stmt *q)
 		return 0;
 	if (rc < 0)
 		return rc;
-	sqlite3_reset(q);
+	db_reset(q);
 	return 1;
 }
 
 int store_session_address_in_use(struct store *st, uint32_t addr)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT 1 FROM sessions WHERE virtual_address = ?1 "
+	db_stmt *q = store_stmt(st, "SELECT 1 FROM sessions WHERE virtual_address = ?1 "
 					 "AND closed IS NULL LIMIT 1");
 
 	if (q == NULL)
@@ -361,39 +363,39 @@ int store_session_address_in_use(struct store *st, uint32_t addr)
 
 int store_session_spi_in_use(struct store *st, uint32_t spi)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT 1 FROM sessions WHERE spi_in = ?1 "
+	db_stmt *q = store_stmt(st, "SELECT 1 FROM sessions WHERE spi_in = ?1 "
 					 "AND closed IS NULL LIMIT 1");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, spi);
+	db_bind_int64(q, 1, spi);
 	return exists(st, q);
 }
 
 int store_approval_insert(struct store *st, int64_t session_id, int64_t deadline)
 {
-	sqlite3_stmt *q = store_stmt(st, "INSERT INTO approvals (session_id, deadline) "
+	db_stmt *q = store_stmt(st, "INSERT INTO approvals (session_id, deadline) "
 					 "VALUES (?1, ?2)");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, session_id);
-	sqlite3_bind_int64(q, 2, deadline);
+	db_bind_int64(q, 1, session_id);
+	db_bind_int64(q, 2, deadline);
 	return store_step_done(st, q);
 }
 
-static int approval_read(sqlite3_stmt *q, void *out)
+static int approval_read(db_stmt *q, void *out)
 {
 	struct store_approval *a = out;
 	char decision[16];
 
 	memset(a, 0, sizeof(*a));
-	a->session_id = sqlite3_column_int64(q, 0);
-	a->deadline = sqlite3_column_int64(q, 1);
+	a->session_id = db_column_int64(q, 0);
+	a->deadline = db_column_int64(q, 1);
 	store_column_copy(decision, sizeof(decision), q, 2);
 	store_approval_decision_parse(decision, &a->decision);
 	store_column_copy(a->decided_by, sizeof(a->decided_by), q, 3);
-	a->decided_at = sqlite3_column_int64(q, 4);
+	a->decided_at = db_column_int64(q, 4);
 	return 0;
 }
 
@@ -410,7 +412,7 @@ int store_approval_get(struct store *st, int64_t session_id, struct store_approv
 int store_approval_decide(struct store *st, int64_t session_id,
 			  enum store_approval_decision decision, const char *by, int64_t now)
 {
-	sqlite3_stmt *q = store_stmt(st, "UPDATE approvals SET decision = ?2, decided_by = ?3, "
+	db_stmt *q = store_stmt(st, "UPDATE approvals SET decision = ?2, decided_by = ?3, "
 					 "decided_at = ?4 WHERE session_id = ?1 "
 					 "AND decision = 'pending'");
 	struct store_approval a;
@@ -420,12 +422,12 @@ int store_approval_decide(struct store *st, int64_t session_id,
 		return -EIO;
 	if (decision == STORE_APPROVAL_PENDING || (unsigned)decision >= ARRAY_SIZE(decision_names))
 		return -EINVAL;
-	sqlite3_bind_int64(q, 1, session_id);
-	sqlite3_bind_text(q, 2, store_approval_decision_name(decision), -1, SQLITE_STATIC);
+	db_bind_int64(q, 1, session_id);
+	db_bind_text(q, 2, store_approval_decision_name(decision), -1, DB_STATIC);
 	store_bind_optional(q, 3, by);
-	sqlite3_bind_int64(q, 4, now);
+	db_bind_int64(q, 4, now);
 	rc = store_step_done(st, q);
-	if (rc < 0 || sqlite3_changes(store_db(st)) > 0)
+	if (rc < 0 || store_changes(st) > 0)
 		return rc;
 	rc = store_approval_get(st, session_id, &a);
 	return rc < 0 ? rc : -EALREADY;
@@ -435,15 +437,15 @@ int store_approval_foreach_due(struct store *st, int64_t t,
 			       int (*fn)(const struct store_approval *a, void *arg), void *arg)
 {
 	struct store_approval a;
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int rc, fn_rc = 0;
 
 	rc = store_prepare(st, "SELECT " APPROVAL_COLUMNS " WHERE decision = 'pending' "
 			   "AND deadline <= ?1 ORDER BY deadline, session_id", &q);
 	if (rc < 0)
 		return rc;
-	sqlite3_bind_int64(q, 1, t);
-	while (fn_rc == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+	db_bind_int64(q, 1, t);
+	while (fn_rc == 0 && (rc = db_step(q)) == DB_ROW) {
 		approval_read(q, &a);
 		fn_rc = fn(&a, arg);
 	}
@@ -452,7 +454,7 @@ int store_approval_foreach_due(struct store *st, int64_t t,
 
 int store_approval_next_deadline(struct store *st, int64_t *deadline)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT MIN(deadline) FROM approvals "
+	db_stmt *q = store_stmt(st, "SELECT MIN(deadline) FROM approvals "
 					 "WHERE decision = 'pending'");
 	int rc;
 
@@ -461,46 +463,47 @@ int store_approval_next_deadline(struct store *st, int64_t *deadline)
 	rc = store_step_row(st, q);
 	if (rc < 0)
 		return rc;
-	rc = sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : 1;
+	rc = db_column_is_null(q, 0) ? 0 : 1;
 	if (rc == 1)
-		*deadline = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+		*deadline = db_column_int64(q, 0);
+	db_reset(q);
 	return rc;
 }
 
 int store_holdback_put(struct store *st, uint32_t addr, int64_t until)
 {
-	sqlite3_stmt *q = store_stmt(st, "INSERT INTO address_holdback (address, until) "
+	db_stmt *q = store_stmt(st, "INSERT INTO address_holdback (address, until) "
 					 "VALUES (?1, ?2) ON CONFLICT (address) DO UPDATE SET "
-					 "until = MAX(until, excluded.until)");
+					 "until = CASE WHEN excluded.until > address_holdback.until "
+					 "THEN excluded.until ELSE address_holdback.until END");
 
 	if (q == NULL)
 		return -EIO;
 	if (addr == 0)
 		return -EINVAL;
 	store_bind_addr(q, 1, addr);
-	sqlite3_bind_int64(q, 2, until);
+	db_bind_int64(q, 2, until);
 	return store_step_done(st, q);
 }
 
 int store_holdback_active(struct store *st, uint32_t addr, int64_t now)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT 1 FROM address_holdback WHERE address = ?1 "
+	db_stmt *q = store_stmt(st, "SELECT 1 FROM address_holdback WHERE address = ?1 "
 					 "AND until > ?2");
 
 	if (q == NULL)
 		return -EIO;
 	store_bind_addr(q, 1, addr);
-	sqlite3_bind_int64(q, 2, now);
+	db_bind_int64(q, 2, now);
 	return exists(st, q);
 }
 
 int store_holdback_prune(struct store *st, int64_t now)
 {
-	sqlite3_stmt *q = store_stmt(st, "DELETE FROM address_holdback WHERE until <= ?1");
+	db_stmt *q = store_stmt(st, "DELETE FROM address_holdback WHERE until <= ?1");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, now);
+	db_bind_int64(q, 1, now);
 	return store_step_done(st, q);
 }

@@ -66,6 +66,8 @@ struct store_session {
 	char request_reason[STORE_REASON_MAX];
 	char ticket[STORE_NAME_MAX];       /* "T42", or "" */
 	bool recorded;                     /* read only: a recording of it was started */
+	/* the gateway host owning it: set at create from store_set_gateway_id(); "" before 9 */
+	char owner_gateway[STORE_NAME_MAX];
 };
 
 /* Which sessions store_session_foreach visits. */

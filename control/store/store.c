@@ -1,29 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* spgate-control's SQLite store: open, schema migrations, transactions, statement cache. */
+/* spgate-control's store: open, schema migrations, transactions, statement cache. */
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "addr.h"
 #include "store/store.h"
 
-/* Long enough to ride out a checkpoint or an operator's sqlite3 shell, short for a loop. */
-#define BUSY_TIMEOUT_MS 2000
-
 struct cached_stmt {
 	const char *sql;
-	sqlite3_stmt *stmt;
+	db_stmt *stmt;
 };
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	struct cached_stmt *cache;
 	size_t n_cache, cap_cache;
 	unsigned depth; /* open store_begin()s */
+	char gateway_id[64];
 };
 
 static void err_set(char *err, size_t errlen, const char *fmt, ...)
@@ -40,69 +36,75 @@ static void err_set(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-int store_errno(int rc)
-{
-	switch (rc) {
-	case SQLITE_OK:
-	case SQLITE_ROW:
-	case SQLITE_DONE:
-		return 0;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_READONLY:
-		return -EROFS;
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		return -ENOENT;
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		return -EEXIST;
-	case SQLITE_CONSTRAINT_CHECK:
-	case SQLITE_CONSTRAINT_NOTNULL:
-		return -EINVAL;
-	}
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return -EINVAL;
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return -EBUSY;
-	return -EIO;
-}
-
 int store_latest_version(void)
 {
 	return store_n_migrations == 0 ? 0 : store_migrations[store_n_migrations - 1].version;
 }
 
-sqlite3 *store_db(struct store *st)
+struct db *store_db(struct store *st)
 {
 	return st->db;
 }
 
 const char *store_errmsg(struct store *st)
 {
-	return sqlite3_errmsg(st->db);
+	return db_errmsg(st->db);
+}
+
+void store_set_gateway_id(struct store *st, const char *id)
+{
+	snprintf(st->gateway_id, sizeof(st->gateway_id), "%s", id != NULL ? id : "");
+}
+
+const char *store_gateway_id(struct store *st)
+{
+	return st->gateway_id;
+}
+
+int store_changes(struct store *st)
+{
+	return db_changes(st->db);
+}
+
+enum db_kind store_kind(struct store *st)
+{
+	return db_kind(st->db);
+}
+
+int store_available(struct store *st)
+{
+	return db_connected(st->db);
+}
+
+/*
+ * A transaction cannot survive its connection: whatever store_begin()s were open are gone
+ * with it, and their callers' commits will fail (-ENOTCONN), as they should.
+ */
+int store_reconnect(struct store *st)
+{
+	int rc = db_reconnect(st->db);
+
+	if (rc == 0)
+		st->depth = 0;
+	return rc;
 }
 
 int store_exec(struct store *st, const char *sql)
 {
-	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+	return db_exec(st->db, sql);
 }
 
-sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+db_stmt *store_stmt(struct store *st, const char *sql)
 {
 	struct cached_stmt *grown;
-	sqlite3_stmt *q;
+	db_stmt *q;
 	size_t i;
 
 	for (i = 0; i < st->n_cache; i++) {
 		if (st->cache[i].sql == sql) {
 			q = st->cache[i].stmt;
-			sqlite3_reset(q);
-			sqlite3_clear_bindings(q);
+			db_reset(q);
+			db_clear_bindings(q);
 			return q;
 		}
 	}
@@ -115,7 +117,7 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 		st->cache = grown;
 		st->cap_cache = cap;
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+	if (db_prepare(st->db, sql, &q) < 0)
 		return NULL;
 	st->cache[st->n_cache].sql = sql;
 	st->cache[st->n_cache].stmt = q;
@@ -123,76 +125,91 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 	return q;
 }
 
-int store_step_done(struct store *st, sqlite3_stmt *q)
+int store_step_done(struct store *st, db_stmt *q)
 {
-	int rc = sqlite3_step(q);
+	int rc = db_step(q);
 
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
+	(void)st;
+	db_reset(q);
+	if (rc == DB_DONE || rc == DB_ROW) /* a row: an INSERT ... RETURNING nobody reads */
 		return 0;
-	return store_errno(sqlite3_extended_errcode(st->db));
+	return rc;
 }
 
-int store_step_row(struct store *st, sqlite3_stmt *q)
+int store_step_row(struct store *st, db_stmt *q)
 {
-	int rc = sqlite3_step(q);
+	int rc = db_step(q);
 
-	if (rc == SQLITE_ROW)
+	(void)st;
+	if (rc == DB_ROW)
 		return 0;
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
+	db_reset(q);
+	if (rc == DB_DONE)
 		return -ENOENT;
-	return store_errno(sqlite3_extended_errcode(st->db));
+	return rc;
 }
 
-void store_column_copy(char *dst, size_t n, sqlite3_stmt *q, int col)
+int store_insert_id(struct store *st, db_stmt *q, int64_t *id)
 {
-	const unsigned char *v = sqlite3_column_text(q, col);
+	int rc = db_step(q);
+
+	(void)st;
+	if (rc == DB_ROW)
+		*id = db_column_int64(q, 0);
+	db_reset(q);
+	if (rc == DB_ROW)
+		return 0;
+	return rc == DB_DONE ? -EIO : rc; /* RETURNING always gives the row */
+}
+
+void store_column_copy(char *dst, size_t n, db_stmt *q, int col)
+{
+	const unsigned char *v = db_column_text(q, col);
 
 	snprintf(dst, n, "%s", v != NULL ? (const char *)v : "");
 }
 
-int store_read_one(struct store *st, sqlite3_stmt *q, store_row_fn *read_row, void *out)
+int store_read_one(struct store *st, db_stmt *q, store_row_fn *read_row, void *out)
 {
 	int rc = store_step_row(st, q);
 
 	if (rc < 0)
 		return rc;
 	rc = read_row(q, out);
-	sqlite3_reset(q);
+	db_reset(q);
 	return rc;
 }
 
 int store_get_by_int(struct store *st, const char *sql, int64_t key,
 		     store_row_fn *read_row, void *out)
 {
-	sqlite3_stmt *q = store_stmt(st, sql);
+	db_stmt *q = store_stmt(st, sql);
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_int64(q, 1, key);
+	db_bind_int64(q, 1, key);
 	return store_read_one(st, q, read_row, out);
 }
 
 int store_get_by_text(struct store *st, const char *sql, const char *key,
 		      store_row_fn *read_row, void *out)
 {
-	sqlite3_stmt *q = store_stmt(st, sql);
+	db_stmt *q = store_stmt(st, sql);
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, key, -1, DB_STATIC);
 	return store_read_one(st, q, read_row, out);
 }
 
 int store_run_by_text(struct store *st, const char *sql, const char *key, int64_t n)
 {
-	sqlite3_stmt *q = store_stmt(st, sql);
+	db_stmt *q = store_stmt(st, sql);
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, n);
+	db_bind_text(q, 1, key, -1, DB_STATIC);
+	db_bind_int64(q, 2, n);
 	return store_step_done(st, q);
 }
 
@@ -211,28 +228,37 @@ int store_name_index(const char *const *names, size_t n, const char *s)
 	return -EINVAL;
 }
 
-int store_prepare(struct store *st, const char *sql, sqlite3_stmt **q)
+int store_prepare(struct store *st, const char *sql, db_stmt **q)
 {
-	if (sqlite3_prepare_v2(st->db, sql, -1, q, NULL) != SQLITE_OK)
-		return -EIO;
-	return 0;
+	return db_prepare(st->db, sql, q) < 0 ? -EIO : 0;
 }
 
-int store_finalize(sqlite3_stmt *q, int step_rc, int fn_rc)
+int store_finalize(db_stmt *q, int step_rc, int fn_rc)
 {
-	sqlite3_finalize(q);
+	db_finalize(q);
 	if (fn_rc != 0)
 		return fn_rc;
-	return step_rc == SQLITE_DONE ? 0 : store_errno(step_rc);
+	if (step_rc == DB_DONE)
+		return 0;
+	return step_rc < 0 ? step_rc : -EIO;
 }
 
+/*
+ * SQLite: a SAVEPOINT outside a transaction starts one, so every level is a savepoint.
+ * PostgreSQL: savepoints live inside a transaction, so the outermost level is BEGIN/COMMIT.
+ */
 int store_begin(struct store *st)
 {
 	char sql[32];
+	int rc;
 
-	snprintf(sql, sizeof(sql), "SAVEPOINT s%u", st->depth + 1);
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return store_errno(sqlite3_extended_errcode(st->db));
+	if (st->depth == 0 && db_kind(st->db) == DB_POSTGRESQL)
+		snprintf(sql, sizeof(sql), "BEGIN");
+	else
+		snprintf(sql, sizeof(sql), "SAVEPOINT s%u", st->depth + 1);
+	rc = db_exec(st->db, sql);
+	if (rc < 0)
+		return rc;
 	st->depth++;
 	return 0;
 }
@@ -240,12 +266,17 @@ int store_begin(struct store *st)
 int store_commit(struct store *st)
 {
 	char sql[32];
+	int rc;
 
 	if (st->depth == 0)
 		return -EINVAL;
-	snprintf(sql, sizeof(sql), "RELEASE s%u", st->depth);
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return store_errno(sqlite3_extended_errcode(st->db));
+	if (st->depth == 1 && db_kind(st->db) == DB_POSTGRESQL)
+		snprintf(sql, sizeof(sql), "COMMIT");
+	else
+		snprintf(sql, sizeof(sql), "RELEASE s%u", st->depth);
+	rc = db_exec(st->db, sql);
+	if (rc < 0)
+		return rc;
 	st->depth--;
 	return 0;
 }
@@ -257,37 +288,55 @@ int store_rollback(struct store *st)
 
 	if (st->depth == 0)
 		return -EINVAL;
-	snprintf(sql, sizeof(sql), "ROLLBACK TO s%u; RELEASE s%u", st->depth, st->depth);
-	rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	if (st->depth == 1 && db_kind(st->db) == DB_POSTGRESQL)
+		snprintf(sql, sizeof(sql), "ROLLBACK");
+	else
+		snprintf(sql, sizeof(sql), "ROLLBACK TO s%u; RELEASE s%u", st->depth, st->depth);
+	rc = db_exec(st->db, sql);
 	st->depth--;
-	return rc == SQLITE_OK ? 0 : store_errno(sqlite3_extended_errcode(st->db));
+	return rc;
+}
+
+int store_lock(struct store *st, int64_t key)
+{
+	db_stmt *q;
+
+	if (db_kind(st->db) != DB_POSTGRESQL)
+		return 0;
+	if (st->depth == 0)
+		return -EINVAL; /* a lock outside a transaction would end at once */
+	q = store_stmt(st, "SELECT pg_advisory_xact_lock(?1)");
+	if (q == NULL)
+		return -EIO;
+	db_bind_int64(q, 1, key);
+	return store_step_done(st, q);
 }
 
 int store_meta_get(struct store *st, const char *key, char *buf, size_t buflen)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT value FROM meta WHERE key = ?1");
+	db_stmt *q = store_stmt(st, "SELECT value FROM meta WHERE key = ?1");
 	int rc;
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, key, -1, DB_STATIC);
 	rc = store_step_row(st, q);
 	if (rc < 0)
 		return rc;
 	store_column_copy(buf, buflen, q, 0);
-	sqlite3_reset(q);
+	db_reset(q);
 	return 0;
 }
 
 int store_meta_set(struct store *st, const char *key, const char *value)
 {
-	sqlite3_stmt *q = store_stmt(st, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	db_stmt *q = store_stmt(st, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 					 "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
 
 	if (q == NULL)
 		return -EIO;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, key, -1, DB_STATIC);
+	db_bind_text(q, 2, value, -1, DB_STATIC);
 	return store_step_done(st, q);
 }
 
@@ -312,7 +361,6 @@ static int apply_migration(struct store *st, const struct store_migration *m, ch
 			   size_t errlen)
 {
 	char version[16];
-	char *msg = NULL;
 	int rc;
 
 	rc = store_begin(st);
@@ -321,10 +369,9 @@ static int apply_migration(struct store *st, const struct store_migration *m, ch
 			store_errmsg(st));
 		return rc;
 	}
-	if (sqlite3_exec(st->db, m->sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (db_exec_ddl(st->db, m->sql) < 0) {
 		err_set(err, errlen, "migration %d (%s) failed: %s", m->version, m->what,
-			msg != NULL ? msg : "?");
-		sqlite3_free(msg);
+			store_errmsg(st));
 		store_rollback(st);
 		return -EIO;
 	}
@@ -340,7 +387,7 @@ static int apply_migration(struct store *st, const struct store_migration *m, ch
 	return rc;
 }
 
-int store_migrate(struct store *st, int target, char *err, size_t errlen)
+static int migrate(struct store *st, int target, char *err, size_t errlen)
 {
 	int current = store_schema_version(st);
 	size_t i;
@@ -369,75 +416,59 @@ int store_migrate(struct store *st, int target, char *err, size_t errlen)
 	return 0;
 }
 
-/* The database holds password hashes: create it readable by its owner only. */
-static int create_private(const char *path)
+/* The key of the advisory lock that makes one host of a fleet migrate while the others wait. */
+#define MIGRATION_LOCK "7411"
+
+int store_migrate(struct store *st, int target, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	int rc;
 
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-static int configure(struct store *st, char *err, size_t errlen)
-{
-	static const char pragmas[] = "PRAGMA journal_mode = WAL;"
-				      "PRAGMA synchronous = NORMAL;"
-				      "PRAGMA foreign_keys = ON;"
-				      "CREATE TABLE IF NOT EXISTS meta ("
-				      "  key TEXT PRIMARY KEY, value TEXT NOT NULL);";
-	char *msg = NULL;
-
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(st->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, errlen, "cannot set up the database: %s", msg != NULL ? msg : "?");
-		sqlite3_free(msg);
-		return -EIO;
+	if (db_kind(st->db) != DB_POSTGRESQL)
+		return migrate(st, target, err, errlen);
+	rc = db_exec(st->db, "SELECT pg_advisory_lock(" MIGRATION_LOCK ")");
+	if (rc < 0) {
+		err_set(err, errlen, "cannot lock the schema for its migration: %s",
+			store_errmsg(st));
+		return rc;
 	}
-	return 0;
+	rc = migrate(st, target, err, errlen);
+	db_exec(st->db, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")");
+	return rc;
 }
 
-struct store *store_open_at(const char *path, int target, char *err, size_t errlen)
+struct store *store_open_at(const char *url, int target, char *err, size_t errlen)
 {
 	struct store *st;
 	int rc;
 
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
-		err_set(err, errlen, "%s: out of memory", path);
+		err_set(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
-	rc = create_private(path);
-	if (rc < 0) {
-		err_set(err, errlen, "%s: cannot create: %s", path, strerror(-rc));
+	st->db = db_open(url, err, errlen);
+	if (st->db == NULL) {
 		free(st);
+		return NULL;
+	}
+	rc = db_exec(st->db, "CREATE TABLE IF NOT EXISTS meta ("
+			     "  key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+	if (rc < 0)
+		err_set(err, errlen, "cannot set up the database: %s", store_errmsg(st));
+	if (rc == 0)
+		rc = store_migrate(st, target, err, errlen);
+	if (rc < 0) {
+		store_close(st);
 		errno = -rc;
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-	    SQLITE_OK) {
-		err_set(err, errlen, "%s: cannot open: %s", path,
-			st->db != NULL ? sqlite3_errmsg(st->db) : "out of memory");
-		rc = -EIO;
-		goto fail;
-	}
-	rc = configure(st, err, errlen);
-	if (rc == 0)
-		rc = store_migrate(st, target, err, errlen);
-	if (rc < 0)
-		goto fail;
 	return st;
-fail:
-	store_close(st);
-	errno = -rc;
-	return NULL;
 }
 
-struct store *store_open(const char *path, char *err, size_t errlen)
+struct store *store_open(const char *url, char *err, size_t errlen)
 {
-	return store_open_at(path, store_latest_version(), err, errlen);
+	return store_open_at(url, store_latest_version(), err, errlen);
 }
 
 void store_close(struct store *st)
@@ -447,34 +478,34 @@ void store_close(struct store *st)
 	if (st == NULL)
 		return;
 	for (i = 0; i < st->n_cache; i++)
-		sqlite3_finalize(st->cache[i].stmt);
+		db_finalize(st->cache[i].stmt);
 	free(st->cache);
-	sqlite3_close(st->db);
+	db_close(st->db);
 	free(st);
 }
 
-void store_bind_optional(sqlite3_stmt *q, int i, const char *s)
+void store_bind_optional(db_stmt *q, int i, const char *s)
 {
 	if (s == NULL || s[0] == '\0')
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 	else
-		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+		db_bind_text(q, i, s, -1, DB_STATIC);
 }
 
 /* An address column: dotted quad, or NULL for 0. */
-void store_bind_addr(sqlite3_stmt *q, int i, uint32_t addr)
+void store_bind_addr(db_stmt *q, int i, uint32_t addr)
 {
 	char buf[SPG_ADDR_STRLEN];
 
 	if (addr == 0)
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 	else
-		sqlite3_bind_text(q, i, spg_addr_str(addr, buf), -1, SQLITE_TRANSIENT);
+		db_bind_text(q, i, spg_addr_str(addr, buf), -1, DB_TRANSIENT);
 }
 
-uint32_t store_column_addr(sqlite3_stmt *q, int col)
+uint32_t store_column_addr(db_stmt *q, int col)
 {
-	const unsigned char *v = sqlite3_column_text(q, col);
+	const unsigned char *v = db_column_text(q, col);
 	uint32_t addr;
 
 	return v != NULL && spg_addr_parse((const char *)v, &addr) ? addr : 0;

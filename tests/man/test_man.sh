@@ -166,7 +166,7 @@ section "the config pages: every key of the parsers' tables and of the example c
 # page:parser files:example configs
 configs=(
 	"spgate-dp.yaml.5:dataplane/config.c:config/dp.example.yaml config/lab-dp.yaml"
-	"spgate-control.yaml.5:control/config.c control/config_snmp.c control/config_recordings.c control/config_web.c:config/control.example.yaml config/lab-control.yaml"
+	"spgate-control.yaml.5:control/config.c control/config_snmp.c control/config_recordings.c control/config_web.c control/config_fleet.c:config/control.example.yaml config/lab-control.yaml"
 	"spgate-agent.yaml.5:tools/agent/config.c:tools/agent/agent.example.yaml"
 	"spgate-inventory.5:control/inventory_record.c:config/lab-inventory.yaml tests/unit/control/data/inventory.yaml"
 )

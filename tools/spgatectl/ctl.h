@@ -57,6 +57,7 @@ int ctl_cmd_deny(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_ticket(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_tickets(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_lines(struct spgctl *ctl, int argc, char **argv);
+int ctl_cmd_gateways(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_line(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_user(struct spgctl *ctl, int argc, char **argv);
 int ctl_cmd_audit(struct spgctl *ctl, int argc, char **argv);
@@ -225,6 +226,7 @@ bool ctl_print_recordings(const json_t *recordings);
 bool ctl_print_joins(const json_t *joins);
 bool ctl_print_tickets(const json_t *tickets);
 bool ctl_print_lines(const json_t *lines);
+bool ctl_print_gateways(const json_t *gateways);
 void ctl_print_line(const json_t *line);
 bool ctl_print_events(const json_t *events);
 /* Key/value blocks. */

@@ -128,6 +128,27 @@ int ctl_cmd_lines(struct spgctl *ctl, int argc, char **argv)
 	return ctl_call_list(ctl, "lines", CTL_ROUTE_USER, json_pack("{s:s}", "op", "lines"), "lines", ctl_print_lines);
 }
 
+/* ---- gateways ---- */
+
+static const char gateways_usage[] =
+	"usage: spgatectl gateways\n"
+	"Lists the gateway hosts of the fleet sharing this store (operator). Table: ID STATE GEN\n"
+	"SESSIONS LOAD RENEWED SELF: STATE is alive while the host renews its lease (every 3 s, for\n"
+	"10 s), dead after; GEN is the lease's generation, +1 at each (re)start; SESSIONS the live\n"
+	"sessions it owns; LOAD its 1-minute load average; SELF marks the host that answered.\n";
+
+int ctl_cmd_gateways(struct spgctl *ctl, int argc, char **argv)
+{
+	struct spgctl_opt opts[] = {{NULL, false, NULL, false}};
+	int n_pos, rc;
+
+	rc = ctl_parse("gateways", gateways_usage, argc, argv, opts, NULL, 0, &n_pos);
+	if (rc != 0)
+		return rc == SPGCTL_HELP ? SPGCTL_EXIT_OK : rc;
+	return ctl_call_list(ctl, "gateways", CTL_ROUTE_OPERATOR, json_pack("{s:s}", "op", "gateways"), "gateways",
+			     ctl_print_gateways);
+}
+
 /* ---- line enable / disable ---- */
 
 static const char line_usage[] =

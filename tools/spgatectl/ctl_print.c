@@ -262,6 +262,17 @@ bool ctl_print_lines(const json_t *lines)
 	return print_table(lines, cols, N(cols));
 }
 
+bool ctl_print_gateways(const json_t *gateways)
+{
+	static const struct col cols[] = {
+		{"ID", "id", COL_TEXT, 'l'},	       {"STATE", "state", COL_TEXT, 'l'},
+		{"GEN", "generation", COL_TEXT, 'r'},  {"SESSIONS", "sessions", COL_TEXT, 'r'},
+		{"LOAD", "load", COL_TEXT, 'r'},       {"RENEWED", "renewed", COL_AGE, 'r'},
+		{"SELF", "self", COL_TEXT, 'l'},
+	};
+	return print_table(gateways, cols, N(cols));
+}
+
 /* One line, as `line enable|disable` prints it: the same columns as `lines`. */
 void ctl_print_line(const json_t *line)
 {

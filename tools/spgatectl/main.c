@@ -39,6 +39,7 @@ static const struct spgctl_cmd commands[] = {
 	{"user", ctl_cmd_user, "revoke a user's tokens (operator)"},
 	{"mfa", ctl_cmd_mfa, "enrol, confirm or reset a second factor (TOTP)"},
 	{"audit", ctl_cmd_audit, "read the audit log (operator)"},
+	{"gateways", ctl_cmd_gateways, "list the gateway hosts of the fleet (operator)"},
 	{"inventory", ctl_cmd_inventory, "import the inventory (operator)"},
 	{"recordings", ctl_cmd_recordings, "list session recordings"},
 	{"recording", ctl_cmd_recording, "export a session recording"},

@@ -2,6 +2,10 @@
 /*
  * Shared by the store-backed tests of spgate-control: the CUnit runner (tests/unit/unit_run.h,
  * free of DPDK), a fresh store in a temporary directory, and the sample inventory.
+ *
+ * With SPG_TEST_PG_URL set (with_pg.sh starts a throw-away PostgreSQL and sets it), every
+ * fresh store is a new schema of that server instead of a SQLite file: the same cases run
+ * against the other backend.
  */
 #ifndef SPG_CTL_TEST_H
 #define SPG_CTL_TEST_H
@@ -13,6 +17,7 @@
 #include <unistd.h>
 
 #include "inventory.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "unit_run.h"
 
@@ -38,13 +43,48 @@ static inline void ctl_test_rmdir(const char *dir)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
-/* A fresh store at DIR/spgate.db (path gets the database's path); aborts on failure. */
+/* The PostgreSQL server the store tests run against, or NULL for SQLite. */
+static inline const char *ctl_test_pg(void)
+{
+	const char *url = getenv("SPG_TEST_PG_URL");
+
+	return url != NULL && url[0] != '\0' ? url : NULL;
+}
+
+/*
+ * The URL of a fresh, empty database for dir (path: at least 256 bytes): DIR/spgate.db, or a
+ * new schema on SPG_TEST_PG_URL's server (the last options= of a conninfo wins).
+ */
+static inline void ctl_test_store_url(const char *dir, char *path, size_t len)
+{
+	static unsigned n;
+	char err[256], sql[96], schema[48];
+	const char *pg = ctl_test_pg();
+	struct db *db;
+
+	if (pg == NULL) {
+		snprintf(path, len, "%s/spgate.db", dir);
+		return;
+	}
+	snprintf(schema, sizeof(schema), "t%d_%u", (int)getpid(), ++n);
+	db = db_open(pg, err, sizeof(err));
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", schema);
+	if (db == NULL || db_exec(db, sql) < 0) {
+		fprintf(stderr, "%s: %s\n", sql, db != NULL ? db_errmsg(db) : err);
+		abort();
+	}
+	db_close(db);
+	if ((size_t)snprintf(path, len, "%s options='-c search_path=%s'", pg, schema) >= len)
+		abort();
+}
+
+/* A fresh store at DIR/spgate.db (path gets the database's URL); aborts on failure. */
 static inline struct store *ctl_test_store(const char *dir, char *path, size_t len)
 {
 	char err[256];
 	struct store *st;
 
-	snprintf(path, len, "%s/spgate.db", dir);
+	ctl_test_store_url(dir, path, len);
 	st = store_open(path, err, sizeof(err));
 	if (st == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);

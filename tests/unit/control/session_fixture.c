@@ -365,7 +365,7 @@ static const struct session_peers fakes = {
 /* ---- the world of one test ---- */
 
 char dir[64];
-static char db[128];
+static char db[512];
 struct store *st;
 struct audit *au;
 struct ctl_config cfg;

@@ -2,13 +2,16 @@
 /* Allocation: lines in order of preference, virtual addresses with hold-back, SPIs, holders. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "ctl_test.h"
 
 #define NOW 1700000000
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 
 static uint32_t ip(const char *s)
@@ -263,6 +266,179 @@ static void the_holder_of_a_system_is_told_with_workstation_and_since(void)
 	done();
 }
 
+/* ---- the fleet's race: two hosts allocating at once against one PostgreSQL ---- */
+
+#define RACE_HOSTS 2
+#define RACE_CONNECTS 200 /* split across the hosts */
+#define RACE_TIMEOUT_S 120
+
+/* What one host's connects got. */
+struct race_tally {
+	unsigned answered, addresses, spis, lines, no_line, errors;
+};
+
+/* One connect's allocations as session.c makes them: address, SPI, line. */
+static void race_connect(struct store *s, struct race_tally *t)
+{
+	struct store_session row;
+	struct store_line line;
+	uint32_t addr, spi;
+	int rc, tries;
+
+	memset(&row, 0, sizeof(row));
+	snprintf(row.serial, sizeof(row.serial), "CK2001");
+	snprintf(row.user, sizeof(row.user), "racer");
+	row.state = STORE_SESSION_REQUESTED;
+	row.created = row.updated = NOW;
+	if (store_session_create(s, &row) != 0) {
+		t->errors++;
+		return;
+	}
+	rc = alloc_virtual_address(s, row.id, ip("198.18.0.0"), 23, NOW, &addr);
+	t->addresses += rc == 0;
+	/* the SPI is checked, then written with the session: a clash between hosts fails the
+	 * write (unique index), and the connect picks again */
+	for (tries = 0, rc = -EEXIST; rc == -EEXIST && tries < 3; tries++) {
+		if (alloc_spi(s, &spi) != 0 || store_session_get(s, row.id, &row) != 0)
+			break;
+		row.spi_in = spi;
+		rc = store_session_update(s, &row);
+	}
+	t->spis += rc == 0;
+	rc = alloc_line(s, "CK2001", row.id, &line);
+	t->lines += rc == 0;
+	t->no_line += rc == -ENOSPC;
+	t->answered++;
+	if (rc != 0 && rc != -ENOSPC)
+		t->errors++;
+}
+
+/* A host: its own connection, started together with the others by the closing of go. */
+static void race_host(int go, unsigned host, unsigned n)
+{
+	struct race_tally t = { 0 };
+	char err[256], c;
+	struct store *s;
+	unsigned i;
+
+	s = store_open(db, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "host %u: %s\n", host, err);
+		_exit(2);
+	}
+	store_set_gateway_id(s, host == 0 ? "gw-a" : "gw-b");
+	if (read(go, &c, 1) < 0)
+		_exit(2);
+	for (i = 0; i < n; i++)
+		race_connect(s, &t);
+	store_close(s);
+	printf("race: host %u: %u connects answered: %u addresses, %u SPIs, %u lines, %u without a "
+	       "line (none free), %u errors\n",
+	       host, t.answered, t.addresses, t.spis, t.lines, t.no_line, t.errors);
+	fflush(stdout);
+	_exit(t.answered == n && t.errors == 0 ? 0 : 1);
+}
+
+static int64_t race_count(const char *sql)
+{
+	db_stmt *q;
+	int64_t n = -1;
+
+	if (db_prepare(store_db(st), sql, &q) != 0)
+		return -1;
+	if (db_step(q) == DB_ROW)
+		n = db_column_int64(q, 0);
+	db_finalize(q);
+	return n;
+}
+
+static bool race_wait(pid_t *pids)
+{
+	time_t deadline = time(NULL) + RACE_TIMEOUT_S;
+	unsigned left = RACE_HOSTS, h;
+	bool ok = true;
+	int status;
+
+	while (left > 0 && time(NULL) < deadline) {
+		for (h = 0; h < RACE_HOSTS; h++) {
+			if (pids[h] <= 0 || waitpid(pids[h], &status, WNOHANG) != pids[h])
+				continue;
+			ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+			pids[h] = 0;
+			left--;
+		}
+		usleep(20000);
+	}
+	for (h = 0; h < RACE_HOSTS; h++)
+		if (pids[h] > 0) {
+			kill(pids[h], SIGKILL);
+			waitpid(pids[h], &status, 0);
+			ok = false;
+		}
+	return ok;
+}
+
+/*
+ * Issue 14's race: 200 connects split across two hosts on one PostgreSQL pool. No address,
+ * SPI or line is ever held by two live sessions, every connect is answered, and the lines
+ * that exist are all handed out (to one session each).
+ */
+static void two_hosts_never_hand_out_an_address_spi_or_line_twice(void)
+{
+	pid_t pids[RACE_HOSTS] = { 0 };
+	int go[2];
+	unsigned h;
+	int64_t lines;
+
+	if (ctl_test_pg() == NULL) {
+		fprintf(stderr, "(two hosts on one PostgreSQL: skipped on SQLite) ");
+		return;
+	}
+	fresh();
+	for (h = 4; h <= 40; h++) { /* more lines than the sample's: races on them too */
+		char id[16];
+
+		snprintf(id, sizeof(id), "eu%u", h);
+		add_line(id, "eu", "", STORE_CONNECT_NETWORK);
+	}
+	lines = race_count("SELECT COUNT(*) FROM lines WHERE state = 'idle' AND type = 'network'");
+	CU_ASSERT_FATAL(pipe(go) == 0);
+	fflush(stdout);
+	for (h = 0; h < RACE_HOSTS; h++) {
+		pids[h] = fork();
+		if (pids[h] == 0) {
+			close(go[1]);
+			race_host(go[0], h, RACE_CONNECTS / RACE_HOSTS);
+		}
+	}
+	close(go[0]);
+	close(go[1]); /* go */
+	CU_ASSERT_TRUE(race_wait(pids));
+	printf("race: %lld sessions; %lld live addresses (%lld distinct), %lld SPIs (%lld distinct), "
+	       "%lld lines held (%lld distinct) of %lld\n",
+	       (long long)race_count("SELECT COUNT(*) FROM sessions"),
+	       (long long)race_count("SELECT COUNT(virtual_address) FROM sessions WHERE closed IS NULL"),
+	       (long long)race_count("SELECT COUNT(DISTINCT virtual_address) FROM sessions WHERE closed IS NULL"),
+	       (long long)race_count("SELECT COUNT(*) FROM sessions WHERE closed IS NULL AND spi_in <> 0"),
+	       (long long)race_count("SELECT COUNT(DISTINCT spi_in) FROM sessions WHERE closed IS NULL AND spi_in <> 0"),
+	       (long long)race_count("SELECT COUNT(line_id) FROM sessions WHERE closed IS NULL"),
+	       (long long)race_count("SELECT COUNT(DISTINCT line_id) FROM sessions WHERE closed IS NULL"),
+	       (long long)lines);
+	CU_ASSERT_EQUAL(race_count("SELECT COUNT(*) FROM sessions"), RACE_CONNECTS);
+	CU_ASSERT_EQUAL(race_count("SELECT COUNT(DISTINCT virtual_address) FROM sessions WHERE closed IS NULL"),
+			RACE_CONNECTS);
+	CU_ASSERT_EQUAL(race_count("SELECT COUNT(DISTINCT spi_in) FROM sessions WHERE closed IS NULL AND spi_in <> 0"),
+			RACE_CONNECTS);
+	CU_ASSERT_EQUAL(race_count("SELECT COUNT(line_id) FROM sessions WHERE closed IS NULL"), lines);
+	CU_ASSERT_EQUAL(race_count("SELECT COUNT(DISTINCT line_id) FROM sessions WHERE closed IS NULL"), lines);
+	/* each line held names the one session that holds it */
+	CU_ASSERT_EQUAL(race_count("SELECT COUNT(*) FROM lines l JOIN sessions s ON s.line_id = l.id "
+				   "AND s.id = l.session_id WHERE s.closed IS NULL"),
+			lines);
+	CU_ASSERT_EQUAL(race_count("SELECT COUNT(DISTINCT owner_gateway) FROM sessions"), RACE_HOSTS);
+	done();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -286,6 +462,8 @@ int main(void)
 		  spis_are_at_least_256_and_never_one_a_live_session_has },
 		{ "the_holder_of_a_system_is_told_with_workstation_and_since",
 		  the_holder_of_a_system_is_told_with_workstation_and_since },
+		{ "two_hosts_never_hand_out_an_address_spi_or_line_twice",
+		  two_hosts_never_hand_out_an_address_spi_or_line_twice },
 		{ NULL, NULL },
 	};
 

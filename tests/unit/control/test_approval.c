@@ -8,7 +8,7 @@
 
 #define NOW 1700000000
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 static struct ctl_config cfg;
 

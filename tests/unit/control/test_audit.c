@@ -9,7 +9,7 @@
 
 #define NOW 1714564800 /* 2024-05-01T12:00:00Z */
 
-static char dir[64], db[128], log_path[128];
+static char dir[64], db[512], log_path[128];
 static struct store *st;
 static struct audit *a;
 

@@ -378,6 +378,34 @@ static void recordings_have_safe_defaults_and_checked_keys(void)
 	CU_ASSERT_TRUE(c.recordings.engineers_may_export);
 }
 
+static void a_store_url_with_a_password_is_refused_and_sqlite_is_the_default(void)
+{
+	char path[64], err[512], host[256];
+	struct ctl_config c;
+
+	/* the attack first: a password would sit in the config and in messages */
+	CU_ASSERT(fails_at("store: { url: \"postgresql://spgate:s3cret@db.example/spgate\" }\n" REQUIRED, 1, 15,
+			   "store.url: holds a password"));
+	CU_ASSERT(fails_at("store: { url: \"host=db dbname=spgate password=s3cret\" }\n" REQUIRED, 1, 15,
+			   "store.url: holds a password"));
+	CU_ASSERT(fails_at("store: { url: \"mysql://db/spgate\" }\n" REQUIRED, 1, 15, "store.url: is neither"));
+	CU_ASSERT(fails_at("store: { url: \"sqlite://relative.db\" }\n" REQUIRED, 1, 15, "absolute path"));
+	CU_ASSERT(fails_at("gateway: { id: \"gw 1\" }\n" REQUIRED, 1, 16, "gateway.id"));
+	CU_ASSERT_EQUAL_FATAL(load_text(REQUIRED, &c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.store.url, "");
+	CU_ASSERT_STRING_EQUAL(c.control.database, "/var/lib/spgate/spgate.db");
+	CU_ASSERT_EQUAL_FATAL(gethostname(host, sizeof(host)), 0);
+	CU_ASSERT_EQUAL(strncmp(c.gateway.id, host, sizeof(c.gateway.id) - 1), 0);
+	CU_ASSERT_EQUAL_FATAL(load_text("store: { url: \"sqlite:///srv/spgate/x.db\" }\n" REQUIRED, &c, path,
+					sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.control.database, "/srv/spgate/x.db");
+	CU_ASSERT_STRING_EQUAL(c.store.url, "");
+	CU_ASSERT_EQUAL_FATAL(load_text("store: { url: \"postgresql://spgate@db.example/spgate\" }\n"
+					"gateway: { id: gw-a }\n" REQUIRED, &c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.store.url, "postgresql://spgate@db.example/spgate");
+	CU_ASSERT_STRING_EQUAL(c.gateway.id, "gw-a");
+}
+
 static void a_base_oid_must_be_dotted_numbers(void)
 {
 	CU_ASSERT(fails_at("snmp: { base_oid: 1.3.6.x }\n" REQUIRED, 1, 19,
@@ -548,6 +576,8 @@ int main(void)
 		{ "an_snmp_section_with_two_managers_loads", an_snmp_section_with_two_managers_loads },
 		{ "web_is_off_by_default_and_never_without_tls", web_is_off_by_default_and_never_without_tls },
 		{ "recordings_have_safe_defaults_and_checked_keys", recordings_have_safe_defaults_and_checked_keys },
+		{ "a_store_url_with_a_password_is_refused_and_sqlite_is_the_default",
+		  a_store_url_with_a_password_is_refused_and_sqlite_is_the_default },
 		{ "a_base_oid_must_be_dotted_numbers", a_base_oid_must_be_dotted_numbers },
 		{ "the_agentx_socket_is_a_path_or_tcp_host_port",
 		  the_agentx_socket_is_a_path_or_tcp_host_port },

@@ -9,7 +9,7 @@
 #include "store/inventory_store.h"
 #include "store/session_store.h"
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 static char err[512];
 static unsigned err_line;
@@ -80,15 +80,15 @@ static bool fails_with(enum inventory_format fmt, const char *text, const char *
 static int64_t count_rows(const char *table)
 {
 	char sql[128];
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int64_t n = -1;
 
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+	if (db_prepare(store_db(st), sql, &q) != 0)
 		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	if (db_step(q) == DB_ROW)
+		n = db_column_int64(q, 0);
+	db_finalize(q);
 	return n;
 }
 

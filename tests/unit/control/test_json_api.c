@@ -22,13 +22,14 @@
 #include "api/server.h"
 #include "config.h"
 #include "ctl_test.h"
+#include "store/gateway_store.h"
 #include "store/recording_store.h"
 #include "token.h"
 #include "workstation.h"
 
 #define NOW 1700000000
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 static struct token_key *tokens;
 static struct ctl_config cfg;
@@ -740,6 +741,52 @@ static void engineers_list_their_own_recordings_and_export_only_where_allowed(vo
 	cfg.recordings.engineers_may_export = false;
 }
 
+static void operators_list_the_fleets_gateways_and_engineers_may_not(void)
+{
+	json_t *r, *list, *a, *b;
+	int64_t gen;
+
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-a", "t", NOW, 10, &gen), 0);
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-b", "t", NOW - 60, 10, &gen), 0);
+	ctx.gateway_id = "gw-a";
+	/* the fleet's layout is the operators' */
+	CU_ASSERT_STRING_EQUAL(error_of(as_alice("\"op\":\"gateways\"")), "forbidden");
+	r = call(&operator_peer, "{\"op\":\"gateways\"}");
+	CU_ASSERT_TRUE_FATAL(is_ok(r));
+	list = json_object_get(r, "gateways");
+	CU_ASSERT_EQUAL_FATAL(json_array_size(list), 2);
+	a = json_array_get(list, 0);
+	b = json_array_get(list, 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "id")), "gw-a");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "state")), "alive");
+	CU_ASSERT_TRUE(json_is_true(json_object_get(a, "self")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(b, "state")), "dead"); /* lease ran out */
+	CU_ASSERT_TRUE(json_is_false(json_object_get(b, "self")));
+	ctx.gateway_id = NULL;
+}
+
+/* PostgreSQL only: while the server is gone every request gets the one clear error. */
+static void a_lost_store_answers_store_unavailable_until_it_is_back(void)
+{
+	int i, rc = -1;
+
+	if (ctl_test_pg() == NULL) {
+		fprintf(stderr, "(a PostgreSQL connection: skipped on SQLite) ");
+		return;
+	}
+	CU_ASSERT_NOT_EQUAL(store_exec(st, "SELECT pg_terminate_backend(pg_backend_pid())"), 0);
+	CU_ASSERT_STRING_EQUAL(error_of(call(&operator_peer, "{\"op\":\"lines\"}")), "store_unavailable");
+	CU_ASSERT_STRING_EQUAL(error_of(as_alice("\"op\":\"search\",\"query\":\"CK\"")), "store_unavailable");
+	CU_ASSERT_PTR_NOT_NULL(strstr(message_of(last), "try again"));
+	for (i = 0; i < 500 && rc != 0; i++) {
+		rc = store_reconnect(st);
+		if (rc != 0)
+			usleep(10000);
+	}
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_TRUE(is_ok(call(&operator_peer, "{\"op\":\"lines\"}")));
+}
+
 static int setup(void)
 {
 	uint8_t key[TOKEN_KEY_LEN] = {1, 2, 3};
@@ -813,6 +860,10 @@ int main(void)
 		{"a_connect_reason_must_be_one_short_line", a_connect_reason_must_be_one_short_line},
 		{"engineers_list_their_own_recordings_and_export_only_where_allowed",
 		 engineers_list_their_own_recordings_and_export_only_where_allowed},
+		{"operators_list_the_fleets_gateways_and_engineers_may_not",
+		 operators_list_the_fleets_gateways_and_engineers_may_not},
+		{"a_lost_store_answers_store_unavailable_until_it_is_back",
+		 a_lost_store_answers_store_unavailable_until_it_is_back},
 		{NULL, NULL},
 	};
 

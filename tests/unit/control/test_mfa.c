@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -17,7 +16,7 @@
 
 #define NOW 1700000010 /* 10 s into a step */
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 static struct mfa *m;
 static const uint8_t test_key[32] = { 1, 2, 3 };

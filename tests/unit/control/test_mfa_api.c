@@ -26,7 +26,7 @@
 
 #define T0 1700000010
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 static struct token_key *tokens;
 static struct ctl_config cfg;

@@ -9,7 +9,7 @@
 
 #define NOW 1700000000
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 
 static const char *const eu[] = { "storage-eu" };

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The SQLite store: schema migrations, transactions, and session and approval rows. */
+/* The store (SQLite, or PostgreSQL under with_pg.sh): schema migrations, transactions, and session and approval rows. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sys/stat.h>
 
 #include "ctl_test.h"
+#include "store/gateway_store.h"
 #include "store/inventory_store.h"
 #include "store/session_store.h"
 #include "store/store.h"
@@ -12,7 +13,7 @@
 
 #define NOW 1700000000
 
-static char dir[64], db[128];
+static char dir[64], db[512];
 static struct store *st;
 
 static uint32_t ip(const char *s)
@@ -40,15 +41,15 @@ static void done(void)
 static int64_t count_rows(struct store *s, const char *table)
 {
 	char sql[128];
-	sqlite3_stmt *q;
+	db_stmt *q;
 	int64_t n = -1;
 
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, &q, NULL) != SQLITE_OK)
+	if (db_prepare(store_db(s), sql, &q) != 0)
 		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	if (db_step(q) == DB_ROW)
+		n = db_column_int64(q, 0);
+	db_finalize(q);
 	return n;
 }
 
@@ -68,7 +69,7 @@ static void a_version_1_database_is_upgraded_and_keeps_its_rows(void)
 	char err[256];
 
 	ctl_test_tmpdir(dir, sizeof(dir));
-	snprintf(db, sizeof(db), "%s/spgate.db", dir);
+	ctl_test_store_url(dir, db, sizeof(db));
 	st = store_open_at(db, 1, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	CU_ASSERT_EQUAL(store_schema_version(st), 1);
@@ -112,6 +113,10 @@ static void the_database_file_is_readable_by_its_owner_only(void)
 {
 	struct stat sb;
 
+	if (ctl_test_pg() != NULL) {
+		fprintf(stderr, "(a SQLite file's mode: skipped on PostgreSQL) ");
+		return;
+	}
 	fresh();
 	CU_ASSERT_EQUAL_FATAL(stat(db, &sb), 0);
 	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
@@ -120,19 +125,21 @@ static void the_database_file_is_readable_by_its_owner_only(void)
 
 static void wal_mode_and_foreign_keys_are_on(void)
 {
-	sqlite3_stmt *q;
+	db_stmt *q;
 
+	if (ctl_test_pg() != NULL) {
+		fprintf(stderr, "(SQLite's pragmas: skipped on PostgreSQL) ");
+		return;
+	}
 	fresh();
-	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_db(st), "PRAGMA journal_mode", -1, &q, NULL),
-			      SQLITE_OK);
-	CU_ASSERT_EQUAL(sqlite3_step(q), SQLITE_ROW);
-	CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(q, 0), "wal");
-	sqlite3_finalize(q);
-	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_db(st), "PRAGMA foreign_keys", -1, &q, NULL),
-			      SQLITE_OK);
-	CU_ASSERT_EQUAL(sqlite3_step(q), SQLITE_ROW);
-	CU_ASSERT_EQUAL(sqlite3_column_int(q, 0), 1);
-	sqlite3_finalize(q);
+	CU_ASSERT_EQUAL_FATAL(db_prepare(store_db(st), "PRAGMA journal_mode", &q), 0);
+	CU_ASSERT_EQUAL(db_step(q), DB_ROW);
+	CU_ASSERT_STRING_EQUAL((const char *)db_column_text(q, 0), "wal");
+	db_finalize(q);
+	CU_ASSERT_EQUAL_FATAL(db_prepare(store_db(st), "PRAGMA foreign_keys", &q), 0);
+	CU_ASSERT_EQUAL(db_step(q), DB_ROW);
+	CU_ASSERT_EQUAL(db_column_int(q, 0), 1);
+	db_finalize(q);
 	done();
 }
 
@@ -367,6 +374,98 @@ static void a_users_nameable_workstations_are_kept(void)
 	done();
 }
 
+struct gw_seen {
+	unsigned n;
+	struct store_gateway g[4];
+};
+
+static int gw_collect(const struct store_gateway *g, void *arg)
+{
+	struct gw_seen *seen = arg;
+
+	if (seen->n < 4)
+		seen->g[seen->n++] = *g;
+	return 0;
+}
+
+/* The fencing token: a renewal naming an old generation is refused, not applied. */
+static void a_stale_lease_generation_cannot_renew(void)
+{
+	int64_t gen1 = 0, gen2 = 0;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-a", "t", NOW, 10, &gen1), 0);
+	CU_ASSERT_EQUAL(gen1, 1);
+	/* gw-a restarts (or, later, a host takes its sessions over): a new generation */
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-a", "t", NOW + 1, 10, &gen2), 0);
+	CU_ASSERT_EQUAL(gen2, 2);
+	CU_ASSERT_EQUAL(store_gateway_renew(st, "gw-a", gen1, NOW + 2, 10, 0), -ESTALE);
+	CU_ASSERT_EQUAL(store_gateway_renew(st, "gw-b", 1, NOW + 2, 10, 0), -ESTALE); /* no row */
+	CU_ASSERT_EQUAL(store_gateway_renew(st, "gw-a", gen2, NOW + 3, 10, 150), 0);
+	done();
+}
+
+static void a_gateway_is_dead_once_its_lease_expires_and_counts_its_sessions(void)
+{
+	struct store_session s, got;
+	struct gw_seen seen = { 0 };
+	int64_t gen;
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(ctl_test_load_sample(st), 0);
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-a", "t", NOW, 10, &gen), 0);
+	CU_ASSERT_EQUAL_FATAL(store_gateway_acquire(st, "gw-b", "t", NOW, 10, &gen), 0);
+	store_set_gateway_id(st, "gw-b");
+	new_session(&s, "CK2001", "alice");
+	CU_ASSERT_EQUAL_FATAL(store_session_create(st, &s), 0);
+	CU_ASSERT_EQUAL_FATAL(store_session_get(st, s.id, &got), 0);
+	CU_ASSERT_STRING_EQUAL(got.owner_gateway, "gw-b");
+	/* gw-b renews, gw-a does not */
+	CU_ASSERT_EQUAL(store_gateway_renew(st, "gw-b", gen, NOW + 8, 10, 250), 0);
+	CU_ASSERT_EQUAL(store_gateway_foreach(st, NOW + 11, gw_collect, &seen), 0);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 2);
+	CU_ASSERT_STRING_EQUAL(seen.g[0].id, "gw-a");
+	CU_ASSERT_FALSE(seen.g[0].alive);
+	CU_ASSERT_EQUAL(seen.g[0].sessions, 0);
+	CU_ASSERT_STRING_EQUAL(seen.g[1].id, "gw-b");
+	CU_ASSERT_TRUE(seen.g[1].alive);
+	CU_ASSERT_EQUAL(seen.g[1].sessions, 1);
+	CU_ASSERT_EQUAL(seen.g[1].load, 250);
+	done();
+}
+
+/* PostgreSQL only: the server ends the connection; calls fail, then a reconnect brings back
+ * the same store with its cached statements prepared again. */
+static void a_lost_postgresql_connection_fails_calls_until_it_reconnects(void)
+{
+	char v[16];
+	int i, rc = -1;
+
+	if (ctl_test_pg() == NULL) {
+		fprintf(stderr, "(a PostgreSQL connection: skipped on SQLite) ");
+		return;
+	}
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(store_meta_set(st, "probe", "1"), 0);
+	CU_ASSERT_TRUE(store_available(st));
+	/* the server closes this very connection, as a restart or a cut would */
+	CU_ASSERT_NOT_EQUAL(store_exec(st, "SELECT pg_terminate_backend(pg_backend_pid())"), 0);
+	CU_ASSERT_FALSE(store_available(st));
+	CU_ASSERT_EQUAL(store_meta_get(st, "probe", v, sizeof(v)), -ENOTCONN);
+	CU_ASSERT_EQUAL(store_begin(st), -ENOTCONN);
+	for (i = 0; i < 500 && rc != 0; i++) {
+		rc = store_reconnect(st);
+		if (rc != 0)
+			usleep(10000);
+	}
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_TRUE(store_available(st));
+	CU_ASSERT_EQUAL(store_meta_get(st, "probe", v, sizeof(v)), 0);
+	CU_ASSERT_STRING_EQUAL(v, "1");
+	CU_ASSERT_EQUAL(store_meta_set(st, "probe", "2"), 0);
+	done();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -391,6 +490,11 @@ int main(void)
 		  a_session_to_an_unknown_system_is_refused },
 		{ "an_approval_is_decided_once", an_approval_is_decided_once },
 		{ "a_holdback_ends_at_its_time", a_holdback_ends_at_its_time },
+		{ "a_stale_lease_generation_cannot_renew", a_stale_lease_generation_cannot_renew },
+		{ "a_gateway_is_dead_once_its_lease_expires_and_counts_its_sessions",
+		  a_gateway_is_dead_once_its_lease_expires_and_counts_its_sessions },
+		{ "a_lost_postgresql_connection_fails_calls_until_it_reconnects",
+		  a_lost_postgresql_connection_fails_calls_until_it_reconnects },
 		{ "names_split_and_refuse_empty_or_too_many",
 		  names_split_and_refuse_empty_or_too_many },
 		{ NULL, NULL },

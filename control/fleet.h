@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * This host's membership of the gateway fleet (issue 14): acquires the lease row of
+ * gateway.id at start and renews it every FLEET_RENEW_S seconds for FLEET_LEASE_S (a libevent
+ * timer); other hosts judge this one dead FLEET_LEASE_S after its last renewal. The
+ * generation acquired is the fencing token later failover work checks before acting for a
+ * session (docs/fleet.md). With a SQLite store the fleet is this host alone.
+ */
+#ifndef SPG_FLEET_H
+#define SPG_FLEET_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "store/store.h"
+
+#define FLEET_RENEW_S 3
+#define FLEET_LEASE_S 10
+
+struct fleet;
+
+/*
+ * Acquires id's lease now (now(): unix seconds; NULL for time()) and starts renewing it.
+ * NULL with errno set and err filled when the store refuses.
+ */
+struct fleet *fleet_start(struct event_base *base, struct store *st, const char *id,
+			  int64_t (*now)(void), char *err, size_t errlen);
+void fleet_stop(struct fleet *f);
+/* The generation this host holds (the fencing token). */
+int64_t fleet_generation(const struct fleet *f);
+
+#endif
