@@ -23,4 +23,10 @@ void spg_ctl_server_poll(struct spg_ctl_server *s, int timeout_ms);
  */
 size_t spg_ctl_handle(struct spg_dp *dp, const void *req, size_t len, void *rep);
 
+/* A reply with only the header (err in it) or a body already behind it: its length. */
+size_t spg_ctl_reply_header(void *rep, uint16_t type, uint32_t seq, int err, size_t body_len);
+
+/* The session-add log's clock (one summary line per second of quiet adds); under ctl_lock. */
+void spg_ctl_tick(uint64_t now);
+
 #endif
