@@ -550,15 +550,18 @@ cmd_down() {
 }
 
 cmd_status() {
-	local ns f name
+	local ns f name list
 	if lab_is_up; then
 		echo "lab: up (pid $(cat "$SPG_STATE/lab.pid")), state in $SPG_STATE"
 	else
 		echo "lab: not running"
 	fi
 	echo "namespaces:"
+	# read once: `ip netns list | grep -q` made ip die of SIGPIPE, which pipefail counts as
+	# a failure, and a namespace listed after the match went unshown
+	list=$(ip netns list)
 	for ns in $(topo_namespaces); do
-		if ip netns list | grep -qw "$ns"; then echo "  $ns"; fi
+		if grep -qw "$ns" <<<"$list"; then echo "  $ns"; fi
 	done
 	echo "processes:"
 	for f in "$SPG_STATE"/pids/*.pid; do
