@@ -127,7 +127,9 @@ check_commands() {
 pkg_present() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$' && return 0
 	dpkg-query -W -f='${Status}\t${Provides}\n' 2>/dev/null | grep '^install ok installed' | cut -f2 |
-		tr ',' '\n' | sed -e 's/ *(.*//' -e 's/^ *//' | grep -qx "$1"
+		tr ',' '\n' | sed -e 's/ *(.*//' -e 's/^ *//' | grep -x "$1" >/dev/null
+	# not grep -q: it stops at the first match, sed dies of SIGPIPE and pipefail makes that
+	# a failure (setup then tried to install npm over NodeSource's nodejs now and then)
 }
 
 missing=()

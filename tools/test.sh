@@ -168,7 +168,9 @@ no_unlisted_commands() {
 lab_smoke() {
 	local log rc=0
 	log=$(mktemp /tmp/spgate-lab-smoke.XXXXXX)
-	bash tools/lab/lab.sh up --duration "${SPG_LAB_DURATION:-10}" 2>&1 | tee "$log" || rc=$?
+	# the lock the lab is run under by hand too: one lab at a time (its namespaces are spg-)
+	flock /tmp/spgate-lock-lab bash tools/lab/lab.sh up --duration "${SPG_LAB_DURATION:-10}" 2>&1 |
+		tee "$log" || rc=$?
 	if grep -nE 'command not found|Traceback|did not go as it should|No such file' "$log"; then
 		echo "lab: the lines above say that part of the demo broke"
 		rc=1
@@ -278,7 +280,8 @@ else
 	# leak (dataplane, store, agents, lines, addresses, fds, memory). About 5 minutes.
 	run_counted soak in_tool_path flock /tmp/spgate-lock-soak bash tests/integration/test_soak.sh
 	# The main job, as README says to run it: the lab comes up, its demo checks what it shows
-	# (network sessions, the dialed session, SNMP), and it goes down again.
+	# (network sessions, the dialed session, SNMP, a join from a second workstation, the web
+	# console over TLS), and it goes down again.
 	run_step lab in_tool_path lab_smoke
 fi
 # The Debian packages, built from a copy of this tree (no namespaces; several minutes: the

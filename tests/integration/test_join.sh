@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Join instead of wait (issue 15) through the real processes: the system of tools/lab with one
-# SP and a second workstation W2 (e2e/system.sh's ws2_create), in namespaces of its own (prefix
+# SP and a second workstation W2 (topology.sh's topo_ws2_create), in namespaces of its own (prefix
 # spgj-, EAL prefix spgate-join), driven through spgatectl:
 #
 #   - attacks first: bob (globex only) may not join alice's acme session; alice may not join
@@ -29,7 +29,7 @@ SPG_TEST="join"
 
 teardown() {
 	topo_destroy
-	ws2_destroy
+	topo_ws2_destroy
 }
 test_begin "$SPG_STATE" teardown spgate-control "$SPG_STATE/logs/control.out" 30 \
 	spgate-dp "$SPG_STATE/logs/dp.out" 20
@@ -53,9 +53,9 @@ participants_of() {
 section "bringing up the system"
 dp_config_make
 topo_destroy >/dev/null 2>&1
-ws2_destroy
+topo_ws2_destroy
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, one SP) is created"
-ws2_create || abort "a second workstation W2 ($SPG_W2) is created behind the first"
+topo_ws2_create || abort "a second workstation W2 ($SPG_W2) is created behind the first"
 pki_make "$SPG_PKI" "$SPG_MGMT" "$(agent_serial 1)=$(topo_sp_local 1)" || abort "pki.sh makes the lab PKI"
 control_radius_start || abort "FreeRADIUS starts"
 topo_dp_start 60 >/dev/null || abort "spgate-dp starts"

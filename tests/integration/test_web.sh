@@ -42,15 +42,12 @@ ARTIFACTS=$SPG_REPO/build/web-artifacts
 REASON="SR-4711: replace the failed disk in shelf 2 (web test $$)"
 bg_pids=()
 
-# The lab's RADIUS users, and the approvers of this test: gina approves for globex (the lab
-# inventory's globex-approvers), ada for acme (a group this test's inventory adds).
+# The lab's RADIUS users, with gina who approves for globex (the lab inventory's
+# globex-approvers), and ada, the approver for acme (a group this test's inventory adds).
 eval "lab_$(declare -f radius_users)"
 radius_users() {
 	lab_radius_users
 	cat <<'USERS'
-
-gina	Cleartext-Password := "gina-pw"
-	Class = "globex-approvers"
 
 ada	Cleartext-Password := "ada-pw"
 	Class = "acme-approvers"
@@ -100,16 +97,7 @@ control_radius_start || abort "FreeRADIUS starts"
 topo_dp_start 60 >/dev/null || abort "spgate-dp starts"
 agents_start || abort "spgate-agent and the services start on SP 1 (CK3001)"
 control_config_make || abort "the control plane's config checks"
-# the console: appended after control_config_make, whose sed rewrites every listen: line
-cat >>"$SPG_STATE/control.yaml" <<YAML
-
-web:
-  listen: $SPG_MGMT:$WEB_PORT
-  certificate: $SPG_PKI/control.crt
-  key: $SPG_PKI/control.key
-  static_dir: $SPG_REPO/web
-  session_timeout: 10m
-YAML
+control_web_config "$WEB_PORT" 10m # the console (tools/lab/control.sh)
 check "the config with a web: section passes --check-config" \
 	quiet "$(control_bin)" --check-config "$SPG_STATE/control.yaml"
 sed -e "s|^\(  static_dir:\).*|\1 $SPG_STATE/no-pages|" "$SPG_STATE/control.yaml" >"$SPG_STATE/bad-web.yaml"

@@ -30,6 +30,7 @@ control_socket() { echo "$SPG_STATE/control.sock"; }
 # TOTP factor after her RADIUS password (spgatectl mfa enroll). dan answers an
 # Access-Challenge after his password: the TOTP code of radiusd.sh's RADIUS_TOTP_SECRET
 # (oathtool --totp -b GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ), checked by FreeRADIUS's rlm_totp.
+# gina approves globex's sessions (its approvers group), in the web console or spgatectl.
 radius_users() {
 	cat <<'USERS'
 alice	Cleartext-Password := "alice-pw"
@@ -46,6 +47,9 @@ tess	Cleartext-Password := "tess-lab-pw"
 
 dan	Cleartext-Password := "dan-pw", TOTP-Secret := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", Auth-Type := spg-otp
 	Class = "storage-eu"
+
+gina	Cleartext-Password := "gina-pw"
+	Class = "globex-approvers"
 USERS
 }
 
@@ -101,6 +105,22 @@ control_config_make() {
 		cat "$SPG_STATE/logs/control-check.out"
 		return 1
 	}
+}
+
+# control_web_config PORT [SESSION-TIMEOUT]: the web console (issue 18) on $SPG_MGMT:PORT in
+# $SPG_STATE/control.yaml, with the engineer API's certificate from tools/lab/pki.sh (its SAN
+# is the management address) and the repository's pages. Appended after control_config_make,
+# whose sed rewrites every listen: line.
+control_web_config() {
+	cat >>"$SPG_STATE/control.yaml" <<YAML
+
+web:
+  listen: $SPG_MGMT:$1
+  certificate: $SPG_PKI/control.crt
+  key: $SPG_PKI/control.key
+  static_dir: $SPG_REPO/web
+  session_timeout: ${2:-10m}
+YAML
 }
 
 # operator: spgatectl on the operators' socket (uid 0 is an operator)

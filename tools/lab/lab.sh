@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The spgate lab: the whole system in network namespaces on this machine. A workstation, the
-# gateway (spgate-dp, spgate-control, FreeRADIUS), four SPs that all have the same address S,
-# each running spgate-agent (one of them behind its customer's NAT), and a stranger.
+# The spgate lab: the whole system in network namespaces on this machine. Two workstations,
+# the gateway (spgate-dp, spgate-control with its web console, FreeRADIUS), SPs that all have
+# the same address S, each running spgate-agent (one of them behind its customer's NAT), and a
+# stranger.
 #
 #   tools/lab/lab.sh up [--duration SECONDS]   build, start, demo; stays up until Ctrl-C,
 #                                                   `lab.sh down` or the duration ends
@@ -17,7 +18,7 @@ SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${SPG_DP_CONFIG:=$SPG_REPO/config/lab-dp.yaml}"
 : "${SPG_INVENTORY:=$SPG_REPO/config/lab-inventory.yaml}"
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh and control.sh
-SPG_NS=spg- SPG_N_SP=5 SPG_CONTROL=1 SPG_NAT_SPS=3 SPG_MODEM_SPS=5
+SPG_NS=spg- SPG_N_SP=5 SPG_CONTROL=1 SPG_NAT_SPS=3 SPG_MODEM_SPS=5 SPG_WS2=1
 SPG_SERIALS="CK2001 CK2002 CK2003 CK3001 CK2100"
 SPG_PKI=$SPG_STATE/pki
 # shellcheck source=tools/lab/topology.sh
@@ -44,6 +45,7 @@ FILE_PREFIX=$(sed -n 's/^[[:space:]]*file_prefix:[[:space:]]*"\{0,1\}\([^"#[:spa
 	"$SPG_DP_CONFIG" 2>/dev/null | head -1)
 : "${FILE_PREFIX:=spgate-lab}"
 CTL=$SPG_REPO/build/tools/spgatectl/spgatectl
+SPG_WEB_PORT=9443 # spgate-control's web console on $SPG_MGMT (control_web_config)
 EXES="dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent tools/modemsim/spgate-modemsim"
 
 usage() {
@@ -171,8 +173,99 @@ demo() {
 	for f in CK2001 CK2003; do rm -f "$SPG_STATE/logs/demo-$f.rc"; done
 	demo_dial
 	demo_snmp
+	demo_join
+	demo_web
 	demo_mfa
 }
+
+# ws2_fetch ADDR: what the service at ADDR:7000 answers the second workstation W2
+ws2_fetch() { ip netns exec "$(topo_ns ws2)" timeout 5 nc -w 3 "$1" 7000 </dev/null 2>/dev/null; }
+ws2_fetch_is() { [ "$(ws2_fetch "$1")" = "$2" ]; } # ws2_fetch_is ADDR NAME
+
+# Join (issue 15): tess asks to join alice's CK2001 session from the second workstation W2
+# (her spgatectl runs on W, naming W2: the lab inventory lets her, may_name_workstations); alice
+# accepts, W2 reaches the SP at the session's own V_i, alice removes tess, W2 is cut off.
+demo_join() {
+	local sid="" virt="" rc answer pid
+	echo
+	topo_log "demo: tess joins alice's CK2001 session from the second workstation W2 $SPG_W2"
+	read -r sid virt < <(alice_sessions | awk '$2 == "CK2001" && $4 == "active" {print $1, $3; exit}')
+	if [ -z "$sid" ] || ! eng_login tess tess-lab-pw >/dev/null 2>&1; then
+		topo_log "no active CK2001 session of alice's to join, or tess cannot log in"
+		DEMO_FAILED=1
+		return
+	fi
+	echo "  (tess) \$ spgatectl join $sid --workstation $SPG_W2 --reason \"second pair of eyes\" &"
+	eng tess join "$sid" --workstation "$SPG_W2" --reason "second pair of eyes" --wait-timeout 30 \
+		>"$SPG_STATE/logs/demo-join.out" 2>&1 &
+	pid=$!
+	# shellcheck disable=SC2016 # eval expands $sid
+	wait_until 10 eval 'eng alice join requests "$sid" 2>/dev/null | grep -q "tess .*pending"' ||
+		{ topo_log "alice does not see tess's request"; DEMO_FAILED=1; }
+	echo "  (alice) \$ spgatectl join requests"
+	eng alice join requests 2>&1 | sed 's/^/  /'
+	echo "  (alice) \$ spgatectl join accept $sid tess"
+	eng alice join accept "$sid" tess 2>&1 | sed 's/^/  /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "alice's accept failed"; DEMO_FAILED=1; }
+	wait "$pid"
+	rc=$?
+	sed 's/^/    /' "$SPG_STATE/logs/demo-join.out"
+	[ "$rc" = 0 ] || { topo_log "tess's spgatectl join exited $rc"; DEMO_FAILED=1; }
+	wait_until 10 ws2_fetch_is "$virt" sp1
+	answer=$(ws2_fetch "$virt")
+	printf '  W2 %s -> %s:7000 (CK2001) answers: %s\n' "$SPG_W2" "$virt" "${answer:-<nothing>}"
+	[ "$answer" = sp1 ] || { topo_log "W2 does not reach CK2001 through the joined session"; DEMO_FAILED=1; }
+	echo "  (alice) \$ spgatectl sessions"
+	eng alice sessions 2>&1 | sed 's/^/  /'
+	eng alice sessions 2>/dev/null | grep -q "tess (slot" ||
+		{ topo_log "the JOINERS column does not show tess"; DEMO_FAILED=1; }
+	echo "  (alice) \$ spgatectl join remove $sid tess"
+	eng alice join remove "$sid" tess 2>&1 | sed 's/^/  /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "alice's remove failed"; DEMO_FAILED=1; }
+	answer=$(ws2_fetch "$virt")
+	printf '  W2 %s -> %s:7000 after the removal answers: %s\n' "$SPG_W2" "$virt" "${answer:-<nothing>}"
+	[ -z "$answer" ] || { topo_log "W2 still reaches CK2001 after the removal"; DEMO_FAILED=1; }
+}
+
+# The web console (issue 18) from the workstation, through the management link the engineers'
+# spgatectl uses: the login page over TLS (the lab CA) with its security headers, plain HTTP
+# refused, and a login each of globex's approver and of an operator (what the console shows
+# them). No browser here: tests/integration/test_web.sh drives one.
+demo_web() {
+	local url=https://$SPG_MGMT:$SPG_WEB_PORT hdrs code rc h user pw out
+	echo
+	topo_log "demo: the web console at $url (approver: gina / gina-pw, operator: carol / carol-pw)"
+	echo "  \$ curl --cacert $SPG_PKI/ca.crt -D - $url/"
+	hdrs=$(web_curl -D - -o "$SPG_STATE/logs/web-index.html" "$url/" 2>&1 | tr -d '\r')
+	code=$(awk 'NR == 1 {print $2}' <<<"$hdrs")
+	grep -Ei '^(HTTP/|(content-security-policy|strict-transport-security|x-frame-options|x-content-type-options|referrer-policy):)' <<<"$hdrs" |
+		sed 's/^/  /'
+	if [ "$code" != 200 ] || ! grep -q 'id="login-form"' "$SPG_STATE/logs/web-index.html"; then
+		topo_log "the console's login page did not answer over TLS (status ${code:-none})"
+		DEMO_FAILED=1
+	fi
+	for h in "content-security-policy: .*frame-ancestors 'none'" 'strict-transport-security: max-age=' \
+		'x-frame-options: DENY' 'x-content-type-options: nosniff'; do
+		grep -qi "^$h" <<<"$hdrs" || { topo_log "the page lacks the header ${h%%:*}"; DEMO_FAILED=1; }
+	done
+	code=$(ip netns exec "$(topo_ns ws)" curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$SPG_MGMT:$SPG_WEB_PORT/" 2>/dev/null)
+	rc=$?
+	echo "  \$ curl http://$SPG_MGMT:$SPG_WEB_PORT/   -> curl exit $rc, HTTP status ${code:-000} (no HTTP answer: TLS only)"
+	if [ "$rc" = 0 ] || [ "${code:-000}" != 000 ]; then
+		topo_log "plain HTTP got an answer"
+		DEMO_FAILED=1
+	fi
+	for user in gina carol; do
+		pw=$user-pw
+		out=$(web_curl -H 'Content-Type: application/json' -d "{\"user\":\"$user\",\"password\":\"$pw\"}" \
+			"$url/api/login" 2>/dev/null)
+		echo "  POST /api/login as $user: $(jv '"logged in, operator" if d.get("operator") else ("logged in, approver" if d.get("ok") else d)' <<<"$out")"
+		[ "$(jv 'd.get("ok")' <<<"$out")" = true ] || { topo_log "$user cannot log in to the console"; DEMO_FAILED=1; }
+	done
+}
+
+# web_curl ARGS...: curl from the workstation, trusting the lab CA, bounded
+web_curl() { ip netns exec "$(topo_ns ws)" curl -s -m 5 --cacert "$SPG_PKI/ca.crt" "$@"; }
 
 # lab_totp SECRET STEP: the code an authenticator app shows in STEP (30 s steps)
 lab_totp() { oathtool --totp -b "$1" -N "@$(($2 * 30))"; }
@@ -298,6 +391,18 @@ The lab is up. Try, from another shell (as root). As an engineer on the workstat
   eng carol login --user carol && eng carol approve ID   # ...carol (approvers) lets it in
   eng carol login --user carol && eng carol connect CK2001   # busy: alice holds it, says who
 
+A second engineer joins alice's session from the second workstation W2 ($SPG_W2, spg-ws2):
+
+  eng tess join ID --workstation $SPG_W2 --reason "second pair of eyes" &   # waits for alice
+  eng alice join requests; eng alice join accept ID tess
+  ip netns exec spg-ws2 nc -w 3 198.19.0.1 7000 </dev/null   # W2 at the session's V_i
+  eng alice join remove ID tess
+
+The web console (TLS, the lab CA $SPG_PKI/ca.crt): https://$SPG_MGMT:$SPG_WEB_PORT/
+  globex's approver: gina / gina-pw     operators: carol / carol-pw, ops / ops-lab-pw
+  ip netns exec spg-ws curl --cacert $SPG_PKI/ca.crt https://$SPG_MGMT:$SPG_WEB_PORT/
+  (a browser on the host needs a route to $SPG_MGMT; the lab starts none)
+
 As the operator on the gateway:
 
   op() { $CTL --operator --control-socket $SPG_STATE/control.sock "\$@"; }
@@ -378,10 +483,19 @@ cmd_up() {
 	topo_log "starting snmptrapd and snmpd (master agentx) in $(topo_ns gw) (traps: $(snmp_traps))"
 	snmp_start || { topo_log "snmpd or snmptrapd did not start"; exit 1; }
 	control_config_make || { topo_log "the control plane's config does not check"; exit 1; }
+	# the console (issue 18) on the management address, checked with the rest
+	if ! control_web_config "$SPG_WEB_PORT" 30m ||
+		! "$(control_bin)" --check-config "$SPG_STATE/control.yaml" >"$SPG_STATE/logs/control-check.out" 2>&1; then
+		cat "$SPG_STATE/logs/control-check.out"
+		topo_log "the control plane's config with the web console does not check"
+		exit 1
+	fi
 	control_start 60 || exit 1
 	topo_log "the operator imports the inventory ($SPG_INVENTORY)"
-	# globex: recording on, sealed to the certificate pki_recording made (issue 15)
+	# globex: recording on, sealed to the certificate pki_recording made (issue 15); tess may
+	# name W2 as her workstation (demo_join: her spgatectl runs on W)
 	modem_lab_inventory "$SPG_INVENTORY" | sed -e "s|{ name: globex, \(.*\) }|{ name: globex, \1, recording: on, recording_cert: $SPG_PKI/globex-recording.crt }|" \
+		-e "s|{ name: tess, groups: \[storage-eu\] }|{ name: tess, groups: [storage-eu], may_name_workstations: [$SPG_W2] }|" \
 		>"$SPG_STATE/inventory.yaml"
 	control_import "$SPG_STATE/inventory.yaml" 2>&1 | sed 's/^/  /'
 	[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "inventory import failed"; exit 1; }
@@ -435,15 +549,18 @@ cmd_down() {
 }
 
 cmd_status() {
-	local ns f name
+	local ns f name list
 	if lab_is_up; then
 		echo "lab: up (pid $(cat "$SPG_STATE/lab.pid")), state in $SPG_STATE"
 	else
 		echo "lab: not running"
 	fi
 	echo "namespaces:"
+	# read once: `ip netns list | grep -q` made ip die of SIGPIPE, which pipefail counts as
+	# a failure, and a namespace listed after the match went unshown
+	list=$(ip netns list)
 	for ns in $(topo_namespaces); do
-		if ip netns list | grep -qw "$ns"; then echo "  $ns"; fi
+		if grep -qw "$ns" <<<"$list"; then echo "  $ns"; fi
 	done
 	echo "processes:"
 	for f in "$SPG_STATE"/pids/*.pid; do

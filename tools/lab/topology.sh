@@ -26,6 +26,11 @@
 #           masquerade of everything leaving outside.
 #   <ns>x   a stranger on the SP network: 203.0.113.99 on br-wan
 #
+# With SPG_WS2=1 (the lab; tests/integration/test_join.sh calls topo_ws2_create itself) a
+# second workstation for a second engineer who joins a session (issue 15):
+#   <ns>ws2 eth0 198.51.100.11/32 <-> ws-ws2 in <ns>ws, which forwards for it and answers ARP
+#           for it on ws0 (proxy ARP): spgate-dp sees another host of the vendor network
+#
 # The caller sets, before sourcing or calling:
 #   SPG_REPO   repository root            SPG_STATE  directory for pids, keys, logs
 #   SPG_NS     namespace name prefix (default "spg-")
@@ -33,6 +38,7 @@
 #   SPG_SOCK   spgate-dp's control socket (must match the config)
 #   SPG_CONTROL  1: the control-plane links, routers and stranger above (default 0)
 #   SPG_NAT_SPS  SP numbers behind a customer NAT, space separated (with SPG_CONTROL=1)
+#   SPG_WS2    1: the second workstation W2 above (default 0)
 #   SPG_TOPO_JOBS  SP sites configured at once (default 4; see topo_sps_create)
 #   SPG_STRANGER the stranger's address (default 203.0.113.99; SP i has 203.0.113.(10+i), so a
 #                lab of more than 88 SPs, like the soak test's, puts it elsewhere)
@@ -44,8 +50,10 @@
 : "${SPG_PY:=/usr/bin/python3}"
 : "${SPG_CONTROL:=0}"
 : "${SPG_NAT_SPS:=}"
+: "${SPG_WS2:=0}"
 
 SPG_W=198.51.100.10
+SPG_W2=198.51.100.11 # the second workstation (SPG_WS2=1, topo_ws2_create)
 SPG_VENDOR_GW=198.51.100.1
 SPG_SP_GW=203.0.113.1
 SPG_S=192.0.2.10
@@ -165,6 +173,7 @@ topo_stop_all() {
 topo_namespaces() {
 	local i
 	echo "$(topo_ns ws) $(topo_ns gw) $(topo_ns wan)"
+	[ "$SPG_WS2" = 1 ] && topo_ns ws2
 	for ((i = 1; i <= SPG_N_SP; i++)); do
 		topo_ns "sp$i"
 	done
@@ -336,7 +345,35 @@ topo_create() {
 	if [ "$SPG_CONTROL" = 1 ]; then
 		topo_create_control || return 1
 	fi
+	if [ "$SPG_WS2" = 1 ]; then
+		topo_ws2_create || return 1
+	fi
 }
+
+# topo_ws2_create: the second workstation W2 in namespace <ns>ws2, a /32 behind the first
+# workstation's namespace, which forwards for it and answers ARP for it on ws0 (proxy ARP):
+# spgate-dp sees W2's packets on its vendor port as from another host of the vendor network,
+# and its replies to W2 reach it. topo_destroy deletes it with SPG_WS2=1; otherwise (a test
+# that makes it itself) topo_ws2_destroy does.
+topo_ws2_create() {
+	local ws ws2
+	ws=$(topo_ns ws) ws2=$(topo_ns ws2)
+	ip netns del "$ws2" 2>/dev/null
+	topo_ns_add "$ws2" || return 1
+	ip link add ws-ws2 netns "$ws" type veth peer name eth0 netns "$ws2" || return 1
+	topo_quiet_link "$ws" ws-ws2
+	topo_quiet_link "$ws2" eth0
+	ip -n "$ws2" addr add "$SPG_W2/32" dev eth0
+	ip -n "$ws2" link set eth0 up
+	ip -n "$ws2" route add "$SPG_W/32" dev eth0
+	ip -n "$ws2" route add default via "$SPG_W" dev eth0
+	ip -n "$ws" link set ws-ws2 up
+	ip -n "$ws" route add "$SPG_W2/32" dev ws-ws2 src "$SPG_W"
+	ip netns exec "$ws" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.ws0.proxy_arp=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.ws0.rp_filter=0 net.ipv4.conf.ws-ws2.rp_filter=0
+}
+
+topo_ws2_destroy() { ip netns del "$(topo_ns ws2)" 2>/dev/null; return 0; }
 
 # The control plane's links, the customer routers and the stranger (see the top of this
 # file). Called by topo_create when SPG_CONTROL=1.

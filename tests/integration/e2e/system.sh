@@ -34,35 +34,7 @@ dp_config_make() {
 		"$SPG_REPO/config/lab-dp.yaml" >"$SPG_DP_CONFIG"
 }
 
-# ---- a second workstation (test_join.sh) ----
-
-SPG_W2=198.51.100.11
-
-# ws2_create: a second workstation W2 in namespace <ns>ws2, for a test whose second engineer
-# joins a session from another host. W2 is a /32 behind the first workstation's namespace,
-# which forwards for it and answers ARP for it on ws0 (proxy ARP): spgate-dp sees W2's packets
-# on its vendor port as from another host of the vendor network, and its replies to W2 reach
-# it. The topology of the other tests is left as it is; ws2_destroy (or the test's teardown)
-# deletes the namespace, which topo_destroy does not know.
-ws2_create() {
-	local ws ws2
-	ws=$(topo_ns ws) ws2=$(topo_ns ws2)
-	ip netns del "$ws2" 2>/dev/null
-	topo_ns_add "$ws2" || return 1
-	ip link add ws-ws2 netns "$ws" type veth peer name eth0 netns "$ws2" || return 1
-	topo_quiet_link "$ws" ws-ws2
-	topo_quiet_link "$ws2" eth0
-	ip -n "$ws2" addr add "$SPG_W2/32" dev eth0
-	ip -n "$ws2" link set eth0 up
-	ip -n "$ws2" route add "$SPG_W/32" dev eth0
-	ip -n "$ws2" route add default via "$SPG_W" dev eth0
-	ip -n "$ws" link set ws-ws2 up
-	ip -n "$ws" route add "$SPG_W2/32" dev ws-ws2 src "$SPG_W"
-	ip netns exec "$ws" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.ws0.proxy_arp=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.ws0.rp_filter=0 net.ipv4.conf.ws-ws2.rp_filter=0
-}
-
-ws2_destroy() { ip netns del "$(topo_ns ws2)" 2>/dev/null; return 0; }
+# ---- a second workstation (test_join.sh; topology.sh's topo_ws2_create makes it) ----
 
 # fetch2 ADDR [PORT]: what the service at ADDR:PORT answers the second workstation
 fetch2() {
