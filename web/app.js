@@ -194,6 +194,13 @@ const views = {
     const data = await api('GET', '/api/lines', undefined, auto);
     fill('lines', data.lines, (l) => row([l.id, l.type, l.region, l.state, l.session || '']));
   },
+  async gateways(auto) {
+    const data = await api('GET', '/api/gateways', undefined, auto);
+    fill('gateways', data.gateways, (g) => row([
+      g.id + (g.self ? ' (this host)' : ''), g.state, g.sessions, g.load.toFixed(2),
+      new Date(g.renewed * 1000).toLocaleString(), g.version,
+    ]));
+  },
   async audit() {
     const q = new URLSearchParams();
     for (const [k, v] of new FormData($('audit-form'))) if (v) q.set(k, v);
@@ -225,7 +232,7 @@ function show(view) {
     showError('');
     refresh();
     // live pages follow the gateway without a reload
-    if (view === 'sessions' || view === 'pending' || view === 'lines') state.timer = setInterval(() => refresh(true), 3000);
+    if (view === 'sessions' || view === 'pending' || view === 'lines' || view === 'gateways') state.timer = setInterval(() => refresh(true), 3000);
   }
 }
 

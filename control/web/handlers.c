@@ -10,6 +10,7 @@
  *   GET  /api/recordings      approver: recordings {approvable}; operator: all
  *   GET  /api/recording?id=N  recording_export, as a file download
  *   GET  /api/lines           operators: lines and their states
+ *   GET  /api/gateways        operators: the gateway hosts sharing the store, with their leases
  *   GET  /api/audit           operators: the trail, filtered by actor, action, target, result
  *   POST /api/approve, /api/deny  {id, comment}
  *   POST /api/disconnect      {id}
@@ -349,6 +350,8 @@ static void get_route(struct web_server *w, struct evhttp_request *req, struct w
 			    done_download, KIND_DOWNLOAD);
 	else if (strcmp(path, "/api/lines") == 0)
 		web_call_op(w, req, c, s, true, "lines", json_object(), done_plain, KIND_PLAIN);
+	else if (strcmp(path, "/api/gateways") == 0)
+		web_call_op(w, req, c, s, true, "gateways", json_object(), done_plain, KIND_PLAIN);
 	else if (strcmp(path, "/api/audit") == 0)
 		get_audit(w, req, c, s);
 	else

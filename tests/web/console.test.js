@@ -6,7 +6,7 @@
 //                                    a form post, another customer's approver), then the globex
 //                                    approver approves bob's request in the page
 //   node console.test.js operator   the other customer's approver sees nothing of globex; an
-//                                    operator sees the live session, lines and the audit trail,
+//                                    operator sees the live session, lines, gateways and the audit trail,
 //                                    disconnects it; logout revokes the cookie
 //   node console.test.js recording  gina downloads the session's sealed recording (to
 //                                    SPG_WEB_ARTIFACTS/recording.p7m); ada cannot
@@ -106,6 +106,8 @@ async function attacks() {
     adaApprove.status + ' ' + (adaApprove.json && adaApprove.json.message));
   const adaAudit = await request('GET', '/api/audit', { cookie: a.cookie });
   check("an approver cannot read the audit trail: 403", adaAudit.status === 403, adaAudit.status);
+  const adaGateways = await request('GET', '/api/gateways', { cookie: a.cookie });
+  check("nor list the gateway hosts: 403", adaGateways.status === 403, adaGateways.status);
   const after = await request('GET', '/api/pending', { cookie: g.cookie });
   check('the refused attempts changed nothing: the request still waits', after.json &&
     after.json.sessions.some((s) => s.id === id && s.approval === 'pending'));
@@ -199,6 +201,12 @@ async function operatorPhase(browser) {
   await page.locator('#lines-rows tr').first().waitFor({ timeout: 10000 });
   check('the operator sees the lines and their states', (await page.innerText('#lines-rows')).includes('net1'));
   await shotPage(page, 'lines.png');
+
+  await page.click('nav button[data-view="gateways"]');
+  await page.locator('#gateways-rows tr').first().waitFor({ timeout: 10000 });
+  const gw = await page.innerText('#gateways-rows');
+  check('the operator sees the gateway hosts: this one, alive', gw.includes('(this host)') && gw.includes('alive'));
+  await shotPage(page, 'gateways.png');
   await page.click('nav button[data-view="audit"]');
   await page.fill('#audit-form input[name="action"]', 'approve');
   await page.press('#audit-form input[name="action"]', 'Enter');
