@@ -66,10 +66,13 @@ static void recheck_approval(struct session *s)
 	    (a.decision != STORE_APPROVAL_APPROVED && a.decision != STORE_APPROVAL_DENIED))
 		return; /* pending (a bare hint), or expired: the deadline timer ends it */
 	snprintf(by, sizeof(by), "%s", a.decided_by);
+	/*
+	 * Not a decision approval_decide would have written: refuse it, and end the session,
+	 * since its approval row is spent and no approver could decide any more.
+	 */
 	if (by[0] == '\0' || strcmp(by, s->row.user) == 0 || a.decided_at > a.deadline) {
-		fprintf(stderr, "spgate-control: session %" PRId64 ": ignoring an approval decision by \"%s\" "
-				"that breaks four eyes or its deadline\n",
-			s->row.id, by);
+		sess_end(s, STORE_SESSION_FAILED, "denied", SESS_ACTOR_SYSTEM,
+			 "refused an approval decision by \"%s\" that breaks four eyes or its deadline", by);
 		return;
 	}
 	if (a.decision == STORE_APPROVAL_APPROVED) {
