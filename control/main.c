@@ -518,6 +518,8 @@ static int start_listen(struct ctl *ctl)
 		fprintf(stderr, "spgate-control: store.url: %s\n", err);
 		return -1;
 	}
+	/* what other hosts decided for the restored sessions while this one was away */
+	session_mgr_recheck_all(ctl->sessions);
 	return 0;
 }
 

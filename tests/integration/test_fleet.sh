@@ -166,9 +166,13 @@ check "bob cannot approve his own request through B either (error $(jv 'd.get("e
 check "a NOTIFY forged into PostgreSQL is sent" quiet psql_q "NOTIFY spgate_session, '$SID'"
 sleep 3 # the hint reaches A at once; A re-reads the store and finds nothing decided
 check "and does not release session $SID (still awaiting approval)" session_state_is bob "$SID" awaiting_approval
+t0=$(date +%s%N)
 check "carol approves session $SID through B" quiet eng_b carol approve "$SID"
 check "A goes on with it within 5 s (no longer awaiting approval)" \
 	wait_until 5 not session_state_is bob "$SID" awaiting_approval
+# a number to report, not an assertion: from carol's call on B to A's state seen moved on
+# (both spgatectl calls' TLS included; the check polls a few times a second)
+echo "approval on B to the session moving on A: $((($(date +%s%N) - t0) / 1000000)) ms"
 wait_until 40 rc_file_exists "$SPG_STATE/ask.rc"
 state=$(jf "$SPG_STATE/ask.json" 'd["state"]')
 check "bob's connect --wait on A ends active (exit $(cat "$SPG_STATE/ask.rc" 2>/dev/null), state ${state:-?})" \
