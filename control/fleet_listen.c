@@ -46,9 +46,12 @@ static void heard(const char *channel, const char *payload, void *arg)
 
 static void lost(struct fleet_listen *l)
 {
-	fprintf(stderr, "spgate-control: the fleet's notification connection is lost: %s; "
+	const char *why = db_errmsg(l->db);
+
+	/* libpq's message goes on over several lines: the first says what happened */
+	fprintf(stderr, "spgate-control: the fleet's notification connection is lost: %.*s; "
 			"polling the store every %d s until it is back\n",
-		db_errmsg(l->db), FLEET_LISTEN_POLL_S);
+		(int)strcspn(why, "\n"), why, FLEET_LISTEN_POLL_S);
 	event_free(l->readable);
 	l->readable = NULL;
 	l->next_poll_ms = 0;
