@@ -13,7 +13,8 @@
 #                    into PostgreSQL does not release the session (A re-reads the store)
 #   the approval     bob connects through A and waits; carol approves through B; bob's connect
 #                    on A goes on within 5 s, ends active, his virtual address answers
-#   fleet-wide       B's spgatectl sessions shows the session, owned by gw-a (OWNER column)
+#   fleet-wide       B's spgatectl sessions shows the session, owned by gw-a (OWNER column);
+#                    search and the audit trail through B are the fleet's
 #   the disconnect   bob disconnects through B: A tears the session down
 #
 # Each assertion prints PASS/FAIL; the last line is "N passed, N failed". Run as root, under
@@ -89,6 +90,15 @@ my_session_b() {
 gw_sessions_on_b() {
 	op_b --json gateways 2>/dev/null |
 		jv "[g['sessions'] for g in (d.get('gateways', []) if isinstance(d, dict) else d) if g['id'] == '$1'][0]"
+}
+# search_on_b USER: the serials USER's search for "CK" finds through host B
+search_on_b() {
+	eng_b "$1" --json search CK 2>/dev/null | jv "' '.join(sorted(s['serial'] for s in $SESSIONS))"
+}
+# approved_on_b ID: 1 when host B's audit (the store's) has the owner's session_approved for ID
+approved_on_b() {
+	op_b --json audit --limit 1000 2>/dev/null |
+		jv "int(any(e['action'] == 'session_approved' and (lambda x: x if isinstance(x, dict) else json.loads(x or '{}'))(e.get('detail')).get('session') == $1 for e in (d.get('events', []) if isinstance(d, dict) else d)))"
 }
 # owner_on_b ID: the owner_gateway of session ID as host B lists it (operator, --all)
 owner_on_b() {
@@ -189,6 +199,9 @@ check "B's spgatectl sessions (operator) shows session $SID active, owned by gw-
 	eval '[ "$(owner_on_b "$SID")" = gw-a ] && op_b sessions --all 2>/dev/null | grep -E "^ *$SID .*active.* gw-a *\$" >/dev/null'
 check "B's table has the OWNER column" eval 'op_b sessions --all 2>/dev/null | head -n 1 | grep -q OWNER'
 check "bob's own list on B has it too" eval '[ "$(my_session_b)" = "$SID" ]'
+check "bob's search through B finds globex's CK3001 (got $(search_on_b bob))" eval '[ "$(search_on_b bob)" = CK3001 ]'
+check "B's spgatectl audit (the shared store) has A's session_approved of session $SID" \
+	eval '[ "$(approved_on_b "$SID")" = 1 ]'
 check "spgatectl gateways on B: gw-a owns 1 session, gw-b none" \
 	eval '[ "$(gw_sessions_on_b gw-a) $(gw_sessions_on_b gw-b)" = "1 0" ]'
 
