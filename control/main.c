@@ -11,6 +11,7 @@
  * reopens the audit log after rotation.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@
 #include "store/store.h"
 #include "store/store_watch.h"
 #include "fleet.h"
+#include "fleet_listen.h"
 #include "token.h"
 #include "web/web.h"
 
@@ -57,6 +59,7 @@ struct ctl {
 	struct store *store;
 	struct store_watch *store_watch; /* reconnects a PostgreSQL store */
 	struct fleet *fleet;             /* this host's lease in the gateways table */
+	struct fleet_listen *listen;     /* decisions other hosts take for our sessions (PostgreSQL) */
 	struct audit *audit;
 	struct token_key *tokens;
 	EVP_PKEY *grant_key;
@@ -481,6 +484,45 @@ static int start_lines(struct ctl *ctl)
 	return 0;
 }
 
+
+static void heard_session(int64_t session_id, void *arg)
+{
+	struct ctl *ctl = arg;
+	int rc = session_mgr_recheck(ctl->sessions, session_id);
+
+	if (rc < 0)
+		fprintf(stderr, "spgate-control: session %" PRId64 ": cannot read what another gateway host "
+				"decided: %s\n", session_id, strerror(-rc));
+}
+
+static void poll_sessions(void *arg)
+{
+	struct ctl *ctl = arg;
+
+	session_mgr_recheck_all(ctl->sessions);
+}
+
+/*
+ * On a PostgreSQL store, decisions other hosts of the fleet take for our sessions (approve,
+ * deny, disconnect) come as notifications (fleet_listen.h); one host on SQLite needs none.
+ */
+static int start_listen(struct ctl *ctl)
+{
+	struct fleet_listen_events ev = { heard_session, poll_sessions, ctl };
+	char err[512];
+
+	if (store_kind(ctl->store) != DB_POSTGRESQL)
+		return 0;
+	ctl->listen = fleet_listen_start(ctl->base, ctl->cfg.store.url, &ev, err, sizeof(err));
+	if (ctl->listen == NULL) {
+		fprintf(stderr, "spgate-control: store.url: %s\n", err);
+		return -1;
+	}
+	/* what other hosts decided for the restored sessions while this one was away */
+	session_mgr_recheck_all(ctl->sessions);
+	return 0;
+}
+
 static int start_auth_and_sessions(struct ctl *ctl)
 {
 	struct session_env env = {
@@ -524,7 +566,7 @@ static int start_auth_and_sessions(struct ctl *ctl)
 	}
 	if (n > 0)
 		fprintf(stderr, "spgate-control: taking over %d live sessions from the store\n", n);
-	return 0;
+	return start_listen(ctl);
 }
 
 /* The web console (issue 18), on its own listener, a client of the same ops as the API. */
@@ -684,6 +726,7 @@ static void ctl_free(struct ctl *ctl)
 		audit_sync(ctl->audit);
 		audit_close(ctl->audit);
 	}
+	fleet_listen_stop(ctl->listen);
 	fleet_stop(ctl->fleet);
 	store_watch_stop(ctl->store_watch);
 	store_close(ctl->store);

@@ -483,6 +483,9 @@ int session_decide(struct session_mgr *m, int64_t id, bool approve, const char *
 
 	if (s == NULL || s->row.state != STORE_SESSION_AWAITING_APPROVAL) {
 		ret = store_session_get(m->env.store, id, out);
+		if (ret == 0 && s == NULL && out->state == STORE_SESSION_AWAITING_APPROVAL &&
+		    sess_owned_elsewhere(m, out))
+			return sess_decide_elsewhere(m, id, approve, actor, out);
 		return ret != 0 ? ret : -EINVAL;
 	}
 	ret = approval_decide(m->env.store, id, approve, actor, sess_now(m));
@@ -519,6 +522,8 @@ int session_disconnect(struct session_mgr *m, int64_t id, const char *actor, con
 	ret = store_session_get(m->env.store, id, out);
 	if (ret != 0 || !store_session_state_live(out->state))
 		return ret;
+	if (sess_owned_elsewhere(m, out))
+		return sess_disconnect_elsewhere(m, id, actor, reason, out);
 	/* Live in the store but not here: nothing runs for it any more; just write it off. */
 	ret = store_session_set_state(m->env.store, id, STORE_SESSION_CLOSED, reason, sess_now(m));
 	if (ret != 0)

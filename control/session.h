@@ -142,13 +142,18 @@ int session_connect_for(struct session_mgr *m, const struct session_request *req
 			struct store_session *out, const char **error_code, struct alloc_holder *holder);
 
 /*
- * Approves or denies a session awaiting approval, as actor. 0 with *out the session;
+ * Approves or denies a session awaiting approval, as actor. A session another gateway host
+ * owns gets the decision in the store and its owner a notification (it proceeds there: *out
+ * may still be awaiting approval). 0 with *out the session;
  * -ENOENT no such session or approval; -EALREADY already decided; -ETIMEDOUT expired;
  * -EINVAL not awaiting approval.
  */
 int session_decide(struct session_mgr *m, int64_t id, bool approve, const char *actor, struct store_session *out);
 
-/* Ends a session (the API's disconnect). 0 with *out (closing or closed); -ENOENT. */
+/*
+ * Ends a session (the API's disconnect). 0 with *out (closing or closed; still live when
+ * another gateway host owns it: the request is in the store and the owner notified); -ENOENT.
+ */
 int session_disconnect(struct session_mgr *m, int64_t id, const char *actor, const char *reason,
 		       struct store_session *out);
 
@@ -161,6 +166,16 @@ bool session_degraded(struct session_mgr *m, int64_t id, char *why, size_t len);
 
 /* The session as the store has it. 0 or -ENOENT. */
 int session_get(struct session_mgr *m, int64_t id, struct store_session *out);
+
+/*
+ * Acts on what another gateway host decided for session id, which this host owns (a
+ * notification, fleet_listen.h): re-reads the store and, when it holds a disconnect request
+ * or an approval decision that passes the checks a local one passes, acts on it as if it had
+ * been made here. A session this host does not hold is left alone. 0 or -errno (the store's).
+ */
+int session_mgr_recheck(struct session_mgr *m, int64_t id);
+/* session_mgr_recheck for every session held: the polling while notifications are down. */
+void session_mgr_recheck_all(struct session_mgr *m);
 
 /* Sessions held in memory (live ones, and ended ones still draining their agent channel). */
 size_t session_mgr_count(const struct session_mgr *m);

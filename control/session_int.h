@@ -98,6 +98,16 @@ struct session_mgr {
 	const char *last_fail_code;
 };
 
+/* session_handoff.c: sessions another gateway host of the fleet owns */
+/* True when row's owner is another host (a SQLite store's sessions are all this host's). */
+bool sess_owned_elsewhere(struct session_mgr *m, const struct store_session *row);
+/* Writes the decision (or the disconnect request) to the store and notifies the owner;
+ * *out: the session as the store has it (row read before, owner_gateway used in messages). */
+int sess_decide_elsewhere(struct session_mgr *m, int64_t id, bool approve, const char *actor,
+			  struct store_session *out);
+int sess_disconnect_elsewhere(struct session_mgr *m, int64_t id, const char *actor, const char *reason,
+			      struct store_session *out);
+
 /* session.c */
 int64_t sess_now(const struct session_mgr *m);
 struct session *sess_find(struct session_mgr *m, int64_t id);

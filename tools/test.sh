@@ -261,6 +261,9 @@ else
 	run_counted e2e in_tool_path flock /tmp/spgate-lock-e2e bash tests/integration/test_e2e.sh
 	# The same system on a throw-away PostgreSQL (issue 14): the store's outage under a session.
 	run_counted storepg in_tool_path flock /tmp/spgate-lock-storepg bash tests/integration/test_store_pg.sh
+	# Two gateway hosts on one PostgreSQL (issue 14 item 4): an approval or a disconnect given on
+	# one host acts on the session the other runs; sessions and gateways answered fleet-wide.
+	run_counted fleet in_tool_path flock /tmp/spgate-lock-fleet bash tests/integration/test_fleet.sh
 	# The API under attack: four eyes, listener budgets, revocation, workstations, lines.
 	run_counted access in_tool_path flock /tmp/spgate-lock-access bash tests/integration/test_access.sh
 	# SNMP reporting against a real snmpd (AgentX master) and snmptrapd, on the same lab.

@@ -52,6 +52,9 @@ json_t *api_session_json(struct api_req *r, const struct store_session *s)
 		json_object_set_new(o, "approval", json_string(store_approval_decision_name(a.decision)));
 		json_object_set_new(o, "approval_deadline", json_integer(a.deadline));
 	}
+	/* a fleet's (PostgreSQL) sessions say which host owns them; one host's need not */
+	if (store_kind(r->ctx->store) == DB_POSTGRESQL)
+		json_object_set_new(o, "owner_gateway", json_string(s->owner_gateway));
 	if (store_session_state_live(s->state))
 		api_join_participants(r, s, o);
 	return o;

@@ -162,3 +162,24 @@ int db_reconnect(struct db *db)
 {
 	return db->ops->reconnect(db);
 }
+
+int db_listen(struct db *db, const char *channel)
+{
+	return db->ops->listen != NULL ? db->ops->listen(db, channel) : -EOPNOTSUPP;
+}
+
+int db_notify(struct db *db, const char *channel, const char *payload)
+{
+	/* one host on SQLite: nobody else to tell */
+	return db->ops->notify != NULL ? db->ops->notify(db, channel, payload) : 0;
+}
+
+int db_socket(struct db *db)
+{
+	return db->ops->socket != NULL ? db->ops->socket(db) : -1;
+}
+
+int db_notifications(struct db *db, db_notify_fn fn, void *arg)
+{
+	return db->ops->notifications != NULL ? db->ops->notifications(db, fn, arg) : -EOPNOTSUPP;
+}

@@ -91,6 +91,25 @@ int db_connected(struct db *db);
  * -EINPROGRESS still going (call again later), -errno failed. SQLite: 0.
  */
 int db_reconnect(struct db *db);
+/*
+ * Notifications between the hosts of a fleet (PostgreSQL's LISTEN/NOTIFY; docs/fleet.md).
+ * A notification is only a hint that something changed in the store: whoever receives one
+ * re-reads the store and checks what it finds as it would check a local request, since any
+ * client of the database may NOTIFY anything.
+ *
+ * db_listen subscribes this connection to channel (an identifier: [a-z_]); db_notify sends
+ * payload on channel (delivered to the listeners when the sender's transaction commits);
+ * db_socket is the connection's socket to wait on for readability (-1: none); and
+ * db_notifications reads what arrived without blocking and calls fn for each: the count, or
+ * -ENOTCONN when the connection is lost. SQLite (one host): db_notify does nothing (0), the
+ * others answer -EOPNOTSUPP.
+ */
+typedef void (*db_notify_fn)(const char *channel, const char *payload, void *arg);
+int db_listen(struct db *db, const char *channel);
+int db_notify(struct db *db, const char *channel, const char *payload);
+int db_socket(struct db *db);
+int db_notifications(struct db *db, db_notify_fn fn, void *arg);
+
 /* Counts the connections made: statements prepared under an older one are stale. */
 unsigned db_generation(const struct db *db);
 

@@ -28,6 +28,11 @@ struct db_ops {
 	const char *(*errmsg)(struct db *db);
 	int (*connected)(struct db *db);
 	int (*reconnect)(struct db *db);
+	/* Notifications (PostgreSQL's LISTEN/NOTIFY); NULL: the backend has none. */
+	int (*listen)(struct db *db, const char *channel);
+	int (*notify)(struct db *db, const char *channel, const char *payload);
+	int (*socket)(struct db *db);
+	int (*notifications)(struct db *db, db_notify_fn fn, void *arg);
 };
 
 /* The head of every backend's connection and statement. */

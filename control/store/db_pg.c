@@ -689,6 +689,74 @@ static int pg_reconnect(struct db *db)
 	}
 }
 
+/* A channel name goes into LISTEN unquoted: only what an identifier needs, nothing else. */
+static int channel_ok(const char *channel)
+{
+	size_t i;
+
+	for (i = 0; channel[i] != '\0'; i++)
+		if (!(channel[i] == '_' || (channel[i] >= 'a' && channel[i] <= 'z')))
+			return 0;
+	return i > 0 && i < 64;
+}
+
+static int pg_listen(struct db *db, const char *channel)
+{
+	char sql[96];
+
+	if (!channel_ok(channel))
+		return -EINVAL;
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	return run(P(db), sql);
+}
+
+/* pg_notify() takes both as parameters: no quoting of the payload to get wrong. */
+static int pg_notify(struct db *db, const char *channel, const char *payload)
+{
+	struct pg *p = P(db);
+	const char *values[2] = { channel, payload };
+	PGresult *r;
+	int rc = 0;
+
+	if (!pg_connected(db)) {
+		set_err(p, "", "the PostgreSQL connection is lost");
+		return -ENOTCONN;
+	}
+	r = PQexecParams(p->c, "SELECT pg_notify($1, $2)", 2, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		set_err(p, "notifying", PQresultErrorMessage(r));
+		rc = pg_errno(p, r);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_socket(struct db *db)
+{
+	struct pg *p = P(db);
+
+	return p->c != NULL ? PQsocket(p->c) : -1;
+}
+
+static int pg_notifications(struct db *db, db_notify_fn fn, void *arg)
+{
+	struct pg *p = P(db);
+	PGnotify *n;
+	int count = 0;
+
+	if (!pg_connected(db) || !PQconsumeInput(p->c) || PQstatus(p->c) != CONNECTION_OK) {
+		set_err(p, "", p->c != NULL ? PQerrorMessage(p->c) : "the PostgreSQL connection is lost");
+		return -ENOTCONN;
+	}
+	while ((n = PQnotifies(p->c)) != NULL) {
+		if (fn != NULL)
+			fn(n->relname, n->extra, arg);
+		PQfreemem(n);
+		count++;
+	}
+	return count;
+}
+
 static const struct db_ops pg_ops = {
 	.name = "postgresql",
 	.close = pg_close,
@@ -712,6 +780,10 @@ static const struct db_ops pg_ops = {
 	.errmsg = pg_errmsg,
 	.connected = pg_connected,
 	.reconnect = pg_reconnect,
+	.listen = pg_listen,
+	.notify = pg_notify,
+	.socket = pg_socket,
+	.notifications = pg_notifications,
 };
 
 /*

@@ -5,6 +5,7 @@
  * Addresses are dotted-quad TEXT so that an operator's sqlite3 shell shows them as such;
  * "live" sessions are those with closed IS NULL.
  */
+#include "store/handoff_store.h"
 #include "store/participant_store.h"
 #include "store/store.h"
 
@@ -237,6 +238,8 @@ const struct store_migration store_migrations[] = {
 	/* issue 15 (join): its SQL lives with its queries, in participant_store.c */
 	{ 8, "participants: engineers who asked to join a session, and their slots", store_participant_schema },
 	{ 9, "a gateway fleet: the hosts' leases; sessions record their owner", v9_fleet },
+	/* issue 14 item 4: its SQL lives with its queries, in handoff_store.c */
+	{ 10, "a disconnect asked of a session by another gateway host", store_handoff_schema },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -289,7 +289,8 @@ static const char sessions_usage[] =
 	"  --since TIME    also the closed and failed ones that ended since TIME (as audit --since)\n"
 	"Table: ID SERIAL USER WORKSTATION STATE VIRTUAL SP LINE SPEED AGE OUT-PKTS IN-PKTS\n"
 	"JOINERS (who joined: \"bob (slot 1)\", and who asks: \"carol (pending)\"). Your own list\n"
-	"also has the sessions you joined or ask to join.\n";
+	"also has the sessions you joined or ask to join. A fleet of gateway hosts (a PostgreSQL\n"
+	"store) adds OWNER: the gateway.id of the host that runs the session; any host lists all.\n";
 
 int ctl_cmd_sessions(struct spgctl *ctl, int argc, char **argv)
 {

@@ -201,8 +201,13 @@ bool ctl_print_sessions(const json_t *sessions)
 		{"OUT-PKTS", "out_packets", COL_TEXT, 'r'},
 		{"IN-PKTS", "in_packets", COL_TEXT, 'r'},
 		{"JOINERS", "joiners", COL_TEXT, 'l'},
+		{"OWNER", "owner_gateway", COL_TEXT, 'l'},
 	};
-	return print_table(sessions, cols, N(cols));
+	const json_t *first = json_array_get(sessions, 0);
+
+	/* OWNER (the gateway host) only from a fleet's store, which says so by sending it */
+	return print_table(sessions, cols, first != NULL && json_object_get(first, "owner_gateway") != NULL
+						   ? N(cols) : N(cols) - 1);
 }
 
 bool ctl_print_joins(const json_t *joins)

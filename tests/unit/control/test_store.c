@@ -2,10 +2,12 @@
 /* The store (SQLite, or PostgreSQL under with_pg.sh): schema migrations, transactions, and session and approval rows. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include "ctl_test.h"
 #include "store/gateway_store.h"
+#include "store/handoff_store.h"
 #include "store/inventory_store.h"
 #include "store/session_store.h"
 #include "store/store.h"
@@ -434,6 +436,108 @@ static void a_gateway_is_dead_once_its_lease_expires_and_counts_its_sessions(voi
 	done();
 }
 
+struct heard {
+	char channel[64], payload[64];
+	int n;
+};
+
+static void hear(const char *channel, const char *payload, void *arg)
+{
+	struct heard *h = arg;
+
+	snprintf(h->channel, sizeof(h->channel), "%s", channel);
+	snprintf(h->payload, sizeof(h->payload), "%s", payload);
+	h->n++;
+}
+
+/* Waits up to 5 s for db's socket and reads what arrived: the count of notifications. */
+static int wait_heard(struct db *l, struct heard *h)
+{
+	struct pollfd p = { .fd = db_socket(l), .events = POLLIN };
+	int i, rc;
+
+	for (i = 0; i < 50 && h->n == 0; i++) {
+		if (poll(&p, 1, 100) < 0)
+			return -1;
+		rc = db_notifications(l, hear, h);
+		if (rc < 0)
+			return rc;
+	}
+	return h->n;
+}
+
+/*
+ * PostgreSQL only: two connections to one server, as two gateway hosts have: a NOTIFY sent on
+ * either is heard by the other (LISTEN), and nothing arrives on a channel nobody sent on.
+ */
+static void two_connections_hear_each_others_notifications(void)
+{
+	struct heard h = { 0 }, back = { 0 };
+	char err[256];
+	struct db *l;
+
+	if (ctl_test_pg() == NULL) {
+		fprintf(stderr, "(PostgreSQL's LISTEN/NOTIFY: skipped on SQLite) ");
+		return;
+	}
+	fresh();
+	l = db_open(db, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	/* a channel name goes into LISTEN unquoted: anything but [a-z_] is refused */
+	CU_ASSERT_EQUAL(db_listen(l, "spgate_session; DROP TABLE sessions"), -EINVAL);
+	CU_ASSERT_EQUAL(db_listen(l, ""), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(db_listen(l, STORE_SESSION_CHANNEL), 0);
+	/* nothing sent yet: nothing heard */
+	CU_ASSERT_EQUAL(db_notifications(l, hear, &h), 0);
+	CU_ASSERT_EQUAL(db_notify(store_db(st), "another_channel", "7"), 0);
+	CU_ASSERT_EQUAL(store_session_notify(st, 42), 0);
+	CU_ASSERT_EQUAL(wait_heard(l, &h), 1);
+	CU_ASSERT_STRING_EQUAL(h.channel, STORE_SESSION_CHANNEL);
+	CU_ASSERT_STRING_EQUAL(h.payload, "42");
+	/* and the other way round */
+	CU_ASSERT_EQUAL_FATAL(db_listen(store_db(st), STORE_SESSION_CHANNEL), 0);
+	CU_ASSERT_EQUAL(db_notify(l, STORE_SESSION_CHANNEL, "43"), 0);
+	CU_ASSERT_EQUAL(wait_heard(store_db(st), &back), 1);
+	CU_ASSERT_STRING_EQUAL(back.payload, "43");
+	db_close(l);
+	done();
+}
+
+/* SQLite is one host: a notification goes nowhere (no error) and there is nothing to hear. */
+static void a_sqlite_store_has_no_one_to_notify(void)
+{
+	if (ctl_test_pg() != NULL)
+		return;
+	fresh();
+	CU_ASSERT_EQUAL(store_session_notify(st, 42), 0);
+	CU_ASSERT_EQUAL(db_listen(store_db(st), STORE_SESSION_CHANNEL), -EOPNOTSUPP);
+	CU_ASSERT_EQUAL(db_socket(store_db(st)), -1);
+	done();
+}
+
+/* A disconnect asked by another host stays on the live session until its owner acts. */
+static void a_disconnect_asked_elsewhere_is_kept_for_a_live_session_only(void)
+{
+	struct store_session s;
+	char by[STORE_NAME_MAX], reason[STORE_REASON_MAX];
+
+	fresh();
+	CU_ASSERT_EQUAL_FATAL(ctl_test_load_sample(st), 0);
+	new_session(&s, "CK2001", "alice");
+	CU_ASSERT_EQUAL_FATAL(store_session_create(st, &s), 0);
+	CU_ASSERT_EQUAL(store_session_end_requested(st, s.id, by, sizeof(by), reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(store_session_request_end(st, s.id + 1000, "carol", "x", NOW), -ENOENT);
+	CU_ASSERT_EQUAL(store_session_request_end(st, s.id, "carol", "disconnected by carol", NOW), 0);
+	CU_ASSERT_EQUAL(store_session_end_requested(st, s.id, by, sizeof(by), reason, sizeof(reason)), 1);
+	CU_ASSERT_STRING_EQUAL(by, "carol");
+	CU_ASSERT_STRING_EQUAL(reason, "disconnected by carol");
+	/* once closed, there is nothing left to ask of it */
+	CU_ASSERT_EQUAL(store_session_set_state(st, s.id, STORE_SESSION_CLOSED, "done", NOW + 1), 0);
+	CU_ASSERT_EQUAL(store_session_end_requested(st, s.id, by, sizeof(by), reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(store_session_request_end(st, s.id, "carol", "again", NOW + 2), -ENOENT);
+	done();
+}
+
 /* PostgreSQL only: the server ends the connection; calls fail, then a reconnect brings back
  * the same store with its cached statements prepared again. */
 static void a_lost_postgresql_connection_fails_calls_until_it_reconnects(void)
@@ -495,6 +599,11 @@ int main(void)
 		  a_gateway_is_dead_once_its_lease_expires_and_counts_its_sessions },
 		{ "a_lost_postgresql_connection_fails_calls_until_it_reconnects",
 		  a_lost_postgresql_connection_fails_calls_until_it_reconnects },
+		{ "two_connections_hear_each_others_notifications",
+		  two_connections_hear_each_others_notifications },
+		{ "a_sqlite_store_has_no_one_to_notify", a_sqlite_store_has_no_one_to_notify },
+		{ "a_disconnect_asked_elsewhere_is_kept_for_a_live_session_only",
+		  a_disconnect_asked_elsewhere_is_kept_for_a_live_session_only },
 		{ "names_split_and_refuse_empty_or_too_many",
 		  names_split_and_refuse_empty_or_too_many },
 		{ NULL, NULL },
