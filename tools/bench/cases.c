@@ -328,11 +328,12 @@ int bench_run_cipher(const struct bench_opts *o, enum spg_cipher cipher, struct 
 
 	/* Alone first, so the heap shows what the table itself takes. */
 	table = bench_table_bytes_per_slot(capacity, 1);
-	rc = bench_env_create(&e, cipher, capacity, rte_lcore_id(), o->seed, o->lookaside);
+	rc = bench_env_create(&e, cipher, capacity, rte_lcore_id(), o->seed, o->lookaside, o->library_outbound);
 	if (rc != 0)
 		return rc;
 	/* The limit takes the pipeline's path: CPU crypto against CPU crypto. */
 	r->cpu_crypto = spg_esp_cpu_crypto(e.dp.esp);
+	r->native_out = spg_esp_native_outbound(e.dp.esp);
 	rc = bench_crypto_create(&cr, r->cpu_crypto);
 	if (rc != 0) {
 		fprintf(stderr, "spgate-bench: crypto limit device: %s\n", strerror(-rc));

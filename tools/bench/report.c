@@ -217,12 +217,14 @@ void bench_print_table(const struct bench_opts *o, const struct bench_results *r
 	unsigned int n = targets(r, t);
 
 	printf("spgate-bench: the spgate-dp pipeline on lcore %u over net_ring ports, crypto_aesni_mb; TSC %.3f GHz.\n"
-	       "Crypto path: %s, for the pipeline and the crypto-only limit alike.\n"
+	       "Crypto path: %s, for the pipeline and the crypto-only limit alike;\n"
+	       "the pipeline's outbound ESP: %s.\n"
 	       "Size = inner IPv4 packet; bursts of 32. Per case the pipeline, the bare rx->tx loop and the crypto\n"
 	       "device alone run interleaved in 2 ms slices after %.2f s warm-up each, until each has %.2f s of\n"
 	       "slices in which this thread kept its CPU (preempted slices are not counted).\n\n",
 	       o->lcore, r->tsc_hz / 1e9,
 	       r->cpu_crypto ? "CPU crypto (rte_cryptodev_sym_cpu_crypto_process)" : "lookaside (crypto-op enqueue/dequeue)",
+	       r->native_out ? "esp_native.c (intel-ipsec-mb AES-GCM per packet, no librte_ipsec)" : "librte_ipsec",
 	       o->warmup, o->duration);
 	print_cases(r);
 	print_recorded(r);
