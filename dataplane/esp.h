@@ -71,6 +71,8 @@ void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa);
 bool spg_esp_cpu_crypto(const struct spg_esp *esp);
 /* True when outbound SAs are framed and encrypted by esp_native.c (intel-ipsec-mb directly). */
 bool spg_esp_native_outbound(const struct spg_esp *esp);
+/* For memory reports: bytes of an outbound SA's key schedule there (0 when not native). */
+uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp);
 /* For memory reports: the bytes one SA takes here (wrapper, rte_ipsec_sa, replay window and
  * its free-list entry; the cryptodev session not included) and how many are in use. */
 void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use);

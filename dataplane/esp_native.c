@@ -21,7 +21,8 @@
  * the inner packet, padding 1, 2, ... to a multiple of 4 with pad length and next header 4
  * (IPv4), 16-byte ICV. Nonce: salt || IV. AAD (ESN, RFC 4106 section 5): SPI, sequence high,
  * sequence low. Sequence numbers start at 1 and never wrap (RFC 4303 3.3.3): an SA that
- * used them all fails its packets with CRYPTO_ERROR until it is rekeyed.
+ * used them all fails its packets with CRYPTO_ERROR until it is rekeyed. A run of packets of
+ * one SA in a burst takes its numbers with one atomic operation.
  */
 #include <errno.h>
 #include <string.h>
@@ -113,9 +114,9 @@ struct esp_front {
 	uint64_t iv;
 } __rte_packed;
 
-/* Frames and encrypts one packet; SPG_OK or why not (m untouched in its data then, but
- * perhaps longer: the caller frees it). */
-static uint8_t outbound_one(const struct spg_esp *esp, struct rte_mbuf *m, struct spg_sa *s)
+/* Frames and encrypts one packet as sequence number sqn (taken by take_sqn); SPG_OK or why
+ * not (m untouched in its data then, but perhaps longer: the caller frees it). */
+static uint8_t outbound_one(const struct spg_esp *esp, struct rte_mbuf *m, const struct spg_sa *s, uint64_t sqn)
 {
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	uint32_t pad = (ESP_PAD_ALIGN - ((len + ESP_TRAILER_MIN) & (ESP_PAD_ALIGN - 1))) & (ESP_PAD_ALIGN - 1);
@@ -124,7 +125,6 @@ static uint8_t outbound_one(const struct spg_esp *esp, struct rte_mbuf *m, struc
 	struct esp_front *f;
 	uint8_t *t, nonce[ESP_NONCE_LEN];
 	uint32_t aad[3];
-	uint64_t sqn;
 
 	RTE_BUILD_BUG_ON(sizeof(struct esp_front) != SPG_ESP_HDR_OVERHEAD);
 	if (unlikely(!rte_pktmbuf_is_contiguous(m)) && rte_pktmbuf_linearize(m) != 0)
@@ -132,12 +132,8 @@ static uint8_t outbound_one(const struct spg_esp *esp, struct rte_mbuf *m, struc
 	if (unlikely(rte_pktmbuf_headroom(m) < sizeof(*f) ||
 		     rte_pktmbuf_tailroom(m) < pad + ESP_TRAILER_MIN + ESP_ICV_LEN))
 		return SPG_DROP_NO_MBUF;
-	sqn = __atomic_add_fetch(&s->sqn, 1, __ATOMIC_RELAXED);
-	if (unlikely(sqn == 0 || sqn == UINT64_MAX)) {
-		/* exhausted: stay there, never reuse a nonce */
-		__atomic_store_n(&s->sqn, UINT64_MAX, __ATOMIC_RELAXED);
-		return SPG_DROP_CRYPTO_ERROR;
-	}
+	if (unlikely(sqn == 0))
+		return SPG_DROP_CRYPTO_ERROR; /* the SA's numbers are used up */
 
 	t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pad + ESP_TRAILER_MIN + ESP_ICV_LEN));
 	for (uint32_t i = 0; i < pad; i++)
@@ -175,6 +171,33 @@ static uint8_t outbound_one(const struct spg_esp *esp, struct rte_mbuf *m, struc
 	return SPG_OK;
 }
 
+/*
+ * Takes the sequence numbers for packets i.. of the burst that share packet i's SA, one
+ * compare-and-swap for the run (other workers may send on the SA too); returns the run's length and
+ * its first number in *first. Numbers a failed packet took stay unused: a gap, never a reuse.
+ * Numbers run 1 .. 2^64 - 1; a run that would pass the end gets *first = 0 (CRYPTO_ERROR)
+ * and the counter stays where it was.
+ */
+static uint16_t take_sqn(struct spg_sa *const sa[], uint16_t i, uint16_t n, uint64_t *first)
+{
+	struct spg_sa *s = sa[i];
+	uint16_t k = 1;
+	uint64_t old;
+
+	while (i + k < n && sa[i + k] == s)
+		k++;
+	/* a compare-and-swap, not an add: the counter must never wrap, even for a moment */
+	old = __atomic_load_n(&s->sqn, __ATOMIC_RELAXED);
+	do {
+		if (unlikely(old > UINT64_MAX - 1 - k)) {
+			*first = 0;
+			return k;
+		}
+	} while (!__atomic_compare_exchange_n(&s->sqn, &old, old + k, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	*first = old + 1;
+	return k;
+}
+
 static inline void prefetch_key(const struct spg_sa *s)
 {
 	if (s != NULL && s->native)
@@ -189,18 +212,28 @@ uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct 
 	void *bad_ctx[ESP_BURST_MAX];
 	uint8_t bad_why[ESP_BURST_MAX];
 	uint16_t n_ok = 0, n_bad = 0, n_all = n;
+	uint64_t sqn = 0;
 
 	n = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
 	for (uint16_t i = 0; i < KEY_AHEAD && i < n; i++)
 		prefetch_key(sa[i]);
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0, run = 0; i < n; i++) {
 		struct spg_sa *s = sa[i];
 		uint8_t why;
 
 		if (i + KEY_AHEAD < n)
 			prefetch_key(sa[i + KEY_AHEAD]);
 		/* a caller's slip (no SA, or an inbound one) is CRYPTO_ERROR, not a crash */
-		why = s != NULL && s->native ? outbound_one(esp, mb[i], s) : SPG_DROP_CRYPTO_ERROR;
+		if (unlikely(s == NULL || !s->native)) {
+			why = SPG_DROP_CRYPTO_ERROR;
+			run = 0;
+		} else {
+			if (run == 0)
+				run = take_sqn(sa, i, n, &sqn);
+			why = outbound_one(esp, mb[i], s, sqn);
+			sqn += sqn != 0;
+			run--;
+		}
 		if (likely(why == SPG_OK)) {
 			mb[n_ok] = mb[i];
 			ctx[n_ok] = ctx[i];

@@ -458,6 +458,11 @@ bool spg_esp_native_outbound(const struct spg_esp *esp)
 	return esp->native_out;
 }
 
+uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp)
+{
+	return esp->native_out ? esp->gcm_key_size : 0;
+}
+
 void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use)
 {
 	*bytes_per_sa = esp->sa_size + (uint32_t)sizeof(esp->sa_free[0]);

@@ -95,6 +95,7 @@ struct bench_memory {
 	uint32_t counters_size; /* per worker */
 	/* Totals per session, two SAs each. */
 	double crypto_lib;     /* cryptodev sessions */
+	uint32_t native_keys;  /* intel-ipsec-mb key schedule of the outbound SA (esp_native.c), else 0 */
 	double ipsec_lib;      /* rte_ipsec SAs */
 	double spgate_own;     /* table + SA wrappers + replay windows */
 };

@@ -281,6 +281,7 @@ static void memory_fill(const struct bench_env *e, const struct bench_mem_snap *
 	m->slot_size = sizeof(struct spg_session);
 	m->counters_size = sizeof(struct spg_sess_counters);
 	m->crypto_lib = m->crypto_delta;
+	m->native_keys = spg_esp_native_key_bytes(e->dp.esp);
 	m->ipsec_lib = sas * m->sa_lib;
 	m->spgate_own = table_per_slot + (m->sa_delta - m->ipsec_lib) + m->heap_delta;
 }

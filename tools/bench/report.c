@@ -150,8 +150,12 @@ static void print_memory(const struct bench_memory *m)
 {
 	printf("\nMemory per session (%s; %u sessions installed, capacity %u):\n", spg_cipher_name(m->cipher),
 	       m->installed, m->capacity);
-	printf("  crypto library  cryptodev sessions      %7.0f B  (2 x %u B objects; %u B of each is the PMD's private data)\n",
-	       m->crypto_lib, m->crypto_obj, m->crypto_priv);
+	printf("  crypto library  cryptodev sessions      %7.0f B  (%.0f x %u B objects; %u B of each is the PMD's private data)\n",
+	       m->crypto_lib, m->crypto_obj != 0 ? m->crypto_lib / m->crypto_obj : 0.0, m->crypto_obj, m->crypto_priv);
+	if (m->native_keys != 0)
+		printf("                  intel-ipsec-mb keys     %7u B  (the outbound SA's struct gcm_key_data, in place of its\n"
+		       "                                                     cryptodev session; one per SA slot, preallocated)\n",
+		       m->native_keys);
 	printf("                  rte_ipsec SAs           %7.0f B  (2 x rte_ipsec_sa_size %u B)\n", m->ipsec_lib,
 	       m->sa_lib);
 	printf("  spgate          session table           %7.1f B  (per slot: struct spg_session %u B, counters %u B/worker,\n"
