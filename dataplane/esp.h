@@ -2,7 +2,8 @@
 /*
  * ESP tunnel mode with UDP encapsulation (RFC 4303, 3948), AES-GCM (RFC 4106), through
  * librte_ipsec over rte_cryptodev: synchronous CPU crypto when the device offers it
- * (crypto_aesni_mb does), else its queue pairs (lookaside). Anti-replay window with ESN on
+ * (crypto_aesni_mb does), else its queue pairs (lookaside). Outbound on crypto_aesni_mb with
+ * CPU crypto skips librte_ipsec: esp_native.c frames and encrypts in place. Anti-replay window with ESN on
  * inbound SAs. Any SA is safe to use from several workers at once: outbound ones have atomic
  * sequence numbers, inbound ones update their windows under a per-SA lock, so a packet that
  * reaches two workers is accepted by one (esp.c says how).
