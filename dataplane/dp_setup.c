@@ -60,6 +60,7 @@ static int create_crypto(struct spg_dp *dp, int socket)
 		.max_sas = dp->cfg.max_sessions * 2 + SA_SLACK,
 		.socket_id = socket,
 		.lookaside = dp->cfg.crypto_lookaside,
+		.library_outbound = dp->cfg.crypto_library_outbound,
 	};
 
 	dp->esp = spg_esp_create(&ec);

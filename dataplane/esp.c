@@ -552,6 +552,8 @@ static uint16_t esp_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[
 {
 	struct esp_burst b;
 
+	if (outbound && esp->native_out)
+		return esp_native_outbound(esp, mb, sa, ctx, n, reason);
 	b.outbound = outbound;
 	b.n_op = b.n_enq = b.n_deq = b.n_ok = 0;
 	b.n_in = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);

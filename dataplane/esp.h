@@ -2,7 +2,8 @@
 /*
  * ESP tunnel mode with UDP encapsulation (RFC 4303, 3948), AES-GCM (RFC 4106), through
  * librte_ipsec over rte_cryptodev: synchronous CPU crypto when the device offers it
- * (crypto_aesni_mb does), else its queue pairs (lookaside). Anti-replay window with ESN on
+ * (crypto_aesni_mb does), else its queue pairs (lookaside). Outbound on crypto_aesni_mb with
+ * CPU crypto skips librte_ipsec: esp_native.c frames and encrypts in place. Anti-replay window with ESN on
  * inbound SAs. Any SA is safe to use from several workers at once: outbound ones have atomic
  * sequence numbers, inbound ones update their windows under a per-SA lock, so a packet that
  * reaches two workers is accepted by one (esp.c says how).
@@ -45,6 +46,9 @@ struct spg_esp_config {
 	/* Use the queue pairs even when the device offers synchronous CPU crypto: for tests
 	 * and comparisons (the CPU path saves the crypto-op round trip). */
 	bool lookaside;
+	/* Outbound through librte_ipsec even on crypto_aesni_mb, where esp_native.c would frame
+	 * and encrypt in place: for tests and comparisons. */
+	bool library_outbound;
 };
 
 struct spg_esp;
@@ -66,6 +70,10 @@ void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa);
 
 /* True when bursts use rte_cryptodev_sym_cpu_crypto_process (RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO). */
 bool spg_esp_cpu_crypto(const struct spg_esp *esp);
+/* True when outbound SAs are framed and encrypted by esp_native.c (intel-ipsec-mb directly). */
+bool spg_esp_native_outbound(const struct spg_esp *esp);
+/* For memory reports: bytes of an outbound SA's key schedule there (0 when not native). */
+uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp);
 /* For memory reports: the bytes one SA takes here (wrapper, rte_ipsec_sa, replay window and
  * its free-list entry; the cryptodev session not included) and how many are in use. */
 void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use);
@@ -80,7 +88,8 @@ uint16_t spg_esp_inner_mtu(uint16_t link_mtu);
  * outer IPv4 header (m->l2_len = 0, m->l3_len = 20), outer source and UDP source port set,
  * outer destination address and port still zero — the caller then calls spg_esp_outer_finish()
  * with the session's current endpoint. mb/ctx[ret..n) failed, reason[i] says why;
- * the caller frees them. Packets are regrouped by SA; the order within an SA is kept.
+ * the caller frees them. Through librte_ipsec packets are regrouped by SA, through esp_native.c
+ * (spg_esp_native_outbound) they keep the burst's order; the order within an SA is kept.
  */
 uint16_t spg_esp_outbound_burst(struct spg_esp *esp, uint16_t qp, struct rte_mbuf *mb[],
 				struct spg_sa *sa[], void *ctx[], uint16_t n, uint8_t reason[]);

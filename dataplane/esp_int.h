@@ -71,6 +71,12 @@ struct spg_esp {
 	bool cpu_crypto;  /* RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO rather than lookaside */
 	bool dev_created; /* we plugged it in, so we remove it */
 	bool dev_started;
+	/* Outbound SAs are framed and encrypted by esp_native.c (intel-ipsec-mb's AES-GCM, no
+	 * librte_ipsec, no cryptodev session): CPU crypto on crypto_aesni_mb only. */
+	bool native_out;
+	void *imb_mgr;		/* IMB_MGR, read only after set-up: its GCM function pointers */
+	uint8_t *gcm_keys;	/* max_sas struct gcm_key_data, by SA index */
+	uint32_t gcm_key_size;
 	char dev_name[RTE_CRYPTODEV_NAME_MAX_LEN];
 };
 
@@ -79,8 +85,13 @@ struct spg_esp {
  * Workers read the first two lines and the rte_ipsec_sa's first ones for every group.
  */
 struct spg_sa {
-	/* inbound: the anti-replay window */
-	uint64_t top;	     /* highest sequence number accepted; written under lock */
+	union {
+		/* inbound: the anti-replay window's highest sequence number accepted; written
+		 * under lock */
+		uint64_t top;
+		/* native outbound (esp_native.c): the last sequence number handed out, atomic */
+		uint64_t sqn;
+	};
 	uint16_t seen_ofs;   /* from the SA's start to its RFC 6479 bitmap, replay_mask + 1 words:
 			      * seen_inline, or after lib_sa for windows too wide for it */
 	uint16_t replay_mask; /* windows up to ESP_REPLAY_WINDOW_MAX: 2^15 words at most */
@@ -94,7 +105,16 @@ struct spg_sa {
 	bool outbound;
 	bool in_use;
 	uint8_t crypto_lines; /* cache lines of its crypto session, all read by every packet's crypto */
-	uint64_t seen_inline[SA_INLINE_WORDS];
+	bool native;	      /* outbound through esp_native.c: ss and lib_sa unused */
+	union {
+		uint64_t seen_inline[SA_INLINE_WORDS];
+		/* native outbound: intel-ipsec-mb's expanded keys (a struct gcm_key_data in
+		 * spg_esp.gcm_keys) and the salt, as it lies in the nonce */
+		struct {
+			const void *gcm_key;
+			uint8_t salt[4];
+		} nat;
+	};
 	/* Its address is the lookaside crypto session's opaque data: groups come back by it. */
 	struct rte_ipsec_session ss;
 	uint8_t lib_sa[] __rte_cache_aligned; /* struct rte_ipsec_sa, sa_lib_size bytes */
@@ -119,6 +139,19 @@ static inline struct spg_sa *sa_at(const struct spg_esp *esp, uint32_t i)
 {
 	return (struct spg_sa *)(esp->sa_mem + (size_t)i * esp->sa_size);
 }
+
+static inline uint32_t sa_index(const struct spg_esp *esp, const struct spg_sa *s)
+{
+	return (uint32_t)(((const uint8_t *)s - esp->sa_mem) / esp->sa_size);
+}
+
+/* esp_native.c */
+int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg);
+void esp_native_close(struct spg_esp *esp);
+void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys);
+void esp_native_sa_release(struct spg_esp *esp, struct spg_sa *s);
+uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct spg_sa *sa[], void *ctx[],
+			     uint16_t n, uint8_t reason[]);
 
 static inline uint16_t *op_tag(struct rte_crypto_op *op)
 {

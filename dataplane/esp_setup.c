@@ -290,6 +290,9 @@ struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg)
 	}
 	if (sa_array_create(esp, cfg) != 0)
 		goto fail;
+	rc = esp_native_open(esp, cfg);
+	if (rc != 0)
+		goto fail;
 
 	rc = crypto_device_start(esp, cfg);
 	if (rc != 0)
@@ -304,8 +307,12 @@ fail:
 
 static void sa_release(struct spg_esp *esp, struct spg_sa *s)
 {
-	rte_ipsec_sa_fini(sa_lib(s));
-	rte_cryptodev_sym_session_free(esp->dev_id, s->ss.crypto.ses);
+	if (s->native) {
+		esp_native_sa_release(esp, s);
+	} else {
+		rte_ipsec_sa_fini(sa_lib(s));
+		rte_cryptodev_sym_session_free(esp->dev_id, s->ss.crypto.ses);
+	}
 	memset(s, 0, sizeof(*s));
 }
 
@@ -323,6 +330,7 @@ void spg_esp_free(struct spg_esp *esp)
 	 * never be started again. */
 	if (esp->dev_created)
 		rte_eal_hotplug_remove("vdev", esp->dev_name);
+	esp_native_close(esp);
 	rte_free(esp->sa_free);
 	rte_free(esp->sa_mem);
 	rte_mempool_free(esp->op_pool);
@@ -364,6 +372,13 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 		return NULL;
 	}
 	memset(s, 0, sizeof(*s));
+	if (outbound && esp->native_out) {
+		esp_native_sa_init(esp, s, keys);
+		s->spi = keys->spi;
+		s->outbound = true;
+		s->in_use = true;
+		return s;
+	}
 
 	gcm_xform(esp, outbound, keys->key, &xf);
 	ses = rte_cryptodev_sym_session_create(esp->dev_id, &xf, esp->sess_pool);
@@ -427,7 +442,7 @@ uint32_t spg_sa_spi(const struct spg_sa *sa)
 
 void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa)
 {
-	const void *ses = sa->ss.crypto.ses;
+	const void *ses = sa->native ? sa->nat.gcm_key : sa->ss.crypto.ses;
 
 	for (unsigned int l = 0; l < sa->crypto_lines; l++)
 		rte_prefetch0(RTE_PTR_ADD(ses, l * RTE_CACHE_LINE_SIZE));
@@ -436,6 +451,16 @@ void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa)
 bool spg_esp_cpu_crypto(const struct spg_esp *esp)
 {
 	return esp->cpu_crypto;
+}
+
+bool spg_esp_native_outbound(const struct spg_esp *esp)
+{
+	return esp->native_out;
+}
+
+uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp)
+{
+	return esp->native_out ? esp->gcm_key_size : 0;
 }
 
 void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use)

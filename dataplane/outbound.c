@@ -26,13 +26,14 @@ struct out_meta {
 	uint32_t inner_len;
 };
 
-/* The second stage: what the packet's processing reads beyond the session's first line. */
-static inline void prefetch_session(const struct spg_worker *w, const struct spg_session *s)
+/* The second stage: what the packet's processing reads beyond the session's first line
+ * (sa_lines of its SA: esp_native.c reads one, librte_ipsec's path SPG_ESP_SA_HOT_LINES). */
+static inline void prefetch_session(const struct spg_worker *w, const struct spg_session *s, unsigned int sa_lines)
 {
 	if (s == NULL)
 		return;
 	spg_session_prefetch_rest(s, &s->meter_out);
-	for (unsigned int l = 0; l < SPG_ESP_SA_HOT_LINES; l++)
+	for (unsigned int l = 0; l < sa_lines; l++)
 		rte_prefetch0(RTE_PTR_ADD(s->sa_out, l * RTE_CACHE_LINE_SIZE));
 	rte_prefetch0(&w->sess[s->index]);
 }
@@ -197,12 +198,14 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 	uint8_t reason[SPG_BURST];
 	uint32_t keys[SPG_BURST];
 	uint16_t nc, ne = 0, ok;
+	unsigned int sa_lines;
 
 	RTE_ASSERT(n <= SPG_BURST);
 	nc = classify(w, pkts, n, cand, keys);
 	if (nc == 0)
 		return;
 	spg_session_lookup_vip_bulk(dp->sessions, keys, nc, sess);
+	sa_lines = spg_esp_native_outbound(dp->esp) ? 1 : SPG_ESP_SA_HOT_LINES;
 	/* Two stages, as l3fwd does: the sessions' first lines now, for the whole burst; the
 	 * rest of a session, its SA and its counters a few packets ahead of use, once that
 	 * first line (with the SA pointer and the slot index) has had time to arrive. */
@@ -210,7 +213,7 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 		if (sess[i] != NULL)
 			rte_prefetch0(sess[i]);
 	for (uint16_t i = 0; i < PREFETCH_AHEAD && i < nc; i++)
-		prefetch_session(w, sess[i]);
+		prefetch_session(w, sess[i], sa_lines);
 
 	for (uint16_t i = 0; i < nc; i++) {
 		struct spg_session *s = sess[i];
@@ -218,7 +221,7 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 		enum spg_drop why;
 
 		if (i + PREFETCH_AHEAD < nc)
-			prefetch_session(w, sess[i + PREFETCH_AHEAD]);
+			prefetch_session(w, sess[i + PREFETCH_AHEAD], sa_lines);
 		if (unlikely(s == NULL)) {
 			spg_drop(w, m, SPG_DROP_NO_SESSION);
 			continue;

@@ -14,6 +14,8 @@ packages=(
 	build-essential meson ninja-build pkg-config
 	# libraries: DPDK 22.11 (+ the intel-ipsec-mb library behind crypto_aesni_mb), libyaml,
 	# CUnit, OpenSSL
+	# libipsec-mb-dev: esp_native.c calls intel-ipsec-mb's AES-GCM directly (outbound)
+	libipsec-mb-dev
 	libdpdk-dev dpdk libipsec-mb1 libyaml-dev libcunit1-dev libssl-dev
 	# dpdk-dev ships dpdk-telemetry.py (and dpdk-testpmd, dpdk-proc-info)
 	dpdk-dev

@@ -38,6 +38,7 @@ struct bench_opts {
 	uint32_t memory_mb;      /* EAL -m; 0: estimated from the largest session count */
 	bool huge;               /* hugepages instead of --no-huge */
 	bool lookaside;          /* --crypto-path lookaside: pipeline and limit through queue pairs */
+	bool library_outbound;   /* --crypto-path library: CPU crypto, outbound through librte_ipsec */
 	uint64_t seed;
 	bool ctl_child; /* internal: this process is the control-socket run */
 	const char *peer;      /* --peer: compare whole processes with this gateway instead */
@@ -94,6 +95,7 @@ struct bench_memory {
 	uint32_t counters_size; /* per worker */
 	/* Totals per session, two SAs each. */
 	double crypto_lib;     /* cryptodev sessions */
+	uint32_t native_keys;  /* intel-ipsec-mb key schedule of the outbound SA (esp_native.c), else 0 */
 	double ipsec_lib;      /* rte_ipsec SAs */
 	double spgate_own;     /* table + SA wrappers + replay windows */
 };
@@ -147,6 +149,7 @@ struct bench_rec_case {
 struct bench_results {
 	double tsc_hz;
 	bool cpu_crypto; /* the path the pipeline and the crypto-only limit took */
+	bool native_out; /* the pipeline's outbound ESP went through esp_native.c, not librte_ipsec */
 	struct bench_case *cases;
 	unsigned int n_cases;
 	unsigned int cap_cases;

@@ -281,6 +281,7 @@ static void memory_fill(const struct bench_env *e, const struct bench_mem_snap *
 	m->slot_size = sizeof(struct spg_session);
 	m->counters_size = sizeof(struct spg_sess_counters);
 	m->crypto_lib = m->crypto_delta;
+	m->native_keys = spg_esp_native_key_bytes(e->dp.esp);
 	m->ipsec_lib = sas * m->sa_lib;
 	m->spgate_own = table_per_slot + (m->sa_delta - m->ipsec_lib) + m->heap_delta;
 }
@@ -328,11 +329,12 @@ int bench_run_cipher(const struct bench_opts *o, enum spg_cipher cipher, struct 
 
 	/* Alone first, so the heap shows what the table itself takes. */
 	table = bench_table_bytes_per_slot(capacity, 1);
-	rc = bench_env_create(&e, cipher, capacity, rte_lcore_id(), o->seed, o->lookaside);
+	rc = bench_env_create(&e, cipher, capacity, rte_lcore_id(), o->seed, o->lookaside, o->library_outbound);
 	if (rc != 0)
 		return rc;
 	/* The limit takes the pipeline's path: CPU crypto against CPU crypto. */
 	r->cpu_crypto = spg_esp_cpu_crypto(e.dp.esp);
+	r->native_out = spg_esp_native_outbound(e.dp.esp);
 	rc = bench_crypto_create(&cr, r->cpu_crypto);
 	if (rc != 0) {
 		fprintf(stderr, "spgate-bench: crypto limit device: %s\n", strerror(-rc));

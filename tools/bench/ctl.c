@@ -355,7 +355,7 @@ int bench_ctl_run(const struct bench_opts *o, struct bench_ctl *out)
 		fprintf(stderr, "spgate-bench: the control-socket run needs two lcores\n");
 		return -EINVAL;
 	}
-	rc = bench_env_create(&e, SPG_CIPHER_AES_128_GCM, capacity, worker_lcore, o->seed, o->lookaside);
+	rc = bench_env_create(&e, SPG_CIPHER_AES_128_GCM, capacity, worker_lcore, o->seed, o->lookaside, o->library_outbound);
 	if (rc != 0)
 		return rc;
 	rc = bench_env_install(&e, o->ctl_existing, &ignored);

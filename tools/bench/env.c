@@ -61,7 +61,8 @@ static int make_rings(struct bench_env *e)
 	return 0;
 }
 
-static void configure(struct bench_env *e, uint32_t capacity, unsigned int worker_lcore, bool lookaside)
+static void configure(struct bench_env *e, uint32_t capacity, unsigned int worker_lcore, bool lookaside,
+		      bool library_outbound)
 {
 	struct spg_dp_config *c = &e->dp.cfg;
 	const struct bench_plan *p = &e->plan;
@@ -72,6 +73,7 @@ static void configure(struct bench_env *e, uint32_t capacity, unsigned int worke
 	c->worker_lcores[0] = worker_lcore;
 	c->max_sessions = capacity;
 	c->crypto_lookaside = lookaside;
+	c->crypto_library_outbound = library_outbound;
 	c->cipher = p->cipher;
 	c->shared_addr = p->shared_addr;
 	c->inner_addr = p->inner_addr;
@@ -102,14 +104,14 @@ static int learn_neighbors(struct bench_env *e)
 }
 
 int bench_env_create(struct bench_env *e, enum spg_cipher cipher, uint32_t capacity, unsigned int worker_lcore,
-		     uint64_t seed, bool lookaside)
+		     uint64_t seed, bool lookaside, bool library_outbound)
 {
 	int rc;
 
 	memset(e, 0, sizeof(*e));
 	e->instance = instances++;
 	bench_plan_init(&e->plan, cipher, capacity, seed);
-	configure(e, capacity, worker_lcore, lookaside);
+	configure(e, capacity, worker_lcore, lookaside, library_outbound);
 	rc = make_rings(e);
 	if (rc == 0)
 		rc = make_port(e, SPG_DP_PORT_VENDOR, &e->dp.cfg.vendor);

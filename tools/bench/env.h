@@ -47,7 +47,7 @@ struct bench_mem_snap {
  * lcore for the single-lcore matrix). 0 or -errno; bench_env_free undoes any part.
  */
 int bench_env_create(struct bench_env *e, enum spg_cipher cipher, uint32_t capacity, unsigned int worker_lcore,
-		     uint64_t seed, bool lookaside);
+		     uint64_t seed, bool lookaside, bool library_outbound);
 void bench_env_free(struct bench_env *e);
 
 /* Installs sessions installed..to-1 with spg_session_add; times the calls alone. */

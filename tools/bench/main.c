@@ -60,7 +60,9 @@ static void usage(FILE *f)
 		"  --huge             use the host's hugepages instead of --no-huge (4 KiB pages make\n"
 		"                     large session counts TLB-bound; production runs on hugepages)\n"
 		"  --crypto-path P    cpu (synchronous CPU crypto, spgate-dp's choice when the device has it;\n"
-		"                     the default) or lookaside (crypto-op enqueue/dequeue); the crypto-only\n"
+		"                     the default; outbound through dataplane/esp_native.c on crypto_aesni_mb),\n"
+		"                     library (CPU crypto, outbound through librte_ipsec as before esp_native.c)\n"
+		"                     or lookaside (crypto-op enqueue/dequeue); the crypto-only\n"
 		"                     limit is measured the same way as the pipeline\n"
 		"  --seed N           traffic and key seed (default 1)\n"
 		"  --loops LIST       which loops to run, of pipeline,bare,crypto (default all; for profiling)\n"
@@ -217,7 +219,8 @@ static enum opt_result parse_workload_opt(int opt, const char *arg, struct bench
 		break;
 	case OPT_CRYPTO_PATH:
 		o->lookaside = !strcmp(arg, "lookaside");
-		ok = o->lookaside || !strcmp(arg, "cpu");
+		o->library_outbound = !strcmp(arg, "library");
+		ok = o->lookaside || o->library_outbound || !strcmp(arg, "cpu");
 		break;
 	default:
 		return OPT_UNKNOWN;
@@ -393,9 +396,9 @@ static int run_ctl_child(const struct bench_opts *o, struct bench_ctl *out)
 	snprintf(a_mem, sizeof(a_mem), "%u", o->memory_mb);
 	if (o->huge)
 		argv[argc++] = "--huge";
-	if (o->lookaside) {
+	if (o->lookaside || o->library_outbound) {
 		argv[argc++] = "--crypto-path";
-		argv[argc++] = "lookaside";
+		argv[argc++] = o->lookaside ? "lookaside" : "library";
 	}
 	if (o->memory_mb != 0) {
 		argv[argc++] = "--memory";

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Outbound ESP without librte_ipsec: the ESP-in-UDP tunnel framing (RFC 4303, 3948) built in
+ * place and AES-GCM (RFC 4106) through intel-ipsec-mb's direct API, one call per packet with
+ * that packet's own SA key, in the order the packets came: no grouping by SA, no crypto
+ * session. Used when the device is crypto_aesni_mb with CPU crypto (the same library and the
+ * same code path the PMD would take for each packet); inbound, and every other device, stay
+ * on esp.c's librte_ipsec path.
+ *
+ * Why: profiled, the outbound cycles beyond the AES-GCM itself went to librte_ipsec's
+ * per-group prepare/process, one rte_cryptodev_sym_cpu_crypto_process() per SA group (with
+ * random sessions, per packet) and the 1,600-byte cryptodev session that every packet's
+ * crypto reads. Here an SA's crypto state is intel-ipsec-mb's struct gcm_key_data (round keys
+ * and GHASH keys, 1,024 bytes with the VAES layout) in one array beside the SAs, prefetched
+ * a few packets ahead, and the rest of what a packet needs of its SA is in the SA's first line.
+ *
+ * The packet, as librte_ipsec 22.11 framed it (the peer tests decrypt it with scapy):
+ * outer IPv4 (TTL 64, no DF, id = the sequence number's low 16 bits), UDP from our port,
+ * ESP header (SPI, low 32 bits of the 64-bit sequence number), 8-byte IV = the whole
+ * sequence number (RFC 4106 section 3.1: unique per key, which the key guard makes the SA's),
+ * the inner packet, padding 1, 2, ... to a multiple of 4 with pad length and next header 4
+ * (IPv4), 16-byte ICV. Nonce: salt || IV. AAD (ESN, RFC 4106 section 5): SPI, sequence high,
+ * sequence low. Sequence numbers start at 1 and never wrap (RFC 4303 3.3.3): an SA that
+ * used them all fails its packets with CRYPTO_ERROR until it is rekeyed. A run of packets of
+ * one SA in a burst takes its numbers with one atomic operation.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <intel-ipsec-mb.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_esp.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_udp.h>
+
+#include "esp.h"
+#include "esp_int.h"
+
+/* How many packets ahead a packet's key schedule is asked for. */
+#define KEY_AHEAD 4
+#define NEXT_HEADER_IPV4 4
+
+int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg)
+{
+	IMB_MGR *mgr;
+
+	if (!esp->cpu_crypto || cfg->library_outbound || strncmp(esp->dev_name, "crypto_aesni_mb", 15) != 0)
+		return 0;
+	mgr = alloc_mb_mgr(0);
+	if (mgr == NULL)
+		return ENOMEM;
+	init_mb_mgr_auto(mgr, NULL);
+	if (imb_get_errno(mgr) != 0) {
+		free_mb_mgr(mgr);
+		return ENOTSUP;
+	}
+	esp->gcm_key_size = RTE_ALIGN_CEIL((uint32_t)sizeof(struct gcm_key_data), RTE_CACHE_LINE_SIZE);
+	esp->gcm_keys = rte_malloc_socket("spg_esp_gcm_keys", (size_t)esp->gcm_key_size * cfg->max_sas,
+					  RTE_CACHE_LINE_SIZE, cfg->socket_id);
+	if (esp->gcm_keys == NULL) {
+		free_mb_mgr(mgr);
+		return ENOMEM;
+	}
+	/* Touched now, not by the installs: rte_zmalloc skips memory it knows to be zero, and
+	 * each first touch of a 4 KiB page then cost an install a page fault (measured: control-
+	 * socket batch installs at half the rate of the librte_ipsec path, whose session pool
+	 * is populated at start). */
+	memset(esp->gcm_keys, 0, (size_t)esp->gcm_key_size * cfg->max_sas);
+	esp->imb_mgr = mgr;
+	esp->native_out = true;
+	return 0;
+}
+
+void esp_native_close(struct spg_esp *esp)
+{
+	if (esp->gcm_keys != NULL) {
+		/* key material: gone before the memory goes back */
+		memset(esp->gcm_keys, 0, (size_t)esp->gcm_key_size * esp->max_sas);
+		rte_free(esp->gcm_keys);
+	}
+	if (esp->imb_mgr != NULL)
+		free_mb_mgr(esp->imb_mgr);
+	esp->gcm_keys = NULL;
+	esp->imb_mgr = NULL;
+	esp->native_out = false;
+}
+
+void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys)
+{
+	struct gcm_key_data *k = (struct gcm_key_data *)(esp->gcm_keys + (size_t)sa_index(esp, s) * esp->gcm_key_size);
+
+	if (esp->key_len == 16)
+		IMB_AES128_GCM_PRE((IMB_MGR *)esp->imb_mgr, keys->key, k);
+	else
+		IMB_AES256_GCM_PRE((IMB_MGR *)esp->imb_mgr, keys->key, k);
+	s->nat.gcm_key = k;
+	memcpy(s->nat.salt, keys->salt, sizeof(s->nat.salt));
+	s->sqn = 0;
+	s->native = true;
+	s->crypto_lines = (uint8_t)RTE_MIN(esp->gcm_key_size / RTE_CACHE_LINE_SIZE, (uint32_t)CRYPTO_PREFETCH_LINES_MAX);
+}
+
+void esp_native_sa_release(struct spg_esp *esp, struct spg_sa *s)
+{
+	memset(esp->gcm_keys + (size_t)sa_index(esp, s) * esp->gcm_key_size, 0, esp->gcm_key_size);
+}
+
+/* The outer IPv4 + UDP + ESP header + IV in front of the inner packet (44 bytes). */
+struct esp_front {
+	struct rte_ipv4_hdr ip;
+	struct rte_udp_hdr udp;
+	struct rte_esp_hdr esp;
+	uint64_t iv;
+} __rte_packed;
+
+/* Frames and encrypts one packet as sequence number sqn (taken by take_sqn); SPG_OK or why
+ * not (m untouched in its data then, but perhaps longer: the caller frees it). */
+static uint8_t outbound_one(const struct spg_esp *esp, struct rte_mbuf *m, const struct spg_sa *s, uint64_t sqn)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint32_t pad = (ESP_PAD_ALIGN - ((len + ESP_TRAILER_MIN) & (ESP_PAD_ALIGN - 1))) & (ESP_PAD_ALIGN - 1);
+	uint32_t clen = len + pad + ESP_TRAILER_MIN;
+	struct gcm_context_data gctx;
+	struct esp_front *f;
+	uint8_t *t, nonce[ESP_NONCE_LEN];
+	uint32_t aad[3];
+
+	RTE_BUILD_BUG_ON(sizeof(struct esp_front) != SPG_ESP_HDR_OVERHEAD);
+	if (unlikely(!rte_pktmbuf_is_contiguous(m)) && rte_pktmbuf_linearize(m) != 0)
+		return SPG_DROP_NO_MBUF;
+	if (unlikely(rte_pktmbuf_headroom(m) < sizeof(*f) ||
+		     rte_pktmbuf_tailroom(m) < pad + ESP_TRAILER_MIN + ESP_ICV_LEN))
+		return SPG_DROP_NO_MBUF;
+	if (unlikely(sqn == 0))
+		return SPG_DROP_CRYPTO_ERROR; /* the SA's numbers are used up */
+
+	t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pad + ESP_TRAILER_MIN + ESP_ICV_LEN));
+	for (uint32_t i = 0; i < pad; i++)
+		t[i] = (uint8_t)(i + 1); /* RFC 4303 2.4's default padding */
+	t[pad] = (uint8_t)pad;
+	t[pad + 1] = NEXT_HEADER_IPV4;
+
+	f = (struct esp_front *)rte_pktmbuf_prepend(m, sizeof(*f));
+	f->ip = (struct rte_ipv4_hdr){
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.packet_id = rte_cpu_to_be_16((uint16_t)sqn),
+		.time_to_live = ESP_OUTER_TTL,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = esp->local_addr,
+	};
+	f->udp = (struct rte_udp_hdr){ .src_port = rte_cpu_to_be_16(esp->udp_port) };
+	f->esp.spi = s->spi;
+	f->esp.seq = rte_cpu_to_be_32((uint32_t)sqn);
+	f->iv = rte_cpu_to_be_64(sqn);
+
+	memcpy(nonce, s->nat.salt, sizeof(s->nat.salt));
+	memcpy(nonce + sizeof(s->nat.salt), &f->iv, ESP_IV_LEN);
+	aad[0] = s->spi;
+	aad[1] = rte_cpu_to_be_32((uint32_t)(sqn >> 32));
+	aad[2] = f->esp.seq;
+	if (esp->key_len == 16)
+		IMB_AES128_GCM_ENC((IMB_MGR *)esp->imb_mgr, s->nat.gcm_key, &gctx, (uint8_t *)(f + 1), (uint8_t *)(f + 1),
+				   clen, nonce, (uint8_t *)aad, sizeof(aad), (uint8_t *)(f + 1) + clen, ESP_ICV_LEN);
+	else
+		IMB_AES256_GCM_ENC((IMB_MGR *)esp->imb_mgr, s->nat.gcm_key, &gctx, (uint8_t *)(f + 1), (uint8_t *)(f + 1),
+				   clen, nonce, (uint8_t *)aad, sizeof(aad), (uint8_t *)(f + 1) + clen, ESP_ICV_LEN);
+	m->l2_len = 0;
+	m->l3_len = sizeof(f->ip);
+	m->ol_flags &= ~(RTE_MBUF_F_RX_SEC_OFFLOAD | RTE_MBUF_F_RX_SEC_OFFLOAD_FAILED);
+	return SPG_OK;
+}
+
+/*
+ * Takes the sequence numbers for packets i.. of the burst that share packet i's SA, one
+ * compare-and-swap for the run (other workers may send on the SA too); returns the run's length and
+ * its first number in *first. Numbers a failed packet took stay unused: a gap, never a reuse.
+ * Numbers run 1 .. 2^64 - 1; a run that would pass the end gets *first = 0 (CRYPTO_ERROR)
+ * and the counter stays where it was.
+ */
+static uint16_t take_sqn(struct spg_sa *const sa[], uint16_t i, uint16_t n, uint64_t *first)
+{
+	struct spg_sa *s = sa[i];
+	uint16_t k = 1;
+	uint64_t old;
+
+	while (i + k < n && sa[i + k] == s)
+		k++;
+	/* a compare-and-swap, not an add: the counter must never wrap, even for a moment */
+	old = __atomic_load_n(&s->sqn, __ATOMIC_RELAXED);
+	do {
+		if (unlikely(old > UINT64_MAX - 1 - k)) {
+			*first = 0;
+			return k;
+		}
+	} while (!__atomic_compare_exchange_n(&s->sqn, &old, old + k, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	*first = old + 1;
+	return k;
+}
+
+static inline void prefetch_key(const struct spg_sa *s)
+{
+	if (s != NULL && s->native)
+		spg_esp_sa_prefetch_crypto(s);
+}
+
+/* spg_esp_outbound_burst's contract (esp.h), in the packets' own order. */
+uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct spg_sa *sa[], void *ctx[],
+			     uint16_t n, uint8_t reason[])
+{
+	struct rte_mbuf *bad[ESP_BURST_MAX];
+	void *bad_ctx[ESP_BURST_MAX];
+	uint8_t bad_why[ESP_BURST_MAX];
+	uint16_t n_ok = 0, n_bad = 0, n_all = n;
+	uint64_t sqn = 0;
+
+	n = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
+	for (uint16_t i = 0; i < KEY_AHEAD && i < n; i++)
+		prefetch_key(sa[i]);
+	for (uint16_t i = 0, run = 0; i < n; i++) {
+		struct spg_sa *s = sa[i];
+		uint8_t why;
+
+		if (i + KEY_AHEAD < n)
+			prefetch_key(sa[i + KEY_AHEAD]);
+		/* a caller's slip (no SA, or an inbound one) is CRYPTO_ERROR, not a crash */
+		if (unlikely(s == NULL || !s->native)) {
+			why = SPG_DROP_CRYPTO_ERROR;
+			run = 0;
+		} else {
+			if (run == 0)
+				run = take_sqn(sa, i, n, &sqn);
+			why = outbound_one(esp, mb[i], s, sqn);
+			sqn += sqn != 0;
+			run--;
+		}
+		if (likely(why == SPG_OK)) {
+			mb[n_ok] = mb[i];
+			ctx[n_ok] = ctx[i];
+			reason[n_ok++] = SPG_OK;
+		} else {
+			bad[n_bad] = mb[i];
+			bad_ctx[n_bad] = ctx[i];
+			bad_why[n_bad++] = why;
+		}
+	}
+	for (uint16_t j = 0; j < n_bad; j++) {
+		mb[n_ok + j] = bad[j];
+		ctx[n_ok + j] = bad_ctx[j];
+		reason[n_ok + j] = bad_why[j];
+	}
+	/* more than the contract allows: refused untouched, where they are */
+	for (uint16_t i = n; i < n_all; i++)
+		reason[i] = SPG_DROP_CRYPTO_ERROR;
+	return n_ok;
+}
