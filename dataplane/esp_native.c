@@ -49,22 +49,27 @@
 int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg)
 {
 	IMB_MGR *mgr;
+	void *mem;
 
 	if (!esp->cpu_crypto || cfg->library_outbound || strncmp(esp->dev_name, "crypto_aesni_mb", 15) != 0)
 		return 0;
-	mgr = alloc_mb_mgr(0);
-	if (mgr == NULL)
+	/* In DPDK memory, as the rest of the dataplane's state (on its socket, freed with it),
+	 * rather than alloc_mb_mgr's heap block. */
+	mem = rte_zmalloc_socket("spg_esp_imb_mgr", imb_get_mb_mgr_size(), RTE_CACHE_LINE_SIZE,
+				 cfg->socket_id);
+	if (mem == NULL)
 		return ENOMEM;
+	mgr = imb_set_pointers_mb_mgr(mem, 0, 1);
 	init_mb_mgr_auto(mgr, NULL);
 	if (imb_get_errno(mgr) != 0) {
-		free_mb_mgr(mgr);
+		rte_free(mem);
 		return ENOTSUP;
 	}
 	esp->gcm_key_size = RTE_ALIGN_CEIL((uint32_t)sizeof(struct gcm_key_data), RTE_CACHE_LINE_SIZE);
 	esp->gcm_keys = rte_malloc_socket("spg_esp_gcm_keys", (size_t)esp->gcm_key_size * cfg->max_sas,
 					  RTE_CACHE_LINE_SIZE, cfg->socket_id);
 	if (esp->gcm_keys == NULL) {
-		free_mb_mgr(mgr);
+		rte_free(mem);
 		return ENOMEM;
 	}
 	/* Touched now, not by the installs: rte_zmalloc skips memory it knows to be zero, and
@@ -84,8 +89,7 @@ void esp_native_close(struct spg_esp *esp)
 		memset(esp->gcm_keys, 0, (size_t)esp->gcm_key_size * esp->max_sas);
 		rte_free(esp->gcm_keys);
 	}
-	if (esp->imb_mgr != NULL)
-		free_mb_mgr(esp->imb_mgr);
+	rte_free(esp->imb_mgr); /* the memory imb_set_pointers_mb_mgr used */
 	esp->gcm_keys = NULL;
 	esp->imb_mgr = NULL;
 	esp->native_out = false;
