@@ -27,16 +27,23 @@ bool sess_owned_elsewhere(struct session_mgr *m, const struct store_session *row
 	return row->owner_gateway[0] != '\0' && me[0] != '\0' && strcmp(row->owner_gateway, me) != 0;
 }
 
+/* A hint to the owning host; without it the owner finds what changed when it polls. */
+static void notify_owner(struct session_mgr *m, int64_t id, const struct store_session *row, const char *what)
+{
+	if (store_session_notify(m->env.store, id) != 0)
+		fprintf(stderr, "spgate-control: session %" PRId64 ": cannot notify its owner %s (%s); "
+				"it finds the %s when it polls\n",
+			id, row->owner_gateway, store_errmsg(m->env.store), what);
+}
+
 int sess_decide_elsewhere(struct session_mgr *m, int64_t id, bool approve, const char *actor,
 			  struct store_session *out)
 {
 	int ret = approval_decide(m->env.store, id, approve, actor, sess_now(m));
 
 	/* an expired approval is the owner's to end, at its own deadline timer */
-	if (ret == 0 && store_session_notify(m->env.store, id) != 0)
-		fprintf(stderr, "spgate-control: session %" PRId64 ": cannot notify its owner %s (%s); "
-				"it finds the decision when it polls\n",
-			id, out->owner_gateway, store_errmsg(m->env.store));
+	if (ret == 0)
+		notify_owner(m, id, out, "decision");
 	if (ret != 0)
 		return ret;
 	return store_session_get(m->env.store, id, out);
@@ -47,10 +54,8 @@ int sess_disconnect_elsewhere(struct session_mgr *m, int64_t id, const char *act
 {
 	int ret = store_session_request_end(m->env.store, id, actor, reason, sess_now(m));
 
-	if (ret == 0 && store_session_notify(m->env.store, id) != 0)
-		fprintf(stderr, "spgate-control: session %" PRId64 ": cannot notify its owner %s (%s); "
-				"it finds the disconnect when it polls\n",
-			id, out->owner_gateway, store_errmsg(m->env.store));
+	if (ret == 0)
+		notify_owner(m, id, out, "disconnect");
 	if (ret != 0 && ret != -ENOENT)
 		return ret;
 	return store_session_get(m->env.store, id, out);

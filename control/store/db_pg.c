@@ -306,9 +306,10 @@ static int run(struct pg *p, const char *sql)
 	return rc;
 }
 
-static int pg_exec(struct db *db, const char *sql)
+/* sql translated (ddl: with the schema's types too) and run once. */
+static int exec_translated(struct db *db, const char *sql, int ddl)
 {
-	char *t = translate(sql, 0, NULL);
+	char *t = translate(sql, ddl, NULL);
 	int rc;
 
 	if (t == NULL)
@@ -318,16 +319,14 @@ static int pg_exec(struct db *db, const char *sql)
 	return rc;
 }
 
+static int pg_exec(struct db *db, const char *sql)
+{
+	return exec_translated(db, sql, 0);
+}
+
 static int pg_exec_ddl(struct db *db, const char *sql)
 {
-	char *t = translate(sql, 1, NULL);
-	int rc;
-
-	if (t == NULL)
-		return -ENOMEM;
-	rc = run(P(db), t);
-	free(t);
-	return rc;
+	return exec_translated(db, sql, 1);
 }
 
 static int pg_prepare(struct db *db, const char *sql, db_stmt **out)
