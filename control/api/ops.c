@@ -204,9 +204,14 @@ static json_t *api_gate(struct api_req *r, const struct api_op *op)
  * A PostgreSQL store that lost its server (store_watch.c reconnects): every op needs the store
  * (tokens, inventory, sessions), so all are refused with one clear error until it is back.
  */
+static bool store_lost(const struct api_ctx *ctx)
+{
+	return ctx->store != NULL && !store_available(ctx->store);
+}
+
 static json_t *store_unavailable(struct api_ctx *ctx)
 {
-	if (ctx->store == NULL || store_available(ctx->store))
+	if (!store_lost(ctx))
 		return NULL;
 	return api_json_error(API_E_STORE_UNAVAILABLE,
 			      "the store is unavailable (spgate-control is reconnecting to PostgreSQL); "
@@ -248,7 +253,7 @@ static void ops_handle(struct api_ctx *ctx, const struct api_peer *peer, const c
 	if (out == NULL)
 		out = op->fn(r);
 	/* the server went away during the op: say so rather than the -ENOTCONN it caused */
-	if (out != NULL && json_is_false(json_object_get(out, "ok")) && store_unavailable(ctx) != NULL) {
+	if (out != NULL && json_is_false(json_object_get(out, "ok")) && store_lost(ctx)) {
 		json_decref(out);
 		out = store_unavailable(ctx);
 	}
