@@ -40,6 +40,7 @@ enum spg_dp_msg_type {
 	SPG_DP_SESSION_DEL_BATCH, /* likewise */
 	SPG_DP_SESSION_RECORD,    /* issue 15: older dataplanes answer EOPNOTSUPP */
 	SPG_DP_SESSION_JOINERS,   /* issue 15 (join): 13; older dataplanes answer EOPNOTSUPP */
+	SPG_DP_ADDRESS,           /* issue 14 (failover): 14; older dataplanes answer EOPNOTSUPP */
 	SPG_DP_MSG_TYPE_MAX
 };
 
@@ -91,6 +92,8 @@ struct spg_dp_session_params {
 	struct spg_dp_rate rate_in;  /* SP -> vendor */
 	struct spg_dp_sa_keys sa_out; /* we encrypt with it */
 	struct spg_dp_sa_keys sa_in;  /* we decrypt with it */
+	uint32_t outer_src; /* the tunnel's outer source: an active SP-port address; 0 its primary */
+	uint32_t pad_src;
 };
 
 /* ---- requests and replies (bodies follow struct spg_dp_hdr) ---- */
@@ -116,6 +119,16 @@ struct spg_dp_hello_rep {
 	uint16_t esp_udp_port; /* host order */
 	uint16_t sp_mtu;       /* the SP link's MTU */
 	char version[SPG_DP_NAME_LEN];
+	uint32_t vendor_addr; /* the vendor port's configured address */
+	uint32_t pad_v;
+};
+
+enum { SPG_DP_ADDR_ADD = 1, SPG_DP_ADDR_DEL = 2, SPG_DP_ADDR_LIST = 3 };
+struct spg_dp_address_req {
+	uint8_t op;
+	uint8_t port;
+	uint8_t pad[2];
+	uint32_t addr;
 };
 
 struct spg_dp_session_add_req {

@@ -97,6 +97,7 @@ static void hello_from_reply(struct dpp_hello *h, const struct spg_dp_hello_rep 
 	h->shared_addr = rep->shared_addr;
 	h->inner_addr = rep->inner_addr;
 	h->outer_addr = rep->outer_addr;
+	h->vendor_addr = rep->vendor_addr;
 	h->esp_udp_port = rep->esp_udp_port;
 	h->pool_addr = rep->pool_addr;
 	h->pool_prefix_len = (uint8_t)rep->pool_prefix_len;
@@ -268,6 +269,13 @@ int dpp_record(struct dpp *d, const struct spg_dp_session_record_req *req, struc
 int dpp_joiners(struct dpp *d, const struct spg_dp_session_joiners_req *req)
 {
 	return dpp_call(d, SPG_DP_SESSION_JOINERS, req, sizeof(*req), NULL, 0, NULL);
+}
+
+int dpp_address(struct dpp *d, uint8_t op, uint8_t port, uint32_t addr)
+{
+	struct spg_dp_address_req req = {.op = op, .port = port, .addr = addr};
+
+	return dpp_call(d, SPG_DP_ADDRESS, &req, sizeof(req), NULL, 0, NULL);
 }
 
 int dpp_get(struct dpp *d, uint64_t id, struct spg_dp_session_info *info)

@@ -31,6 +31,7 @@ struct dpp_hello {
 	uint32_t shared_addr; /* S */
 	uint32_t inner_addr;  /* G_in */
 	uint32_t outer_addr;  /* G_out */
+	uint32_t vendor_addr; /* the vendor port's configured address */
 	uint16_t esp_udp_port;
 	uint32_t pool_addr;
 	uint8_t pool_prefix_len;
@@ -69,6 +70,13 @@ int dpp_record(struct dpp *d, const struct spg_dp_session_record_req *req, struc
 /* SESSION_JOINERS: session id's joiner workstations, by slot. -EOPNOTSUPP from a dataplane
  * that cannot carry joiners; -EINVAL an address it refuses; -ENOENT no such session. */
 int dpp_joiners(struct dpp *d, const struct spg_dp_session_joiners_req *req);
+/*
+ * ADDRESS (fleet failover): op SPG_DP_ADDR_ADD makes a port (SPG_DP_PORT_VENDOR or _SP) also
+ * own addr and announce it (gratuitous ARP); SPG_DP_ADDR_DEL stops, and for the port's own
+ * configured address silences it while another host holds it. -EOPNOTSUPP from an older
+ * dataplane.
+ */
+int dpp_address(struct dpp *d, uint8_t op, uint8_t port, uint32_t addr);
 /* Calls fn for every session spgate-dp holds; stops at and returns fn's first non-zero. */
 int dpp_list(struct dpp *d, int (*fn)(const struct spg_dp_session_info *s, void *arg), void *arg);
 int dpp_stats(struct dpp *d, struct spg_dp_stats_rep *rep);

@@ -16,6 +16,9 @@ struct fleet {
 	int64_t generation;
 	int64_t (*now)(void);
 	int failing; /* said that renewals fail, not yet that they work again */
+	int64_t renewed_at; /* the last acquire or renewal the store accepted */
+	void (*on_fenced)(int64_t old_generation, void *arg);
+	void *on_fenced_arg;
 };
 
 static int64_t now_of(const struct fleet *f)
@@ -47,20 +50,30 @@ static void fenced(struct fleet *f)
 	int64_t old = f->generation;
 	int rc;
 
+	/* first let go of what the new owner now runs, then come back as a member */
+	if (f->on_fenced != NULL)
+		f->on_fenced(old, f->on_fenced_arg);
 	rc = store_gateway_acquire(f->st, f->id, SPGATE_VERSION, now_of(f), FLEET_LEASE_S,
 				   &f->generation);
 	fprintf(stderr, "spgate-control: gateway %s: the lease of generation %lld was taken over; "
 			"%s\n", f->id, (long long)old,
 		rc == 0 ? "rejoined the fleet with a new generation" : "cannot rejoin now");
+	if (rc == 0)
+		f->renewed_at = now_of(f);
 }
 
 static void renew(evutil_socket_t fd, short what, void *arg)
 {
-	struct fleet *f = arg;
-	int rc;
-
 	(void)fd;
 	(void)what;
+	fleet_renew(arg);
+	arm(arg);
+}
+
+void fleet_renew(struct fleet *f)
+{
+	int rc;
+
 	rc = store_gateway_renew(f->st, f->id, f->generation, now_of(f), FLEET_LEASE_S, load_x100());
 	if (rc == -ESTALE) {
 		fenced(f);
@@ -70,11 +83,13 @@ static void renew(evutil_socket_t fd, short what, void *arg)
 				"other hosts see this one dead %d s after the last renewal\n",
 			f->id, strerror(-rc), FLEET_LEASE_S);
 		f->failing = 1;
-	} else if (rc == 0 && f->failing) {
+	}
+	if (rc == 0)
+		f->renewed_at = now_of(f);
+	if (rc == 0 && f->failing) {
 		fprintf(stderr, "spgate-control: gateway %s: the fleet lease is renewed again\n", f->id);
 		f->failing = 0;
 	}
-	arm(f);
 }
 
 struct fleet *fleet_start(struct event_base *base, struct store *st, const char *id,
@@ -101,6 +116,7 @@ struct fleet *fleet_start(struct event_base *base, struct store *st, const char 
 		errno = -rc;
 		return NULL;
 	}
+	f->renewed_at = now_of(f);
 	arm(f);
 	return f;
 }
@@ -117,4 +133,25 @@ void fleet_stop(struct fleet *f)
 int64_t fleet_generation(const struct fleet *f)
 {
 	return f->generation;
+}
+
+const char *fleet_id(const struct fleet *f)
+{
+	return f->id;
+}
+
+/*
+ * Stop acting one renewal period before the lease runs out by this host's clock: by then
+ * another host may be about to take this one's sessions, and two gateways re-attaching the
+ * same agents would take them from each other in turn.
+ */
+bool fleet_lease_fresh(const struct fleet *f)
+{
+	return f == NULL || now_of(f) < f->renewed_at + FLEET_LEASE_S - FLEET_RENEW_S;
+}
+
+void fleet_on_fenced(struct fleet *f, void (*fn)(int64_t old_generation, void *arg), void *arg)
+{
+	f->on_fenced = fn;
+	f->on_fenced_arg = arg;
 }

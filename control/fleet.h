@@ -9,6 +9,7 @@
 #ifndef SPG_FLEET_H
 #define SPG_FLEET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -27,7 +28,22 @@ struct fleet;
 struct fleet *fleet_start(struct event_base *base, struct store *st, const char *id,
 			  int64_t (*now)(void), char *err, size_t errlen);
 void fleet_stop(struct fleet *f);
+/* Renews the lease now, as the timer does (fenced: on_fenced, then rejoin). */
+void fleet_renew(struct fleet *f);
 /* The generation this host holds (the fencing token). */
 int64_t fleet_generation(const struct fleet *f);
+/* gateway.id */
+const char *fleet_id(const struct fleet *f);
+/*
+ * Whether this host may still act for its sessions (re-attach agents, take other hosts'
+ * sessions): its last renewal is recent enough that nobody can have taken its lease. A host
+ * cut off from the store stops acting before its lease ends. NULL (no fleet): true.
+ */
+bool fleet_lease_fresh(const struct fleet *f);
+/*
+ * fn runs when a renewal finds the lease taken (fenced), before this host rejoins with a
+ * new generation: it must let go of every session it held, without writing them.
+ */
+void fleet_on_fenced(struct fleet *f, void (*fn)(int64_t old_generation, void *arg), void *arg);
 
 #endif

@@ -44,6 +44,7 @@
 #include "store/store_watch.h"
 #include "fleet.h"
 #include "fleet_listen.h"
+#include "fleet_takeover.h"
 #include "token.h"
 #include "web/web.h"
 
@@ -60,6 +61,7 @@ struct ctl {
 	struct store_watch *store_watch; /* reconnects a PostgreSQL store */
 	struct fleet *fleet;             /* this host's lease in the gateways table */
 	struct fleet_listen *listen;     /* decisions other hosts take for our sessions (PostgreSQL) */
+	struct fleet_takeover *takeover; /* taking dead hosts' places; standing by (PostgreSQL) */
 	struct audit *audit;
 	struct token_key *tokens;
 	EVP_PKEY *grant_key;
@@ -133,6 +135,11 @@ static int peer_dp_update(void *arg, uint32_t what, const struct spg_dp_session_
 static int peer_dp_delete(void *arg, uint64_t id)
 {
 	return dpp_delete(((struct ctl *)arg)->dp, id);
+}
+
+static int peer_dp_address(void *arg, uint8_t op, uint8_t port, uint32_t addr)
+{
+	return dpp_address(((struct ctl *)arg)->dp, op, port, addr);
 }
 
 static int peer_dp_list(void *arg, int (*fn)(const struct spg_dp_session_info *s, void *a), void *a)
@@ -378,6 +385,9 @@ static void dp_state_cb(struct dpp *d, bool up, void *arg)
 	struct ctl *ctl = arg;
 
 	(void)d;
+	/* the addresses first: re-added sessions may send from an address taken over */
+	if (up)
+		fleet_takeover_dp_up(ctl->takeover);
 	if (ctl->sessions != NULL)
 		session_mgr_dp_state(ctl->sessions, up);
 	if (ctl->audit != NULL)
@@ -523,6 +533,30 @@ static int start_listen(struct ctl *ctl)
 	return 0;
 }
 
+/* Failover in the fleet (fleet_takeover.h); with SQLite it only answers "not standing by". */
+static int start_takeover(struct ctl *ctl)
+{
+	struct fleet_takeover_env env = {
+		.base = ctl->base,
+		.st = ctl->store,
+		.fleet = ctl->fleet,
+		.sessions = ctl->sessions,
+		.audit = ctl->audit,
+		.dp_hello = peer_dp_hello,
+		.dp_address = peer_dp_address,
+		.dp_arg = ctl,
+	};
+
+	ctl->takeover = fleet_takeover_start(&env);
+	if (ctl->takeover == NULL) {
+		fprintf(stderr, "spgate-control: fleet failover: cannot start: out of memory\n");
+		return -1;
+	}
+	if (dpp_is_up(ctl->dp))
+		fleet_takeover_dp_up(ctl->takeover);
+	return 0;
+}
+
 static int start_auth_and_sessions(struct ctl *ctl)
 {
 	struct session_env env = {
@@ -534,6 +568,7 @@ static int start_auth_and_sessions(struct ctl *ctl)
 		.gw_cert = ctl->gw_cert,
 		.peers = &real_peers,
 		.peers_arg = ctl,
+		.fleet = ctl->fleet,
 	};
 	struct auth_config ac;
 	int n;
@@ -566,6 +601,8 @@ static int start_auth_and_sessions(struct ctl *ctl)
 	}
 	if (n > 0)
 		fprintf(stderr, "spgate-control: taking over %d live sessions from the store\n", n);
+	if (start_takeover(ctl) != 0)
+		return -1;
 	return start_listen(ctl);
 }
 
@@ -609,6 +646,7 @@ static int start_api(struct ctl *ctl)
 	ctl->api_ctx = (struct api_ctx){
 		.cfg = c,
 		.gateway_id = c->gateway.id,
+		.takeover = ctl->takeover,
 		.store = ctl->store,
 		.audit = ctl->audit,
 		.auth = ctl->auth,
@@ -700,6 +738,7 @@ static void ctl_free(struct ctl *ctl)
 	 * their modem calls up (DTR held) for the next spgate-control to re-attach.
 	 */
 	line_mgr_leave_calls_up(ctl->lines);
+	fleet_takeover_stop(ctl->takeover);
 	session_mgr_free(ctl->sessions);
 	line_mgr_free(ctl->lines);
 	/* after the sessions and lines, which report to it until they are gone */

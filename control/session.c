@@ -301,6 +301,19 @@ void session_mgr_free(struct session_mgr *m)
 	free(m);
 }
 
+size_t session_mgr_forget_all(struct session_mgr *m)
+{
+	struct session *s;
+	size_t n = 0;
+
+	while ((s = TAILQ_FIRST(&m->all)) != NULL) {
+		sess_dp_forget(s);
+		sess_free(s);
+		n++;
+	}
+	return n;
+}
+
 size_t session_mgr_count(const struct session_mgr *m)
 {
 	return m->n;

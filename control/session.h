@@ -83,6 +83,8 @@ struct session_env {
 	unsigned tick_ms;          /* timers' granularity; 0: 1000 */
 	unsigned poll_ticks;       /* counters polled every this many ticks; 0: 5 */
 	struct snmp_reporter *snmp; /* notifications (snmp/snmp.h); NULL: none */
+	/* this host's lease (fleet.h): agents are re-attached only while it is fresh; NULL: always */
+	const struct fleet *fleet;
 };
 
 /* What `connect` asks for; the caller has authenticated the user. */
@@ -102,6 +104,7 @@ struct session_purpose {
 };
 
 struct session_mgr;
+struct fleet;
 
 /* NULL with errno set. Arms the timers; sessions come with session_mgr_restore. */
 struct session_mgr *session_mgr_new(const struct session_env *env);
@@ -119,6 +122,23 @@ void session_mgr_free(struct session_mgr *m);
  * sessions were taken over, or -errno.
  */
 int session_mgr_restore(struct session_mgr *m);
+
+/*
+ * Takes the live sessions this host now owns because it took dead host from's place
+ * (store_gateway_take moved them): as after a restart, active ones re-attach to their agent
+ * (with the grant that opened them, over this host's channel) and, once attached, are rekeyed
+ * and added to this host's spgate-dp; waiting approvals wait on here; sessions half-way set
+ * up, and those whose modem call was on the dead host's line, fail with a reason. Each is
+ * audited (session_taken_over) and rechecked for decisions taken while nobody ran it.
+ * Returns how many live on, or -errno.
+ */
+int session_mgr_take(struct session_mgr *m, const char *from);
+/*
+ * Fenced (another host took this one's lease and sessions): deletes every session held from
+ * spgate-dp and forgets it without writing the store or telling the agent (its new owner
+ * has it). Returns how many were dropped.
+ */
+size_t session_mgr_forget_all(struct session_mgr *m);
 
 /*
  * Tells the manager spgate-dp came up (again) or went away. Up: reconcile: sessions the

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "session_int.h"
 
 struct row_list {
@@ -93,8 +95,20 @@ static int restore_modem_call(struct session_mgr *m, struct session *s)
 	return 0;
 }
 
-/* One live session of the store; returns 1 when it lives on, 0 when it was ended. */
-static int restore_one(struct session_mgr *m, const struct store_session *row)
+/* A taken session's modem call was on the dead host's serial line: it went down with it. */
+static int fail_taken_modem_call(struct session *s, const char *from)
+{
+	sess_end(s, STORE_SESSION_FAILED, "line_dropped", SESS_ACTOR_SYSTEM,
+		 "its modem call was on line %s of gateway host %s, which died; a modem call cannot move",
+		 s->row.line_id, from);
+	return 0;
+}
+
+/*
+ * One live session of the store; returns 1 when it lives on, 0 when it was ended. from: the
+ * dead host it was taken from (session_mgr_take), or NULL after a restart of this one.
+ */
+static int restore_one(struct session_mgr *m, const struct store_session *row, const char *from)
 {
 	struct session *s = sess_find(m, row->id);
 
@@ -103,7 +117,7 @@ static int restore_one(struct session_mgr *m, const struct store_session *row)
 	s = sess_add(m, row);
 	if (s == NULL)
 		return -ENOMEM;
-	s->dp = SESS_DP_UNKNOWN;
+	s->dp = from != NULL ? SESS_DP_ABSENT : SESS_DP_UNKNOWN;
 	switch (row->state) {
 	case STORE_SESSION_AWAITING_APPROVAL:
 		s->dp = SESS_DP_ABSENT;
@@ -111,6 +125,8 @@ static int restore_one(struct session_mgr *m, const struct store_session *row)
 	case STORE_SESSION_ACTIVE:
 		sess_record_restore(s);
 		sess_join_restore(s);
+		if (on_modem_line(m, row) && from != NULL)
+			return fail_taken_modem_call(s, from);
 		if (on_modem_line(m, row) && restore_modem_call(m, s) != 0)
 			return 0;
 		/* As if the channel was lost now: re-attach within agent.grace. */
@@ -121,15 +137,29 @@ static int restore_one(struct session_mgr *m, const struct store_session *row)
 		return 0;
 	default:
 		/* Half-way: the line, the handshake and the keys died with the old process. */
-		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM,
-			 "spgate-control restarted while the session was being set up");
+		if (from != NULL)
+			sess_end(s, STORE_SESSION_FAILED, "gateway_died", SESS_ACTOR_SYSTEM,
+				 "gateway host %s died while the session was being set up", from);
+		else
+			sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM,
+				 "spgate-control restarted while the session was being set up");
 		return 0;
 	}
 }
 
-int session_mgr_restore(struct session_mgr *m)
+/* The live sessions this host owns: on PostgreSQL, other hosts' sessions are theirs. */
+static struct store_session_filter owned_live(struct session_mgr *m)
 {
 	struct store_session_filter f = {.live_only = true};
+
+	if (store_kind(m->env.store) == DB_POSTGRESQL && store_gateway_id(m->env.store)[0] != '\0')
+		f.owner = store_gateway_id(m->env.store);
+	return f;
+}
+
+int session_mgr_restore(struct session_mgr *m)
+{
+	struct store_session_filter f = owned_live(m);
 	struct row_list l = {NULL, 0, 0};
 	int ret, taken = 0;
 	size_t i;
@@ -137,7 +167,7 @@ int session_mgr_restore(struct session_mgr *m)
 	/* Collect first: ending a session writes to the store, not inside its iteration. */
 	ret = store_session_foreach(m->env.store, &f, collect_row, &l);
 	for (i = 0; ret == 0 && i < l.n; i++) {
-		int r = restore_one(m, &l.rows[i]);
+		int r = restore_one(m, &l.rows[i], NULL);
 
 		if (r < 0)
 			ret = r;
@@ -147,6 +177,56 @@ int session_mgr_restore(struct session_mgr *m)
 	free(l.rows);
 	if (ret != 0)
 		return ret;
+	if (m->dp_up)
+		session_mgr_dp_state(m, true);
+	return taken;
+}
+
+static void audit_taken(struct session_mgr *m, const struct store_session *row, const char *from)
+{
+	json_t *d;
+	char *text;
+
+	if (m->env.audit == NULL)
+		return;
+	d = json_pack("{s:I, s:s, s:s, s:s}", "session", (json_int_t)row->id, "user", row->user, "from", from,
+		      "to", store_gateway_id(m->env.store));
+	text = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+	audit_event_at(m->env.audit, sess_now(m), SESS_ACTOR_SYSTEM, "session_taken_over", row->serial, "ok", text);
+	free(text);
+	json_decref(d);
+}
+
+int session_mgr_take(struct session_mgr *m, const char *from)
+{
+	struct store_session_filter f = owned_live(m);
+	struct row_list l = {NULL, 0, 0};
+	int ret, taken = 0;
+	size_t i;
+
+	ret = store_session_foreach(m->env.store, &f, collect_row, &l);
+	for (i = 0; ret == 0 && i < l.n; i++) {
+		int r;
+
+		if (sess_find(m, l.rows[i].id) != NULL)
+			continue; /* ours before */
+		audit_taken(m, &l.rows[i], from);
+		fprintf(stderr, "spgate-control: session %lld (%s, %s): taken over from gateway host %s\n",
+			(long long)l.rows[i].id, l.rows[i].user, l.rows[i].serial, from);
+		r = restore_one(m, &l.rows[i], from);
+		if (r < 0)
+			ret = r;
+		else
+			taken += r;
+	}
+	/* what was decided for them while nobody ran them: a disconnect, an approval */
+	for (i = 0; ret == 0 && i < l.n; i++)
+		if (sess_find(m, l.rows[i].id) != NULL)
+			session_mgr_recheck(m, l.rows[i].id);
+	free(l.rows);
+	if (ret != 0)
+		return ret;
+	/* the taken sessions join the reconciliation: absent from spgate-dp, rekeyed once attached */
 	if (m->dp_up)
 		session_mgr_dp_state(m, true);
 	return taken;

@@ -4,6 +4,7 @@
  * the SP handshake and its callbacks, installing the keys in spgate-dp, rekeying and
  * re-attaching the agent channel.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "addr.h"
 #include "grant.h"
+#include "fleet.h"
 #include "session_int.h"
 
 static const struct sph_events sess_sp_events;
@@ -120,6 +122,20 @@ int sess_issue_grant(struct session *s, const struct store_system *sys, const st
 	return ret;
 }
 
+/* The address of the grant's "gw_outer" endpoint ("203.0.113.1:4500"); 0 when it has none. */
+static uint32_t grant_outer_address(const char *endpoint)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *colon = endpoint != NULL ? strchr(endpoint, ':') : NULL;
+	uint32_t addr;
+
+	if (colon == NULL || (size_t)(colon - endpoint) >= sizeof(host))
+		return 0;
+	memcpy(host, endpoint, (size_t)(colon - endpoint));
+	host[colon - endpoint] = '\0';
+	return inet_pton(AF_INET, host, &addr) == 1 ? addr : 0;
+}
+
 /* The grant's ports and icmp_echo: what the agent enforces is what spgate-dp enforces. */
 static int params_ports_from_grant(const struct session *s, struct spg_dp_session_params *p, char *err,
 				   size_t errlen)
@@ -140,6 +156,9 @@ static int params_ports_from_grant(const struct session *s, struct spg_dp_sessio
 		if (json_is_string(v) && n < SPG_GRANT_MAX_PORTS)
 			ports[n++] = json_string_value(v);
 	p->icmp_echo = json_is_true(json_object_get(g, "icmp_echo"));
+	/* ESP leaves from the address the agent knows (the grant's gw_outer): after a takeover,
+	 * the dead host's address, which this host's spgate-dp now holds too */
+	p->outer_src = grant_outer_address(json_string_value(json_object_get(g, "gw_outer")));
 	ret = dpp_set_ports(p, ports, n, err, errlen);
 	json_decref(g);
 	return ret;
@@ -576,6 +595,9 @@ bool sess_reattach(struct session *s)
 		s->sig_b64 = spg_base64_encode(s->row.grant_sig, s->row.grant_sig_len);
 	s->retry_at = sess_now(s->m) + SESS_ATTACH_RETRY_S;
 	if (s->grant_b64 == NULL || s->sig_b64 == NULL)
+		return true;
+	/* cut off from the store: another host may own the session by now (fleet.h) */
+	if (!fleet_lease_fresh(s->m->env.fleet))
 		return true;
 	if (sess_sp_start(s, true) != 0 && s->sp_early_fail && s->sp_early_refused) {
 		sess_end(s, STORE_SESSION_FAILED, "agent_lost", SESS_ACTOR_SYSTEM,

@@ -32,6 +32,7 @@
 #define API_E_DATAPLANE "dataplane"
 #define API_E_INTERNAL "internal"
 #define API_E_STORE_UNAVAILABLE "store_unavailable" /* PostgreSQL unreachable; retry later */
+#define API_E_STANDBY "gateway_standby" /* another host of the fleet holds this one's addresses */
 #define API_E_UPGRADE "upgrade_required" /* the client cannot do what the server requires */
 #define API_E_MFA_REQUIRED "mfa_required"  /* the login passed no second factor; one is required */
 #define API_E_MFA_STEP_UP "mfa_step_up"	   /* connect: a fresh second-factor code is needed */

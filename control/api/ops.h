@@ -39,6 +39,8 @@ enum api_role {
 #define API_ROLES_ANY (API_ROLE_ENGINEER | API_ROLE_OPERATOR)
 
 /* The daemon's parts the handlers use; filled by main.c (tests leave out what they need not). */
+struct fleet_takeover;
+
 struct api_ctx {
 	const struct ctl_config *cfg;
 	struct store *store;
@@ -53,6 +55,9 @@ struct api_ctx {
 	struct mfa *mfa;	/* TOTP factors; NULL: none (no TOTP asked, enrolment refused) */
 	int64_t (*now)(void); /* NULL: time(NULL) */
 	const char *gateway_id; /* this host's gateway.id, marked "self" by gateways; NULL: none */
+	/* failover (fleet_takeover.h): connects are refused while another host holds this
+	 * host's addresses; NULL: never */
+	const struct fleet_takeover *takeover;
 };
 
 #define API_NAME_MAX 64

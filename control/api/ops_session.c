@@ -10,6 +10,7 @@
 #include "api/ops.h"
 #include "addr.h"
 #include "approval.h"
+#include "fleet_takeover.h"
 #include "session.h"
 #include "ticket.h"
 #include "workstation.h"
@@ -202,6 +203,24 @@ json_t *api_workstation_refused(struct api_req *r, const char *action, const cha
 			      ws, caller);
 }
 
+/*
+ * After a takeover the engineers' routes to this host's part of the virtual pool lead to the
+ * host that took it over (it holds this host's addresses): a session started here would be
+ * unreachable, so this host serves no connect until it has its addresses again.
+ */
+static json_t *standby_refusal(struct api_req *r)
+{
+	const char *holder = fleet_takeover_standby(r->ctx->takeover);
+
+	if (holder[0] == '\0')
+		return NULL;
+	api_audit(r, "connect", "-", "refused", "{\"error\":\"gateway_standby\"}");
+	return api_json_error(API_E_STANDBY,
+			      "this gateway host (%s) stands by: gateway host %s took over its sessions and holds "
+			      "its addresses; connect through another host of the fleet",
+			      r->ctx->gateway_id != NULL ? r->ctx->gateway_id : "?", holder);
+}
+
 json_t *api_op_connect(struct api_req *r)
 {
 	struct session_request req = {.user = r->who.user, .groups = r->who.group_ptrs, .n_groups = r->who.n_groups,
@@ -226,6 +245,9 @@ json_t *api_op_connect(struct api_req *r)
 				      "connect needs a login within the last %u s (engineer_api.connect_fresh): log in again",
 				      r->ctx->cfg->engineer_api.connect_fresh);
 	}
+	err = standby_refusal(r);
+	if (err != NULL)
+		return err;
 	req.serial = connect_serial(r, &t, tid, sizeof(tid), &err);
 	if (req.serial == NULL)
 		return err;

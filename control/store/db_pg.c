@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -664,6 +665,24 @@ static int reconnect_done(struct pg *p)
 	return session_setup(p);
 }
 
+/*
+ * A gateway host whose link to PostgreSQL is cut must find out in seconds, not after TCP's
+ * 15 minutes of retransmissions: a statement blocks the event loop meanwhile, and the fleet
+ * must see the host dead and take its sessions. TCP keepalives and a user timeout end such
+ * a connection within ~5 s (they do not apply to a Unix socket). These come before the
+ * operator's URL or conninfo, so what it says wins (libpq: later keywords override).
+ */
+static const char *const conn_keys[] = {"keepalives", "keepalives_idle", "keepalives_interval",
+					"keepalives_count", "tcp_user_timeout", "connect_timeout",
+					"dbname", NULL};
+
+static PGconn *pg_connect(const char *conninfo, bool start)
+{
+	const char *values[] = {"1", "2", "1", "3", "5000", "5", conninfo, NULL};
+
+	return start ? PQconnectStartParams(conn_keys, values, 1) : PQconnectdbParams(conn_keys, values, 1);
+}
+
 static int pg_reconnect(struct db *db)
 {
 	struct pg *p = P(db);
@@ -671,7 +690,7 @@ static int pg_reconnect(struct db *db)
 	if (pg_connected(db))
 		return 0;
 	if (p->pending == NULL) {
-		p->pending = PQconnectStart(p->conninfo);
+		p->pending = pg_connect(p->conninfo, true);
 		if (p->pending == NULL)
 			return -ENOMEM;
 	}
@@ -803,7 +822,7 @@ struct db *db_pg_open(const char *conninfo, char *err, size_t errlen)
 	p->db.ops = &pg_ops;
 	p->db.kind = DB_POSTGRESQL;
 	p->db.generation = 1;
-	p->c = PQconnectdb(conninfo);
+	p->c = pg_connect(conninfo, false);
 	if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
 		snprintf(err, errlen, "postgresql store: cannot connect: %s",
 			 p->c != NULL ? PQerrorMessage(p->c) : "out of memory");

@@ -6,6 +6,7 @@
  * "live" sessions are those with closed IS NULL.
  */
 #include "store/handoff_store.h"
+#include "store/takeover_store.h"
 #include "store/participant_store.h"
 #include "store/store.h"
 
@@ -240,6 +241,8 @@ const struct store_migration store_migrations[] = {
 	{ 9, "a gateway fleet: the hosts' leases; sessions record their owner", v9_fleet },
 	/* issue 14 item 4: its SQL lives with its queries, in handoff_store.c */
 	{ 10, "a disconnect asked of a session by another gateway host", store_handoff_schema },
+	/* issue 14 item 5 (failover): its SQL lives with its queries, in takeover_store.c */
+	{ 11, "a gateway host's service addresses, who holds them, who took it over", store_takeover_schema },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

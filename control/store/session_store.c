@@ -168,6 +168,20 @@ static int bind_mutable(db_stmt *q, const struct store_session *s)
 }
 
 /* Runs a one-row UPDATE of session id whose other parameters the caller bound. */
+/*
+ * The fence of a fleet (issue 14): on PostgreSQL a host writes a session's lifecycle only
+ * while it owns the row. A host that was cut off and taken over may still run the session in
+ * memory until its next renewal tells it so; its late writes then change nothing (-ENOENT).
+ * Rows without an owner (before migration 9) and a SQLite store (one host, whose gateway.id
+ * may have changed) are not fenced.
+ */
+#define OWNED_BY(p) "(CAST(" p " AS TEXT) IS NULL OR owner_gateway IS NULL OR owner_gateway = " p ")"
+
+static void bind_fence(struct store *st, db_stmt *q, int i)
+{
+	store_bind_optional(q, i, store_kind(st) == DB_POSTGRESQL ? store_gateway_id(st) : NULL);
+}
+
 static int update_one(struct store *st, db_stmt *q)
 {
 	int rc = store_step_done(st, q);
@@ -211,7 +225,7 @@ int store_session_update(struct store *st, const struct store_session *s)
 		    "speed_bps = ?11, grant = ?12, grant_sig = ?13, agent_address = ?14, "
 		    "generation = ?15, updated = ?16, closed = " CLOSED_FOR("?4", "?17", "?16")
 		    ", out_packets = ?18, in_packets = ?19, out_bytes = ?20, in_bytes = ?21, "
-		    "drops = ?22, last_activity = ?23 WHERE id = ?1");
+		    "drops = ?22, last_activity = ?23 WHERE id = ?1 AND " OWNED_BY("?28"));
 	int rc;
 
 	if (q == NULL)
@@ -221,6 +235,7 @@ int store_session_update(struct store *st, const struct store_session *s)
 	rc = bind_mutable(q, s);
 	if (rc < 0)
 		return rc;
+	bind_fence(st, q, 28);
 	return update_one(st, q);
 }
 
@@ -235,7 +250,7 @@ int store_session_set_state(struct store *st, int64_t id, enum store_session_sta
 {
 	db_stmt *q = store_stmt(st, "UPDATE sessions SET state = ?2, "
 					 "reason = COALESCE(?3, reason), updated = ?4, closed = "
-					 CLOSED_FOR("?2", "closed", "?4") " WHERE id = ?1");
+					 CLOSED_FOR("?2", "closed", "?4") " WHERE id = ?1 AND " OWNED_BY("?5"));
 
 	if (q == NULL)
 		return -EIO;
@@ -246,6 +261,7 @@ int store_session_set_state(struct store *st, int64_t id, enum store_session_sta
 	if (reason != NULL)
 		db_bind_text(q, 3, reason, -1, DB_STATIC);
 	db_bind_int64(q, 4, now);
+	bind_fence(st, q, 5);
 	return update_one(st, q);
 }
 
@@ -309,7 +325,8 @@ int store_session_foreach(struct store *st, const struct store_session_filter *f
 		f = &all;
 	rc = store_prepare(st, "SELECT " SESSION_COLUMNS " WHERE (CAST(?1 AS TEXT) IS NULL OR s.user = ?1) "
 			   "AND (CAST(?2 AS TEXT) IS NULL OR s.serial = ?2) AND (?3 = 0 OR s.closed IS NULL) "
-			   "AND s.updated >= ?4 ORDER BY s.id DESC LIMIT ?5", &q);
+			   "AND s.updated >= ?4 AND (CAST(?6 AS TEXT) IS NULL OR s.owner_gateway = ?6) "
+			   "ORDER BY s.id DESC LIMIT ?5", &q);
 	if (rc < 0)
 		return rc;
 	store_bind_optional(q, 1, f->user);
@@ -318,6 +335,7 @@ int store_session_foreach(struct store *st, const struct store_session_filter *f
 	db_bind_int64(q, 4, f->since);
 	/* no limit: the largest, as PostgreSQL refuses SQLite's -1 */
 	db_bind_int64(q, 5, f->limit ? (int64_t)f->limit : INT64_MAX);
+	store_bind_optional(q, 6, f->owner);
 	while (fn_rc == 0 && (rc = db_step(q)) == DB_ROW) {
 		session_read(q, &s);
 		fn_rc = fn(&s, arg);

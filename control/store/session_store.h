@@ -77,6 +77,7 @@ struct store_session_filter {
 	bool live_only;     /* skip closed and failed ones */
 	int64_t since;      /* only those updated at or after; 0: any */
 	unsigned limit;     /* at most this many, newest first; 0: no limit */
+	const char *owner;  /* only those this gateway host owns; NULL: any host's */
 };
 
 enum store_approval_decision {
@@ -108,7 +109,10 @@ int store_approval_decision_parse(const char *s, enum store_approval_decision *o
 int store_session_create(struct store *st, struct store_session *s);
 /* Reads session id (customer filled from the system). */
 int store_session_get(struct store *st, int64_t id, struct store_session *s);
-/* Writes every field of s but id, serial, user and created. */
+/*
+ * Writes every field of s but id, serial, user and created. This and store_session_set_state
+ * are fenced on PostgreSQL: -ENOENT when another gateway host owns the row now.
+ */
 int store_session_update(struct store *st, const struct store_session *s);
 /* Sets state and reason (NULL keeps it) and updated = now; final states also set closed. */
 int store_session_set_state(struct store *st, int64_t id, enum store_session_state state,

@@ -303,6 +303,11 @@ static int fake_dp_joiners(void *a, const struct spg_dp_session_joiners_req *req
 }
 
 static struct event_base *base;
+
+struct event_base *world_base(void)
+{
+	return base;
+}
 static struct line_mgr *lines;
 
 static struct line_call *real_line_connect(void *a, const struct store_line *line, const struct store_system *sys,

@@ -106,6 +106,8 @@ struct session_mgr *new_mgr(void);
 /* A fresh store with the sample inventory, audit trail, config, line and session managers. */
 void world_up(void);
 void world_down(void);
+/* The world's event loop. */
+struct event_base *world_base(void);
 /* One pass of the event loop, without waiting. */
 void run_loop(void);
 enum store_session_state state_of(int64_t id);
