@@ -167,6 +167,10 @@ struct ctl_config {
 	} store;
 	struct {
 		char id[CTL_NAME_MAX]; /* this host in the fleet; default the host name */
+		/* the part of spgate-dp's virtual pool this host allocates from (each host of a
+		 * fleet its own part, routed to its vendor-side address); prefix 0: all of it */
+		uint32_t pool_addr;
+		uint8_t pool_prefix;
 	} gateway;
 };
 

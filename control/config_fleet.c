@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config_int.h"
 #include "store/db.h"
 
@@ -65,14 +66,27 @@ int cfg_parse_store(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config
 	return 0;
 }
 
+static int parse_pool(struct spg_yaml_doc *d, yaml_node_t *v, struct ctl_config *c)
+{
+	char text[32];
+
+	if (spg_yaml_get_string(d, v, "gateway.virtual_pool", text, sizeof(text)) < 0)
+		return -1;
+	if (!spg_prefix_parse(text, &c->gateway.pool_addr, &c->gateway.pool_prefix, true) ||
+	    c->gateway.pool_prefix < 8 || c->gateway.pool_prefix > 30)
+		return spg_yaml_error(d, v, "gateway.virtual_pool",
+				      "is not a network with a prefix of /8 to /30 (e.g. 198.19.0.0/25)");
+	return 0;
+}
+
 int cfg_parse_gateway(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config *c)
 {
-	static const struct spg_yaml_key keys[] = { { "id", false } };
-	yaml_node_t *v[1];
+	static const struct spg_yaml_key keys[] = { { "id", false }, { "virtual_pool", false } };
+	yaml_node_t *v[2];
 
-	if (spg_yaml_mapping(d, node, "gateway", keys, 1, v) < 0)
+	if (spg_yaml_mapping(d, node, "gateway", keys, 2, v) < 0)
 		return -1;
-	if (v[0] == NULL)
-		return 0;
-	return cfg_get_name(d, v[0], "gateway.id", c->gateway.id, sizeof(c->gateway.id));
+	if (v[0] != NULL && cfg_get_name(d, v[0], "gateway.id", c->gateway.id, sizeof(c->gateway.id)) < 0)
+		return -1;
+	return v[1] != NULL ? parse_pool(d, v[1], c) : 0;
 }

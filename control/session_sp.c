@@ -341,11 +341,39 @@ const struct line_events sess_line_events = {
 	.dropped = sess_line_dropped,
 };
 
+/*
+ * The pool this host allocates from: its part of spgate-dp's (gateway.virtual_pool: in a
+ * fleet, engineers route each host's part to that host), or all of it. 0 or -EINVAL.
+ */
+static int alloc_pool(const struct session *s, const struct dpp_hello *hello, uint32_t *pool, uint8_t *prefix)
+{
+	const struct ctl_config *c = s->m->env.cfg;
+	char mine[SPG_ADDR_STRLEN], dps[SPG_ADDR_STRLEN];
+
+	*pool = hello->pool_addr;
+	*prefix = hello->pool_prefix_len;
+	if (c->gateway.pool_prefix == 0)
+		return 0;
+	if (c->gateway.pool_prefix < hello->pool_prefix_len ||
+	    (c->gateway.pool_addr & spg_prefix_mask(hello->pool_prefix_len)) != hello->pool_addr) {
+		fprintf(stderr, "spgate-control: gateway.virtual_pool %s/%u is not inside spgate-dp's "
+				"vendor.virtual_pool %s/%u: no address for session %lld\n",
+			spg_addr_str(c->gateway.pool_addr, mine), c->gateway.pool_prefix,
+			spg_addr_str(hello->pool_addr, dps), hello->pool_prefix_len, (long long)s->row.id);
+		return -EINVAL;
+	}
+	*pool = c->gateway.pool_addr;
+	*prefix = c->gateway.pool_prefix;
+	return 0;
+}
+
 /* Line, address and SPI, each recorded in the store by alloc.c as it is claimed. */
 static int sess_allocate(struct session *s, struct store_line *line, const char **code)
 {
 	struct session_mgr *m = s->m;
 	const struct dpp_hello *hello = m->env.peers->dp_hello(m->env.peers_arg);
+	uint32_t pool;
+	uint8_t prefix;
 	int ret;
 
 	*code = "dataplane";
@@ -357,8 +385,10 @@ static int sess_allocate(struct session *s, struct store_line *line, const char 
 		return ret;
 	snprintf(s->row.line_id, sizeof(s->row.line_id), "%s", line->id);
 	*code = "no_address";
-	ret = alloc_virtual_address(m->env.store, s->row.id, hello->pool_addr, hello->pool_prefix_len, sess_now(m),
-				    &s->row.virtual_address);
+	ret = alloc_pool(s, hello, &pool, &prefix);
+	if (ret != 0)
+		return ret;
+	ret = alloc_virtual_address(m->env.store, s->row.id, pool, prefix, sess_now(m), &s->row.virtual_address);
 	if (ret != 0)
 		return ret;
 	*code = "internal";

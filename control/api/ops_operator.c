@@ -7,6 +7,7 @@
 
 #include "api/json.h"
 #include "api/ops.h"
+#include "addr.h"
 #include "store/gateway_store.h"
 #include "audit.h"
 #include "dp_prog.h"
@@ -42,21 +43,36 @@ json_t *api_op_audit(struct api_req *r)
 	return reply;
 }
 
+/* The failover's part of a gateway's row: its addresses, who holds them, who took it over. */
+static void gateway_failover_json(json_t *o, const struct store_gateway *g)
+{
+	char a[SPG_ADDR_STRLEN];
+
+	if (g->vendor_address != 0)
+		json_object_set_new(o, "vendor_address", json_string(spg_addr_str(g->vendor_address, a)));
+	if (g->sp_address != 0)
+		json_object_set_new(o, "sp_address", json_string(spg_addr_str(g->sp_address, a)));
+	json_object_set_new(o, "addresses_held_by", json_string(g->holder));
+	if (g->taken_by[0] != '\0')
+		json_object_set_new(o, "taken_by", json_string(g->taken_by));
+}
+
 static int gateway_one(const struct store_gateway *g, void *arg)
 {
 	struct api_req *r = ((void **)arg)[0];
 	json_t *list = ((void **)arg)[1];
 	const char *self = r->ctx->gateway_id;
+	json_t *o;
 
-	return json_array_append_new(
-		list, json_pack("{s:s,s:s,s:I,s:I,s:f,s:I,s:I,s:I,s:s,s:b}", "id", g->id, "state",
-				g->alive ? "alive" : "dead", "generation", (json_int_t)g->generation,
-				"sessions", (json_int_t)g->sessions, "load", (double)g->load / 100.0,
-				"lease_expires", (json_int_t)g->lease_expires, "renewed",
-				(json_int_t)g->renewed, "started", (json_int_t)g->started, "version",
-				g->version, "self", self != NULL && strcmp(self, g->id) == 0)) < 0 ?
-		       -ENOMEM :
-		       0;
+	o = json_pack("{s:s,s:s,s:I,s:I,s:f,s:I,s:I,s:I,s:s,s:b}", "id", g->id, "state", g->alive ? "alive" : "dead",
+		      "generation", (json_int_t)g->generation, "sessions", (json_int_t)g->sessions, "load",
+		      (double)g->load / 100.0, "lease_expires", (json_int_t)g->lease_expires, "renewed",
+		      (json_int_t)g->renewed, "started", (json_int_t)g->started, "version", g->version, "self",
+		      self != NULL && strcmp(self, g->id) == 0);
+	if (o == NULL)
+		return -ENOMEM;
+	gateway_failover_json(o, g);
+	return json_array_append_new(list, o) < 0 ? -ENOMEM : 0;
 }
 
 json_t *api_op_gateways(struct api_req *r)

@@ -66,7 +66,8 @@ int store_gateway_foreach(struct store *st, int64_t now,
 
 	rc = store_prepare(st, "SELECT g.id, g.generation, g.lease_expires, g.started, g.renewed, "
 			       "(SELECT COUNT(*) FROM sessions s WHERE s.owner_gateway = g.id "
-			       "AND s.closed IS NULL), g.load, g.version FROM gateways g ORDER BY g.id",
+			       "AND s.closed IS NULL), g.load, g.version, g.vendor_address, g.sp_address, "
+			       "COALESCE(g.address_holder, g.id), COALESCE(g.taken_by, '') FROM gateways g ORDER BY g.id",
 			   &q);
 	if (rc < 0)
 		return rc;
@@ -80,6 +81,10 @@ int store_gateway_foreach(struct store *st, int64_t now,
 		g.sessions = db_column_int64(q, 5);
 		g.load = db_column_int64(q, 6);
 		store_column_copy(g.version, sizeof(g.version), q, 7);
+		g.vendor_address = store_column_addr(q, 8);
+		g.sp_address = store_column_addr(q, 9);
+		store_column_copy(g.holder, sizeof(g.holder), q, 10);
+		store_column_copy(g.taken_by, sizeof(g.taken_by), q, 11);
 		g.alive = g.lease_expires > now;
 		fn_rc = fn(&g, arg);
 	}

@@ -23,6 +23,11 @@ struct store_gateway {
 	int64_t load;		/* 1-minute load average x 100 at the last renewal */
 	char version[32];
 	bool alive;		/* lease_expires > now */
+	/* failover (takeover_store.h, migration 11): its spgate-dp's service addresses (0: not
+	 * published), the host that answers for them now, and who took it over last ("") */
+	uint32_t vendor_address, sp_address;
+	char holder[STORE_NAME_MAX];
+	char taken_by[STORE_NAME_MAX];
 };
 
 /*

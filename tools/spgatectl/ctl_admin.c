@@ -133,9 +133,11 @@ int ctl_cmd_lines(struct spgctl *ctl, int argc, char **argv)
 static const char gateways_usage[] =
 	"usage: spgatectl gateways\n"
 	"Lists the gateway hosts of the fleet sharing this store (operator). Table: ID STATE GEN\n"
-	"SESSIONS LOAD RENEWED SELF: STATE is alive while the host renews its lease (every 3 s, for\n"
-	"10 s), dead after; GEN is the lease's generation, +1 at each (re)start; SESSIONS the live\n"
-	"sessions it owns; LOAD its 1-minute load average; SELF marks the host that answered.\n";
+	"SESSIONS LOAD RENEWED ADDRESSES_AT TAKEN_BY SELF: STATE is alive while the host renews its\n"
+	"lease (every 3 s, for 10 s), dead after; GEN is the lease's generation, +1 at each\n"
+	"(re)start and at a takeover; SESSIONS the live sessions it owns; LOAD its 1-minute load\n"
+	"average; ADDRESSES_AT the host that holds its service addresses (itself, or the host that\n"
+	"took it over); TAKEN_BY who took it over last; SELF marks the host that answered.\n";
 
 int ctl_cmd_gateways(struct spgctl *ctl, int argc, char **argv)
 {

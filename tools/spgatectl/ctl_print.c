@@ -273,7 +273,8 @@ bool ctl_print_gateways(const json_t *gateways)
 		{"ID", "id", COL_TEXT, 'l'},	       {"STATE", "state", COL_TEXT, 'l'},
 		{"GEN", "generation", COL_TEXT, 'r'},  {"SESSIONS", "sessions", COL_TEXT, 'r'},
 		{"LOAD", "load", COL_TEXT, 'r'},       {"RENEWED", "renewed", COL_AGE, 'r'},
-		{"SELF", "self", COL_TEXT, 'l'},
+		{"ADDRESSES_AT", "addresses_held_by", COL_TEXT, 'l'},
+		{"TAKEN_BY", "taken_by", COL_TEXT, 'l'}, {"SELF", "self", COL_TEXT, 'l'},
 	};
 	return print_table(gateways, cols, N(cols));
 }

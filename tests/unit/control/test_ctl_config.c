@@ -404,6 +404,21 @@ static void a_store_url_with_a_password_is_refused_and_sqlite_is_the_default(voi
 					"gateway: { id: gw-a }\n" REQUIRED, &c, path, sizeof(path), err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(c.store.url, "postgresql://spgate@db.example/spgate");
 	CU_ASSERT_STRING_EQUAL(c.gateway.id, "gw-a");
+	CU_ASSERT_EQUAL(c.gateway.pool_prefix, 0); /* all of spgate-dp's pool */
+}
+
+static void a_hosts_part_of_the_pool_must_be_a_network(void)
+{
+	char path[64], err[512];
+	struct ctl_config c;
+
+	CU_ASSERT(fails_at("gateway: { virtual_pool: 198.19.0.1/25 }\n" REQUIRED, 1, 26, "gateway.virtual_pool"));
+	CU_ASSERT(fails_at("gateway: { virtual_pool: 198.19.0.0/31 }\n" REQUIRED, 1, 26, "/8 to /30"));
+	CU_ASSERT(fails_at("gateway: { virtual_pool: pool-a }\n" REQUIRED, 1, 26, "gateway.virtual_pool"));
+	CU_ASSERT_EQUAL_FATAL(load_text("gateway: { id: gw-b, virtual_pool: 198.19.0.128/25 }\n" REQUIRED, &c, path,
+					sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.gateway.pool_addr, htonl(0xc6130080));
+	CU_ASSERT_EQUAL(c.gateway.pool_prefix, 25);
 }
 
 static void a_base_oid_must_be_dotted_numbers(void)
@@ -578,6 +593,7 @@ int main(void)
 		{ "recordings_have_safe_defaults_and_checked_keys", recordings_have_safe_defaults_and_checked_keys },
 		{ "a_store_url_with_a_password_is_refused_and_sqlite_is_the_default",
 		  a_store_url_with_a_password_is_refused_and_sqlite_is_the_default },
+		{ "a_hosts_part_of_the_pool_must_be_a_network", a_hosts_part_of_the_pool_must_be_a_network },
 		{ "a_base_oid_must_be_dotted_numbers", a_base_oid_must_be_dotted_numbers },
 		{ "the_agentx_socket_is_a_path_or_tcp_host_port",
 		  the_agentx_socket_is_a_path_or_tcp_host_port },
