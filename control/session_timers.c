@@ -10,6 +10,7 @@
 
 #include "approval.h"
 #include "recording.h"
+#include "fleet.h"
 #include "session_int.h"
 
 #define SESS_RETENTION_EVERY_S 3600
@@ -132,6 +133,13 @@ void session_mgr_tick(struct session_mgr *m)
 	struct session *s, *tmp;
 	int ret;
 
+	/*
+	 * Cut off from the fleet's store (fleet.h), this host may no longer own its sessions:
+	 * ending one now would release a line and an address its new owner holds. It waits to
+	 * hear (a renewal, or being fenced); spgate-dp and the agents carry on meanwhile.
+	 */
+	if (!fleet_lease_fresh(m->env.fleet))
+		return;
 	ret = approval_expired(m->env.store, now, approval_expired_cb, m);
 	/* -ENOTCONN: PostgreSQL is away, which store_watch.c says once, not every second */
 	if (ret < 0 && ret != -ENOTCONN)
