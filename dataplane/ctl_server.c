@@ -218,7 +218,7 @@ static int session_add_one(struct spg_dp *dp, const struct spg_dp_session_params
 		err = check_virtual_in_pool(&dp->cfg, p->virtual_addr, &why);
 	/* A silenced primary or an address not (or no longer) taken over is another host's:
 	 * ESP from it would reach the SP site with a source that answers elsewhere. */
-	if (err == 0 && spg_port_addr_outer_src(dp, p->outer_src) == 0) {
+	if (err == 0 && !spg_port_addr_outer_src_ok(dp, p->outer_src)) {
 		why = p->outer_src != 0 ? "outer_src is no active address of the SP port"
 					: "outer_src 0 names the SP port's primary address, which is silenced";
 		err = EADDRNOTAVAIL;

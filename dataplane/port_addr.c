@@ -174,12 +174,13 @@ uint32_t spg_port_addr_list(const struct spg_dp *dp, struct spg_dp_address_entry
 	return n;
 }
 
-uint32_t spg_port_addr_outer_src(const struct spg_dp *dp, uint32_t outer_src)
+bool spg_port_addr_outer_src_ok(const struct spg_dp *dp, uint32_t outer_src)
 {
 	const struct spg_port *sp = &dp->ports[SPG_DP_PORT_SP];
-	uint32_t a = outer_src != 0 ? outer_src : sp->addr;
 
-	return a != 0 && spg_port_owns(sp, a) ? a : 0;
+	if (outer_src == 0)
+		return !sp->primary_silent;
+	return spg_port_owns(sp, outer_src);
 }
 
 unsigned int spg_port_addr_announce_due(struct spg_dp *dp, uint64_t now)

@@ -41,9 +41,9 @@ int spg_port_addr_del(struct spg_dp *dp, unsigned int port, uint32_t addr, const
  * returns how many. */
 uint32_t spg_port_addr_list(const struct spg_dp *dp, struct spg_dp_address_entry *e);
 
-/* The address a session's outer_src names (0: the SP port's primary) if the SP port owns it
- * now, else 0 (EADDRNOTAVAIL for the session). */
-uint32_t spg_port_addr_outer_src(const struct spg_dp *dp, uint32_t outer_src);
+/* Whether the SP port owns the address a session's outer_src names (0: its primary) now;
+ * false means EADDRNOTAVAIL for the session. */
+bool spg_port_addr_outer_src_ok(const struct spg_dp *dp, uint32_t outer_src);
 
 /* Control thread, from the slow path: sends the gratuitous ARPs that are due at now (TSC).
  * Returns how many it sent. */
