@@ -493,7 +493,7 @@ static int handle_address(struct spg_dp *dp, const union ctl_req *req, uint8_t *
 {
 	const struct spg_dp_address_req *r = &req->address;
 	struct spg_dp_address_list_rep head = {0};
-	const char *why = "unknown op", *what = "address op";
+	const char *why = "unknown op", *what = "request";
 	char a[SPG_ADDR_STRLEN];
 	int err = EINVAL;
 
@@ -517,7 +517,7 @@ static int handle_address(struct spg_dp *dp, const union ctl_req *req, uint8_t *
 	}
 	spg_addr_str(r->addr, a);
 	if (err != 0) {
-		RTE_LOG(NOTICE, USER1, "control: address %s of %s on port %u (%s) refused: %s\n", what, a, r->port,
+		RTE_LOG(NOTICE, USER1, "control: ADDRESS %s (op %u) of %s on port %u (%s) refused: %s\n", what, r->op, a, r->port,
 			r->port < SPG_DP_N_PORTS ? port_names[r->port] : "unknown", why);
 		return err;
 	}
