@@ -517,8 +517,8 @@ static int handle_address(struct spg_dp *dp, const union ctl_req *req, uint8_t *
 	}
 	spg_addr_str(r->addr, a);
 	if (err != 0) {
-		RTE_LOG(NOTICE, USER1, "control: ADDRESS %s (op %u) of %s on port %u (%s) refused: %s\n", what, r->op, a, r->port,
-			r->port < SPG_DP_N_PORTS ? port_names[r->port] : "unknown", why);
+		RTE_LOG(NOTICE, USER1, "control: ADDRESS %s (op %u) of %s on port %u (%s) refused: %s\n", what,
+			r->op, a, r->port, r->port < SPG_DP_N_PORTS ? port_names[r->port] : "unknown", why);
 		return err;
 	}
 	if (r->op == SPG_DP_ADDR_ADD)

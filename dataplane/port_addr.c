@@ -169,7 +169,8 @@ uint32_t spg_port_addr_list(const struct spg_dp *dp, struct spg_dp_address_entry
 			.port = (uint8_t)port, .primary = 1, .active = !p->primary_silent, .addr = p->addr };
 		for (unsigned int i = 0; i < SPG_DP_PORT_ADDRS_MAX; i++)
 			if (p->extra[i] != 0)
-				e[n++] = (struct spg_dp_address_entry){ .port = (uint8_t)port, .active = 1, .addr = p->extra[i] };
+				e[n++] = (struct spg_dp_address_entry){
+					.port = (uint8_t)port, .active = 1, .addr = p->extra[i] };
 	}
 	return n;
 }

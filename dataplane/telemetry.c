@@ -254,8 +254,8 @@ static int tel_addresses(const char *cmd, const char *params, struct rte_tel_dat
 		rte_tel_data_start_array(lists[p], RTE_TEL_STRING_VAL);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		snprintf(item, sizeof(item), "%s%s%s", spg_addr_str(e[i].addr, a), e[i].primary ? " primary" : "",
-			 e[i].active ? "" : " silenced");
+		snprintf(item, sizeof(item), "%s%s%s", spg_addr_str(e[i].addr, a),
+			 e[i].primary ? " primary" : "", e[i].active ? "" : " silenced");
 		rte_tel_data_add_array_string(lists[e[i].port], item);
 	}
 	rte_tel_data_start_dict(d);
@@ -279,7 +279,8 @@ int spg_telemetry_register(struct spg_dp *dp)
 		{"/spgate/sessions", tel_sessions, "Session ids (at most 512). No parameters."},
 		{"/spgate/session", tel_session, "One session. Parameter: session id."},
 		{"/spgate/drops", tel_drops, "Drop counts by reason. No parameters."},
-		{"/spgate/addresses", tel_addresses, "Addresses each port owns: primary (or silenced), taken over. No parameters."},
+		{"/spgate/addresses", tel_addresses,
+		 "Addresses each port owns: primary (or silenced), taken over. No parameters."},
 	};
 	unsigned int i;
 	int rc;
