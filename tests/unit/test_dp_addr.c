@@ -693,6 +693,25 @@ static void added_address_is_answered_for(void)
 	CU_ASSERT_EQUAL(solicit_source(), G_OUT); /* an active primary stays the sender */
 }
 
+static void another_hosts_announcement_of_our_address_is_not_learned(void)
+{
+	struct rte_ether_addr mac;
+	struct arp_seen r;
+
+	if (!fresh())
+		return;
+	CU_ASSERT_EQUAL(address(SPG_DP_ADDR_ADD, SPG_DP_PORT_SP, G_OUT_TAKEN), 0);
+	drain_ctl_tx();
+	/* the dead host came back and announces its old address: it is no next hop of ours */
+	ask_arp(SPG_DP_PORT_SP, G_OUT_TAKEN, G_OUT_TAKEN, &r);
+	CU_ASSERT_FALSE(spg_neigh_lookup(dp.neigh, SPG_DP_PORT_SP, htonl(G_OUT_TAKEN), &mac));
+	ask_arp(SPG_DP_PORT_SP, G_OUT, G_OUT, &r);
+	CU_ASSERT_FALSE(spg_neigh_lookup(dp.neigh, SPG_DP_PORT_SP, htonl(G_OUT), &mac));
+	/* an ordinary neighbor still is */
+	ask_arp(SPG_DP_PORT_SP, SP_NEIGHBOR, G_OUT, &r);
+	CU_ASSERT_TRUE(spg_neigh_lookup(dp.neigh, SPG_DP_PORT_SP, htonl(SP_NEIGHBOR), &mac));
+}
+
 static void taken_over_session_leaves_from_and_arrives_at_the_taken_address(void)
 {
 	struct spg_dp_session_params taken, own;
@@ -812,6 +831,8 @@ int main(void)
 		{"silenced_primary_is_another_hosts", silenced_primary_is_another_hosts},
 		{"added_address_is_announced_three_times", added_address_is_announced_three_times},
 		{"added_address_is_answered_for", added_address_is_answered_for},
+		{"another_hosts_announcement_of_our_address_is_not_learned",
+		 another_hosts_announcement_of_our_address_is_not_learned},
 		{"taken_over_session_leaves_from_and_arrives_at_the_taken_address",
 		 taken_over_session_leaves_from_and_arrives_at_the_taken_address},
 		{"readded_primary_is_announced_and_answered_again", readded_primary_is_announced_and_answered_again},
