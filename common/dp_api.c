@@ -40,6 +40,7 @@ static const char *const type_names[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_SESSION_DEL_BATCH] = "SESSION_DEL_BATCH",
 	[SPG_DP_SESSION_RECORD] = "SESSION_RECORD",
 	[SPG_DP_SESSION_JOINERS] = "SESSION_JOINERS",
+	[SPG_DP_ADDRESS] = "ADDRESS",
 };
 
 static const char *const reply_names[SPG_DP_MSG_TYPE_MAX] = {
@@ -56,6 +57,7 @@ static const char *const reply_names[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_SESSION_DEL_BATCH] = "SESSION_DEL_BATCH reply",
 	[SPG_DP_SESSION_RECORD] = "SESSION_RECORD reply",
 	[SPG_DP_SESSION_JOINERS] = "SESSION_JOINERS reply",
+	[SPG_DP_ADDRESS] = "ADDRESS reply",
 };
 
 const char *spg_dp_msg_type_name(uint16_t type)
@@ -86,6 +88,8 @@ static size_t request_body_size(uint16_t type)
 		return sizeof(struct spg_dp_session_record_req);
 	case SPG_DP_SESSION_JOINERS:
 		return sizeof(struct spg_dp_session_joiners_req);
+	case SPG_DP_ADDRESS:
+		return sizeof(struct spg_dp_address_req);
 	default: /* PING, STATS, DROPS */
 		return 0;
 	}
@@ -170,6 +174,28 @@ static int check_batch_reply(const uint8_t *body, size_t body_len, const char *w
 	return 0;
 }
 
+/* ADDRESS: ADD and DEL answer with no body, LIST with a counted list of entries. */
+static int check_address_reply(const uint8_t *body, size_t body_len, const char **why)
+{
+	struct spg_dp_address_list_rep list;
+	size_t want;
+
+	if (body_len == 0)
+		return 0;
+	if (body_len < sizeof(list))
+		return fail(EBADMSG, why, "ADDRESS reply body is %zu bytes, shorter than its %zu-byte head", body_len,
+			    sizeof(list));
+	memcpy(&list, body, sizeof(list));
+	if (list.count > SPG_DP_ADDR_LIST_MAX)
+		return fail(EBADMSG, why, "ADDRESS reply claims %u addresses, at most %u exist", list.count,
+			    SPG_DP_ADDR_LIST_MAX);
+	want = sizeof(list) + (size_t)list.count * sizeof(struct spg_dp_address_entry);
+	if (body_len != want)
+		return fail(EBADMSG, why, "ADDRESS reply body is %zu bytes, expected %zu for %u addresses", body_len,
+			    want, list.count);
+	return 0;
+}
+
 static int check_reply_body(const uint8_t *body, size_t body_len, uint16_t base, const char **why)
 {
 	size_t want = reply_body_size(base);
@@ -180,6 +206,8 @@ static int check_reply_body(const uint8_t *body, size_t body_len, uint16_t base,
 
 	if (batch_kind(base, &batch, &max))
 		return check_batch_reply(body, body_len, batch, max, why);
+	if (base == SPG_DP_ADDRESS)
+		return check_address_reply(body, body_len, why);
 	if (base == SPG_DP_SESSION_LIST) {
 		if (body_len < want)
 			return fail(EBADMSG, why, "SESSION_LIST reply body is %zu bytes, shorter than its %zu-byte head",

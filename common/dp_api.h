@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPG_DP_API_VERSION 1
+/* 2: ADDRESS (issue 14), session params' and infos' outer_src, HELLO's vendor_addr */
+#define SPG_DP_API_VERSION 2
 #define SPG_DP_SOCKET_DEFAULT "/run/spgate/dp.sock"
 /* Largest datagram either side sends or accepts; larger ones are refused. */
 #define SPG_DP_MSG_MAX 65536
@@ -92,7 +93,10 @@ struct spg_dp_session_params {
 	struct spg_dp_rate rate_in;  /* SP -> vendor */
 	struct spg_dp_sa_keys sa_out; /* we encrypt with it */
 	struct spg_dp_sa_keys sa_in;  /* we decrypt with it */
-	uint32_t outer_src; /* the tunnel's outer source: an active SP-port address; 0 its primary */
+	/* The outer source of the session's ESP (network order): an active address of the SP
+	 * port (its primary G_out or one ADDRESS added), 0 = the SP port's primary. Else
+	 * EADDRNOTAVAIL. Fixed for the session's life: UPDATE refuses another one (EINVAL). */
+	uint32_t outer_src;
 	uint32_t pad_src;
 };
 
@@ -121,14 +125,6 @@ struct spg_dp_hello_rep {
 	char version[SPG_DP_NAME_LEN];
 	uint32_t vendor_addr; /* the vendor port's configured address */
 	uint32_t pad_v;
-};
-
-enum { SPG_DP_ADDR_ADD = 1, SPG_DP_ADDR_DEL = 2, SPG_DP_ADDR_LIST = 3 };
-struct spg_dp_address_req {
-	uint8_t op;
-	uint8_t port;
-	uint8_t pad[2];
-	uint32_t addr;
 };
 
 struct spg_dp_session_add_req {
@@ -277,6 +273,8 @@ struct spg_dp_session_info {
 	uint64_t record_dropped;
 	uint32_t joiner_addr[SPG_DP_MAX_JOINERS]; /* 0 = empty slot */
 	uint32_t joiner_pad;
+	uint32_t outer_src; /* the session's ESP source address (never 0: the primary is named) */
+	uint32_t pad_src;
 };
 
 struct spg_dp_session_get_rep {
@@ -301,6 +299,53 @@ struct spg_dp_session_list_rep {
 	 sizeof(struct spg_dp_session_info))
 
 enum spg_dp_port_index { SPG_DP_PORT_VENDOR = 0, SPG_DP_PORT_SP = 1, SPG_DP_N_PORTS = 2 };
+
+/*
+ * ADDRESS (issue 14, failover): the addresses a port owns besides, or instead of, its
+ * configured (primary) one, the way VRRP moves an address to a surviving host.
+ *  - ADD (port, addr): the port owns addr from now on: answers ARP for it with its MAC, accepts
+ *    ESP (SP port) and ping to it, and announces it at once with gratuitous ARP (an ARP request
+ *    sip = tip = addr to broadcast; sent 3 times, now and twice more 0.5 s apart). Adding an
+ *    address held already answers 0 and announces again. ADD of the port's primary address
+ *    ends its silence (DEL below) and announces it. ENOSPC: SPG_DP_PORT_ADDRS_MAX extra
+ *    addresses held already. EINVAL: not a unicast host address (0.0.0.0/8, 127/8, multicast,
+ *    255.255.255.255, the port subnet's network or broadcast address), the other port's
+ *    address, or (vendor port) inside the virtual pool, S, or G_in .. G_in+3.
+ *  - DEL (port, addr): an extra address is no longer owned (no ARP replies, ESP to it dropped
+ *    as not_for_us). DEL of the primary silences it ("standby": another host of the fleet
+ *    holds it): no ARP replies, no gratuitous ARP for it, and the port's own ARP requests use
+ *    sender address 0.0.0.0 (an RFC 5227 probe, which overwrites no cache) unless it holds an
+ *    extra address, which they then use. EBUSY: a session's outer_src is that address (delete
+ *    the sessions first); ENOENT: not held (or the primary silenced already).
+ *  - LIST: every address of both ports, the primaries included, in struct
+ *    spg_dp_address_list_rep (ADD and DEL: header only).
+ * EINVAL also for an unknown op or port.
+ */
+#define SPG_DP_PORT_ADDRS_MAX 16
+#define SPG_DP_ADDR_LIST_MAX (SPG_DP_N_PORTS * (1 + SPG_DP_PORT_ADDRS_MAX))
+
+enum spg_dp_address_op { SPG_DP_ADDR_ADD = 1, SPG_DP_ADDR_DEL = 2, SPG_DP_ADDR_LIST = 3 };
+
+struct spg_dp_address_req {
+	uint8_t op;   /* enum spg_dp_address_op */
+	uint8_t port; /* enum spg_dp_port_index; LIST: ignored */
+	uint8_t pad[2];
+	uint32_t addr; /* network order; LIST: ignored */
+};
+
+struct spg_dp_address_entry {
+	uint8_t port;    /* enum spg_dp_port_index */
+	uint8_t primary; /* 1: the port's configured address */
+	uint8_t active;  /* 0: a silenced primary (extra addresses are always active) */
+	uint8_t pad;
+	uint32_t addr; /* network order */
+};
+
+struct spg_dp_address_list_rep {
+	uint32_t count; /* entries, at most SPG_DP_ADDR_LIST_MAX */
+	uint32_t pad;
+	struct spg_dp_address_entry e[];
+};
 
 struct spg_dp_port_stats {
 	uint64_t rx_packets;

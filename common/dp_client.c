@@ -198,3 +198,36 @@ int spg_dp_client_call(int fd, uint16_t type, const void *body, size_t body_len,
 		return ret;
 	return -reply_error;
 }
+
+int spg_dp_address(int fd, uint8_t op, uint8_t port, uint32_t addr, int timeout_ms)
+{
+	struct spg_dp_address_req req = {.op = op, .port = port, .addr = addr};
+
+	if (op != SPG_DP_ADDR_ADD && op != SPG_DP_ADDR_DEL)
+		return -EINVAL;
+	return spg_dp_client_call(fd, SPG_DP_ADDRESS, &req, sizeof(req), NULL, 0, NULL, timeout_ms);
+}
+
+int spg_dp_address_list(int fd, struct spg_dp_address_entry *e, uint32_t max, uint32_t *count, int timeout_ms)
+{
+	struct spg_dp_address_req req = {.op = SPG_DP_ADDR_LIST};
+	struct {
+		struct spg_dp_address_list_rep head;
+		struct spg_dp_address_entry e[SPG_DP_ADDR_LIST_MAX];
+	} rep;
+	size_t len = 0;
+	int ret;
+
+	*count = 0;
+	ret = spg_dp_client_call(fd, SPG_DP_ADDRESS, &req, sizeof(req), &rep, sizeof(rep), &len, timeout_ms);
+	if (ret < 0)
+		return ret;
+	/* spg_dp_msg_check matched the count to the length; an empty body is no LIST reply */
+	if (len < sizeof(rep.head))
+		return -EBADMSG;
+	if (rep.head.count > max)
+		return -ENOBUFS;
+	memcpy(e, rep.e, rep.head.count * sizeof(e[0]));
+	*count = rep.head.count;
+	return 0;
+}

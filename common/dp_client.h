@@ -34,4 +34,19 @@ int spg_dp_client_call(int fd, uint16_t type, const void *body, size_t body_len,
 int spg_dp_client_request(int fd, uint16_t type, const void *body, size_t body_len, void *reply_body,
 			  size_t reply_max, size_t *reply_len, int *reply_error, int timeout_ms);
 
+/*
+ * ADDRESS (dp_api.h): op SPG_DP_ADDR_ADD or SPG_DP_ADDR_DEL of addr (network order) on port
+ * (enum spg_dp_port_index). Returns 0, the dataplane's refusal as -errno (-EINVAL, -ENOSPC,
+ * -ENOENT, -EBUSY; -EOPNOTSUPP from a dataplane older than the message) or a local failure
+ * as spg_dp_client_call says.
+ */
+int spg_dp_address(int fd, uint8_t op, uint8_t port, uint32_t addr, int timeout_ms);
+
+/*
+ * ADDRESS LIST: every address of both ports into e (room for max entries; SPG_DP_ADDR_LIST_MAX
+ * always suffices), how many in *count. Returns 0 or -errno as spg_dp_address; -ENOBUFS when
+ * more than max came.
+ */
+int spg_dp_address_list(int fd, struct spg_dp_address_entry *e, uint32_t max, uint32_t *count, int timeout_ms);
+
 #endif

@@ -385,11 +385,15 @@ static void dp_state_cb(struct dpp *d, bool up, void *arg)
 	struct ctl *ctl = arg;
 
 	(void)d;
-	/* the addresses first: re-added sessions may send from an address taken over */
-	if (up)
-		fleet_takeover_dp_up(ctl->takeover);
 	if (ctl->sessions != NULL)
 		session_mgr_dp_state(ctl->sessions, up);
+	/*
+	 * The addresses after the reconciliation, which deleted what this host no longer owns
+	 * (spgate-dp refuses to silence an address sessions still leave from) and before any
+	 * session is re-added: those wait for a rekey through their agent.
+	 */
+	if (up)
+		fleet_takeover_dp_up(ctl->takeover);
 	if (ctl->audit != NULL)
 		audit_event(ctl->audit, "spgate-control", up ? "dp_up" : "dp_down", "spgate-dp", "ok", NULL);
 }

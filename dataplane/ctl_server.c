@@ -19,6 +19,7 @@
 #include "ctl_peer.h"
 #include "ctl_server.h"
 #include "nat.h"
+#include "port_addr.h"
 
 #ifndef SPGATE_VERSION
 #define SPGATE_VERSION "unknown" /* meson.build passes the project version */
@@ -42,6 +43,7 @@ union ctl_req {
 	struct spg_dp_session_list_req list;
 	struct spg_dp_session_record_req record;
 	struct spg_dp_session_joiners_req joiners;
+	struct spg_dp_address_req address;
 };
 
 typedef int (*ctl_handler)(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len);
@@ -75,6 +77,7 @@ static int handle_hello(struct spg_dp *dp, const union ctl_req *req, uint8_t *bo
 	rep.outer_addr = dp->cfg.sp.addr;
 	rep.esp_udp_port = dp->cfg.esp_udp_port;
 	rep.sp_mtu = dp->cfg.sp.mtu;
+	rep.vendor_addr = dp->ports[SPG_DP_PORT_VENDOR].addr;
 	snprintf(rep.version, sizeof(rep.version), "spgate-dp %s", SPGATE_VERSION);
 	memcpy(body, &rep, sizeof(rep));
 	*body_len = sizeof(rep);
@@ -213,6 +216,13 @@ static int session_add_one(struct spg_dp *dp, const struct spg_dp_session_params
 	err = spg_dp_session_params_check(p, spg_cipher_key_len(dp->cfg.cipher), &why);
 	if (err == 0)
 		err = check_virtual_in_pool(&dp->cfg, p->virtual_addr, &why);
+	/* A silenced primary or an address not (or no longer) taken over is another host's:
+	 * ESP from it would reach the SP site with a source that answers elsewhere. */
+	if (err == 0 && !spg_port_addr_outer_src_ok(dp, p->outer_src)) {
+		why = p->outer_src != 0 ? "outer_src is no active address of the SP port"
+					: "outer_src 0 names the SP port's primary address, which is silenced";
+		err = EADDRNOTAVAIL;
+	}
 	if (err != 0) {
 		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": add refused: %s\n", p->id, why);
 		return err;
@@ -295,6 +305,14 @@ static void merge_current(struct spg_dp *dp, const struct spg_session *s, uint32
 	}
 }
 
+/* The address session s sends its ESP from. */
+static uint32_t session_outer_src(const struct spg_dp *dp, const struct spg_session *s)
+{
+	uint32_t src = spg_session_ctl_of(dp->sessions, s)->outer_src;
+
+	return src != 0 ? src : dp->ports[SPG_DP_PORT_SP].addr;
+}
+
 static int handle_session_update(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
 {
 	const struct spg_dp_session_params *p = &req->update.p;
@@ -314,6 +332,11 @@ static int handle_session_update(struct spg_dp *dp, const union ctl_req *req, ui
 	s = spg_session_find(dp->sessions, p->id);
 	if (s == NULL)
 		return ENOENT;
+	if (p->outer_src != 0 && p->outer_src != session_outer_src(dp, s)) {
+		RTE_LOG(NOTICE, USER1, "session %" PRIu64 ": update refused: outer_src differs from the session's "
+			"(it is fixed at add: delete and add again)\n", p->id);
+		return EINVAL;
+	}
 	merge_current(dp, s, what, p, &merged);
 	err = spg_dp_session_params_check(&merged, spg_cipher_key_len(dp->cfg.cipher), &why);
 	if (err != 0) {
@@ -463,6 +486,51 @@ static int handle_session_joiners(struct spg_dp *dp, const union ctl_req *req, u
 	return 0;
 }
 
+static const char *const port_names[SPG_DP_N_PORTS] = { "vendor", "sp" };
+
+/* ADDRESS: the addresses a port owns (port_addr.h); every change is logged, refusals too. */
+static int handle_address(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
+{
+	const struct spg_dp_address_req *r = &req->address;
+	struct spg_dp_address_list_rep head = {0};
+	const char *why = "unknown op", *what = "request";
+	char a[SPG_ADDR_STRLEN];
+	int err = EINVAL;
+
+	*body_len = 0;
+	if (r->op == SPG_DP_ADDR_LIST) {
+		/* built aside: the reply buffer promises no alignment */
+		struct spg_dp_address_entry e[SPG_DP_ADDR_LIST_MAX];
+
+		head.count = spg_port_addr_list(dp, e);
+		memcpy(body, &head, sizeof(head));
+		memcpy(body + sizeof(head), e, head.count * sizeof(e[0]));
+		*body_len = sizeof(head) + head.count * sizeof(struct spg_dp_address_entry);
+		return 0;
+	}
+	if (r->op == SPG_DP_ADDR_ADD) {
+		what = "add";
+		err = spg_port_addr_add(dp, r->port, r->addr, &why);
+	} else if (r->op == SPG_DP_ADDR_DEL) {
+		what = "delete";
+		err = spg_port_addr_del(dp, r->port, r->addr, &why);
+	}
+	spg_addr_str(r->addr, a);
+	if (err != 0) {
+		RTE_LOG(NOTICE, USER1, "control: ADDRESS %s (op %u) of %s on port %u (%s) refused: %s\n", what,
+			r->op, a, r->port, r->port < SPG_DP_N_PORTS ? port_names[r->port] : "unknown", why);
+		return err;
+	}
+	if (r->op == SPG_DP_ADDR_ADD)
+		RTE_LOG(INFO, USER1, "%s port: owns %s%s, announced by gratuitous ARP\n", port_names[r->port], a,
+			r->addr == dp->ports[r->port].addr ? " (its primary) again" : "");
+	else
+		RTE_LOG(INFO, USER1, "%s port: %s %s\n", port_names[r->port],
+			r->addr == dp->ports[r->port].addr ? "silenced its primary address (standby)" : "gave up",
+			a);
+	return 0;
+}
+
 static int handle_session_get(struct spg_dp *dp, const union ctl_req *req, uint8_t *body, size_t *body_len)
 {
 	struct spg_dp_session_get_rep rep;
@@ -581,6 +649,7 @@ static const ctl_handler handlers[SPG_DP_MSG_TYPE_MAX] = {
 	[SPG_DP_SESSION_DEL_BATCH] = handle_session_del_batch,
 	[SPG_DP_SESSION_RECORD] = handle_session_record,
 	[SPG_DP_SESSION_JOINERS] = handle_session_joiners,
+	[SPG_DP_ADDRESS] = handle_address,
 };
 
 size_t spg_ctl_reply_header(void *rep, uint16_t type, uint32_t seq, int err, size_t body_len)

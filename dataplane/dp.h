@@ -24,10 +24,20 @@
 struct spg_port {
 	uint16_t port_id;
 	struct rte_ether_addr mac;
-	uint32_t addr;     /* network order */
+	uint32_t addr;     /* network order: the configured (primary) address */
 	uint32_t mask;     /* network order */
 	uint32_t next_hop; /* network order, 0 if none */
 	uint16_t mtu;
+	/* ADDRESS DEL silenced the primary: another host of the fleet holds it (port_addr.h).
+	 * Beside addr, so the workers' ownership check reads no other line for it. */
+	bool primary_silent;
+	/* Addresses moved here from another host (issue 14, port_addr.h), 0 = free slot: the
+	 * control thread stores, workers load (spg_port_owns). */
+	uint32_t extra[SPG_DP_PORT_ADDRS_MAX];
+	/* Control thread only: gratuitous ARPs still to send for [0] the primary, [1 + i]
+	 * extra[i], and when the next of each is due (TSC). */
+	uint8_t garp_left[1 + SPG_DP_PORT_ADDRS_MAX];
+	uint64_t garp_next_tsc[1 + SPG_DP_PORT_ADDRS_MAX];
 };
 
 struct spg_worker_stats {

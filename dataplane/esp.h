@@ -60,6 +60,11 @@ void spg_esp_free(struct spg_esp *esp);
 
 /* Control thread only. NULL + rte_errno (EINVAL bad keys, ENOSPC no room). */
 struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *keys, bool outbound);
+/* The same with the outer source of an outbound SA's packets (network order; 0: the
+ * configured local_addr), written into its outer header template (issue 14: sessions taken
+ * over from another host leave from that host's G_out). */
+struct spg_sa *spg_sa_create_from(struct spg_esp *esp, const struct spg_dp_sa_keys *keys, bool outbound,
+				  uint32_t src_addr);
 /* Only after no worker can still hold sa (after an RCU grace period). */
 void spg_sa_free(struct spg_esp *esp, struct spg_sa *sa);
 uint32_t spg_sa_spi(const struct spg_sa *sa); /* network order */

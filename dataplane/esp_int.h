@@ -113,6 +113,7 @@ struct spg_sa {
 		struct {
 			const void *gcm_key;
 			uint8_t salt[4];
+			uint32_t src_addr; /* the outer source (network order) */
 		} nat;
 	};
 	/* Its address is the lookaside crypto session's opaque data: groups come back by it. */
@@ -148,7 +149,7 @@ static inline uint32_t sa_index(const struct spg_esp *esp, const struct spg_sa *
 /* esp_native.c */
 int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg);
 void esp_native_close(struct spg_esp *esp);
-void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys);
+void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys, uint32_t src_addr);
 void esp_native_sa_release(struct spg_esp *esp, struct spg_sa *s);
 uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct spg_sa *sa[], void *ctx[],
 			     uint16_t n, uint8_t reason[]);

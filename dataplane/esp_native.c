@@ -95,7 +95,7 @@ void esp_native_close(struct spg_esp *esp)
 	esp->native_out = false;
 }
 
-void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys)
+void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys, uint32_t src_addr)
 {
 	struct gcm_key_data *k = (struct gcm_key_data *)(esp->gcm_keys + (size_t)sa_index(esp, s) * esp->gcm_key_size);
 
@@ -105,6 +105,7 @@ void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_
 		IMB_AES256_GCM_PRE((IMB_MGR *)esp->imb_mgr, keys->key, k);
 	s->nat.gcm_key = k;
 	memcpy(s->nat.salt, keys->salt, sizeof(s->nat.salt));
+	s->nat.src_addr = src_addr;
 	s->sqn = 0;
 	s->native = true;
 	s->crypto_lines = (uint8_t)RTE_MIN(esp->gcm_key_size / RTE_CACHE_LINE_SIZE, (uint32_t)CRYPTO_PREFETCH_LINES_MAX);
@@ -156,7 +157,7 @@ static uint8_t outbound_one(const struct spg_esp *esp, struct rte_mbuf *m, const
 		.packet_id = rte_cpu_to_be_16((uint16_t)sqn),
 		.time_to_live = ESP_OUTER_TTL,
 		.next_proto_id = IPPROTO_UDP,
-		.src_addr = esp->local_addr,
+		.src_addr = s->nat.src_addr,
 	};
 	f->udp = (struct rte_udp_hdr){ .src_port = rte_cpu_to_be_16(esp->udp_port) };
 	f->esp.spi = s->spi;

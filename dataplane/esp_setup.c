@@ -28,7 +28,7 @@
 static unsigned int esp_instances; /* names the pools of each spg_esp uniquely */
 
 static void sa_params(const struct spg_esp *esp, bool outbound, uint32_t spi_host, uint32_t salt,
-		      struct rte_crypto_sym_xform *xf, struct rte_ipv4_hdr *outer,
+		      uint32_t src_addr, struct rte_crypto_sym_xform *xf, struct rte_ipv4_hdr *outer,
 		      struct rte_ipsec_sa_prm *prm)
 {
 	memset(prm, 0, sizeof(*prm));
@@ -45,7 +45,7 @@ static void sa_params(const struct spg_esp *esp, bool outbound, uint32_t spi_hos
 		outer->version_ihl = RTE_IPV4_VHL_DEF;
 		outer->time_to_live = ESP_OUTER_TTL;
 		outer->next_proto_id = IPPROTO_UDP;
-		outer->src_addr = esp->local_addr;
+		outer->src_addr = src_addr;
 		prm->flags = RTE_IPSEC_SAFLAG_SQN_ATOM;
 		prm->ipsec_xform.direction = RTE_SECURITY_IPSEC_SA_DIR_EGRESS;
 		prm->ipsec_xform.options.udp_encap = 1;
@@ -105,10 +105,10 @@ static int sa_lib_size(const struct spg_esp *esp)
 	int in, out;
 
 	gcm_xform(esp, false, zero_key, &xf);
-	sa_params(esp, false, 256, 0, &xf, &outer, &prm);
+	sa_params(esp, false, 256, 0, esp->local_addr, &xf, &outer, &prm);
 	in = rte_ipsec_sa_size(&prm);
 	gcm_xform(esp, true, zero_key, &xf);
-	sa_params(esp, true, 256, 0, &xf, &outer, &prm);
+	sa_params(esp, true, 256, 0, esp->local_addr, &xf, &outer, &prm);
 	out = rte_ipsec_sa_size(&prm);
 	if (in < 0)
 		return in;
@@ -353,6 +353,12 @@ static uint8_t crypto_session_lines(const struct spg_esp *esp)
 
 struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *keys, bool outbound)
 {
+	return spg_sa_create_from(esp, keys, outbound, 0);
+}
+
+struct spg_sa *spg_sa_create_from(struct spg_esp *esp, const struct spg_dp_sa_keys *keys, bool outbound,
+				  uint32_t src_addr)
+{
 	struct rte_crypto_sym_xform xf;
 	struct rte_ipsec_sa_prm prm;
 	struct rte_ipv4_hdr outer;
@@ -372,8 +378,10 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 		return NULL;
 	}
 	memset(s, 0, sizeof(*s));
+	if (src_addr == 0)
+		src_addr = esp->local_addr;
 	if (outbound && esp->native_out) {
-		esp_native_sa_init(esp, s, keys);
+		esp_native_sa_init(esp, s, keys, src_addr);
 		s->spi = keys->spi;
 		s->outbound = true;
 		s->in_use = true;
@@ -388,7 +396,7 @@ struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *k
 	}
 	/* The library copies the salt into the nonce as it lies in memory (network order). */
 	memcpy(&salt, keys->salt, sizeof(salt));
-	sa_params(esp, outbound, rte_be_to_cpu_32(keys->spi), salt, &xf, &outer, &prm);
+	sa_params(esp, outbound, rte_be_to_cpu_32(keys->spi), salt, src_addr, &xf, &outer, &prm);
 	rc = rte_ipsec_sa_init(sa_lib(s), &prm, esp->sa_lib_size);
 	if (rc < 0) {
 		rc = -rc;

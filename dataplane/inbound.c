@@ -19,6 +19,7 @@
 #include "meter.h"
 #include "nat.h"
 #include "pkt.h"
+#include "port_addr.h"
 #include "port_filter.h"
 #include "worker.h"
 
@@ -112,7 +113,8 @@ static uint16_t classify(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t 
 			continue;
 		}
 		ip = spg_pkt_ipv4(m);
-		if (unlikely(ip->dst_addr != sp->addr)) {
+		/* G_out, or an address taken over from another host of the fleet (port_addr.h) */
+		if (unlikely(!spg_port_owns(sp, ip->dst_addr))) {
 			spg_drop(w, m, SPG_DROP_NOT_FOR_US);
 			continue;
 		}

@@ -12,6 +12,7 @@
 #include "meter.h"
 #include "nat.h"
 #include "pkt.h"
+#include "port_addr.h"
 #include "port_filter.h"
 #include "worker.h"
 
@@ -175,7 +176,7 @@ static uint16_t classify(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t 
 		}
 		ip = spg_pkt_ipv4(m);
 		if (unlikely(!in_pool(dp, ip->dst_addr))) {
-			if (ip->dst_addr == vp->addr)
+			if (spg_port_owns(vp, ip->dst_addr))
 				spg_to_slow_path(w, m);
 			else
 				spg_drop(w, m, SPG_DROP_NOT_FOR_US);

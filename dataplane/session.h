@@ -94,6 +94,9 @@ struct spg_session_ctl {
 	 * either is refused even after the table's own memory of retired keys moved on. */
 	uint64_t fp_out, fp_in;
 	uint64_t prev_fp_out, prev_fp_in;
+	/* The outer source of its ESP as added (network order, 0: the SP port's primary): what
+	 * a rekey's new SA leaves from, and what ADDRESS DEL must not take away (port_addr.h). */
+	uint32_t outer_src;
 };
 
 static inline const struct spg_port_filter *spg_session_filter(const struct spg_session *s)

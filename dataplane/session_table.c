@@ -378,6 +378,7 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 		.rate_in = p->rate_in,
 		.fp_out = fp_out,
 		.fp_in = fp_in,
+		.outer_src = p->outer_src,
 	};
 	spg_port_filter_init(&s->filter[0], p);
 	rc = spg_meter_config(&s->meter_out, &p->rate_out);
@@ -386,7 +387,7 @@ int spg_session_add(struct spg_session_table *t, const struct spg_dp_session_par
 	if (rc != 0)
 		goto undo_slot;
 
-	s->sa_out = spg_sa_create(t->esp, &p->sa_out, true);
+	s->sa_out = spg_sa_create_from(t->esp, &p->sa_out, true, p->outer_src);
 	if (s->sa_out == NULL)
 		goto undo_crypto;
 	s->sa_in = spg_sa_create(t->esp, &p->sa_in, false);
@@ -451,7 +452,8 @@ static int rekey(struct spg_session_table *t, struct spg_session *s, const struc
 	rc = check_fresh_keys(t, c, s->id, fp_out, fp_in);
 	if (rc != 0)
 		return rc;
-	sa_out = spg_sa_create(t->esp, &p->sa_out, true);
+	/* the session keeps its outer source (an update cannot name another) */
+	sa_out = spg_sa_create_from(t->esp, &p->sa_out, true, c->outer_src);
 	if (sa_out == NULL)
 		return rte_errno > 0 ? -rte_errno : -EIO;
 	sa_in = spg_sa_create(t->esp, &p->sa_in, false);

@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "addr.h"
+#include "port_addr.h"
 #include "slow_path.h"
 
 #define SLOW_BURST 32
@@ -29,7 +30,7 @@ static void send_ctl(struct spg_dp *dp, int port, struct rte_mbuf *m)
 }
 
 static void arp_fill(struct rte_mbuf *m, const struct rte_ether_addr *eth_dst, uint16_t op,
-		     const struct spg_port *p, const struct rte_ether_addr *tha, uint32_t tip)
+		     const struct spg_port *p, uint32_t sip, const struct rte_ether_addr *tha, uint32_t tip)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
@@ -43,7 +44,7 @@ static void arp_fill(struct rte_mbuf *m, const struct rte_ether_addr *eth_dst, u
 	arp->arp_plen = sizeof(uint32_t);
 	arp->arp_opcode = rte_cpu_to_be_16(op);
 	arp->arp_data.arp_sha = p->mac;
-	arp->arp_data.arp_sip = p->addr;
+	arp->arp_data.arp_sip = sip;
 	arp->arp_data.arp_tha = *tha;
 	arp->arp_data.arp_tip = tip;
 	m->data_len = m->pkt_len = sizeof(*eth) + sizeof(*arp);
@@ -73,12 +74,16 @@ static void handle_arp(struct spg_dp *dp, int port, struct rte_mbuf *m)
 	}
 	sha = arp->arp_data.arp_sha;
 	sip = arp->arp_data.arp_sip;
-	/* Learn only neighbors on the port's own subnet: nothing else can be a next hop. */
-	if (on_link(p, sip) && !rte_is_multicast_ether_addr(&sha) && !rte_is_zero_ether_addr(&sha))
+	/* Learn only neighbors on the port's own subnet: nothing else can be a next hop; and
+	 * not one of our own addresses, which another host may announce (a failover's race). */
+	if (on_link(p, sip) && !rte_is_multicast_ether_addr(&sha) && !rte_is_zero_ether_addr(&sha) &&
+	    !spg_port_owns(p, sip))
 		spg_neigh_learn(dp->neigh, (uint16_t)port, sip, &sha, rte_get_tsc_cycles());
 
-	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && arp->arp_data.arp_tip == p->addr) {
-		arp_fill(m, &sha, RTE_ARP_OP_REPLY, p, &sha, sip);
+	/* Every address the port owns now, a taken-over one too (port_addr.h); a silenced
+	 * primary is another host's to answer for. */
+	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && spg_port_owns(p, arp->arp_data.arp_tip)) {
+		arp_fill(m, &sha, RTE_ARP_OP_REPLY, p, arp->arp_data.arp_tip, &sha, sip);
 		send_ctl(dp, port, m);
 		return;
 	}
@@ -92,7 +97,7 @@ static void handle_icmp(struct spg_dp *dp, int port, struct rte_mbuf *m)
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_icmp_hdr *icmp;
-	uint32_t ihl, len;
+	uint32_t ihl, len, us;
 
 	if (m->data_len < sizeof(*eth) + sizeof(*ip) + sizeof(*icmp) || ip->next_proto_id != IPPROTO_ICMP)
 		goto drop;
@@ -101,13 +106,15 @@ static void handle_icmp(struct spg_dp *dp, int port, struct rte_mbuf *m)
 	if (ihl != sizeof(*ip) || len < ihl + sizeof(*icmp) || m->data_len < sizeof(*eth) + len)
 		goto drop;
 	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
-	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ip->dst_addr != p->addr)
+	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || !spg_port_owns(p, ip->dst_addr))
 		goto drop;
 
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = p->mac;
+	/* from the address that was pinged: a taken-over one answers as itself */
+	us = ip->dst_addr;
 	ip->dst_addr = ip->src_addr;
-	ip->src_addr = p->addr;
+	ip->src_addr = us;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -145,7 +152,8 @@ static unsigned int poll_packets(struct spg_dp *dp)
 	return n;
 }
 
-static void solicit(struct spg_dp *dp, int port, uint32_t addr)
+/* A broadcast ARP request from port for tip, with sender address sip. */
+static void arp_request(struct spg_dp *dp, int port, uint32_t sip, uint32_t tip)
 {
 	static const struct rte_ether_addr zero;
 	struct rte_ether_addr bcast;
@@ -159,8 +167,19 @@ static void solicit(struct spg_dp *dp, int port, uint32_t addr)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	arp_fill(m, &bcast, RTE_ARP_OP_REQUEST, &dp->ports[port], &zero, addr);
+	arp_fill(m, &bcast, RTE_ARP_OP_REQUEST, &dp->ports[port], sip, &zero, tip);
 	send_ctl(dp, port, m);
+}
+
+/* Next-hop resolution: from an address the port owns, else as an RFC 5227 probe (0.0.0.0). */
+static void solicit(struct spg_dp *dp, int port, uint32_t addr)
+{
+	arp_request(dp, port, spg_port_arp_source(&dp->ports[port]), addr);
+}
+
+void spg_slow_path_garp(struct spg_dp *dp, unsigned int port, uint32_t addr)
+{
+	arp_request(dp, (int)port, addr, addr);
 }
 
 static unsigned int poll_resolve(struct spg_dp *dp)
@@ -199,5 +218,6 @@ static unsigned int poll_roaming(struct spg_dp *dp)
 
 unsigned int spg_slow_path_poll(struct spg_dp *dp)
 {
-	return poll_packets(dp) + poll_resolve(dp) + poll_roaming(dp);
+	return poll_packets(dp) + poll_resolve(dp) + poll_roaming(dp) +
+	       spg_port_addr_announce_due(dp, rte_get_tsc_cycles());
 }

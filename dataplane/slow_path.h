@@ -12,4 +12,8 @@
 /* Handles what the workers queued. Returns the number of items handled. */
 unsigned int spg_slow_path_poll(struct spg_dp *dp);
 
+/* Queues one gratuitous ARP for addr on port: a broadcast ARP request with sender and target
+ * address addr and the port's MAC (RFC 5227's ARP announcement; port_addr.c decides when). */
+void spg_slow_path_garp(struct spg_dp *dp, unsigned int port, uint32_t addr);
+
 #endif

@@ -54,6 +54,7 @@ void spg_dp_session_info(struct spg_dp *dp, const struct spg_session *s, struct 
 	info->in = c.in;
 	for (unsigned int j = 0; j < SPG_DP_MAX_JOINERS; j++)
 		info->joiner_addr[j] = s->joiner_addr[j];
+	info->outer_src = ctl->outer_src != 0 ? ctl->outer_src : dp->ports[SPG_DP_PORT_SP].addr;
 	spg_recorder_session_info(dp->rec, s, info);
 }
 

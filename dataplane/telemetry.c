@@ -5,6 +5,7 @@
  *   /spgate/sessions       session ids (the first RTE_TEL_MAX_ARRAY_ENTRIES; spgatectl lists all)
  *   /spgate/session,<id>   one session
  *   /spgate/drops          drop reason -> count
+ *   /spgate/addresses      port -> the addresses it owns (issue 14: primary, taken over)
  * The callbacks run on DPDK's telemetry thread and take dp->ctl_lock, like the control socket.
  */
 #include <arpa/inet.h>
@@ -19,6 +20,7 @@
 #include <rte_telemetry.h>
 
 #include "addr.h"
+#include "port_addr.h"
 #include "telemetry.h"
 
 /* 22.11 telemetry callbacks take no user argument. */
@@ -189,6 +191,7 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 	add_addr(d, "virtual", info.virtual_addr);
 	add_addr(d, "workstation", info.workstation_addr);
 	add_addr(d, "peer", info.peer_addr);
+	add_addr(d, "outer_src", info.outer_src);
 	rte_tel_data_add_dict_u64(d, "peer_port", info.peer_port);
 	add_spi(d, "spi_out", info.spi_out);
 	add_spi(d, "spi_in", info.spi_in);
@@ -229,6 +232,42 @@ static int tel_drops(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+/* "vendor": ["192.0.2.1 primary", "192.0.2.2"], "sp": ["203.0.113.254 primary silenced", ...] */
+static int tel_addresses(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct spg_dp_address_entry e[SPG_DP_ADDR_LIST_MAX];
+	struct rte_tel_data *lists[SPG_DP_N_PORTS] = {NULL};
+	struct spg_dp *dp = tel_dp;
+	char a[SPG_ADDR_STRLEN], item[64];
+	uint32_t n;
+	unsigned int p;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	pthread_mutex_lock(&dp->ctl_lock);
+	n = spg_port_addr_list(dp, e);
+	pthread_mutex_unlock(&dp->ctl_lock);
+	for (p = 0; p < SPG_DP_N_PORTS; p++) {
+		lists[p] = rte_tel_data_alloc();
+		if (lists[p] == NULL)
+			goto nomem;
+		rte_tel_data_start_array(lists[p], RTE_TEL_STRING_VAL);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(item, sizeof(item), "%s%s%s", spg_addr_str(e[i].addr, a),
+			 e[i].primary ? " primary" : "", e[i].active ? "" : " silenced");
+		rte_tel_data_add_array_string(lists[e[i].port], item);
+	}
+	rte_tel_data_start_dict(d);
+	for (p = 0; p < SPG_DP_N_PORTS; p++)
+		rte_tel_data_add_dict_container(d, port_names[p], lists[p], 0);
+	return 0;
+nomem:
+	for (p = 0; p < SPG_DP_N_PORTS; p++)
+		rte_tel_data_free(lists[p]);
+	return -ENOMEM;
+}
+
 int spg_telemetry_register(struct spg_dp *dp)
 {
 	static const struct {
@@ -240,6 +279,8 @@ int spg_telemetry_register(struct spg_dp *dp)
 		{"/spgate/sessions", tel_sessions, "Session ids (at most 512). No parameters."},
 		{"/spgate/session", tel_session, "One session. Parameter: session id."},
 		{"/spgate/drops", tel_drops, "Drop counts by reason. No parameters."},
+		{"/spgate/addresses", tel_addresses,
+		 "Addresses each port owns: primary (or silenced), taken over. No parameters."},
 	};
 	unsigned int i;
 	int rc;

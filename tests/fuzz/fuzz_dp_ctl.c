@@ -10,6 +10,10 @@
  * check and adds are followed by updates, gets, lists and deletes. Every reply must be a
  * well-formed reply to its request. After each run the table is emptied again.
  *
+ * ADDRESS (issue 14) adds and deletes the ports' addresses and queues gratuitous ARPs: the
+ * ports have addresses, a pool and a control TX ring, which each run drains, and each run
+ * starts with no extra address and both primaries active.
+ *
  * SESSION_RECORD runs against a real recorder, but an absolute path in it is replaced by one
  * file in a directory of the harness's own: the fuzzer must not create files anywhere.
  */
@@ -22,7 +26,9 @@
 #include <rte_cycles.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "ctl_server.h"
 #include "dp.h"
@@ -67,6 +73,14 @@ static void dp_setup(void)
 	dp.cfg.pool_prefix_len = 24;
 	dp.ports[SPG_DP_PORT_VENDOR].port_id = RTE_MAX_ETHPORTS - 1; /* none: zero stats */
 	dp.ports[SPG_DP_PORT_SP].port_id = RTE_MAX_ETHPORTS - 1;
+	dp.ports[SPG_DP_PORT_VENDOR].addr = RTE_BE32(0xc0000201); /* 192.0.2.1/24 */
+	dp.ports[SPG_DP_PORT_VENDOR].mask = RTE_BE32(0xffffff00);
+	dp.ports[SPG_DP_PORT_SP].addr = RTE_BE32(0xcb007101); /* 203.0.113.1/24 */
+	dp.ports[SPG_DP_PORT_SP].mask = RTE_BE32(0xffffff00);
+	dp.mbuf_pool = rte_pktmbuf_pool_create("fuzz_dp_ctl_mbufs", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	dp.ctl_tx_ring = rte_ring_create("fuzz_dp_ctl_tx", 256, 0, RING_F_SC_DEQ);
+	if (dp.mbuf_pool == NULL || dp.ctl_tx_ring == NULL)
+		abort();
 	dp.start_tsc = rte_get_tsc_cycles();
 	pthread_mutex_init(&dp.ctl_lock, NULL);
 	dp.esp = spg_esp_create(&ec);
@@ -153,6 +167,20 @@ static void empty_table(void)
 	}
 }
 
+/* Forgets what ADDRESS did: the frames it queued, the extra addresses, a silenced primary. */
+static void reset_addresses(void)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(dp.ctl_tx_ring, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	for (unsigned int p = 0; p < SPG_DP_N_PORTS; p++) {
+		memset(dp.ports[p].extra, 0, sizeof(dp.ports[p].extra));
+		memset(dp.ports[p].garp_left, 0, sizeof(dp.ports[p].garp_left));
+		dp.ports[p].primary_silent = false;
+	}
+}
+
 /* The table lives in rte_malloc memory, which LeakSanitizer does not scan: what only it points
  * to (the key guard's OpenSSL MAC context) would look leaked. It is made before the first
  * input and freed at exit, before LeakSanitizer's own exit check. */
@@ -192,6 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	empty_table(); /* deleting a session closes its recording */
+	reset_addresses();
 	unlink(rec_file);
 	return 0;
 }

@@ -363,7 +363,7 @@ done
 
 # ---- telemetry ----
 
-for cmd in /spgate/stats /spgate/drops; do
+for cmd in /spgate/stats /spgate/drops /spgate/addresses; do
 	out=$(echo "$cmd" | timeout 10 $SPG_PY "$TELEMETRY" -f "$FILE_PREFIX" 2>&1)
 	check "dpdk-telemetry.py -f $FILE_PREFIX answers $cmd" \
 		$SPG_PY -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if sys.argv[2] in d and d[sys.argv[2]] else 1)' \
@@ -601,6 +601,52 @@ check "the TCP loop on session 2 got answers before the deletion ($ok_before of 
 check "spgate-dp is still running after the deletion" topo_dp_alive
 ids=$(session_ids)
 check "dp sessions now lists sessions 1, 3 and 4 (got: $ids)" [ "$ids" = "1 3 4" ]
+
+# ---- moveable addresses (issue 14): what a surviving host of a fleet takes over ----
+# A dead host's G_out moves here with ADDRESS: only then does spgate-dp answer ARP and ping
+# for it, and it announces it with gratuitous ARP (sender = target = the address).
+
+TAKEN=203.0.113.250
+sp1_reaches() { ip netns exec "$SP1" ping -c 1 -W 1 "$1" >/dev/null 2>&1; }
+sp1_neigh_mac() { ip -n "$SP1" neigh show "$1" dev eth0 | awk '/lladdr/ {print $3}'; }
+garps_of() { pcap_count "$SPG_STATE/addr.pcap" arp and ether src "$SP_MAC" and arp src "$1" and arp dst "$1"; }
+addr_listed() { # addr_listed PORT ADDRESS PRIMARY ACTIVE: an entry of dp address list --json
+	topo_ctl --json dp address list 2>/dev/null | $SPG_PY -c '
+import json, sys
+want = {"port": sys.argv[1], "address": sys.argv[2], "primary": sys.argv[3] == "1", "active": sys.argv[4] == "1"}
+sys.exit(0 if want in json.load(sys.stdin) else 1)' "$@"
+}
+
+topo_capture_start addr "$WAN" br-wan arp || fail "tcpdump listens for ARP on br-wan"
+ip -n "$SP1" neigh flush dev eth0 >/dev/null 2>&1
+if sp1_reaches "$TAKEN"; then
+	fail "an address spgate-dp was not given is nobody's: sp1's ping to $TAKEN goes unanswered"
+else
+	pass "an address spgate-dp was not given is nobody's: sp1's ping to $TAKEN goes unanswered"
+fi
+topo_ctl dp address del sp 203.0.113.1 >/dev/null 2>&1
+rc=$?
+check "the SP port's own address cannot be silenced while sessions leave from it (exit $rc, refused = 1)" \
+	[ $rc -eq 1 ]
+check "dp address list shows it still active" addr_listed sp 203.0.113.1 1 1
+check "spgatectl dp address add sp $TAKEN" topo_ctl dp address add sp "$TAKEN"
+check "dp address list shows $TAKEN as taken over" addr_listed sp "$TAKEN" 0 1
+check "sp1 now reaches $TAKEN (ARP answered, echo answered by the slow path)" wait_until 5 sp1_reaches "$TAKEN"
+mac=$(sp1_neigh_mac "$TAKEN")
+check "sp1 learned $TAKEN at spgate-dp's SP port MAC $SP_MAC (got ${mac:-none})" [ "$mac" = "$SP_MAC" ]
+# three announcements, 0.5 s apart; the capture writes each as it comes
+wait_until 5 bash -c "[ \$(tcpdump -n -r '$SPG_STATE/addr.pcap' arp src $TAKEN and arp dst $TAKEN 2>/dev/null | wc -l) -ge 3 ]"
+n=$(garps_of "$TAKEN")
+check "spgate-dp announced $TAKEN by gratuitous ARP three times (sender = target, its MAC): $n" [ "$n" -eq 3 ]
+check "spgatectl dp address del sp $TAKEN" topo_ctl dp address del sp "$TAKEN"
+ip -n "$SP1" neigh flush dev eth0 >/dev/null 2>&1
+if sp1_reaches "$TAKEN"; then
+	fail "once deleted, $TAKEN is nobody's again: sp1's ping goes unanswered"
+else
+	pass "once deleted, $TAKEN is nobody's again: sp1's ping goes unanswered"
+fi
+check "the sessions still reach their SPs through 203.0.113.1 (sp1 reaches it)" sp1_reaches 203.0.113.1
+topo_capture_stop addr
 
 # ---- clean stop ----
 

@@ -61,6 +61,7 @@ expect_stdout() {
 }
 expect_stdout "--spi-out SPI" -- dp session add --help
 expect_stdout "G_in + j" -- dp session joiners --help
+expect_stdout "gratuitous ARP" -- dp address add --help
 # The default socket is documented; a test must not talk to a dataplane that may be running.
 expect_stdout "/run/spgate/dp.sock" -- --help
 
@@ -89,6 +90,9 @@ expect 3 "$missing" -- dp session show 7
 expect 3 "$missing" -- dp session del 7
 expect 3 "$missing" -- dp session joiners 7 - 192.0.2.12
 expect 3 "$missing" -- dp session joiners 7
+expect 3 "$missing" -- dp address list
+expect 3 "$missing" -- dp address add sp 203.0.113.250
+expect 3 "$missing" -- dp address del vendor 192.0.2.2
 expect 3 "$missing" -- "${add[@]}"
 expect 3 "$missing" -- "${add[@]}" --ports tcp:22,tcp:8000-8100,udp:161 --icmp-echo --rate-out 33.6k \
 	--rate-in 10m --burst-out 3000 --burst-in 3000
@@ -117,6 +121,12 @@ expect 2 "dp session joiners: missing session ID" -- dp session joiners
 expect 2 "at most 3 joiners, got 4" -- dp session joiners 7 192.0.2.11 192.0.2.12 192.0.2.13 192.0.2.14
 expect 2 "W2: \"192.0.2.300\"" -- dp session joiners 7 192.0.2.11 192.0.2.300
 expect 2 "ID: session id 0" -- dp session joiners 0 192.0.2.11
+expect 2 "PORT \"wan\" is neither vendor nor sp" -- dp address add wan 203.0.113.250
+expect 2 "ADDRESS: \"203.0.113.300\"" -- dp address add sp 203.0.113.300
+expect 2 "ADDRESS: \"0.0.0.0\"" -- dp address del sp 0.0.0.0
+expect 2 "expected PORT and ADDRESS, got 1" -- dp address add sp
+expect 2 "expected PORT and ADDRESS, got 3" -- dp address del sp 203.0.113.250 x
+expect 2 "unexpected argument 'x'" -- dp address list x
 expect 2 "missing --key-in" -- dp session add --id 7 --virtual 198.18.0.7 --workstation 192.0.2.10 \
 	--peer 203.0.113.7 --spi-out 0x1001 --spi-in 4098 --key-out $K16
 expect 2 "--id given twice" -- "${add[@]}" --id 8

@@ -598,10 +598,10 @@ static void ctl_garbage_gets_an_error_reply(void)
 		CU_ASSERT_EQUAL(len, HDR);
 		CU_ASSERT_TRUE(h.error == EPROTO || h.error == EBADMSG);
 	}
-	expect_error_reply(build(1, SPG_DP_SESSION_ADD, 3, 0), EBADMSG);
-	expect_error_reply(build(1, 99, 0, 0), EOPNOTSUPP);
+	expect_error_reply(build(SPG_DP_API_VERSION, SPG_DP_SESSION_ADD, 3, 0), EBADMSG);
+	expect_error_reply(build(SPG_DP_API_VERSION, 99, 0, 0), EOPNOTSUPP);
 	expect_error_reply(build(7, SPG_DP_PING, 0, 0), EPROTO);
-	build(1, SPG_DP_PING, 0, 0);
+	build(SPG_DP_API_VERSION, SPG_DP_PING, 0, 0);
 	set_len_field(1000);
 	expect_error_reply(HDR, EBADMSG);
 	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_INFO);

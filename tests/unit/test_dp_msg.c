@@ -35,6 +35,7 @@ static const struct sized requests[] = {
 	{SPG_DP_DROPS, 0},
 	{SPG_DP_SESSION_RECORD, sizeof(struct spg_dp_session_record_req)},
 	{SPG_DP_SESSION_JOINERS, sizeof(struct spg_dp_session_joiners_req)},
+	{SPG_DP_ADDRESS, sizeof(struct spg_dp_address_req)},
 };
 
 static const struct sized replies[] = {
@@ -49,6 +50,7 @@ static const struct sized replies[] = {
 	{SPG_DP_DROPS, sizeof(struct spg_dp_drops_rep)},
 	{SPG_DP_SESSION_RECORD, sizeof(struct spg_dp_record_rep)},
 	{SPG_DP_SESSION_JOINERS, 0},
+	{SPG_DP_ADDRESS, 0}, /* ADD and DEL; LIST: address_list_reply_length_follows_its_count */
 };
 
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))
@@ -56,22 +58,22 @@ static const struct sized replies[] = {
 static void every_request_of_the_right_size_is_accepted(void)
 {
 	for (size_t i = 0; i < N_TYPES; i++)
-		CU_ASSERT_EQUAL(check(build(1, requests[i].type, requests[i].body, 0), false), 0);
+		CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, requests[i].type, requests[i].body, 0), false), 0);
 }
 
 static void every_request_one_byte_short_or_long_is_ebadmsg(void)
 {
 	for (size_t i = 0; i < N_TYPES; i++) {
 		if (requests[i].body > 0)
-			CU_ASSERT_EQUAL(check(build(1, requests[i].type, requests[i].body - 1, 0), false), EBADMSG);
-		CU_ASSERT_EQUAL(check(build(1, requests[i].type, requests[i].body + 1, 0), false), EBADMSG);
+			CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, requests[i].type, requests[i].body - 1, 0), false), EBADMSG);
+		CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, requests[i].type, requests[i].body + 1, 0), false), EBADMSG);
 	}
 }
 
 static void every_reply_of_the_right_size_is_accepted(void)
 {
 	for (size_t i = 0; i < N_TYPES; i++)
-		CU_ASSERT_EQUAL(check(build(1, replies[i].type | SPG_DP_REPLY, replies[i].body, 0), true), 0);
+		CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, replies[i].type | SPG_DP_REPLY, replies[i].body, 0), true), 0);
 }
 
 static void every_reply_one_byte_short_or_long_is_ebadmsg(void)
@@ -80,9 +82,9 @@ static void every_reply_one_byte_short_or_long_is_ebadmsg(void)
 		uint16_t t = replies[i].type | SPG_DP_REPLY;
 
 		if (replies[i].body > 0)
-			CU_ASSERT_EQUAL(check(build(1, t, replies[i].body - 1, 0), true), EBADMSG);
+			CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, t, replies[i].body - 1, 0), true), EBADMSG);
 		/* A list reply one byte long is a partial entry. */
-		CU_ASSERT_EQUAL(check(build(1, t, replies[i].body + 1, 0), true), EBADMSG);
+		CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, t, replies[i].body + 1, 0), true), EBADMSG);
 	}
 }
 
@@ -91,17 +93,17 @@ static void error_replies_have_no_body(void)
 	for (size_t i = 0; i < N_TYPES; i++) {
 		uint16_t t = replies[i].type | SPG_DP_REPLY;
 
-		CU_ASSERT_EQUAL(check(build(1, t, 0, ENOENT), true), 0);
-		CU_ASSERT_EQUAL(check(build(1, t, 8, ENOENT), true), EBADMSG);
+		CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, t, 0, ENOENT), true), 0);
+		CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, t, 8, ENOENT), true), EBADMSG);
 	}
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_PING | SPG_DP_REPLY, 0, -1), true), EBADMSG);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_PING | SPG_DP_REPLY, 0, -1), true), EBADMSG);
 }
 
 /* A SESSION_LIST reply of body_len bytes whose head counts count entries: what the check says. */
 static int check_list_reply(uint32_t count, size_t body_len)
 {
 	struct spg_dp_session_list_rep rep = {.count = count};
-	size_t len = build(1, SPG_DP_SESSION_LIST | SPG_DP_REPLY, body_len, 0);
+	size_t len = build(SPG_DP_API_VERSION, SPG_DP_SESSION_LIST | SPG_DP_REPLY, body_len, 0);
 
 	memcpy(msg + HDR, &rep, sizeof(rep));
 	return check(len, true);
@@ -122,12 +124,39 @@ static void list_reply_length_follows_its_count(void)
 	CU_ASSERT_EQUAL(check_list_reply(UINT32_MAX, head), EBADMSG);
 }
 
+/* An ADDRESS LIST reply of body_len bytes whose head counts count addresses: what the check says. */
+static int check_address_list_reply(uint32_t count, size_t body_len)
+{
+	struct spg_dp_address_list_rep rep = {.count = count};
+	size_t len = build(SPG_DP_API_VERSION, SPG_DP_ADDRESS | SPG_DP_REPLY, body_len, 0);
+
+	memcpy(msg + HDR, &rep, sizeof(rep));
+	return check(len, true);
+}
+
+static void address_list_reply_length_follows_its_count(void)
+{
+	const size_t head = sizeof(struct spg_dp_address_list_rep);
+	const size_t entry = sizeof(struct spg_dp_address_entry);
+
+	CU_ASSERT_EQUAL(check_address_list_reply(0, head), 0);
+	CU_ASSERT_EQUAL(check_address_list_reply(2, head + 2 * entry), 0);
+	CU_ASSERT_EQUAL(check_address_list_reply(2, head + entry), EBADMSG);
+	CU_ASSERT_EQUAL(check_address_list_reply(2, head + 3 * entry), EBADMSG);
+	CU_ASSERT_EQUAL(check_address_list_reply(0, head - 1), EBADMSG); /* a partial head */
+	CU_ASSERT_EQUAL(check_address_list_reply(SPG_DP_ADDR_LIST_MAX, head + SPG_DP_ADDR_LIST_MAX * entry), 0);
+	CU_ASSERT_EQUAL(check_address_list_reply(SPG_DP_ADDR_LIST_MAX + 1, head + (SPG_DP_ADDR_LIST_MAX + 1) * entry),
+			EBADMSG);
+	/* A count that would overflow the length arithmetic. */
+	CU_ASSERT_EQUAL(check_address_list_reply(UINT32_MAX, head), EBADMSG);
+}
+
 /* A SESSION_ADD_BATCH request of body_len bytes whose head counts count sessions: what the
  * check says. */
 static int check_add_batch_request(uint32_t count, size_t body_len)
 {
 	struct spg_dp_session_add_batch_req req = {.count = count};
-	size_t len = build(1, SPG_DP_SESSION_ADD_BATCH, body_len, 0);
+	size_t len = build(SPG_DP_API_VERSION, SPG_DP_SESSION_ADD_BATCH, body_len, 0);
 
 	memcpy(msg + HDR, &req, sizeof(req));
 	return check(len, false);
@@ -150,14 +179,14 @@ static void add_batch_request_length_follows_its_count(void)
 	CU_ASSERT_EQUAL(check_add_batch_request(SPG_DP_ADD_BATCH_MAX + 1, head + (SPG_DP_ADD_BATCH_MAX + 1) * entry),
 			EBADMSG);
 	CU_ASSERT_EQUAL(check_add_batch_request(UINT32_MAX, head + entry), EBADMSG);
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_SESSION_ADD_BATCH, head - 1, 0), false), EBADMSG);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_SESSION_ADD_BATCH, head - 1, 0), false), EBADMSG);
 }
 
 /* The same for SESSION_DEL_BATCH, whose entries are 8-byte ids and whose limit is larger. */
 static int check_del_batch_request(uint32_t count, size_t body_len)
 {
 	struct spg_dp_session_del_batch_req req = {.count = count};
-	size_t len = build(1, SPG_DP_SESSION_DEL_BATCH, body_len, 0);
+	size_t len = build(SPG_DP_API_VERSION, SPG_DP_SESSION_DEL_BATCH, body_len, 0);
 
 	memcpy(msg + HDR, &req, sizeof(req));
 	return check(len, false);
@@ -179,7 +208,7 @@ static void del_batch_request_length_follows_its_count(void)
 	CU_ASSERT_EQUAL(check_del_batch_request(SPG_DP_DEL_BATCH_MAX + 1, head + (SPG_DP_DEL_BATCH_MAX + 1) * entry),
 			EBADMSG);
 	CU_ASSERT_EQUAL(check_del_batch_request(UINT32_MAX, head + entry), EBADMSG);
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_SESSION_DEL_BATCH, head - 1, 0), false), EBADMSG);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_SESSION_DEL_BATCH, head - 1, 0), false), EBADMSG);
 }
 
 static void del_batch_reply_must_count_its_failures(void)
@@ -189,7 +218,7 @@ static void del_batch_reply_must_count_its_failures(void)
 	int32_t errs[2] = {ENOENT, 0};
 	size_t len;
 
-	len = build(1, SPG_DP_SESSION_DEL_BATCH | SPG_DP_REPLY, head + sizeof(errs), 0);
+	len = build(SPG_DP_API_VERSION, SPG_DP_SESSION_DEL_BATCH | SPG_DP_REPLY, head + sizeof(errs), 0);
 	memcpy(msg + HDR, &rep, sizeof(rep));
 	memcpy(msg + HDR + head, errs, sizeof(errs));
 	CU_ASSERT_EQUAL(check(len, true), 0);
@@ -205,7 +234,7 @@ static void add_batch_reply_must_count_its_failures(void)
 	int32_t errs[2] = {0, EEXIST};
 	size_t len;
 
-	len = build(1, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, head + sizeof(errs), 0);
+	len = build(SPG_DP_API_VERSION, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, head + sizeof(errs), 0);
 	memcpy(msg + HDR, &rep, sizeof(rep));
 	memcpy(msg + HDR + head, errs, sizeof(errs));
 	CU_ASSERT_EQUAL(check(len, true), 0);
@@ -217,17 +246,17 @@ static void add_batch_reply_must_count_its_failures(void)
 	memcpy(msg + HDR, &rep, sizeof(rep));
 	memcpy(msg + HDR + head, errs, sizeof(errs));
 	CU_ASSERT_EQUAL(check(len, true), EBADMSG);
-	len = build(1, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, head + sizeof(errs) - 1, 0);
+	len = build(SPG_DP_API_VERSION, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, head + sizeof(errs) - 1, 0);
 	memcpy(msg + HDR, &rep, sizeof(rep));
 	CU_ASSERT_EQUAL(check(len, true), EBADMSG);
 	/* an error reply to the whole message has no body, as every error reply */
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, 0, EBADMSG), true), 0);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_SESSION_ADD_BATCH | SPG_DP_REPLY, 0, EBADMSG), true), 0);
 }
 
 static void drops_reply_with_too_many_reasons_is_ebadmsg(void)
 {
 	struct spg_dp_drops_rep rep = {.n_reasons = SPG_DP_MAX_DROP_REASONS};
-	size_t len = build(1, SPG_DP_DROPS | SPG_DP_REPLY, sizeof(rep), 0);
+	size_t len = build(SPG_DP_API_VERSION, SPG_DP_DROPS | SPG_DP_REPLY, sizeof(rep), 0);
 
 	memcpy(msg + HDR, &rep, sizeof(rep));
 	CU_ASSERT_EQUAL(check(len, true), 0);
@@ -239,32 +268,32 @@ static void drops_reply_with_too_many_reasons_is_ebadmsg(void)
 static void wrong_version_is_eproto(void)
 {
 	CU_ASSERT_EQUAL(check(build(0, SPG_DP_PING, 0, 0), false), EPROTO);
-	CU_ASSERT_EQUAL(check(build(2, SPG_DP_PING, 0, 0), false), EPROTO);
-	CU_ASSERT_EQUAL(check(build(2, SPG_DP_PING | SPG_DP_REPLY, 0, 0), true), EPROTO);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION + 1, SPG_DP_PING, 0, 0), false), EPROTO);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION + 1, SPG_DP_PING | SPG_DP_REPLY, 0, 0), true), EPROTO);
 }
 
 static void unknown_type_is_eopnotsupp(void)
 {
-	CU_ASSERT_EQUAL(check(build(1, 0, 0, 0), false), EOPNOTSUPP);
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_MSG_TYPE_MAX, 0, 0), false), EOPNOTSUPP);
-	CU_ASSERT_EQUAL(check(build(1, 0x7fff, 0, 0), false), EOPNOTSUPP);
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_MSG_TYPE_MAX | SPG_DP_REPLY, 0, 0), true), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, 0, 0, 0), false), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_MSG_TYPE_MAX, 0, 0), false), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, 0x7fff, 0, 0), false), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_MSG_TYPE_MAX | SPG_DP_REPLY, 0, 0), true), EOPNOTSUPP);
 }
 
 static void reply_bit_must_match_the_direction(void)
 {
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_PING | SPG_DP_REPLY, 0, 0), false), EBADMSG);
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_PING, 0, 0), true), EBADMSG);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_PING | SPG_DP_REPLY, 0, 0), false), EBADMSG);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_PING, 0, 0), true), EBADMSG);
 }
 
 static void request_carrying_an_error_is_ebadmsg(void)
 {
-	CU_ASSERT_EQUAL(check(build(1, SPG_DP_PING, 0, EIO), false), EBADMSG);
+	CU_ASSERT_EQUAL(check(build(SPG_DP_API_VERSION, SPG_DP_PING, 0, EIO), false), EBADMSG);
 }
 
 static void lying_length_field_is_ebadmsg(void)
 {
-	size_t len = build(1, SPG_DP_SESSION_GET, sizeof(struct spg_dp_session_id_req), 0);
+	size_t len = build(SPG_DP_API_VERSION, SPG_DP_SESSION_GET, sizeof(struct spg_dp_session_id_req), 0);
 
 	set_len_field((uint32_t)len + 1);
 	CU_ASSERT_EQUAL(check(len, false), EBADMSG);
@@ -273,14 +302,14 @@ static void lying_length_field_is_ebadmsg(void)
 	set_len_field(0);
 	CU_ASSERT_EQUAL(check(len, false), EBADMSG);
 	/* Received fewer bytes than the header. */
-	build(1, SPG_DP_PING, 0, 0);
+	build(SPG_DP_API_VERSION, SPG_DP_PING, 0, 0);
 	CU_ASSERT_EQUAL(check(0, false), EBADMSG);
 	CU_ASSERT_EQUAL(check(HDR - 1, false), EBADMSG);
 }
 
 static void oversize_message_is_ebadmsg(void)
 {
-	size_t len = build(1, SPG_DP_PING, SPG_DP_MSG_MAX + 1 - HDR, 0);
+	size_t len = build(SPG_DP_API_VERSION, SPG_DP_PING, SPG_DP_MSG_MAX + 1 - HDR, 0);
 
 	CU_ASSERT_EQUAL(len, SPG_DP_MSG_MAX + 1);
 	CU_ASSERT_EQUAL(check(len, false), EBADMSG);
@@ -292,7 +321,7 @@ static void why_names_the_sizes(void)
 	const char *why = NULL;
 	char expect[96];
 
-	build(1, SPG_DP_SESSION_ADD, want - 8, 0);
+	build(SPG_DP_API_VERSION, SPG_DP_SESSION_ADD, want - 8, 0);
 	CU_ASSERT_EQUAL(spg_dp_msg_check(msg, HDR + want - 8, false, &why), EBADMSG);
 	snprintf(expect, sizeof(expect), "SESSION_ADD body is %zu bytes, expected %zu", want - 8, want);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(why);
@@ -309,6 +338,8 @@ static void type_names_name_types_and_replies(void)
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_RECORD | SPG_DP_REPLY), "SESSION_RECORD reply");
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_SESSION_JOINERS), "SESSION_JOINERS");
 	CU_ASSERT_EQUAL(SPG_DP_SESSION_JOINERS, 13); /* the wire value both join branches use */
+	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_ADDRESS | SPG_DP_REPLY), "ADDRESS reply");
+	CU_ASSERT_EQUAL(SPG_DP_ADDRESS, 14); /* the wire value the failover branches use */
 	CU_ASSERT_STRING_EQUAL(spg_dp_msg_type_name(SPG_DP_MSG_TYPE_MAX), "UNKNOWN");
 }
 
@@ -418,6 +449,7 @@ int main(void)
 		{"error_replies_have_no_body", error_replies_have_no_body},
 		{"list_reply_length_follows_its_count", list_reply_length_follows_its_count},
 		{"drops_reply_with_too_many_reasons_is_ebadmsg", drops_reply_with_too_many_reasons_is_ebadmsg},
+		{"address_list_reply_length_follows_its_count", address_list_reply_length_follows_its_count},
 		{"add_batch_request_length_follows_its_count", add_batch_request_length_follows_its_count},
 		{"del_batch_request_length_follows_its_count", del_batch_request_length_follows_its_count},
 		{"del_batch_reply_must_count_its_failures", del_batch_reply_must_count_its_failures},

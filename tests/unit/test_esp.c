@@ -199,6 +199,9 @@ static struct rte_mbuf *esp_mbuf(const struct peer *p, uint64_t seq, const uint8
 	return m;
 }
 
+/* The outer source the peer expects: G_OUT but in sa_created_from_another_address_leaves_from_it. */
+static uint32_t peer_expects_src = ADDR(198, 51, 100, 1);
+
 /*
  * The SP site's endpoint receiving what the gateway sent: checks the outer headers as
  * spg_esp_outer_finish(E, NATT_PORT) left them, the ESP header, the trailer, and decrypts.
@@ -217,7 +220,7 @@ static int peer_decrypt(const uint8_t *pkt, uint16_t len, const struct peer *p,
 	CU_ASSERT_EQUAL(pkt[8], 64);
 	CU_ASSERT_EQUAL(pkt[9], 17);
 	CU_ASSERT_EQUAL(ip_checksum(pkt, 20), 0);
-	CU_ASSERT_EQUAL(get32(pkt + 12), G_OUT);
+	CU_ASSERT_EQUAL(get32(pkt + 12), peer_expects_src);
 	CU_ASSERT_EQUAL(get32(pkt + 16), E);
 	CU_ASSERT_EQUAL(get16(pkt + 20), NATT_PORT);
 	CU_ASSERT_EQUAL(get16(pkt + 22), NATT_PORT);
@@ -839,6 +842,55 @@ static void outer_finish_writes_the_roaming_endpoint(void)
 	spg_esp_free(esp);
 }
 
+/* Issue 14: a session taken over from another host leaves from that host's G_out, on every
+ * outbound path (esp_native.c's header, librte_ipsec's template); its peer still opens it. */
+static void sa_created_from_another_address_leaves_from_it(void)
+{
+	const uint32_t taken = ADDR(198, 51, 100, 9);
+	struct spg_esp *esp = esp_new(16, 1, 4);
+	struct spg_dp_sa_keys k;
+	struct peer p, q;
+	struct spg_sa *sa, *own;
+	uint8_t inner[128], got[128], why;
+	const uint8_t *pkt;
+	struct rte_mbuf *m;
+	uint16_t len = inner_packet(inner, 80, 3);
+
+	peer_init(&p, 0xc000000d, 16, 13);
+	peer_keys(&p, &k);
+	sa = spg_sa_create_from(esp, &k, true, rte_cpu_to_be_32(taken));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	m = send_one(esp, sa, inner, len, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	pkt = rte_pktmbuf_mtod(m, const uint8_t *);
+	CU_ASSERT_EQUAL(get32(pkt + 12), taken);
+	spg_esp_outer_finish(m, rte_cpu_to_be_32(E), NATT_PORT);
+	CU_ASSERT_EQUAL(get32(pkt + 12), taken); /* finishing keeps it */
+	CU_ASSERT_EQUAL(ip_checksum(pkt, 20), 0);
+	peer_expects_src = taken;
+	CU_ASSERT_EQUAL(peer_decrypt(pkt, (uint16_t)m->pkt_len, &p, 1, got), len);
+	peer_expects_src = G_OUT;
+	CU_ASSERT_EQUAL(memcmp(got, inner, len), 0);
+	rte_pktmbuf_free(m);
+
+	/* 0: the configured address, as spg_sa_create; the other SA is not disturbed */
+	peer_init(&q, 0xc000000e, 16, 14);
+	peer_keys(&q, &k);
+	own = spg_sa_create_from(esp, &k, true, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(own);
+	m = send_one(esp, own, inner, len, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(get32(rte_pktmbuf_mtod(m, const uint8_t *) + 12), G_OUT);
+	rte_pktmbuf_free(m);
+	m = send_one(esp, sa, inner, len, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(get32(rte_pktmbuf_mtod(m, const uint8_t *) + 12), taken);
+	rte_pktmbuf_free(m);
+	spg_sa_free(esp, own);
+	spg_sa_free(esp, sa);
+	spg_esp_free(esp);
+}
+
 static int suite_init_cpu_crypto(void)
 {
 	lookaside = false;
@@ -882,6 +934,7 @@ int main(void)
 		{"outbound_without_headroom_is_no_mbuf", outbound_without_headroom_is_no_mbuf},
 		{"bad_keys_and_full_tables_are_refused", bad_keys_and_full_tables_are_refused},
 		{"outer_finish_writes_the_roaming_endpoint", outer_finish_writes_the_roaming_endpoint},
+		{"sa_created_from_another_address_leaves_from_it", sa_created_from_another_address_leaves_from_it},
 		{"two_workers_on_one_sa_never_reuse_a_sequence_number",
 		 two_workers_on_one_sa_never_reuse_a_sequence_number},
 		{NULL, NULL},

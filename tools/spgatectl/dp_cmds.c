@@ -657,7 +657,8 @@ static const char dp_usage[] =
 	"                              record a session's packets (pcapng)\n"
 	"  sessions                    list all sessions\n"
 	"  stats                       port counters, forwarded traffic, drops\n"
-	"  drops [--all]               drops by reason (default: only nonzero)\n";
+	"  drops [--all]               drops by reason (default: only nonzero)\n"
+	"  address list|add|del ...    the addresses each port owns (failover)\n";
 
 static const struct spgctl_cmd dp_cmds[] = {
 	{"hello", cmd_hello, "version, capacity, cipher and addresses"},
@@ -665,6 +666,7 @@ static const struct spgctl_cmd dp_cmds[] = {
 	{"sessions", cmd_sessions, "list all sessions"},
 	{"stats", cmd_stats, "dataplane counters"},
 	{"drops", cmd_drops, "drops by reason"},
+	{"address", dp_cmd_address, "list, add or delete the ports' addresses"},
 	{NULL, NULL, NULL},
 };
 

@@ -81,6 +81,10 @@ int dp_cmd_session_record(struct spgctl *ctl, int argc, char **argv);
 /* "off", "on", "lossy", "failed" (enum spg_dp_record_state). */
 const char *dp_record_state_name(uint32_t state);
 
+/* ---- dp_address.c: dp address list|add|del (issue 14) ---- */
+
+int dp_cmd_address(struct spgctl *ctl, int argc, char **argv);
+
 /* ---- dp_print.c: dataplane replies for people (tables, key/value) and scripts (JSON) ---- */
 
 /* A table with the `dp sessions` columns; NULL on allocation failure. */

@@ -35,6 +35,7 @@ void dp_print_hello(const struct spg_dp_hello_rep *rep, bool json)
 		out_json_string(&j, "shared_address", spg_addr_str(rep->shared_addr, a));
 		out_json_string(&j, "inner_address", spg_addr_str(rep->inner_addr, a));
 		out_json_string(&j, "outer_address", spg_addr_str(rep->outer_addr, a));
+		out_json_string(&j, "vendor_address", spg_addr_str(rep->vendor_addr, a));
 		out_json_u64(&j, "esp_udp_port", rep->esp_udp_port);
 		snprintf(pool, sizeof(pool), "%s/%u", spg_addr_str(rep->pool_addr, a), rep->pool_prefix_len);
 		out_json_string(&j, "virtual_pool", pool);
@@ -50,6 +51,7 @@ void dp_print_hello(const struct spg_dp_hello_rep *rep, bool json)
 	out_kv(stdout, "shared address", "%s", spg_addr_str(rep->shared_addr, a));
 	out_kv(stdout, "inner address", "%s", spg_addr_str(rep->inner_addr, a));
 	out_kv(stdout, "outer address", "%s:%u", spg_addr_str(rep->outer_addr, a), rep->esp_udp_port);
+	out_kv(stdout, "vendor address", "%s", spg_addr_str(rep->vendor_addr, a));
 	out_kv(stdout, "virtual pool", "%s/%u", spg_addr_str(rep->pool_addr, a), rep->pool_prefix_len);
 }
 
@@ -112,6 +114,7 @@ void dp_print_session_json(struct out_json *j, const struct spg_dp_session_info 
 	out_json_string(j, "virtual", spg_addr_str(s->virtual_addr, a));
 	out_json_string(j, "workstation", spg_addr_str(s->workstation_addr, a));
 	out_json_string(j, "peer", spg_addr_str(s->peer_addr, a));
+	out_json_string(j, "outer_src", spg_addr_str(s->outer_src, a));
 	out_json_u64(j, "peer_port", s->peer_port);
 	out_json_string(j, "spi_out", fmt_spi(s->spi_out, b, sizeof(b)));
 	out_json_string(j, "spi_in", fmt_spi(s->spi_in, b, sizeof(b)));
@@ -223,6 +226,7 @@ static void show_session(const struct spg_dp_session_info *s)
 	out_kv(stdout, "virtual", "%s", spg_addr_str(s->virtual_addr, a));
 	out_kv(stdout, "workstation", "%s", spg_addr_str(s->workstation_addr, a));
 	out_kv(stdout, "peer", "%s:%u", spg_addr_str(s->peer_addr, a), s->peer_port);
+	out_kv(stdout, "outer source", "%s", spg_addr_str(s->outer_src, a));
 	out_kv(stdout, "spi out", "%s", fmt_spi(s->spi_out, b, sizeof(b)));
 	out_kv(stdout, "spi in", "%s", fmt_spi(s->spi_in, b, sizeof(b)));
 	out_kv(stdout, "ports", "%s", fmt_ports(s, false, ports, sizeof(ports)));
