@@ -197,10 +197,34 @@ static int parse_tun(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_config
 	return 0;
 }
 
+/* guard.gateways: a list of IPv4 addresses, at most AGENT_CFG_MAX_GATEWAYS. */
+static int parse_guard_gateways(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_config *cfg)
+{
+	yaml_node_item_t *it;
+	char text[32];
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return spg_yaml_error(d, n, "guard.gateways", "must be a list of IPv4 addresses");
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *item = yaml_document_get_node(&d->doc, *it);
+
+		if (cfg->n_guard_gateways == AGENT_CFG_MAX_GATEWAYS)
+			return spg_yaml_error(d, item, "guard.gateways", "more than %d addresses",
+					      AGENT_CFG_MAX_GATEWAYS);
+		if (spg_yaml_get_string(d, item, "guard.gateways", text, sizeof(text)) < 0)
+			return -1;
+		if (!spg_addr_parse(text, &cfg->guard_gateways[cfg->n_guard_gateways]) ||
+		    cfg->guard_gateways[cfg->n_guard_gateways] == 0)
+			return spg_yaml_error(d, item, "guard.gateways", "\"%s\" is not an IPv4 address", text);
+		cfg->n_guard_gateways++;
+	}
+	return 0;
+}
+
 static int parse_guard(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_config *cfg)
 {
-	enum { K_MODE, K_IFACE, K_N };
-	static const struct spg_yaml_key keys[K_N] = {{"mode", false}, {"interface", false}};
+	enum { K_MODE, K_IFACE, K_GATEWAYS, K_N };
+	static const struct spg_yaml_key keys[K_N] = {{"mode", false}, {"interface", false}, {"gateways", false}};
 	static const char *const modes[] = {
 		[AGENT_GUARD_OFF] = "off",
 		[AGENT_GUARD_XDP_GENERIC] = "xdp-generic",
@@ -227,7 +251,7 @@ static int parse_guard(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_conf
 		return -1;
 	if (cfg->guard_mode != AGENT_GUARD_OFF && cfg->guard_ifname[0] == '\0')
 		return spg_yaml_error(d, n, "guard", "interface is required unless mode is off");
-	return 0;
+	return v[K_GATEWAYS] != NULL ? parse_guard_gateways(d, v[K_GATEWAYS], cfg) : 0;
 }
 
 static int parse_session(struct spg_yaml_doc *d, yaml_node_t *n, struct agent_config *cfg)

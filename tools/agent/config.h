@@ -21,6 +21,8 @@ struct agent_service_port {
 	char text[16]; /* "tcp:22", as the wire says it */
 };
 
+#define AGENT_CFG_MAX_GATEWAYS 8
+
 enum agent_guard_mode { AGENT_GUARD_OFF, AGENT_GUARD_XDP_GENERIC, AGENT_GUARD_XDP_NATIVE };
 
 struct agent_config {
@@ -43,6 +45,10 @@ struct agent_config {
 	uint32_t tun_mtu;            /* default 1400 */
 	enum agent_guard_mode guard_mode; /* default xdp-generic */
 	char guard_ifname[16];       /* required unless guard mode is off */
+	/* guard.gateways: the control addresses of the vendor's other gateway hosts (a fleet),
+	 * let through to the TLS port while sessions are live, so a survivor can take one over */
+	uint32_t guard_gateways[AGENT_CFG_MAX_GATEWAYS];
+	size_t n_guard_gateways;
 	uint32_t grace_s;            /* default 60 */
 	uint32_t control_timeout_s;  /* no message from the control plane this long: lost; 60 */
 	uint32_t rekey_overlap_s;    /* old inbound SA kept after a rekey; default 30 */

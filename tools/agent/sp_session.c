@@ -95,7 +95,7 @@ static void guard_sync(struct sp_sessions *m)
 {
 	struct guard_gateway gw[2 * GUARD_MAX_GATEWAYS];
 	struct sp_session *s;
-	size_t n = 0;
+	size_t i, n = 0;
 	char err[256];
 
 	if (m->guard == NULL)
@@ -111,6 +111,11 @@ static void guard_sync(struct sp_sessions *m)
 			gw[n].addr = s->ctl_addr;
 			gw[n++].flags = GUARD_GW_CONTROL;
 		}
+	}
+	/* the fleet's other gateways may reach the TLS port: a survivor re-attaches from there */
+	for (i = 0; i < m->cfg->n_guard_gateways && n < sizeof(gw) / sizeof(gw[0]); i++) {
+		gw[n].addr = m->cfg->guard_gateways[i];
+		gw[n++].flags = GUARD_GW_CONTROL;
 	}
 	if (guard_set_gateways(m->guard, gw, n, err, sizeof(err)) != 0)
 		log_err("%s", err);
