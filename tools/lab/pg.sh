@@ -17,8 +17,6 @@
 #   SPG_PG_DIR      the cluster's directory (made if missing; data/, the socket, server.log);
 #                   its own, not the 0700 state directory: the server runs as postgres
 #   SPG_PG_NS, SPG_PG_ADDR, SPG_PG_CLIENTS   for TCP, above
-#   SPG_STATE       optional: the postmaster's pid goes to $SPG_STATE/pids/postgres.pid, so
-#                   topology.sh's topo_stop_all stops it too (a smart shutdown)
 # psql_q runs SQL as the superuser on the socket; pg_url is what spgate-control's store.url
 # gets (trust: no password, as docs/fleet.md says a URL holds none).
 
@@ -62,7 +60,9 @@ pg_init() {
 	done
 }
 
-# pg_start: starts the server (bounded: 30 s) and records its pid
+# pg_start: starts the server (bounded: 30 s). Its pid is not among topology.sh's: the tests
+# call topo_destroy to clear leftovers after starting it. The caller's teardown calls
+# pg_destroy (or pg_stop).
 pg_start() {
 	local listen=""
 	[ -n "$SPG_PG_NS" ] && listen=$SPG_PG_ADDR
@@ -71,17 +71,12 @@ pg_start() {
 		tail -n 20 "$SPG_PG_DIR/server.log" 2>/dev/null
 		return 1
 	}
-	if [ -n "${SPG_STATE:-}" ]; then
-		mkdir -p "$SPG_STATE/pids"
-		head -n 1 "$SPG_PG_DIR/data/postmaster.pid" >"$SPG_STATE/pids/postgres.pid"
-	fi
 }
 
 # pg_stop: a fast shutdown (clients disconnected), bounded
 pg_stop() {
 	[ -d "$SPG_PG_DIR/data" ] || return 0
 	pg_ctl_run -m fast -w -t 30 stop >/dev/null 2>&1
-	[ -n "${SPG_STATE:-}" ] && rm -f "$SPG_STATE/pids/postgres.pid"
 	return 0
 }
 
