@@ -40,8 +40,11 @@ fleet_pg_start() {
 }
 
 # fleet_dp_config HOST POOL SOCKET PREFIX VENDOR SP: one host's spgate-dp config on stdout
+# (max_sessions: what the pool holds, at most the template's)
 fleet_dp_config() {
-	sed -e "s|^\([[:space:]]*control_socket:\).*|\1 $3|" \
+	local max_sed=""
+	[ "${2#*/}" = 25 ] && max_sed='s|^\([[:space:]]*max_sessions:\)[[:space:]]*[0-9]*|\1 126|'
+	sed -e "s|^\([[:space:]]*control_socket:\).*|\1 $3|" -e "$max_sed" \
 		-e "s|^\([[:space:]]*file_prefix:\).*|\1 $4|" \
 		-e "s|^\([[:space:]]*virtual_pool:\).*|\1 $2|" \
 		-e "/^  vendor:/,/address:/s|^\([[:space:]]*address:\).*|\1 $5/24|" \
@@ -218,6 +221,8 @@ fleet_kill() {
 		read -r pid <"$f"
 		pid_running "$pid" && kill -KILL "$pid" 2>/dev/null
 		wait_until 10 not_running "$pid"
+		# reaped quietly if it is this shell's child (no "Killed" job notice)
+		{ wait "$pid"; } 2>/dev/null
 		rm -f "$f"
 	done
 	topo_log "host $1: spgate-control and spgate-dp killed (SIGKILL)"

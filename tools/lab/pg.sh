@@ -37,9 +37,10 @@ pg_available() {
 
 pg_as() { runuser -u postgres -- "$@"; } # pg_as CMD...: as the postgres user
 
-# pg_ctl_run ARGS...: pg_ctl on the cluster, in SPG_PG_NS if set
+# pg_ctl_run ARGS...: pg_ctl on the cluster; its start in SPG_PG_NS if set (the server listens
+# there). Other commands signal the postmaster: they need no namespace, which may be gone.
 pg_ctl_run() {
-	if [ -n "$SPG_PG_NS" ]; then
+	if [ -n "$SPG_PG_NS" ] && [[ " $* " == *" start "* ]]; then
 		ip netns exec "$SPG_PG_NS" runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$SPG_PG_DIR/data" "$@"
 	else
 		pg_as "$(pg_bin)/pg_ctl" -D "$SPG_PG_DIR/data" "$@"

@@ -375,13 +375,8 @@ topo_create() {
 	# workstation
 	ip -n "$ws" addr add "$SPG_W/24" dev ws0
 	ip -n "$ws" link set ws0 up
-	if [ "$SPG_GATEWAYS" = 2 ]; then
-		# each host's part of the pool to that host (the engineers' routes of a fleet)
-		ip -n "$ws" route add "$SPG_POOL_A" via "$SPG_VENDOR_GW"
-		ip -n "$ws" route add "$SPG_POOL_B" via "$SPG_VENDOR_GW_B"
-	else
-		ip -n "$ws" route add "$SPG_POOL" via "$SPG_VENDOR_GW"
-	fi
+	# (with SPG_GATEWAYS=2 topo_fleet_create routes it, once ws0's bridge port is up)
+	[ "$SPG_GATEWAYS" = 2 ] || ip -n "$ws" route add "$SPG_POOL" via "$SPG_VENDOR_GW"
 	# gateway: no kernel addresses on gw-*; spgate-dp owns them through af_packet
 	ip -n "$gw" link set gw-vendor up
 	ip -n "$gw" link set gw-sp up
@@ -542,6 +537,9 @@ topo_fleet_create() {
 	ip -n "$gwb" link set gw-sp up
 	ip -n "$gwb" addr add "$SPG_GW_KERNEL_B/24" dev gw-kern
 	ip -n "$gwb" link set gw-kern up
+	# each host's part of the pool to that host (the engineers' routes of a fleet)
+	ip -n "$(topo_ns ws)" route add "$SPG_POOL_A" via "$SPG_VENDOR_GW" || return 1
+	ip -n "$(topo_ns ws)" route add "$SPG_POOL_B" via "$SPG_VENDOR_GW_B"
 }
 
 # The management segment of a fleet: W, both hosts' engineer APIs and PostgreSQL on br-mgmt,
@@ -559,6 +557,9 @@ topo_fleet_mgmt_create() {
 	done
 	topo_quiet_link "$ws" ws-mgmt
 	ip -n "$ws" link set ws-mgmt up
+	topo_quiet_link "$db" db0
+	ip -n "$db" addr add "$SPG_DB/32" dev db0
+	ip -n "$db" link set db0 up
 	for h in "$gw:$SPG_MGMT" "$gwb:$SPG_MGMT_B"; do
 		ns=${h%%:*} addr=${h#*:}
 		topo_quiet_link "$ns" gw-mgmt
@@ -569,9 +570,6 @@ topo_fleet_mgmt_create() {
 		ip -n "$ws" route add "$addr/32" dev ws-mgmt src "$SPG_W"
 		ip -n "$db" route add "$addr/32" dev db0 src "$SPG_DB"
 	done
-	topo_quiet_link "$db" db0
-	ip -n "$db" addr add "$SPG_DB/32" dev db0
-	ip -n "$db" link set db0 up
 }
 
 # The bridge ports of host a or b: with them down, nothing reaches or leaves the host (its
