@@ -443,6 +443,97 @@ Stop: Ctrl-C here, or: $SPG_REPO/tools/lab/lab.sh down
 EOF
 }
 
+# ---- the fleet lab (up --gateways 2) ----
+
+# fleet_lab_up: PostgreSQL in <ns>db, hosts A (gw-a) and B (gw-b) each with FreeRADIUS,
+# spgate-dp and spgate-control (tools/lab/fleet.sh), the network SPs, the inventory, the demo.
+# No modems (a modem line belongs to one host), SNMP or web console: the one-host lab has them.
+fleet_lab_up() {
+	local pairs=() i
+	# the SPs reached over the network; CK2100 (by modem) is not in a fleet lab
+	SPG_N_SP=4 SPG_MODEM_SPS="" SPG_SNMP=0
+	topo_create || { topo_log "creating the topology failed"; exit 1; }
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		pairs+=("$(agent_serial "$i")=$(topo_sp_local "$i")")
+	done
+	topo_log "starting PostgreSQL in $(topo_ns db) ($SPG_DB:$SPG_PG_PORT), then hosts A and B"
+	fleet_up "${pairs[@]}" || exit 1
+	topo_log "starting the SPs: spgate-agent and the services on 7000/8080 (and a forbidden 9999)"
+	agents_start || exit 1
+	topo_log "the operator imports the inventory ($SPG_INVENTORY) through host A"
+	control_import "$SPG_INVENTORY" 2>&1 | sed 's/^/  /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "inventory import failed"; exit 1; }
+	DEMO_FAILED=0
+	fleet_demo
+	fleet_hints
+	[ "$DEMO_FAILED" = 0 ] || topo_log "the demo did not go as it should (see above); staying up to look"
+}
+
+# fleet_connect ENG SERIAL: alice's connect --wait through ENG (eng: A, eng_b: B), "ID VIRTUAL
+# STATE"
+fleet_connect() {
+	"$1" alice --json connect "$2" --wait --wait-timeout 60 2>/dev/null |
+		jv "'%s %s %s' % (d['id'], d.get('virtual_address'), d['state'])"
+}
+
+# fleet_demo: alice's session through A and one through B, both hosts alive in `gateways`,
+# each virtual address answering from the workstation
+fleet_demo() {
+	local id1 v1 st1 id2 v2 st2 pair v want host
+	echo
+	topo_log "demo: alice logs in on host A ($SPG_MGMT) and on host B ($SPG_MGMT_B)"
+	eng_login alice alice-pw >/dev/null 2>&1 || DEMO_FAILED=1
+	eng_b_login alice alice-pw >/dev/null 2>&1 || DEMO_FAILED=1
+	echo "  \$ spgatectl connect CK2001 --wait          (asking host A)"
+	read -r id1 v1 st1 <<<"$(fleet_connect eng CK2001)"
+	echo "  session ${id1:-?}: ${st1:-failed}, virtual ${v1:-none}"
+	echo "  \$ spgatectl connect CK2002 --wait          (asking host B)"
+	read -r id2 v2 st2 <<<"$(fleet_connect eng_b CK2002)"
+	echo "  session ${id2:-?}: ${st2:-failed}, virtual ${v2:-none}"
+	[ "$st1" = active ] && [ "$st2" = active ] || DEMO_FAILED=1
+	echo
+	echo "  \$ spgatectl --operator gateways             (on host A)"
+	op_ctl gateways 2>&1 | sed 's/^/  /'
+	[ "$(fleet_gateways op_ctl)" = "gw-a=alive gw-b=alive" ] || { topo_log "not both hosts alive"; DEMO_FAILED=1; }
+	echo "  \$ spgatectl sessions                        (alice, asking host B)"
+	eng_b alice sessions 2>&1 | sed 's/^/  /'
+	echo
+	topo_log "demo: each host forwards its own sessions (W routes $SPG_POOL_A to A, $SPG_POOL_B to B)"
+	for pair in "${v1:-}:sp1:A" "${v2:-}:sp2:B"; do
+		IFS=: read -r v want host <<<"$pair"
+		if [ -z "$v" ] || [ "$v" = None ]; then
+			DEMO_FAILED=1
+			continue
+		fi
+		wait_until 10 lab_fetch_is "$v" "$want"
+		printf '  W %s -> %s:7000 (through host %s) answers: %s\n' "$SPG_W" "$v" "$host" "$(lab_fetch "$v")"
+		lab_fetch_is "$v" "$want" || DEMO_FAILED=1
+	done
+}
+lab_fetch() { ip netns exec "$(topo_ns ws)" timeout 6 nc -w 5 "$1" 7000 </dev/null 2>/dev/null; }
+lab_fetch_is() { [ "$(lab_fetch "$1")" = "$2" ]; } # lab_fetch_is ADDR NAME
+
+fleet_hints() {
+	cat <<EOF
+
+The fleet lab is up: hosts A (gw-a, spg-gw) and B (gw-b, spg-gwb) on PostgreSQL in spg-db
+($SPG_DB:$SPG_PG_PORT, cluster in $SPG_PG_DIR). As root, from another shell:
+
+  engA() { ip netns exec spg-ws env SPGATE_TOKEN_FILE=$SPG_STATE/tokens/\$1 \\
+          SPGATE_SERVER=$SPG_MGMT:$SPG_API_PORT SPGATE_CA=$SPG_PKI/ca.crt $CTL "\${@:2}"; }
+  engB() { ip netns exec spg-ws env SPGATE_TOKEN_FILE=$SPG_STATE/b/tokens/\$1 \\
+          SPGATE_SERVER=$SPG_MGMT_B:$SPG_API_PORT SPGATE_CA=$SPG_PKI/ca.crt $CTL "\${@:2}"; }
+  engA alice sessions; engB alice connect CK2003 --wait
+  $CTL --operator --control-socket $SPG_STATE/control.sock gateways     # host A
+  $CTL --operator --control-socket $SPG_STATE/b/control.sock gateways   # host B
+  $CTL --socket $(fleet_b_sock) dp sessions        # B's spgate-dp
+  runuser -u postgres -- psql -h $SPG_PG_DIR -c 'SELECT * FROM gateways' postgres
+
+Logs: $SPG_STATE/logs/ (A: control.out, dp.out; B: control-b.out, dp-b.out; postgresql.log at the end)
+Stop: Ctrl-C here, or: $SPG_REPO/tools/lab/lab.sh down
+EOF
+}
+
 # The lab's daemons as the watcher sees them: the one the lab started, or one an operator
 # started again by hand (its socket answers)
 dp_running() { topo_dp_alive || topo_ctl dp hello >/dev/null 2>&1; }
