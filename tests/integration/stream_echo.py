@@ -11,7 +11,8 @@ counter every INTERVAL and waits for its echo on ONE connection, so a gap in the
 gateway host dying, another taking over) shows as a pause that TCP's retransmissions bridge,
 or as a broken connection. It writes its status as JSON to FILE after every echo (echoes,
 largest gap between consecutive echoes, the connection alive) and, at the end (the stop file
-appears, the duration ends, or the connection breaks), prints
+appears, the duration ends, or the connection breaks; a stream with no echo in its last
+INTERVAL + 2 s counts as broken, the stall as a gap), prints
 
   stream: N echoes, largest gap X.XX s, connection survived: yes|no
 
@@ -111,6 +112,12 @@ def client(args):
         st["error"] = str(e)
     finally:
         sock.close()
+    # a stream stalled at the end did not survive either: its echoes stopped
+    st["stalled"] = time.monotonic() - last
+    st["max_gap"] = max(st["max_gap"], st["stalled"])
+    if st["alive"] and st["stalled"] > args.interval + 2.0:
+        st["alive"] = False
+        st["error"] = "no echo in the last %.1f s" % st["stalled"]
     write_status(args.status, st)
     print("stream: %d echoes, largest gap %.2f s, connection survived: %s%s" % (
         st["echoes"], st["max_gap"], "yes" if st["alive"] else "no",

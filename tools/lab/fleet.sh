@@ -219,10 +219,10 @@ fleet_kill() {
 		f=$SPG_STATE/pids/$n.pid
 		[ -f "$f" ] || continue
 		read -r pid <"$f"
+		# no "Killed" job notice from this shell, whose child it is
+		disown "$pid" 2>/dev/null
 		pid_running "$pid" && kill -KILL "$pid" 2>/dev/null
 		wait_until 10 not_running "$pid"
-		# reaped quietly if it is this shell's child (no "Killed" job notice)
-		{ wait "$pid"; } 2>/dev/null
 		rm -f "$f"
 	done
 	topo_log "host $1: spgate-control and spgate-dp killed (SIGKILL)"

@@ -577,6 +577,7 @@ cmd_up() {
 	build_all || exit 1
 	if [ "$SPG_GATEWAYS" = 2 ]; then
 		echo 2 >"$SPG_GATEWAYS_FILE"
+		SPG_DP_CONFIG=$SPG_STATE/dp.yaml # host A's, made by fleet.sh from config/lab-dp.yaml
 		fleet_lab_up
 		lab_watch "$duration"
 		return
@@ -666,11 +667,10 @@ lab_gateways_read() {
 	lab_fleet_vars
 }
 
-# lab_fleet_vars: with SPG_GATEWAYS=2, PostgreSQL's place and host A's spgate-dp config
+# lab_fleet_vars: with SPG_GATEWAYS=2, PostgreSQL's place (pg.sh)
 lab_fleet_vars() {
 	if [ "$SPG_GATEWAYS" = 2 ]; then
 		SPG_PG_NS=$(topo_ns db) SPG_PG_ADDR=$SPG_DB SPG_PG_CLIENTS="$SPG_MGMT $SPG_MGMT_B"
-		SPG_DP_CONFIG=$SPG_STATE/dp.yaml
 	fi
 	return 0
 }
