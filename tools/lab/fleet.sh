@@ -43,7 +43,7 @@ fleet_pg_start() {
 # (max_sessions: what the pool holds, at most the template's)
 fleet_dp_config() {
 	local max_sed=""
-	[ "${2#*/}" = 25 ] && max_sed='s|^\([[:space:]]*max_sessions:\)[[:space:]]*[0-9]*|\1 126|'
+	[ "${2#*/}" = 25 ] && max_sed='s|^\([[:space:]]*max_sessions:\).*|\1 126               # a /25 part of the pool|'
 	sed -e "s|^\([[:space:]]*control_socket:\).*|\1 $3|" -e "$max_sed" \
 		-e "s|^\([[:space:]]*file_prefix:\).*|\1 $4|" \
 		-e "s|^\([[:space:]]*virtual_pool:\).*|\1 $2|" \
