@@ -26,10 +26,11 @@
 #
 #   SPG_TAKEOVER_N="1 10 100"  (with SPG_FAILOVER=1) for each N: N sessions on A, kill A,
 #                              print "takeover N sessions: X.X s" (N SPs more are made)
-#   SPG_CONNECT_RATE=1         K connects+disconnects (SPG_CONNECT_K, default 100) through
-#                              both hosts on PostgreSQL at once, then through one host on
-#                              SQLite: "connects/s: two hosts on PostgreSQL X, one host on
-#                              SQLite Y"
+#   SPG_CONNECT_RATE=1         K connects+disconnects (SPG_CONNECT_K, default 100) in
+#                              SPG_CONNECT_LOOPS loops at once (default 2; one system each,
+#                              SPs added past the three), split across both hosts on
+#                              PostgreSQL, then all through one host on SQLite: "connects/s:
+#                              two hosts on PostgreSQL X, one host on SQLite Y"
 #   SPG_KEEP=1                 keep the state directory
 #
 # Each assertion prints PASS/FAIL; the last line is "N passed, N failed". Run as root, under
@@ -43,12 +44,17 @@ SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${SPG_TAKEOVER_N:=}"
 : "${SPG_CONNECT_RATE:=0}"
 : "${SPG_CONNECT_K:=100}"
-N_BASE=3 # the SPs of the scenarios; SPG_TAKEOVER_N adds its own after them
-N_TAKE=0
-for n in $SPG_TAKEOVER_N; do [ "$n" -gt "$N_TAKE" ] && N_TAKE=$n; done
-[ "$SPG_FAILOVER" = 1 ] || N_TAKE=0
+: "${SPG_CONNECT_LOOPS:=2}"
+N_BASE=3 # the SPs of the scenarios; SPG_TAKEOVER_N and SPG_CONNECT_LOOPS add their own after them
+N_EXTRA=0
+if [ "$SPG_FAILOVER" = 1 ]; then
+	for n in $SPG_TAKEOVER_N; do [ "$n" -gt "$N_EXTRA" ] && N_EXTRA=$n; done
+fi
+if [ "$SPG_CONNECT_RATE" = 1 ] && [ $((SPG_CONNECT_LOOPS - N_BASE)) -gt "$N_EXTRA" ]; then
+	N_EXTRA=$((SPG_CONNECT_LOOPS - N_BASE))
+fi
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh, control.sh and fleet.sh
-SPG_NS=spgv- SPG_N_SP=$((N_BASE + N_TAKE)) SPG_CONTROL=1 SPG_NAT_SPS="" SPG_GATEWAYS=2
+SPG_NS=spgv- SPG_N_SP=$((N_BASE + N_EXTRA)) SPG_CONTROL=1 SPG_NAT_SPS="" SPG_GATEWAYS=2
 SPG_SERIALS="CK2001 CK2002 CK2003" # SPs after these are CK90<i> (agents.sh)
 SPG_TEST=failover
 SPG_FLEET_KEYS=$SPG_FAILOVER
@@ -250,19 +256,22 @@ check "alice logs in on A ($SPG_MGMT)" quiet eng_login alice alice-pw
 check "alice logs in on B ($SPG_MGMT_B)" quiet eng_b_login alice alice-pw
 
 section "sessions through A and through B"
+# shellcheck disable=SC2034 # st1..st3 are read by the checks' eval
 read -r S1 V1 st1 <<<"$(connect_on a alice CK2001)"
 check "alice's CK2001 through A is active (session ${S1:-?}, $V1 in A's part of the pool)" \
 	eval '[ "$st1" = active ] && in_pool "$V1" a'
+# shellcheck disable=SC2034
 read -r S3 V3 st3 <<<"$(connect_on a alice CK2003)"
 check "alice's CK2003 through A is active (session ${S3:-?}, $V3 in A's part)" \
 	eval '[ "$st3" = active ] && in_pool "$V3" a'
+# shellcheck disable=SC2034
 read -r S2 V2 st2 <<<"$(connect_on b alice CK2002)"
 check "alice's CK2002 through B is active (session ${S2:-?}, $V2 in B's part)" \
 	eval '[ "$st2" = active ] && in_pool "$V2" b'
 S1=${S1:-0} S2=${S2:-0} S3=${S3:-0} V1=${V1:-0.0.0.0} V2=${V2:-0.0.0.0} V3=${V3:-0.0.0.0}
-A_SESSIONS="$S1 $S3"
+A_IDS=("$S1" "$S3") # A's sessions: what the failover checks wait for
 check "B's spgatectl sessions: CK2001 and CK2003 owned by gw-a, CK2002 by gw-b, all active" \
-	eval 'all_owned_active op_b gw-a $A_SESSIONS && all_owned_active op_b gw-b $S2'
+	eval 'all_owned_active op_b gw-a "${A_IDS[@]}" && all_owned_active op_b gw-b $S2'
 check "A's spgate-dp holds A's sessions, B's spgate-dp B's" \
 	eval 'dp_holds topo_ctl $S1 && dp_holds topo_ctl $S3 && dp_holds b_dp_ctl $S2 && ! dp_holds topo_ctl $S2 && ! dp_holds b_dp_ctl $S1'
 check "traffic through A: $V1:7000 answers sp1" wait_until 10 fetch_is "$V1" 7000 sp1
@@ -280,8 +289,8 @@ stream_flowing a1 || echo "  (the stream was not flowing before the kill)"
 fleet_kill a
 check "A's spgate-control and spgate-dp are gone" eval '! control_alive && ! topo_dp_alive'
 if [ "$SPG_FAILOVER" = 1 ]; then
-	fleet_wait_taken_over 30 $A_SESSIONS
-	check "within 15 s every session of A ($A_SESSIONS) is active on B, owned by gw-b (took ${TAKEOVER_S:-more than 30} s)" \
+	fleet_wait_taken_over 30 "${A_IDS[@]}"
+	check "within 15 s every session of A (${A_IDS[*]}) is active on B, owned by gw-b (took ${TAKEOVER_S:-more than 30} s)" \
 		took_within 15
 	check "the stream through $V1 flows again" wait_until 15 stream_flowing a1
 	check "the stream's connection survived the takeover" stream_stop a1
@@ -301,7 +310,7 @@ check "A rejoins: gw-a alive in B's spgatectl gateways, generation > $gen_a" \
 	wait_until 15 eval '[ "$(gw_state op_b gw-a)" = alive ] && [ "$(gw_gen op_b gw-a)" -gt "${gen_a:-0}" ]'
 if [ "$SPG_FAILOVER" = 1 ]; then
 	sleep 5 # a few of A's lease renewals: a host that fought for its old sessions would now
-	check "A takes nothing back: $A_SESSIONS still owned by gw-b, active" all_owned_active op_ctl gw-b $A_SESSIONS
+	check "A takes nothing back: ${A_IDS[*]} still owned by gw-b, active" all_owned_active op_ctl gw-b "${A_IDS[@]}"
 	check "A's spgate-dp holds none of them" eval '! dp_holds topo_ctl $S1 && ! dp_holds topo_ctl $S3'
 fi
 
@@ -312,11 +321,11 @@ check "alice logs in on A again" wait_until 20 quiet eng_login alice alice-pw
 if [ "$SPG_FAILOVER" = 1 ]; then
 	# A's sessions now run on B: new ones through A for this scenario
 	disconnect_all eng_b alice
-	read -r S1 V1 st1 <<<"$(connect_on a alice CK2001)"
-	read -r S3 V3 st3 <<<"$(connect_on a alice CK2003)"
+	read -r S1 V1 _ <<<"$(connect_on a alice CK2001)"
+	read -r S3 V3 _ <<<"$(connect_on a alice CK2003)"
 	S1=${S1:-0} S3=${S3:-0} V1=${V1:-0.0.0.0} V3=${V3:-0.0.0.0}
-	A_SESSIONS="$S1 $S3"
-	check "alice's CK2001 and CK2003 through A again (sessions $A_SESSIONS)" all_owned_active op_ctl gw-a $A_SESSIONS
+	A_IDS=("$S1" "$S3")
+	check "alice's CK2001 and CK2003 through A again (sessions ${A_IDS[*]})" all_owned_active op_ctl gw-a "${A_IDS[@]}"
 	stream_start a2 "$V1"
 	check "a TCP stream through $V1 again" wait_until 10 stream_echoes_above a2 5
 fi
@@ -325,8 +334,8 @@ check "A's bridge ports are down" topo_host_is_cut a
 check "A's engineer API is out of reach" not eval 'ip netns exec "$(topo_ns ws)" timeout 3 nc -z -w 2 "$SPG_MGMT" "$SPG_API_PORT"'
 check "A's spgate-control and spgate-dp still run (cut off, not dead)" eval 'control_alive && topo_dp_alive'
 if [ "$SPG_FAILOVER" = 1 ]; then
-	fleet_wait_taken_over 30 $A_SESSIONS
-	check "within 15 s every session of A ($A_SESSIONS) is active on B (took ${TAKEOVER_S:-more than 30} s)" took_within 15
+	fleet_wait_taken_over 30 "${A_IDS[@]}"
+	check "within 15 s every session of A (${A_IDS[*]}) is active on B (took ${TAKEOVER_S:-more than 30} s)" took_within 15
 	check "the stream through $V1 flows again" wait_until 15 stream_flowing a2
 	check "the stream's connection survived the cut" stream_stop a2
 	check "the audit trail has session_taken_over for $S1" wait_until 10 audit_has op_b session_taken_over "$S1"
@@ -344,9 +353,9 @@ check "A is alive in the fleet again (within 60 s; PostgreSQL reconnects with ba
 echo "A back in the fleet $((SECONDS - t0)) s after its links came back"
 if [ "$SPG_FAILOVER" = 1 ]; then
 	sleep 5
-	check "after the restore A's spgate-dp holds none of the sessions ($A_SESSIONS)" \
+	check "after the restore A's spgate-dp holds none of the sessions (${A_IDS[*]})" \
 		eval '! dp_holds topo_ctl $S1 && ! dp_holds topo_ctl $S3'
-	check "and B still owns them, active" all_owned_active op_b gw-b $A_SESSIONS
+	check "and B still owns them, active" all_owned_active op_b gw-b "${A_IDS[@]}"
 fi
 check "both hosts' spgate-control still run" eval 'control_alive && control_b_alive'
 
@@ -400,18 +409,30 @@ session_ended() {
 	*) return 1 ;;
 	esac
 }
-# connect_rate ENG1 ENG2: K connects, half through ENG1 (alice, CK2001), half through ENG2
-# (tess, CK2002), at once; prints connects per second
+# connect_rate HOSTS: SPG_CONNECT_K connects in SPG_CONNECT_LOOPS loops at once, loop i on SP
+# i's system; with HOSTS 2 the odd loops ask A (alice), the even ones B (tess), with 1 all ask A;
+# prints connects per second, leaves how many came up in RATE_OK
+RATE_OK=0
 connect_rate() {
-	local half=$((SPG_CONNECT_K / 2)) t0 p1 p2 ns
+	local loops=$SPG_CONNECT_LOOPS i eng user n t0 ns pids=()
 	t0=$(date +%s%N)
-	connect_loop "$1" alice CK2001 "$half" "$SPG_STATE/rate1" &
-	p1=$!
-	connect_loop "$2" tess CK2002 $((SPG_CONNECT_K - half)) "$SPG_STATE/rate2" &
-	p2=$!
-	wait "$p1" "$p2"
+	for ((i = 1; i <= loops; i++)); do
+		eng=eng user=alice
+		if [ $((i % 2)) = 0 ]; then
+			user=tess
+			[ "$1" = 2 ] && eng=eng_b
+		fi
+		# the K connects shared out: the first K % loops loops take one more
+		n=$((SPG_CONNECT_K / loops + (i <= SPG_CONNECT_K % loops ? 1 : 0)))
+		connect_loop "$eng" "$user" "$(agent_serial "$i")" "$n" "$SPG_STATE/rate$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
 	ns=$(($(date +%s%N) - t0))
-	RATE_OK=$(($(cat "$SPG_STATE/rate1" 2>/dev/null || echo 0) + $(cat "$SPG_STATE/rate2" 2>/dev/null || echo 0)))
+	RATE_OK=0
+	for ((i = 1; i <= loops; i++)); do
+		RATE_OK=$((RATE_OK + $(cat "$SPG_STATE/rate$i" 2>/dev/null || echo 0)))
+	done
 	awk -v k="$SPG_CONNECT_K" -v ns="$ns" 'BEGIN { printf "%.1f", k / (ns / 1e9) }'
 }
 
@@ -419,10 +440,10 @@ if [ "$SPG_CONNECT_RATE" = 1 ]; then
 	section "connects per second: $SPG_CONNECT_K connects, two hosts on PostgreSQL, then one host on SQLite"
 	disconnect_all eng_b alice
 	disconnect_all eng alice
-	check "alice and tess log in on A and B" eval 'quiet eng_login alice alice-pw && quiet eng_b_login tess tess-lab-pw'
-	rate_pg=$(connect_rate eng eng_b)
-	ok_pg=$(($(cat "$SPG_STATE/rate1" 2>/dev/null || echo 0) + $(cat "$SPG_STATE/rate2" 2>/dev/null || echo 0)))
-	check "every connect through the two hosts came up ($ok_pg of $SPG_CONNECT_K)" [ "$ok_pg" = "$SPG_CONNECT_K" ]
+	check "alice and tess log in on A and B" eval 'quiet eng_login alice alice-pw && quiet eng_login tess tess-lab-pw && quiet eng_b_login alice alice-pw && quiet eng_b_login tess tess-lab-pw'
+	connect_rate 2 >"$SPG_STATE/rate-pg"
+	rate_pg=$(cat "$SPG_STATE/rate-pg")
+	check "every connect through the two hosts came up ($RATE_OK of $SPG_CONNECT_K)" [ "$RATE_OK" = "$SPG_CONNECT_K" ]
 	# one host on SQLite: A alone, a fresh database, the same inventory
 	topo_stop control-b 10
 	control_stop
@@ -431,8 +452,8 @@ if [ "$SPG_CONNECT_RATE" = 1 ]; then
 	control_start 60 || abort "A starts on SQLite"
 	quiet control_import "$SPG_STATE/inventory.yaml" || abort "the inventory imports into SQLite"
 	check "alice and tess log in on A (SQLite)" eval 'quiet eng_login alice alice-pw && quiet eng_login tess tess-lab-pw'
-	rate_sqlite=$(connect_rate eng eng)
-	ok_sq=$(($(cat "$SPG_STATE/rate1" 2>/dev/null || echo 0) + $(cat "$SPG_STATE/rate2" 2>/dev/null || echo 0)))
-	check "every connect through one host on SQLite came up ($ok_sq of $SPG_CONNECT_K)" [ "$ok_sq" = "$SPG_CONNECT_K" ]
-	echo "connects/s: two hosts on PostgreSQL $rate_pg, one host on SQLite $rate_sqlite"
+	connect_rate 1 >"$SPG_STATE/rate-sqlite"
+	rate_sqlite=$(cat "$SPG_STATE/rate-sqlite")
+	check "every connect through one host on SQLite came up ($RATE_OK of $SPG_CONNECT_K)" [ "$RATE_OK" = "$SPG_CONNECT_K" ]
+	echo "connects/s: two hosts on PostgreSQL $rate_pg, one host on SQLite $rate_sqlite ($SPG_CONNECT_K connects, $SPG_CONNECT_LOOPS at a time)"
 fi

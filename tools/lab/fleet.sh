@@ -34,6 +34,7 @@ fleet_b_sock() { echo "$SPG_STATE/b/dp.sock"; } # B's spgate-dp control socket
 
 # fleet_pg_start: PostgreSQL in <ns>db on TCP (pg.sh), a new cluster
 fleet_pg_start() {
+	# shellcheck disable=SC2034 # pg.sh's
 	SPG_PG_NS=$(topo_ns db) SPG_PG_ADDR=$SPG_DB SPG_PG_CLIENTS="$SPG_MGMT $SPG_MGMT_B"
 	pg_init || return 1
 	pg_start
@@ -90,6 +91,7 @@ fleet_control_configs_make() {
 		keys_a=(-e "\$a gateway: { id: gw-a, virtual_pool: $SPG_POOL_A }")
 		keys_b=(-e "s|id: gw-a, virtual_pool: $SPG_POOL_A|id: gw-b, virtual_pool: $SPG_POOL_B|")
 	else
+		# shellcheck disable=SC2016 # sed's $ (the last line)
 		keys_a=(-e '$a gateway: { id: gw-a }')
 		keys_b=(-e 's|{ id: gw-a }|{ id: gw-b }|')
 	fi

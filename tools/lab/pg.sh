@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
+# shellcheck disable=SC2153 # SPG_PG_DIR is the caller's
 # A throw-away PostgreSQL cluster (Debian's postgresql package, run as the postgres user), as
 # functions: sourced by tools/lab/lab.sh (--gateways 2) and the integration tests that put
 # spgate-control's store on PostgreSQL (test_store_pg.sh, test_fleet.sh, test_failover.sh).

@@ -87,6 +87,7 @@ SPG_MGMT=198.51.100.2     # the gateway kernel's management address (engineer AP
 SPG_GW_KERNEL=203.0.113.2 # the gateway kernel's address on the SP network
 # the second gateway host (SPG_GATEWAYS=2) and the fleet's PostgreSQL
 SPG_VENDOR_GW_B=198.51.100.3 # B's spgate-dp, vendor port
+# shellcheck disable=SC2034 # read by tools/lab/fleet.sh
 SPG_SP_GW_B=203.0.113.3      # B's spgate-dp, SP port (G_out of B's sessions)
 SPG_MGMT_B=198.51.100.4      # B's kernel: management (engineer API)
 SPG_GW_KERNEL_B=203.0.113.4  # B's kernel on the SP network
