@@ -33,6 +33,20 @@
 #                              two hosts on PostgreSQL X, one host on SQLite Y"
 #   SPG_KEEP=1                 keep the state directory
 #
+# What the failover checks are built from (here and in tools/lab/fleet.sh, topology.sh):
+#   fleet_kill a / fleet_start a          kill -9 of A's spgate-control and spgate-dp / start both
+#   topo_host_cut a / topo_host_restore a A's four bridge ports down / up (topo_host_is_cut a)
+#   fleet_wait_taken_over SECS ID...      until op_b's sessions show every ID gw-b and active;
+#                                         prints "takeover N sessions: X.X s", sets TAKEOVER_S
+#   took_within SECS                      TAKEOVER_S <= SECS
+#   all_owned_active CTL OWNER ID...      op_ctl (through A) or op_b (through B)
+#   audit_has CTL ACTION ID               the store's audit trail, e.g. session_taken_over
+#   dp_holds topo_ctl|b_dp_ctl ID         A's or B's spgate-dp has session ID
+#   gw_state / gw_gen CTL ID              a gateway's state (alive, dead) and generation
+#   stream_start NAME ADDR, stream_flowing NAME, stream_stop NAME (prints the largest gap;
+#                                         0 only if the connection survived)
+#   A_IDS (array): A's sessions; S1/V1 (CK2001, the stream's), S3/V3 (CK2003), S2/V2 (B's)
+#
 # Each assertion prints PASS/FAIL; the last line is "N passed, N failed". Run as root, under
 # flock /tmp/spgate-lock-failover.
 #
