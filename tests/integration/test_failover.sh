@@ -209,8 +209,9 @@ stream_servers_start() {
 	done
 }
 
-# inventory_make FILE: the lab's inventory with the stream's port in the profile and the
-# timing mode's SPs (CK90<i> at SP i's address, acme's)
+# inventory_make FILE: the lab's inventory with the stream's port in the profile and, with
+# more than three SPs, the others' systems (CK90<i> at SP i's address, acme's) and a network
+# line for each (a session holds one)
 inventory_make() {
 	local i
 	sed -e "s/ports: \[tcp:7000, tcp:8080, icmp\]/ports: [tcp:7000, tcp:8080, tcp:$STREAM_PORT, icmp]/" \
@@ -227,6 +228,10 @@ inventory_make() {
 		i\\
 
 	}" "$1"
+	# a network line per live session: the lab's six lines (the last section) and more
+	for ((i = 7; i <= SPG_N_SP + 3; i++)); do
+		echo "  - { id: net$i, type: network, region: eu }"
+	done >>"$1"
 }
 
 # disconnect_all CTL-ENG USER: USER's live sessions disconnected (through eng or eng_b), closed
