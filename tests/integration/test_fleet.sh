@@ -32,18 +32,13 @@ SPG_TEST=fleet
 # shellcheck source=tests/integration/e2e/system.sh
 . "$SPG_REPO/tests/integration/e2e/system.sh"
 
-PGBIN=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -n 1) # the newest installed
-PGDIR=$(mktemp -d /tmp/spgate-fleet-pg.XXXXXX)
+# shellcheck source=tools/lab/pg.sh
+. "$SPG_REPO/tools/lab/pg.sh"
+# its own directory: the state directory is root's alone (0700), the server runs as postgres
+SPG_PG_DIR=$(mktemp -d /tmp/spgate-fleet-pg.XXXXXX)
 B_DIR=$SPG_STATE/b # host B's state
 B_PORT=8444
 bg_pids=()
-
-pg() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" "$@"; }
-pg_start() {
-	pg -l "$PGDIR/server.log" -w -t 30 -o "-c listen_addresses='' -k $PGDIR -c fsync=off" start >/dev/null
-}
-pg_stop() { pg -m fast -w -t 30 stop >/dev/null 2>&1; }
-psql_q() { runuser -u postgres -- "$PGBIN/psql" -h "$PGDIR" -Atc "$1" postgres; }
 
 teardown() {
 	local p
@@ -52,9 +47,7 @@ teardown() {
 	done
 	topo_stop control-b 10
 	topo_destroy
-	pg_stop
-	if [ -f "$PGDIR/server.log" ]; then cp "$PGDIR/server.log" "$SPG_STATE/logs/postgresql.log"; fi
-	rm -rf "$PGDIR"
+	pg_destroy "$SPG_STATE/logs"
 }
 test_begin "$SPG_STATE" teardown \
 	spgate-control-A "$SPG_STATE/logs/control.out" 40 spgate-control-B "$SPG_STATE/logs/control-b.out" 40 \
@@ -109,19 +102,15 @@ owner_on_b() {
 # ---- preflight ----
 
 [ "$(id -u)" -eq 0 ] || abort "the fleet test runs as root (namespaces, af_packet)"
-if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/pg_ctl" ] || ! id postgres >/dev/null 2>&1; then
-	abort "Debian's postgresql is installed (initdb, pg_ctl, psql, the postgres user)"
-fi
+pg_available || abort "Debian's postgresql is installed (initdb, pg_ctl, psql, the postgres user)"
 need_built dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent
 need_tools freeradius nc openssl
 
 # ---- two hosts on one PostgreSQL ----
 
 section "two gateway hosts on one PostgreSQL"
-chown postgres: "$PGDIR"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres --no-sync >"$PGDIR/initdb.log" 2>&1 ||
-	abort "initdb makes a throw-away cluster in $PGDIR"
-pg_start || abort "PostgreSQL starts on a Unix socket in $PGDIR"
+pg_init || abort "initdb makes a throw-away cluster in $SPG_PG_DIR"
+pg_start || abort "PostgreSQL starts on a Unix socket in $SPG_PG_DIR"
 dp_config_make
 topo_destroy >/dev/null 2>&1
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, 1 SP) is created"
@@ -130,7 +119,7 @@ pki_make "$SPG_PKI" "$SPG_MGMT" "CK3001=$(topo_sp_local 1)" >/dev/null ||
 control_radius_start || abort "FreeRADIUS starts in $(topo_ns gw)"
 topo_dp_start 60 >/dev/null || abort "spgate-dp starts in $(topo_ns gw)"
 agents_start || abort "spgate-agent (CK3001) and the services start on the SP"
-URL="host=$PGDIR user=postgres dbname=postgres"
+URL=$(pg_url)
 control_config_make -e "\$a store: { url: \"$URL\" }" -e '$a gateway: { id: gw-a }' ||
 	abort "host A's config (store.url on PostgreSQL, gateway.id gw-a) passes --check-config"
 control_start 60 || abort "host A's spgate-control starts on PostgreSQL and answers on both APIs"

@@ -27,21 +27,14 @@ SPG_TEST=storepg
 # shellcheck source=tests/integration/e2e/system.sh
 . "$SPG_REPO/tests/integration/e2e/system.sh"
 
-PGBIN=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -n 1) # the newest installed
+# shellcheck source=tools/lab/pg.sh
+. "$SPG_REPO/tools/lab/pg.sh"
 # its own directory: the state directory is root's alone (0700), the server runs as postgres
-PGDIR=$(mktemp -d /tmp/spgate-storepg-pg.XXXXXX)
-
-pg() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" "$@"; }
-pg_start() {
-	pg -l "$PGDIR/server.log" -w -t 30 -o "-c listen_addresses='' -k $PGDIR -c fsync=off" start >/dev/null
-}
-pg_stop() { pg -m fast -w -t 30 stop >/dev/null 2>&1; }
+SPG_PG_DIR=$(mktemp -d /tmp/spgate-storepg-pg.XXXXXX)
 
 teardown() {
 	topo_destroy
-	pg_stop
-	if [ -f "$PGDIR/server.log" ]; then cp "$PGDIR/server.log" "$SPG_STATE/logs/postgresql.log"; fi
-	rm -rf "$PGDIR"
+	pg_destroy "$SPG_STATE/logs"
 }
 test_begin "$SPG_STATE" teardown \
 	spgate-control "$SPG_STATE/logs/control.out" 40 postgresql "$SPG_STATE/logs/postgresql.log" 20
@@ -60,19 +53,15 @@ gateway_state() { gateway_field "g['state']"; }
 # ---- preflight ----
 
 [ "$(id -u)" -eq 0 ] || abort "the PostgreSQL store test runs as root (namespaces, af_packet)"
-if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/pg_ctl" ] || ! id postgres >/dev/null 2>&1; then
-	abort "Debian's postgresql is installed (initdb, pg_ctl, the postgres user)"
-fi
+pg_available || abort "Debian's postgresql is installed (initdb, pg_ctl, the postgres user)"
 need_built dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent
 need_tools freeradius nc openssl
 
 # ---- the system, its store on PostgreSQL ----
 
 section "bringing up the system on PostgreSQL"
-chown postgres: "$PGDIR"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres --no-sync >"$PGDIR/initdb.log" 2>&1 ||
-	abort "initdb makes a throw-away cluster in $PGDIR"
-pg_start || abort "PostgreSQL starts on a Unix socket in $PGDIR"
+pg_init || abort "initdb makes a throw-away cluster in $SPG_PG_DIR"
+pg_start || abort "PostgreSQL starts on a Unix socket in $SPG_PG_DIR"
 dp_config_make
 topo_destroy >/dev/null 2>&1
 topo_create >/dev/null || abort "the topology (workstation, gateway, WAN, 1 SP) is created"
@@ -81,14 +70,14 @@ pki_make "$SPG_PKI" "$SPG_MGMT" "CK2001=$(topo_sp_local 1)" >/dev/null ||
 control_radius_start || abort "FreeRADIUS starts in $(topo_ns gw)"
 topo_dp_start 60 >/dev/null || abort "spgate-dp starts in $(topo_ns gw)"
 agents_start || abort "spgate-agent and the services start on the SP"
-control_config_make -e "\$a store: { url: \"host=$PGDIR user=postgres dbname=postgres\" }" \
+control_config_make -e "\$a store: { url: \"$(pg_url)\" }" \
 	-e '$a gateway: { id: gw-q }' ||
 	abort "the control plane's config with store.url (PostgreSQL) and gateway.id passes --check-config"
 control_start 60 || abort "spgate-control starts on PostgreSQL and answers on both APIs"
 out=$(control_import "$SPG_REPO/config/lab-inventory.yaml" 2>&1)
 check "the operator imports config/lab-inventory.yaml into PostgreSQL" grep -q "systems" <<<"$out"
 check "the schema is in PostgreSQL, not in a SQLite file" \
-	eval '[ ! -e "$SPG_STATE/spgate.db" ] && runuser -u postgres -- "$PGBIN/psql" -h "$PGDIR" -Atc "SELECT count(*) FROM systems" postgres | grep -qx "[1-9][0-9]*"'
+	eval '[ ! -e "$SPG_STATE/spgate.db" ] && psql_q "SELECT count(*) FROM systems" | grep -qx "[1-9][0-9]*"'
 check "alice logs in" quiet eng_login alice alice-pw
 out=$(eng alice --json connect CK2001 --wait --wait-timeout 60 2>/dev/null)
 V=$(jv 'd["virtual_address"]' <<<"$out")
@@ -103,7 +92,7 @@ check "spgatectl gateways: gw-q alive, this host, owning 1 session" \
 
 section "PostgreSQL stopped under a live session"
 pg_stop
-check "PostgreSQL is stopped" not eval 'runuser -u postgres -- "$PGBIN/pg_isready" -q -h "$PGDIR"'
+check "PostgreSQL is stopped" not pg_ready
 check "an operator's request is answered store_unavailable" \
 	eval '[ "$(op_ctl --json lines 2>/dev/null | error_of)" = store_unavailable ]'
 check "an engineer's request is answered store_unavailable" \

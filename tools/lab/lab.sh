@@ -7,6 +7,8 @@
 #
 #   tools/lab/lab.sh up [--duration SECONDS]   build, start, demo; stays up until Ctrl-C,
 #                                                   `lab.sh down` or the duration ends
+#   tools/lab/lab.sh up --gateways 2           a fleet instead: two gateway hosts on one
+#                                                   PostgreSQL (tools/lab/fleet.sh), short demo
 #   tools/lab/lab.sh status                    what is running, sessions and counters
 #   tools/lab/lab.sh down                      stop everything (idempotent)
 #
@@ -36,6 +38,14 @@ SPG_PKI=$SPG_STATE/pki
 SPG_SNMP=1 # snmpd and snmptrapd run: spgate-control's config keeps its snmp section on
 # shellcheck source=tools/lab/modems.sh
 . "$SPG_REPO/tools/lab/modems.sh"
+# shellcheck source=tools/lab/pg.sh
+. "$SPG_REPO/tools/lab/pg.sh"
+# shellcheck source=tools/lab/fleet.sh
+. "$SPG_REPO/tools/lab/fleet.sh"
+# The fleet lab (up --gateways 2) says so in this file, for down and status; its PostgreSQL
+# cluster beside the state directory (the server runs as postgres; the state is root's)
+SPG_GATEWAYS_FILE=$SPG_STATE/gateways
+SPG_PG_DIR=${SPG_STATE%/}-pg
 
 # The control socket the config names (the lab config's default otherwise).
 SPG_SOCK=$(sed -n 's/^[[:space:]]*control_socket:[[:space:]]*"\{0,1\}\([^"#[:space:]]*\).*/\1/p' \
@@ -49,7 +59,7 @@ SPG_WEB_PORT=9443 # spgate-control's web console on $SPG_MGMT (control_web_confi
 EXES="dataplane/spgate-dp tools/spgatectl/spgatectl control/spgate-control tools/agent/spgate-agent tools/modemsim/spgate-modemsim"
 
 usage() {
-	sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -97,7 +107,7 @@ clear_state() {
 	rm -rf "$SPG_STATE/pids" "$SPG_STATE/pki" "$SPG_STATE/radius" "$SPG_STATE/agents" \
 		"$SPG_STATE/tokens" "$SPG_STATE/control" "$SPG_STATE"/spgate.db* \
 		"$SPG_STATE/audit.jsonl" "$SPG_STATE/control.yaml" "$SPG_STATE/control.sock" \
-		"$SPG_STATE/snmp"
+		"$SPG_STATE/snmp" "$SPG_STATE/b" "$SPG_GATEWAYS_FILE" "$SPG_STATE/dp.yaml"
 	rm -f "$SPG_STATE"/logs/*
 }
 
@@ -105,6 +115,7 @@ teardown() {
 	trap - EXIT INT TERM
 	topo_log "tearing the lab down"
 	topo_destroy
+	[ "$SPG_GATEWAYS" = 2 ] && pg_destroy "$SPG_STATE/logs"
 	rm -f "$SPG_STATE/lab.pid"
 	topo_log "lab is down (logs kept in $SPG_STATE/logs)"
 }
@@ -432,16 +443,115 @@ Stop: Ctrl-C here, or: $SPG_REPO/tools/lab/lab.sh down
 EOF
 }
 
+# ---- the fleet lab (up --gateways 2) ----
+
+# fleet_lab_up: PostgreSQL in <ns>db, hosts A (gw-a) and B (gw-b) each with FreeRADIUS,
+# spgate-dp and spgate-control (tools/lab/fleet.sh), the network SPs, the inventory, the demo.
+# No modems (a modem line belongs to one host), SNMP or web console: the one-host lab has them.
+fleet_lab_up() {
+	local pairs=() i
+	# the SPs reached over the network; CK2100 (by modem) is not in a fleet lab
+	SPG_N_SP=4 SPG_MODEM_SPS="" SPG_SNMP=0
+	topo_create || { topo_log "creating the topology failed"; exit 1; }
+	for ((i = 1; i <= SPG_N_SP; i++)); do
+		pairs+=("$(agent_serial "$i")=$(topo_sp_local "$i")")
+	done
+	topo_log "starting PostgreSQL in $(topo_ns db) ($SPG_DB:$SPG_PG_PORT), then hosts A and B"
+	fleet_up "${pairs[@]}" || exit 1
+	topo_log "starting the SPs: spgate-agent and the services on 7000/8080 (and a forbidden 9999)"
+	agents_start || exit 1
+	topo_log "the operator imports the inventory ($SPG_INVENTORY) through host A"
+	control_import "$SPG_INVENTORY" 2>&1 | sed 's/^/  /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { topo_log "inventory import failed"; exit 1; }
+	DEMO_FAILED=0
+	fleet_demo
+	fleet_hints
+	[ "$DEMO_FAILED" = 0 ] || topo_log "the demo did not go as it should (see above); staying up to look"
+}
+
+# fleet_connect ENG SERIAL: alice's connect --wait through ENG (eng: A, eng_b: B), "ID VIRTUAL
+# STATE"
+fleet_connect() {
+	"$1" alice --json connect "$2" --wait --wait-timeout 60 2>/dev/null |
+		jv "'%s %s %s' % (d['id'], d.get('virtual_address'), d['state'])"
+}
+
+# fleet_demo: alice's session through A and one through B, both hosts alive in `gateways`,
+# each virtual address answering from the workstation
+fleet_demo() {
+	local id1 v1 st1 id2 v2 st2 pair v want host
+	echo
+	topo_log "demo: alice logs in on host A ($SPG_MGMT) and on host B ($SPG_MGMT_B)"
+	eng_login alice alice-pw >/dev/null 2>&1 || DEMO_FAILED=1
+	eng_b_login alice alice-pw >/dev/null 2>&1 || DEMO_FAILED=1
+	echo "  \$ spgatectl connect CK2001 --wait          (asking host A)"
+	read -r id1 v1 st1 <<<"$(fleet_connect eng CK2001)"
+	echo "  session ${id1:-?}: ${st1:-failed}, virtual ${v1:-none}"
+	echo "  \$ spgatectl connect CK2002 --wait          (asking host B)"
+	read -r id2 v2 st2 <<<"$(fleet_connect eng_b CK2002)"
+	echo "  session ${id2:-?}: ${st2:-failed}, virtual ${v2:-none}"
+	[ "$st1" = active ] && [ "$st2" = active ] || DEMO_FAILED=1
+	echo
+	echo "  \$ spgatectl --operator gateways             (on host A)"
+	op_ctl gateways 2>&1 | sed 's/^/  /'
+	[ "$(fleet_gateways op_ctl)" = "gw-a=alive gw-b=alive" ] || { topo_log "not both hosts alive"; DEMO_FAILED=1; }
+	echo "  \$ spgatectl sessions                        (alice, asking host B)"
+	eng_b alice sessions 2>&1 | sed 's/^/  /'
+	echo
+	topo_log "demo: each host forwards its own sessions (W routes $SPG_POOL_A to A, $SPG_POOL_B to B)"
+	for pair in "${v1:-}:sp1:A" "${v2:-}:sp2:B"; do
+		IFS=: read -r v want host <<<"$pair"
+		if [ -z "$v" ] || [ "$v" = None ]; then
+			DEMO_FAILED=1
+			continue
+		fi
+		wait_until 10 lab_fetch_is "$v" "$want"
+		printf '  W %s -> %s:7000 (through host %s) answers: %s\n' "$SPG_W" "$v" "$host" "$(lab_fetch "$v")"
+		lab_fetch_is "$v" "$want" || DEMO_FAILED=1
+	done
+}
+lab_fetch() { ip netns exec "$(topo_ns ws)" timeout 6 nc -w 5 "$1" 7000 </dev/null 2>/dev/null; }
+lab_fetch_is() { [ "$(lab_fetch "$1")" = "$2" ]; } # lab_fetch_is ADDR NAME
+
+fleet_hints() {
+	cat <<EOF
+
+The fleet lab is up: hosts A (gw-a, spg-gw) and B (gw-b, spg-gwb) on PostgreSQL in spg-db
+($SPG_DB:$SPG_PG_PORT, cluster in $SPG_PG_DIR). As root, from another shell:
+
+  engA() { ip netns exec spg-ws env SPGATE_TOKEN_FILE=$SPG_STATE/tokens/\$1 \\
+          SPGATE_SERVER=$SPG_MGMT:$SPG_API_PORT SPGATE_CA=$SPG_PKI/ca.crt $CTL "\${@:2}"; }
+  engB() { ip netns exec spg-ws env SPGATE_TOKEN_FILE=$SPG_STATE/b/tokens/\$1 \\
+          SPGATE_SERVER=$SPG_MGMT_B:$SPG_API_PORT SPGATE_CA=$SPG_PKI/ca.crt $CTL "\${@:2}"; }
+  engA alice sessions; engB alice connect CK2003 --wait
+  $CTL --operator --control-socket $SPG_STATE/control.sock gateways     # host A
+  $CTL --operator --control-socket $SPG_STATE/b/control.sock gateways   # host B
+  $CTL --socket $(fleet_b_sock) dp sessions        # B's spgate-dp
+  runuser -u postgres -- psql -h $SPG_PG_DIR -c 'SELECT * FROM gateways' postgres
+
+Logs: $SPG_STATE/logs/ (A: control.out, dp.out; B: control-b.out, dp-b.out; postgresql.log at the end)
+Stop: Ctrl-C here, or: $SPG_REPO/tools/lab/lab.sh down
+EOF
+}
+
 # The lab's daemons as the watcher sees them: the one the lab started, or one an operator
 # started again by hand (its socket answers)
 dp_running() { topo_dp_alive || topo_ctl dp hello >/dev/null 2>&1; }
 control_running() { control_alive || op_ctl sessions >/dev/null 2>&1; }
 
 cmd_up() {
-	local duration=0 args=("$@")
+	local duration=0 args=("$@") want
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--duration) duration=${2:?--duration needs seconds}; shift 2 ;;
+		--gateways)
+			case ${2:-} in
+			1) SPG_GATEWAYS=1 ;;
+			2) SPG_GATEWAYS=2 ;;
+			*) echo "lab.sh: --gateways is 1 or 2" >&2; exit 2 ;;
+			esac
+			shift 2
+			;;
 		*) usage ;;
 		esac
 	done
@@ -451,8 +561,13 @@ cmd_up() {
 		exit 1
 	fi
 	mkdir -p "$SPG_STATE/logs"
-	# leftovers from a lab that was killed without tearing down
+	# leftovers from a lab that was killed without tearing down (a fleet's too)
+	want=$SPG_GATEWAYS
+	lab_gateways_read
 	topo_destroy
+	[ "$SPG_GATEWAYS" = 2 ] && pg_destroy
+	SPG_GATEWAYS=$want
+	lab_fleet_vars
 	clear_state
 	echo $$ >"$SPG_STATE/lab.pid"
 	trap teardown EXIT
@@ -460,6 +575,13 @@ cmd_up() {
 	trap 'exit 143' TERM
 
 	build_all || exit 1
+	if [ "$SPG_GATEWAYS" = 2 ]; then
+		echo 2 >"$SPG_GATEWAYS_FILE"
+		SPG_DP_CONFIG=$SPG_STATE/dp.yaml # host A's, made by fleet.sh from config/lab-dp.yaml
+		fleet_lab_up
+		lab_watch "$duration"
+		return
+	fi
 	topo_create || { topo_log "creating the topology failed"; exit 1; }
 	if ! topo_check_offloads; then
 		topo_log "warning: af_packet will see partial checksums on those links"
@@ -504,7 +626,13 @@ cmd_up() {
 	hints
 	[ "$DEMO_FAILED" = 0 ] || topo_log "the demo did not go as it should (see above); staying up to look"
 
-	local deadline=0 warned_dp=0 warned_ctl=0
+	lab_watch "$duration"
+}
+
+# lab_watch DURATION: stays up until Ctrl-C, `lab.sh down` (SIGTERM) or DURATION seconds (0:
+# no end), saying when a daemon exits or comes back; exits 1 if the demo had failed
+lab_watch() {
+	local duration=$1 deadline=0 warned_dp=0 warned_ctl=0
 	[ "$duration" -gt 0 ] && deadline=$((SECONDS + duration))
 	# Up until Ctrl-C, `lab.sh down` (SIGTERM) or the duration: `sleep & wait` lets traps run.
 	while [ "$deadline" -eq 0 ] || [ $SECONDS -lt "$deadline" ]; do
@@ -530,9 +658,27 @@ cmd_up() {
 	[ "$DEMO_FAILED" = 0 ] || exit 1
 }
 
+# lab_gateways_read: SPG_GATEWAYS of the running (or last) lab, from the file it left: down
+# and status must know a fleet's namespaces and PostgreSQL
+lab_gateways_read() {
+	local prev=""
+	[ -f "$SPG_GATEWAYS_FILE" ] && read -r prev <"$SPG_GATEWAYS_FILE"
+	[ "$prev" = 2 ] && SPG_GATEWAYS=2
+	lab_fleet_vars
+}
+
+# lab_fleet_vars: with SPG_GATEWAYS=2, PostgreSQL's place (pg.sh)
+lab_fleet_vars() {
+	if [ "$SPG_GATEWAYS" = 2 ]; then
+		SPG_PG_NS=$(topo_ns db) SPG_PG_ADDR=$SPG_DB SPG_PG_CLIENTS="$SPG_MGMT $SPG_MGMT_B"
+	fi
+	return 0
+}
+
 cmd_down() {
 	need_root down
 	local pid i
+	lab_gateways_read
 	if lab_is_up; then
 		pid=$(cat "$SPG_STATE/lab.pid")
 		topo_log "asking the lab (pid $pid) to stop"
@@ -544,12 +690,14 @@ cmd_down() {
 	fi
 	# Whatever is left (a lab killed with SIGKILL, or one that did not stop in 30 s).
 	topo_destroy
+	[ "$SPG_GATEWAYS" = 2 ] && pg_destroy
 	rm -f "$SPG_STATE/lab.pid"
 	topo_log "lab is down"
 }
 
 cmd_status() {
 	local ns f name list
+	lab_gateways_read
 	if lab_is_up; then
 		echo "lab: up (pid $(cat "$SPG_STATE/lab.pid")), state in $SPG_STATE"
 	else
@@ -576,6 +724,16 @@ cmd_status() {
 		echo "spgate-control (operator view):"
 		op_ctl sessions --all 2>&1 | sed 's/^/  /'
 		op_ctl lines 2>&1 | sed 's/^/  /'
+	fi
+	if [ "$SPG_GATEWAYS" = 2 ] && [ -x "$CTL" ]; then
+		echo "the fleet (spgatectl --operator gateways, through A; then through B):"
+		op_ctl gateways 2>&1 | sed 's/^/  /'
+		op_b gateways 2>&1 | sed 's/^/  /'
+		echo "PostgreSQL in $(topo_ns db) ($SPG_DB:$SPG_PG_PORT): $(pg_ready 2>/dev/null && echo up || echo down)"
+		if [ -S "$(fleet_b_sock)" ]; then
+			echo "B's spgate-dp:"
+			b_dp_ctl dp sessions 2>&1 | sed 's/^/  /'
+		fi
 	fi
 	if [ -S "$SPG_SOCK" ] && [ -x "$CTL" ]; then
 		echo "spgate-dp:"

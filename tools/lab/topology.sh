@@ -31,6 +31,27 @@
 #   <ns>ws2 eth0 198.51.100.11/32 <-> ws-ws2 in <ns>ws, which forwards for it and answers ARP
 #           for it on ws0 (proxy ARP): spgate-dp sees another host of the vendor network
 #
+# With SPG_GATEWAYS=2 (tools/lab/lab.sh up --gateways 2, tests/integration/test_failover.sh;
+# needs SPG_CONTROL=1) a second gateway host B, and the vendor side and the SP side become
+# shared segments, so that an address can move from one host's port to the other's (issue 14):
+#   <ns>wan  also holds br-lan (the vendor LAN) and br-mgmt (the management segment)
+#   br-lan   lan-ws <-> ws0 (W 198.51.100.10/24); lan-gw <-> gw-vendor of <ns>gw (A's spgate-dp
+#            198.51.100.1); lan-gwb <-> gw-vendor of <ns>gwb (B's spgate-dp 198.51.100.3).
+#            W: 198.19.0.0/25 via 198.51.100.1 (A's part of the pool), 198.19.0.128/25 via
+#            198.51.100.3 (B's part)
+#   br-wan   as above, plus wan-gwb <-> gw-sp of <ns>gwb (B's spgate-dp 203.0.113.3) and
+#            wan-kernb <-> gw-kern of <ns>gwb (B's kernel 203.0.113.4, to the agents' 7443)
+#   br-mgmt  mgmt-ws <-> ws-mgmt of W; mgmt-gw <-> gw-mgmt of A (198.51.100.2/32: A's engineer
+#            API); mgmt-gwb <-> gw-mgmt of B (198.51.100.4/32: B's engineer API); mgmt-db <->
+#            db0 of <ns>db (198.51.100.6/32: PostgreSQL on TCP 5432, tools/lab/pg.sh). Host
+#            routes (/32) only: W reaches .2 and .4 from its own 198.51.100.10, the gateways
+#            reach .6 from their management address (pg_hba trusts .2 and .4 alone)
+#   <ns>gwb  host B: the same device names as A's (gw-vendor, gw-sp, gw-kern, gw-mgmt), so
+#            its spgate-dp config differs from A's only in addresses, socket and EAL prefix
+#   <ns>db   the fleet's PostgreSQL
+# topo_host_cut a|b cuts every link of a host (its bridge ports go down: its dp ports, its
+# kernel's WAN link, its management and PostgreSQL link); topo_host_restore a|b undoes it.
+#
 # The caller sets, before sourcing or calling:
 #   SPG_REPO   repository root            SPG_STATE  directory for pids, keys, logs
 #   SPG_NS     namespace name prefix (default "spg-")
@@ -39,6 +60,7 @@
 #   SPG_CONTROL  1: the control-plane links, routers and stranger above (default 0)
 #   SPG_NAT_SPS  SP numbers behind a customer NAT, space separated (with SPG_CONTROL=1)
 #   SPG_WS2    1: the second workstation W2 above (default 0)
+#   SPG_GATEWAYS  2: the second gateway host above (default 1)
 #   SPG_TOPO_JOBS  SP sites configured at once (default 4; see topo_sps_create)
 #   SPG_STRANGER the stranger's address (default 203.0.113.99; SP i has 203.0.113.(10+i), so a
 #                lab of more than 88 SPs, like the soak test's, puts it elsewhere)
@@ -51,6 +73,7 @@
 : "${SPG_CONTROL:=0}"
 : "${SPG_NAT_SPS:=}"
 : "${SPG_WS2:=0}"
+: "${SPG_GATEWAYS:=1}"
 
 SPG_W=198.51.100.10
 SPG_W2=198.51.100.11 # the second workstation (SPG_WS2=1, topo_ws2_create)
@@ -62,6 +85,15 @@ SPG_POOL=198.19.0.0/24
 SPG_INNER_MTU=1438
 SPG_MGMT=198.51.100.2     # the gateway kernel's management address (engineer API)
 SPG_GW_KERNEL=203.0.113.2 # the gateway kernel's address on the SP network
+# the second gateway host (SPG_GATEWAYS=2) and the fleet's PostgreSQL
+SPG_VENDOR_GW_B=198.51.100.3 # B's spgate-dp, vendor port
+# shellcheck disable=SC2034 # read by tools/lab/fleet.sh
+SPG_SP_GW_B=203.0.113.3      # B's spgate-dp, SP port (G_out of B's sessions)
+SPG_MGMT_B=198.51.100.4      # B's kernel: management (engineer API)
+SPG_GW_KERNEL_B=203.0.113.4  # B's kernel on the SP network
+SPG_DB=198.51.100.6          # PostgreSQL on the management segment
+SPG_POOL_A=198.19.0.0/25     # the part of the pool host A allocates from
+SPG_POOL_B=198.19.0.128/25   # host B's part
 # somebody else on the SP network
 : "${SPG_STRANGER:=203.0.113.99}"
 
@@ -158,6 +190,7 @@ topo_stop_all() {
 	[ -d "$SPG_STATE/pids" ] || return 0
 	# the dataplane first: it is the one that takes longest and holds the veths
 	topo_stop dp 10
+	topo_stop dp-b 10 # host B's (SPG_GATEWAYS=2)
 	# then everything else at once: SIGTERM to all, then wait for each (bounded)
 	for f in "$SPG_STATE"/pids/*.pid; do
 		pid=""
@@ -174,6 +207,7 @@ topo_namespaces() {
 	local i
 	echo "$(topo_ns ws) $(topo_ns gw) $(topo_ns wan)"
 	[ "$SPG_WS2" = 1 ] && topo_ns ws2
+	[ "$SPG_GATEWAYS" = 2 ] && echo "$(topo_ns gwb) $(topo_ns db)"
 	for ((i = 1; i <= SPG_N_SP; i++)); do
 		topo_ns "sp$i"
 	done
@@ -305,6 +339,10 @@ topo_create() {
 		topo_log "SPG_STRANGER=$SPG_STRANGER is the site address of an SP: set another"
 		return 1
 	fi
+	if [ "$SPG_GATEWAYS" = 2 ] && [ "$SPG_CONTROL" != 1 ]; then
+		topo_log "SPG_GATEWAYS=2 needs SPG_CONTROL=1 (the hosts' kernel links and PostgreSQL)"
+		return 1
+	fi
 	topo_log "creating namespaces $(topo_namespaces | tr '\n' ' ')"
 	for ns in "$ws" "$gw" "$wan"; do
 		topo_ns_add "$ns" || return 1
@@ -313,7 +351,13 @@ topo_create() {
 		topo_ns_add "$(topo_ns x)" || return 1
 	fi
 
-	ip link add ws0 netns "$ws" type veth peer name gw-vendor netns "$gw" || return 1
+	if [ "$SPG_GATEWAYS" = 2 ]; then
+		# W and A's vendor port on the vendor LAN's bridge (topo_fleet_create makes it)
+		ip link add ws0 netns "$ws" type veth peer name lan-ws netns "$wan" || return 1
+		ip link add gw-vendor netns "$gw" type veth peer name lan-gw netns "$wan" || return 1
+	else
+		ip link add ws0 netns "$ws" type veth peer name gw-vendor netns "$gw" || return 1
+	fi
 	ip link add gw-sp netns "$gw" type veth peer name wan-gw netns "$wan" || return 1
 	ip -n "$wan" link add br-wan type bridge || return 1
 	ip netns exec "$wan" sysctl -qw net.ipv6.conf.br-wan.disable_ipv6=1
@@ -332,7 +376,8 @@ topo_create() {
 	# workstation
 	ip -n "$ws" addr add "$SPG_W/24" dev ws0
 	ip -n "$ws" link set ws0 up
-	ip -n "$ws" route add "$SPG_POOL" via "$SPG_VENDOR_GW"
+	# (with SPG_GATEWAYS=2 topo_fleet_create routes it, once ws0's bridge port is up)
+	[ "$SPG_GATEWAYS" = 2 ] || ip -n "$ws" route add "$SPG_POOL" via "$SPG_VENDOR_GW"
 	# gateway: no kernel addresses on gw-*; spgate-dp owns them through af_packet
 	ip -n "$gw" link set gw-vendor up
 	ip -n "$gw" link set gw-sp up
@@ -342,6 +387,9 @@ topo_create() {
 	ip -n "$wan" link set br-wan up
 	# SP sites
 	topo_sps_create || return 1
+	if [ "$SPG_GATEWAYS" = 2 ]; then
+		topo_fleet_create || return 1
+	fi
 	if [ "$SPG_CONTROL" = 1 ]; then
 		topo_create_control || return 1
 	fi
@@ -388,15 +436,11 @@ topo_create_control() {
 	# gw-vendor and gw-sp, whose frames the kernel sees too (af_packet only listens).
 	ip netns exec "$gw" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
 
-	# management link: workstation -> spgate-control's engineer API on $SPG_MGMT
-	ip link add ws-mgmt netns "$ws" type veth peer name gw-mgmt netns "$gw" || return 1
-	topo_quiet_link "$ws" ws-mgmt
-	topo_quiet_link "$gw" gw-mgmt
-	ip -n "$gw" addr add "$SPG_MGMT/32" dev gw-mgmt
-	ip -n "$gw" link set gw-mgmt up
-	ip -n "$gw" route add "$SPG_W/32" dev gw-mgmt src "$SPG_MGMT"
-	ip -n "$ws" link set ws-mgmt up
-	ip -n "$ws" route add "$SPG_MGMT/32" dev ws-mgmt src "$SPG_W"
+	if [ "$SPG_GATEWAYS" = 2 ]; then
+		topo_fleet_mgmt_create || return 1
+	else
+		topo_mgmt_create || return 1
+	fi
 
 	# the gateway's kernel on the SP network: spgate-control -> agents (TCP 7443)
 	ip link add gw-kern netns "$gw" type veth peer name wan-kern netns "$wan" || return 1
@@ -433,6 +477,136 @@ topo_create_control() {
 		ip netns exec "$sp" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0
 		topo_nat_rules "$i" | ip netns exec "$nat" nft -f - || return 1
+	done
+}
+
+# The management link of one gateway host: workstation -> spgate-control's engineer API on
+# $SPG_MGMT (with SPG_GATEWAYS=2, topo_fleet_mgmt_create's segment instead)
+topo_mgmt_create() {
+	local ws gw
+	ws=$(topo_ns ws) gw=$(topo_ns gw)
+	ip link add ws-mgmt netns "$ws" type veth peer name gw-mgmt netns "$gw" || return 1
+	topo_quiet_link "$ws" ws-mgmt
+	topo_quiet_link "$gw" gw-mgmt
+	ip -n "$gw" addr add "$SPG_MGMT/32" dev gw-mgmt
+	ip -n "$gw" link set gw-mgmt up
+	ip -n "$gw" route add "$SPG_W/32" dev gw-mgmt src "$SPG_MGMT"
+	ip -n "$ws" link set ws-mgmt up
+	ip -n "$ws" route add "$SPG_MGMT/32" dev ws-mgmt src "$SPG_W"
+}
+
+# ---- the second gateway host (SPG_GATEWAYS=2; see the top of this file) ----
+
+# topo_bridge_add NS NAME: a plain switch NAME in NS (as br-wan: no IPv6, no netfilter, no
+# STP, ports forward at once)
+topo_bridge_add() {
+	ip -n "$1" link add "$2" type bridge || return 1
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+	ip -n "$1" link set "$2" type bridge forward_delay 0 stp_state 0
+	ip -n "$1" link set "$2" up
+}
+
+# topo_bridge_port NS DEV BRIDGE: DEV (a veth end in NS) quiet, on BRIDGE, up
+topo_bridge_port() {
+	topo_quiet_link "$1" "$2"
+	ip -n "$1" link set "$2" master "$3" || return 1
+	ip -n "$1" link set "$2" up
+}
+
+# The vendor LAN's bridge, host B with its spgate-dp's two ports and its kernel's WAN link,
+# and PostgreSQL's namespace. Called by topo_create with SPG_GATEWAYS=2, after br-wan.
+topo_fleet_create() {
+	local wan gwb
+	wan=$(topo_ns wan) gwb=$(topo_ns gwb)
+	topo_bridge_add "$wan" br-lan || return 1
+	topo_bridge_port "$wan" lan-ws br-lan || return 1
+	topo_bridge_port "$wan" lan-gw br-lan || return 1
+	topo_ns_add "$gwb" || return 1
+	topo_ns_add "$(topo_ns db)" || return 1
+	ip link add gw-vendor netns "$gwb" type veth peer name lan-gwb netns "$wan" || return 1
+	ip link add gw-sp netns "$gwb" type veth peer name wan-gwb netns "$wan" || return 1
+	ip link add gw-kern netns "$gwb" type veth peer name wan-kernb netns "$wan" || return 1
+	topo_bridge_port "$wan" lan-gwb br-lan || return 1
+	topo_bridge_port "$wan" wan-gwb br-wan || return 1
+	topo_bridge_port "$wan" wan-kernb br-wan || return 1
+	# B's dp ports: no kernel addresses (spgate-dp owns them), the kernel keeps off their ARP
+	ip netns exec "$gwb" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+	topo_quiet_link "$gwb" gw-vendor
+	topo_quiet_link "$gwb" gw-sp
+	topo_quiet_link "$gwb" gw-kern
+	ip -n "$gwb" link set gw-vendor up
+	ip -n "$gwb" link set gw-sp up
+	ip -n "$gwb" addr add "$SPG_GW_KERNEL_B/24" dev gw-kern
+	ip -n "$gwb" link set gw-kern up
+	# each host's part of the pool to that host (the engineers' routes of a fleet)
+	ip -n "$(topo_ns ws)" route add "$SPG_POOL_A" via "$SPG_VENDOR_GW" || return 1
+	ip -n "$(topo_ns ws)" route add "$SPG_POOL_B" via "$SPG_VENDOR_GW_B"
+}
+
+# The management segment of a fleet: W, both hosts' engineer APIs and PostgreSQL on br-mgmt,
+# host routes only (see the top of this file).
+topo_fleet_mgmt_create() {
+	local ws gw gwb db wan h ns addr
+	ws=$(topo_ns ws) gw=$(topo_ns gw) gwb=$(topo_ns gwb) db=$(topo_ns db) wan=$(topo_ns wan)
+	topo_bridge_add "$wan" br-mgmt || return 1
+	ip link add ws-mgmt netns "$ws" type veth peer name mgmt-ws netns "$wan" || return 1
+	ip link add gw-mgmt netns "$gw" type veth peer name mgmt-gw netns "$wan" || return 1
+	ip link add gw-mgmt netns "$gwb" type veth peer name mgmt-gwb netns "$wan" || return 1
+	ip link add db0 netns "$db" type veth peer name mgmt-db netns "$wan" || return 1
+	for h in mgmt-ws mgmt-gw mgmt-gwb mgmt-db; do
+		topo_bridge_port "$wan" "$h" br-mgmt || return 1
+	done
+	topo_quiet_link "$ws" ws-mgmt
+	ip -n "$ws" link set ws-mgmt up
+	topo_quiet_link "$db" db0
+	ip -n "$db" addr add "$SPG_DB/32" dev db0
+	ip -n "$db" link set db0 up
+	for h in "$gw:$SPG_MGMT" "$gwb:$SPG_MGMT_B"; do
+		ns=${h%%:*} addr=${h#*:}
+		topo_quiet_link "$ns" gw-mgmt
+		ip -n "$ns" addr add "$addr/32" dev gw-mgmt
+		ip -n "$ns" link set gw-mgmt up
+		ip -n "$ns" route add "$SPG_W/32" dev gw-mgmt src "$addr"
+		ip -n "$ns" route add "$SPG_DB/32" dev gw-mgmt src "$addr"
+		ip -n "$ws" route add "$addr/32" dev ws-mgmt src "$SPG_W"
+		ip -n "$db" route add "$addr/32" dev db0 src "$SPG_DB"
+	done
+}
+
+# The bridge ports of host a or b: with them down, nothing reaches or leaves the host (its
+# veth ends lose their carrier): spgate-dp's two ports, its kernel's WAN link, its management
+# and PostgreSQL link.
+topo_host_ports() { # topo_host_ports a|b
+	case $1 in
+	a) echo lan-gw wan-gw wan-kern mgmt-gw ;;
+	b) echo lan-gwb wan-gwb wan-kernb mgmt-gwb ;;
+	*) topo_log "topo_host_ports: host '$1' is not a or b"; return 1 ;;
+	esac
+}
+
+topo_host_cut() { # topo_host_cut a|b
+	local ports p
+	ports=$(topo_host_ports "$1") || return 1
+	for p in $ports; do
+		ip -n "$(topo_ns wan)" link set "$p" down || return 1
+	done
+	topo_log "host $1 cut off: $ports down"
+}
+
+topo_host_restore() { # topo_host_restore a|b
+	local ports p
+	ports=$(topo_host_ports "$1") || return 1
+	for p in $ports; do
+		ip -n "$(topo_ns wan)" link set "$p" up || return 1
+	done
+	topo_log "host $1 connected again: $ports up"
+}
+
+# topo_host_is_cut a|b: every bridge port of the host is down
+topo_host_is_cut() {
+	local p
+	for p in $(topo_host_ports "$1"); do
+		ip -n "$(topo_ns wan)" link show "$p" 2>/dev/null | grep -q 'state DOWN' || return 1
 	done
 }
 
