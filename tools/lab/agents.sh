@@ -27,6 +27,12 @@ agent_serial() { # agent_serial I
 
 agent_config_path() { echo "$SPG_STATE/agents/sp$1.yaml"; }
 
+# With two gateway hosts (SPG_GATEWAYS=2) both hosts' control addresses may reach the agent
+# while a session is live: the survivor of a failover re-attaches from its own.
+agent_guard_gateways() {
+	[ "${SPG_GATEWAYS:-1}" = 2 ] && printf '\n  gateways: [%s, %s]' "$SPG_GW_KERNEL" "$SPG_GW_KERNEL_B"
+}
+
 # agent_config I [SERIAL [VENDOR_PUB [CERT_SERIAL]]]: writes SP i's agent config. SERIAL,
 # VENDOR_PUB and CERT_SERIAL (whose agent certificate it presents) default to the lab's; the
 # e2e test passes others to make an agent that refuses grants or poses as another SP.
@@ -58,7 +64,7 @@ tun:
   mtu: 1400
 guard:
   mode: xdp-generic
-  interface: eth0
+  interface: eth0$(agent_guard_gateways)
 session:
   grace: ${SPG_AGENT_GRACE:-60}
   control_timeout: 60
