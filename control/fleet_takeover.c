@@ -141,6 +141,48 @@ static int collect_dead(const struct store_gateway_dead *d, void *arg)
 	return 0;
 }
 
+struct held_list {
+	struct store_gateway_addresses a[DEAD_MAX];
+	size_t n;
+};
+
+static int collect_held(const struct store_gateway_addresses *a, void *arg)
+{
+	struct held_list *l = arg;
+
+	if (l->n == DEAD_MAX)
+		return 1;
+	l->a[l->n++] = *a;
+	return 0;
+}
+
+/*
+ * Addresses held for a host that lives again, which no session held here sends to any more
+ * (the taken sessions have ended): back to their host, which announces them at its next
+ * watch and serves connects again. Sessions are never given back.
+ */
+static void give_back(struct fleet_takeover *t)
+{
+	struct held_list l = {.n = 0};
+	size_t i;
+
+	if (store_gateway_held_foreach(t->env.st, me(t), collect_held, &l) != 0)
+		return;
+	for (i = 0; i < l.n; i++) {
+		const struct store_gateway_addresses *a = &l.a[i];
+
+		if (a->sp_address != 0 && session_mgr_count_from(t->env.sessions, a->sp_address) > 0)
+			continue;
+		if (store_gateway_give_back(t->env.st, a->id, me(t), now_of(t)) != 0)
+			continue; /* its host is still dead, or the store is away */
+		dp_addr(t, SPG_DP_ADDR_DEL, SPG_DP_PORT_VENDOR, a->vendor_address, a->id);
+		dp_addr(t, SPG_DP_ADDR_DEL, SPG_DP_PORT_SP, a->sp_address, a->id);
+		fprintf(stderr, "spgate-control: gateway %s: gave gateway host %s's service addresses back (no "
+				"session here uses them any more)\n", me(t), a->id);
+		audit_host(t, "gateway_addresses_returned", a->id, json_pack("{s:s, s:s}", "from", me(t), "to", a->id));
+	}
+}
+
 void fleet_takeover_watch(struct fleet_takeover *t)
 {
 	struct store_gateway_dead dead[DEAD_MAX];
@@ -150,6 +192,9 @@ void fleet_takeover_watch(struct fleet_takeover *t)
 	/* only a host that surely lives, with a dataplane to put the sessions in, takes over */
 	if (!fleet_lease_fresh(t->env.fleet) || t->env.dp_hello(t->env.dp_arg) == NULL)
 		return;
+	if (t->silenced)
+		addresses_apply(t, false); /* given back? */
+	give_back(t);
 	memset(dead, 0, sizeof(dead));
 	rc = store_gateway_dead_foreach(t->env.st, me(t), now_of(t), collect_dead, dead);
 	if (rc < 0)

@@ -314,6 +314,17 @@ size_t session_mgr_forget_all(struct session_mgr *m)
 	return n;
 }
 
+size_t session_mgr_count_from(struct session_mgr *m, uint32_t outer)
+{
+	struct session *s;
+	size_t n = 0;
+
+	TAILQ_FOREACH(s, &m->all, all)
+		if (sess_outer_address(s) == outer)
+			n++;
+	return n;
+}
+
 size_t session_mgr_count(const struct session_mgr *m)
 {
 	return m->n;

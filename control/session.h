@@ -199,6 +199,8 @@ void session_mgr_recheck_all(struct session_mgr *m);
 
 /* Sessions held in memory (live ones, and ended ones still draining their agent channel). */
 size_t session_mgr_count(const struct session_mgr *m);
+/* Sessions held whose agents send ESP to outer (network order): their grants' gw_outer. */
+size_t session_mgr_count_from(struct session_mgr *m, uint32_t outer);
 
 /* ---- join (issue 15): session_join.c ---- */
 

@@ -143,6 +143,8 @@ void sess_proceed(struct session *s, const char *actor);
  * false when the agent refused at once and s was ended (and freed).
  */
 bool sess_reattach(struct session *s);
+/* The address the agent sends s's ESP to (its grant's gw_outer); 0 before it has a grant. */
+uint32_t sess_outer_address(const struct session *s);
 /* Starts a rekey (rekey_after, or to (re)install s in spgate-dp); 0 or -errno. */
 int sess_rekey(struct session *s);
 /* Lets go of the agent channel without telling the agent. */

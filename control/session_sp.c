@@ -136,6 +136,15 @@ static uint32_t grant_outer_address(const char *endpoint)
 	return inet_pton(AF_INET, host, &addr) == 1 ? addr : 0;
 }
 
+uint32_t sess_outer_address(const struct session *s)
+{
+	json_t *g = s->row.grant_len > 0 ? json_loadb((const char *)s->row.grant, s->row.grant_len, 0, NULL) : NULL;
+	uint32_t addr = grant_outer_address(json_string_value(json_object_get(g, "gw_outer")));
+
+	json_decref(g);
+	return addr;
+}
+
 /* The grant's ports and icmp_echo: what the agent enforces is what spgate-dp enforces. */
 static int params_ports_from_grant(const struct session *s, struct spg_dp_session_params *p, char *err,
 				   size_t errlen)

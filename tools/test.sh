@@ -265,8 +265,8 @@ else
 	# one host acts on the session the other runs; sessions and gateways answered fleet-wide.
 	run_counted fleet in_tool_path flock /tmp/spgate-lock-fleet bash tests/integration/test_fleet.sh
 	# Two gateway hosts, each with its spgate-dp, on PostgreSQL over TCP (issue 14 item 7): sessions
-	# through each, a TCP stream, kill -9 and a link cut of host A; the failover's own checks
-	# behind SPG_FAILOVER=1 until the control plane's takeover is merged.
+	# through each, a TCP stream, kill -9 and a link cut of host A: B takes A's sessions and
+	# addresses, the stream survives, A comes back without taking anything back.
 	run_counted failover in_tool_path flock /tmp/spgate-lock-failover bash tests/integration/test_failover.sh
 	# The API under attack: four eyes, listener budgets, revocation, workstations, lines.
 	run_counted access in_tool_path flock /tmp/spgate-lock-access bash tests/integration/test_access.sh

@@ -76,6 +76,23 @@ int store_gateway_held_foreach(struct store *st, const char *holder,
 	return store_finalize(q, rc, fn_rc);
 }
 
+int store_gateway_give_back(struct store *st, const char *id, const char *holder, int64_t now)
+{
+	db_stmt *q = store_stmt(st, "UPDATE gateways SET address_holder = NULL "
+				    "WHERE id = ?1 AND address_holder = ?2 AND lease_expires >= ?3");
+	int rc;
+
+	if (q == NULL)
+		return -EIO;
+	db_bind_text(q, 1, id, -1, DB_STATIC);
+	db_bind_text(q, 2, holder, -1, DB_STATIC);
+	db_bind_int64(q, 3, now);
+	rc = store_step_done(st, q);
+	if (rc == 0 && store_changes(st) == 0)
+		return -EALREADY;
+	return rc;
+}
+
 int store_gateway_dead_foreach(struct store *st, const char *me, int64_t now,
 			       int (*fn)(const struct store_gateway_dead *d, void *arg), void *arg)
 {

@@ -32,6 +32,12 @@ int store_gateway_addresses_get(struct store *st, const char *id, struct store_g
 int store_gateway_held_foreach(struct store *st, const char *holder,
 			       int (*fn)(const struct store_gateway_addresses *a, void *arg), void *arg);
 
+/*
+ * holder gives id's addresses back to id, if id is alive at now (its lease runs): -EALREADY
+ * when holder does not hold them or id is not alive.
+ */
+int store_gateway_give_back(struct store *st, const char *id, const char *holder, int64_t now);
+
 /* A dead host that has something to take: live sessions it owns, or addresses it holds. */
 struct store_gateway_dead {
 	char id[STORE_NAME_MAX];

@@ -15,16 +15,15 @@
 #   the cut          A's links cut (dp ports, kernel WAN link, management and PostgreSQL link):
 #                    B sees gw-a dead; links restored: A answers again
 #
-# SPG_FAILOVER=1 (the lead's failover work, control/fleet*.c, and the dp's address takeover;
-# until they are merged the checks below fail, so they are off by default) adds what item 7
-# asks of each scenario: within 15 s every session of A is active on B (fleet_wait_taken_over
-# prints the time); the stream's connection survives (its largest gap printed); B's
-# spgatectl sessions show them owned by gw-b; the audit has session_taken_over; A restarted
-# rejoins alive with a new generation without taking anything back; after the cut and the
-# restore A's spgate-dp holds none of the sessions and B still owns them. It also writes the
-# failover's configuration (SPG_FLEET_KEYS=1, tools/lab/fleet.sh: gateway.virtual_pool).
+# What item 7 asks of each scenario: within 15 s every session of A is active on B
+# (fleet_wait_taken_over prints the time); the stream's connection survives (its largest gap
+# printed); B's spgatectl sessions show them owned by gw-b; the audit has session_taken_over;
+# A restarted rejoins alive with a new generation without taking anything back, stands by
+# while B holds its addresses (connect refused: gateway_standby) and gets them back once the
+# sessions B took have ended; after the cut and the restore A is fenced, its spgate-dp holds
+# none of the sessions and B still owns them.
 #
-#   SPG_TAKEOVER_N="1 10 100"  (with SPG_FAILOVER=1) for each N: N sessions on A, kill A,
+#   SPG_TAKEOVER_N="1 10 100"  for each N: N sessions on A, kill A,
 #                              print "takeover N sessions: X.X s" (N SPs more are made)
 #   SPG_CONNECT_RATE=1         K connects+disconnects (SPG_CONNECT_K, default 100) in
 #                              SPG_CONNECT_LOOPS loops at once (default 2; one system each,
@@ -54,16 +53,13 @@
 set -uo pipefail
 
 SPG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-: "${SPG_FAILOVER:=0}"
 : "${SPG_TAKEOVER_N:=}"
 : "${SPG_CONNECT_RATE:=0}"
 : "${SPG_CONNECT_K:=100}"
 : "${SPG_CONNECT_LOOPS:=2}"
 N_BASE=3 # the SPs of the scenarios; SPG_TAKEOVER_N and SPG_CONNECT_LOOPS add their own after them
 N_EXTRA=0
-if [ "$SPG_FAILOVER" = 1 ]; then
-	for n in $SPG_TAKEOVER_N; do [ "$n" -gt "$N_EXTRA" ] && N_EXTRA=$n; done
-fi
+for n in $SPG_TAKEOVER_N; do [ "$n" -gt "$N_EXTRA" ] && N_EXTRA=$n; done
 if [ "$SPG_CONNECT_RATE" = 1 ] && [ $((SPG_CONNECT_LOOPS - N_BASE)) -gt "$N_EXTRA" ]; then
 	N_EXTRA=$((SPG_CONNECT_LOOPS - N_BASE))
 fi
@@ -71,7 +67,7 @@ fi
 SPG_NS=spgv- SPG_N_SP=$((N_BASE + N_EXTRA)) SPG_CONTROL=1 SPG_NAT_SPS="" SPG_GATEWAYS=2
 SPG_SERIALS="CK2001 CK2002 CK2003" # SPs after these are CK90<i> (agents.sh)
 SPG_TEST=failover
-: "${SPG_FLEET_KEYS:=$SPG_FAILOVER}" # tools/lab/fleet.sh: the failover's config keys
+: "${SPG_FLEET_KEYS:=1}" # tools/lab/fleet.sh: the failover's config keys
 # shellcheck source=tests/integration/e2e/system.sh
 . "$SPG_REPO/tests/integration/e2e/system.sh"
 # shellcheck source=tools/lab/pg.sh
@@ -159,6 +155,18 @@ connect_on() {
 	[ "$1" = b ] && ctl=eng_b
 	"$ctl" "$2" --json connect "$3" --wait --wait-timeout 60 2>/dev/null |
 		jv "'%s %s %s' % (d['id'], d.get('virtual_address'), d['state'])"
+}
+
+# wait_connect_on HOST USER SERIAL: connect_on, retried for up to 10 s while the host answers
+# gateway_standby (it announces its addresses again within a watch round of getting them back)
+wait_connect_on() {
+	local out i
+	for i in $(seq 1 20); do
+		out=$(connect_on "$@")
+		[ -n "$out" ] && { echo "$out"; return 0; }
+		sleep 0.5
+	done
+	return 1
 }
 
 in_pool() { # in_pool ADDR a|b: ADDR is in host a's or b's part of the pool
@@ -308,61 +316,60 @@ gen_a=$(gw_gen op_b gw-a)
 stream_flowing a1 || echo "  (the stream was not flowing before the kill)"
 fleet_kill a
 check "A's spgate-control and spgate-dp are gone" eval '! control_alive && ! topo_dp_alive'
-if [ "$SPG_FAILOVER" = 1 ]; then
-	fleet_wait_taken_over 30 "${A_IDS[@]}"
-	check "within 15 s every session of A (${A_IDS[*]}) is active on B, owned by gw-b (took ${TAKEOVER_S:-more than 30} s)" \
-		took_within 15
-	check "the stream through $V1 flows again" wait_until 15 stream_flowing a1
-	check "the stream's connection survived the takeover" stream_stop a1
-	check "B's spgatectl sessions (engineer) shows alice's sessions of A on B" \
-		eval 'eng_b alice sessions 2>/dev/null | grep -E "^ *$S1 .*active" | grep -q gw-b'
-	check "the audit trail has session_taken_over for $S1 and $S3" \
-		wait_until 10 eval 'audit_has op_b session_taken_over $S1 && audit_has op_b session_taken_over $S3'
-	check "A's sessions still answer, now through B: $V1 sp1, $V3 sp3" \
-		eval 'fetch_is $V1 7000 sp1 && fetch_is $V3 7000 sp3'
-	check "B's spgate-dp holds them" eval 'dp_holds b_dp_ctl $S1 && dp_holds b_dp_ctl $S3'
-else
-	check "B sees gw-a dead once its lease expires (within 20 s)" wait_until 20 gw_state_is op_b gw-a dead
-	stream_stop a1 # the stream dies with A until the failover lands: its line, not a check
-fi
+fleet_wait_taken_over 30 "${A_IDS[@]}"
+check "within 15 s every session of A (${A_IDS[*]}) is active on B, owned by gw-b (took ${TAKEOVER_S:-more than 30} s)" \
+	took_within 15
+check "the stream through $V1 flows again" wait_until 15 stream_flowing a1
+check "the stream's connection survived the takeover" stream_stop a1
+check "B's spgatectl sessions (engineer) shows alice's sessions of A on B" \
+	eval 'eng_b alice sessions 2>/dev/null | grep -E "^ *$S1 .*active" | grep -q gw-b'
+check "the audit trail has session_taken_over for $S1 and $S3" \
+	wait_until 10 eval 'audit_has op_b session_taken_over $S1 && audit_has op_b session_taken_over $S3'
+check "A's sessions still answer, now through B: $V1 sp1, $V3 sp3" \
+	eval 'fetch_is $V1 7000 sp1 && fetch_is $V3 7000 sp3'
+check "B's spgate-dp holds them" eval 'dp_holds b_dp_ctl $S1 && dp_holds b_dp_ctl $S3'
 check "A started again (spgate-dp, spgate-control)" fleet_start a
 check "A rejoins: gw-a alive in B's spgatectl gateways, generation > $gen_a" \
 	wait_until 15 eval '[ "$(gw_state op_b gw-a)" = alive ] && [ "$(gw_gen op_b gw-a)" -gt "${gen_a:-0}" ]'
-if [ "$SPG_FAILOVER" = 1 ]; then
-	sleep 5 # a few of A's lease renewals: a host that fought for its old sessions would now
-	check "A takes nothing back: ${A_IDS[*]} still owned by gw-b, active" all_owned_active op_ctl gw-b "${A_IDS[@]}"
-	check "A's spgate-dp holds none of them" eval '! dp_holds topo_ctl $S1 && ! dp_holds topo_ctl $S3'
-fi
+sleep 5 # a few of A's lease renewals: a host that fought for its old sessions would now
+check "A takes nothing back: ${A_IDS[*]} still owned by gw-b, active" all_owned_active op_ctl gw-b "${A_IDS[@]}"
+check "A's spgate-dp holds none of them" eval '! dp_holds topo_ctl $S1 && ! dp_holds topo_ctl $S3'
+check "A stands by: B holds A's addresses (ADDRESSES_AT gw-b)" \
+	eval '[ "$(fleet_gateway_field op_b gw-a "g.get(\"addresses_held_by\")")" = gw-b ]'
+check "A's spgate-dp keeps its own addresses silent" \
+	eval 'topo_ctl --json dp address list 2>/dev/null | jv "all(not e[\"active\"] for e in d if e[\"primary\"])" | grep -qx true'
+check "alice logs in on A again" wait_until 20 quiet eng_login alice alice-pw
+eng alice --json connect CK2002 >"$SPG_STATE/standby-connect.out" 2>&1
+check "a connect through A while B holds its addresses is refused: gateway_standby" \
+	grep -q gateway_standby "$SPG_STATE/standby-connect.out"
+sed 's/^/  /' "$SPG_STATE/standby-connect.out"
+# the sessions B took end: B gives A's addresses back, A announces them and serves again
+disconnect_all eng_b alice
+check "B gives A's addresses back once the sessions it took have ended (within 10 s)" \
+	wait_until 10 eval '[ "$(fleet_gateway_field op_b gw-a "g.get(\"addresses_held_by\")")" = gw-a ]'
+check "the audit trail has gateway_addresses_returned" \
+	eval 'op_b --json audit --limit 2000 2>/dev/null | grep -q gateway_addresses_returned'
 
 # ---- A's links cut ----
 
 section "A's links cut"
-check "alice logs in on A again" wait_until 20 quiet eng_login alice alice-pw
-if [ "$SPG_FAILOVER" = 1 ]; then
-	# A's sessions now run on B: new ones through A for this scenario
-	disconnect_all eng_b alice
-	read -r S1 V1 _ <<<"$(connect_on a alice CK2001)"
-	read -r S3 V3 _ <<<"$(connect_on a alice CK2003)"
-	S1=${S1:-0} S3=${S3:-0} V1=${V1:-0.0.0.0} V3=${V3:-0.0.0.0}
-	A_IDS=("$S1" "$S3")
-	check "alice's CK2001 and CK2003 through A again (sessions ${A_IDS[*]})" all_owned_active op_ctl gw-a "${A_IDS[@]}"
-	stream_start a2 "$V1"
-	check "a TCP stream through $V1 again" wait_until 10 stream_echoes_above a2 5
-fi
+# new sessions through A for this scenario (A serves connects again within a watch round)
+read -r S1 V1 _ <<<"$(wait_connect_on a alice CK2001)"
+read -r S3 V3 _ <<<"$(connect_on a alice CK2003)"
+S1=${S1:-0} S3=${S3:-0} V1=${V1:-0.0.0.0} V3=${V3:-0.0.0.0}
+A_IDS=("$S1" "$S3")
+check "alice's CK2001 and CK2003 through A again (sessions ${A_IDS[*]})" all_owned_active op_ctl gw-a "${A_IDS[@]}"
+stream_start a2 "$V1"
+check "a TCP stream through $V1 again" wait_until 10 stream_echoes_above a2 5
 topo_host_cut a
 check "A's bridge ports are down" topo_host_is_cut a
 check "A's engineer API is out of reach" not eval 'ip netns exec "$(topo_ns ws)" timeout 3 nc -z -w 2 "$SPG_MGMT" "$SPG_API_PORT"'
 check "A's spgate-control and spgate-dp still run (cut off, not dead)" eval 'control_alive && topo_dp_alive'
-if [ "$SPG_FAILOVER" = 1 ]; then
-	fleet_wait_taken_over 30 "${A_IDS[@]}"
-	check "within 15 s every session of A (${A_IDS[*]}) is active on B (took ${TAKEOVER_S:-more than 30} s)" took_within 15
-	check "the stream through $V1 flows again" wait_until 15 stream_flowing a2
-	check "the stream's connection survived the cut" stream_stop a2
-	check "the audit trail has session_taken_over for $S1" wait_until 10 audit_has op_b session_taken_over "$S1"
-else
-	check "B sees gw-a dead: A cannot renew its lease without PostgreSQL (within 20 s)" \
-		wait_until 20 gw_state_is op_b gw-a dead
-fi
+fleet_wait_taken_over 30 "${A_IDS[@]}"
+check "within 15 s every session of A (${A_IDS[*]}) is active on B (took ${TAKEOVER_S:-more than 30} s)" took_within 15
+check "the stream through $V1 flows again" wait_until 15 stream_flowing a2
+check "the stream's connection survived the cut" stream_stop a2
+check "the audit trail has session_taken_over for $S1" wait_until 10 audit_has op_b session_taken_over "$S1"
 topo_host_restore a
 check "A's links are up again" not topo_host_is_cut a
 t0=$SECONDS
@@ -371,19 +378,15 @@ check "A's engineer API answers again (within 60 s: A's kernel retransmits)" \
 check "A is alive in the fleet again (within 60 s; PostgreSQL reconnects with back-off)" \
 	wait_until 60 gw_state_is op_b gw-a alive
 echo "A back in the fleet $((SECONDS - t0)) s after its links came back"
-if [ "$SPG_FAILOVER" = 1 ]; then
-	sleep 5
-	check "after the restore A's spgate-dp holds none of the sessions (${A_IDS[*]})" \
-		eval '! dp_holds topo_ctl $S1 && ! dp_holds topo_ctl $S3'
-	check "and B still owns them, active" all_owned_active op_b gw-b "${A_IDS[@]}"
-fi
+check "after the restore A is fenced and drops the sessions from its spgate-dp (within 30 s)" \
+	wait_until 30 eval '! dp_holds topo_ctl $S1 && ! dp_holds topo_ctl $S3'
+check "and B still owns them, active" all_owned_active op_b gw-b "${A_IDS[@]}"
+check "A's spgate-control logged that it was fenced" grep -q "fenced: another host took" "$SPG_STATE/logs/control.out"
 check "both hosts' spgate-control still run" eval 'control_alive && control_b_alive'
 
-# ---- takeover time for N sessions (SPG_TAKEOVER_N, with SPG_FAILOVER=1) ----
+# ---- takeover time for N sessions (SPG_TAKEOVER_N) ----
 
-if [ -n "$SPG_TAKEOVER_N" ] && [ "$SPG_FAILOVER" != 1 ]; then
-	skip "SPG_TAKEOVER_N=\"$SPG_TAKEOVER_N\": the takeover times need SPG_FAILOVER=1"
-elif [ -n "$SPG_TAKEOVER_N" ]; then
+if [ -n "$SPG_TAKEOVER_N" ]; then
 	section "takeover time for $SPG_TAKEOVER_N sessions"
 	for n in $SPG_TAKEOVER_N; do
 		disconnect_all eng_b alice
@@ -391,7 +394,7 @@ elif [ -n "$SPG_TAKEOVER_N" ]; then
 		wait_until 30 gw_state_is op_b gw-a alive
 		ids=()
 		for ((i = N_BASE + 1; i <= N_BASE + n; i++)); do
-			read -r sid _ st <<<"$(connect_on a alice "$(agent_serial "$i")")"
+			read -r sid _ st <<<"$(wait_connect_on a alice "$(agent_serial "$i")")"
 			[ "$st" = active ] && ids+=("$sid")
 		done
 		check "$n sessions active on A (got ${#ids[@]})" [ "${#ids[@]}" = "$n" ]

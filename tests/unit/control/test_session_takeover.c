@@ -336,6 +336,67 @@ static void a_standby_host_gets_its_addresses_back_by_taking_their_holder(void)
 	hosts_down();
 }
 
+/*
+ * The addresses go back, never the sessions: B holds A's addresses while a session it took
+ * from A lives, gives them back when the last one ends and A lives again; A then announces
+ * them and serves connects. Not to a dead host, not while a session uses them.
+ */
+static void the_addresses_go_back_when_the_taken_sessions_have_ended(void)
+{
+	struct store_gateway_addresses a;
+	struct store_session s;
+	int64_t id;
+
+	if (!pg_only("giving back"))
+		return;
+	id = host_a_up_with_a_session();
+	b_takes_over_a_dead_host(id);
+	fleet_renew(fleet_a); /* A comes back: fenced, stands by */
+	CU_ASSERT_STRING_EQUAL(fleet_takeover_standby(to_a), "gw-b");
+	store_set_gateway_id(st, "gw-b");
+	fleet_takeover_watch(to_b); /* the session lives: kept */
+	CU_ASSERT_EQUAL(store_gateway_addresses_get(st, "gw-a", &a), 0);
+	CU_ASSERT_STRING_EQUAL(a.holder, "gw-b");
+	CU_ASSERT_EQUAL(session_disconnect(host_b, id, "alice", "done", &s), 0);
+	agent_closes(last_conn());
+	CU_ASSERT_EQUAL(state_of(id), STORE_SESSION_CLOSED);
+	dp_b.n = 0;
+	fleet_takeover_watch(to_b);
+	CU_ASSERT_EQUAL(store_gateway_addresses_get(st, "gw-a", &a), 0);
+	CU_ASSERT_STRING_EQUAL(a.holder, "gw-a");
+	CU_ASSERT_TRUE(got_address(&dp_b, SPG_DP_ADDR_DEL, SPG_DP_PORT_SP, hello.outer_addr));
+	CU_ASSERT_TRUE(got_address(&dp_b, SPG_DP_ADDR_DEL, SPG_DP_PORT_VENDOR, A_VENDOR));
+	CU_ASSERT_TRUE(audited("gateway_addresses_returned"));
+	store_set_gateway_id(st, "gw-a");
+	dp_a.n = 0;
+	fleet_takeover_watch(to_a);
+	CU_ASSERT_STRING_EQUAL(fleet_takeover_standby(to_a), "");
+	CU_ASSERT_TRUE(got_address(&dp_a, SPG_DP_ADDR_ADD, SPG_DP_PORT_SP, hello.outer_addr));
+	CU_ASSERT_TRUE(got_address(&dp_a, SPG_DP_ADDR_ADD, SPG_DP_PORT_VENDOR, A_VENDOR));
+	hosts_down();
+}
+
+/* A holder whose host is still dead keeps its addresses, sessions or not. */
+static void addresses_are_not_given_back_to_a_dead_host(void)
+{
+	struct store_gateway_addresses a;
+	struct store_session s;
+	int64_t id;
+
+	if (!pg_only("not to the dead"))
+		return;
+	id = host_a_up_with_a_session();
+	b_takes_over_a_dead_host(id);
+	store_set_gateway_id(st, "gw-b");
+	CU_ASSERT_EQUAL(session_disconnect(host_b, id, "alice", "done", &s), 0);
+	agent_closes(last_conn());
+	fleet_takeover_watch(to_b);
+	CU_ASSERT_EQUAL(store_gateway_addresses_get(st, "gw-a", &a), 0);
+	CU_ASSERT_STRING_EQUAL(a.holder, "gw-b");
+	store_set_gateway_id(st, "gw-a");
+	hosts_down();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
@@ -346,6 +407,8 @@ int main(void)
 		CASE(a_host_that_comes_back_takes_nothing_back),
 		CASE(a_dead_hosts_session_is_taken_and_installed_with_its_address),
 		CASE(a_standby_host_gets_its_addresses_back_by_taking_their_holder),
+		CASE(the_addresses_go_back_when_the_taken_sessions_have_ended),
+		CASE(addresses_are_not_given_back_to_a_dead_host),
 #undef CASE
 		{NULL, NULL},
 	};
