@@ -65,9 +65,9 @@ if [ "$SPG_CONNECT_RATE" = 1 ] && [ $((SPG_CONNECT_LOOPS - N_BASE)) -gt "$N_EXTR
 fi
 # shellcheck disable=SC2034 # read by topology.sh, agents.sh, control.sh and fleet.sh
 SPG_NS=spgv- SPG_N_SP=$((N_BASE + N_EXTRA)) SPG_CONTROL=1 SPG_NAT_SPS="" SPG_GATEWAYS=2
+SPG_STRANGER=203.0.113.250 # SP i has 203.0.113.(10+i): up to 100 timing SPs past the three
 SPG_SERIALS="CK2001 CK2002 CK2003" # SPs after these are CK90<i> (agents.sh)
 SPG_TEST=failover
-: "${SPG_FLEET_KEYS:=1}" # tools/lab/fleet.sh: the failover's config keys
 # shellcheck source=tests/integration/e2e/system.sh
 . "$SPG_REPO/tests/integration/e2e/system.sh"
 # shellcheck source=tools/lab/pg.sh

@@ -7,26 +7,22 @@
 #   PostgreSQL  in <ns>db, TCP 198.51.100.6:5432 (SPG_DB), trusting the hosts' management
 #               addresses only; its cluster in $SPG_PG_DIR (fleet_pg_start)
 #   host A      gw-a: the one-host lab's processes in <ns>gw (spgate-dp "dp", spgate-control
-#               "control", FreeRADIUS "radius"), files in $SPG_STATE as there; spgate-dp's pool
-#               198.19.0.0/25 (SPG_POOL_A)
+#               "control", FreeRADIUS "radius"), files in $SPG_STATE as there; allocating from
+#               198.19.0.0/25 (SPG_POOL_A, gateway.virtual_pool)
 #   host B      gw-b: the same in <ns>gwb, named dp-b, control-b, radius-b, files in
 #               $SPG_STATE/b (dp.yaml, dp.sock, control.yaml, control.sock, audit.jsonl, radius/,
 #               control/, tokens/); spgate-dp 198.51.100.3 / 203.0.113.3, engineer API
 #               198.51.100.4:8443 (its own certificate, control-b.crt), agents' client
-#               certificate gateway-b.crt; spgate-dp's pool 198.19.0.128/25 (SPG_POOL_B)
+#               certificate gateway-b.crt; allocating from 198.19.0.128/25 (SPG_POOL_B)
 #
-# SPG_FLEET_KEYS=1 writes the failover's configuration instead (issue 14 item 5, the lead's
-# control work; spgate-control refuses the key until it is merged): both spgate-dp have the
-# fleet's whole pool 198.19.0.0/24 (so that either can hold the other's sessions), and each
-# spgate-control allocates from its own part, gateway.virtual_pool (A: SPG_POOL_A, B:
-# SPG_POOL_B). Without it (default 0) each spgate-dp's own pool is its host's part, which
-# today's code allocates from.
+# Both spgate-dp have the fleet's whole pool 198.19.0.0/24 (so that either can hold the other's
+# sessions after a takeover), and each spgate-control allocates from its own part,
+# gateway.virtual_pool (A: SPG_POOL_A, B: SPG_POOL_B), which W routes to that host.
 #
 # The caller sets, besides the other files' variables: SPG_PG_DIR (pg.sh) and
 # SPG_DP_CONFIG_SRC, the spgate-dp config both hosts' configs are made from (default
 # config/lab-dp.yaml); host A's goes to $SPG_DP_CONFIG (which must be in $SPG_STATE).
 
-: "${SPG_FLEET_KEYS:=0}"
 : "${SPG_DP_CONFIG_SRC:=$SPG_REPO/config/lab-dp.yaml}"
 
 fleet_b_dir() { echo "$SPG_STATE/b"; }
@@ -57,8 +53,7 @@ fleet_dp_config() {
 # fleet_dp_configs_make: both hosts' spgate-dp configs (A: $SPG_DP_CONFIG, B: $SPG_STATE/b),
 # each checked
 fleet_dp_configs_make() {
-	local pool_a=$SPG_POOL_A pool_b=$SPG_POOL_B f
-	if [ "$SPG_FLEET_KEYS" = 1 ]; then pool_a=$SPG_POOL pool_b=$SPG_POOL; fi
+	local pool_a=$SPG_POOL pool_b=$SPG_POOL f
 	mkdir -p "$(fleet_b_dir)" "$SPG_STATE/logs"
 	fleet_dp_config a "$pool_a" "$SPG_SOCK" "$FILE_PREFIX" "$SPG_VENDOR_GW" "$SPG_SP_GW" \
 		>"$SPG_DP_CONFIG.tmp" && mv "$SPG_DP_CONFIG.tmp" "$SPG_DP_CONFIG" || return 1
@@ -87,14 +82,8 @@ fleet_control_configs_make() {
 	b=$(fleet_b_dir)
 	url=$(pg_url)
 	local keys_a=() keys_b=()
-	if [ "$SPG_FLEET_KEYS" = 1 ]; then
-		keys_a=(-e "\$a gateway: { id: gw-a, virtual_pool: $SPG_POOL_A }")
-		keys_b=(-e "s|id: gw-a, virtual_pool: $SPG_POOL_A|id: gw-b, virtual_pool: $SPG_POOL_B|")
-	else
-		# shellcheck disable=SC2016 # sed's $ (the last line)
-		keys_a=(-e '$a gateway: { id: gw-a }')
-		keys_b=(-e 's|{ id: gw-a }|{ id: gw-b }|')
-	fi
+	keys_a=(-e "\$a gateway: { id: gw-a, virtual_pool: $SPG_POOL_A }")
+	keys_b=(-e "s|id: gw-a, virtual_pool: $SPG_POOL_A|id: gw-b, virtual_pool: $SPG_POOL_B|")
 	control_config_make -e "\$a store: { url: \"$url\" }" "${keys_a[@]}" "$@" || return 1
 	mkdir -p "$b"
 	sed -e "s|$SPG_STATE/control.sock|$b/control.sock|" \

@@ -509,6 +509,40 @@ fleet_demo() {
 		printf '  W %s -> %s:7000 (through host %s) answers: %s\n' "$SPG_W" "$v" "$host" "$(lab_fetch "$v")"
 		lab_fetch_is "$v" "$want" || DEMO_FAILED=1
 	done
+	[ -n "${v1:-}" ] && [ "$v1" != None ] && fleet_demo_failover "$id1" "$v1"
+}
+
+# fleet_demo_failover ID VIRTUAL: host A crashes (kill -9 of its spgate-control and spgate-dp);
+# B takes A's session and addresses over, alice's address answers again through B; A comes
+# back and stands by
+fleet_demo_failover() {
+	local t0 took=""
+	echo
+	topo_log "demo: host A crashes (kill -9 of its spgate-control and spgate-dp)"
+	fleet_kill a
+	t0=$SECONDS
+	if wait_until 30 eval '[ "$(fleet_session_owner_state "$1")" = "gw-b active" ]'; then
+		took=$((SECONDS - t0))
+		echo "  host B took session $1 over in about $took s (A's lease expired after 10 s)"
+	else
+		topo_log "host B did not take session $1 over within 30 s"
+		DEMO_FAILED=1
+	fi
+	wait_until 20 lab_fetch_is "$2" sp1
+	printf '  W %s -> %s:7000 (now through host B, which holds A'"'"'s addresses) answers: %s\n' \
+		"$SPG_W" "$2" "$(lab_fetch "$2")"
+	lab_fetch_is "$2" sp1 || DEMO_FAILED=1
+	echo "  \$ spgatectl --operator gateways             (on host B)"
+	op_b gateways 2>&1 | sed 's/^/  /'
+	topo_log "demo: host A starts again; it takes nothing back and stands by while B holds its addresses"
+	fleet_start a || DEMO_FAILED=1
+	wait_until 20 eval '[ "$(fleet_gateway_field op_b gw-a "g[\"state\"]")" = alive ]' || DEMO_FAILED=1
+	op_b gateways 2>&1 | sed 's/^/  /'
+}
+# fleet_session_owner_state ID: "OWNER STATE" of session ID as host B's operator sees it
+fleet_session_owner_state() {
+	op_b --json sessions --all 2>/dev/null |
+		jv "[('%s %s' % (s.get('owner_gateway'), s['state'])) for s in (d.get('sessions', []) if isinstance(d, dict) else d) if int(s['id']) == $1][0]"
 }
 lab_fetch() { ip netns exec "$(topo_ns ws)" timeout 6 nc -w 5 "$1" 7000 </dev/null 2>/dev/null; }
 lab_fetch_is() { [ "$(lab_fetch "$1")" = "$2" ]; } # lab_fetch_is ADDR NAME
