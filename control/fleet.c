@@ -17,6 +17,7 @@ struct fleet {
 	int64_t (*now)(void);
 	int failing; /* said that renewals fail, not yet that they work again */
 	int64_t renewed_at; /* the last acquire or renewal the store accepted */
+	int64_t fresh_since; /* renewals have succeeded without a gap since */
 	void (*on_fenced)(int64_t old_generation, void *arg);
 	void *on_fenced_arg;
 };
@@ -59,7 +60,7 @@ static void fenced(struct fleet *f)
 			"%s\n", f->id, (long long)old,
 		rc == 0 ? "rejoined the fleet with a new generation" : "cannot rejoin now");
 	if (rc == 0)
-		f->renewed_at = now_of(f);
+		f->renewed_at = f->fresh_since = now_of(f);
 }
 
 static void renew(evutil_socket_t fd, short what, void *arg)
@@ -84,6 +85,8 @@ void fleet_renew(struct fleet *f)
 			f->id, strerror(-rc), FLEET_LEASE_S);
 		f->failing = 1;
 	}
+	if (rc == 0 && (f->failing || !fleet_lease_fresh(f)))
+		f->fresh_since = now_of(f); /* back after a gap: the others renew again too */
 	if (rc == 0)
 		f->renewed_at = now_of(f);
 	if (rc == 0 && f->failing) {
@@ -116,7 +119,7 @@ struct fleet *fleet_start(struct event_base *base, struct store *st, const char 
 		errno = -rc;
 		return NULL;
 	}
-	f->renewed_at = now_of(f);
+	f->renewed_at = f->fresh_since = now_of(f);
 	arm(f);
 	return f;
 }
@@ -154,4 +157,15 @@ void fleet_on_fenced(struct fleet *f, void (*fn)(int64_t old_generation, void *a
 {
 	f->on_fenced = fn;
 	f->on_fenced_arg = arg;
+}
+
+/*
+ * Taking another host over needs more than a fresh lease: after this host's own gap (its
+ * start, or the store unreachable) every other host needs a renewal period to renew too, or
+ * a store outage longer than a lease would look like the death of every host but the first
+ * one back. A lease's length of renewals without a gap is enough for all of them.
+ */
+bool fleet_may_take_over(const struct fleet *f)
+{
+	return f != NULL && fleet_lease_fresh(f) && now_of(f) - f->fresh_since >= FLEET_LEASE_S;
 }

@@ -41,6 +41,12 @@ const char *fleet_id(const struct fleet *f);
  */
 bool fleet_lease_fresh(const struct fleet *f);
 /*
+ * Whether this host may take other hosts over: its lease fresh, and renewed without a gap for
+ * a whole lease (so every living host has had the time to renew after a store outage or
+ * this host's start).
+ */
+bool fleet_may_take_over(const struct fleet *f);
+/*
  * fn runs when a renewal finds the lease taken (fenced), before this host rejoins with a
  * new generation: it must let go of every session it held, without writing them.
  */

@@ -195,6 +195,8 @@ void fleet_takeover_watch(struct fleet_takeover *t)
 	if (t->silenced)
 		addresses_apply(t, false); /* given back? */
 	give_back(t);
+	if (!fleet_may_take_over(t->env.fleet))
+		return;
 	memset(dead, 0, sizeof(dead));
 	rc = store_gateway_dead_foreach(t->env.st, me(t), now_of(t), collect_dead, dead);
 	if (rc < 0)

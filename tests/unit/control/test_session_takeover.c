@@ -144,6 +144,20 @@ static void hosts_down(void)
 	world_down();
 }
 
+/* A lease's time passes, the given hosts renewing every period as their timers do. */
+static void lease_passes(struct fleet *f1, struct fleet *f2)
+{
+	int i;
+
+	for (i = 0; i * FLEET_RENEW_S < FLEET_LEASE_S; i++) {
+		now_s += FLEET_RENEW_S;
+		if (f1 != NULL)
+			fleet_renew(f1);
+		if (f2 != NULL)
+			fleet_renew(f2);
+	}
+}
+
 static const char *owner_of(int64_t id)
 {
 	static struct store_session s;
@@ -168,6 +182,9 @@ static void b_takes_over_a_dead_host(int64_t id)
 	now_s += FLEET_LEASE_S + 1; /* A renews no more */
 	memset(dp, 0, sizeof(struct fake_dp_entry) * MAX_DP); /* B's dataplane never had it */
 	host_b_up();
+	fleet_takeover_watch(to_b); /* B just started: the others get a lease's time to renew */
+	CU_ASSERT_STRING_EQUAL(owner_of(id), "gw-a");
+	lease_passes(fleet_b, NULL);
 	fleet_takeover_watch(to_b);
 	CU_ASSERT_STRING_EQUAL(owner_of(id), "gw-b");
 	CU_ASSERT_EQUAL_FATAL(n_attaches, conns + 1);
@@ -186,9 +203,8 @@ static void a_host_that_renews_is_not_taken(void)
 	if (!pg_only("a live host"))
 		return;
 	id = host_a_up_with_a_session();
-	now_s += FLEET_RENEW_S;
-	fleet_renew(fleet_a);
 	host_b_up();
+	lease_passes(fleet_a, fleet_b);
 	fleet_takeover_watch(to_b);
 	CU_ASSERT_STRING_EQUAL(owner_of(id), "gw-a");
 	CU_ASSERT_EQUAL(session_mgr_count(host_b), 0);
@@ -324,8 +340,7 @@ static void a_standby_host_gets_its_addresses_back_by_taking_their_holder(void)
 	b_takes_over_a_dead_host(id);
 	fleet_renew(fleet_a); /* fenced: A stands by, rejoined with a new generation */
 	CU_ASSERT_STRING_EQUAL(fleet_takeover_standby(to_a), "gw-b");
-	now_s += FLEET_LEASE_S + 1;
-	fleet_renew(fleet_a); /* A lives on; B does not renew */
+	lease_passes(fleet_a, NULL); /* A lives on, a lease's time without a gap; B does not renew */
 	dp_a.n = 0;
 	memset(dp, 0, sizeof(struct fake_dp_entry) * MAX_DP);
 	fleet_takeover_watch(to_a);
@@ -397,12 +412,37 @@ static void addresses_are_not_given_back_to_a_dead_host(void)
 	hosts_down();
 }
 
+/*
+ * The store was away longer than a lease: every lease looks expired when it comes back. The
+ * first host back must not take the others, which renew within a period.
+ */
+static void a_store_outage_does_not_make_the_first_host_back_take_the_others(void)
+{
+	int64_t id;
+
+	if (!pg_only("store outage"))
+		return;
+	id = host_a_up_with_a_session();
+	host_b_up();
+	lease_passes(fleet_a, fleet_b);
+	now_s += 2 * FLEET_LEASE_S; /* the outage: nobody renews */
+	fleet_renew(fleet_b);       /* B is back first */
+	fleet_takeover_watch(to_b);
+	CU_ASSERT_STRING_EQUAL(owner_of(id), "gw-a");
+	lease_passes(fleet_a, fleet_b); /* A renews in its period too */
+	fleet_takeover_watch(to_b);
+	CU_ASSERT_STRING_EQUAL(owner_of(id), "gw-a");
+	CU_ASSERT_FALSE(audited("gateway_taken_over"));
+	hosts_down();
+}
+
 int main(void)
 {
 	static const struct ctl_test_case cases[] = {
 #define CASE(f) {#f, f}
 		CASE(a_host_that_renews_is_not_taken),
 		CASE(of_two_survivors_only_one_takes_a_dead_host),
+		CASE(a_store_outage_does_not_make_the_first_host_back_take_the_others),
 		CASE(a_fenced_host_drops_what_it_lost_without_writing_it),
 		CASE(a_host_that_comes_back_takes_nothing_back),
 		CASE(a_dead_hosts_session_is_taken_and_installed_with_its_address),
