@@ -21,7 +21,9 @@
 # A restarted rejoins alive with a new generation without taking anything back, stands by
 # while B holds its addresses (connect refused: gateway_standby) and gets them back once the
 # sessions B took have ended; after the cut and the restore A is fenced, its spgate-dp holds
-# none of the sessions and B still owns them.
+# none of the sessions and B still owns them. Then PostgreSQL is restarted while both hosts
+# are asked every 0.2 s and a stream runs: requests in the outage get store_unavailable, no
+# session is lost, the stream survives, and nobody takes anybody over when it is back.
 #
 #   SPG_TAKEOVER_N="1 10 100"  for each N: N sessions on A, kill A,
 #                              print "takeover N sessions: X.X s" (N SPs more are made)
@@ -383,6 +385,45 @@ check "after the restore A is fenced and drops the sessions from its spgate-dp (
 check "and B still owns them, active" all_owned_active op_b gw-b "${A_IDS[@]}"
 check "A's spgate-control logged that it was fenced" grep -q "fenced: another host took" "$SPG_STATE/logs/control.out"
 check "both hosts' spgate-control still run" eval 'control_alive && control_b_alive'
+
+# ---- PostgreSQL restarted under load ----
+
+section "PostgreSQL restarted under load"
+# both hosts asked every 0.2 s (sessions, gateways) while a stream runs through a session B
+# holds; the answers go to a file each: store_unavailable must be among them, nothing else
+# may break, and nobody may take anybody over when the store is back
+load_loop() { # load_loop CTL OUT: asks CTL until $SPG_STATE/load.stop exists (bounded: 300 s)
+	local end=$((SECONDS + 300))
+	while [ ! -e "$SPG_STATE/load.stop" ] && [ $SECONDS -lt $end ]; do
+		"$1" --json sessions --all >>"$2" 2>&1
+		"$1" --json gateways >>"$2" 2>&1
+		sleep 0.2
+	done
+}
+taken_before=$(op_b --json audit --limit 5000 2>/dev/null | grep -o '"gateway_taken_over"' | wc -l)
+rm -f "$SPG_STATE/load.stop"
+load_loop op_ctl "$SPG_STATE/load-a.out" &
+bg_pids+=("$!")
+load_loop op_b "$SPG_STATE/load-b.out" &
+bg_pids+=("$!")
+stream_start a3 "$V1"
+check "a TCP stream through $V1 (held by B) before the restart" wait_until 10 stream_echoes_above a3 5
+pg_stop
+sleep 4
+check "requests during the outage are answered store_unavailable (both hosts)" \
+	eval 'grep -q store_unavailable "$SPG_STATE/load-a.out" && grep -q store_unavailable "$SPG_STATE/load-b.out"'
+check "the stream flows while PostgreSQL is down" stream_flowing a3
+check "PostgreSQL starts again" pg_start
+check "both hosts answer again within 40 s (reconnects with back-off)" \
+	wait_until 40 eval 'op_ctl gateways >/dev/null 2>&1 && op_b gateways >/dev/null 2>&1'
+check "no session lost: ${A_IDS[*]} still active on B" \
+	wait_until 10 all_owned_active op_b gw-b "${A_IDS[@]}"
+check "both hosts alive in the fleet again" wait_until 15 eval 'gw_state_is op_b gw-a alive && gw_state_is op_b gw-b alive'
+sleep 12 # more than a lease: a host that took the outage for a death would take over now
+check "nobody took anybody over after the outage" \
+	eval '[ "$(op_b --json audit --limit 5000 2>/dev/null | grep -o "\"gateway_taken_over\"" | wc -l)" = "$taken_before" ]'
+touch "$SPG_STATE/load.stop"
+check "the stream's connection survived the restart" stream_stop a3
 
 # ---- takeover time for N sessions (SPG_TAKEOVER_N) ----
 
