@@ -351,6 +351,18 @@ static uint8_t crypto_session_lines(const struct spg_esp *esp)
 	return (uint8_t)RTE_MIN(lines, (uint32_t)CRYPTO_PREFETCH_LINES_MAX);
 }
 
+/* An inbound SA's anti-replay window (either path): empty, its lock free. */
+static void sa_replay_init(const struct spg_esp *esp, struct spg_sa *s)
+{
+	s->seen_ofs = (uint16_t)(esp->replay_words <= SA_INLINE_WORDS ? offsetof(struct spg_sa, seen_inline)
+								       : sizeof(*s) + esp->sa_lib_size);
+	rte_spinlock_init(&s->lock);
+	memset(sa_seen(s), 0, esp->replay_words * sizeof(uint64_t));
+	s->replay_mask = (uint16_t)(esp->replay_words - 1);
+	s->window = esp->replay_window;
+	s->lib_window = esp->lib_window;
+}
+
 struct spg_sa *spg_sa_create(struct spg_esp *esp, const struct spg_dp_sa_keys *keys, bool outbound)
 {
 	return spg_sa_create_from(esp, keys, outbound, 0);
@@ -387,6 +399,13 @@ struct spg_sa *spg_sa_create_from(struct spg_esp *esp, const struct spg_dp_sa_ke
 		s->in_use = true;
 		return s;
 	}
+	if (!outbound && esp->native_in) {
+		esp_native_sa_init_in(esp, s, keys);
+		sa_replay_init(esp, s);
+		s->spi = keys->spi;
+		s->in_use = true;
+		return s;
+	}
 
 	gcm_xform(esp, outbound, keys->key, &xf);
 	ses = rte_cryptodev_sym_session_create(esp->dev_id, &xf, esp->sess_pool);
@@ -411,13 +430,7 @@ struct spg_sa *spg_sa_create_from(struct spg_esp *esp, const struct spg_dp_sa_ke
 		rc = -rc;
 		goto fail_sa;
 	}
-	s->seen_ofs = (uint16_t)(esp->replay_words <= SA_INLINE_WORDS ? offsetof(struct spg_sa, seen_inline)
-								       : sizeof(*s) + esp->sa_lib_size);
-	rte_spinlock_init(&s->lock);
-	memset(sa_seen(s), 0, esp->replay_words * sizeof(uint64_t));
-	s->replay_mask = (uint16_t)(esp->replay_words - 1);
-	s->window = esp->replay_window;
-	s->lib_window = esp->lib_window;
+	sa_replay_init(esp, s);
 	s->spi = keys->spi;
 	s->outbound = outbound;
 	s->crypto_lines = crypto_session_lines(esp);
@@ -450,7 +463,7 @@ uint32_t spg_sa_spi(const struct spg_sa *sa)
 
 void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa)
 {
-	const void *ses = sa->native ? sa->nat.gcm_key : sa->ss.crypto.ses;
+	const void *ses = !sa->native ? sa->ss.crypto.ses : sa->outbound ? sa->nat.gcm_key : sa->nin.gcm_key;
 
 	for (unsigned int l = 0; l < sa->crypto_lines; l++)
 		rte_prefetch0(RTE_PTR_ADD(ses, l * RTE_CACHE_LINE_SIZE));
@@ -466,9 +479,14 @@ bool spg_esp_native_outbound(const struct spg_esp *esp)
 	return esp->native_out;
 }
 
+bool spg_esp_native_inbound(const struct spg_esp *esp)
+{
+	return esp->native_in;
+}
+
 uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp)
 {
-	return esp->native_out ? esp->gcm_key_size : 0;
+	return esp->native_out || esp->native_in ? esp->gcm_key_size : 0;
 }
 
 void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use)

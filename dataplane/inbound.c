@@ -41,7 +41,10 @@ static inline void prefetch_session(const struct spg_worker *w, const struct spg
 	if (s == NULL)
 		return;
 	spg_session_prefetch_rest(s, &s->meter_in);
+	/* its SA's first line (the window) and second (native: the key's address and the salt;
+	 * librte_ipsec: its session) */
 	rte_prefetch0(s->sa_in);
+	rte_prefetch0(RTE_PTR_ADD(s->sa_in, RTE_CACHE_LINE_SIZE));
 	rte_prefetch0(&w->sess[s->index]);
 }
 
