@@ -244,12 +244,15 @@ uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct 
 
 	n = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
 	for (uint16_t i = 0; i < KEY_AHEAD && i < n; i++)
-		prefetch_key(sa[i]);
+		if (i == 0 || sa[i] != sa[i - 1])
+			prefetch_key(sa[i]);
 	for (uint16_t i = 0, run = 0; i < n; i++) {
 		struct spg_sa *s = sa[i];
 		uint8_t why;
 
-		if (i + KEY_AHEAD < n)
+		/* once per run of one SA: with one session, 16 lines asked for per packet cost more
+		 * than they save */
+		if (i + KEY_AHEAD < n && sa[i + KEY_AHEAD] != sa[i + KEY_AHEAD - 1])
 			prefetch_key(sa[i + KEY_AHEAD]);
 		/* a caller's slip (no SA, or an inbound one) is CRYPTO_ERROR, not a crash */
 		if (unlikely(s == NULL || !s->native)) {

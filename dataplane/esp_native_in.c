@@ -176,14 +176,16 @@ uint16_t esp_native_inbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct s
 
 	n = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
 	for (uint16_t i = 0; i < KEY_AHEAD && i < n; i++)
-		prefetch_key(sa[i]);
+		if (i == 0 || sa[i] != sa[i - 1])
+			prefetch_key(sa[i]);
 	for (uint16_t i = 0; i < n;) {
 		struct spg_sa *s = sa[i];
 		uint16_t k = run_length(sa, i, n);
 		bool any = false;
 
 		for (uint16_t j = i; j < i + k; j++) {
-			if (j + KEY_AHEAD < n)
+			/* once per run of one SA, as outbound */
+			if (j + KEY_AHEAD < n && sa[j + KEY_AHEAD] != sa[j + KEY_AHEAD - 1])
 				prefetch_key(sa[j + KEY_AHEAD]);
 			in_mb[j] = mb[j];
 			in_ctx[j] = ctx[j];

@@ -519,5 +519,8 @@ void spg_esp_outer_finish(struct rte_mbuf *m, uint32_t dst_addr, uint16_t dst_po
 	udp->dgram_len = rte_cpu_to_be_16(len - sizeof(*ip));
 	udp->dgram_cksum = 0; /* allowed for ESP in UDP over IPv4 (RFC 3948 section 2.1) */
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* Our own header, no options: a sum over a constant 20 bytes, which the compiler
+	 * unrolls (rte_ipv4_cksum loops over the header length it reads; profiled at 1 session,
+	 * this function was 5 % of outbound's samples). */
+	ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, sizeof(*ip));
 }
