@@ -35,6 +35,8 @@
 #define ESP_OPS_PER_QP 256
 #define ESP_OP_CACHE 32
 #define ESP_DEQUEUE_SPINS (1u << 20)
+/* The session pool's size when no SA needs a cryptodev session (both directions native). */
+#define ESP_TOKEN_SESSIONS 64
 
 /* A crypto op is rte_crypto_op, rte_crypto_sym_op, then our private area: the GCM counter
  * block the library fills (salt, IV, counter: 16 bytes), then the packet's index in the burst. */

@@ -272,12 +272,21 @@ struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg)
 	rc = crypto_device_open(esp, cfg);
 	if (rc != 0)
 		goto fail;
+	esp->max_sas = cfg->max_sas;
+	rc = esp_native_open(esp, cfg);
+	if (rc != 0)
+		goto fail;
+	/* Nor an rte_ipsec_sa: SAs shrink to our two lines (and a window too wide for the first) */
+	if (esp->native_out && esp->native_in)
+		esp->sa_lib_size = 0;
 
 	rc = ENOMEM;
 	snprintf(name, sizeof(name), "spg_esp%u_ses", instance);
+	/* With both directions native no SA takes a cryptodev session (1,600 bytes each on
+	 * crypto_aesni_mb): the device's queue pairs still want a pool, a token one. */
 	esp->sess_pool = rte_cryptodev_sym_session_pool_create(
-		name, cfg->max_sas, rte_cryptodev_sym_get_private_session_size(esp->dev_id), 0, 0,
-		cfg->socket_id);
+		name, esp->native_out && esp->native_in ? ESP_TOKEN_SESSIONS : cfg->max_sas,
+		rte_cryptodev_sym_get_private_session_size(esp->dev_id), 0, 0, cfg->socket_id);
 	if (esp->sess_pool == NULL)
 		goto fail;
 	if (!esp->cpu_crypto) {
@@ -289,9 +298,6 @@ struct spg_esp *spg_esp_create(const struct spg_esp_config *cfg)
 			goto fail;
 	}
 	if (sa_array_create(esp, cfg) != 0)
-		goto fail;
-	rc = esp_native_open(esp, cfg);
-	if (rc != 0)
 		goto fail;
 
 	rc = crypto_device_start(esp, cfg);

@@ -285,7 +285,9 @@ static void memory_fill(const struct bench_env *e, const struct bench_mem_snap *
 	 * per native direction of a session */
 	m->native_sas = (unsigned int)spg_esp_native_outbound(e->dp.esp) + (unsigned int)spg_esp_native_inbound(e->dp.esp);
 	m->crypto_lib = m->crypto_delta + (double)m->native_sas * m->native_keys;
-	m->ipsec_lib = sas * m->sa_lib;
+	/* only the SAs on librte_ipsec hold an rte_ipsec_sa (with both directions native the SA
+	 * slot has no room for one; with one, its unused room counts as spgate's) */
+	m->ipsec_lib = RTE_MAX(sas - (double)m->native_sas, 0.0) * m->sa_lib;
 	m->spgate_own = table_per_slot + (m->sa_delta - m->ipsec_lib) + m->heap_delta;
 }
 

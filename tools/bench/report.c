@@ -158,8 +158,8 @@ static void print_memory(const struct bench_memory *m)
 		printf("                  intel-ipsec-mb keys     %7u B  (%u x %u B: struct gcm_key_data of each SA on esp_native*.c,\n"
 		       "                                                     in place of its cryptodev session; one per SA slot, preallocated)\n",
 		       m->native_sas * m->native_keys, m->native_sas, m->native_keys);
-	printf("                  rte_ipsec SAs           %7.0f B  (2 x rte_ipsec_sa_size %u B)\n", m->ipsec_lib,
-	       m->sa_lib);
+	printf("                  rte_ipsec SAs           %7.0f B  (%u x rte_ipsec_sa_size %u B)\n", m->ipsec_lib,
+	       2 - m->native_sas, m->sa_lib);
 	printf("  spgate          session table           %7.1f B  (per slot: struct spg_session %u B, counters %u B/worker,\n"
 	       "                                                     3 hashes, free list, RCU defer queue)\n",
 	       m->table_per_slot, m->slot_size, m->counters_size);
@@ -310,10 +310,11 @@ static void json_memory(const struct bench_results *r)
 		       "\"crypto_delta\": %.3f, \"sa_delta\": %.3f,\n     \"crypto_object\": %u, \"crypto_private\": %u, "
 		       "\"sa_object\": %u, \"rte_ipsec_sa\": %u, \"table_per_slot\": %.3f, \"session_struct\": %u, "
 		       "\"counters_per_worker\": %u,\n     \"crypto_library_per_session\": %.3f, "
-		       "\"ipsec_library_per_session\": %.3f, \"spgate_per_session\": %.3f}",
+		       "\"ipsec_library_per_session\": %.3f, \"spgate_per_session\": %.3f, \"native_sas\": %u}",
 		       i ? "," : "", spg_cipher_name(m->cipher), m->installed, m->capacity, m->heap_delta,
 		       m->crypto_delta, m->sa_delta, m->crypto_obj, m->crypto_priv, m->sa_obj, m->sa_lib,
-		       m->table_per_slot, m->slot_size, m->counters_size, m->crypto_lib, m->ipsec_lib, m->spgate_own);
+		       m->table_per_slot, m->slot_size, m->counters_size, m->crypto_lib, m->ipsec_lib, m->spgate_own,
+		       m->native_sas);
 	}
 	printf("\n  ],\n  \"installs\": [");
 	for (unsigned int i = 0; i < r->n_inst; i++) {
