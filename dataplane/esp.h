@@ -83,10 +83,11 @@ bool spg_esp_cpu_crypto(const struct spg_esp *esp);
 bool spg_esp_native_outbound(const struct spg_esp *esp);
 /* True when inbound SAs are decrypted by esp_native_in.c (intel-ipsec-mb directly). */
 bool spg_esp_native_inbound(const struct spg_esp *esp);
-/* For memory reports: bytes of an outbound SA's key schedule there (0 when not native). */
+/* For memory reports: bytes of a native SA's key schedule there (0 when neither direction is). */
 uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp);
-/* For memory reports: the bytes one SA takes here (wrapper, rte_ipsec_sa, replay window and
- * its free-list entry; the cryptodev session not included) and how many are in use. */
+/* For memory reports: the bytes one SA takes here (wrapper, rte_ipsec_sa unless both
+ * directions are native, replay window; the cryptodev session not included; the free stack
+ * is linked through the free SAs themselves) and how many are in use. */
 void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use);
 
 /* The largest inner IPv4 packet that, encrypted, fits a link of link_mtu. */

@@ -35,6 +35,7 @@
 #define ESP_OPS_PER_QP 256
 #define ESP_OP_CACHE 32
 #define ESP_DEQUEUE_SPINS (1u << 20)
+#define SA_FREE_END UINT32_MAX
 /* The session pool's size when no SA needs a cryptodev session (both directions native). */
 #define ESP_TOKEN_SESSIONS 64
 
@@ -53,11 +54,12 @@
 struct spg_esp {
 	struct rte_mempool *op_pool; /* lookaside only */
 	struct rte_mempool *sess_pool;
-	/* SAs: one preallocated array and a stack of free indexes (a mempool would add a
-	 * 64-byte header to every object). Taken and given back by the control thread; the
-	 * lock only guards against a second one. */
+	/* SAs: one preallocated array and a stack of the free ones, linked through their own
+	 * first bytes (a mempool would add a 64-byte header to every object, an array of free
+	 * indexes 4 bytes). Taken and given back by the control thread; the lock only guards
+	 * against a second one. */
 	uint8_t *sa_mem;
-	uint32_t *sa_free;
+	uint32_t sa_free_head; /* index of the first free SA, SA_FREE_END when none */
 	uint32_t n_sa_free;
 	uint32_t max_sas;
 	uint32_t sa_size;      /* bytes per SA in sa_mem, a multiple of the cache line */
@@ -90,6 +92,8 @@ struct spg_esp {
  */
 struct spg_sa {
 	union {
+		/* free (in the array's free stack): the index of the next free SA */
+		uint32_t next_free;
 		/* inbound: the anti-replay window's highest sequence number accepted; written
 		 * under lock */
 		uint64_t top;

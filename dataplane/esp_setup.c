@@ -199,13 +199,13 @@ static int sa_array_create(struct spg_esp *esp, const struct spg_esp_config *cfg
 	esp->max_sas = cfg->max_sas;
 	esp->sa_mem = rte_zmalloc_socket("spg_esp_sa", (size_t)esp->sa_size * cfg->max_sas, RTE_CACHE_LINE_SIZE,
 					 cfg->socket_id);
-	esp->sa_free = rte_malloc_socket("spg_esp_sa_free", sizeof(uint32_t) * (size_t)cfg->max_sas, 0,
-					 cfg->socket_id);
-	if (esp->sa_mem == NULL || esp->sa_free == NULL)
+	if (esp->sa_mem == NULL)
 		return -ENOMEM;
-	/* Hand out low addresses first: pop from the top of a stack filled in reverse. */
+	/* Hand out low addresses first: the stack's top is SA 0. (This touches every SA's first
+	 * line now rather than at its first install.) */
 	for (uint32_t i = 0; i < cfg->max_sas; i++)
-		esp->sa_free[i] = cfg->max_sas - 1 - i;
+		sa_at(esp, i)->next_free = i + 1 < cfg->max_sas ? i + 1 : SA_FREE_END;
+	esp->sa_free_head = 0;
 	esp->n_sa_free = cfg->max_sas;
 	rte_spinlock_init(&esp->sa_lock);
 	return 0;
@@ -216,8 +216,11 @@ static struct spg_sa *sa_get(struct spg_esp *esp)
 	struct spg_sa *s = NULL;
 
 	rte_spinlock_lock(&esp->sa_lock);
-	if (esp->n_sa_free != 0)
-		s = sa_at(esp, esp->sa_free[--esp->n_sa_free]);
+	if (esp->sa_free_head != SA_FREE_END) {
+		s = sa_at(esp, esp->sa_free_head);
+		esp->sa_free_head = s->next_free;
+		esp->n_sa_free--;
+	}
 	rte_spinlock_unlock(&esp->sa_lock);
 	return s;
 }
@@ -227,7 +230,9 @@ static void sa_put(struct spg_esp *esp, struct spg_sa *s)
 	uint32_t i = (uint32_t)(((uint8_t *)s - esp->sa_mem) / esp->sa_size);
 
 	rte_spinlock_lock(&esp->sa_lock);
-	esp->sa_free[esp->n_sa_free++] = i;
+	s->next_free = esp->sa_free_head;
+	esp->sa_free_head = i;
+	esp->n_sa_free++;
 	rte_spinlock_unlock(&esp->sa_lock);
 }
 
@@ -337,7 +342,6 @@ void spg_esp_free(struct spg_esp *esp)
 	if (esp->dev_created)
 		rte_eal_hotplug_remove("vdev", esp->dev_name);
 	esp_native_close(esp);
-	rte_free(esp->sa_free);
 	rte_free(esp->sa_mem);
 	rte_mempool_free(esp->op_pool);
 	rte_mempool_free(esp->sess_pool);
@@ -497,7 +501,7 @@ uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp)
 
 void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use)
 {
-	*bytes_per_sa = esp->sa_size + (uint32_t)sizeof(esp->sa_free[0]);
+	*bytes_per_sa = esp->sa_size;
 	*in_use = esp->max_sas - esp->n_sa_free;
 }
 
