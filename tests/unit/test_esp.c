@@ -133,6 +133,7 @@ struct peer_opts {
 	uint8_t next_header; /* 0: 4 (IPv4) */
 	bool bad_pad;
 	uint8_t extra_pad; /* padding beyond the minimum, a multiple of 4 */
+	uint8_t pad_len;   /* 0: the padding's true length; else what the pad length field claims */
 };
 
 /* The SP site's endpoint sending inner to the gateway: outer IPv4 + UDP + ESP. */
@@ -151,7 +152,7 @@ static uint16_t peer_encrypt(uint8_t *out, const struct peer *p, uint64_t seq,
 		pt[inner_len + i] = (uint8_t)(i + 1);
 	if (o != NULL && o->bad_pad && pad > 0)
 		pt[inner_len] ^= 0x80;
-	pt[inner_len + pad] = (uint8_t)pad;
+	pt[inner_len + pad] = o != NULL && o->pad_len != 0 ? o->pad_len : (uint8_t)pad;
 	pt[inner_len + pad + 1] = o != NULL && o->next_header != 0 ? o->next_header : 4;
 
 	memset(out, 0, ESP_OUT_OFS);
@@ -471,6 +472,33 @@ static void bad_trailers_and_lengths_are_malformed(void)
 				sizeof(junk)),
 			SPG_DROP_MALFORMED_ESP);
 
+	spg_sa_free(esp, sa);
+	spg_esp_free(esp);
+}
+
+/* esp_native_in.c reads the trailer itself: an authentic packet whose pad length field
+ * claims more than the payload holds is refused, nothing read outside it. (librte_ipsec's
+ * path is the library's own checks, covered above.) */
+static void pad_length_beyond_the_payload_is_malformed(void)
+{
+	struct spg_esp *esp = esp_new(16, 1, 4);
+	struct peer_opts too_long = {.pad_len = 250}, whole = {.pad_len = 34};
+	struct peer p;
+	struct spg_sa *sa;
+	uint8_t inner[128];
+
+	peer_init(&p, 0x40000005, 16, 5);
+	sa = sa_new(esp, &p, false);
+	inner_packet(inner, 32, 1); /* ciphertext 36 bytes: 32 + 2 padding + 2 */
+	if (spg_esp_native_inbound(esp)) {
+		CU_ASSERT_EQUAL(receive(esp, sa, esp_mbuf(&p, 1, inner, 32, &too_long), inner, 32),
+				SPG_DROP_MALFORMED_ESP);
+		/* exactly the whole payload as padding: the pad bytes check refuses it */
+		CU_ASSERT_EQUAL(receive(esp, sa, esp_mbuf(&p, 2, inner, 32, &whole), inner, 32),
+				SPG_DROP_MALFORMED_ESP);
+		/* and the window did not move for them: number 1 still passes */
+		CU_ASSERT_EQUAL(receive(esp, sa, esp_mbuf(&p, 1, inner, 32, NULL), inner, 32), SPG_OK);
+	}
 	spg_sa_free(esp, sa);
 	spg_esp_free(esp);
 }
@@ -934,6 +962,7 @@ int main(void)
 		{"tampered_packets_fail_authentication", tampered_packets_fail_authentication},
 		{"bad_trailers_and_lengths_are_malformed", bad_trailers_and_lengths_are_malformed},
 		{"duplicate_within_one_burst_is_replay", duplicate_within_one_burst_is_replay},
+		{"pad_length_beyond_the_payload_is_malformed", pad_length_beyond_the_payload_is_malformed},
 		{"mixed_outbound_burst_comes_back_grouped_by_sa",
 		 mixed_outbound_burst_comes_back_grouped_by_sa},
 		{"mixed_inbound_burst_comes_back_grouped_with_failures_last",
