@@ -61,6 +61,8 @@ struct spg_dp_config {
 	bool crypto_lookaside;
 	/* outbound through librte_ipsec even on crypto_aesni_mb (esp_native.c otherwise): tests, benches */
 	bool crypto_library_outbound;
+	/* inbound through librte_ipsec even on crypto_aesni_mb (esp_native_in.c otherwise): the same */
+	bool crypto_library_inbound;
 	/* recording: (issue 15, recorder.h) */
 	uint32_t rec_snaplen;   /* bytes of each packet kept, default 65535 */
 	uint32_t rec_pool_size; /* copies in flight (mbufs of the recorder's pool), default 8191 */

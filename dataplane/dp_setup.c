@@ -61,6 +61,7 @@ static int create_crypto(struct spg_dp *dp, int socket)
 		.socket_id = socket,
 		.lookaside = dp->cfg.crypto_lookaside,
 		.library_outbound = dp->cfg.crypto_library_outbound,
+		.library_inbound = dp->cfg.crypto_library_inbound,
 	};
 
 	dp->esp = spg_esp_create(&ec);

@@ -3,8 +3,9 @@
  * ESP tunnel mode with UDP encapsulation (RFC 4303, 3948), AES-GCM (RFC 4106), through
  * librte_ipsec over rte_cryptodev: synchronous CPU crypto when the device offers it
  * (crypto_aesni_mb does), else its queue pairs (lookaside). Outbound on crypto_aesni_mb with
- * CPU crypto skips librte_ipsec: esp_native.c frames and encrypts in place. Anti-replay window with ESN on
- * inbound SAs. Any SA is safe to use from several workers at once: outbound ones have atomic
+ * CPU crypto skips librte_ipsec: esp_native.c frames and encrypts in place; inbound likewise,
+ * esp_native_in.c decrypts in place. Anti-replay window with ESN on inbound SAs (esp_replay.h,
+ * the same on every path). Any SA is safe to use from several workers at once: outbound ones have atomic
  * sequence numbers, inbound ones update their windows under a per-SA lock, so a packet that
  * reaches two workers is accepted by one (esp.c says how).
  *
@@ -49,6 +50,9 @@ struct spg_esp_config {
 	/* Outbound through librte_ipsec even on crypto_aesni_mb, where esp_native.c would frame
 	 * and encrypt in place: for tests and comparisons. */
 	bool library_outbound;
+	/* Inbound through librte_ipsec even on crypto_aesni_mb, where esp_native_in.c would
+	 * decrypt in place: the same. */
+	bool library_inbound;
 };
 
 struct spg_esp;
@@ -77,10 +81,13 @@ void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa);
 bool spg_esp_cpu_crypto(const struct spg_esp *esp);
 /* True when outbound SAs are framed and encrypted by esp_native.c (intel-ipsec-mb directly). */
 bool spg_esp_native_outbound(const struct spg_esp *esp);
-/* For memory reports: bytes of an outbound SA's key schedule there (0 when not native). */
+/* True when inbound SAs are decrypted by esp_native_in.c (intel-ipsec-mb directly). */
+bool spg_esp_native_inbound(const struct spg_esp *esp);
+/* For memory reports: bytes of a native SA's key schedule there (0 when neither direction is). */
 uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp);
-/* For memory reports: the bytes one SA takes here (wrapper, rte_ipsec_sa, replay window and
- * its free-list entry; the cryptodev session not included) and how many are in use. */
+/* For memory reports: the bytes one SA takes here (wrapper, rte_ipsec_sa unless both
+ * directions are native, replay window; the cryptodev session not included; the free stack
+ * is linked through the free SAs themselves) and how many are in use. */
 void spg_esp_sa_usage(const struct spg_esp *esp, uint32_t *bytes_per_sa, uint32_t *in_use);
 
 /* The largest inner IPv4 packet that, encrypted, fits a link of link_mtu. */
@@ -109,6 +116,8 @@ void spg_esp_outer_finish(struct rte_mbuf *m, uint32_t dst_addr, uint16_t dst_po
  * already checked to hold UDP + ESP header + IV + ICV) and sa[i] is the inbound SA its SPI
  * found. On return mb/ctx[0..ret) succeeded and start at the inner IPv4 header (l2_len = 0);
  * mb/ctx[ret..n) failed with reason[i]: REPLAY, BAD_ICV, MALFORMED_ESP or CRYPTO_ERROR.
+ * Through librte_ipsec the successes are grouped by SA, through esp_native_in.c
+ * (spg_esp_native_inbound) they keep the burst's order; the order within an SA is kept.
  * newest (may be NULL): newest[i] for i < ret is true when packet i's sequence number was
  * higher than every one its SA had accepted before it (what may move a session: roaming).
  */

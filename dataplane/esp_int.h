@@ -35,6 +35,9 @@
 #define ESP_OPS_PER_QP 256
 #define ESP_OP_CACHE 32
 #define ESP_DEQUEUE_SPINS (1u << 20)
+#define SA_FREE_END UINT32_MAX
+/* The session pool's size when no SA needs a cryptodev session (both directions native). */
+#define ESP_TOKEN_SESSIONS 64
 
 /* A crypto op is rte_crypto_op, rte_crypto_sym_op, then our private area: the GCM counter
  * block the library fills (salt, IV, counter: 16 bytes), then the packet's index in the burst. */
@@ -51,11 +54,12 @@
 struct spg_esp {
 	struct rte_mempool *op_pool; /* lookaside only */
 	struct rte_mempool *sess_pool;
-	/* SAs: one preallocated array and a stack of free indexes (a mempool would add a
-	 * 64-byte header to every object). Taken and given back by the control thread; the
-	 * lock only guards against a second one. */
+	/* SAs: one preallocated array and a stack of the free ones, linked through their own
+	 * first bytes (a mempool would add a 64-byte header to every object, an array of free
+	 * indexes 4 bytes). Taken and given back by the control thread; the lock only guards
+	 * against a second one. */
 	uint8_t *sa_mem;
-	uint32_t *sa_free;
+	uint32_t sa_free_head; /* index of the first free SA, SA_FREE_END when none */
 	uint32_t n_sa_free;
 	uint32_t max_sas;
 	uint32_t sa_size;      /* bytes per SA in sa_mem, a multiple of the cache line */
@@ -74,6 +78,8 @@ struct spg_esp {
 	/* Outbound SAs are framed and encrypted by esp_native.c (intel-ipsec-mb's AES-GCM, no
 	 * librte_ipsec, no cryptodev session): CPU crypto on crypto_aesni_mb only. */
 	bool native_out;
+	/* Inbound SAs likewise decrypted by esp_native_in.c (same conditions). */
+	bool native_in;
 	void *imb_mgr;		/* IMB_MGR, read only after set-up: its GCM function pointers */
 	uint8_t *gcm_keys;	/* max_sas struct gcm_key_data, by SA index */
 	uint32_t gcm_key_size;
@@ -86,6 +92,8 @@ struct spg_esp {
  */
 struct spg_sa {
 	union {
+		/* free (in the array's free stack): the index of the next free SA */
+		uint32_t next_free;
 		/* inbound: the anti-replay window's highest sequence number accepted; written
 		 * under lock */
 		uint64_t top;
@@ -105,7 +113,7 @@ struct spg_sa {
 	bool outbound;
 	bool in_use;
 	uint8_t crypto_lines; /* cache lines of its crypto session, all read by every packet's crypto */
-	bool native;	      /* outbound through esp_native.c: ss and lib_sa unused */
+	bool native;	      /* through esp_native.c / esp_native_in.c: ss and lib_sa unused */
 	union {
 		uint64_t seen_inline[SA_INLINE_WORDS];
 		/* native outbound: intel-ipsec-mb's expanded keys (a struct gcm_key_data in
@@ -116,8 +124,17 @@ struct spg_sa {
 			uint32_t src_addr; /* the outer source (network order) */
 		} nat;
 	};
-	/* Its address is the lookaside crypto session's opaque data: groups come back by it. */
-	struct rte_ipsec_session ss;
+	union {
+		/* Its address is the lookaside crypto session's opaque data: groups come back by it. */
+		struct rte_ipsec_session ss;
+		/* native inbound (esp_native_in.c): the first line holds the replay window, so
+		 * the expanded keys and the salt are here, in the line the library's session
+		 * would take */
+		struct {
+			const void *gcm_key;
+			uint8_t salt[4];
+		} nin;
+	};
 	uint8_t lib_sa[] __rte_cache_aligned; /* struct rte_ipsec_sa, sa_lib_size bytes */
 };
 
@@ -150,9 +167,13 @@ static inline uint32_t sa_index(const struct spg_esp *esp, const struct spg_sa *
 int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg);
 void esp_native_close(struct spg_esp *esp);
 void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys, uint32_t src_addr);
+void esp_native_sa_init_in(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys);
 void esp_native_sa_release(struct spg_esp *esp, struct spg_sa *s);
 uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct spg_sa *sa[], void *ctx[],
 			     uint16_t n, uint8_t reason[]);
+/* esp_native_in.c */
+uint16_t esp_native_inbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct spg_sa *sa[], void *ctx[],
+			    uint16_t n, uint8_t reason[], bool newest[]);
 
 static inline uint16_t *op_tag(struct rte_crypto_op *op)
 {

@@ -4,8 +4,8 @@
  * place and AES-GCM (RFC 4106) through intel-ipsec-mb's direct API, one call per packet with
  * that packet's own SA key, in the order the packets came: no grouping by SA, no crypto
  * session. Used when the device is crypto_aesni_mb with CPU crypto (the same library and the
- * same code path the PMD would take for each packet); inbound, and every other device, stay
- * on esp.c's librte_ipsec path.
+ * same code path the PMD would take for each packet); inbound likewise in esp_native_in.c.
+ * Every other device stays on esp.c's librte_ipsec path.
  *
  * Why: profiled, the outbound cycles beyond the AES-GCM itself went to librte_ipsec's
  * per-group prepare/process, one rte_cryptodev_sym_cpu_crypto_process() per SA group (with
@@ -51,7 +51,8 @@ int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg)
 	IMB_MGR *mgr;
 	void *mem;
 
-	if (!esp->cpu_crypto || cfg->library_outbound || strncmp(esp->dev_name, "crypto_aesni_mb", 15) != 0)
+	if (!esp->cpu_crypto || (cfg->library_outbound && cfg->library_inbound) ||
+	    strncmp(esp->dev_name, "crypto_aesni_mb", 15) != 0)
 		return 0;
 	/* In DPDK memory, as the rest of the dataplane's state (on its socket, freed with it),
 	 * rather than alloc_mb_mgr's heap block. */
@@ -78,7 +79,8 @@ int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg)
 	 * is populated at start). */
 	memset(esp->gcm_keys, 0, (size_t)esp->gcm_key_size * cfg->max_sas);
 	esp->imb_mgr = mgr;
-	esp->native_out = true;
+	esp->native_out = !cfg->library_outbound;
+	esp->native_in = !cfg->library_inbound;
 	return 0;
 }
 
@@ -93,9 +95,11 @@ void esp_native_close(struct spg_esp *esp)
 	esp->gcm_keys = NULL;
 	esp->imb_mgr = NULL;
 	esp->native_out = false;
+	esp->native_in = false;
 }
 
-void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys, uint32_t src_addr)
+/* Expands s's key into its slot of the key array. */
+static struct gcm_key_data *expand_key(struct spg_esp *esp, const struct spg_sa *s, const struct spg_dp_sa_keys *keys)
 {
 	struct gcm_key_data *k = (struct gcm_key_data *)(esp->gcm_keys + (size_t)sa_index(esp, s) * esp->gcm_key_size);
 
@@ -103,10 +107,24 @@ void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_
 		IMB_AES128_GCM_PRE((IMB_MGR *)esp->imb_mgr, keys->key, k);
 	else
 		IMB_AES256_GCM_PRE((IMB_MGR *)esp->imb_mgr, keys->key, k);
-	s->nat.gcm_key = k;
+	return k;
+}
+
+void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys, uint32_t src_addr)
+{
+	s->nat.gcm_key = expand_key(esp, s, keys);
 	memcpy(s->nat.salt, keys->salt, sizeof(s->nat.salt));
 	s->nat.src_addr = src_addr;
 	s->sqn = 0;
+	s->native = true;
+	s->crypto_lines = (uint8_t)RTE_MIN(esp->gcm_key_size / RTE_CACHE_LINE_SIZE, (uint32_t)CRYPTO_PREFETCH_LINES_MAX);
+}
+
+/* An inbound SA: the keys only; its replay window is set up as on the library's path. */
+void esp_native_sa_init_in(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys)
+{
+	s->nin.gcm_key = expand_key(esp, s, keys);
+	memcpy(s->nin.salt, keys->salt, sizeof(s->nin.salt));
 	s->native = true;
 	s->crypto_lines = (uint8_t)RTE_MIN(esp->gcm_key_size / RTE_CACHE_LINE_SIZE, (uint32_t)CRYPTO_PREFETCH_LINES_MAX);
 }
@@ -226,12 +244,15 @@ uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct 
 
 	n = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
 	for (uint16_t i = 0; i < KEY_AHEAD && i < n; i++)
-		prefetch_key(sa[i]);
+		if (i == 0 || sa[i] != sa[i - 1])
+			prefetch_key(sa[i]);
 	for (uint16_t i = 0, run = 0; i < n; i++) {
 		struct spg_sa *s = sa[i];
 		uint8_t why;
 
-		if (i + KEY_AHEAD < n)
+		/* once per run of one SA: with one session, 16 lines asked for per packet cost more
+		 * than they save */
+		if (i + KEY_AHEAD < n && sa[i + KEY_AHEAD] != sa[i + KEY_AHEAD - 1])
 			prefetch_key(sa[i + KEY_AHEAD]);
 		/* a caller's slip (no SA, or an inbound one) is CRYPTO_ERROR, not a crash */
 		if (unlikely(s == NULL || !s->native)) {

@@ -41,7 +41,10 @@ static inline void prefetch_session(const struct spg_worker *w, const struct spg
 	if (s == NULL)
 		return;
 	spg_session_prefetch_rest(s, &s->meter_in);
+	/* its SA's first line (the window) and second (native: the key's address and the salt;
+	 * librte_ipsec: its session) */
 	rte_prefetch0(s->sa_in);
+	rte_prefetch0(RTE_PTR_ADD(s->sa_in, RTE_CACHE_LINE_SIZE));
 	rte_prefetch0(&w->sess[s->index]);
 }
 
@@ -266,8 +269,9 @@ void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		ctx[ne] = &meta[ne];
 		sas[ne] = __atomic_load_n(&sess[i]->sa_in, __ATOMIC_ACQUIRE);
 		/* its SA's lines were asked for PREFETCH_AHEAD packets ago: now the crypto session
-		 * behind it, which the burst reads only after this loop */
-		spg_esp_sa_prefetch_crypto(sas[ne]);
+		 * behind it, which the burst reads only after this loop (once per run of one SA) */
+		if (ne == 0 || sas[ne] != sas[ne - 1])
+			spg_esp_sa_prefetch_crypto(sas[ne]);
 		esp_pkts[ne++] = m;
 	}
 	if (ne == 0)

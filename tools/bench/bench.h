@@ -95,7 +95,8 @@ struct bench_memory {
 	uint32_t counters_size; /* per worker */
 	/* Totals per session, two SAs each. */
 	double crypto_lib;     /* cryptodev sessions */
-	uint32_t native_keys;  /* intel-ipsec-mb key schedule of the outbound SA (esp_native.c), else 0 */
+	uint32_t native_keys;  /* intel-ipsec-mb key schedule of a native SA (esp_native*.c), else 0 */
+	unsigned int native_sas; /* how many of a session's two SAs are native (their keys are in crypto_lib) */
 	double ipsec_lib;      /* rte_ipsec SAs */
 	double spgate_own;     /* table + SA wrappers + replay windows */
 };
@@ -150,6 +151,7 @@ struct bench_results {
 	double tsc_hz;
 	bool cpu_crypto; /* the path the pipeline and the crypto-only limit took */
 	bool native_out; /* the pipeline's outbound ESP went through esp_native.c, not librte_ipsec */
+	bool native_in;  /* its inbound ESP through esp_native_in.c */
 	struct bench_case *cases;
 	unsigned int n_cases;
 	unsigned int cap_cases;

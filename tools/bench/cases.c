@@ -280,9 +280,14 @@ static void memory_fill(const struct bench_env *e, const struct bench_mem_snap *
 	m->table_per_slot = table_per_slot;
 	m->slot_size = sizeof(struct spg_session);
 	m->counters_size = sizeof(struct spg_sess_counters);
-	m->crypto_lib = m->crypto_delta;
 	m->native_keys = spg_esp_native_key_bytes(e->dp.esp);
-	m->ipsec_lib = sas * m->sa_lib;
+	/* a native SA's key schedule replaces its cryptodev session: crypto library memory, one
+	 * per native direction of a session */
+	m->native_sas = (unsigned int)spg_esp_native_outbound(e->dp.esp) + (unsigned int)spg_esp_native_inbound(e->dp.esp);
+	m->crypto_lib = m->crypto_delta + (double)m->native_sas * m->native_keys;
+	/* only the SAs on librte_ipsec hold an rte_ipsec_sa (with both directions native the SA
+	 * slot has no room for one; with one, its unused room counts as spgate's) */
+	m->ipsec_lib = RTE_MAX(sas - (double)m->native_sas, 0.0) * m->sa_lib;
 	m->spgate_own = table_per_slot + (m->sa_delta - m->ipsec_lib) + m->heap_delta;
 }
 
@@ -335,6 +340,7 @@ int bench_run_cipher(const struct bench_opts *o, enum spg_cipher cipher, struct 
 	/* The limit takes the pipeline's path: CPU crypto against CPU crypto. */
 	r->cpu_crypto = spg_esp_cpu_crypto(e.dp.esp);
 	r->native_out = spg_esp_native_outbound(e.dp.esp);
+	r->native_in = spg_esp_native_inbound(e.dp.esp);
 	rc = bench_crypto_create(&cr, r->cpu_crypto);
 	if (rc != 0) {
 		fprintf(stderr, "spgate-bench: crypto limit device: %s\n", strerror(-rc));

@@ -73,7 +73,9 @@ static void configure(struct bench_env *e, uint32_t capacity, unsigned int worke
 	c->worker_lcores[0] = worker_lcore;
 	c->max_sessions = capacity;
 	c->crypto_lookaside = lookaside;
+	/* --crypto-path library: both directions through librte_ipsec */
 	c->crypto_library_outbound = library_outbound;
+	c->crypto_library_inbound = library_outbound;
 	c->cipher = p->cipher;
 	c->shared_addr = p->shared_addr;
 	c->inner_addr = p->inner_addr;

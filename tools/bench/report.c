@@ -150,14 +150,16 @@ static void print_memory(const struct bench_memory *m)
 {
 	printf("\nMemory per session (%s; %u sessions installed, capacity %u):\n", spg_cipher_name(m->cipher),
 	       m->installed, m->capacity);
+	double sessions = m->crypto_lib - (double)m->native_sas * m->native_keys;
+
 	printf("  crypto library  cryptodev sessions      %7.0f B  (%.0f x %u B objects; %u B of each is the PMD's private data)\n",
-	       m->crypto_lib, m->crypto_obj != 0 ? m->crypto_lib / m->crypto_obj : 0.0, m->crypto_obj, m->crypto_priv);
+	       sessions, m->crypto_obj != 0 ? sessions / m->crypto_obj : 0.0, m->crypto_obj, m->crypto_priv);
 	if (m->native_keys != 0)
-		printf("                  intel-ipsec-mb keys     %7u B  (the outbound SA's struct gcm_key_data, in place of its\n"
-		       "                                                     cryptodev session; one per SA slot, preallocated)\n",
-		       m->native_keys);
-	printf("                  rte_ipsec SAs           %7.0f B  (2 x rte_ipsec_sa_size %u B)\n", m->ipsec_lib,
-	       m->sa_lib);
+		printf("                  intel-ipsec-mb keys     %7u B  (%u x %u B: struct gcm_key_data of each SA on esp_native*.c,\n"
+		       "                                                     in place of its cryptodev session; one per SA slot, preallocated)\n",
+		       m->native_sas * m->native_keys, m->native_sas, m->native_keys);
+	printf("                  rte_ipsec SAs           %7.0f B  (%u x rte_ipsec_sa_size %u B)\n", m->ipsec_lib,
+	       2 - m->native_sas, m->sa_lib);
 	printf("  spgate          session table           %7.1f B  (per slot: struct spg_session %u B, counters %u B/worker,\n"
 	       "                                                     3 hashes, free list, RCU defer queue)\n",
 	       m->table_per_slot, m->slot_size, m->counters_size);
@@ -222,13 +224,14 @@ void bench_print_table(const struct bench_opts *o, const struct bench_results *r
 
 	printf("spgate-bench: the spgate-dp pipeline on lcore %u over net_ring ports, crypto_aesni_mb; TSC %.3f GHz.\n"
 	       "Crypto path: %s, for the pipeline and the crypto-only limit alike;\n"
-	       "the pipeline's outbound ESP: %s.\n"
+	       "the pipeline's outbound ESP: %s; inbound: %s.\n"
 	       "Size = inner IPv4 packet; bursts of 32. Per case the pipeline, the bare rx->tx loop and the crypto\n"
 	       "device alone run interleaved in 2 ms slices after %.2f s warm-up each, until each has %.2f s of\n"
 	       "slices in which this thread kept its CPU (preempted slices are not counted).\n\n",
 	       o->lcore, r->tsc_hz / 1e9,
 	       r->cpu_crypto ? "CPU crypto (rte_cryptodev_sym_cpu_crypto_process)" : "lookaside (crypto-op enqueue/dequeue)",
 	       r->native_out ? "esp_native.c (intel-ipsec-mb AES-GCM per packet, no librte_ipsec)" : "librte_ipsec",
+	       r->native_in ? "esp_native_in.c (the same)" : "librte_ipsec",
 	       o->warmup, o->duration);
 	print_cases(r);
 	print_recorded(r);
@@ -307,10 +310,11 @@ static void json_memory(const struct bench_results *r)
 		       "\"crypto_delta\": %.3f, \"sa_delta\": %.3f,\n     \"crypto_object\": %u, \"crypto_private\": %u, "
 		       "\"sa_object\": %u, \"rte_ipsec_sa\": %u, \"table_per_slot\": %.3f, \"session_struct\": %u, "
 		       "\"counters_per_worker\": %u,\n     \"crypto_library_per_session\": %.3f, "
-		       "\"ipsec_library_per_session\": %.3f, \"spgate_per_session\": %.3f}",
+		       "\"ipsec_library_per_session\": %.3f, \"spgate_per_session\": %.3f, \"native_sas\": %u}",
 		       i ? "," : "", spg_cipher_name(m->cipher), m->installed, m->capacity, m->heap_delta,
 		       m->crypto_delta, m->sa_delta, m->crypto_obj, m->crypto_priv, m->sa_obj, m->sa_lib,
-		       m->table_per_slot, m->slot_size, m->counters_size, m->crypto_lib, m->ipsec_lib, m->spgate_own);
+		       m->table_per_slot, m->slot_size, m->counters_size, m->crypto_lib, m->ipsec_lib, m->spgate_own,
+		       m->native_sas);
 	}
 	printf("\n  ],\n  \"installs\": [");
 	for (unsigned int i = 0; i < r->n_inst; i++) {
