@@ -246,6 +246,14 @@ inventory_make() {
 	done >>"$1"
 }
 
+# session_ended ENG USER ID: USER's session ID is closed or failed, as ENG says
+session_ended() {
+	case $("$1" "$2" --json session show "$3" 2>/dev/null | jv "d.get('session', d)['state']") in
+	closed | failed) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 # disconnect_all CTL-ENG USER: USER's live sessions disconnected (through eng or eng_b), closed
 disconnect_all() {
 	local ids id
@@ -463,13 +471,6 @@ connect_loop() {
 		[ -n "$sid" ] && wait_until 15 session_ended "$eng" "$user" "$sid"
 	done
 	echo "$ok" >"$out"
-}
-# session_ended ENG USER ID: USER's session ID is closed or failed, as ENG says
-session_ended() {
-	case $("$1" "$2" --json session show "$3" 2>/dev/null | jv "d.get('session', d)['state']") in
-	closed | failed) return 0 ;;
-	*) return 1 ;;
-	esac
 }
 # connect_rate HOSTS: SPG_CONNECT_K connects in SPG_CONNECT_LOOPS loops at once, loop i on SP
 # i's system; with HOSTS 2 the odd loops ask A (alice), the even ones B (tess), with 1 all ask A;
