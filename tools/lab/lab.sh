@@ -521,7 +521,7 @@ fleet_demo_failover() {
 	topo_log "demo: host A crashes (kill -9 of its spgate-control and spgate-dp)"
 	fleet_kill a
 	t0=$SECONDS
-	if wait_until 30 eval '[ "$(fleet_session_owner_state "$1")" = "gw-b active" ]'; then
+	if wait_until 30 fleet_session_on_b "$1"; then
 		took=$((SECONDS - t0))
 		echo "  host B took session $1 over in about $took s (A's lease expired after 10 s)"
 	else
@@ -539,10 +539,10 @@ fleet_demo_failover() {
 	wait_until 20 eval '[ "$(fleet_gateway_field op_b gw-a "g[\"state\"]")" = alive ]' || DEMO_FAILED=1
 	op_b gateways 2>&1 | sed 's/^/  /'
 }
-# fleet_session_owner_state ID: "OWNER STATE" of session ID as host B's operator sees it
-fleet_session_owner_state() {
-	op_b --json sessions --all 2>/dev/null |
-		jv "[('%s %s' % (s.get('owner_gateway'), s['state'])) for s in (d.get('sessions', []) if isinstance(d, dict) else d) if int(s['id']) == $1][0]"
+# fleet_session_on_b ID: session ID is active and owned by gw-b, as host B's operator sees it
+fleet_session_on_b() {
+	[ "$(op_b --json sessions --all 2>/dev/null |
+		jv "[('%s %s' % (s.get('owner_gateway'), s['state'])) for s in (d.get('sessions', []) if isinstance(d, dict) else d) if int(s['id']) == $1][0]")" = "gw-b active" ]
 }
 lab_fetch() { ip netns exec "$(topo_ns ws)" timeout 6 nc -w 5 "$1" 7000 </dev/null 2>/dev/null; }
 lab_fetch_is() { [ "$(lab_fetch "$1")" = "$2" ]; } # lab_fetch_is ADDR NAME
