@@ -171,6 +171,9 @@ struct ctl_config {
 		 * fleet its own part, routed to its vendor-side address); prefix 0: all of it */
 		uint32_t pool_addr;
 		uint8_t pool_prefix;
+		/* which host runs a connect (fleet_place.h): the asked one (default), or the least
+		 * loaded host of the fleet (PostgreSQL only) */
+		enum ctl_gateway_connect { CTL_CONNECT_ASKED, CTL_CONNECT_LEAST_LOADED } connect;
 	} gateway;
 };
 

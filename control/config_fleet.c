@@ -16,6 +16,7 @@ void cfg_fleet_defaults(struct ctl_config *c)
 	char host[256];
 
 	c->store.url[0] = '\0';
+	c->gateway.connect = CTL_CONNECT_ASKED;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "gateway");
 	host[sizeof(host) - 1] = '\0';
@@ -79,14 +80,36 @@ static int parse_pool(struct spg_yaml_doc *d, yaml_node_t *v, struct ctl_config 
 	return 0;
 }
 
+static int parse_connect(struct spg_yaml_doc *d, yaml_node_t *v, struct ctl_config *c)
+{
+	char text[32], quoted[48];
+
+	if (spg_yaml_get_string(d, v, "gateway.connect", text, sizeof(text)) < 0)
+		return -1;
+	if (strcmp(text, "asked") == 0)
+		c->gateway.connect = CTL_CONNECT_ASKED;
+	else if (strcmp(text, "least_loaded") == 0)
+		c->gateway.connect = CTL_CONNECT_LEAST_LOADED;
+	else
+		return spg_yaml_error(d, v, "gateway.connect", "%s is neither asked nor least_loaded",
+				      spg_yaml_quote(text, strlen(text), quoted, sizeof(quoted)));
+	return 0;
+}
+
 int cfg_parse_gateway(struct spg_yaml_doc *d, yaml_node_t *node, struct ctl_config *c)
 {
-	static const struct spg_yaml_key keys[] = { { "id", false }, { "virtual_pool", false } };
-	yaml_node_t *v[2];
+	static const struct spg_yaml_key keys[] = { { "id", false }, { "virtual_pool", false }, { "connect", false } };
+	yaml_node_t *v[3];
 
-	if (spg_yaml_mapping(d, node, "gateway", keys, 2, v) < 0)
+	if (spg_yaml_mapping(d, node, "gateway", keys, 3, v) < 0)
 		return -1;
 	if (v[0] != NULL && cfg_get_name(d, v[0], "gateway.id", c->gateway.id, sizeof(c->gateway.id)) < 0)
 		return -1;
+	if (v[2] != NULL && parse_connect(d, v[2], c) < 0)
+		return -1;
+	/* one host on SQLite has no other host to hand a connect to */
+	if (c->gateway.connect == CTL_CONNECT_LEAST_LOADED && !db_url_is_postgresql(c->store.url))
+		return spg_yaml_error(d, v[2], "gateway.connect",
+				      "least_loaded needs a fleet: a PostgreSQL store.url shared by its hosts");
 	return v[1] != NULL ? parse_pool(d, v[1], c) : 0;
 }

@@ -337,10 +337,9 @@ static void sess_tick_cb(evutil_socket_t fd, short what, void *arg)
 	session_mgr_tick(arg);
 }
 
-/* Keeps the requester's groups until the grant is signed (sess_issue_grant). */
-static int sess_keep_groups(struct session *s, const struct session_request *req)
+int sess_keep_groups(struct session *s, const char *const *groups, size_t n_groups)
 {
-	size_t i, n = req->n_groups < SPG_GRANT_MAX_GROUPS ? req->n_groups : SPG_GRANT_MAX_GROUPS;
+	size_t i, n = n_groups < SPG_GRANT_MAX_GROUPS ? n_groups : SPG_GRANT_MAX_GROUPS;
 
 	if (n == 0)
 		return 0;
@@ -348,9 +347,22 @@ static int sess_keep_groups(struct session *s, const struct session_request *req
 	if (s->groups == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		snprintf(s->groups[i], sizeof(s->groups[i]), "%s", req->groups[i]);
+		snprintf(s->groups[i], sizeof(s->groups[i]), "%s", groups[i]);
 	s->n_groups = n;
 	return 0;
+}
+
+void sess_row_init(struct session_mgr *m, const struct session_request *req, const struct session_purpose *why,
+		   struct store_session *row)
+{
+	memset(row, 0, sizeof(*row));
+	snprintf(row->serial, sizeof(row->serial), "%s", req->serial);
+	snprintf(row->user, sizeof(row->user), "%s", req->user);
+	row->workstation = req->workstation;
+	snprintf(row->request_reason, sizeof(row->request_reason), "%s", why->reason != NULL ? why->reason : "");
+	snprintf(row->ticket, sizeof(row->ticket), "%s", why->ticket != NULL ? why->ticket : "");
+	row->state = STORE_SESSION_REQUESTED;
+	row->created = row->updated = sess_now(m);
 }
 
 /*
@@ -366,14 +378,7 @@ static struct session *sess_create(struct session_mgr *m, const struct session_r
 	struct session *s;
 	int ret;
 
-	memset(&row, 0, sizeof(row));
-	snprintf(row.serial, sizeof(row.serial), "%s", req->serial);
-	snprintf(row.user, sizeof(row.user), "%s", req->user);
-	row.workstation = req->workstation;
-	snprintf(row.request_reason, sizeof(row.request_reason), "%s", why->reason != NULL ? why->reason : "");
-	snprintf(row.ticket, sizeof(row.ticket), "%s", why->ticket != NULL ? why->ticket : "");
-	row.state = STORE_SESSION_REQUESTED;
-	row.created = row.updated = sess_now(m);
+	sess_row_init(m, req, why, &row);
 	ret = store_session_create(m->env.store, &row);
 	if (ret != 0) {
 		errno = -ret;
@@ -388,15 +393,14 @@ static struct session *sess_create(struct session_mgr *m, const struct session_r
 	*id = row.id;
 	sess_audit(s, req->user, "session_requested", "ok", NULL);
 	sess_to(s, STORE_SESSION_AUTHORIZED, NULL, req->user);
-	if (sess_keep_groups(s, req) != 0) {
+	if (sess_keep_groups(s, req->groups, req->n_groups) != 0) {
 		sess_end(s, STORE_SESSION_FAILED, "internal", SESS_ACTOR_SYSTEM, "out of memory");
 		return NULL;
 	}
 	return s;
 }
 
-/* The customer's approval policy decides whether s goes on now, waits, or ends. */
-static void sess_apply_policy(struct session *s, const char *actor)
+void sess_apply_policy(struct session *s, const char *actor)
 {
 	struct session_mgr *m = s->m;
 	enum store_policy policy;
@@ -477,15 +481,18 @@ int session_connect_for(struct session_mgr *m, const struct session_request *req
 	ret = alloc_holder(m->env.store, req->serial, holder);
 	if (ret != 0)
 		return ret > 0 ? -EBUSY : ret;
-	hello = m->env.peers->dp_hello(m->env.peers_arg);
-	if (hello == NULL)
-		return -ENOTCONN;
 	ret = store_system_get(m->env.store, req->serial, &sys);
 	if (ret != 0)
 		return ret;
 	ret = sess_check_purpose(m, &sys, why, error_code);
 	if (ret != 0)
 		return ret;
+	/* another host of the fleet runs it (gateway.connect: least_loaded): its spgate-dp counts */
+	if (sess_elsewhere(m, req->owner))
+		return sess_hand_on(m, req, why, out);
+	hello = m->env.peers->dp_hello(m->env.peers_arg);
+	if (hello == NULL)
+		return -ENOTCONN;
 	s = sess_create(m, req, why, &id);
 	if (s == NULL && id == 0)
 		return -errno;

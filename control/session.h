@@ -95,6 +95,9 @@ struct session_request {
 	size_t n_groups;
 	bool privileged;      /* sees every system */
 	uint32_t workstation; /* W, network order */
+	/* the fleet's host to run the session (gateway.connect: least_loaded, fleet_place.h);
+	 * NULL or this host's id: this host */
+	const char *owner;
 };
 
 /* What the session is for (issue 15): kept with it, its audit records, traps and recording. */
@@ -191,10 +194,13 @@ int session_get(struct session_mgr *m, int64_t id, struct store_session *out);
  * Acts on what another gateway host decided for session id, which this host owns (a
  * notification, fleet_listen.h): re-reads the store and, when it holds a disconnect request
  * or an approval decision that passes the checks a local one passes, acts on it as if it had
- * been made here. A session this host does not hold is left alone. 0 or -errno (the store's).
+ * been made here. A session this host does not hold is left alone, unless the host that was
+ * asked for it handed it on to this one (gateway.connect: least_loaded; placement_store.h):
+ * then this host claims it once, checks it again and runs it. 0 or -errno (the store's).
  */
 int session_mgr_recheck(struct session_mgr *m, int64_t id);
-/* session_mgr_recheck for every session held: the polling while notifications are down. */
+/* session_mgr_recheck for every session held, and every one handed on to this host and not
+ * claimed yet: the polling while notifications are down. */
 void session_mgr_recheck_all(struct session_mgr *m);
 
 /* Sessions held in memory (live ones, and ended ones still draining their agent channel). */

@@ -95,8 +95,10 @@ int session_mgr_recheck(struct session_mgr *m, int64_t id)
 	struct store_session out;
 	int ret;
 
-	if (s == NULL || s->ending)
-		return 0; /* not ours (or no longer live here): nothing to do */
+	if (s == NULL)
+		return sess_adopt(m, id); /* a connect another host handed on to this one, or not ours */
+	if (s->ending)
+		return 0; /* no longer live here: nothing to do */
 	ret = store_session_end_requested(m->env.store, id, by, sizeof(by), reason, sizeof(reason));
 	if (ret < 0)
 		return ret;
@@ -123,4 +125,5 @@ void session_mgr_recheck_all(struct session_mgr *m)
 	for (i = 0; i < n; i++)
 		session_mgr_recheck(m, ids[i]);
 	free(ids);
+	sess_adopt_waiting(m);
 }

@@ -108,7 +108,29 @@ int sess_decide_elsewhere(struct session_mgr *m, int64_t id, bool approve, const
 int sess_disconnect_elsewhere(struct session_mgr *m, int64_t id, const char *actor, const char *reason,
 			      struct store_session *out);
 
+/* session_place.c: a connect asked of one host of the fleet and run by another */
+/* True when owner names another host than this one (NULL, "" or our own id: false). */
+bool sess_elsewhere(struct session_mgr *m, const char *owner);
+/* The asked host: writes the authorized session owned by req->owner with the request's
+ * groups, audits it and notifies the owner. 0 with *out the row, or -errno. */
+int sess_hand_on(struct session_mgr *m, const struct session_request *req, const struct session_purpose *why,
+		 struct store_session *out);
+/* The owner: claims handed-on session id once, checks the request again and runs it from its
+ * approval on. 0 (adopted, refused and ended, or nothing to adopt), or -errno (the store's). */
+int sess_adopt(struct session_mgr *m, int64_t id);
+/* sess_adopt for every session handed on to this host and not claimed yet (polling). */
+void sess_adopt_waiting(struct session_mgr *m);
+/* Whether row is a handed-on session nobody has claimed yet (a restart leaves it to adopt). */
+bool sess_unadopted(struct session_mgr *m, const struct store_session *row);
+
 /* session.c */
+/* The row a connect starts from (state requested, created now). */
+void sess_row_init(struct session_mgr *m, const struct session_request *req, const struct session_purpose *why,
+		   struct store_session *row);
+/* Keeps the requester's groups until the grant is signed (sess_issue_grant). 0 or -ENOMEM. */
+int sess_keep_groups(struct session *s, const char *const *groups, size_t n_groups);
+/* The customer's approval policy decides whether s goes on now, waits, or ends. */
+void sess_apply_policy(struct session *s, const char *actor);
 int64_t sess_now(const struct session_mgr *m);
 struct session *sess_find(struct session_mgr *m, int64_t id);
 struct session *sess_add(struct session_mgr *m, const struct store_session *row);

@@ -114,6 +114,9 @@ static int restore_one(struct session_mgr *m, const struct store_session *row, c
 
 	if (s != NULL)
 		return 1; /* restored already */
+	/* handed on to this host and never claimed: nothing was set up; it is adopted instead */
+	if (from == NULL && sess_unadopted(m, row))
+		return 0;
 	s = sess_add(m, row);
 	if (s == NULL)
 		return -ENOMEM;

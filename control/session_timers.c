@@ -147,8 +147,11 @@ void session_mgr_tick(struct session_mgr *m)
 	sess_join_expire(m, now);
 	TAILQ_FOREACH_SAFE(s, &m->all, all, tmp)
 		session_check(s, now);
-	if (++m->ticks % m->env.poll_ticks == 0)
+	if (++m->ticks % m->env.poll_ticks == 0) {
 		sess_poll_counters(m);
+		/* connects handed on to this host whose notification went astray */
+		sess_adopt_waiting(m);
+	}
 	if (now - m->reconciled_at >= (int64_t)m->env.cfg->sessions.reconcile)
 		sess_reconcile_check(m);
 	/* recordings.keep_days must hold on a quiet gateway too, not only when a session ends */

@@ -10,6 +10,7 @@
 #include "api/ops.h"
 #include "addr.h"
 #include "approval.h"
+#include "fleet_place.h"
 #include "fleet_takeover.h"
 #include "session.h"
 #include "ticket.h"
@@ -221,6 +222,33 @@ static json_t *standby_refusal(struct api_req *r)
 			      r->ctx->gateway_id != NULL ? r->ctx->gateway_id : "?", holder);
 }
 
+/*
+ * gateway.connect: least_loaded: the host of the fleet to run the session (fleet_place.h),
+ * in owner (left "" for this host). A host that stands by hands every connect on; NULL, or
+ * the refusal when no host can take it (a standing-by host's own refusal without it).
+ */
+static json_t *placement(struct api_req *r, char *owner, size_t len)
+{
+	const struct ctl_config *cfg = r->ctx->cfg;
+	bool standby = fleet_takeover_standby(r->ctx->takeover)[0] != '\0';
+	const char *me = store_gateway_id(r->ctx->store);
+	int rc;
+
+	owner[0] = '\0';
+	if (cfg == NULL || cfg->gateway.connect != CTL_CONNECT_LEAST_LOADED)
+		return standby_refusal(r);
+	rc = fleet_place(r->ctx->store, me, standby, api_now(r->ctx), owner, len);
+	if (rc == -ENOENT || (rc == 0 && strcmp(owner, me) == 0)) {
+		owner[0] = '\0';
+		return standby_refusal(r); /* this host, as asked (if it may) */
+	}
+	if (rc < 0) {
+		api_audit(r, "connect", "-", "failed", "{\"error\":\"store_unavailable\"}");
+		return api_json_error(API_E_STORE_UNAVAILABLE, "cannot choose the least loaded gateway host: %s", strerror(-rc));
+	}
+	return NULL;
+}
+
 json_t *api_op_connect(struct api_req *r)
 {
 	struct session_request req = {.user = r->who.user, .groups = r->who.group_ptrs, .n_groups = r->who.n_groups,
@@ -230,7 +258,7 @@ json_t *api_op_connect(struct api_req *r)
 	struct session_purpose why = {NULL, NULL};
 	struct store_ticket t;
 	const char *code = NULL;
-	char tid[24];
+	char tid[24], owner[STORE_NAME_MAX];
 	json_t *err = NULL, *reply;
 	bool given = false;
 	int ret;
@@ -245,9 +273,10 @@ json_t *api_op_connect(struct api_req *r)
 				      "connect needs a login within the last %u s (engineer_api.connect_fresh): log in again",
 				      r->ctx->cfg->engineer_api.connect_fresh);
 	}
-	err = standby_refusal(r);
+	err = placement(r, owner, sizeof(owner));
 	if (err != NULL)
 		return err;
+	req.owner = owner;
 	req.serial = connect_serial(r, &t, tid, sizeof(tid), &err);
 	if (req.serial == NULL)
 		return err;

@@ -6,6 +6,7 @@
  * "live" sessions are those with closed IS NULL.
  */
 #include "store/handoff_store.h"
+#include "store/placement_store.h"
 #include "store/takeover_store.h"
 #include "store/participant_store.h"
 #include "store/store.h"
@@ -243,6 +244,8 @@ const struct store_migration store_migrations[] = {
 	{ 10, "a disconnect asked of a session by another gateway host", store_handoff_schema },
 	/* issue 14 item 5 (failover): its SQL lives with its queries, in takeover_store.c */
 	{ 11, "a gateway host's service addresses, who holds them, who took it over", store_takeover_schema },
+	/* issue 14 item 4 (gateway.connect: least_loaded): its SQL lives in placement_store.c */
+	{ 12, "a connect one gateway host took and handed on to another", store_placement_schema },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -213,7 +213,8 @@ int store_session_create(struct store *st, struct store_session *s)
 	db_bind_int64(q, 24, s->created);
 	db_bind_text(q, 25, s->request_reason, -1, DB_STATIC);
 	db_bind_text(q, 26, s->ticket, -1, DB_STATIC);
-	store_bind_optional(q, 27, store_gateway_id(st));
+	/* the asked host of a fleet may hand the session on (placement_store.h): its owner's id */
+	store_bind_optional(q, 27, s->owner_gateway[0] != '\0' ? s->owner_gateway : store_gateway_id(st));
 	return store_insert_id(st, q, &s->id);
 }
 

@@ -480,7 +480,7 @@ const char *reason_of(int64_t id)
 int64_t connect_as(const char *user, const char *group, const char *serial, const char **code)
 {
 	const char *groups[1] = {group};
-	struct session_request req = {serial, user, groups, 1, false, htonl(0xc6336410)};
+	struct session_request req = {serial, user, groups, 1, false, htonl(0xc6336410), NULL};
 	struct store_session s;
 	struct alloc_holder h;
 	const char *c;

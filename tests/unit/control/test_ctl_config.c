@@ -421,6 +421,23 @@ static void a_hosts_part_of_the_pool_must_be_a_network(void)
 	CU_ASSERT_EQUAL(c.gateway.pool_prefix, 25);
 }
 
+/* least_loaded hands connects to other hosts: a one-host SQLite store has none */
+static void least_loaded_needs_a_fleet_store(void)
+{
+	char path[64], err[512];
+	struct ctl_config c;
+
+	CU_ASSERT(fails_at("gateway: { connect: nearest }\n" REQUIRED, 1, 21,
+			   "gateway.connect: \"nearest\" is neither asked nor least_loaded"));
+	CU_ASSERT(fails_at("gateway: { connect: least_loaded }\n" REQUIRED, 1, 21, "needs a fleet"));
+	CU_ASSERT_EQUAL_FATAL(load_text("store: { url: \"postgresql:///spgate?host=/run/pg\" }\n"
+					"gateway: { connect: least_loaded }\n" REQUIRED,
+					&c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.gateway.connect, CTL_CONNECT_LEAST_LOADED);
+	CU_ASSERT_EQUAL_FATAL(load_text(REQUIRED, &c, path, sizeof(path), err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.gateway.connect, CTL_CONNECT_ASKED);
+}
+
 static void a_base_oid_must_be_dotted_numbers(void)
 {
 	CU_ASSERT(fails_at("snmp: { base_oid: 1.3.6.x }\n" REQUIRED, 1, 19,
@@ -594,6 +611,7 @@ int main(void)
 		{ "a_store_url_with_a_password_is_refused_and_sqlite_is_the_default",
 		  a_store_url_with_a_password_is_refused_and_sqlite_is_the_default },
 		{ "a_hosts_part_of_the_pool_must_be_a_network", a_hosts_part_of_the_pool_must_be_a_network },
+		{ "least_loaded_needs_a_fleet_store", least_loaded_needs_a_fleet_store },
 		{ "a_base_oid_must_be_dotted_numbers", a_base_oid_must_be_dotted_numbers },
 		{ "the_agentx_socket_is_a_path_or_tcp_host_port",
 		  the_agentx_socket_is_a_path_or_tcp_host_port },

@@ -53,7 +53,7 @@ static void acme(enum store_rec_policy rec, bool sealed, bool require_reason, bo
 static int64_t connect_with(const char *reason, const char *ticket, const char **code)
 {
 	const char *groups[1] = {"storage-eu"};
-	struct session_request req = {"CK2001", "alice", groups, 1, false, htonl(0xc6336410)};
+	struct session_request req = {"CK2001", "alice", groups, 1, false, htonl(0xc6336410), NULL};
 	struct session_purpose why = {reason, ticket};
 	struct store_session s;
 	struct alloc_holder h;

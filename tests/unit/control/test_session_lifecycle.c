@@ -58,7 +58,7 @@ static void a_session_to_an_auto_policy_system_goes_all_the_way_to_active(void)
 static void a_second_engineer_is_told_who_holds_the_system(void)
 {
 	const char *groups[1] = {"support-admins"};
-	struct session_request req = {"CK2001", "root-support", groups, 1, true, htonl(0xc6336411)};
+	struct session_request req = {"CK2001", "root-support", groups, 1, true, htonl(0xc6336411), NULL};
 	struct store_session s;
 	struct alloc_holder h;
 	const char *code;
