@@ -14,6 +14,9 @@
 #                    again rejoins alive with a new generation
 #   the cut          A's links cut (dp ports, kernel WAN link, management and PostgreSQL link):
 #                    B sees gw-a dead; links restored: A answers again
+#   least loaded     A restarted with gateway.connect: least_loaded: of three connects asked
+#                    of A the one asked while A had more sessions runs on B (its pool part,
+#                    its spgate-dp, audited handed on / adopted); the others stay on A
 #
 # What item 7 asks of each scenario: within 15 s every session of A is active on B
 # (fleet_wait_taken_over prints the time); the stream's connection survives (its largest gap
@@ -434,6 +437,51 @@ check "nobody took anybody over after the outage" \
 	eval '[ "$(op_b --json audit --limit 5000 2>/dev/null | grep -o "\"gateway_taken_over\"" | wc -l)" = "$taken_before" ]'
 touch "$SPG_STATE/load.stop"
 check "the stream's connection survived the restart" stream_stop a3
+
+# ---- gateway.connect: least_loaded (item 4's option) ----
+
+section "gateway.connect: least_loaded on A"
+# A's spgate-control again, with least_loaded: three connects asked of A, the fleet even at
+# first; the second goes to B (A has one more), the others stay where asked (ties)
+a_connect_mode() { # a_connect_mode asked|least_loaded: A's spgate-control restarted with it
+	control_stop
+	sed -i -e "s|^\(gateway: { id: gw-a, virtual_pool: [^ ,}]*\).*|\1$([ "$1" = asked ] || echo ", connect: $1") }|" \
+		"$SPG_STATE/control.yaml"
+	control_start 60
+}
+disconnect_all eng_b alice
+check "B gives A's addresses back once the sessions of the cut have ended (within 10 s)" \
+	wait_until 10 eval '[ "$(fleet_gateway_field op_b gw-a "g.get(\"addresses_held_by\")")" = gw-a ]'
+check "A's spgate-control restarts with gateway.connect: least_loaded" a_connect_mode least_loaded
+check "alice logs in on A" wait_until 20 quiet eng_login alice alice-pw
+# shellcheck disable=SC2034 # stl1..stl3 are read by the checks' eval
+read -r L1 VL1 stl1 <<<"$(wait_connect_on a alice CK2001)"
+check "1st connect through A (0 sessions each): stays on A (session ${L1:-?}, $VL1 in A's part)" \
+	eval '[ "$stl1" = active ] && in_pool "$VL1" a && all_owned_active op_ctl gw-a ${L1:-0}'
+# shellcheck disable=SC2034
+t0=$(date +%s%N)
+read -r L2 VL2 stl2 <<<"$(connect_on a alice CK2002)"
+L1=${L1:-0} L2=${L2:-0} VL2=${VL2:-0.0.0.0}
+# a number to report, not an assertion: connect --wait until active, handed on to B
+awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "handed-on connect to active: %.2f s\n", ns / 1e9 }'
+
+check "2nd connect through A (A 1, B 0): handed on to B, active (session $L2, $VL2 in B's part)" \
+	eval '[ "$stl2" = active ] && in_pool "$VL2" b && all_owned_active op_ctl gw-b $L2'
+check "B's spgate-dp holds it, A's does not" eval 'dp_holds b_dp_ctl $L2 && ! dp_holds topo_ctl $L2'
+check "traffic to $VL2:7000 answers sp2 (through B)" wait_until 10 fetch_is "$VL2" 7000 sp2
+check "the audit trail has A's session_handed_on and B's session_adopted for $L2" \
+	eval 'audit_has op_ctl session_handed_on $L2 && audit_has op_ctl session_adopted $L2'
+# shellcheck disable=SC2034
+t0=$(date +%s%N)
+read -r L3 VL3 stl3 <<<"$(connect_on a alice CK2003)"
+awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "connect served where asked, to active: %.2f s\n", ns / 1e9 }'
+
+check "3rd connect through A (1 and 1): stays on A (session ${L3:-?}, $VL3 in A's part)" \
+	eval '[ "$stl3" = active ] && in_pool "$VL3" a && all_owned_active op_ctl gw-a ${L3:-0}'
+check "alice disconnects the handed-on session through A: B ends it" \
+	eval 'eng alice disconnect $L2 >/dev/null 2>&1 && wait_until 20 session_ended eng alice $L2'
+disconnect_all eng alice
+check "A's spgate-control restarts with gateway.connect: asked again" a_connect_mode asked
 
 # ---- takeover time for N sessions (SPG_TAKEOVER_N) ----
 
