@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "fleet_place.h"
 
 /* A host that can run a session now: alive, its spgate-dp published, holding its own addresses. */
@@ -52,17 +53,8 @@ struct gateway_list {
 static int collect(const struct store_gateway *g, void *arg)
 {
 	struct gateway_list *l = arg;
-	struct store_gateway *bigger;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap != 0 ? 2 * l->cap : 8;
-		bigger = realloc(l->g, l->cap * sizeof(*l->g));
-		if (bigger == NULL)
-			return -ENOMEM;
-		l->g = bigger;
-	}
-	l->g[l->n++] = *g;
-	return 0;
+	return spg_grow_append(&l->g, &l->n, &l->cap, sizeof(*g), 8, g);
 }
 
 int fleet_place(struct store *st, const char *me, bool me_standby, int64_t now, char *out, size_t len)

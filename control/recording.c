@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "grow.h"
 #include "addr.h"
 #include "recording.h"
 
@@ -112,17 +113,8 @@ struct kept {
 static int collect(const struct store_recording *r, void *arg)
 {
 	struct kept *k = arg;
-	struct store_recording *bigger;
 
-	if (k->n == k->cap) {
-		k->cap = k->cap ? 2 * k->cap : 32;
-		bigger = realloc(k->r, k->cap * sizeof(*bigger));
-		if (bigger == NULL)
-			return -ENOMEM;
-		k->r = bigger;
-	}
-	k->r[k->n++] = *r;
-	return 0;
+	return spg_grow_append(&k->r, &k->n, &k->cap, sizeof(*r), 32, r);
 }
 
 static void rec_delete(struct store *st, struct audit *au, struct store_recording *r, int64_t now, const char *why)

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "grow.h"
 #include "addr.h"
 #include "approval.h"
 #include "search.h"
@@ -425,17 +426,8 @@ struct part_list {
 static int collect_part(const struct store_participant *p, void *arg)
 {
 	struct part_list *l = arg;
-	struct store_participant *grown;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 8;
-		grown = realloc(l->p, l->cap * sizeof(*grown));
-		if (grown == NULL)
-			return -ENOMEM;
-		l->p = grown;
-	}
-	l->p[l->n++] = *p;
-	return 0;
+	return spg_grow_append(&l->p, &l->n, &l->cap, sizeof(*p), 8, p);
 }
 
 void sess_join_end_all(struct session *s, const char *reason)

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "grow.h"
 #include "session_int.h"
 
 struct row_list {
@@ -23,17 +24,8 @@ struct row_list {
 static int collect_row(const struct store_session *row, void *arg)
 {
 	struct row_list *l = arg;
-	struct store_session *bigger;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 16;
-		bigger = realloc(l->rows, l->cap * sizeof(*l->rows));
-		if (bigger == NULL)
-			return -ENOMEM;
-		l->rows = bigger;
-	}
-	l->rows[l->n++] = *row;
-	return 0;
+	return spg_grow_append(&l->rows, &l->n, &l->cap, sizeof(*row), 16, row);
 }
 
 static bool on_modem_line(struct session_mgr *m, const struct store_session *row)
@@ -251,7 +243,6 @@ static int reconcile_one(const struct spg_dp_session_info *info, void *arg)
 {
 	struct orphans *o = arg;
 	struct session *s = sess_find(o->m, (int64_t)info->id);
-	uint64_t *bigger;
 
 	if (s != NULL && wants_dp(s)) {
 		s->seen = true;
@@ -263,15 +254,7 @@ static int reconcile_one(const struct spg_dp_session_info *info, void *arg)
 		return 0;
 	}
 	/* Deleted after the listing: deleting during it could move the cursor under us. */
-	if (o->n == o->cap) {
-		o->cap = o->cap ? 2 * o->cap : 16;
-		bigger = realloc(o->ids, o->cap * sizeof(*o->ids));
-		if (bigger == NULL)
-			return -ENOMEM;
-		o->ids = bigger;
-	}
-	o->ids[o->n++] = info->id;
-	return 0;
+	return spg_grow_append(&o->ids, &o->n, &o->cap, sizeof(info->id), 16, &info->id);
 }
 
 static void delete_orphans(struct session_mgr *m, const struct orphans *o)
