@@ -23,6 +23,7 @@
 
 #include "ctl_server.h"
 #include "dp.h"
+#include "esp_ref.h"
 #include "dp_msg_fixture.h"
 #include "port_addr.h"
 #include "slow_path.h"
@@ -320,75 +321,16 @@ static uint32_t solicit_source(void)
 	return r.sip;
 }
 
-/* ---- AES-GCM as RFC 4106 with ESN: nonce salt || IV, AAD SPI || seq high || seq low ---- */
+/* ---- the session's far ends (esp_ref.h) ---- */
 
-static bool gcm(bool enc, const struct spg_dp_sa_keys *k, const uint8_t *iv, uint64_t seq, const uint8_t *in,
-		int len, uint8_t *out, uint8_t *tag)
-{
-	uint8_t nonce[12], aad[12];
-	uint32_t hi = htonl((uint32_t)(seq >> 32)), lo = htonl((uint32_t)seq);
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int n, ok;
-
-	memcpy(nonce, k->salt, 4);
-	memcpy(nonce + 4, iv, 8);
-	memcpy(aad, &k->spi, 4);
-	memcpy(aad + 4, &hi, 4);
-	memcpy(aad + 8, &lo, 4);
-	if (enc)
-		ok = EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, NULL, NULL) &&
-		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) &&
-		     EVP_EncryptInit_ex(c, NULL, NULL, k->key, nonce) && EVP_EncryptUpdate(c, NULL, &n, aad, 12) &&
-		     EVP_EncryptUpdate(c, out, &n, in, len) && EVP_EncryptFinal_ex(c, out + n, &n) &&
-		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag);
-	else
-		ok = EVP_DecryptInit_ex(c, EVP_aes_128_gcm(), NULL, NULL, NULL) &&
-		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) &&
-		     EVP_DecryptInit_ex(c, NULL, NULL, k->key, nonce) && EVP_DecryptUpdate(c, NULL, &n, aad, 12) &&
-		     EVP_DecryptUpdate(c, out, &n, in, len) &&
-		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) && EVP_DecryptFinal_ex(c, out + n, &n) > 0;
-	EVP_CIPHER_CTX_free(c);
-	return ok;
-}
-
-/* ---- packets ---- */
-
-/* An IPv4/TCP packet src:sport -> dst:dport with PAYLOAD, header checksum set. */
+#define gcm esp_ref_gcm
 static uint16_t tcp_packet(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
 {
-	const uint16_t len = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + sizeof(PAYLOAD) - 1;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)b;
-	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
-
-	memset(b, 0, len);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = htonl(src);
-	ip->dst_addr = htonl(dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	tcp->src_port = rte_cpu_to_be_16(sport);
-	tcp->dst_port = rte_cpu_to_be_16(dport);
-	tcp->data_off = 5 << 4;
-	tcp->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
-	memcpy(tcp + 1, PAYLOAD, sizeof(PAYLOAD) - 1);
-	return len;
+	return esp_ref_tcp_packet(b, src, dst, sport, dport, PAYLOAD);
 }
-
 static struct rte_mbuf *frame(const struct rte_ether_addr *dst_mac, const uint8_t *l3, uint16_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pkt_pool);
-	struct rte_ether_hdr *eth;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(eth);
-	eth->dst_addr = *dst_mac;
-	eth->src_addr = far_mac;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	memcpy(eth + 1, l3, len);
-	return m;
+	return esp_ref_frame(pkt_pool, dst_mac, &far_mac, l3, len);
 }
 
 /*
