@@ -394,6 +394,8 @@ void ctl_print_session(const json_t *s)
 		{"customer", "customer", COL_TEXT, true},
 		{"user", "user", COL_TEXT, false},
 		{"workstation", "workstation", COL_TEXT, false},
+		/* a fleet's: the host that runs it (least_loaded may have handed it on) */
+		{"gateway", "owner_gateway", COL_TEXT, true},
 		{"state", "state", COL_TEXT, false},
 		{"reason", "reason", COL_TEXT, true},
 		{"request reason", "request_reason", COL_TEXT, true},
