@@ -152,36 +152,13 @@ static struct store_session_filter owned_live(struct session_mgr *m)
 	return f;
 }
 
-int session_mgr_restore(struct session_mgr *m)
-{
-	struct store_session_filter f = owned_live(m);
-	struct row_list l = {NULL, 0, 0};
-	int ret, taken = 0;
-	size_t i;
-
-	/* Collect first: ending a session writes to the store, not inside its iteration. */
-	ret = store_session_foreach(m->env.store, &f, collect_row, &l);
-	for (i = 0; ret == 0 && i < l.n; i++) {
-		int r = restore_one(m, &l.rows[i], NULL);
-
-		if (r < 0)
-			ret = r;
-		else
-			taken += r;
-	}
-	free(l.rows);
-	if (ret != 0)
-		return ret;
-	if (m->dp_up)
-		session_mgr_dp_state(m, true);
-	return taken;
-}
-
 static void audit_taken(struct session_mgr *m, const struct store_session *row, const char *from)
 {
 	json_t *d;
 	char *text;
 
+	fprintf(stderr, "spgate-control: session %lld (%s, %s): taken over from gateway host %s\n", (long long)row->id,
+		row->user, row->serial, from);
 	if (m->env.audit == NULL)
 		return;
 	d = json_pack("{s:I, s:s, s:s, s:s}", "session", (json_int_t)row->id, "user", row->user, "from", from,
@@ -192,39 +169,54 @@ static void audit_taken(struct session_mgr *m, const struct store_session *row, 
 	json_decref(d);
 }
 
-int session_mgr_take(struct session_mgr *m, const char *from)
+/*
+ * The live sessions this host owns, taken into memory: after a start (from NULL), or those it
+ * now owns because it took dead host from's place (the ones it ran before are left alone).
+ * Returns how many live on, or -errno.
+ */
+static int restore_owned(struct session_mgr *m, const char *from)
 {
 	struct store_session_filter f = owned_live(m);
 	struct row_list l = {NULL, 0, 0};
 	int ret, taken = 0;
 	size_t i;
 
+	/* Collect first: ending a session writes to the store, not inside its iteration. */
 	ret = store_session_foreach(m->env.store, &f, collect_row, &l);
 	for (i = 0; ret == 0 && i < l.n; i++) {
 		int r;
 
-		if (sess_find(m, l.rows[i].id) != NULL)
+		if (from != NULL && sess_find(m, l.rows[i].id) != NULL)
 			continue; /* ours before */
-		audit_taken(m, &l.rows[i], from);
-		fprintf(stderr, "spgate-control: session %lld (%s, %s): taken over from gateway host %s\n",
-			(long long)l.rows[i].id, l.rows[i].user, l.rows[i].serial, from);
+		if (from != NULL)
+			audit_taken(m, &l.rows[i], from);
 		r = restore_one(m, &l.rows[i], from);
 		if (r < 0)
 			ret = r;
 		else
 			taken += r;
 	}
-	/* what was decided for them while nobody ran them: a disconnect, an approval */
-	for (i = 0; ret == 0 && i < l.n; i++)
+	/* taken ones: what was decided for them while nobody ran them, a disconnect, an approval */
+	for (i = 0; from != NULL && ret == 0 && i < l.n; i++)
 		if (sess_find(m, l.rows[i].id) != NULL)
 			session_mgr_recheck(m, l.rows[i].id);
 	free(l.rows);
 	if (ret != 0)
 		return ret;
-	/* the taken sessions join the reconciliation: absent from spgate-dp, rekeyed once attached */
+	/* they join the reconciliation: a taken one is absent from spgate-dp, rekeyed once attached */
 	if (m->dp_up)
 		session_mgr_dp_state(m, true);
 	return taken;
+}
+
+int session_mgr_restore(struct session_mgr *m)
+{
+	return restore_owned(m, NULL);
+}
+
+int session_mgr_take(struct session_mgr *m, const char *from)
+{
+	return restore_owned(m, from);
 }
 
 struct orphans {
