@@ -19,6 +19,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "dp_api.h"
 #include "unit.h"
@@ -94,6 +95,46 @@ static inline struct rte_mbuf *esp_ref_frame(struct rte_mempool *pool, const str
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	memcpy(eth + 1, l3, len);
 	return m;
+}
+
+/*
+ * The SP side's ESP in UDP (RFC 3948) around the plaintext IPv4 packet pt (ilen bytes, room
+ * for 2 + 3 more behind it: the trailer is written there): outer src -> dst (network order),
+ * UDP port natt both ways, ESP sequence number seq (its low half on the wire, the high half in
+ * the ICV: ESN), sealed under k. Writes the outer IPv4 packet into out; returns its length.
+ */
+static inline uint16_t esp_ref_seal_udp(uint8_t *out, const struct spg_dp_sa_keys *k, uint64_t seq, uint32_t src,
+					uint32_t dst, uint16_t natt, uint8_t *pt, uint16_t ilen)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)out;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t *esp = (uint8_t *)(udp + 1);
+	uint8_t pad = (uint8_t)((4 - (ilen + 2) % 4) % 4);
+	uint32_t lo = htonl((uint32_t)seq);
+	uint16_t clen, len;
+
+	for (uint8_t i = 0; i < pad; i++)
+		pt[ilen + i] = (uint8_t)(i + 1);
+	pt[ilen + pad] = pad;
+	pt[ilen + pad + 1] = 4; /* next header: IPv4 */
+	clen = (uint16_t)(ilen + pad + 2);
+	len = (uint16_t)(sizeof(*ip) + sizeof(*udp) + 16 + clen + 16);
+	memset(out, 0, sizeof(*ip) + sizeof(*udp) + 16);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(natt);
+	udp->dst_port = rte_cpu_to_be_16(natt);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*ip)));
+	memcpy(esp, &k->spi, 4);
+	memcpy(esp + 4, &lo, 4);
+	memcpy(esp + 8, &seq, 8); /* any IV, once per key */
+	CU_ASSERT_FATAL(esp_ref_gcm(true, k, esp + 8, seq, pt, clen, esp + 16, esp + 16 + clen));
+	return len;
 }
 
 #endif

@@ -25,17 +25,18 @@
 #include "dp.h"
 #include "esp_ref.h"
 #include "dp_msg_fixture.h"
+#include "dp_world.h"
 #include "port_addr.h"
 #include "slow_path.h"
 #include "unit.h"
 #include "worker.h"
 
-#define NATT 4500
-#define S_ADDR 0xc0a80001u       /* 192.168.0.1 */
-#define G_IN 0xc6336401u         /* 198.51.100.1 */
-#define VENDOR_ADDR 0xc0000201u  /* 192.0.2.1/24 */
+#define NATT DPW_NATT
+#define S_ADDR DPW_S_ADDR
+#define G_IN DPW_G_IN
+#define VENDOR_ADDR DPW_VENDOR_ADDR
 #define VENDOR_TAKEN 0xc0000202u /* 192.0.2.2: the dead host's vendor-port address */
-#define G_OUT 0xcb0071feu        /* 203.0.113.254/24 */
+#define G_OUT DPW_G_OUT
 #define G_OUT_TAKEN 0xcb0071fdu  /* 203.0.113.253: the dead host's G_out */
 #define SP_NEIGHBOR 0xcb007132u  /* 203.0.113.50: asks for our addresses */
 #define UNKNOWN_NH 0xcb007133u   /* 203.0.113.51: never resolved */
@@ -65,34 +66,12 @@ static bool setup_rings(void)
 
 static bool setup_dp(void)
 {
-	struct spg_esp_config ec = {
-		.crypto_device = "crypto_aesni_mb", .key_len = 16, .replay_window = 128, .udp_port = NATT,
-		.local_addr = RTE_BE32(G_OUT), .n_queue_pairs = 1, .max_sas = 16, .socket_id = 0,
+	const struct dp_world_cfg c = {
+		.max_sessions = 4, .max_sas = 16, .vendor_port_id = PORT_ID_VENDOR, .sp_port_id = PORT_ID_SP,
+		.vendor_mac = vendor_mac, .sp_mac = sp_mac,
 	};
 
-	memset(&dp, 0, sizeof(dp));
-	dp.cfg.cipher = SPG_CIPHER_AES_128_GCM;
-	dp.cfg.max_sessions = 4;
-	dp.cfg.shared_addr = RTE_BE32(S_ADDR);
-	dp.cfg.inner_addr = RTE_BE32(G_IN);
-	dp.cfg.pool_addr = RTE_BE32(0xc6120000); /* 198.18.0.0/24 */
-	dp.cfg.pool_prefix_len = 24;
-	dp.cfg.esp_udp_port = NATT;
-	dp.ports[SPG_DP_PORT_VENDOR] = (struct spg_port){ .port_id = PORT_ID_VENDOR, .mac = vendor_mac,
-		.addr = RTE_BE32(VENDOR_ADDR), .mask = RTE_BE32(0xffffff00), .mtu = 1500 };
-	dp.ports[SPG_DP_PORT_SP] = (struct spg_port){ .port_id = PORT_ID_SP, .mac = sp_mac,
-		.addr = RTE_BE32(G_OUT), .mask = RTE_BE32(0xffffff00), .mtu = 1500 };
-	dp.inner_mtu = 1400;
-	dp.n_workers = 1;
-	dp.start_tsc = rte_get_tsc_cycles();
-	pthread_mutex_init(&dp.ctl_lock, NULL);
-	dp.esp = spg_esp_create(&ec);
-	dp.qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
-	if (dp.esp == NULL || dp.qsbr == NULL || rte_rcu_qsbr_init(dp.qsbr, 1) != 0 || !setup_rings())
-		return false;
-	dp.sessions = spg_session_table_create(dp.cfg.max_sessions, 0, dp.qsbr, dp.esp);
-	dp.neigh = spg_neigh_create(16, 0);
-	if (dp.sessions == NULL || dp.neigh == NULL || spg_session_table_alloc_counters(dp.sessions, 1) != 0)
+	if (!dp_world_build(&dp, &c, "test_dp_addr") || !setup_rings())
 		return false;
 	/* the SP sites of sessions 1 .. 3 and the workstation are resolved */
 	for (uint32_t id = 1; id <= 3; id++)
@@ -130,10 +109,7 @@ static int suite_clean(void)
 	if (ready) {
 		drain_ctl_tx();
 		spg_worker_free(w);
-		spg_session_table_free(dp.sessions);
-		spg_neigh_free(dp.neigh);
-		spg_esp_free(dp.esp);
-		rte_free(dp.qsbr);
+		dp_world_free(&dp);
 		rte_ring_free(dp.slow_ring);
 		rte_ring_free(dp.roam_ring);
 		rte_ring_free(dp.resolve_ring);
@@ -148,16 +124,7 @@ static int suite_clean(void)
 /* A message of body_len bytes of body (type and body as given) through the handler: the errno. */
 static int call(uint16_t type, const void *body, size_t body_len)
 {
-	struct spg_dp_hdr h = {.version = SPG_DP_API_VERSION, .type = type, .len = (uint32_t)(HDR + body_len), .seq = 1};
-	const char *why = NULL;
-	size_t n;
-
-	memcpy(msg, &h, HDR);
-	memcpy(msg + HDR, body, body_len);
-	n = spg_ctl_handle(&dp, msg, HDR + body_len, rep_buf);
-	CU_ASSERT_EQUAL_FATAL(spg_dp_msg_check(rep_buf, n, true, &why), 0);
-	memcpy(&h, rep_buf, HDR);
-	return h.error;
+	return dp_world_call(&dp, type, body, body_len, rep_buf);
 }
 
 static int address(uint8_t op, uint8_t port, uint32_t addr)
@@ -380,38 +347,11 @@ static bool send_in(const struct spg_dp_session_params *p, uint32_t dst)
 {
 	struct spg_txbuf *tx = &w->tx[SPG_DP_PORT_VENDOR];
 	uint8_t pt[128], out[256];
-	uint16_t ilen = tcp_packet(pt, S_ADDR, G_IN, 22, 40000), clen, len;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)out;
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint8_t *esp = (uint8_t *)(udp + 1);
-	uint32_t lo;
-	uint8_t pad = (uint8_t)((4 - (ilen + 2) % 4) % 4);
+	uint16_t ilen = tcp_packet(pt, S_ADDR, G_IN, 22, 40000), len;
 	struct rte_mbuf *m;
 	bool sent;
 
-	for (uint8_t i = 0; i < pad; i++)
-		pt[ilen + i] = (uint8_t)(i + 1);
-	pt[ilen + pad] = pad;
-	pt[ilen + pad + 1] = 4; /* next header: IPv4 */
-	clen = (uint16_t)(ilen + pad + 2);
-	len = (uint16_t)(sizeof(*ip) + sizeof(*udp) + 16 + clen + 16);
-	memset(out, 0, sizeof(*ip) + sizeof(*udp) + 16);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = p->peer_addr;
-	ip->dst_addr = htonl(dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = RTE_BE16(NATT);
-	udp->dst_port = RTE_BE16(NATT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*ip)));
-	in_seq++;
-	lo = htonl((uint32_t)in_seq);
-	memcpy(esp, &p->sa_in.spi, 4);
-	memcpy(esp + 4, &lo, 4);
-	memcpy(esp + 8, &in_seq, 8); /* any IV, once per key */
-	CU_ASSERT_FATAL(gcm(true, &p->sa_in, esp + 8, in_seq, pt, clen, esp + 16, esp + 16 + clen));
+	len = esp_ref_seal_udp(out, &p->sa_in, ++in_seq, p->peer_addr, htonl(dst), NATT, pt, ilen);
 	m = frame(&sp_mac, out, len);
 	w->now = rte_rdtsc();
 	spg_inbound_burst(w, &m, 1);

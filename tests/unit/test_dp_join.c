@@ -24,14 +24,15 @@
 #include "dp.h"
 #include "esp_ref.h"
 #include "dp_msg_fixture.h"
+#include "dp_world.h"
 #include "unit.h"
 #include "worker.h"
 
 #define ID 1
-#define NATT 4500
-#define S_ADDR 0xc0a80001u      /* 192.168.0.1 */
-#define G_IN 0xc6336401u        /* 198.51.100.1 */
-#define SP_PORT_ADDR 0xcb0071feu /* 203.0.113.254: G_out */
+#define NATT DPW_NATT
+#define S_ADDR DPW_S_ADDR
+#define G_IN DPW_G_IN
+#define SP_PORT_ADDR DPW_G_OUT
 #define HOLDER 0xc000020au      /* 192.0.2.10, params()'s W */
 #define W1 0xc000020bu          /* 192.0.2.11 */
 #define W3 0xc000020du          /* 192.0.2.13 */
@@ -50,34 +51,12 @@ static const struct rte_ether_addr far_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
 
 static bool setup_dp(void)
 {
-	struct spg_esp_config ec = {
-		.crypto_device = "crypto_aesni_mb", .key_len = 16, .replay_window = 128, .udp_port = NATT,
-		.local_addr = RTE_BE32(SP_PORT_ADDR), .n_queue_pairs = 1, .max_sas = 8, .socket_id = 0,
+	const struct dp_world_cfg c = {
+		.max_sessions = 2, .max_sas = 8, .vendor_port_id = RTE_MAX_ETHPORTS - 1,
+		.sp_port_id = RTE_MAX_ETHPORTS - 1, .vendor_mac = vendor_mac, .sp_mac = sp_mac,
 	};
 
-	memset(&dp, 0, sizeof(dp));
-	dp.cfg.cipher = SPG_CIPHER_AES_128_GCM;
-	dp.cfg.max_sessions = 2;
-	dp.cfg.shared_addr = RTE_BE32(S_ADDR);
-	dp.cfg.inner_addr = RTE_BE32(G_IN);
-	dp.cfg.pool_addr = RTE_BE32(0xc6120000); /* 198.18.0.0/24 */
-	dp.cfg.pool_prefix_len = 24;
-	dp.cfg.esp_udp_port = NATT;
-	dp.ports[SPG_DP_PORT_VENDOR] = (struct spg_port){ .port_id = RTE_MAX_ETHPORTS - 1, .mac = vendor_mac,
-		.addr = RTE_BE32(0xc0000201), .mask = RTE_BE32(0xffffff00), .mtu = 1500 };
-	dp.ports[SPG_DP_PORT_SP] = (struct spg_port){ .port_id = RTE_MAX_ETHPORTS - 1, .mac = sp_mac,
-		.addr = RTE_BE32(SP_PORT_ADDR), .mask = RTE_BE32(0xffffff00), .mtu = 1500 };
-	dp.inner_mtu = 1400;
-	dp.n_workers = 1;
-	dp.start_tsc = rte_get_tsc_cycles();
-	pthread_mutex_init(&dp.ctl_lock, NULL);
-	dp.esp = spg_esp_create(&ec);
-	dp.qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
-	if (dp.esp == NULL || dp.qsbr == NULL || rte_rcu_qsbr_init(dp.qsbr, 1) != 0)
-		return false;
-	dp.sessions = spg_session_table_create(dp.cfg.max_sessions, 0, dp.qsbr, dp.esp);
-	dp.neigh = spg_neigh_create(16, 0);
-	if (dp.sessions == NULL || dp.neigh == NULL || spg_session_table_alloc_counters(dp.sessions, 1) != 0)
+	if (!dp_world_build(&dp, &c, "test_dp_join"))
 		return false;
 	/* every next hop resolved: the SP site, the holder and both joiners' workstations */
 	spg_neigh_learn(dp.neigh, SPG_DP_PORT_SP, htonl(0xcb007100u + ID), &far_mac, rte_get_tsc_cycles());
@@ -105,10 +84,7 @@ static int suite_clean(void)
 {
 	if (ready) {
 		spg_worker_free(w);
-		spg_session_table_free(dp.sessions);
-		spg_neigh_free(dp.neigh);
-		spg_esp_free(dp.esp);
-		rte_free(dp.qsbr);
+		dp_world_free(&dp);
 		rte_mempool_free(pkt_pool);
 	}
 	return 0;
@@ -118,16 +94,7 @@ static int suite_clean(void)
 
 static int call(uint16_t type, const void *body, size_t body_len)
 {
-	struct spg_dp_hdr h = {.version = SPG_DP_API_VERSION, .type = type, .len = (uint32_t)(HDR + body_len), .seq = 1};
-	const char *why = NULL;
-	size_t n;
-
-	memcpy(msg, &h, HDR);
-	memcpy(msg + HDR, body, body_len);
-	n = spg_ctl_handle(&dp, msg, HDR + body_len, rep_buf);
-	CU_ASSERT_EQUAL_FATAL(spg_dp_msg_check(rep_buf, n, true, &why), 0);
-	memcpy(&h, rep_buf, HDR);
-	return h.error;
+	return dp_world_call(&dp, type, body, body_len, rep_buf);
 }
 
 static int set_joiners(uint32_t j1, uint32_t j2, uint32_t j3)
@@ -223,38 +190,11 @@ static bool send_in(uint32_t dst, uint8_t *frame_out)
 {
 	struct spg_txbuf *tx = &w->tx[SPG_DP_PORT_VENDOR];
 	uint8_t pt[128], out[256];
-	uint16_t ilen = tcp_packet(pt, S_ADDR, dst, 22, 40000), clen, len;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)out;
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint8_t *esp = (uint8_t *)(udp + 1);
-	uint32_t lo;
-	uint8_t pad = (uint8_t)((4 - (ilen + 2) % 4) % 4);
+	uint16_t ilen = tcp_packet(pt, S_ADDR, dst, 22, 40000), len;
 	struct rte_mbuf *m;
 	bool sent;
 
-	for (uint8_t i = 0; i < pad; i++)
-		pt[ilen + i] = (uint8_t)(i + 1);
-	pt[ilen + pad] = pad;
-	pt[ilen + pad + 1] = 4; /* next header: IPv4 */
-	clen = (uint16_t)(ilen + pad + 2);
-	len = (uint16_t)(sizeof(*ip) + sizeof(*udp) + 16 + clen + 16);
-	memset(out, 0, sizeof(*ip) + sizeof(*udp) + 16);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = sess.peer_addr;
-	ip->dst_addr = RTE_BE32(SP_PORT_ADDR);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = RTE_BE16(NATT);
-	udp->dst_port = RTE_BE16(NATT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*ip)));
-	in_seq++;
-	lo = htonl((uint32_t)in_seq);
-	memcpy(esp, &sess.sa_in.spi, 4);
-	memcpy(esp + 4, &lo, 4);
-	memcpy(esp + 8, &in_seq, 8); /* any IV, once per key */
-	CU_ASSERT_FATAL(gcm(true, &sess.sa_in, esp + 8, in_seq, pt, clen, esp + 16, esp + 16 + clen));
+	len = esp_ref_seal_udp(out, &sess.sa_in, ++in_seq, sess.peer_addr, RTE_BE32(SP_PORT_ADDR), NATT, pt, ilen);
 	m = frame(&sp_mac, out, len);
 	w->now = rte_rdtsc();
 	spg_inbound_burst(w, &m, 1);

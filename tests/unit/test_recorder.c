@@ -25,6 +25,7 @@
 #include "ctl_server.h"
 #include "dp.h"
 #include "dp_msg_fixture.h"
+#include "dp_world.h"
 #include "recorder.h"
 #include "unit.h"
 #include "worker.h"
@@ -43,45 +44,23 @@ static const struct rte_ether_addr ws_mac = {{0x02, 0, 0, 0, 0, 0x0a}};
 
 static bool setup_dp(void)
 {
-	struct spg_esp_config ec = {
-		.crypto_device = "crypto_aesni_mb", .key_len = 16, .replay_window = 128, .udp_port = 4500,
-		.local_addr = RTE_BE32(0xcb0071fe), .n_queue_pairs = 1, .max_sas = 16, .socket_id = 0,
+	struct dp_world_cfg c = {
+		.max_sessions = 4, .max_sas = 16, .vendor_mac = vendor_mac, .sp_mac = {{0x02, 0, 0, 0, 0, 0x02}},
 	};
 	struct rte_ether_addr peer_mac = {{0x02, 0, 0, 0, 0, 0x07}};
 	uint16_t port_id;
 
-	memset(&dp, 0, sizeof(dp));
-	dp.cfg.cipher = SPG_CIPHER_AES_128_GCM;
-	dp.cfg.max_sessions = 4;
-	dp.cfg.shared_addr = RTE_BE32(0xc0a80001);
-	dp.cfg.inner_addr = RTE_BE32(0xc6336401);
-	dp.cfg.pool_addr = RTE_BE32(0xc6120000); /* 198.18.0.0/24 */
-	dp.cfg.pool_prefix_len = 24;
-	dp.cfg.esp_udp_port = 4500;
-	dp.cfg.rec_snaplen = 65535;
-	dp.cfg.rec_pool_size = 63;
-	dp.cfg.rec_ring_size = RING_SIZE;
 	/* A null port, so the file has an interface block for the copies to refer to. */
 	if (rte_eal_hotplug_add("vdev", "net_null0", "") != 0 || rte_eth_dev_get_port_by_name("net_null0", &port_id) != 0) {
 		fprintf(stderr, "test_recorder: no net_null0 port\n");
 		return false;
 	}
-	dp.ports[SPG_DP_PORT_VENDOR] = (struct spg_port){ .port_id = port_id, .mac = vendor_mac,
-		.addr = RTE_BE32(0xc0000201), .mask = RTE_BE32(0xffffff00), .mtu = 1500 };
-	dp.ports[SPG_DP_PORT_SP] = (struct spg_port){ .port_id = port_id, .mac = {{0x02, 0, 0, 0, 0, 0x02}},
-		.addr = RTE_BE32(0xcb0071fe), .mask = RTE_BE32(0xffffff00), .mtu = 1500 };
-	dp.inner_mtu = 1400;
-	dp.n_workers = 1;
-	dp.start_tsc = rte_get_tsc_cycles();
-	pthread_mutex_init(&dp.ctl_lock, NULL);
-	dp.esp = spg_esp_create(&ec);
-	dp.qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
-	if (dp.esp == NULL || dp.qsbr == NULL || rte_rcu_qsbr_init(dp.qsbr, 1) != 0)
+	c.vendor_port_id = c.sp_port_id = port_id;
+	if (!dp_world_build(&dp, &c, "test_recorder"))
 		return false;
-	dp.sessions = spg_session_table_create(dp.cfg.max_sessions, 0, dp.qsbr, dp.esp);
-	dp.neigh = spg_neigh_create(16, 0);
-	if (dp.sessions == NULL || dp.neigh == NULL || spg_session_table_alloc_counters(dp.sessions, 1) != 0)
-		return false;
+	dp.cfg.rec_snaplen = 65535;
+	dp.cfg.rec_pool_size = 63;
+	dp.cfg.rec_ring_size = RING_SIZE;
 	/* the SP site of sessions 1..3 (203.0.113.id) */
 	for (uint32_t id = 1; id <= 3; id++)
 		spg_neigh_learn(dp.neigh, SPG_DP_PORT_SP, htonl(0xcb007100u + id), &peer_mac, rte_get_tsc_cycles());
@@ -115,10 +94,7 @@ static int suite_clean(void)
 	if (ready) {
 		spg_recorder_free(dp.rec);
 		spg_worker_free(w);
-		spg_session_table_free(dp.sessions);
-		spg_neigh_free(dp.neigh);
-		spg_esp_free(dp.esp);
-		rte_free(dp.qsbr);
+		dp_world_free(&dp);
 		rte_mempool_free(pkt_pool);
 	}
 	if (dir[0] != '\0') {
@@ -133,19 +109,13 @@ static int suite_clean(void)
 
 static int call(uint16_t type, const void *body, size_t body_len, void *rep_body)
 {
-	struct spg_dp_hdr h = {.version = SPG_DP_API_VERSION, .type = type, .len = (uint32_t)(HDR + body_len), .seq = 1};
-	const char *why = NULL;
-	size_t n;
+	int error = dp_world_call(&dp, type, body, body_len, rep_buf);
+	struct spg_dp_hdr h;
 
-	memcpy(msg, &h, HDR);
-	if (body_len > 0) /* body may be NULL then, which memcpy must not get */
-		memcpy(msg + HDR, body, body_len);
-	n = spg_ctl_handle(&dp, msg, HDR + body_len, rep_buf);
-	CU_ASSERT_EQUAL_FATAL(spg_dp_msg_check(rep_buf, n, true, &why), 0);
 	memcpy(&h, rep_buf, HDR);
-	if (rep_body != NULL && h.error == 0)
-		memcpy(rep_body, rep_buf + HDR, n - HDR);
-	return h.error;
+	if (rep_body != NULL && error == 0)
+		memcpy(rep_body, rep_buf + HDR, h.len - HDR);
+	return error;
 }
 
 static int record(uint64_t id, const char *path, const char *comment, struct spg_dp_record_rep *rep)
