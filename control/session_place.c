@@ -151,11 +151,15 @@ int sess_adopt(struct session_mgr *m, int64_t id)
 		return ret == -ENOENT ? 0 : ret;
 	if (strcmp(row.owner_gateway, me) != 0 || row.state != STORE_SESSION_AUTHORIZED)
 		return 0;
+	/* the request first: a store error then leaves the row to a later poll, not claimed */
+	ret = store_session_handed_request(m->env.store, id, &r);
+	if (ret == -ENOENT)
+		return 0; /* not handed on: a session of this host's that it no longer holds */
+	if (ret != 0)
+		return ret;
 	ret = store_session_adopt(m->env.store, id, me, sess_now(m));
 	if (ret == -EALREADY || ret == -ENOENT)
 		return 0;
-	if (ret == 0)
-		ret = store_session_handed_request(m->env.store, id, &r);
 	if (ret != 0)
 		return ret;
 	run_adopted(m, &row, &r);
