@@ -58,8 +58,7 @@ op_b() { "$(ctl_bin)" --operator --control-socket "$B_DIR/control.sock" "$@"; }
 eng_b() {
 	local user=$1
 	shift
-	ip netns exec "$(topo_ns ws)" env SPGATE_TOKEN_FILE="$B_DIR/tokens/$user" \
-		SPGATE_SERVER="$SPG_MGMT:$B_PORT" SPGATE_CA="$SPG_PKI/ca.crt" "$(ctl_bin)" "$@"
+	eng_via "$B_DIR/tokens" "$SPG_MGMT:$B_PORT" "$user" "$@"
 }
 eng_b_login() {
 	mkdir -p "$B_DIR/tokens"

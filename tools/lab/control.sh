@@ -126,12 +126,20 @@ YAML
 # operator: spgatectl on the operators' socket (uid 0 is an operator)
 op_ctl() { "$(ctl_bin)" --operator --control-socket "$(control_socket)" "$@"; }
 
-# eng USER ARGS...: spgatectl as engineer USER from the workstation (token file per user)
+# eng_via TOKEN_DIR SERVER USER ARGS...: spgatectl as engineer USER from the workstation,
+# against SERVER (host:port), with a token file per user in TOKEN_DIR
+eng_via() {
+	local dir=$1 server=$2 user=$3
+	shift 3
+	ip netns exec "$(topo_ns ws)" env SPGATE_TOKEN_FILE="$dir/$user" \
+		SPGATE_SERVER="$server" SPGATE_CA="$SPG_PKI/ca.crt" "$(ctl_bin)" "$@"
+}
+
+# eng USER ARGS...: spgatectl as engineer USER from the workstation, against this host
 eng() {
 	local user=$1
 	shift
-	ip netns exec "$(topo_ns ws)" env SPGATE_TOKEN_FILE="$SPG_STATE/tokens/$user" \
-		SPGATE_SERVER="$SPG_MGMT:$SPG_API_PORT" SPGATE_CA="$SPG_PKI/ca.crt" "$(ctl_bin)" "$@"
+	eng_via "$SPG_STATE/tokens" "$SPG_MGMT:$SPG_API_PORT" "$user" "$@"
 }
 
 # eng_login USER PASSWORD: logs USER in; spgatectl's exit code

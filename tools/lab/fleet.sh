@@ -152,8 +152,7 @@ op_b() { "$(ctl_bin)" --operator --control-socket "$(fleet_b_dir)/control.sock" 
 eng_b() {
 	local user=$1
 	shift
-	ip netns exec "$(topo_ns ws)" env SPGATE_TOKEN_FILE="$(fleet_b_dir)/tokens/$user" \
-		SPGATE_SERVER="$SPG_MGMT_B:$SPG_API_PORT" SPGATE_CA="$SPG_PKI/ca.crt" "$(ctl_bin)" "$@"
+	eng_via "$(fleet_b_dir)/tokens" "$SPG_MGMT_B:$SPG_API_PORT" "$user" "$@"
 }
 eng_b_login() { # eng_b_login USER PASSWORD
 	mkdir -p "$(fleet_b_dir)/tokens"
