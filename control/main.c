@@ -398,6 +398,30 @@ static void dp_state_cb(struct dpp *d, bool up, void *arg)
 		audit_event(ctl->audit, "spgate-control", up ? "dp_up" : "dp_down", "spgate-dp", "ok", NULL);
 }
 
+#define STORE_WAIT_MAX_S 30
+
+/*
+ * A fleet's PostgreSQL may be starting, or away, when a gateway host boots: spgate-control
+ * waits for it (1 s, doubling to 30 s between tries, each failure logged) instead of exiting,
+ * which systemd's start limit would soon make final. Only a connection that cannot be made is
+ * waited out; a failed migration or set-up is not. Runs before the signal handlers: SIGTERM
+ * ends the wait.
+ */
+static struct store *open_fleet_store(const char *url, char *err, size_t errlen)
+{
+	unsigned int wait_s = 1;
+	struct store *st;
+
+	while ((st = store_open(url, err, errlen)) == NULL && errno == ECONNREFUSED) {
+		/* libpq's message goes on over several lines: the first says what happened */
+		fprintf(stderr, "spgate-control: store.url: %.*s; waiting for the store, next try in %u s\n",
+			(int)strcspn(err, "\n"), err, wait_s);
+		sleep(wait_s);
+		wait_s = wait_s * 2 < STORE_WAIT_MAX_S ? wait_s * 2 : STORE_WAIT_MAX_S;
+	}
+	return st;
+}
+
 /* Store, audit log, token key, grant key, agent TLS context. 0 or -1 after saying why. */
 static int open_state(struct ctl *ctl)
 {
@@ -423,7 +447,7 @@ static int open_state(struct ctl *ctl)
 	}
 	if (c->store.url[0] != '\0') {
 		/* the URL is not quoted back: its conninfo may name a password file's user */
-		ctl->store = store_open(c->store.url, err, sizeof(err));
+		ctl->store = open_fleet_store(c->store.url, err, sizeof(err));
 		if (ctl->store == NULL) {
 			fprintf(stderr, "spgate-control: store.url: %s\n", err);
 			return -1;

@@ -11,6 +11,8 @@
 #                   every request is answered "store_unavailable"; PostgreSQL started again:
 #                   spgate-control reconnects by itself, the session is still active, and
 #                   requests work
+#   the boot        spgate-control started while PostgreSQL is down waits for it (logs it,
+#                   keeps running) and comes up by itself once it is there
 #
 # Each assertion prints PASS/FAIL; the last line is "N passed, N failed". Run as root, under
 # flock /tmp/spgate-lock-storepg.
@@ -113,3 +115,19 @@ check "gw-q is alive again in spgatectl gateways" wait_until 10 eval '[ "$(gatew
 check "alice disconnects" quiet eng alice disconnect "$SID"
 check "the session ends closed" wait_until 15 session_state_is alice "$SID" closed
 
+# ---- a start while PostgreSQL is away (a gateway host booting before its store) ----
+
+section "spgate-control started while PostgreSQL is down"
+control_stop
+pg_stop
+check "PostgreSQL is stopped" not pg_ready
+# not control_start: it waits for the APIs, which come only with the store
+topo_spawn control "$(topo_ns gw)" "$(control_bin)" --config "$SPG_STATE/control.yaml"
+check "spgate-control waits for the store instead of exiting (says so, still running)" \
+	wait_until 10 eval 'grep -q "waiting for the store" "$SPG_STATE/logs/control.out" && control_alive'
+sleep 3
+check "three seconds on it still waits (alive, not answering)" eval 'control_alive && ! control_answers'
+pg_start || abort "PostgreSQL starts"
+check "spgate-control comes up once the store is there (within 40 s)" \
+	wait_until 40 eval 'control_answers && control_api_listens'
+check "gw-q is alive in spgatectl gateways" wait_until 10 eval '[ "$(gateway_state)" = alive ]'
