@@ -38,6 +38,11 @@ struct spg_port {
 	 * extra[i], and when the next of each is due (TSC). */
 	uint8_t garp_left[1 + SPG_DP_PORT_ADDRS_MAX];
 	uint64_t garp_next_tsc[1 + SPG_DP_PORT_ADDRS_MAX];
+	/* Control thread writes, telemetry reads: ARP frames from another host claiming an
+	 * address this port owns (port_addr.h), and when the last was logged (TSC; 0 never). */
+	uint64_t addr_conflicts;
+	uint64_t conflict_logged_tsc;
+	uint64_t conflicts_logged; /* addr_conflicts when it was */
 };
 
 struct spg_worker_stats {

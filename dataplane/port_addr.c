@@ -2,11 +2,15 @@
 /* The addresses a port owns (port_addr.h): ADDRESS ADD, DEL and LIST, and their announcing. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 
 #include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_log.h>
 
 #include "addr.h"
 #include "nat.h"
+#include "port.h"
 #include "port_addr.h"
 #include "slow_path.h"
 
@@ -202,4 +206,26 @@ unsigned int spg_port_addr_announce_due(struct spg_dp *dp, uint64_t now)
 		}
 	}
 	return sent;
+}
+
+bool spg_port_addr_conflict(struct spg_dp *dp, unsigned int port, uint32_t sip, const struct rte_ether_addr *sha,
+			    uint64_t now)
+{
+	struct spg_port *p = &dp->ports[port];
+	char a[SPG_ADDR_STRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	uint64_t n;
+
+	if (!spg_port_owns(p, sip) || rte_is_same_ether_addr(sha, &p->mac))
+		return false;
+	n = __atomic_add_fetch(&p->addr_conflicts, 1, __ATOMIC_RELAXED);
+	if (p->conflict_logged_tsc != 0 && now - p->conflict_logged_tsc < SPG_ADDR_CONFLICT_LOG_S * rte_get_tsc_hz())
+		return true;
+	rte_ether_format_addr(mac, sizeof(mac), sha);
+	RTE_LOG(WARNING, USER1,
+		"address conflict on the %s port: %s, which this spgate-dp holds, is claimed by %s "
+		"in %" PRIu64 " ARP frame(s) since the last report: another host answers for it too\n",
+		spg_port_name(port), spg_addr_str(sip, a), mac, n - p->conflicts_logged);
+	p->conflict_logged_tsc = now;
+	p->conflicts_logged = n;
+	return true;
 }

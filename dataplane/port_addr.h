@@ -45,6 +45,17 @@ uint32_t spg_port_addr_list(const struct spg_dp *dp, struct spg_dp_address_entry
  * false means EADDRNOTAVAIL for the session. */
 bool spg_port_addr_outer_src_ok(const struct spg_dp *dp, uint32_t outer_src);
 
+/*
+ * Control thread, from the slow path: an ARP frame on port said sip is at sha. When the port
+ * owns sip and sha is not its own MAC, another host answers for one of our addresses (a host
+ * cut off that does not know it was taken over, or a misconfiguration): counted, logged at
+ * most every SPG_ADDR_CONFLICT_LOG_S per port, and not fought over (no answer in kind: the
+ * fleet's store decides who holds an address). Returns whether it was such a conflict.
+ */
+#define SPG_ADDR_CONFLICT_LOG_S 10
+bool spg_port_addr_conflict(struct spg_dp *dp, unsigned int port, uint32_t sip, const struct rte_ether_addr *sha,
+			    uint64_t now);
+
 /* Control thread, from the slow path: sends the gratuitous ARPs that are due at now (TSC).
  * Returns how many it sent. */
 unsigned int spg_port_addr_announce_due(struct spg_dp *dp, uint64_t now);

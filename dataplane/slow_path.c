@@ -74,6 +74,7 @@ static void handle_arp(struct spg_dp *dp, int port, struct rte_mbuf *m)
 	}
 	sha = arp->arp_data.arp_sha;
 	sip = arp->arp_data.arp_sip;
+	spg_port_addr_conflict(dp, (unsigned int)port, sip, &sha, rte_get_tsc_cycles());
 	/* Learn only neighbors on the port's own subnet: nothing else can be a next hop; and
 	 * not one of our own addresses, which another host may announce (a failover's race). */
 	if (on_link(p, sip) && !rte_is_multicast_ether_addr(&sha) && !rte_is_zero_ether_addr(&sha) &&

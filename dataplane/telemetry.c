@@ -6,6 +6,7 @@
  *   /spgate/session,<id>   one session
  *   /spgate/drops          drop reason -> count
  *   /spgate/addresses      port -> the addresses it owns (issue 14: primary, taken over)
+ *   /spgate/address_conflicts  port -> ARP frames from another host claiming one of them
  * The callbacks run on DPDK's telemetry thread and take dp->ctl_lock, like the control socket.
  */
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include <rte_telemetry.h>
 
 #include "addr.h"
+#include "port.h"
 #include "port_addr.h"
 #include "telemetry.h"
 
@@ -268,6 +270,18 @@ nomem:
 	return -ENOMEM;
 }
 
+/* {"vendor": N, "sp": N}: ARP frames from another host claiming an address a port holds */
+static int tel_address_conflicts(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	for (unsigned int p = 0; p < SPG_DP_N_PORTS; p++)
+		rte_tel_data_add_dict_u64(d, spg_port_name(p),
+					  __atomic_load_n(&tel_dp->ports[p].addr_conflicts, __ATOMIC_RELAXED));
+	return 0;
+}
+
 int spg_telemetry_register(struct spg_dp *dp)
 {
 	static const struct {
@@ -281,6 +295,8 @@ int spg_telemetry_register(struct spg_dp *dp)
 		{"/spgate/drops", tel_drops, "Drop counts by reason. No parameters."},
 		{"/spgate/addresses", tel_addresses,
 		 "Addresses each port owns: primary (or silenced), taken over. No parameters."},
+		{"/spgate/address_conflicts", tel_address_conflicts,
+		 "ARP frames from another host claiming an address a port owns, per port. No parameters."},
 	};
 	unsigned int i;
 	int rc;

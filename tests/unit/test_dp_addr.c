@@ -215,9 +215,10 @@ static unsigned int sent_arp(struct arp_seen *seen, unsigned int max)
 	return n;
 }
 
-/* A neighbor on port_index's link asks who has tip: the frame through the slow path. Returns
- * how many ARP frames came back (the first in *reply). */
-static unsigned int ask_arp(uint16_t port_index, uint32_t sip, uint32_t tip, struct arp_seen *reply)
+/* The station at sha on port_index's link asks who has tip, saying it is sip: the frame
+ * through the slow path. Returns how many ARP frames came back (the first in *reply). */
+static unsigned int ask_arp_from(const struct rte_ether_addr *sha, uint16_t port_index, uint32_t sip, uint32_t tip,
+				 struct arp_seen *reply)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pkt_pool);
 	struct rte_ether_hdr *eth;
@@ -228,7 +229,7 @@ static unsigned int ask_arp(uint16_t port_index, uint32_t sip, uint32_t tip, str
 	CU_ASSERT_PTR_NOT_NULL_FATAL(eth);
 	arp = (struct rte_arp_hdr *)(eth + 1);
 	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-	eth->src_addr = far_mac;
+	eth->src_addr = *sha;
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
 	memset(arp, 0, sizeof(*arp));
 	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
@@ -236,13 +237,19 @@ static unsigned int ask_arp(uint16_t port_index, uint32_t sip, uint32_t tip, str
 	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
 	arp->arp_plen = 4;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-	arp->arp_data.arp_sha = far_mac;
+	arp->arp_data.arp_sha = *sha;
 	arp->arp_data.arp_sip = htonl(sip);
 	arp->arp_data.arp_tip = htonl(tip);
 	m->port = dp.ports[port_index].port_id;
 	CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(dp.slow_ring, m), 0);
 	spg_slow_path_poll(&dp);
 	return sent_arp(reply, 1);
+}
+
+/* A neighbor (far_mac) on port_index's link asks who has tip. */
+static unsigned int ask_arp(uint16_t port_index, uint32_t sip, uint32_t tip, struct arp_seen *reply)
+{
+	return ask_arp_from(&far_mac, port_index, sip, tip, reply);
 }
 
 static bool answers_arp_for(uint16_t port_index, uint32_t addr)
@@ -594,6 +601,42 @@ static void another_hosts_announcement_of_our_address_is_not_learned(void)
 	CU_ASSERT_TRUE(spg_neigh_lookup(dp.neigh, SPG_DP_PORT_SP, htonl(SP_NEIGHBOR), &mac));
 }
 
+static uint64_t conflicts(unsigned int port)
+{
+	return __atomic_load_n(&dp.ports[port].addr_conflicts, __ATOMIC_RELAXED);
+}
+
+/* Another host claiming an address a port holds (split brain) is counted; a probe from
+ * 0.0.0.0, a neighbour asking for it, our own frames and a silenced primary are not. */
+static void another_host_claiming_our_address_is_a_conflict(void)
+{
+	uint64_t sp, vendor;
+	struct arp_seen r;
+
+	if (!fresh())
+		return;
+	sp = conflicts(SPG_DP_PORT_SP);
+	vendor = conflicts(SPG_DP_PORT_VENDOR);
+	ask_arp(SPG_DP_PORT_SP, 0, G_OUT, &r);
+	ask_arp(SPG_DP_PORT_SP, SP_NEIGHBOR, G_OUT, &r);
+	ask_arp_from(&sp_mac, SPG_DP_PORT_SP, G_OUT, G_OUT, &r);
+	CU_ASSERT_EQUAL(conflicts(SPG_DP_PORT_SP), sp);
+	/* another host's gratuitous ARP for our primary */
+	ask_arp(SPG_DP_PORT_SP, G_OUT, G_OUT, &r);
+	CU_ASSERT_EQUAL(conflicts(SPG_DP_PORT_SP), sp + 1);
+	/* an address taken over, used by someone else as its own */
+	CU_ASSERT_EQUAL(address(SPG_DP_ADDR_ADD, SPG_DP_PORT_SP, G_OUT_TAKEN), 0);
+	drain_ctl_tx();
+	ask_arp(SPG_DP_PORT_SP, G_OUT_TAKEN, SP_NEIGHBOR, &r);
+	CU_ASSERT_EQUAL(conflicts(SPG_DP_PORT_SP), sp + 2);
+	ask_arp(SPG_DP_PORT_VENDOR, VENDOR_ADDR, VENDOR_ADDR, &r);
+	CU_ASSERT_EQUAL(conflicts(SPG_DP_PORT_VENDOR), vendor + 1);
+	/* silenced, the primary is the other host's to claim */
+	CU_ASSERT_EQUAL(address(SPG_DP_ADDR_DEL, SPG_DP_PORT_SP, G_OUT), 0);
+	ask_arp(SPG_DP_PORT_SP, G_OUT, G_OUT, &r);
+	CU_ASSERT_EQUAL(conflicts(SPG_DP_PORT_SP), sp + 2);
+}
+
 static void taken_over_session_leaves_from_and_arrives_at_the_taken_address(void)
 {
 	struct spg_dp_session_params taken, own;
@@ -715,6 +758,7 @@ int main(void)
 		{"added_address_is_answered_for", added_address_is_answered_for},
 		{"another_hosts_announcement_of_our_address_is_not_learned",
 		 another_hosts_announcement_of_our_address_is_not_learned},
+		{"another_host_claiming_our_address_is_a_conflict", another_host_claiming_our_address_is_a_conflict},
 		{"taken_over_session_leaves_from_and_arrives_at_the_taken_address",
 		 taken_over_session_leaves_from_and_arrives_at_the_taken_address},
 		{"readded_primary_is_announced_and_answered_again", readded_primary_is_announced_and_answered_again},
