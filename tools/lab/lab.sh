@@ -563,6 +563,9 @@ The fleet lab is up: hosts A (gw-a, spg-gw) and B (gw-b, spg-gwb) on PostgreSQL 
   $CTL --socket $(fleet_b_sock) dp sessions        # B's spgate-dp
   runuser -u postgres -- psql -h $SPG_PG_DIR -c 'SELECT * FROM gateways' postgres
 
+To have host A hand each connect to the less loaded host: add ", connect: least_loaded" to the
+gateway: line of $SPG_STATE/control.yaml and restart A's spgate-control (docs/fleet.md).
+
 Logs: $SPG_STATE/logs/ (A: control.out, dp.out; B: control-b.out, dp-b.out; postgresql.log at the end)
 Stop: Ctrl-C here, or: $SPG_REPO/tools/lab/lab.sh down
 EOF
