@@ -157,18 +157,24 @@ def wait_forwarding(p, prefix, timeout=60):
 
 def measure(p, gen, prefix, seconds):
     hz = os.sysconf("SC_CLK_TCK")
-    c0, g0, n0, t0 = c.thread_cpu(p.pid), gen_stats(), plain_port_opackets(prefix), time.time()
+    c0, q0, g0, n0, t0 = c.thread_cpu(p.pid), c.thread_cpu(gen.pid), gen_stats(), plain_port_opackets(prefix), time.time()
     time.sleep(seconds)
-    c1, g1, n1, t1 = c.thread_cpu(p.pid), gen_stats(), plain_port_opackets(prefix), time.time()
+    c1, q1, g1, n1, t1 = c.thread_cpu(p.pid), c.thread_cpu(gen.pid), gen_stats(), plain_port_opackets(prefix), time.time()
     busiest = max((c1[t] - c0.get(t, 0) for t in c1), default=0) / hz
+    gen_cpu = max((q1[t] - q0.get(t, 0) for t in q1), default=0) / hz
     pkts = n1 - n0
     d = {k: g1[k] - g0[k] for k in ("sent", "tx_calls", "tx_full", "seal_cycles", "tx_cycles", "wait_cycles")}
-    busy = (d["seal_cycles"] + d["tx_cycles"]) / g1["hz"]
-    total = busy + d["wait_cycles"] / g1["hz"]
+    cycles = d["seal_cycles"] + d["tx_cycles"] + d["wait_cycles"]
+    wait_share = d["wait_cycles"] / cycles if cycles else 0.0
+    # The generator's own rate: what it sent per CPU-second it spent sealing and sending (its
+    # CPU time less the share it spun on a full ring; the TSC shares stand for CPU shares,
+    # preemption stretching both alike).
+    own_cpu = gen_cpu * (1 - wait_share)
     return {"packets": pkts, "seconds": t1 - t0, "pps": pkts / (t1 - t0),
             "worker_cpu_s": busiest, "pps_per_cpu_s": pkts / busiest if busiest > 0 else 0.0,
-            "gen_sent": d["sent"], "gen_mpps_own": d["sent"] / busy / 1e6 if busy > 0 else 0.0,
-            "gen_wait_share": d["wait_cycles"] / g1["hz"] / total if total > 0 else 0.0,
+            "gen_sent": d["sent"], "gen_cpu_s": gen_cpu,
+            "gen_mpps_own": d["sent"] / own_cpu / 1e6 if own_cpu > 0 else 0.0,
+            "gen_wait_share": wait_share,
             "gen_full_share": d["tx_full"] / d["tx_calls"] if d["tx_calls"] else 0.0,
             "delivered_share": pkts / d["sent"] if d["sent"] else 0.0}
 
