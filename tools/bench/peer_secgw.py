@@ -484,7 +484,7 @@ def summarise(n, runs, direction):
     if direction == "inbound":
         # the generator: its own rate, and how much it waited on the gateway (fair when high)
         for kind, ms in runs.items():
-            for k in ("gen_mpps_own", "gen_wait_share", "delivered_share"):
+            for k in ("gen_mpps_own", "gen_wait_share", "delivered_share", "gen_cpu_share"):
                 row[kind][k] = min((m[k] for m in ms), default=0.0)
     return row
 
@@ -515,12 +515,16 @@ def report(o, results, failures, load_before):
             continue
         for kind in ("spgate-dp", "ipsec-secgw"):
             g = r[kind]
-            verdict = ("faster than the gateway" if g["gen_wait_share"] > 0.05
-                       else "NOT faster than the gateway: its rx may have idled, per-CPU figures unfair")
+            if g["gen_wait_share"] <= 0.05:
+                verdict = "NOT faster than the gateway: its rx may have idled, per-CPU figures unfair"
+            elif g["gen_cpu_share"] < 0.9:
+                verdict = "faster, but kept off its CPU for a while (shared host): the gateway's ring ran dry meanwhile"
+            else:
+                verdict = "faster than the gateway, and ran throughout"
             print(f"inbound, {r['sessions']} sessions, against {kind}: generator {g['gen_mpps_own']:.2f} Mpps "
                   f"per CPU-second of its own work, waited on a full ring {100 * g['gen_wait_share']:.0f} % of "
-                  f"its time (least of the runs): {verdict}; {100 * g['delivered_share']:.1f} % of what it "
-                  f"sent came out")
+                  f"its time, ran {100 * g['gen_cpu_share']:.0f} % of it (least of the runs): {verdict}; "
+                  f"{100 * g['delivered_share']:.1f} % of what it sent came out")
     for f in failures:
         print("FAIL:", f)
 

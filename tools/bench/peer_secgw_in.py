@@ -19,8 +19,10 @@ for inline and lookaside-protocol SAs), so the generator frames for each (8 byte
 
 Measured: the plaintext port's opackets and the gateway worker thread's CPU time over the
 interval, as outbound; and the generator's own counters (/espgen/stats): its rate per CPU-second
-of its own work, and the share of its time it waited on a full ring (the gateway's rx then
-always finds a full burst, so its worker never idles: per-CPU-second figures are fair).
+of its own work, the share of its time it waited on a full ring (the gateway's rx then always
+finds a full burst, so its worker never idles: per-CPU-second figures are fair), and the share
+of the interval it ran at all: a generator that other tenants keep off its CPU leaves the
+gateway's ring empty meanwhile, and that run says little (the report marks it).
 """
 import json
 import os
@@ -172,7 +174,7 @@ def measure(p, gen, prefix, seconds):
     own_cpu = gen_cpu * (1 - wait_share)
     return {"packets": pkts, "seconds": t1 - t0, "pps": pkts / (t1 - t0),
             "worker_cpu_s": busiest, "pps_per_cpu_s": pkts / busiest if busiest > 0 else 0.0,
-            "gen_sent": d["sent"], "gen_cpu_s": gen_cpu,
+            "gen_sent": d["sent"], "gen_cpu_s": gen_cpu, "gen_cpu_share": gen_cpu / (t1 - t0),
             "gen_mpps_own": d["sent"] / own_cpu / 1e6 if own_cpu > 0 else 0.0,
             "gen_wait_share": wait_share,
             "gen_full_share": d["tx_full"] / d["tx_calls"] if d["tx_calls"] else 0.0,
@@ -275,7 +277,8 @@ def run_count(o, work, sessions, failures):
                   f"worker CPU {m['worker_cpu_s']:.2f} s of {m['seconds']:.2f} s, load {m['loadavg']}; "
                   f"generator {m['gen_mpps_own']:.2f} Mpps per CPU-s of its own work, waited "
                   f"{100 * m['gen_wait_share']:.0f} % of its time on a full ring, "
-                  f"{100 * m['delivered_share']:.1f} % of what it sent delivered")
+                  f"{100 * m['delivered_share']:.1f} % of what it sent delivered, it ran "
+                  f"{100 * m['gen_cpu_share']:.0f} % of the time")
     return runs
 
 
