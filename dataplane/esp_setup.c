@@ -517,20 +517,3 @@ uint16_t spg_esp_inner_mtu(uint16_t link_mtu)
 	return (uint16_t)(room - ESP_TRAILER_MIN);
 }
 
-void spg_esp_outer_finish(struct rte_mbuf *m, uint32_t dst_addr, uint16_t dst_port)
-{
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint16_t len = (uint16_t)rte_pktmbuf_pkt_len(m);
-
-	ip->dst_addr = dst_addr;
-	ip->total_length = rte_cpu_to_be_16(len);
-	udp->dst_port = rte_cpu_to_be_16(dst_port);
-	udp->dgram_len = rte_cpu_to_be_16(len - sizeof(*ip));
-	udp->dgram_cksum = 0; /* allowed for ESP in UDP over IPv4 (RFC 3948 section 2.1) */
-	ip->hdr_checksum = 0;
-	/* Our own header, no options: a sum over a constant 20 bytes, which the compiler
-	 * unrolls (rte_ipv4_cksum loops over the header length it reads; profiled at 1 session,
-	 * this function was 5 % of outbound's samples). */
-	ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, sizeof(*ip));
-}

@@ -17,49 +17,12 @@
 #define NAT_ICMP_HDR_LEN 8
 #define NAT_TCP_CKSUM_END 18 /* a quoted TCP header must reach past its checksum */
 
-static inline uint16_t csum_fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-static inline uint16_t csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
-{
-	uint32_t sum = (uint16_t)~csum;
-
-	sum += (uint16_t)~(old_val >> 16);
-	sum += (uint16_t)~old_val;
-	sum += new_val >> 16;
-	sum += new_val & 0xffff;
-	return (uint16_t)~csum_fold(sum);
-}
-
-static inline uint16_t csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
-{
-	uint32_t sum = (uint16_t)~csum;
-
-	sum += (uint16_t)~old_val;
-	sum += new_val;
-	return (uint16_t)~csum_fold(sum);
-}
-
-uint16_t spg_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
-{
-	return csum_update32(csum, old_val, new_val);
-}
-
-uint16_t spg_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
-{
-	return csum_update16(csum, old_val, new_val);
-}
-
 /* The TCP/UDP checksum covers the pseudo-header, hence both addresses. */
 static inline uint16_t csum_update_addrs(uint16_t csum, uint32_t old_src, uint32_t old_dst,
 					 uint32_t new_src, uint32_t new_dst)
 {
-	csum = csum_update32(csum, old_src, new_src);
-	return csum_update32(csum, old_dst, new_dst);
+	csum = spg_csum_update32(csum, old_src, new_src);
+	return spg_csum_update32(csum, old_dst, new_dst);
 }
 
 /* A UDP checksum of 0 means "none"; a computed 0 is sent as all ones (RFC 768). */
@@ -117,7 +80,7 @@ static enum spg_drop nat_icmp_error(struct rte_icmp_hdr *icmp, uint32_t l4_len, 
 		old_csum = tcp->cksum;
 		new_csum = csum_update_addrs(old_csum, in_src, in_dst, q_src, q_dst);
 		tcp->cksum = new_csum;
-		icmp_csum = csum_update16(icmp_csum, old_csum, new_csum);
+		icmp_csum = spg_csum_update16(icmp_csum, old_csum, new_csum);
 	} else if (in->next_proto_id == IPPROTO_UDP && q_l4_len >= sizeof(struct rte_udp_hdr)) {
 		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)q_l4;
 
@@ -126,14 +89,14 @@ static enum spg_drop nat_icmp_error(struct rte_icmp_hdr *icmp, uint32_t l4_len, 
 			new_csum = udp_csum_nonzero(
 				csum_update_addrs(old_csum, in_src, in_dst, q_src, q_dst));
 			udp->dgram_cksum = new_csum;
-			icmp_csum = csum_update16(icmp_csum, old_csum, new_csum);
+			icmp_csum = spg_csum_update16(icmp_csum, old_csum, new_csum);
 		}
 	}
 
 	old_csum = in->hdr_checksum;
 	new_csum = csum_update_addrs(old_csum, in_src, in_dst, q_src, q_dst);
 	in->hdr_checksum = new_csum;
-	icmp_csum = csum_update16(icmp_csum, old_csum, new_csum);
+	icmp_csum = spg_csum_update16(icmp_csum, old_csum, new_csum);
 
 	icmp_csum = csum_update_addrs(icmp_csum, in_src, in_dst, q_src, q_dst);
 	in->src_addr = q_src;

@@ -43,10 +43,35 @@ static inline unsigned int spg_nat_joiner_of_inner(uint32_t inner_addr, uint32_t
 	return j >= 1 && j <= max_joiners ? j : 0;
 }
 
-/* Incremental update of a one's complement checksum field for a 32-bit value change; the checksum
- * and the values must be in the same byte order (as they sit in the packet, normally). */
-uint16_t spg_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
+static inline uint16_t spg_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Incremental update of a one's complement checksum field for a 32-bit value change (RFC 1624
+ * eqn. 3); the checksum and the values must be in the same byte order (as they sit in the
+ * packet, normally). Inline: both directions call these per packet, from other files. */
+static inline uint16_t spg_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t)~(old_val >> 16);
+	sum += (uint16_t)~old_val;
+	sum += new_val >> 16;
+	sum += new_val & 0xffff;
+	return (uint16_t)~spg_csum_fold(sum);
+}
+
 /* Same for a 16-bit value change. */
-uint16_t spg_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val);
+static inline uint16_t spg_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t)~old_val;
+	sum += new_val;
+	return (uint16_t)~spg_csum_fold(sum);
+}
 
 #endif

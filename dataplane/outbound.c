@@ -6,6 +6,7 @@
  */
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
 #include "icmp.h"
@@ -134,22 +135,35 @@ static void reject(struct spg_worker *w, struct spg_session *s, struct rte_mbuf 
 	rte_pktmbuf_free(m);
 }
 
-static void send_encrypted(struct spg_worker *w, struct rte_mbuf *m, const struct out_meta *meta)
+/*
+ * Finishes and queues one encrypted packet. prev is the Ethernet header of the packet sent
+ * just before to the same endpoint in this burst, or NULL: a run of one session's packets
+ * resolves its next hop once and copies the 14 bytes after (the neighbour table cannot have
+ * told anything else within the burst that matters: a change is seen by the next burst).
+ * Returns this packet's Ethernet header, or NULL when it was dropped.
+ */
+static const struct rte_ether_hdr *send_encrypted(struct spg_worker *w, struct rte_mbuf *m, const struct out_meta *meta,
+						  const struct rte_ether_hdr *prev)
 {
 	struct spg_txbuf *tx = &w->tx[SPG_DP_PORT_SP];
 	uint64_t peer = meta->peer;
 	struct spg_sess_counters *c = &w->sess[meta->index];
+	struct rte_ether_hdr *eth;
 
 	spg_esp_outer_finish(m, spg_peer_addr(peer), rte_be_to_cpu_16(spg_peer_port(peer)));
-	if (unlikely(!spg_l2_prepend(w, SPG_DP_PORT_SP, m, spg_peer_addr(peer)))) {
+	if (prev != NULL && (eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth))) != NULL) {
+		rte_memcpy(eth, prev, sizeof(*eth));
+		m->l2_len = sizeof(*eth);
+	} else if (unlikely(!spg_l2_prepend(w, SPG_DP_PORT_SP, m, spg_peer_addr(peer)))) {
 		count_drop(w, meta->index, m, SPG_DROP_NO_NEIGHBOR);
-		return;
+		return NULL;
 	}
 	c->out.packets++;
 	c->out.bytes += meta->inner_len;
 	w->stats.out.packets++;
 	w->stats.out.bytes += meta->inner_len;
 	tx->pkts[tx->n++] = m;
+	return rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 }
 
 /* Classifies a burst from the vendor port; returns how many packets await a session lookup. */
@@ -200,6 +214,8 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 	uint32_t keys[SPG_BURST];
 	uint16_t nc, ne = 0, ok;
 	unsigned int sa_lines;
+	const struct rte_ether_hdr *prev = NULL;
+	uint64_t prev_peer = 0;
 
 	RTE_ASSERT(n <= SPG_BURST);
 	nc = classify(w, pkts, n, cand, keys);
@@ -251,9 +267,12 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 	for (uint16_t i = 0; i < PREFETCH_AHEAD && i < ok; i++)
 		rte_prefetch0(&w->sess[((struct out_meta *)ctx[i])->index]);
 	for (uint16_t i = 0; i < ok; i++) {
+		const struct out_meta *mt = ctx[i];
+
 		if (i + PREFETCH_AHEAD < ok)
 			rte_prefetch0(&w->sess[((struct out_meta *)ctx[i + PREFETCH_AHEAD])->index]);
-		send_encrypted(w, esp_pkts[i], ctx[i]);
+		prev = send_encrypted(w, esp_pkts[i], mt, prev != NULL && mt->peer == prev_peer ? prev : NULL);
+		prev_peer = mt->peer;
 	}
 	for (uint16_t i = ok; i < ne; i++)
 		count_drop(w, ((struct out_meta *)ctx[i])->index, esp_pkts[i], (enum spg_drop)reason[i]);

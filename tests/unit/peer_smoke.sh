@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# spgate-bench --peer ipsec-secgw runs and its report is sane: both gateways were measured
-# (packets per second above zero, wall-clock and per worker CPU-second), the ratios agree with
-# the rates, and a sample of each one's output decrypted (no failure listed). No speed is
+# spgate-bench --peer ipsec-secgw runs and its report is sane, in both directions: both gateways
+# were measured (packets per second above zero, wall-clock and per worker CPU-second), the
+# ratios agree with the rates, a sample of each one's output checked (outbound: decrypted;
+# inbound: the inner packets the generator sealed; no failure listed), and inbound the
+# generator (spgate-espgen over net_memif) reported its own rate and delivered packets. No speed is
 # required: this machine is shared. Skips (77) when DPDK's example sources (dpdk-doc) are
 # missing. The first run builds ipsec-secgw into the build tree (a minute or two).
 #
@@ -40,9 +42,15 @@ def positive(x):
     return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
 
 
-if len(report["results"]) != 1:
-    failures.append(f"expected one session count, got {len(report['results'])}")
+dirs = sorted(r["direction"] for r in report["results"])
+if dirs != ["inbound", "outbound"]:
+    failures.append(f"expected one session count in each direction, got {dirs}")
 for r in report["results"]:
+    if r["direction"] == "inbound":
+        for kind in ("spgate-dp", "ipsec-secgw"):
+            for k in ("gen_mpps_own", "delivered_share"):
+                if not positive(r[kind][k]):
+                    failures.append(f"inbound: generator against {kind}: {k} = {r[kind][k]}")
     for kind in ("spgate-dp", "ipsec-secgw"):
         for k in ("mpps", "mpps_per_cpu"):
             if not positive(r[kind][k]):

@@ -3,7 +3,8 @@
  * spgate-bench --peer ipsec-secgw: the whole-process comparison with DPDK's example gateway.
  * Building the example, writing pcaps, starting and stopping two DPDK processes and checking
  * their output with scapy is orchestration, not a hot loop, so it lives in a Python driver
- * (peer_secgw.py beside this file); this hands it the build's paths and the options that apply.
+ * (peer_secgw.py beside this file, peer_secgw_in.py for inbound, whose generator is
+ * spgate-espgen); this hands it the build's paths and the options that apply.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +15,7 @@
 #include "bench.h"
 
 #ifndef SPG_BENCH_PEER_SCRIPT
-#error "meson defines SPG_BENCH_PEER_SCRIPT, SPG_BENCH_DP, SPG_BENCH_CTL and SPG_BENCH_PEER_DIR"
+#error "meson defines SPG_BENCH_PEER_SCRIPT, SPG_BENCH_DP, SPG_BENCH_CTL, SPG_BENCH_ESPGEN and SPG_BENCH_PEER_DIR"
 #endif
 
 int bench_peer_exec(const struct bench_opts *o)
@@ -52,6 +53,10 @@ int bench_peer_exec(const struct bench_opts *o)
 	argv[argc++] = main_lcore;
 	argv[argc++] = "--seed";
 	argv[argc++] = seed;
+	argv[argc++] = "--direction";
+	argv[argc++] = o->dirs[BENCH_OUTBOUND] ? (o->dirs[BENCH_INBOUND] ? "both" : "outbound") : "inbound";
+	argv[argc++] = "--espgen";
+	argv[argc++] = SPG_BENCH_ESPGEN;
 	if (o->duration_set) {
 		argv[argc++] = "--duration";
 		argv[argc++] = duration;

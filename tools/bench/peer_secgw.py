@@ -2,20 +2,21 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """spgate-bench --peer ipsec-secgw: spgate-dp against DPDK's examples/ipsec-secgw, whole processes.
 
-Both gateways run as whole processes, one after the other and alternately, on the same two
-net_pcap ports: the plaintext port replays the same generated frames from memory
-(infinite_rx), the ESP port drops what it sends (no tx_pcap). Outbound only: 64-byte inner
-IPv4/TCP packets spread at random over the sessions, AES-128-GCM with ESN, one worker lcore
-each, crypto_aesni_mb through the CPU-crypto path (spgate-dp's own choice; ipsec-secgw's
-`type cpu-crypto` with librte_ipsec, -l). Rates come from each process's ESP port counters
+Both gateways run as whole processes, one after the other and alternately, on the same ports.
+Outbound: the plaintext port (net_pcap) replays the same generated frames from memory
+(infinite_rx), the ESP port drops what it sends (no tx_pcap); 64-byte inner IPv4/TCP packets
+spread at random over the sessions, AES-128-GCM with ESN, one worker lcore each,
+crypto_aesni_mb through the CPU-crypto path (spgate-dp's own choice; ipsec-secgw's
+`type cpu-crypto` with librte_ipsec, -l). Rates come from each process's port counters
 (DPDK telemetry, /ethdev/stats) over the measured interval; because the host may be shared,
 the worker thread's CPU time over the same interval is read from /proc and the rate per
 CPU-second printed beside the wall-clock rate. Before any measurement, one short run of each
-writes its ESP port to a pcap (tx_pcap) and a sample of that output must decrypt with scapy
-(an implementation that is neither's) to the packets that went in.
+writes its output port to a pcap (tx_pcap) and a sample of it is checked: outbound it must
+decrypt with scapy (an implementation that is neither's) to the packets that went in.
 
-Inbound is not compared: replaying the same ESP frames from memory would repeat sequence
-numbers, which spgate-dp's anti-replay window (always on, RFC 4303 3.4.3) rightly drops.
+Inbound (peer_secgw_in.py): a generator process (spgate-espgen) seals ESP as it sends, with
+fresh sequence numbers, over net_memif to the gateway's ESP port; both gateways' replay windows
+are on, 128 wide. Replaying the same ESP frames from memory would repeat sequence numbers.
 
 Called by spgate-bench (main.c) with the build's paths; exit 0 when every run was measured
 and every sample decrypted, 1 otherwise, 77 when dpdk-doc's sources are missing.
@@ -242,14 +243,19 @@ def telemetry(prefix, cmds):
     return out
 
 
-def esp_port_opackets(prefix):
-    """opackets of the port named net_pcap1 (the ESP side in both gateways)."""
+def port_opackets(prefix, name):
+    """opackets of the port called name in the process with EAL file prefix prefix."""
     ids = telemetry(prefix, ["/ethdev/list"])[0]["/ethdev/list"]
     infos = telemetry(prefix, [f"/ethdev/info,{i}" for i in ids])
     for i, inf in zip(ids, infos):
-        if inf[f"/ethdev/info"]["name"] == "net_pcap1":
+        if inf["/ethdev/info"]["name"] == name:
             return telemetry(prefix, [f"/ethdev/stats,{i}"])[0]["/ethdev/stats"]["opackets"]
-    raise RuntimeError(f"{prefix}: no port net_pcap1")
+    raise RuntimeError(f"{prefix}: no port {name}")
+
+
+def esp_port_opackets(prefix):
+    """opackets of the port named net_pcap1 (the ESP side in both gateways, outbound)."""
+    return port_opackets(prefix, "net_pcap1")
 
 
 def thread_cpu(pid):
@@ -389,6 +395,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--spgate-dp", required=True)
     ap.add_argument("--spgatectl", required=True)
+    ap.add_argument("--espgen", help="spgate-espgen, the inbound runs' generator")
+    ap.add_argument("--direction", choices=("outbound", "inbound", "both"), default="both")
     ap.add_argument("--build-dir", required=True, help="where ipsec-secgw is built and the runs keep their files")
     ap.add_argument("--sessions", default="1,1024")
     ap.add_argument("--duration", type=float, default=5.0)
@@ -409,6 +417,9 @@ def main():
     o.secgw = build_secgw(o.build_dir)
     if o.secgw is None:
         return 1
+    if o.direction != "outbound" and not o.espgen:
+        log("--direction inbound needs --espgen (spgate-bench passes it)")
+        return 2
     counts = [int(x) for x in o.sessions.split(",")]
     rng = random.Random(o.seed)
     results, failures = [], []
@@ -416,30 +427,12 @@ def main():
     for n in counts:
         work = tempfile.mkdtemp(prefix=f"peer-{n}-", dir=o.build_dir)
         sessions = [Session(i, rng) for i in range(n)]
-        plain, arp = write_pcaps(work, sessions, max(1024, 8 * n), rng)
-        for kind in ("spgate-dp", "ipsec-secgw"):
-            out = os.path.join(work, f"{kind}-out.pcap")
-            if run_one(kind, o, work, sessions, plain, arp, out_pcap=out) is None:
-                failures.append(f"{n} sessions: {kind} did not run")
-                continue
-            err = check_output(out, sessions, f"{kind}, {n} sessions")
-            if err:
-                failures.append(err)
-            else:
-                log(f"{kind}, {n} sessions: a sample of 64 output frames decrypts (scapy)")
-            os.unlink(out)
-        runs = {"spgate-dp": [], "ipsec-secgw": []}
-        for r in range(o.rounds):
-            for kind in (("spgate-dp", "ipsec-secgw") if r % 2 == 0 else ("ipsec-secgw", "spgate-dp")):
-                m = run_one(kind, o, work, sessions, plain, arp, seconds=o.duration)
-                if m is None:
-                    failures.append(f"{n} sessions: {kind} was not measured")
-                    continue
-                m["loadavg"] = loadavg()
-                runs[kind].append(m)
-                log(f"{kind}, {n} sessions, round {r + 1}: {m['pps'] / 1e6:.3f} Mpps, "
-                    f"worker CPU {m['worker_cpu_s']:.2f} s of {m['seconds']:.2f} s, load {m['loadavg']}")
-        results.append(summarise(n, runs))
+        if o.direction in ("outbound", "both"):
+            results.append(summarise(n, run_outbound(o, work, sessions, rng, failures), "outbound"))
+        if o.direction in ("inbound", "both"):
+            import peer_secgw_in
+            results.append(summarise(n, peer_secgw_in.run_count(o, work, sessions, failures), "inbound"))
+            peer_secgw_in.cleanup()
         if not failures:
             shutil.rmtree(work, ignore_errors=True)  # kept with the logs when something failed
     for prefix in (DP_PREFIX, GW_PREFIX):
@@ -448,8 +441,37 @@ def main():
     return 1 if failures else 0
 
 
-def summarise(n, runs):
-    row = {"sessions": n, "runs": runs}
+def run_outbound(o, work, sessions, rng, failures):
+    """The sample check and the alternated outbound runs of one session count."""
+    n = len(sessions)
+    plain, arp = write_pcaps(work, sessions, max(1024, 8 * n), rng)
+    for kind in ("spgate-dp", "ipsec-secgw"):
+        out = os.path.join(work, f"{kind}-out.pcap")
+        if run_one(kind, o, work, sessions, plain, arp, out_pcap=out) is None:
+            failures.append(f"{n} sessions: {kind} did not run")
+            continue
+        err = check_output(out, sessions, f"{kind}, {n} sessions")
+        if err:
+            failures.append(err)
+        else:
+            log(f"{kind}, {n} sessions: a sample of 64 output frames decrypts (scapy)")
+        os.unlink(out)
+    runs = {"spgate-dp": [], "ipsec-secgw": []}
+    for r in range(o.rounds):
+        for kind in (("spgate-dp", "ipsec-secgw") if r % 2 == 0 else ("ipsec-secgw", "spgate-dp")):
+            m = run_one(kind, o, work, sessions, plain, arp, seconds=o.duration)
+            if m is None:
+                failures.append(f"{n} sessions: {kind} was not measured")
+                continue
+            m["loadavg"] = loadavg()
+            runs[kind].append(m)
+            log(f"{kind}, {n} sessions, round {r + 1}: {m['pps'] / 1e6:.3f} Mpps, "
+                f"worker CPU {m['worker_cpu_s']:.2f} s of {m['seconds']:.2f} s, load {m['loadavg']}")
+    return runs
+
+
+def summarise(n, runs, direction):
+    row = {"direction": direction, "sessions": n, "runs": runs}
     for kind, ms in runs.items():
         row[kind] = {
             "mpps": sum(m["pps"] for m in ms) / len(ms) / 1e6 if ms else 0.0,
@@ -459,28 +481,50 @@ def summarise(n, runs):
     a, b = row["spgate-dp"], row["ipsec-secgw"]
     row["ratio"] = a["mpps"] / b["mpps"] if b["mpps"] > 0 else 0.0
     row["ratio_per_cpu"] = a["mpps_per_cpu"] / b["mpps_per_cpu"] if b["mpps_per_cpu"] > 0 else 0.0
+    if direction == "inbound":
+        # the generator: its own rate, and how much it waited on the gateway (fair when high)
+        for kind, ms in runs.items():
+            for k in ("gen_mpps_own", "gen_wait_share", "delivered_share", "gen_cpu_share"):
+                row[kind][k] = min((m[k] for m in ms), default=0.0)
     return row
 
 
 def report(o, results, failures, load_before):
     if o.json:
-        print(json.dumps({"direction": "outbound", "size": 64, "cipher": "aes-128-gcm",
+        print(json.dumps({"direction": o.direction, "size": 64, "cipher": "aes-128-gcm",
                           "loadavg_before": load_before, "loadavg_after": loadavg(), "nproc": os.cpu_count(),
                           "results": results, "failures": failures}, indent=1))
         return
-    print(f"spgate-dp against DPDK's ipsec-secgw (examples, {SECGW_SRC}): whole processes, net_pcap ports "
-          f"replaying the same frames, outbound, 64 B inner, aes-128-gcm + ESN, one worker lcore each, "
-          f"crypto_aesni_mb CPU crypto; {o.rounds} alternated runs of {o.duration:g} s each, means")
+    print(f"spgate-dp against DPDK's ipsec-secgw (examples, {SECGW_SRC}): whole processes, "
+          f"64 B inner, aes-128-gcm + ESN, one worker lcore each, crypto_aesni_mb CPU crypto; "
+          f"{o.rounds} alternated runs of {o.duration:g} s each, means. Outbound: net_pcap ports replaying "
+          f"the same frames. Inbound: spgate-espgen sealing fresh sequence numbers over net_memif, "
+          f"replay windows of 128 on")
     print(f"machine: {os.cpu_count()} CPUs, load average {load_before} before, {loadavg()} after")
     print("On a shared host compare ratio/CPU (packets per worker CPU-second): the wall-clock rate mostly "
           "says how much CPU each process got.")
-    print(f"{'sessions':>9} | {'spgate-dp Mpps':>14} | {'secgw Mpps':>10} | {'ratio':>5} | "
+    print(f"{'direction':>9} | {'sessions':>9} | {'spgate-dp Mpps':>14} | {'secgw Mpps':>10} | {'ratio':>5} | "
           f"{'spgate-dp Mpps/CPU-s':>20} | {'secgw Mpps/CPU-s':>16} | {'ratio/CPU':>9} | worker CPU share (dp, gw)")
     for r in results:
         a, b = r["spgate-dp"], r["ipsec-secgw"]
-        print(f"{r['sessions']:>9} | {a['mpps']:>14.3f} | {b['mpps']:>10.3f} | {r['ratio']:>5.2f} | "
-              f"{a['mpps_per_cpu']:>20.3f} | {b['mpps_per_cpu']:>16.3f} | {r['ratio_per_cpu']:>9.2f} | "
-              f"{a['worker_cpu_share']:.2f}, {b['worker_cpu_share']:.2f}")
+        print(f"{r['direction']:>9} | {r['sessions']:>9} | {a['mpps']:>14.3f} | {b['mpps']:>10.3f} | "
+              f"{r['ratio']:>5.2f} | {a['mpps_per_cpu']:>20.3f} | {b['mpps_per_cpu']:>16.3f} | "
+              f"{r['ratio_per_cpu']:>9.2f} | {a['worker_cpu_share']:.2f}, {b['worker_cpu_share']:.2f}")
+    for r in results:
+        if r["direction"] != "inbound":
+            continue
+        for kind in ("spgate-dp", "ipsec-secgw"):
+            g = r[kind]
+            if g["gen_wait_share"] <= 0.05:
+                verdict = "NOT faster than the gateway: its rx may have idled, per-CPU figures unfair"
+            elif g["gen_cpu_share"] < 0.9:
+                verdict = "faster, but kept off its CPU for a while (shared host): the gateway's ring ran dry meanwhile"
+            else:
+                verdict = "faster than the gateway, and ran throughout"
+            print(f"inbound, {r['sessions']} sessions, against {kind}: generator {g['gen_mpps_own']:.2f} Mpps "
+                  f"per CPU-second of its own work, waited on a full ring {100 * g['gen_wait_share']:.0f} % of "
+                  f"its time, ran {100 * g['gen_cpu_share']:.0f} % of it (least of the runs): {verdict}; "
+                  f"{100 * g['delivered_share']:.1f} % of what it sent came out")
     for f in failures:
         print("FAIL:", f)
 
