@@ -78,6 +78,14 @@ uint32_t spg_sa_spi(const struct spg_sa *sa); /* network order */
 /* The third stage, for a packet whose SA's first lines were asked for a few packets ago: the
  * crypto session's lines, which only the SA knows the way to. */
 void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa);
+/*
+ * Above this many sessions their key schedules (1 KiB each with the VAES layout) outgrow L2:
+ * the bursts then ask for a packet's key schedule while its session is handled, a whole loop
+ * before the crypto, rather than a few packets before it. Below it the early lines crowd the
+ * fill buffers instead (spgate-bench, outbound 1,024 sessions: 3.5 % slower early; README
+ * "Performance").
+ */
+#define SPG_ESP_EARLY_KEY_SESSIONS 4096
 
 /* True when bursts use rte_cryptodev_sym_cpu_crypto_process (RTE_SECURITY_ACTION_TYPE_CPU_CRYPTO). */
 bool spg_esp_cpu_crypto(const struct spg_esp *esp);

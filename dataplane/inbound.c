@@ -239,11 +239,13 @@ void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	bool newest[SPG_BURST];
 	uint32_t keys[SPG_BURST];
 	uint16_t nc, ne = 0, ok;
+	bool early_keys;
 
 	RTE_ASSERT(n <= SPG_BURST);
 	nc = classify(w, pkts, n, cand, keys, from);
 	if (nc == 0)
 		return;
+	early_keys = spg_session_table_count(dp->sessions) > SPG_ESP_EARLY_KEY_SESSIONS;
 	spg_session_lookup_spi_bulk(dp->sessions, keys, nc, sess);
 	/* Two stages, as l3fwd does: the sessions' first lines now, for the whole burst; the
 	 * rest of a session, its SA and its counters a few packets ahead of use, once that
@@ -268,9 +270,10 @@ void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		meta[ne] = (struct in_meta){ .s = sess[i], .from = from[i] };
 		ctx[ne] = &meta[ne];
 		sas[ne] = __atomic_load_n(&sess[i]->sa_in, __ATOMIC_ACQUIRE);
-		/* its SA's lines were asked for PREFETCH_AHEAD packets ago: now the crypto session
-		 * behind it, which the burst reads only after this loop (once per run of one SA) */
-		if (ne == 0 || sas[ne] != sas[ne - 1])
+		/* its SA's lines were asked for PREFETCH_AHEAD packets ago: with many sessions, now
+		 * the crypto session behind it too, which the burst reads only after this loop
+		 * (once per run of one SA) */
+		if (early_keys && (ne == 0 || sas[ne] != sas[ne - 1]))
 			spg_esp_sa_prefetch_crypto(sas[ne]);
 		esp_pkts[ne++] = m;
 	}

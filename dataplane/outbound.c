@@ -214,6 +214,7 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 	uint32_t keys[SPG_BURST];
 	uint16_t nc, ne = 0, ok;
 	unsigned int sa_lines;
+	bool early_keys;
 	const struct rte_ether_hdr *prev = NULL;
 	uint64_t prev_peer = 0;
 
@@ -223,6 +224,7 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 		return;
 	spg_session_lookup_vip_bulk(dp->sessions, keys, nc, sess);
 	sa_lines = spg_esp_native_outbound(dp->esp) ? 1 : SPG_ESP_SA_HOT_LINES;
+	early_keys = spg_session_table_count(dp->sessions) > SPG_ESP_EARLY_KEY_SESSIONS;
 	/* Two stages, as l3fwd does: the sessions' first lines now, for the whole burst; the
 	 * rest of a session, its SA and its counters a few packets ahead of use, once that
 	 * first line (with the SA pointer and the slot index) has had time to arrive. */
@@ -255,9 +257,12 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 			.inner_len = m->pkt_len,
 		};
 		ctx[ne] = &meta[ne];
-		/* Its crypto session is prefetched by the burst, a few groups ahead of use: asking
-		 * for all 25 lines of it here, a whole burst early, measured slower outbound. */
 		sas[ne] = __atomic_load_n(&s->sa_out, __ATOMIC_ACQUIRE);
+		/* its SA's first line (with the key schedule's address) was asked for
+		 * PREFETCH_AHEAD packets ago: with many sessions, now the key schedule too, which
+		 * the burst reads only after this loop (once per run of one SA) */
+		if (early_keys && (ne == 0 || sas[ne] != sas[ne - 1]))
+			spg_esp_sa_prefetch_crypto(sas[ne]);
 		esp_pkts[ne++] = m;
 	}
 	if (ne == 0)

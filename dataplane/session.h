@@ -142,6 +142,8 @@ struct spg_session_table;
 struct spg_session_table *spg_session_table_create(uint32_t max_sessions, int socket_id,
 						   struct rte_rcu_qsbr *qsbr, struct spg_esp *esp);
 void spg_session_table_free(struct spg_session_table *t);
+/* Sessions installed now (any thread; a worker's read may be a moment old). */
+uint32_t spg_session_table_count(const struct spg_session_table *t);
 /* Allocates per-worker counter arrays (capacity entries each). 0 or -ENOMEM. */
 int spg_session_table_alloc_counters(struct spg_session_table *t, unsigned int n_workers);
 /* Worker w's counter array, or NULL when counters were not allocated. */

@@ -643,6 +643,11 @@ static void lookup_bulk(struct rte_hash *h, const uint32_t keys[], uint32_t n, s
 		out[i] = (hits >> i) & 1 ? data[i] : NULL;
 }
 
+uint32_t spg_session_table_count(const struct spg_session_table *t)
+{
+	return __atomic_load_n(&t->count, __ATOMIC_RELAXED);
+}
+
 void spg_session_lookup_vip_bulk(struct spg_session_table *t, const uint32_t keys[], uint32_t n,
 				 struct spg_session *out[])
 {
