@@ -271,14 +271,16 @@ def thread_cpu(pid):
     return out
 
 
-def wait_forwarding(p, prefix, timeout=60):
+def wait_forwarding(p, prefix, timeout=60, opackets=None):
+    """Until the port opackets counts (default: the ESP port's) grows while p runs."""
+    opackets = opackets or esp_port_opackets
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
         if p.poll() is not None:
             return False
         try:
-            n = esp_port_opackets(prefix)
+            n = opackets(prefix)
             if last is not None and n > last:
                 return True
             last = n

@@ -143,23 +143,6 @@ def plain_port_opackets(prefix):
     return c.port_opackets(prefix, "net_pcap0")
 
 
-def wait_forwarding(p, prefix, timeout=60):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        if p.poll() is not None:
-            return False
-        try:
-            n = plain_port_opackets(prefix)
-            if last is not None and n > last:
-                return True
-            last = n
-        except (OSError, RuntimeError, KeyError, ValueError):
-            pass
-        time.sleep(0.5)
-    return False
-
-
 def measure(p, gen, prefix, seconds):
     hz = os.sysconf("SC_CLK_TCK")
     c0, q0, g0, n0, t0 = c.thread_cpu(p.pid), c.thread_cpu(gen.pid), gen_stats(), plain_port_opackets(prefix), time.time()
@@ -196,7 +179,7 @@ def run_one(kind, o, work, sessions, sa_file, arp, seconds=None, out_pcap=None):
              else secgw_start(work, o, sessions, vendor, sp))
         if p is None:
             return None
-        if not wait_forwarding(p, prefix):
+        if not c.wait_forwarding(p, prefix, opackets=plain_port_opackets):
             c.log(f"{kind} (inbound) forwards nothing; its log and espgen.log are in {work}")
             return None
         if out_pcap:
