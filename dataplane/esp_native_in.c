@@ -44,9 +44,14 @@
 /* UDP, ESP header and IV in front of the ciphertext. */
 #define FRONT_LEN (sizeof(struct rte_udp_hdr) + sizeof(struct rte_esp_hdr) + ESP_IV_LEN)
 
-/* What the decryption of one packet left for the window and the stripping. */
+/* What the checks of one packet left for its decryption, the window and the stripping. The
+ * nonce and AAD are written a burst before intel-ipsec-mb reads them, as outbound does
+ * (esp_native.c, struct gcm_params, says why). */
 struct in_pkt {
+	uint8_t nonce[16]; /* ESP_NONCE_LEN used */
+	uint32_t aad[4];   /* ESP_AAD_LEN_ESN used */
 	uint64_t sqn;
+	uint32_t clen;      /* the payload to decrypt */
 	uint16_t cut_front; /* outer IPv4 + FRONT_LEN */
 	uint16_t cut_back;  /* padding, pad length, next header, ICV */
 };
@@ -77,46 +82,55 @@ static inline uint8_t check_trailer(const uint8_t *p, uint32_t clen, uint32_t *t
 	return SPG_OK;
 }
 
-/* Checks and decrypts one packet of SA s in place; SPG_OK and *ip filled, or why not. */
-static uint8_t inbound_one(const struct spg_esp *esp, struct rte_mbuf *m, const struct spg_sa *s, struct in_pkt *ip)
+/* Checks one packet of SA s before its decryption and fills *ip for it; SPG_OK or why not. */
+static uint8_t check_one(struct rte_mbuf *m, const struct spg_sa *s, struct in_pkt *ip)
 {
-	struct gcm_context_data gctx;
 	const struct rte_esp_hdr *eh;
-	uint8_t *p, nonce[ESP_NONCE_LEN], icv[ESP_ICV_LEN];
-	uint32_t front, clen, trailer, aad[3];
-	uint8_t why;
+	uint32_t front;
 
 	if (unlikely(!rte_pktmbuf_is_contiguous(m)) && rte_pktmbuf_linearize(m) != 0)
 		return SPG_DROP_CRYPTO_ERROR;
 	front = m->l2_len + m->l3_len + FRONT_LEN;
 	if (unlikely(rte_pktmbuf_pkt_len(m) < front + ESP_PAD_ALIGN + ESP_ICV_LEN))
 		return SPG_DROP_MALFORMED_ESP;
-	clen = rte_pktmbuf_pkt_len(m) - front - ESP_ICV_LEN;
-	if (unlikely((clen & (ESP_PAD_ALIGN - 1)) != 0))
+	ip->clen = rte_pktmbuf_pkt_len(m) - front - ESP_ICV_LEN;
+	if (unlikely((ip->clen & (ESP_PAD_ALIGN - 1)) != 0))
 		return SPG_DROP_MALFORMED_ESP;
 	eh = rte_pktmbuf_mtod_offset(m, const struct rte_esp_hdr *, front - sizeof(*eh) - ESP_IV_LEN);
 	ip->sqn = esn_reconstruct(replay_top(s), rte_be_to_cpu_32(eh->seq), s->lib_window);
 	if (!replay_fresh(s, ip->sqn))
 		return SPG_DROP_REPLAY;
 
-	p = rte_pktmbuf_mtod_offset(m, uint8_t *, front);
-	memcpy(nonce, s->nin.salt, sizeof(s->nin.salt));
-	memcpy(nonce + sizeof(s->nin.salt), eh + 1, ESP_IV_LEN);
-	aad[0] = s->spi;
-	aad[1] = rte_cpu_to_be_32((uint32_t)(ip->sqn >> 32));
-	aad[2] = eh->seq;
+	RTE_BUILD_BUG_ON(ESP_NONCE_LEN > sizeof(ip->nonce) || ESP_AAD_LEN_ESN > sizeof(ip->aad));
+	memcpy(ip->nonce, s->nin.salt, sizeof(s->nin.salt));
+	memcpy(ip->nonce + sizeof(s->nin.salt), eh + 1, ESP_IV_LEN);
+	ip->aad[0] = s->spi;
+	ip->aad[1] = rte_cpu_to_be_32((uint32_t)(ip->sqn >> 32));
+	ip->aad[2] = eh->seq;
+	ip->cut_front = (uint16_t)front;
+	return SPG_OK;
+}
+
+/* Decrypts a packet check_one passed, in place, and checks its ICV and trailer; SPG_OK or why not. */
+static uint8_t decrypt_one(const struct spg_esp *esp, struct rte_mbuf *m, const struct spg_sa *s, struct in_pkt *ip)
+{
+	struct gcm_context_data gctx;
+	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, ip->cut_front);
+	uint8_t icv[ESP_ICV_LEN];
+	uint32_t trailer;
+	uint8_t why;
+
 	if (esp->key_len == 16)
-		IMB_AES128_GCM_DEC((IMB_MGR *)esp->imb_mgr, s->nin.gcm_key, &gctx, p, p, clen, nonce, (uint8_t *)aad,
-				   sizeof(aad), icv, sizeof(icv));
+		IMB_AES128_GCM_DEC((IMB_MGR *)esp->imb_mgr, s->nin.gcm_key, &gctx, p, p, ip->clen, ip->nonce,
+				   (const uint8_t *)ip->aad, ESP_AAD_LEN_ESN, icv, sizeof(icv));
 	else
-		IMB_AES256_GCM_DEC((IMB_MGR *)esp->imb_mgr, s->nin.gcm_key, &gctx, p, p, clen, nonce, (uint8_t *)aad,
-				   sizeof(aad), icv, sizeof(icv));
-	if (unlikely(!icv_equal(icv, p + clen)))
-		return inb_auth_failure(s, rte_be_to_cpu_32(eh->seq));
-	why = check_trailer(p, clen, &trailer);
+		IMB_AES256_GCM_DEC((IMB_MGR *)esp->imb_mgr, s->nin.gcm_key, &gctx, p, p, ip->clen, ip->nonce,
+				   (const uint8_t *)ip->aad, ESP_AAD_LEN_ESN, icv, sizeof(icv));
+	if (unlikely(!icv_equal(icv, p + ip->clen)))
+		return inb_auth_failure(s, rte_be_to_cpu_32(ip->aad[2]));
+	why = check_trailer(p, ip->clen, &trailer);
 	if (unlikely(why != SPG_OK))
 		return why;
-	ip->cut_front = (uint16_t)front;
 	ip->cut_back = (uint16_t)(trailer + ESP_ICV_LEN);
 	return SPG_OK;
 }
@@ -175,6 +189,14 @@ uint16_t esp_native_inbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct s
 	uint16_t n_ok = 0, pos, n_all = n;
 
 	n = RTE_MIN(n, (uint16_t)ESP_BURST_MAX);
+	for (uint16_t i = 0; i < n; i++) {
+		in_mb[i] = mb[i];
+		in_ctx[i] = ctx[i];
+		top[i] = false;
+		/* a caller's slip (no SA, or an outbound one) is CRYPTO_ERROR, not a crash */
+		why[i] = unlikely(sa[i] == NULL || !sa[i]->native || sa[i]->outbound) ? SPG_DROP_CRYPTO_ERROR
+										 : check_one(mb[i], sa[i], &ip[i]);
+	}
 	for (uint16_t i = 0; i < KEY_AHEAD && i < n; i++)
 		if (i == 0 || sa[i] != sa[i - 1])
 			prefetch_key(sa[i]);
@@ -187,12 +209,8 @@ uint16_t esp_native_inbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct s
 			/* once per run of one SA, as outbound */
 			if (j + KEY_AHEAD < n && sa[j + KEY_AHEAD] != sa[j + KEY_AHEAD - 1])
 				prefetch_key(sa[j + KEY_AHEAD]);
-			in_mb[j] = mb[j];
-			in_ctx[j] = ctx[j];
-			top[j] = false;
-			/* a caller's slip (no SA, or an outbound one) is CRYPTO_ERROR, not a crash */
-			why[j] = unlikely(s == NULL || !s->native || s->outbound) ? SPG_DROP_CRYPTO_ERROR
-										 : inbound_one(esp, mb[j], s, &ip[j]);
+			if (why[j] == SPG_OK)
+				why[j] = decrypt_one(esp, mb[j], s, &ip[j]);
 			any |= why[j] == SPG_OK;
 		}
 		if (any)
