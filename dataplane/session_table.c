@@ -630,17 +630,30 @@ const struct spg_session_ctl *spg_session_ctl_of(const struct spg_session_table 
 	return &t->ctl[s->index];
 }
 
+/*
+ * Looks up each run of equal keys once: a session's packets tend to come in runs (a transfer
+ * fills whole bursts), and with one busy session the table's bulk lookup was a tenth of
+ * outbound's cycles (profiled, whole spgate-dp against ipsec-secgw). With keys spread at
+ * random the extra compares cost next to nothing.
+ */
 static void lookup_bulk(struct rte_hash *h, const uint32_t keys[], uint32_t n, struct spg_session *out[])
 {
 	const void *key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
 	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint8_t run_of[RTE_HASH_LOOKUP_BULK_MAX];
 	uint64_t hits = 0;
+	uint32_t n_runs = 0;
 
+	RTE_ASSERT(n <= RTE_HASH_LOOKUP_BULK_MAX);
+	for (uint32_t i = 0; i < n; i++) {
+		if (i == 0 || keys[i] != keys[i - 1])
+			key_ptrs[n_runs++] = &keys[i];
+		run_of[i] = (uint8_t)(n_runs - 1);
+	}
+	if (n_runs > 0)
+		rte_hash_lookup_bulk_data(h, key_ptrs, n_runs, &hits, data);
 	for (uint32_t i = 0; i < n; i++)
-		key_ptrs[i] = &keys[i];
-	rte_hash_lookup_bulk_data(h, key_ptrs, n, &hits, data);
-	for (uint32_t i = 0; i < n; i++)
-		out[i] = (hits >> i) & 1 ? data[i] : NULL;
+		out[i] = (hits >> run_of[i]) & 1 ? data[run_of[i]] : NULL;
 }
 
 uint32_t spg_session_table_count(const struct spg_session_table *t)
