@@ -243,7 +243,7 @@ static void prefetch_groups(const struct esp_group g[], uint16_t ng)
 static void prefetch_crypto_session(const struct esp_group g[], uint16_t ng, uint16_t i)
 {
 	if (i < ng && g[i].sa != NULL)
-		spg_esp_sa_prefetch_crypto(g[i].sa);
+		spg_esp_sa_prefetch_crypto(NULL, g[i].sa, 0); /* never a native SA here */
 }
 
 /* The packets prepare refused (from k on, after follow_refusal), and why. */

@@ -28,7 +28,8 @@
 /* Outer IPv4 + UDP + ESP header + IV, and the most trailer (pad to 4, pad length, next
  * header, ICV) an AES-GCM packet carries. */
 #define SPG_ESP_HDR_OVERHEAD (20 + 8 + 8 + 8)
-#define SPG_ESP_TRAILER_MAX (3 + 2 + 16)
+#define SPG_ESP_PAD_TRAILER_MAX (3 + 2)
+#define SPG_ESP_TRAILER_MAX (SPG_ESP_PAD_TRAILER_MAX + 16)
 
 /* What a burst reads of an SA first lies in its first lines (spgate's window, the library's
  * session, the start of its SA): workers prefetch them a few packets ahead. */
@@ -76,8 +77,10 @@ void spg_sa_free(struct spg_esp *esp, struct spg_sa *sa);
 uint32_t spg_sa_spi(const struct spg_sa *sa); /* network order */
 
 /* The third stage, for a packet whose SA's first lines were asked for a few packets ago: the
- * crypto session's lines, which only the SA knows the way to. */
-void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa);
+ * crypto session's lines, which only the SA knows the way to. len: the bytes its crypto
+ * covers, or more (a native SA's key schedule is asked for only in the lines a payload of
+ * that length reads; the library's session whole). */
+void spg_esp_sa_prefetch_crypto(const struct spg_esp *esp, const struct spg_sa *sa, uint32_t len);
 /*
  * Above this many sessions their key schedules (1 KiB each with the VAES layout) outgrow L2:
  * the bursts then ask for a packet's key schedule while its session is handled, a whole loop
@@ -93,6 +96,10 @@ bool spg_esp_cpu_crypto(const struct spg_esp *esp);
 bool spg_esp_native_outbound(const struct spg_esp *esp);
 /* True when inbound SAs are decrypted by esp_native_in.c (intel-ipsec-mb directly). */
 bool spg_esp_native_inbound(const struct spg_esp *esp);
+/* For reports and tests: the lines of a native SA's key schedule (bit l: line l) that its
+ * AES-GCM call reads for a payload of len bytes, as learnt at start (esp_key_lines.c); 0 when
+ * that direction is not native. */
+uint32_t spg_esp_key_lines(const struct spg_esp *esp, bool outbound, uint32_t len);
 /* For memory reports: bytes of a native SA's key schedule there (0 when neither direction is). */
 uint32_t spg_esp_native_key_bytes(const struct spg_esp *esp);
 /* For memory reports: the bytes one SA takes here (wrapper, rte_ipsec_sa unless both

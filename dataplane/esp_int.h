@@ -45,6 +45,10 @@
 #define ESP_OP_TAG_OFS (ESP_OP_IV_OFS + 16)
 #define ESP_OP_PRIV_SIZE 32
 
+/* Payload lengths in 16-byte blocks whose key schedule lines esp_key_lines.c learns; longer
+ * payloads read the whole key schedule (48 blocks reach H^48, the last power kept). */
+#define ESP_KEY_LINE_CLASSES 49
+
 /* The most lines of a crypto session prefetched per packet. */
 #define CRYPTO_PREFETCH_LINES_MAX 32
 
@@ -82,6 +86,11 @@ struct spg_esp {
 	bool native_in;
 	void *imb_mgr;		/* IMB_MGR, read only after set-up: its GCM function pointers */
 	uint8_t *gcm_keys;	/* max_sas struct gcm_key_data, by SA index */
+	/* The lines of a key schedule an AES-GCM call on a payload of b blocks reads, bit l for
+	 * line l: key_lines[0] encrypting, [1] decrypting; key_lines_all past the classes
+	 * (esp_key_lines.c) */
+	uint32_t key_lines[2][ESP_KEY_LINE_CLASSES];
+	uint32_t key_lines_all;
 	uint32_t gcm_key_size;
 	char dev_name[RTE_CRYPTODEV_NAME_MAX_LEN];
 };
@@ -112,7 +121,7 @@ struct spg_sa {
 	uint32_t spi;	     /* network order */
 	bool outbound;
 	bool in_use;
-	uint8_t crypto_lines; /* cache lines of its crypto session, all read by every packet's crypto */
+	uint8_t crypto_lines; /* librte_ipsec path: cache lines of its crypto session, all read by every packet's crypto */
 	bool native;	      /* through esp_native.c / esp_native_in.c: ss and lib_sa unused */
 	union {
 		uint64_t seen_inline[SA_INLINE_WORDS];
@@ -166,6 +175,10 @@ static inline uint32_t sa_index(const struct spg_esp *esp, const struct spg_sa *
 /* esp_native.c */
 int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg);
 void esp_native_close(struct spg_esp *esp);
+/* After esp_native_open set imb_mgr and key_len: fills key_lines (esp_key_lines.c). */
+void esp_key_lines_learn(struct spg_esp *esp);
+/* Asks for the lines of native SA sa's key schedule that a payload of up to len bytes needs. */
+void esp_key_lines_prefetch(const struct spg_esp *esp, const struct spg_sa *sa, uint32_t len);
 void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys, uint32_t src_addr);
 void esp_native_sa_init_in(struct spg_esp *esp, struct spg_sa *s, const struct spg_dp_sa_keys *keys);
 void esp_native_sa_release(struct spg_esp *esp, struct spg_sa *s);

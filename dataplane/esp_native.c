@@ -79,6 +79,7 @@ int esp_native_open(struct spg_esp *esp, const struct spg_esp_config *cfg)
 	 * is populated at start). */
 	memset(esp->gcm_keys, 0, (size_t)esp->gcm_key_size * cfg->max_sas);
 	esp->imb_mgr = mgr;
+	esp_key_lines_learn(esp);
 	esp->native_out = !cfg->library_outbound;
 	esp->native_in = !cfg->library_inbound;
 	return 0;
@@ -117,7 +118,6 @@ void esp_native_sa_init(struct spg_esp *esp, struct spg_sa *s, const struct spg_
 	s->nat.src_addr = src_addr;
 	s->sqn = 0;
 	s->native = true;
-	s->crypto_lines = (uint8_t)RTE_MIN(esp->gcm_key_size / RTE_CACHE_LINE_SIZE, (uint32_t)CRYPTO_PREFETCH_LINES_MAX);
 }
 
 /* An inbound SA: the keys only; its replay window is set up as on the library's path. */
@@ -126,7 +126,6 @@ void esp_native_sa_init_in(struct spg_esp *esp, struct spg_sa *s, const struct s
 	s->nin.gcm_key = expand_key(esp, s, keys);
 	memcpy(s->nin.salt, keys->salt, sizeof(s->nin.salt));
 	s->native = true;
-	s->crypto_lines = (uint8_t)RTE_MIN(esp->gcm_key_size / RTE_CACHE_LINE_SIZE, (uint32_t)CRYPTO_PREFETCH_LINES_MAX);
 }
 
 void esp_native_sa_release(struct spg_esp *esp, struct spg_sa *s)
@@ -252,10 +251,10 @@ static uint16_t take_sqn(struct spg_sa *const sa[], uint16_t i, uint16_t n, uint
 	return k;
 }
 
-static inline void prefetch_key(const struct spg_sa *s)
+static inline void prefetch_key(const struct spg_esp *esp, const struct spg_sa *s, uint32_t clen)
 {
 	if (s != NULL && s->native)
-		spg_esp_sa_prefetch_crypto(s);
+		esp_key_lines_prefetch(esp, s, clen);
 }
 
 /* spg_esp_outbound_burst's contract (esp.h), in the packets' own order: the whole burst is
@@ -274,6 +273,7 @@ uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct 
 	for (uint16_t i = 0, run = 0; i < n; i++) {
 		struct spg_sa *s = sa[i];
 
+		gp[i].clen = 0;
 		/* a caller's slip (no SA, or an inbound one) is CRYPTO_ERROR, not a crash */
 		if (unlikely(s == NULL || !s->native)) {
 			why[i] = SPG_DROP_CRYPTO_ERROR;
@@ -289,12 +289,12 @@ uint16_t esp_native_outbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct 
 
 	for (uint16_t i = 0; i < KEY_AHEAD && i < n; i++)
 		if (i == 0 || sa[i] != sa[i - 1])
-			prefetch_key(sa[i]);
+			prefetch_key(esp, sa[i], gp[i].clen);
 	for (uint16_t i = 0; i < n; i++) {
-		/* once per run of one SA: with one session, 16 lines asked for per packet cost more
-		 * than they save */
+		/* once per run of one SA: with one session, its lines asked for per packet cost
+		 * more than they save (a failed packet's clen is stale: a hint, no more) */
 		if (i + KEY_AHEAD < n && sa[i + KEY_AHEAD] != sa[i + KEY_AHEAD - 1])
-			prefetch_key(sa[i + KEY_AHEAD]);
+			prefetch_key(esp, sa[i + KEY_AHEAD], gp[i + KEY_AHEAD].clen);
 		if (likely(why[i] == SPG_OK)) {
 			encrypt_one(esp, mb[i], sa[i], &gp[i]);
 			mb[n_ok] = mb[i];

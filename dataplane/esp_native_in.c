@@ -161,10 +161,10 @@ static uint8_t strip(struct rte_mbuf *m, const struct in_pkt *ip)
 	return inb_inner_ok(m) ? SPG_OK : SPG_DROP_MALFORMED_ESP;
 }
 
-static inline void prefetch_key(const struct spg_sa *s)
+static inline void prefetch_key(const struct spg_esp *esp, const struct spg_sa *s, uint32_t clen)
 {
 	if (s != NULL && s->native && !s->outbound)
-		spg_esp_sa_prefetch_crypto(s);
+		esp_key_lines_prefetch(esp, s, clen);
 }
 
 /* The packets i.. that share packet i's SA: how many. */
@@ -193,13 +193,14 @@ uint16_t esp_native_inbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct s
 		in_mb[i] = mb[i];
 		in_ctx[i] = ctx[i];
 		top[i] = false;
+		ip[i].clen = 0;
 		/* a caller's slip (no SA, or an outbound one) is CRYPTO_ERROR, not a crash */
 		why[i] = unlikely(sa[i] == NULL || !sa[i]->native || sa[i]->outbound) ? SPG_DROP_CRYPTO_ERROR
 										 : check_one(mb[i], sa[i], &ip[i]);
 	}
 	for (uint16_t i = 0; i < KEY_AHEAD && i < n; i++)
 		if (i == 0 || sa[i] != sa[i - 1])
-			prefetch_key(sa[i]);
+			prefetch_key(esp, sa[i], ip[i].clen);
 	for (uint16_t i = 0; i < n;) {
 		struct spg_sa *s = sa[i];
 		uint16_t k = run_length(sa, i, n);
@@ -208,7 +209,7 @@ uint16_t esp_native_inbound(struct spg_esp *esp, struct rte_mbuf *mb[], struct s
 		for (uint16_t j = i; j < i + k; j++) {
 			/* once per run of one SA, as outbound */
 			if (j + KEY_AHEAD < n && sa[j + KEY_AHEAD] != sa[j + KEY_AHEAD - 1])
-				prefetch_key(sa[j + KEY_AHEAD]);
+				prefetch_key(esp, sa[j + KEY_AHEAD], ip[j + KEY_AHEAD].clen);
 			if (why[j] == SPG_OK)
 				why[j] = decrypt_one(esp, mb[j], s, &ip[j]);
 			any |= why[j] == SPG_OK;

@@ -471,12 +471,14 @@ uint32_t spg_sa_spi(const struct spg_sa *sa)
 	return sa->spi;
 }
 
-void spg_esp_sa_prefetch_crypto(const struct spg_sa *sa)
+void spg_esp_sa_prefetch_crypto(const struct spg_esp *esp, const struct spg_sa *sa, uint32_t len)
 {
-	const void *ses = !sa->native ? sa->ss.crypto.ses : sa->outbound ? sa->nat.gcm_key : sa->nin.gcm_key;
-
+	if (sa->native) {
+		esp_key_lines_prefetch(esp, sa, len);
+		return;
+	}
 	for (unsigned int l = 0; l < sa->crypto_lines; l++)
-		rte_prefetch0(RTE_PTR_ADD(ses, l * RTE_CACHE_LINE_SIZE));
+		rte_prefetch0(RTE_PTR_ADD(sa->ss.crypto.ses, l * RTE_CACHE_LINE_SIZE));
 }
 
 bool spg_esp_cpu_crypto(const struct spg_esp *esp)

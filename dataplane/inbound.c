@@ -274,7 +274,7 @@ void spg_inbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		 * the crypto session behind it too, which the burst reads only after this loop
 		 * (once per run of one SA) */
 		if (early_keys && (ne == 0 || sas[ne] != sas[ne - 1]))
-			spg_esp_sa_prefetch_crypto(sas[ne]);
+			spg_esp_sa_prefetch_crypto(dp->esp, sas[ne], rte_pktmbuf_pkt_len(m));
 		esp_pkts[ne++] = m;
 	}
 	if (ne == 0)

@@ -262,7 +262,7 @@ void spg_outbound_burst(struct spg_worker *w, struct rte_mbuf **pkts, uint16_t n
 		 * PREFETCH_AHEAD packets ago: with many sessions, now the key schedule too, which
 		 * the burst reads only after this loop (once per run of one SA) */
 		if (early_keys && (ne == 0 || sas[ne] != sas[ne - 1]))
-			spg_esp_sa_prefetch_crypto(sas[ne]);
+			spg_esp_sa_prefetch_crypto(dp->esp, sas[ne], m->pkt_len + SPG_ESP_PAD_TRAILER_MAX);
 		esp_pkts[ne++] = m;
 	}
 	if (ne == 0)

@@ -245,6 +245,37 @@ static void bad_keys_and_full_tables_are_refused(void)
 	spg_esp_free(esp);
 }
 
+/* A native SA's key schedule is asked for only in the lines its payload's AES-GCM reads
+ * (esp_key_lines.c learns them at start): the round keys always, more hash-key powers for
+ * longer payloads, the whole schedule past what was learnt. */
+static void key_lines_grow_with_the_payload(void)
+{
+	for (uint8_t key_len = 16; key_len <= 32; key_len += 16) {
+		struct spg_esp *esp = esp_new(key_len, 1, 2);
+
+		for (int dir = 0; dir < 2; dir++) {
+			bool out = dir == 0;
+			uint32_t all = spg_esp_key_lines(esp, out, 1u << 16), prev = 0, bad = 0;
+
+			if (out ? !spg_esp_native_outbound(esp) : !spg_esp_native_inbound(esp)) {
+				CU_ASSERT_EQUAL(all, 0);
+				continue;
+			}
+			CU_ASSERT_EQUAL(all & (all + 1), 0); /* lines 0 .. n - 1 */
+			CU_ASSERT(__builtin_popcount(all) * RTE_CACHE_LINE_SIZE >= spg_esp_native_key_bytes(esp));
+			for (uint32_t len = 4; len <= 1500; len += 4) {
+				uint32_t m = spg_esp_key_lines(esp, out, len);
+
+				bad += (m & 1) == 0 || (m & ~all) != 0 || (m & prev) != prev;
+				prev = m;
+			}
+			CU_ASSERT_EQUAL(bad, 0);
+			CU_ASSERT_EQUAL(prev, all);
+		}
+		spg_esp_free(esp);
+	}
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -255,6 +286,7 @@ int main(void)
 		{"inner_mtu_fills_the_link_exactly", inner_mtu_fills_the_link_exactly},
 		{"outbound_without_headroom_is_no_mbuf", outbound_without_headroom_is_no_mbuf},
 		{"bad_keys_and_full_tables_are_refused", bad_keys_and_full_tables_are_refused},
+		{"key_lines_grow_with_the_payload", key_lines_grow_with_the_payload},
 		{NULL, NULL},
 	};
 

@@ -96,6 +96,7 @@ struct bench_memory {
 	/* Totals per session, two SAs each. */
 	double crypto_lib;     /* cryptodev sessions */
 	uint32_t native_keys;  /* intel-ipsec-mb key schedule of a native SA (esp_native*.c), else 0 */
+	uint32_t key_lines_64; /* of its lines, those a 64 B inner packet's outbound AES-GCM reads */
 	unsigned int native_sas; /* how many of a session's two SAs are native (their keys are in crypto_lib) */
 	double ipsec_lib;      /* rte_ipsec SAs */
 	double spgate_own;     /* table + SA wrappers + replay windows */

@@ -281,6 +281,8 @@ static void memory_fill(const struct bench_env *e, const struct bench_mem_snap *
 	m->slot_size = sizeof(struct spg_session);
 	m->counters_size = sizeof(struct spg_sess_counters);
 	m->native_keys = spg_esp_native_key_bytes(e->dp.esp);
+	/* 64 bytes, padded to 4 with the pad length and next header: 68 bytes of payload */
+	m->key_lines_64 = (uint32_t)__builtin_popcount(spg_esp_key_lines(e->dp.esp, true, 68));
 	/* a native SA's key schedule replaces its cryptodev session: crypto library memory, one
 	 * per native direction of a session */
 	m->native_sas = (unsigned int)spg_esp_native_outbound(e->dp.esp) + (unsigned int)spg_esp_native_inbound(e->dp.esp);

@@ -156,8 +156,11 @@ static void print_memory(const struct bench_memory *m)
 	       sessions, m->crypto_obj != 0 ? sessions / m->crypto_obj : 0.0, m->crypto_obj, m->crypto_priv);
 	if (m->native_keys != 0)
 		printf("                  intel-ipsec-mb keys     %7u B  (%u x %u B: struct gcm_key_data of each SA on esp_native*.c,\n"
-		       "                                                     in place of its cryptodev session; one per SA slot, preallocated)\n",
-		       m->native_sas * m->native_keys, m->native_sas, m->native_keys);
+		       "                                                     in place of its cryptodev session; one per SA slot, preallocated;\n"
+		       "                                                     a 64 B packet's AES-GCM reads %u of its %u lines, and only\n"
+		       "                                                     those are prefetched)\n",
+		       m->native_sas * m->native_keys, m->native_sas, m->native_keys, m->key_lines_64,
+		       (m->native_keys + 63) / 64);
 	printf("                  rte_ipsec SAs           %7.0f B  (%u x rte_ipsec_sa_size %u B)\n", m->ipsec_lib,
 	       2 - m->native_sas, m->sa_lib);
 	printf("  spgate          session table           %7.1f B  (per slot: struct spg_session %u B, counters %u B/worker,\n"
