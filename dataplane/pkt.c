@@ -80,7 +80,8 @@ enum spg_drop spg_pkt_check_ipv4(struct rte_mbuf *m)
 	if (total_len < PKT_IPV4_HDR_LEN || total_len > avail)
 		return SPG_DROP_MALFORMED_IP;
 	/* Over a correct header, checksum included, the one's complement sum is all ones. */
-	if (rte_raw_cksum(ip, PKT_IPV4_HDR_LEN) != 0xffff)
+	RTE_BUILD_BUG_ON(PKT_IPV4_HDR_LEN != 20);
+	if (spg_ipv4_hdr_sum(ip) != 0xffff)
 		return SPG_DROP_IP_CHECKSUM;
 	frag = rte_be_to_cpu_16(ip->fragment_offset);
 	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))

@@ -4,6 +4,7 @@
 #define SPG_PKT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -18,6 +19,24 @@
  * m must be a single segment.
  */
 enum spg_drop spg_pkt_check_ipv4(struct rte_mbuf *m);
+
+/*
+ * The one's complement sum of a 20-byte IPv4 header as stored (0xffff over a correct one):
+ * five 32-bit words, folded. rte_raw_cksum goes 16 bits at a time in a loop it does not
+ * unroll; profiled at 1 session, the header check around it was 7 % of outbound's cycles.
+ */
+static inline uint16_t spg_ipv4_hdr_sum(const void *hdr)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	memcpy(w, hdr, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffff) + (s >> 32); /* at most 2^32 + 3 */
+	s = (s & 0xffff) + (s >> 16);     /* at most 0x1fffe */
+	s = (s & 0xffff) + (s >> 16);     /* at most 0xffff */
+	return (uint16_t)s;
+}
 
 /* The IPv4 header of a packet that has been checked (or whose data starts at L3 if l2_len is 0). */
 static inline struct rte_ipv4_hdr *spg_pkt_ipv4(struct rte_mbuf *m)
