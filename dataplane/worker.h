@@ -59,7 +59,11 @@ static inline bool spg_l2_input(struct spg_worker *w, const struct spg_port *por
 			spg_drop(w, m, SPG_DROP_NOT_FOR_US);
 			return false;
 		}
-		m->l2_len = sizeof(*eth);
+		/* l2_len, and the other length fields (nothing on receive) zero, in one 64-bit
+		 * store: the header check next sets l3_len and l4_len, bit fields of the same
+		 * word, by loading it back, and a load that straddles a byte store just made
+		 * waits for it to retire (profiled: a fifth of spg_pkt_check_ipv4's samples) */
+		m->tx_offload = rte_mbuf_tx_offload(sizeof(*eth), 0, 0, 0, 0, 0, 0);
 		return true;
 	}
 	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {

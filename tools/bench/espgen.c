@@ -244,15 +244,22 @@ static bool wait_link(uint16_t port)
 static bool seal_burst(IMB_MGR *mgr, struct rte_mempool *pool, struct espgen_flow *flows, const uint32_t *order,
 		       uint32_t *pos, struct rte_mbuf **pk)
 {
+	struct espgen_gcm_params gp[BURST];
+	struct espgen_flow *f[BURST];
+
 	if (rte_pktmbuf_alloc_bulk(pool, pk, BURST) != 0)
 		return false;
+	/* the whole burst framed first, then encrypted (espgen_encrypt says why) */
 	for (unsigned int i = 0; i < BURST; i++) {
-		struct espgen_flow *f = &flows[order[(*pos)++ & (ORDER_LEN - 1)]];
-		uint16_t len = espgen_seal(mgr, f, rte_pktmbuf_mtod(pk[i], uint8_t *));
+		uint16_t len;
 
+		f[i] = &flows[order[(*pos)++ & (ORDER_LEN - 1)]];
+		len = espgen_frame_next(f[i], rte_pktmbuf_mtod(pk[i], uint8_t *), &gp[i]);
 		pk[i]->data_len = len;
 		pk[i]->pkt_len = len;
 	}
+	for (unsigned int i = 0; i < BURST; i++)
+		espgen_encrypt(mgr, f[i], rte_pktmbuf_mtod(pk[i], uint8_t *), &gp[i]);
 	return true;
 }
 
